@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target shares: Swift 6 language mode with the strictest upcoming features.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "GovCaseGateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "GovCaseCore", targets: ["GovCaseCore"]),
+        .library(name: "GovCaseProto", targets: ["GovCaseProto"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // Contracts: Swift generated from Proto/ by scripts/generate-protos.sh, committed.
+        .target(
+            name: "GovCaseProto",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ],
+            resources: [.copy("Resources/descriptors.pb")],
+            swiftSettings: swiftSettings
+        ),
+        // The core case model: plain Swift, no transport, storage or protobuf.
+        .target(name: "GovCaseCore", swiftSettings: swiftSettings),
+
+        .testTarget(name: "GovCaseCoreTests", dependencies: ["GovCaseCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GovCaseProtoTests",
+            dependencies: [
+                "GovCaseProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,23 @@
+// DO NOT EDIT. Written by scripts/generate-protos.sh.
+// SHA-256 of each proto file the code in this folder was generated from.
+public enum GeneratedProtoManifest {
+    /// Proto path (relative to Proto/) → SHA-256 of its contents.
+    public static let sha256: [String: String] = [
+        "govcase/core/v1/bad_review.proto": "fec0b7f91624182a0423e689c34208b15a46d4d21b5c33be8a275e4c3476d6f7",
+        "govcase/core/v1/case.proto": "32fef06a654b3cdf95a3cbae441f8b5c48f39a9c51c51889b9e244b3def37f86",
+        "govcase/core/v1/evaluation.proto": "615e8646dbd947a22ec1065cc5277a50c2279e99f3e7c99ae5b382862b7cfa13",
+        "govcase/core/v1/handling.proto": "abb5d0f3be5fe0c48455fe9c58fbb0f69657e1264cbc86b553e8484a4b5b44aa",
+        "govcase/core/v1/lifecycle.proto": "685e4e488ed3312ceb85990039f98766aecf5bc6bec96a0f50ab7cd3a4c8980c",
+        "govcase/core/v1/party.proto": "f32ac15d23fbfb90f69499f6ff85e67b4efca48b099a2446247666213ca75a1c",
+        "govcase/core/v1/request.proto": "e316e70582034858351e79bbfd55f49d4b2fc6aa496fde10b47932a06b703b65",
+        "govcase/core/v1/service.proto": "292dc7975929e1b517c492f1cf6421250995be63b23bcf668677975956fde5f7",
+        "govcase/core/v1/violation.proto": "e81565f77f4d1ec5c3d42d8eb182d30a52ec96484becf9e5824cfb5ba0fec475",
+        "govcase/gateway/v1/adapters.proto": "1d1bd073cc4b50284cc68c1b1baafc86f56ffd0bc9b638e4fa0f2ab1acf21f53",
+        "govcase/gateway/v1/cases.proto": "816cc3c1d16c90331235e64009404454600dea786096a52cad10079ac3635394",
+        "govcase/gateway/v1/ingest.proto": "21989d1d6dd09b74afabc43fa457d3a94223c961ae797e340315837ba186225d",
+        "govcase/plugin/v1/plugin.proto": "72084a991a6ccee57df17cffd9924d793c04cfdeb2753ba3ad37086d4aa6b266",
+        "govcase/sources/culturetourism/v1/culturetourism.proto": "64df3685722e53323e6677efa6ccd6aa7ee79ee02ab56dc97945ad04e1ee515d",
+        "govcase/sources/hotline12345/v1/hotline12345.proto": "479b16c800429bbd01f71fe6b7acbde5defb3080ceb9dead3ad74b10e9f6cdae",
+        "govcase/sources/national/v1/national.proto": "f3d07d8db75f21fab8b6b8b65030e9b502996c71fcf3c98660c87621c9f39b0d",
+    ]
+}
