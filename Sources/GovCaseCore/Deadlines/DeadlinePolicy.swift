@@ -1,0 +1,71 @@
+import Foundation
+
+/// A region's deadline rules; every period is configurable.
+public struct DeadlinePolicy: Sendable, Hashable {
+    /// The region's working calendar.
+    public var calendar: WorkingCalendar
+    /// Offset of the region's time from UTC; China Standard Time is +8 h all year.
+    public var utcOffsetSeconds: Int
+    /// Rectification of a bad review fixed by a deadline (限期整改): 5 working days (Tongnan rule).
+    public var badReviewRectification: Period
+    /// After this, a service not evaluated counts as 基本满意: 7 natural days.
+    public var defaultRating: Period
+    /// Acceptance decision on a tourism complaint: 5 working days (旅游投诉处理办法).
+    public var tourismComplaintAcceptance: Period
+    /// Mediation of an accepted tourism complaint: 60 natural days.
+    public var tourismComplaintMediation: Period
+
+    public init(
+        calendar: WorkingCalendar = .chinaMainland, utcOffsetSeconds: Int = 8 * 3600,
+        badReviewRectification: Period = .workingDays(5), defaultRating: Period = .naturalDays(7),
+        tourismComplaintAcceptance: Period = .workingDays(5), tourismComplaintMediation: Period = .naturalDays(60)
+    ) {
+        self.calendar = calendar
+        self.utcOffsetSeconds = utcOffsetSeconds
+        self.badReviewRectification = badReviewRectification
+        self.defaultRating = defaultRating
+        self.tourismComplaintAcceptance = tourismComplaintAcceptance
+        self.tourismComplaintMediation = tourismComplaintMediation
+    }
+
+    /// The national defaults.
+    public static let standard = DeadlinePolicy()
+
+    /// The last local day of `period` starting at `start`; the start day itself is not counted.
+    public func lastDay(of period: Period, startingAt start: Date) -> CivilDate {
+        let startDay = CivilDate(start, utcOffsetSeconds: utcOffsetSeconds)
+        switch period {
+        case .workingDays(let n): return calendar.addingWorkingDays(n, to: startDay)
+        case .naturalDays(let n): return startDay.adding(days: n)
+        }
+    }
+
+    /// The instant `period` starting at `start` runs out: the end of its last local day
+    /// (the next day's 00:00 local time), so anything done on the last day is on time.
+    public func deadline(of period: Period, startingAt start: Date) -> Date {
+        lastDay(of: period, startingAt: start).adding(days: 1).start(utcOffsetSeconds: utcOffsetSeconds)
+    }
+}
+
+/// Deadline policies by region: the policy of the longest matching region-code prefix, else the fallback.
+public struct RegionalDeadlinePolicies: Sendable, Hashable {
+    /// Policy for regions without their own.
+    public var fallback: DeadlinePolicy
+    /// Policies by region-code prefix, e.g. `50` for Chongqing or `500151` for Tongnan district.
+    public var byRegionPrefix: [String: DeadlinePolicy]
+
+    public init(fallback: DeadlinePolicy = .standard, byRegionPrefix: [String: DeadlinePolicy] = [:]) {
+        self.fallback = fallback
+        self.byRegionPrefix = byRegionPrefix
+    }
+
+    /// The policy for a six-digit region code.
+    public func policy(forRegion code: String) -> DeadlinePolicy {
+        var prefix = Substring(code)
+        while !prefix.isEmpty {
+            if let policy = byRegionPrefix[String(prefix)] { return policy }
+            prefix = prefix.dropLast()
+        }
+        return fallback
+    }
+}

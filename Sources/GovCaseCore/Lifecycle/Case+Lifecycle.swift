@@ -1,0 +1,111 @@
+import Foundation
+
+extension Case {
+    /// Applies one step: the state machine decides the next status, the handling record and the
+    /// bad-review loop take the step's data, and an event is appended. Nothing changes if it throws.
+    ///
+    /// - Parameters:
+    ///   - step: The action, its actor and when it happened.
+    ///   - recordedAt: When the gateway records it.
+    ///   - policy: The region's deadline rules, for deadlines the step starts.
+    /// - Returns: The appended event.
+    @discardableResult
+    public mutating func apply(
+        _ step: LifecycleStep, recordedAt: Date, policy: DeadlinePolicy
+    ) throws(CaseError) -> LifecycleEvent {
+        let next = try lifecycle.next(from: status, applying: step.action)
+        record(step, policy: policy)
+        let event = LifecycleEvent(
+            sequence: events.count + 1, step: step, from: status, to: next, recordedAt: recordedAt)
+        status = next
+        events.append(event)
+        return event
+    }
+
+    /// Copies the step's data into the case; the transition has already been checked.
+    private mutating func record(_ step: LifecycleStep, policy: DeadlinePolicy) {
+        let action = step.action
+        let at = step.occurredAt
+        var loop = badReview ?? BadReviewLoop()
+        switch action.kind {
+        case .dispatch, .transfer:
+            handling.transfers.append(
+                Transfer(fromUnit: handling.assignedUnit, toUnit: action.unit, transferredAt: at, note: action.note))
+            handling.assignedUnit = action.unit
+            if lifecycle == .tourismComplaint {
+                handling.acceptance = .transferred
+                handling.closedAt = at
+            }
+        case .return:
+            handling.assignedUnit = ""
+        case .sign, .startHandling, .startMediation:
+            break
+        case .extend:
+            handling.deadlines.handleBy = action.deadline
+            handling.extensions += 1
+        case .reply:
+            let unit = step.actor.unit.isEmpty ? handling.assignedUnit : step.actor.unit
+            handling.replies.append(Reply(unit: unit, content: action.note, repliedAt: at))
+        case .returnVisit:
+            // `next(from:applying:)` has checked that the level is present.
+            let level = action.level ?? .basicallySatisfied
+            handling.returnVisits.append(
+                ReturnVisit(satisfaction: level, resolved: !level.isBadReview, comment: action.note, visitedAt: at))
+        case .close:
+            handling.closedAt = at
+        case .verify:
+            loop.verifier = step.actor.person
+            loop.finding = action.note
+            loop.verifiedAt = at
+        case .fixImmediately:
+            loop.outcome = .immediateFix
+            loop.rectificationMeasures = action.note
+            loop.rectifiedAt = at
+        case .fixByDeadline:
+            let deadline = action.deadline ?? policy.deadline(of: policy.badReviewRectification, startingAt: at)
+            loop.outcome = .fixByDeadline
+            loop.rectificationDeadline = deadline
+            handling.deadlines.rectifyBy = deadline
+        case .completeRectification:
+            if !action.note.isEmpty { loop.rectificationMeasures = action.note }
+            loop.rectifiedAt = at
+        case .explain:
+            loop.outcome = .explanation
+            loop.rectificationMeasures = action.note
+        case .appeal:
+            loop.appealReason = action.note
+            loop.appealFiledAt = at
+        case .upholdAppeal:
+            loop.appealDecision = .upheld
+            loop.notAdoptedReason = action.notAdoptedReason
+            loop.outcome = .notAdopted
+            loop.reviewOpinion = action.note
+            loop.reviewedAt = at
+        case .rejectAppeal:
+            loop.appealDecision = .rejected
+            loop.reviewOpinion = action.note
+            loop.reviewedAt = at
+        case .giveFeedback:
+            loop.feedbackMethod = action.feedbackMethod
+            loop.feedbackContent = action.note
+            loop.feedbackAt = at
+        case .rateFeedback:
+            loop.evaluatorRating = action.level
+            loop.ratedAt = at
+            handling.closedAt = at
+        case .accept:
+            handling.acceptance = .accepted
+            handling.deadlines.mediateBy = policy.deadline(of: policy.tourismComplaintMediation, startingAt: at)
+        case .refuse:
+            handling.acceptance = .refused
+            handling.closedAt = at
+        case .recordAgreement:
+            handling.mediationOutcome = .agreed
+            handling.closedAt = at
+        case .terminateMediation:
+            handling.mediationOutcome = .terminated
+            handling.closedAt = at
+        }
+        if lifecycle == .badReview { badReview = loop }
+    }
+}

@@ -1,0 +1,97 @@
+/// The lifecycles as pure state machines: a table of (status, action) → next status, no I/O.
+extension Lifecycle {
+    /// Where an action leads.
+    enum Destination: Sendable {
+        /// Always to this status.
+        case to(CaseStatus)
+        /// A return visit: to `satisfied`, or to `dissatisfied` when the level is a bad review.
+        case byVisit(satisfied: CaseStatus, dissatisfied: CaseStatus)
+    }
+
+    /// The transition table of this lifecycle. A status absent from it, or mapped to nothing, is terminal.
+    var transitions: [CaseStatus: [LifecycleActionKind: Destination]] {
+        switch self {
+        case .evaluation:
+            return [:]
+        case .request:
+            return [
+                .received: [.dispatch: .to(.dispatched), .transfer: .to(.transferred)],
+                .dispatched: [.sign: .to(.signed), .return: .to(.returned), .transfer: .to(.transferred)],
+                .transferred: [.sign: .to(.signed), .return: .to(.returned)],
+                .returned: [.dispatch: .to(.dispatched), .transfer: .to(.transferred)],
+                .signed: [.startHandling: .to(.inProgress)],
+                .inProgress: [.extend: .to(.inProgress), .reply: .to(.replied)],
+                .replied: [.returnVisit: .byVisit(satisfied: .returnVisited, dissatisfied: .reopened)],
+                .returnVisited: [.close: .to(.closed)],
+                .reopened: [
+                    .startHandling: .to(.inProgress), .dispatch: .to(.dispatched), .transfer: .to(.transferred),
+                ],
+            ]
+        case .badReview:
+            // After a rejected appeal the outcome is decided again, but a second appeal is not allowed.
+            let outcomes: [LifecycleActionKind: Destination] = [
+                .fixImmediately: .to(.awaitingFeedback), .fixByDeadline: .to(.rectifying),
+                .explain: .to(.awaitingFeedback),
+            ]
+            return [
+                .awaitingVerification: [.verify: .to(.verified)],
+                .verified: outcomes.merging([.appeal: .to(.appealed)]) { $1 },
+                .appealRejected: outcomes,
+                .rectifying: [.completeRectification: .to(.awaitingFeedback)],
+                .appealed: [.upholdAppeal: .to(.awaitingFeedback), .rejectAppeal: .to(.appealRejected)],
+                .awaitingFeedback: [.giveFeedback: .to(.awaitingRating)],
+                // `close` without a rating: the evaluator did not rate the feedback in time.
+                .awaitingRating: [.rateFeedback: .to(.closed), .close: .to(.closed)],
+            ]
+        case .tourismComplaint:
+            return [
+                .received: [.accept: .to(.accepted), .refuse: .to(.refused), .transfer: .to(.transferred)],
+                .accepted: [.startMediation: .to(.mediating)],
+                .mediating: [.recordAgreement: .to(.mediated), .terminateMediation: .to(.terminated)],
+            ]
+        }
+    }
+
+    /// The statuses this lifecycle uses.
+    public var statuses: Set<CaseStatus> {
+        var all: Set<CaseStatus> = [initialStatus]
+        for (from, actions) in transitions {
+            all.insert(from)
+            for destination in actions.values {
+                switch destination {
+                case .to(let status): all.insert(status)
+                case .byVisit(let a, let b): all.formUnion([a, b])
+                }
+            }
+        }
+        return all
+    }
+
+    /// Actions allowed from `status`, in declaration order.
+    public func allowedActions(from status: CaseStatus) -> [LifecycleActionKind] {
+        let allowed = transitions[status] ?? [:]
+        return LifecycleActionKind.allCases.filter { allowed[$0] != nil }
+    }
+
+    /// Whether no action leaves `status`.
+    public func isTerminal(_ status: CaseStatus) -> Bool { allowedActions(from: status).isEmpty }
+
+    /// The status after applying `action` in `status`.
+    ///
+    /// - Throws: `CaseError` with code `.invalidArgument` when the action lacks its data, or
+    ///   `.illegalTransition` naming the allowed actions when the action is not allowed from `status`.
+    public func next(from status: CaseStatus, applying action: LifecycleAction) throws(CaseError) -> CaseStatus {
+        guard let destination = transitions[status]?[action.kind] else {
+            throw CaseError.illegalTransition(
+                lifecycle: self, from: status, action: action.kind, allowed: allowedActions(from: status))
+        }
+        let violations = action.violations()
+        guard violations.isEmpty else { throw CaseError.invalidArgument(violations) }
+        switch destination {
+        case .to(let next):
+            return next
+        case .byVisit(let satisfied, let dissatisfied):
+            return action.level?.isBadReview == true ? dissatisfied : satisfied
+        }
+    }
+}

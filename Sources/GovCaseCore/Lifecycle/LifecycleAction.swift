@@ -1,0 +1,112 @@
+import Foundation
+
+/// The kind of a lifecycle action; the case's state machine decides which are allowed.
+public enum LifecycleActionKind: String, Sendable, Hashable, CaseIterable, Codable {
+    /// 派单; needs `unit`.
+    case dispatch
+    /// 转办; needs `unit`.
+    case transfer
+    /// 签收.
+    case sign
+    /// 退回; needs `note`.
+    case `return`
+    /// 办理.
+    case startHandling
+    /// 延期; needs `deadline`.
+    case extend
+    /// 回复; needs `note`.
+    case reply
+    /// 回访; needs `level`; 不满意 or worse reopens.
+    case returnVisit
+    /// 办结/闭环.
+    case close
+    /// 回访核实.
+    case verify
+    /// 立行立改.
+    case fixImmediately
+    /// 限期整改; `deadline` optional, the region's default applies.
+    case fixByDeadline
+    /// 整改完成.
+    case completeRectification
+    /// 解释说明.
+    case explain
+    /// 申诉.
+    case appeal
+    /// 申诉成立; needs `notAdoptedReason`.
+    case upholdAppeal
+    /// 申诉不成立.
+    case rejectAppeal
+    /// 反馈.
+    case giveFeedback
+    /// The evaluator rates the feedback; needs `level`.
+    case rateFeedback
+    /// 受理 a tourism complaint.
+    case accept
+    /// 不予受理; needs `note`.
+    case refuse
+    /// 开始调解.
+    case startMediation
+    /// 调解成功.
+    case recordAgreement
+    /// 终止调解.
+    case terminateMediation
+}
+
+/// One lifecycle action with its data.
+public struct LifecycleAction: Sendable, Hashable, Codable {
+    /// What to do.
+    public var kind: LifecycleActionKind
+    /// Target unit, for dispatch and transfer.
+    public var unit: String
+    /// New deadline, for extend and fix-by-deadline.
+    public var deadline: Date?
+    /// Level, for a return visit or a rating of feedback.
+    public var level: SatisfactionLevel?
+    /// Reason, for an upheld appeal.
+    public var notAdoptedReason: NotAdoptedReason?
+    /// Reply, reason, finding, measures or opinion.
+    public var note: String
+    /// How feedback was delivered.
+    public var feedbackMethod: FeedbackMethod?
+
+    public init(
+        _ kind: LifecycleActionKind, unit: String = "", deadline: Date? = nil, level: SatisfactionLevel? = nil,
+        notAdoptedReason: NotAdoptedReason? = nil, note: String = "", feedbackMethod: FeedbackMethod? = nil
+    ) {
+        self.kind = kind
+        self.unit = unit
+        self.deadline = deadline
+        self.level = level
+        self.notAdoptedReason = notAdoptedReason
+        self.note = note
+        self.feedbackMethod = feedbackMethod
+    }
+
+    /// The action's own required data, by kind: every missing item, with its field path under `field`.
+    public func violations(at field: String = "action") -> [FieldViolation] {
+        func missing(_ name: String, _ why: String) -> FieldViolation {
+            FieldViolation(field: "\(field).\(name)", rule: .required, message: "\(kind.rawValue) needs \(why)")
+        }
+        switch kind {
+        case .dispatch, .transfer:
+            return unit.isBlank ? [missing("unit", "the target unit")] : []
+        case .return, .refuse:
+            return note.isBlank ? [missing("note", "the reason")] : []
+        case .reply:
+            return note.isBlank ? [missing("note", "the reply")] : []
+        case .extend:
+            return deadline == nil ? [missing("deadline", "the new deadline")] : []
+        case .returnVisit, .rateFeedback:
+            return level == nil ? [missing("level", "a satisfaction level")] : []
+        case .upholdAppeal:
+            return notAdoptedReason == nil ? [missing("not_adopted_reason", "mistaken or malicious")] : []
+        default:
+            return []
+        }
+    }
+}
+
+extension String {
+    /// Empty or only whitespace.
+    var isBlank: Bool { allSatisfy(\.isWhitespace) }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Who performed an action (操作人).
+public struct Actor: Sendable, Hashable, Codable {
+    /// Source system or gateway identity that reported it.
+    public var system: String
+    /// Unit of the person acting.
+    public var unit: String
+    /// Person's name or work id; staff in office, not sensitive.
+    public var person: String
+
+    public init(system: String = "", unit: String = "", person: String = "") {
+        self.system = system
+        self.unit = unit
+        self.person = person
+    }
+}
+
+/// An action with who did it and when: what adapters make of follow-up records.
+public struct LifecycleStep: Sendable, Hashable, Codable {
+    /// The action.
+    public var action: LifecycleAction
+    /// Who.
+    public var actor: Actor
+    /// When, at the source.
+    public var occurredAt: Date
+
+    public init(_ action: LifecycleAction, actor: Actor = .init(), occurredAt: Date) {
+        self.action = action
+        self.actor = actor
+        self.occurredAt = occurredAt
+    }
+}
+
+/// An applied transition; events are append-only.
+public struct LifecycleEvent: Sendable, Hashable, Codable {
+    /// Position in the case's history, from 1.
+    public var sequence: Int
+    /// The step applied.
+    public var step: LifecycleStep
+    /// Status before.
+    public var from: CaseStatus
+    /// Status after.
+    public var to: CaseStatus
+    /// When the gateway recorded it.
+    public var recordedAt: Date
+
+    public init(sequence: Int, step: LifecycleStep, from: CaseStatus, to: CaseStatus, recordedAt: Date) {
+        self.sequence = sequence
+        self.step = step
+        self.from = from
+        self.to = to
+        self.recordedAt = recordedAt
+    }
+}
+
+/// A follow-up record (rectification feedback, status update, return visit) for an existing case,
+/// found by the external id of the record that created it.
+public struct FollowUp: Sendable, Hashable, Codable {
+    /// External id of the record that created the case.
+    public var targetExternalID: String
+    /// External id of the follow-up record itself.
+    public var externalID: String
+    /// Revision of the follow-up record.
+    public var revision: UInt64
+    /// Steps, applied in order.
+    public var steps: [LifecycleStep]
+
+    public init(targetExternalID: String, externalID: String, revision: UInt64 = 1, steps: [LifecycleStep]) {
+        self.targetExternalID = targetExternalID
+        self.externalID = externalID
+        self.revision = revision
+        self.steps = steps
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// Where a case came from. `sourceSystem` is the caller's certificate identity, never a field of the record.
+public struct SourceIdentity: Sendable, Hashable, Codable {
+    /// Source system id from the caller's certificate.
+    public var sourceSystem: String
+    /// Adapter that translated the record.
+    public var adapterID: String
+    /// The record's id in the source (来源编号).
+    public var externalID: String
+    /// Revision at the source; an older one than stored is refused.
+    public var revision: UInt64
+
+    public init(sourceSystem: String = "", adapterID: String = "", externalID: String, revision: UInt64 = 1) {
+        self.sourceSystem = sourceSystem
+        self.adapterID = adapterID
+        self.externalID = externalID
+        self.revision = revision
+    }
+}
+
+/// The core case: one evaluation or one request, with its handling and lifecycle.
+public struct Case: Sendable, Hashable, Codable {
+    /// Gateway case id, assigned on first commit.
+    public var caseID: String
+    /// Where the record came from.
+    public var source: SourceIdentity
+    /// What the case is.
+    public var kind: CaseKind
+    /// Six-digit division code of the responsible region (GB/T 2260).
+    public var regionCode: String
+    /// The service evaluated or concerned.
+    public var service: ServiceReference
+    /// The evaluation, for evaluation cases.
+    public var evaluation: Evaluation?
+    /// The request, for the five request kinds.
+    public var request: Request?
+    /// The evaluator or requester.
+    public var requester: Party?
+    /// Handling record.
+    public var handling: Handling
+    /// Bad-review loop, for bad reviews.
+    public var badReview: BadReviewLoop?
+    /// State machine the case follows.
+    public var lifecycle: Lifecycle
+    /// Current status within it.
+    public var status: CaseStatus
+    /// Applied events, oldest first; append-only.
+    public var events: [LifecycleEvent]
+    /// When the source received the record.
+    public var receivedAt: Date?
+
+    public init(
+        caseID: String = "", source: SourceIdentity, kind: CaseKind, regionCode: String,
+        service: ServiceReference = .init(), evaluation: Evaluation? = nil, request: Request? = nil,
+        requester: Party? = nil, handling: Handling = .init(), badReview: BadReviewLoop? = nil,
+        lifecycle: Lifecycle? = nil, status: CaseStatus? = nil, events: [LifecycleEvent] = [], receivedAt: Date?
+    ) {
+        self.caseID = caseID
+        self.source = source
+        self.kind = kind
+        self.regionCode = regionCode
+        self.service = service
+        self.evaluation = evaluation
+        self.request = request
+        self.requester = requester
+        self.handling = handling
+        let lifecycle = lifecycle ?? Lifecycle.natural(for: kind, evaluation: evaluation)
+        self.badReview = badReview ?? (lifecycle == .badReview ? BadReviewLoop() : nil)
+        self.lifecycle = lifecycle
+        self.status = status ?? lifecycle.initialStatus
+        self.events = events
+        self.receivedAt = receivedAt
+    }
+
+    /// Whether this case counts in satisfaction rates; mediation and law-enforcement matters are set apart.
+    public var isSetApartFromSatisfaction: Bool { request?.track.isSetApartFromSatisfaction ?? false }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// A hand-over of the case to a unit (派单/转办).
+public struct Transfer: Sendable, Hashable, Codable {
+    /// Unit handing over, empty for the first dispatch.
+    public var fromUnit: String
+    /// Unit receiving.
+    public var toUnit: String
+    /// When.
+    public var transferredAt: Date
+    /// Instructions (转办意见).
+    public var note: String
+
+    public init(fromUnit: String, toUnit: String, transferredAt: Date, note: String = "") {
+        self.fromUnit = fromUnit
+        self.toUnit = toUnit
+        self.transferredAt = transferredAt
+        self.note = note
+    }
+}
+
+/// A reply to the requester (答复).
+public struct Reply: Sendable, Hashable, Codable {
+    /// Unit replying.
+    public var unit: String
+    /// Content.
+    public var content: String
+    /// When.
+    public var repliedAt: Date
+
+    public init(unit: String, content: String, repliedAt: Date) {
+        self.unit = unit
+        self.content = content
+        self.repliedAt = repliedAt
+    }
+}
+
+/// A return visit (回访) and its result.
+public struct ReturnVisit: Sendable, Hashable, Codable {
+    /// Satisfaction with the handling.
+    public var satisfaction: SatisfactionLevel
+    /// Whether resolved.
+    public var resolved: Bool
+    /// Comment.
+    public var comment: String
+    /// When.
+    public var visitedAt: Date
+
+    public init(satisfaction: SatisfactionLevel, resolved: Bool = false, comment: String = "", visitedAt: Date) {
+        self.satisfaction = satisfaction
+        self.resolved = resolved
+        self.comment = comment
+        self.visitedAt = visitedAt
+    }
+}
+
+/// Deadlines in force (时限), computed from the region's `DeadlinePolicy`.
+public struct Deadlines: Sendable, Hashable, Codable {
+    /// Acceptance deadline (受理时限).
+    public var acceptBy: Date?
+    /// Handling deadline with extensions (办理时限).
+    public var handleBy: Date?
+    /// Rectification deadline of a bad review (整改时限).
+    public var rectifyBy: Date?
+    /// When a missing evaluation becomes the default 基本满意.
+    public var defaultRatingAt: Date?
+    /// Mediation deadline of a tourism complaint (调解时限).
+    public var mediateBy: Date?
+
+    public init(
+        acceptBy: Date? = nil, handleBy: Date? = nil, rectifyBy: Date? = nil, defaultRatingAt: Date? = nil,
+        mediateBy: Date? = nil
+    ) {
+        self.acceptBy = acceptBy
+        self.handleBy = handleBy
+        self.rectifyBy = rectifyBy
+        self.defaultRatingAt = defaultRatingAt
+        self.mediateBy = mediateBy
+    }
+}
+
+/// Acceptance decision on a tourism complaint (旅游投诉受理).
+public enum ComplaintAcceptance: String, Sendable, Hashable, CaseIterable, Codable {
+    /// 受理.
+    case accepted
+    /// 不予受理.
+    case refused
+    /// 转办/移交.
+    case transferred
+}
+
+/// Outcome of a mediation (调解结果).
+public enum MediationOutcome: String, Sendable, Hashable, CaseIterable, Codable {
+    /// 调解成功.
+    case agreed
+    /// 终止调解.
+    case terminated
+}
+
+/// The handling record of a case (办理).
+public struct Handling: Sendable, Hashable, Codable {
+    /// Unit responsible now (承办单位).
+    public var assignedUnit: String
+    /// Hand-overs in order.
+    public var transfers: [Transfer]
+    /// Deadlines in force.
+    public var deadlines: Deadlines
+    /// Extensions granted (延期次数).
+    public var extensions: Int
+    /// Replies in order.
+    public var replies: [Reply]
+    /// Return visits in order.
+    public var returnVisits: [ReturnVisit]
+    /// When closed (办结时间).
+    public var closedAt: Date?
+    /// Acceptance decision, for tourism complaints.
+    public var acceptance: ComplaintAcceptance?
+    /// Mediation outcome, for tourism complaints.
+    public var mediationOutcome: MediationOutcome?
+
+    public init(
+        assignedUnit: String = "", transfers: [Transfer] = [], deadlines: Deadlines = .init(), extensions: Int = 0,
+        replies: [Reply] = [], returnVisits: [ReturnVisit] = [], closedAt: Date? = nil,
+        acceptance: ComplaintAcceptance? = nil, mediationOutcome: MediationOutcome? = nil
+    ) {
+        self.assignedUnit = assignedUnit
+        self.transfers = transfers
+        self.deadlines = deadlines
+        self.extensions = extensions
+        self.replies = replies
+        self.returnVisits = returnVisits
+        self.closedAt = closedAt
+        self.acceptance = acceptance
+        self.mediationOutcome = mediationOutcome
+    }
+}

@@ -1,0 +1,73 @@
+/// Kind of party (评价主体/诉求主体类型).
+public enum PartyKind: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Natural person (自然人).
+    case naturalPerson
+    /// Legal person (法人).
+    case legalPerson
+    /// Other organisation (其他组织).
+    case otherOrganisation
+}
+
+/// Type of identity document (证件类型).
+public enum IdentityDocumentType: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Resident identity card (居民身份证), checked against GB 11643.
+    case residentIDCard
+    /// Passport (护照).
+    case passport
+    /// Mainland travel permit for Hong Kong and Macao residents (港澳居民来往内地通行证).
+    case hkMacaoPermit
+    /// Mainland travel permit for Taiwan residents (台湾居民来往大陆通行证).
+    case taiwanPermit
+    /// Foreigner's permanent residence ID card (外国人永久居留身份证).
+    case foreignPermanentResident
+    /// Unified social credit code of an organisation (统一社会信用代码), checked against GB 32100.
+    case unifiedSocialCreditCode
+}
+
+/// The evaluator or requester (评价人/诉求人). `name`, `phone` and `documentNumber` are sensitive:
+/// never log them, and mask them for callers without the privacy-reader role.
+public struct Party: Sendable, Hashable, Codable {
+    /// Kind of party.
+    public var kind: PartyKind?
+    /// Whether the party identified themselves (实名).
+    public var realName: Bool
+    /// Name (姓名/名称). Sensitive.
+    public var name: String
+    /// Mainland mobile or landline number (联系电话). Sensitive.
+    public var phone: String
+    /// Type of `documentNumber`.
+    public var documentType: IdentityDocumentType?
+    /// Identity document number (证件号码). Sensitive.
+    public var documentNumber: String
+
+    public init(
+        kind: PartyKind? = nil, realName: Bool = false, name: String = "", phone: String = "",
+        documentType: IdentityDocumentType? = nil, documentNumber: String = ""
+    ) {
+        self.kind = kind
+        self.realName = realName
+        self.name = name
+        self.phone = phone
+        self.documentType = documentType
+        self.documentNumber = documentNumber
+    }
+}
+
+/// The party a report or complaint is about (被举报/被投诉对象).
+public struct Respondent: Sendable, Hashable, Codable {
+    /// Name (名称).
+    public var name: String
+    /// Unified social credit code, when an organisation.
+    public var creditCode: String
+    /// Business address.
+    public var address: String
+    /// Trade, in the source's vocabulary.
+    public var trade: String
+
+    public init(name: String = "", creditCode: String = "", address: String = "", trade: String = "") {
+        self.name = name
+        self.creditCode = creditCode
+        self.address = address
+        self.trade = trade
+    }
+}

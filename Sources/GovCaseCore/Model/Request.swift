@@ -1,0 +1,71 @@
+import Foundation
+
+/// Handling track of a request; mediation and law enforcement are kept apart from satisfaction rates.
+public enum HandlingTrack: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Ordinary handling by a designated unit.
+    case ordinary
+    /// Mediation of a dispute (调解), e.g. a tourism complaint.
+    case mediation
+    /// Administrative law enforcement (执法), e.g. a culture-market violation report.
+    case lawEnforcement
+
+    /// Whether cases on this track are reported apart from satisfaction rates (不片面追求满意率).
+    public var isSetApartFromSatisfaction: Bool { self != .ordinary }
+}
+
+/// Where the matter took place (事发地点).
+public struct Location: Sendable, Hashable, Codable {
+    /// Six-digit division code of the place.
+    public var regionCode: String
+    /// Street address.
+    public var address: String
+    /// WGS-84 longitude, when known.
+    public var longitude: Double?
+    /// WGS-84 latitude, when known.
+    public var latitude: Double?
+
+    public init(regionCode: String = "", address: String = "", longitude: Double? = nil, latitude: Double? = nil) {
+        self.regionCode = regionCode
+        self.address = address
+        self.longitude = longitude
+        self.latitude = latitude
+    }
+}
+
+/// The substance of a citizen's request (诉求).
+public struct Request: Sendable, Hashable, Codable {
+    /// Short title (标题).
+    public var title: String
+    /// What the requester said (诉求内容); required.
+    public var content: String
+    /// Business category, in the source's vocabulary.
+    public var category: String
+    /// Whether it alleges a violation (是否涉嫌违法违规).
+    public var allegesViolation: Bool
+    /// Handling track.
+    public var track: HandlingTrack
+    /// Who the report or complaint is about.
+    public var respondent: Respondent?
+    /// What the requester asks for (诉求请求).
+    public var demand: String
+    /// Where it took place.
+    public var location: Location?
+    /// When it took place.
+    public var occurredAt: Date?
+
+    public init(
+        title: String = "", content: String, category: String = "", allegesViolation: Bool = false,
+        track: HandlingTrack = .ordinary, respondent: Respondent? = nil, demand: String = "",
+        location: Location? = nil, occurredAt: Date? = nil
+    ) {
+        self.title = title
+        self.content = content
+        self.category = category
+        self.allegesViolation = allegesViolation
+        self.track = track
+        self.respondent = respondent
+        self.demand = demand
+        self.location = location
+        self.occurredAt = occurredAt
+    }
+}

@@ -1,0 +1,60 @@
+/// What is being evaluated (评价对象类型).
+public enum EvaluatedObjectKind: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Hall, centre or window (服务机构).
+    case organisation
+    /// Web site, app, terminal or hotline (服务平台).
+    case platform
+    /// An individual staff member (工作人员).
+    case staff
+}
+
+/// An organisation that implements or handles a service (实施机构/承办单位).
+public struct Organisation: Sendable, Hashable, Codable {
+    /// Official name.
+    public var name: String
+    /// Unified social credit code (统一社会信用代码), GB 32100.
+    public var creditCode: String
+
+    public init(name: String = "", creditCode: String = "") {
+        self.name = name
+        self.creditCode = creditCode
+    }
+}
+
+/// The government service evaluated or concerned.
+public struct ServiceReference: Sendable, Hashable, Codable {
+    /// Item code in the national item list (事项编码).
+    public var itemCode: String
+    /// Item name (事项名称).
+    public var itemName: String
+    /// Handled-matter id (办件编号).
+    public var matterID: String
+    /// Implementing organisation (实施机构).
+    public var organisation: Organisation
+    /// Service window (窗口).
+    public var window: String
+    /// Staff work id (工号).
+    public var staffID: String
+    /// Staff name; public servants in office, not sensitive.
+    public var staffName: String
+    /// Channel of delivery or evaluation.
+    public var channel: Channel?
+    /// What is evaluated.
+    public var objectKind: EvaluatedObjectKind?
+
+    public init(
+        itemCode: String = "", itemName: String = "", matterID: String = "", organisation: Organisation = .init(),
+        window: String = "", staffID: String = "", staffName: String = "", channel: Channel? = nil,
+        objectKind: EvaluatedObjectKind? = nil
+    ) {
+        self.itemCode = itemCode
+        self.itemName = itemName
+        self.matterID = matterID
+        self.organisation = organisation
+        self.window = window
+        self.staffID = staffID
+        self.staffName = staffName
+        self.channel = channel
+        self.objectKind = objectKind
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// Checks a case against every rule and returns all violations at once, in field order.
+public struct CaseValidator: Sendable {
+    /// Time and limits.
+    public var context: ValidationContext
+
+    public init(context: ValidationContext) { self.context = context }
+
+    /// Every violation in `c`; empty when it is valid.
+    public func violations(in c: Case) -> [FieldViolation] {
+        var check = Checker(context: context)
+        check.required("source.external_id", c.source.externalID)
+        check.maxLength("source.external_id", c.source.externalID, context.limits.shortText)
+        check.regionCode("region_code", c.regionCode)
+        check.service(c.service, kind: c.kind)
+        check.evaluation(c.evaluation, kind: c.kind)
+        check.request(c.request, kind: c.kind)
+        check.requester(c.requester, kind: c.kind)
+        check.lifecycle(c)
+        check.notInFuture("received_at", c.receivedAt, required: true)
+        return check.found
+    }
+
+    /// Throws `CaseError.invalidArgument` with every violation unless `c` is valid.
+    public func validate(_ c: Case) throws(CaseError) {
+        let found = violations(in: c)
+        if !found.isEmpty { throw CaseError.invalidArgument(found) }
+    }
+}
+
+/// Accumulates violations; one method per part of the case.
+private struct Checker {
+    let context: ValidationContext
+    var found: [FieldViolation] = []
+
+    init(context: ValidationContext) { self.context = context }
+
+    mutating func add(_ field: String, _ rule: ValidationRule, _ message: String) {
+        found.append(FieldViolation(field: field, rule: rule, message: message))
+    }
+
+    mutating func required(_ field: String, _ value: String) {
+        if value.isBlank { add(field, .required, "is required") }
+    }
+
+    mutating func required(_ field: String, _ value: (some Any)?, _ why: String = "is required") {
+        if value == nil { add(field, .required, why) }
+    }
+
+    mutating func maxLength(_ field: String, _ value: String, _ limit: Int) {
+        if value.count > limit { add(field, .maxLength, "is \(value.count) characters, at most \(limit) allowed") }
+    }
+
+    mutating func regionCode(_ field: String, _ value: String, required: Bool = true) {
+        if value.isEmpty {
+            if required { add(field, .required, "is required") }
+        } else if !RegionCode.isValid(value) {
+            add(field, .regionCode, "\"\(value)\" is not a 6-digit division code with a real province prefix")
+        }
+    }
+
+    mutating func creditCode(_ field: String, _ value: String) {
+        if !value.isEmpty, !UnifiedSocialCreditCode.isValid(value) {
+            add(field, .creditCode, "\"\(value)\" is not a unified social credit code with a valid GB 32100 check character")
+        }
+    }
+
+    /// Sensitive: the message never quotes the value.
+    mutating func phone(_ field: String, _ value: String) {
+        if !value.isEmpty, !PhoneNumber.isValid(value) {
+            add(field, .phone, "is not a mainland mobile or landline number")
+        }
+    }
+
+    mutating func notInFuture(_ field: String, _ time: Date?, required: Bool = false) {
+        guard let time else {
+            if required { add(field, .required, "is required") }
+            return
+        }
+        if time > context.now.addingTimeInterval(context.clockSkew) {
+            add(field, .futureTime, "is in the future beyond the allowed clock skew of \(Int(context.clockSkew)) s")
+        }
+    }
+
+    mutating func service(_ s: ServiceReference, kind: CaseKind) {
+        if kind == .evaluation {
+            if s.itemCode.isBlank && s.matterID.isBlank {
+                add("service.item_code", .required, "an evaluation needs the item code or the matter id")
+            }
+            required("service.organisation.name", s.organisation.name)
+        }
+        required("service.channel", s.channel)
+        for (field, value) in [
+            ("service.item_code", s.itemCode), ("service.item_name", s.itemName), ("service.matter_id", s.matterID),
+            ("service.organisation.name", s.organisation.name), ("service.window", s.window),
+            ("service.staff_id", s.staffID), ("service.staff_name", s.staffName),
+        ] {
+            maxLength(field, value, context.limits.shortText)
+        }
+        creditCode("service.organisation.credit_code", s.organisation.creditCode)
+    }
+
+    mutating func evaluation(_ e: Evaluation?, kind: CaseKind) {
+        guard let e else {
+            if kind == .evaluation { add("evaluation", .required, "an evaluation case needs its evaluation") }
+            return
+        }
+        required("evaluation.level", e.level)
+        required("evaluation.origin", e.origin)
+        for (index, rating) in e.dimensions.enumerated() {
+            required("evaluation.dimensions[\(index)].dimension", rating.dimension)
+            required("evaluation.dimensions[\(index)].level", rating.level)
+        }
+        if e.isBadReview, e.detailItems.isEmpty, e.text.isBlank {
+            add("evaluation.detail_items", .badReviewDetail, "a bad review needs detail items or text")
+        }
+        for (index, item) in e.detailItems.enumerated() {
+            required("evaluation.detail_items[\(index)]", item)
+            maxLength("evaluation.detail_items[\(index)]", item, context.limits.shortText)
+        }
+        maxLength("evaluation.text", e.text, context.limits.evaluationText)
+        if let q = e.questionnaire {
+            maxLength("evaluation.questionnaire.improvement_suggestion", q.improvementSuggestion, context.limits.evaluationText)
+        }
+        notInFuture("evaluation.evaluated_at", e.evaluatedAt, required: true)
+        notInFuture("evaluation.service_delivered_at", e.serviceDeliveredAt)
+    }
+
+    mutating func request(_ r: Request?, kind: CaseKind) {
+        guard let r else {
+            if kind.isRequest { add("request", .required, "a \(kind.rawValue) case needs its request") }
+            return
+        }
+        if !kind.isRequest { add("request", .inconsistent, "an evaluation case carries no request") }
+        required("request.content", r.content)
+        maxLength("request.title", r.title, context.limits.title)
+        maxLength("request.content", r.content, context.limits.content)
+        maxLength("request.demand", r.demand, context.limits.content)
+        maxLength("request.category", r.category, context.limits.shortText)
+        if kind == .complaint || kind == .report {
+            let respondent = r.respondent ?? Respondent()
+            // A report may point at a place when the wrongdoer is unknown; a complaint always names its respondent.
+            if respondent.name.isBlank && (kind == .complaint || (r.location?.address ?? "").isBlank) {
+                add("request.respondent.name", .required, "a \(kind.rawValue) needs the party it is about")
+            }
+        }
+        if let respondent = r.respondent {
+            maxLength("request.respondent.name", respondent.name, context.limits.address)
+            creditCode("request.respondent.credit_code", respondent.creditCode)
+            maxLength("request.respondent.address", respondent.address, context.limits.address)
+        }
+        if let location = r.location {
+            regionCode("request.location.region_code", location.regionCode, required: false)
+            maxLength("request.location.address", location.address, context.limits.address)
+        }
+        notInFuture("request.occurred_at", r.occurredAt)
+    }
+
+    mutating func requester(_ p: Party?, kind: CaseKind) {
+        // A complaint and a help request need someone to answer; other kinds may be anonymous.
+        let needsContact = kind == .complaint || kind == .helpRequest
+        guard let p else {
+            if needsContact { add("requester", .required, "a \(kind.rawValue) needs a contactable requester") }
+            return
+        }
+        required("requester.kind", p.kind)
+        if p.realName || kind == .complaint { required("requester.name", p.name) }
+        if needsContact { required("requester.phone", p.phone) }
+        maxLength("requester.name", p.name, context.limits.shortText)
+        phone("requester.phone", p.phone)
+        if !p.documentNumber.isEmpty {
+            switch p.documentType {
+            case nil:
+                add("requester.document_type", .required, "a document number needs its document type")
+            case .residentIDCard?:
+                let today = CivilDate(context.now, utcOffsetSeconds: context.utcOffsetSeconds)
+                if let problem = ResidentIDNumber.problem(with: p.documentNumber, today: today) {
+                    add("requester.document_number", .residentID, "is not a valid resident ID number: \(problem)")
+                }
+            case .unifiedSocialCreditCode?:
+                if !UnifiedSocialCreditCode.isValid(p.documentNumber) {
+                    add("requester.document_number", .creditCode, "is not a unified social credit code with a valid check character")
+                }
+            default:
+                maxLength("requester.document_number", p.documentNumber, 32)
+            }
+        }
+    }
+
+    mutating func lifecycle(_ c: Case) {
+        let fits: Bool =
+            switch c.lifecycle {
+            case .evaluation: c.kind == .evaluation && !(c.evaluation?.isBadReview ?? false)
+            case .badReview: c.kind == .evaluation && (c.evaluation?.isBadReview ?? false)
+            case .request: c.kind.isRequest
+            case .tourismComplaint: c.kind == .complaint
+            }
+        if !fits {
+            add("lifecycle", .inconsistent, "a \(c.kind.rawValue) case cannot follow the \(c.lifecycle.rawValue) lifecycle")
+        } else if !c.lifecycle.statuses.contains(c.status) {
+            add("status", .inconsistent, "\(c.status.rawValue) is not a status of the \(c.lifecycle.rawValue) lifecycle")
+        }
+    }
+}
