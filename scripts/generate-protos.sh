@@ -9,7 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 if ! command -v protoc >/dev/null; then
-    ${SUDO:-} apt-get update -qq && ${SUDO:-} apt-get install -y -qq protobuf-compiler >/dev/null
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq protobuf-compiler >/dev/null
 fi
 
 tools="$root/.build-protoc"

@@ -51,7 +51,8 @@ public struct CaseError: Error, Sendable, Hashable, CustomStringConvertible {
         lifecycle: Lifecycle, from: CaseStatus, action: LifecycleActionKind, allowed: [LifecycleActionKind]
     ) -> CaseError {
         let allowedText = allowed.isEmpty ? "none, the case is final" : allowed.map(\.rawValue).joined(separator: ", ")
-        let message = "\(action.rawValue) is not allowed in status \(from.rawValue) of the \(lifecycle.rawValue) "
+        let message =
+            "\(action.rawValue) is not allowed in status \(from.rawValue) of the \(lifecycle.rawValue) "
             + "lifecycle; allowed: \(allowedText)"
         return CaseError(
             code: .illegalTransition, message: message,

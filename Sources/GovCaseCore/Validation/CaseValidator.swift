@@ -62,7 +62,9 @@ private struct Checker {
 
     mutating func creditCode(_ field: String, _ value: String) {
         if !value.isEmpty, !UnifiedSocialCreditCode.isValid(value) {
-            add(field, .creditCode, "\"\(value)\" is not a unified social credit code with a valid GB 32100 check character")
+            add(
+                field, .creditCode,
+                "\"\(value)\" is not a unified social credit code with a valid GB 32100 check character")
         }
     }
 
@@ -121,7 +123,9 @@ private struct Checker {
         }
         maxLength("evaluation.text", e.text, context.limits.evaluationText)
         if let q = e.questionnaire {
-            maxLength("evaluation.questionnaire.improvement_suggestion", q.improvementSuggestion, context.limits.evaluationText)
+            maxLength(
+                "evaluation.questionnaire.improvement_suggestion", q.improvementSuggestion,
+                context.limits.evaluationText)
         }
         notInFuture("evaluation.evaluated_at", e.evaluatedAt, required: true)
         notInFuture("evaluation.service_delivered_at", e.serviceDeliveredAt)
@@ -180,7 +184,9 @@ private struct Checker {
                 }
             case .unifiedSocialCreditCode?:
                 if !UnifiedSocialCreditCode.isValid(p.documentNumber) {
-                    add("requester.document_number", .creditCode, "is not a unified social credit code with a valid check character")
+                    add(
+                        "requester.document_number", .creditCode,
+                        "is not a unified social credit code with a valid check character")
                 }
             default:
                 maxLength("requester.document_number", p.documentNumber, 32)
@@ -197,9 +203,13 @@ private struct Checker {
             case .tourismComplaint: c.kind == .complaint
             }
         if !fits {
-            add("lifecycle", .inconsistent, "a \(c.kind.rawValue) case cannot follow the \(c.lifecycle.rawValue) lifecycle")
+            add(
+                "lifecycle", .inconsistent,
+                "a \(c.kind.rawValue) case cannot follow the \(c.lifecycle.rawValue) lifecycle")
         } else if !c.lifecycle.statuses.contains(c.status) {
-            add("status", .inconsistent, "\(c.status.rawValue) is not a status of the \(c.lifecycle.rawValue) lifecycle")
+            add(
+                "status", .inconsistent, "\(c.status.rawValue) is not a status of the \(c.lifecycle.rawValue) lifecycle"
+            )
         }
     }
 }

@@ -13,9 +13,11 @@ public enum ResidentIDNumber {
             return "the first 17 characters must be digits"
         }
         guard RegionCode.isValid(String(characters[..<6])) else { return "the first 6 digits are not a region code" }
-        guard let birth = CivilDate(year: Int(String(characters[6..<10]))!, month: Int(String(characters[10..<12]))!,
-                                    day: Int(String(characters[12..<14]))!),
-              birth.year >= 1900, birth <= today
+        guard
+            let birth = CivilDate(
+                year: Int(String(characters[6..<10]))!, month: Int(String(characters[10..<12]))!,
+                day: Int(String(characters[12..<14]))!),
+            birth.year >= 1800, birth <= today
         else { return "digits 7–14 are not a valid birth date" }
         let sum = zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 }
         guard characters[17] == checkCharacters[sum % 11] else { return "the check character does not match" }

@@ -16,10 +16,15 @@ public enum UnifiedSocialCreditCode {
         return alphabet[(31 - sum % 31) % 31]
     }
 
-    /// Whether `code` is 18 valid characters whose check character matches and whose region part is a real region.
+    /// Region part of organisations registered by central authorities (e.g. 12100000… for a central public institution).
+    static let nationalRegion = "100000"
+
+    /// Whether `code` is 18 valid characters whose check character matches and whose region part
+    /// (characters 3–8) is a real region or the national level.
     public static func isValid(_ code: String) -> Bool {
         let characters = Array(code)
         guard characters.count == 18, let check = checkCharacter(for: String(characters[..<17])) else { return false }
-        return check == characters[17] && RegionCode.isValid(String(characters[2..<8]))
+        let region = String(characters[2..<8])
+        return check == characters[17] && (region == nationalRegion || RegionCode.isValid(region))
     }
 }

@@ -11,7 +11,9 @@ public struct ValidationContext: Sendable {
     /// Offset of local time from UTC, for birth dates in ID numbers.
     public var utcOffsetSeconds: Int
 
-    public init(now: Date, clockSkew: TimeInterval = 300, limits: TextLimits = .init(), utcOffsetSeconds: Int = 8 * 3600) {
+    public init(
+        now: Date, clockSkew: TimeInterval = 300, limits: TextLimits = .init(), utcOffsetSeconds: Int = 8 * 3600
+    ) {
         self.now = now
         self.clockSkew = clockSkew
         self.limits = limits
@@ -32,7 +34,9 @@ public struct TextLimits: Sendable, Hashable {
     /// Addresses.
     public var address: Int
 
-    public init(title: Int = 200, content: Int = 4000, evaluationText: Int = 2000, shortText: Int = 100, address: Int = 500) {
+    public init(
+        title: Int = 200, content: Int = 4000, evaluationText: Int = 2000, shortText: Int = 100, address: Int = 500
+    ) {
         self.title = title
         self.content = content
         self.evaluationText = evaluationText

@@ -1,0 +1,127 @@
+import Foundation
+import GovCaseCore
+import Testing
+
+/// Applying steps to a case: the handling record, the bad-review loop and the event history.
+@Suite struct CaseLifecycleTests {
+    let policy = DeadlinePolicy.standard
+    let actor = Actor(system: "sc-gov", unit: "锦江区政务服务中心", person: "赵核实")
+
+    func at(_ hours: Double) -> Date { Fixtures.now.addingTimeInterval(hours * 3600) }
+
+    @Test func aBadReviewGoesThroughItsWholeLoop() throws {
+        var c = Fixtures.evaluation(level: .dissatisfied)
+        #expect(c.lifecycle == .badReview)
+        #expect(c.status == .awaitingVerification)
+
+        try c.apply(
+            LifecycleStep(LifecycleAction(.verify, note: "等候超时属实"), actor: actor, occurredAt: at(1)),
+            recordedAt: at(1), policy: policy)
+        try c.apply(
+            LifecycleStep(LifecycleAction(.fixByDeadline), actor: actor, occurredAt: at(2)),
+            recordedAt: at(2), policy: policy)
+        // Monday 2025-03-10 + 5 working days = Monday 2025-03-17, due by its end.
+        #expect(c.handling.deadlines.rectifyBy == CivilDate("2025-03-18")!.start(utcOffsetSeconds: 8 * 3600))
+        try c.apply(
+            LifecycleStep(LifecycleAction(.completeRectification, note: "增设叫号窗口"), actor: actor, occurredAt: at(30)),
+            recordedAt: at(30), policy: policy)
+        try c.apply(
+            LifecycleStep(
+                LifecycleAction(.giveFeedback, note: "已电话告知整改结果", feedbackMethod: .phone),
+                actor: actor, occurredAt: at(31)), recordedAt: at(31), policy: policy)
+        try c.apply(
+            LifecycleStep(LifecycleAction(.rateFeedback, level: .satisfied), occurredAt: at(40)),
+            recordedAt: at(40), policy: policy)
+
+        #expect(c.status == .closed)
+        #expect(c.events.map(\.to) == [.verified, .rectifying, .awaitingFeedback, .awaitingRating, .closed])
+        #expect(c.events.map(\.sequence) == [1, 2, 3, 4, 5])
+        #expect(c.events.first?.from == .awaitingVerification)
+        let loop = try #require(c.badReview)
+        #expect(loop.verifier == "赵核实")
+        #expect(loop.finding == "等候超时属实")
+        #expect(loop.outcome == .fixByDeadline)
+        #expect(loop.rectificationMeasures == "增设叫号窗口")
+        #expect(loop.rectifiedAt == at(30))
+        #expect(loop.feedbackMethod == .phone)
+        #expect(loop.evaluatorRating == .satisfied)
+        #expect(c.handling.closedAt == at(40))
+    }
+
+    @Test func anUpheldAppealMarksTheReviewNotAdopted() throws {
+        var c = Fixtures.evaluation(level: .veryDissatisfied)
+        for action in [
+            LifecycleAction(.verify), LifecycleAction(.appeal, note: "评价人误操作"),
+            LifecycleAction(.upholdAppeal, notAdoptedReason: .mistaken, note: "经复核系误评"),
+        ] {
+            try c.apply(LifecycleStep(action, occurredAt: at(1)), recordedAt: at(1), policy: policy)
+        }
+        #expect(c.status == .awaitingFeedback)
+        #expect(c.badReview?.outcome == .notAdopted)
+        #expect(c.badReview?.notAdoptedReason == .mistaken)
+        #expect(c.badReview?.isExcludedFromStatistics == true)
+    }
+
+    @Test func aFailedStepChangesNothing() {
+        let original = Fixtures.evaluation(level: .dissatisfied)
+        var c = original
+        #expect(throws: CaseError.self) {
+            try c.apply(
+                LifecycleStep(LifecycleAction(.giveFeedback), occurredAt: at(1)), recordedAt: at(1), policy: policy)
+        }
+        #expect(c == original)
+    }
+
+    @Test func aRequestReopensAfterADissatisfiedVisitAndThenCloses() throws {
+        var c = Fixtures.request(.consultation)
+        let steps: [LifecycleAction] = [
+            .init(.dispatch, unit: "区文旅委"), .init(.return, note: "非本单位职责"), .init(.transfer, unit: "区市场监管局"),
+            .init(.sign), .init(.startHandling), .init(.extend, deadline: at(100)), .init(.reply, note: "已答复政策依据"),
+            .init(.returnVisit, level: .dissatisfied, note: "未解决"), .init(.startHandling), .init(.reply, note: "再次答复"),
+            .init(.returnVisit, level: .satisfied), .init(.close),
+        ]
+        for (hour, action) in steps.enumerated() {
+            try c.apply(
+                LifecycleStep(action, occurredAt: at(Double(hour))), recordedAt: at(Double(hour)), policy: policy)
+        }
+        #expect(c.status == .closed)
+        #expect(c.events.map(\.to).contains(.reopened))
+        #expect(c.handling.transfers.map(\.toUnit) == ["区文旅委", "区市场监管局"])
+        #expect(c.handling.transfers.last?.fromUnit == "")  // returned before the transfer
+        #expect(c.handling.assignedUnit == "区市场监管局")
+        #expect(c.handling.extensions == 1)
+        #expect(c.handling.deadlines.handleBy == at(100))
+        #expect(c.handling.replies.map(\.content) == ["已答复政策依据", "再次答复"])
+        #expect(c.handling.returnVisits.map(\.satisfaction) == [.dissatisfied, .satisfied])
+        #expect(c.handling.closedAt == at(11))
+    }
+
+    @Test func aTourismComplaintGetsItsAcceptanceAndMediationDeadlines() throws {
+        var c = Fixtures.request(.complaint)
+        c.lifecycle = .tourismComplaint
+        c.request?.track = .mediation
+        c.receivedAt = Fixtures.now  // Monday 2025-03-10
+        c.startDeadlines(using: policy)
+        // 5 working days after Monday 10 March: Monday 17 March, due by its end.
+        #expect(c.handling.deadlines.acceptBy == CivilDate("2025-03-18")!.start(utcOffsetSeconds: 8 * 3600))
+        try c.apply(LifecycleStep(LifecycleAction(.accept), occurredAt: at(2)), recordedAt: at(2), policy: policy)
+        // 60 natural days after 10 March: 9 May, due by its end.
+        #expect(c.handling.deadlines.mediateBy == CivilDate("2025-05-10")!.start(utcOffsetSeconds: 8 * 3600))
+        try c.apply(
+            LifecycleStep(LifecycleAction(.startMediation), occurredAt: at(3)), recordedAt: at(3), policy: policy)
+        try c.apply(
+            LifecycleStep(LifecycleAction(.recordAgreement, note: "退还差价300元"), occurredAt: at(50)),
+            recordedAt: at(50), policy: policy)
+        #expect(c.status == .mediated)
+        #expect(c.handling.acceptance == .accepted)
+        #expect(c.handling.mediationOutcome == .agreed)
+        #expect(c.closureDeadline == c.handling.deadlines.mediateBy)
+    }
+
+    @Test func anEvaluationGetsItsDefaultRatingTime() {
+        var c = Fixtures.evaluation()
+        c.evaluation?.serviceDeliveredAt = Fixtures.now  // 2025-03-10
+        c.startDeadlines(using: policy)
+        #expect(c.handling.deadlines.defaultRatingAt == CivilDate("2025-03-18")!.start(utcOffsetSeconds: 8 * 3600))
+    }
+}
