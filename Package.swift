@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "GovCaseCore", targets: ["GovCaseCore"]),
         .library(name: "GovCaseProto", targets: ["GovCaseProto"]),
+        .library(name: "GovCaseWire", targets: ["GovCaseWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
@@ -35,6 +36,23 @@ let package = Package(
         ),
         // The core case model: plain Swift, no transport, storage or protobuf.
         .target(name: "GovCaseCore", swiftSettings: swiftSettings),
+        // The edge between the core model and the generated contracts.
+        .target(
+            name: "GovCaseWire",
+            dependencies: [
+                "GovCaseCore", "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Built-in source adapters: the gateway's plugins, one folder each under Plugins/.
+        .target(
+            name: "NationalPlatformAdapter",
+            dependencies: ["GovCaseCore", "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Plugins/NationalPlatformAdapter",
+            resources: [.copy("Resources/codes.json")],
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(name: "GovCaseCoreTests", dependencies: ["GovCaseCore"], swiftSettings: swiftSettings),
         .testTarget(

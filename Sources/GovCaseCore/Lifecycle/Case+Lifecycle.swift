@@ -8,18 +8,37 @@ extension Case {
     ///   - step: The action, its actor and when it happened.
     ///   - recordedAt: When the gateway records it.
     ///   - policy: The region's deadline rules, for deadlines the step starts.
+    ///   - sourceRecord: The follow-up record that carried the step, if any.
     /// - Returns: The appended event.
     @discardableResult
     public mutating func apply(
-        _ step: LifecycleStep, recordedAt: Date, policy: DeadlinePolicy
+        _ step: LifecycleStep, recordedAt: Date, policy: DeadlinePolicy, sourceRecord: SourceRecordReference? = nil
     ) throws(CaseError) -> LifecycleEvent {
         let next = try lifecycle.next(from: status, applying: step.action)
         record(step, policy: policy)
         let event = LifecycleEvent(
-            sequence: events.count + 1, step: step, from: status, to: next, recordedAt: recordedAt)
+            sequence: events.count + 1, step: step, from: status, to: next, recordedAt: recordedAt,
+            sourceRecord: sourceRecord)
         status = next
         events.append(event)
         return event
+    }
+
+    /// Applies every step of a follow-up in order, all or nothing.
+    ///
+    /// - Returns: The appended events.
+    @discardableResult
+    public mutating func apply(
+        _ followUp: FollowUp, recordedAt: Date, policy: DeadlinePolicy
+    ) throws(CaseError) -> [LifecycleEvent] {
+        var updated = self
+        var applied: [LifecycleEvent] = []
+        for step in followUp.steps {
+            applied.append(
+                try updated.apply(step, recordedAt: recordedAt, policy: policy, sourceRecord: followUp.reference))
+        }
+        self = updated
+        return applied
     }
 
     /// Copies the step's data into the case; the transition has already been checked.
@@ -50,7 +69,7 @@ extension Case {
             // `next(from:applying:)` has checked that the level is present.
             let level = action.level ?? .basicallySatisfied
             handling.returnVisits.append(
-                ReturnVisit(satisfaction: level, resolved: !level.isBadReview, comment: action.note, visitedAt: at))
+                ReturnVisit(satisfaction: level, resolved: action.resolved, comment: action.note, visitedAt: at))
         case .close:
             handling.closedAt = at
         case .verify:

@@ -68,10 +68,13 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
     public var note: String
     /// How feedback was delivered.
     public var feedbackMethod: FeedbackMethod?
+    /// For a return visit: whether the requester considers the matter resolved.
+    public var resolved: Bool
 
     public init(
         _ kind: LifecycleActionKind, unit: String = "", deadline: Date? = nil, level: SatisfactionLevel? = nil,
-        notAdoptedReason: NotAdoptedReason? = nil, note: String = "", feedbackMethod: FeedbackMethod? = nil
+        notAdoptedReason: NotAdoptedReason? = nil, note: String = "", feedbackMethod: FeedbackMethod? = nil,
+        resolved: Bool = false
     ) {
         self.kind = kind
         self.unit = unit
@@ -80,6 +83,7 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
         self.notAdoptedReason = notAdoptedReason
         self.note = note
         self.feedbackMethod = feedbackMethod
+        self.resolved = resolved
     }
 
     /// The action's own required data, by kind: every missing item, with its field path under `field`.

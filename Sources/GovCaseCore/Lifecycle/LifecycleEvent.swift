@@ -44,13 +44,32 @@ public struct LifecycleEvent: Sendable, Hashable, Codable {
     public var to: CaseStatus
     /// When the gateway recorded it.
     public var recordedAt: Date
+    /// The follow-up record that carried the step, if a source sent it; `nil` for case-service transitions.
+    public var sourceRecord: SourceRecordReference?
 
-    public init(sequence: Int, step: LifecycleStep, from: CaseStatus, to: CaseStatus, recordedAt: Date) {
+    public init(
+        sequence: Int, step: LifecycleStep, from: CaseStatus, to: CaseStatus, recordedAt: Date,
+        sourceRecord: SourceRecordReference? = nil
+    ) {
         self.sequence = sequence
         self.step = step
         self.from = from
         self.to = to
         self.recordedAt = recordedAt
+        self.sourceRecord = sourceRecord
+    }
+}
+
+/// Which source record an event came from: its external id and revision.
+public struct SourceRecordReference: Sendable, Hashable, Codable {
+    /// External id of the record.
+    public var externalID: String
+    /// Its revision.
+    public var revision: UInt64
+
+    public init(externalID: String, revision: UInt64) {
+        self.externalID = externalID
+        self.revision = revision
     }
 }
 
@@ -65,6 +84,9 @@ public struct FollowUp: Sendable, Hashable, Codable {
     public var revision: UInt64
     /// Steps, applied in order.
     public var steps: [LifecycleStep]
+
+    /// The reference events made from this follow-up carry.
+    public var reference: SourceRecordReference { SourceRecordReference(externalID: externalID, revision: revision) }
 
     public init(targetExternalID: String, externalID: String, revision: UInt64 = 1, steps: [LifecycleStep]) {
         self.targetExternalID = targetExternalID

@@ -7,7 +7,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/case.proto": "32fef06a654b3cdf95a3cbae441f8b5c48f39a9c51c51889b9e244b3def37f86",
         "govcase/core/v1/evaluation.proto": "615e8646dbd947a22ec1065cc5277a50c2279e99f3e7c99ae5b382862b7cfa13",
         "govcase/core/v1/handling.proto": "abb5d0f3be5fe0c48455fe9c58fbb0f69657e1264cbc86b553e8484a4b5b44aa",
-        "govcase/core/v1/lifecycle.proto": "685e4e488ed3312ceb85990039f98766aecf5bc6bec96a0f50ab7cd3a4c8980c",
+        "govcase/core/v1/lifecycle.proto": "a7741a16653adde1f42f7897aebedd0194600e6ac2629cb72b0ed0020a382a83",
         "govcase/core/v1/party.proto": "f32ac15d23fbfb90f69499f6ff85e67b4efca48b099a2446247666213ca75a1c",
         "govcase/core/v1/request.proto": "e316e70582034858351e79bbfd55f49d4b2fc6aa496fde10b47932a06b703b65",
         "govcase/core/v1/service.proto": "292dc7975929e1b517c492f1cf6421250995be63b23bcf668677975956fde5f7",
@@ -17,7 +17,7 @@ public enum GeneratedProtoManifest {
         "govcase/gateway/v1/ingest.proto": "21989d1d6dd09b74afabc43fa457d3a94223c961ae797e340315837ba186225d",
         "govcase/plugin/v1/plugin.proto": "72084a991a6ccee57df17cffd9924d793c04cfdeb2753ba3ad37086d4aa6b266",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "64df3685722e53323e6677efa6ccd6aa7ee79ee02ab56dc97945ad04e1ee515d",
-        "govcase/sources/hotline12345/v1/hotline12345.proto": "479b16c800429bbd01f71fe6b7acbde5defb3080ceb9dead3ad74b10e9f6cdae",
-        "govcase/sources/national/v1/national.proto": "f3d07d8db75f21fab8b6b8b65030e9b502996c71fcf3c98660c87621c9f39b0d",
+        "govcase/sources/hotline12345/v1/hotline12345.proto": "61dd5b1f96f3a1b572e94f7761fce98f5c36d414ac3b95d44802fa40d74e059c",
+        "govcase/sources/national/v1/national.proto": "2dd66b6979784e4959d080f4e848c2f94a5c9a964a6e032a6f513feba9af8f4b",
     ]
 }

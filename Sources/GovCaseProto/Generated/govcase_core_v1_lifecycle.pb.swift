@@ -461,6 +461,9 @@ public nonisolated struct Govcase_Core_V1_LifecycleAction: Sendable {
   /// How feedback was delivered, for give-feedback.
   public var feedbackMethod: Govcase_Core_V1_FeedbackMethod = .unspecified
 
+  /// For a return visit: whether the requester considers the matter resolved (是否解决).
+  public var resolved: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -597,6 +600,19 @@ public nonisolated struct Govcase_Core_V1_LifecycleEvent: @unchecked Sendable {
   /// Clears the value of `recordedAt`. Subsequent reads from it will return its default value.
   public mutating func clearRecordedAt() {_uniqueStorage()._recordedAt = nil}
 
+  /// External id of the follow-up record that carried the action, if a source sent it; empty for transitions
+  /// made through the case service.
+  public var sourceRecordID: String {
+    get {_storage._sourceRecordID}
+    set {_uniqueStorage()._sourceRecordID = newValue}
+  }
+
+  /// Revision of that follow-up record.
+  public var sourceRecordRevision: UInt64 {
+    get {_storage._sourceRecordRevision}
+    set {_uniqueStorage()._sourceRecordRevision = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -646,7 +662,7 @@ nonisolated extension Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf._ProtoN
 
 nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LifecycleAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0\u{1}resolved\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -661,6 +677,7 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
       case 5: try { try decoder.decodeSingularEnumField(value: &self.notAdoptedReason) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.note) }()
       case 7: try { try decoder.decodeSingularEnumField(value: &self.feedbackMethod) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.resolved) }()
       default: break
       }
     }
@@ -692,6 +709,9 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
     if self.feedbackMethod != .unspecified {
       try visitor.visitSingularEnumField(value: self.feedbackMethod, fieldNumber: 7)
     }
+    if self.resolved != false {
+      try visitor.visitSingularBoolField(value: self.resolved, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -703,6 +723,7 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
     if lhs.notAdoptedReason != rhs.notAdoptedReason {return false}
     if lhs.note != rhs.note {return false}
     if lhs.feedbackMethod != rhs.feedbackMethod {return false}
+    if lhs.resolved != rhs.resolved {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -794,7 +815,7 @@ nonisolated extension Govcase_Core_V1_LifecycleStep: SwiftProtobuf.Message, Swif
 
 nonisolated extension Govcase_Core_V1_LifecycleEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LifecycleEvent"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}action\0\u{1}actor\0\u{3}occurred_at\0\u{3}from_status\0\u{3}to_status\0\u{3}recorded_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}action\0\u{1}actor\0\u{3}occurred_at\0\u{3}from_status\0\u{3}to_status\0\u{3}recorded_at\0\u{3}source_record_id\0\u{3}source_record_revision\0")
 
   fileprivate class _StorageClass {
     var _sequence: UInt64 = 0
@@ -804,6 +825,8 @@ nonisolated extension Govcase_Core_V1_LifecycleEvent: SwiftProtobuf.Message, Swi
     var _fromStatus: Govcase_Core_V1_CaseStatus = .unspecified
     var _toStatus: Govcase_Core_V1_CaseStatus = .unspecified
     var _recordedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _sourceRecordID: String = String()
+    var _sourceRecordRevision: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -821,6 +844,8 @@ nonisolated extension Govcase_Core_V1_LifecycleEvent: SwiftProtobuf.Message, Swi
       _fromStatus = source._fromStatus
       _toStatus = source._toStatus
       _recordedAt = source._recordedAt
+      _sourceRecordID = source._sourceRecordID
+      _sourceRecordRevision = source._sourceRecordRevision
     }
   }
 
@@ -846,6 +871,8 @@ nonisolated extension Govcase_Core_V1_LifecycleEvent: SwiftProtobuf.Message, Swi
         case 5: try { try decoder.decodeSingularEnumField(value: &_storage._fromStatus) }()
         case 6: try { try decoder.decodeSingularEnumField(value: &_storage._toStatus) }()
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._recordedAt) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._sourceRecordID) }()
+        case 9: try { try decoder.decodeSingularUInt64Field(value: &_storage._sourceRecordRevision) }()
         default: break
         }
       }
@@ -879,6 +906,12 @@ nonisolated extension Govcase_Core_V1_LifecycleEvent: SwiftProtobuf.Message, Swi
       try { if let v = _storage._recordedAt {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
       } }()
+      if !_storage._sourceRecordID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._sourceRecordID, fieldNumber: 8)
+      }
+      if _storage._sourceRecordRevision != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._sourceRecordRevision, fieldNumber: 9)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -895,6 +928,8 @@ nonisolated extension Govcase_Core_V1_LifecycleEvent: SwiftProtobuf.Message, Swi
         if _storage._fromStatus != rhs_storage._fromStatus {return false}
         if _storage._toStatus != rhs_storage._toStatus {return false}
         if _storage._recordedAt != rhs_storage._recordedAt {return false}
+        if _storage._sourceRecordID != rhs_storage._sourceRecordID {return false}
+        if _storage._sourceRecordRevision != rhs_storage._sourceRecordRevision {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -161,10 +161,10 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_WorkOrder: @unchecked 
   /// Clears the value of `place`. Subsequent reads from it will return its default value.
   public mutating func clearPlace() {_uniqueStorage()._place = nil}
 
-  /// Units the order is dispatched to, the first being the lead unit (承办单位).
-  public var handlingUnits: [String] {
-    get {_storage._handlingUnits}
-    set {_uniqueStorage()._handlingUnits = newValue}
+  /// Lead unit the order is dispatched to at creation, if any (承办单位).
+  public var handlingUnit: String {
+    get {_storage._handlingUnit}
+    set {_uniqueStorage()._handlingUnit = newValue}
   }
 
   /// When the call was received (受理时间).
@@ -399,7 +399,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_Place: SwiftProtobuf.Messa
 
 nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkOrder"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{1}revision\0\u{3}region_code\0\u{3}request_kind\0\u{1}channel\0\u{1}caller\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}respondent\0\u{1}place\0\u{3}handling_units\0\u{3}received_at\0\u{3}handle_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{1}revision\0\u{3}region_code\0\u{3}request_kind\0\u{1}channel\0\u{1}caller\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}respondent\0\u{1}place\0\u{3}handling_unit\0\u{3}received_at\0\u{3}handle_by\0")
 
   fileprivate class _StorageClass {
     var _orderID: String = String()
@@ -414,7 +414,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
     var _allegesViolation: Bool = false
     var _respondent: String = String()
     var _place: Govcase_Sources_Hotline12345_V1_Place? = nil
-    var _handlingUnits: [String] = []
+    var _handlingUnit: String = String()
     var _receivedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _handleBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 
@@ -439,7 +439,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
       _allegesViolation = source._allegesViolation
       _respondent = source._respondent
       _place = source._place
-      _handlingUnits = source._handlingUnits
+      _handlingUnit = source._handlingUnit
       _receivedAt = source._receivedAt
       _handleBy = source._handleBy
     }
@@ -472,7 +472,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
         case 10: try { try decoder.decodeSingularBoolField(value: &_storage._allegesViolation) }()
         case 11: try { try decoder.decodeSingularStringField(value: &_storage._respondent) }()
         case 12: try { try decoder.decodeSingularMessageField(value: &_storage._place) }()
-        case 13: try { try decoder.decodeRepeatedStringField(value: &_storage._handlingUnits) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._handlingUnit) }()
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._receivedAt) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._handleBy) }()
         default: break
@@ -523,8 +523,8 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
       try { if let v = _storage._place {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
       } }()
-      if !_storage._handlingUnits.isEmpty {
-        try visitor.visitRepeatedStringField(value: _storage._handlingUnits, fieldNumber: 13)
+      if !_storage._handlingUnit.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._handlingUnit, fieldNumber: 13)
       }
       try { if let v = _storage._receivedAt {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
@@ -553,7 +553,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
         if _storage._allegesViolation != rhs_storage._allegesViolation {return false}
         if _storage._respondent != rhs_storage._respondent {return false}
         if _storage._place != rhs_storage._place {return false}
-        if _storage._handlingUnits != rhs_storage._handlingUnits {return false}
+        if _storage._handlingUnit != rhs_storage._handlingUnit {return false}
         if _storage._receivedAt != rhs_storage._receivedAt {return false}
         if _storage._handleBy != rhs_storage._handleBy {return false}
         return true

@@ -24,7 +24,7 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-/// A service item in the national item list (政务服务事项).
+/// The service item evaluated, as named in the national item list (政务服务事项).
 public nonisolated struct Govcase_Sources_National_V1_ServiceItem: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -36,20 +36,11 @@ public nonisolated struct Govcase_Sources_National_V1_ServiceItem: Sendable {
   /// Unified item name (事项名称).
   public var itemName: String = String()
 
-  /// Item type code, e.g. administrative licence (事项类型).
-  public var itemType: String = String()
-
-  /// Legal basis (设定依据).
-  public var legalBasis: String = String()
-
   /// Implementing organisation's name (实施机构).
   public var orgName: String = String()
 
   /// Implementing organisation's unified social credit code (实施机构统一社会信用代码).
   public var orgCreditCode: String = String()
-
-  /// Six-digit division code where the item is implemented (行政区划代码).
-  public var regionCode: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -272,7 +263,7 @@ public nonisolated struct Govcase_Sources_National_V1_RectificationFeedback: @un
   /// Clears the value of `rectifyBy`. Subsequent reads from it will return its default value.
   public mutating func clearRectifyBy() {_uniqueStorage()._rectifyBy = nil}
 
-  /// Rectification measures (整改措施).
+  /// Rectification measures, or for an explanation the explanation given (整改措施/解释内容).
   public var measures: String {
     get {_storage._measures}
     set {_uniqueStorage()._measures = newValue}
@@ -400,7 +391,7 @@ fileprivate nonisolated let _protobuf_package = "govcase.sources.national.v1"
 
 nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServiceItem"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}item_type\0\u{3}legal_basis\0\u{3}org_name\0\u{3}org_credit_code\0\u{3}region_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}org_name\0\u{3}org_credit_code\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -410,11 +401,8 @@ nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Mes
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.itemCode) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.itemName) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.itemType) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.legalBasis) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.orgName) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.orgCreditCode) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.regionCode) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.orgName) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.orgCreditCode) }()
       default: break
       }
     }
@@ -427,20 +415,11 @@ nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Mes
     if !self.itemName.isEmpty {
       try visitor.visitSingularStringField(value: self.itemName, fieldNumber: 2)
     }
-    if !self.itemType.isEmpty {
-      try visitor.visitSingularStringField(value: self.itemType, fieldNumber: 3)
-    }
-    if !self.legalBasis.isEmpty {
-      try visitor.visitSingularStringField(value: self.legalBasis, fieldNumber: 4)
-    }
     if !self.orgName.isEmpty {
-      try visitor.visitSingularStringField(value: self.orgName, fieldNumber: 5)
+      try visitor.visitSingularStringField(value: self.orgName, fieldNumber: 3)
     }
     if !self.orgCreditCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.orgCreditCode, fieldNumber: 6)
-    }
-    if !self.regionCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.regionCode, fieldNumber: 7)
+      try visitor.visitSingularStringField(value: self.orgCreditCode, fieldNumber: 4)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -448,11 +427,8 @@ nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Mes
   public static func ==(lhs: Govcase_Sources_National_V1_ServiceItem, rhs: Govcase_Sources_National_V1_ServiceItem) -> Bool {
     if lhs.itemCode != rhs.itemCode {return false}
     if lhs.itemName != rhs.itemName {return false}
-    if lhs.itemType != rhs.itemType {return false}
-    if lhs.legalBasis != rhs.legalBasis {return false}
     if lhs.orgName != rhs.orgName {return false}
     if lhs.orgCreditCode != rhs.orgCreditCode {return false}
-    if lhs.regionCode != rhs.regionCode {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Source codes mapped to core values, per named table (e.g. `channel`: `"1"` → `web`).
+///
+/// Provinces disagree on codes, so tables are data: an adapter ships its defaults as a JSON resource, and a
+/// deployment overrides entries per source system. Core values are the raw values of the core enums.
+public struct CodeTable: Sendable, Hashable, Codable {
+    /// Table name → source code → core value.
+    public var tables: [String: [String: String]]
+
+    public init(_ tables: [String: [String: String]] = [:]) { self.tables = tables }
+
+    /// This table with `overrides` replacing entries code by code (and adding codes and tables).
+    public func overridden(by overrides: CodeTable) -> CodeTable {
+        var merged = tables
+        for (name, entries) in overrides.tables { merged[name, default: [:]].merge(entries) { $1 } }
+        return CodeTable(merged)
+    }
+
+    /// The core value for `code` in `table`, or a violation of rule `unknown_code` (or `required` when the
+    /// code is empty) at `field`. Never a guess.
+    public func lookup<Value: RawRepresentable<String>>(
+        _ table: String, _ code: String, field: String, as type: Value.Type = Value.self
+    ) -> Result<Value, FieldViolation> {
+        if code.isEmpty { return .failure(FieldViolation(field: field, rule: .required, message: "is required")) }
+        guard let raw = tables[table]?[code], let value = Value(rawValue: raw) else {
+            let known = (tables[table] ?? [:]).keys.sorted().joined(separator: ", ")
+            return .failure(
+                FieldViolation(
+                    field: field, rule: .unknownCode, message: "\"\(code)\" is not a known \(table) code; known: \(known)"))
+        }
+        return .success(value)
+    }
+
+    /// The source code for a core value: the smallest code mapped to it, so rendering is deterministic.
+    public func code<Value: RawRepresentable<String>>(_ table: String, for value: Value) -> String? {
+        (tables[table] ?? [:]).filter { $0.value == value.rawValue }.keys.min {
+            ($0.count, $0) < ($1.count, $1)
+        }
+    }
+}
+
+extension CodeTable {
+    /// Reads a table from JSON: `{"<table>": {"<source code>": "<core value>"}}`.
+    public init(json: Data) throws {
+        self.init(try JSONDecoder().decode([String: [String: String]].self, from: json))
+    }
+}
+
+/// An adapter's code table with overrides per source system, as a deployment configures them.
+public struct CodeTables: Sendable, Hashable {
+    /// The adapter's shipped defaults.
+    public var defaults: CodeTable
+    /// Overrides by source system id (the caller's certificate identity).
+    public var overrides: [String: CodeTable]
+
+    public init(defaults: CodeTable, overrides: [String: CodeTable] = [:]) {
+        self.defaults = defaults
+        self.overrides = overrides
+    }
+
+    /// The table in force for records from `sourceSystem`.
+    public func table(for sourceSystem: String) -> CodeTable {
+        overrides[sourceSystem].map(defaults.overridden(by:)) ?? defaults
+    }
+}
+
+extension CodeTable {
+    /// The source code for a core value when rendering; `""` for `nil`. A value the source has no code for is
+    /// an `unknown_code` error at the core `field`: rendering never invents a code.
+    public func renderCode<Value: RawRepresentable<String>>(
+        _ table: String, for value: Value?, field: String
+    ) throws(CaseError) -> String {
+        guard let value else { return "" }
+        guard let code = code(table, for: value) else {
+            throw CaseError.invalidArgument([
+                FieldViolation(
+                    field: field, rule: .unknownCode, message: "the source has no \(table) code for \(value.rawValue)")
+            ])
+        }
+        return code
+    }
+}
