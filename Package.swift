@@ -12,6 +12,7 @@ let package = Package(
     name: "GovCaseGateway",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "govcase", targets: ["govcase"]),
         .library(name: "GovCaseCore", targets: ["GovCaseCore"]),
         .library(name: "GovCaseProto", targets: ["GovCaseProto"]),
         .library(name: "GovCaseWire", targets: ["GovCaseWire"]),
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // Contracts: Swift generated from Proto/ by scripts/generate-protos.sh, committed.
@@ -51,6 +53,39 @@ let package = Package(
             dependencies: ["GovCaseCore", "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Plugins/NationalPlatformAdapter",
             resources: [.copy("Resources/codes.json")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Hotline12345Adapter",
+            dependencies: ["GovCaseCore", "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Plugins/Hotline12345Adapter",
+            resources: [.copy("Resources/codes.json")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CultureTourismAdapter",
+            dependencies: ["GovCaseCore", "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Plugins/CultureTourismAdapter",
+            resources: [.copy("Resources/codes.json")],
+            swiftSettings: swiftSettings
+        ),
+        // The built-in adapters behind one type, taking records by protobuf type name.
+        .target(
+            name: "GovCaseAdapters",
+            dependencies: [
+                "GovCaseCore", "GovCaseProto", "NationalPlatformAdapter", "CultureTourismAdapter", "Hotline12345Adapter",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: a thin layer over the libraries.
+        .executableTarget(
+            name: "govcase",
+            dependencies: [
+                "GovCaseAdapters", "GovCaseCore", "GovCaseWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -19,12 +19,12 @@ public struct CodeTable: Sendable, Hashable, Codable {
 
     /// The core value for `code` in `table`, or a violation of rule `unknown_code` (or `required` when the
     /// code is empty) at `field`. Never a guess.
-    public func lookup<Value: RawRepresentable<String>>(
+    public func lookup<Value: CodeTableValue>(
         _ table: String, _ code: String, field: String, as type: Value.Type = Value.self
     ) -> Result<Value, FieldViolation> {
         if code.isEmpty { return .failure(FieldViolation(field: field, rule: .required, message: "is required")) }
-        guard let raw = tables[table]?[code], let value = Value(rawValue: raw) else {
-            let known = (tables[table] ?? [:]).keys.sorted().joined(separator: ", ")
+        guard let name = tables[table]?[code], let value = Value(codeTableName: name) else {
+            let known = (tables[table] ?? [:]).keys.sorted { ($0.count, $0) < ($1.count, $1) }.joined(separator: ", ")
             return .failure(
                 FieldViolation(
                     field: field, rule: .unknownCode, message: "\"\(code)\" is not a known \(table) code; known: \(known)"))
@@ -33,8 +33,8 @@ public struct CodeTable: Sendable, Hashable, Codable {
     }
 
     /// The source code for a core value: the smallest code mapped to it, so rendering is deterministic.
-    public func code<Value: RawRepresentable<String>>(_ table: String, for value: Value) -> String? {
-        (tables[table] ?? [:]).filter { $0.value == value.rawValue }.keys.min {
+    public func code<Value: CodeTableValue>(_ table: String, for value: Value) -> String? {
+        (tables[table] ?? [:]).filter { $0.value == value.codeTableName }.keys.min {
             ($0.count, $0) < ($1.count, $1)
         }
     }
@@ -68,16 +68,57 @@ public struct CodeTables: Sendable, Hashable {
 extension CodeTable {
     /// The source code for a core value when rendering; `""` for `nil`. A value the source has no code for is
     /// an `unknown_code` error at the core `field`: rendering never invents a code.
-    public func renderCode<Value: RawRepresentable<String>>(
+    public func renderCode<Value: CodeTableValue>(
         _ table: String, for value: Value?, field: String
     ) throws(CaseError) -> String {
         guard let value else { return "" }
         guard let code = code(table, for: value) else {
             throw CaseError.invalidArgument([
                 FieldViolation(
-                    field: field, rule: .unknownCode, message: "the source has no \(table) code for \(value.rawValue)")
+                    field: field, rule: .unknownCode, message: "the source has no \(table) code for \(value.codeTableName)")
             ])
         }
         return code
     }
 }
+
+/// A core value a code table can name: its name in the table is its Swift case name, e.g. `windowQRCode`.
+public protocol CodeTableValue: Sendable {
+    /// The value named `name`, or `nil`.
+    init?(codeTableName name: String)
+    /// The value's name in code tables.
+    var codeTableName: String { get }
+}
+
+extension CodeTableValue where Self: RawRepresentable<String> {
+    public init?(codeTableName name: String) { self.init(rawValue: name) }
+    public var codeTableName: String { rawValue }
+}
+
+extension SatisfactionLevel: CodeTableValue {
+    public init?(codeTableName name: String) {
+        guard let level = Self.allCases.first(where: { $0.codeTableName == name }) else { return nil }
+        self = level
+    }
+
+    public var codeTableName: String {
+        switch self {
+        case .veryDissatisfied: "veryDissatisfied"
+        case .dissatisfied: "dissatisfied"
+        case .basicallySatisfied: "basicallySatisfied"
+        case .satisfied: "satisfied"
+        case .verySatisfied: "verySatisfied"
+        }
+    }
+}
+
+extension CaseKind: CodeTableValue {}
+extension Channel: CodeTableValue {}
+extension PartyKind: CodeTableValue {}
+extension IdentityDocumentType: CodeTableValue {}
+extension EvaluationOrigin: CodeTableValue {}
+extension BadReviewOutcome: CodeTableValue {}
+extension NotAdoptedReason: CodeTableValue {}
+extension AppealDecision: CodeTableValue {}
+extension FeedbackMethod: CodeTableValue {}
+extension LifecycleActionKind: CodeTableValue {}

@@ -29,7 +29,7 @@ public struct RecordReader: Sendable {
     }
 
     /// The core value of a source code, or a violation (`required` or `unknown_code`) at `field`.
-    public mutating func code<Value: RawRepresentable<String>>(
+    public mutating func code<Value: CodeTableValue>(
         _ table: String, _ code: String, at field: String, as type: Value.Type = Value.self
     ) -> Value? {
         switch codes.lookup(table, code, field: field, as: type) {
@@ -41,7 +41,7 @@ public struct RecordReader: Sendable {
     }
 
     /// Like `code(_:_:at:)`, but an empty code means "not given" rather than a violation.
-    public mutating func optionalCode<Value: RawRepresentable<String>>(
+    public mutating func optionalCode<Value: CodeTableValue>(
         _ table: String, _ code: String, at field: String, as type: Value.Type = Value.self
     ) -> Value? {
         code.isEmpty ? nil : self.code(table, code, at: field, as: type)
