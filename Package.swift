@@ -91,6 +91,15 @@ let package = Package(
 
         .testTarget(name: "GovCaseCoreTests", dependencies: ["GovCaseCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "GovCaseAdaptersTests",
+            dependencies: [
+                "GovCaseAdapters", "GovCaseCore", "GovCaseProto", "GovCaseWire", "govcase",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: [],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GovCaseProtoTests",
             dependencies: [
                 "GovCaseProto",

@@ -127,6 +127,8 @@ extension CultureTourismAdapter {
                 title: r.title, content: r.content, category: r.category, allegesViolation: r.allegesViolation,
                 track: route.track, respondent: r.hasRespondent ? respondent(r.respondent) : nil),
             requester: caller, lifecycle: route.lifecycle,
+            // 12345 has already transferred (转办) the order; a tourism dispute still awaits acceptance.
+            status: route.lifecycle == .request ? .transferred : .received,
             receivedAt: r.hasReceivedAt ? r.receivedAt.date : nil)
         c.handling.assignedUnit = unit
         if let handedOverAt {
@@ -191,12 +193,7 @@ extension CultureTourismAdapter {
         let targetsUnit = kind == .transfer
         let action = LifecycleAction(
             kind, unit: targetsUnit ? unit : "", deadline: deadline, level: level, note: note)
-        for violation in action.violations() {
-            reader.report(
-                FieldViolation(
-                    field: Self.progressPaths.sourcePath(for: violation.field), rule: violation.rule,
-                    message: violation.message))
-        }
+        reader.report(action.violations(), renamedBy: Self.progressPaths)
         return LifecycleStep(action, actor: Actor(unit: targetsUnit ? "" : unit, person: person), occurredAt: at)
     }
 

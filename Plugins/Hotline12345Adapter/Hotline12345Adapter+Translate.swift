@@ -72,10 +72,7 @@ extension Hotline12345Adapter {
         let targetsUnit = kind == .dispatch || kind == .transfer
         let action = LifecycleAction(
             kind, unit: targetsUnit ? r.unit : "", deadline: r.hasExtendedTo ? r.extendedTo.date : nil, note: r.note)
-        for violation in action.violations() {
-            reader.report(FieldViolation(field: Self.statusPaths.sourcePath(for: violation.field), rule: violation.rule,
-                                         message: violation.message))
-        }
+        reader.report(action.violations(), renamedBy: Self.statusPaths)
         guard reader.violations.isEmpty else { return .rejected(reader.violations) }
         let actor = Actor(unit: targetsUnit ? "" : r.unit, person: r.operator)
         return .followUp(

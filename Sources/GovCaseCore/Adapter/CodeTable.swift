@@ -10,10 +10,15 @@ public struct CodeTable: Sendable, Hashable, Codable {
 
     public init(_ tables: [String: [String: String]] = [:]) { self.tables = tables }
 
-    /// This table with `overrides` replacing entries code by code (and adding codes and tables).
+    /// This table with `overrides` applied. An override names the codes a source system uses for a value, so
+    /// within a table it replaces every default code for the values it maps (a province whose ID card is `31`
+    /// does not also use the default `10`), and it replaces whatever its codes meant by default.
     public func overridden(by overrides: CodeTable) -> CodeTable {
         var merged = tables
-        for (name, entries) in overrides.tables { merged[name, default: [:]].merge(entries) { $1 } }
+        for (name, entries) in overrides.tables {
+            let values = Set(entries.values)
+            merged[name] = (merged[name] ?? [:]).filter { !values.contains($0.value) }.merging(entries) { $1 }
+        }
         return CodeTable(merged)
     }
 

@@ -61,11 +61,16 @@ public struct RecordReader: Sendable {
         }
     }
 
-    /// Adds the core validator's violations for `c`, renamed to the source's field paths by `paths`,
-    /// skipping fields already reported while reading (one problem, one violation).
+    /// Adds the core validator's violations for `c`, renamed to the source's field paths by `paths`.
     public mutating func validate(_ c: Case, with validator: CaseValidator, paths: FieldPathMap) {
+        report(validator.violations(in: c), renamedBy: paths)
+    }
+
+    /// Adds core violations (of a case or an action) renamed to the source's field paths by `paths`,
+    /// skipping fields already reported while reading: one problem, one violation.
+    public mutating func report(_ coreViolations: [FieldViolation], renamedBy paths: FieldPathMap) {
         var reported = Set(violations.map(\.field))
-        for violation in validator.violations(in: c) {
+        for violation in coreViolations {
             var renamed = violation
             renamed.field = paths.sourcePath(for: violation.field)
             if reported.insert(renamed.field).inserted { report(renamed) }
