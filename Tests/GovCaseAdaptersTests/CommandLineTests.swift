@@ -1,0 +1,115 @@
+import Foundation
+import GovCaseCore
+import GovCaseProto
+import SwiftProtobuf
+import Testing
+
+/// `govcase translate` on every vector, as a separate process: the same answers from the command line.
+@Suite struct CommandLineTests {
+    static let executable = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("govcase")
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func govcase(_ arguments: [String], input: String) throws -> Run {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    static func arguments(for vector: Vector) throws -> [String] {
+        var arguments = [
+            "translate", "--adapter", vector.adapterID, "--source-system", vector.sourceSystem,
+            "--received-at", ISO8601DateFormatter().string(from: vector.receivedAt),
+        ]
+        if let overrides = vector.overrides {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("codes-\(UUID()).json")
+            try JSONEncoder().encode(overrides.tables).write(to: file)
+            arguments += ["--codes", file.path]
+        }
+        return arguments + ["-"]
+    }
+
+    @Test(arguments: Vector.all(valid: true))
+    func validVectorsPrintTheirCaseAndExitZero(vector: Vector) throws {
+        let run = try Self.govcase(try Self.arguments(for: vector), input: vector.record)
+        #expect(run.status == 0, "\(run.stderr)")
+        if let golden = vector.expect["case"] {
+            #expect(try Govcase_Core_V1_Case(jsonString: run.stdout) == Govcase_Core_V1_Case(jsonString: golden.text))
+        } else {
+            let golden = try #require(vector.expect["follow_up"])
+            #expect(
+                try Govcase_Core_V1_FollowUp(jsonString: run.stdout) == Govcase_Core_V1_FollowUp(jsonString: golden.text))
+        }
+    }
+
+    @Test(arguments: Vector.all(valid: false))
+    func invalidVectorsPrintOneViolationPerLineAndExitOne(vector: Vector) throws {
+        let run = try Self.govcase(try Self.arguments(for: vector), input: vector.record)
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        let lines = run.stderr.split(separator: "\n").map(String.init)
+        let expected = try #require(vector.expect["violations"]?.array)
+        #expect(lines.count == expected.count)
+        for (line, violation) in zip(lines, expected) {
+            #expect(line.hasPrefix("\(violation["field"]!): \(violation["rule"]!): "), "\(line)")
+        }
+    }
+
+    @Test func anUnknownAdapterExitsTwoAndListsTheKnownOnes() throws {
+        let run = try Self.govcase(["translate", "--adapter", "provincial-x", "-"], input: "{}")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("national-platform, culture-tourism, hotline-12345"))
+    }
+
+    @Test func anUnknownTypeExitsTwoAndListsTheAcceptedOnes() throws {
+        let run = try Self.govcase(
+            ["translate", "--adapter", "hotline-12345", "-"],
+            input: #"{"@type": "govcase.sources.national.v1.EvaluationRecord"}"#)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("govcase.sources.hotline12345.v1.WorkOrder"))
+    }
+
+    @Test func aRecordWithoutTypeNeedsTheTypeOption() throws {
+        let noType = try Self.govcase(["translate", "--adapter", "hotline-12345", "-"], input: "{}")
+        #expect(noType.status == 2)
+        let withType = try Self.govcase(
+            ["translate", "--adapter", "hotline-12345", "--type", "govcase.sources.hotline12345.v1.WorkOrder", "-"],
+            input: "{}")
+        #expect(withType.status == 1)  // now it is read, and every required field is reported
+        #expect(withType.stderr.contains("order_id: required: "))
+    }
+
+    @Test func malformedJSONExitsOne() throws {
+        let run = try Self.govcase(["translate", "--adapter", "hotline-12345", "-"], input: "{not json")
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("record: malformed"))
+    }
+
+    @Test func adaptersListNamesEveryAdapterAndItsTypes() throws {
+        let run = try Self.govcase(["adapters", "list"], input: "")
+        #expect(run.status == 0)
+        for line in ["national-platform\t1.0.0", "culture-tourism\t1.0.0", "hotline-12345\t1.0.0",
+                     "    govcase.sources.culturetourism.v1.HotlineHandover"] {
+            #expect(run.stdout.contains(line))
+        }
+    }
+}
