@@ -96,7 +96,13 @@ let package = Package(
                 "GovCaseAdapters", "GovCaseCore", "GovCaseProto", "GovCaseWire", "govcase",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: [],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GovCaseWireTests",
+            dependencies: [
+                "GovCaseCore", "GovCaseProto", "GovCaseWire", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

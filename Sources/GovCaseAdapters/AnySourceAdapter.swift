@@ -6,6 +6,8 @@ import SwiftProtobuf
 public struct AnySourceAdapter: Sendable {
     /// Who the adapter is.
     public let info: AdapterInfo
+    /// The adapter's shipped code table, before any override.
+    public let codeTable: CodeTable
     /// The source message types it accepts, by fully qualified name.
     public let messageTypes: [String: any SwiftProtobuf.Message.Type]
     private let translateMessage: @Sendable (any SwiftProtobuf.Message, TranslationContext) -> Translation?
@@ -14,6 +16,7 @@ public struct AnySourceAdapter: Sendable {
 
     public init<A: SourceMessageAdapter>(_ adapter: A) {
         info = adapter.info
+        codeTable = adapter.codes.defaults
         messageTypes = Dictionary(uniqueKeysWithValues: A.messageTypes.map { ($0.protoMessageName, $0) })
         translateMessage = { message, context in A.wrap(message).map { adapter.translate($0, context: context) } }
         renderCase = { c throws(CaseError) in try adapter.render(c).compactMap(A.unwrap) }

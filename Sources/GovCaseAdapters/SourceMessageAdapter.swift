@@ -8,6 +8,8 @@ import SwiftProtobuf
 /// An adapter whose source records are protobuf messages of known types, wrapped in one record message
 /// (the `oneof` of its ingest service). This is what lets the gateway take a record by type name.
 public protocol SourceMessageAdapter: Adapter where SourceRecord: SwiftProtobuf.Message {
+    /// The adapter's code tables, defaults and overrides.
+    var codes: CodeTables { get }
     /// The source message types it accepts.
     static var messageTypes: [any SwiftProtobuf.Message.Type] { get }
     /// The record wrapping `message`, or `nil` if the adapter does not accept its type.
