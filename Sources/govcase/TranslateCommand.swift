@@ -14,6 +14,8 @@ struct TranslateCommand: ParsableCommand {
             Prints the core case (or, for a follow-up record, the follow-up) as protobuf JSON and exits 0.
             On invalid input prints one violation per line on stderr as `field.path: rule: message` and exits 1.
             An unknown adapter or message type exits 2 and lists the known ones.
+            Given a golden vector file (Tests/Vectors), translates its record with its received_at, source_system
+            and code_overrides unless options say otherwise.
             """)
 
     @Option(help: "Adapter id, e.g. national-platform (see `govcase adapters list`).")
@@ -22,8 +24,8 @@ struct TranslateCommand: ParsableCommand {
     @Option(help: "Fully qualified message type; defaults to the record's @type field.")
     var type: String?
 
-    @Option(help: "Source system the record comes from; picks code-table overrides.")
-    var sourceSystem = "cli"
+    @Option(help: "Source system the record comes from; picks code-table overrides. Default: cli.")
+    var sourceSystem: String?
 
     @Option(help: "When the record was received, RFC 3339; defaults to now.")
     var receivedAt: String?
@@ -31,25 +33,21 @@ struct TranslateCommand: ParsableCommand {
     @Option(help: "JSON code-table overrides for the source system: {\"<table>\": {\"<code>\": \"<core value>\"}}.")
     var codes: String?
 
-    @Argument(help: "File with the record, or - for standard input.")
+    @Argument(help: "File with the record, or a golden vector (its record, time, source and overrides are used), or - for standard input.")
     var file = "-"
 
     func run() throws {
-        let overrides = try codes.map { path in
-            [adapter: [sourceSystem: try CodeTable(json: Data(contentsOf: URL(fileURLWithPath: path)))]]
-        }
-        let adapters = BuiltInAdapters.all(overrides: overrides ?? [:])
+        let input = try readInput()
+        let vector = GoldenVectorEnvelope(text: input)
+        let sourceSystem = self.sourceSystem ?? vector?.sourceSystem ?? "cli"
+        var overrides = try codes.map { try CodeTable(json: Data(contentsOf: URL(fileURLWithPath: $0))) }
+        if overrides == nil, let vectorCodes = vector?.codeOverrides { overrides = try CodeTable(json: vectorCodes) }
+        let adapters = BuiltInAdapters.all(overrides: overrides.map { [adapter: [sourceSystem: $0]] } ?? [:])
         guard let chosen = adapters.first(where: { $0.info.id == adapter }) else {
             Self.fail(code: 2, "unknown adapter \"\(adapter)\"; known: " + adapters.map(\.info.id).joined(separator: ", "))
         }
-        let text: String
-        if file == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        } else {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        }
         let record: SourceRecordJSON
-        do { record = try SourceRecordJSON(text) } catch { Self.fail(code: 1, "record: malformed: \(error)") }
+        do { record = try SourceRecordJSON(vector?.record ?? input) } catch { Self.fail(code: 1, "record: malformed: \(error)") }
         let known = chosen.info.messageTypes.joined(separator: ", ")
         guard let typeName = type ?? record.typeName else {
             Self.fail(code: 2, "the record has no @type and no --type was given; \(adapter) accepts: \(known)")
@@ -60,7 +58,8 @@ struct TranslateCommand: ParsableCommand {
         }
         guard let message else { Self.fail(code: 2, "\(adapter) does not accept \(typeName); it accepts: \(known)") }
 
-        let context = TranslationContext(sourceSystem: sourceSystem, receivedAt: try receivedDate())
+        let received = try receivedAt.map(Self.date) ?? vector?.receivedAt ?? Date()
+        let context = TranslationContext(sourceSystem: sourceSystem, receivedAt: received)
         switch chosen.translate(message, context: context) {
         case .newCase(let c)?: print(try c.proto.prettyJSON())
         case .followUp(let f)?: print(try f.proto.prettyJSON())
@@ -71,9 +70,15 @@ struct TranslateCommand: ParsableCommand {
         }
     }
 
-    func receivedDate() throws -> Date {
-        guard let receivedAt else { return Date() }
-        guard let date = ISO8601DateFormatter().date(from: receivedAt) else {
+    /// The whole input, from the file (a pipe or `/dev/fd` too) or standard input.
+    func readInput() throws -> String {
+        let handle = file == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: file)
+        guard let handle else { throw ValidationError("cannot read \(file)") }
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    static func date(_ text: String) throws -> Date {
+        guard let date = ISO8601DateFormatter().date(from: text) else {
             throw ValidationError("--received-at must be RFC 3339, e.g. 2025-03-10T02:00:00Z")
         }
         return date

@@ -74,6 +74,13 @@ import Testing
         }
     }
 
+    /// A vector file given as is: its own record, time, source system and overrides are used.
+    @Test(arguments: Vector.all())
+    func vectorFilesTranslateAsGiven(vector: Vector) throws {
+        let run = try Self.govcase(["translate", "--adapter", vector.adapterID, vector.url.path], input: "")
+        #expect(run.status == (vector.isValid ? 0 : 1), "\(run.stderr)")
+    }
+
     @Test func anUnknownAdapterExitsTwoAndListsTheKnownOnes() throws {
         let run = try Self.govcase(["translate", "--adapter", "provincial-x", "-"], input: "{}")
         #expect(run.status == 2)
