@@ -23,12 +23,16 @@ extension CultureTourismAdapter {
             throw CaseError.invalidArgument([
                 FieldViolation(
                     field: "kind", rule: .inconsistent,
-                    message: "the culture-tourism platform has no record for a \(c.kind.rawValue) that did not come from 12345")
+                    message:
+                        "the culture-tourism platform has no record for a \(c.kind.rawValue) that did not come from 12345"
+                )
             ])
         }
     }
 
-    func approvalEvaluation(_ c: Case, _ table: CodeTable) throws(CaseError) -> Govcase_Sources_Culturetourism_V1_ApprovalEvaluation {
+    func approvalEvaluation(_ c: Case, _ table: CodeTable) throws(CaseError)
+        -> Govcase_Sources_Culturetourism_V1_ApprovalEvaluation
+    {
         var r = Govcase_Sources_Culturetourism_V1_ApprovalEvaluation()
         r.evaluationID = c.source.externalID
         r.revision = c.source.revision

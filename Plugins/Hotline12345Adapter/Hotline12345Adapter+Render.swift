@@ -26,7 +26,8 @@ extension Hotline12345Adapter {
                 $0.documentNumber = p.documentNumber
             }
             r.caller.partyType = try table.renderCode("partyType", for: p.kind, field: "requester.kind")
-            r.caller.documentType = try table.renderCode("documentType", for: p.documentType, field: "requester.document_type")
+            r.caller.documentType = try table.renderCode(
+                "documentType", for: p.documentType, field: "requester.document_type")
         }
         r.title = request.title
         r.content = request.content

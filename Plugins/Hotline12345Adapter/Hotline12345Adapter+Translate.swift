@@ -49,14 +49,16 @@ extension Hotline12345Adapter {
             receivedAt: receivedAt)
         c.handling.assignedUnit = r.handlingUnit
         c.handling.deadlines.handleBy = r.hasHandleBy ? r.handleBy.date : nil
-        reader.validate(c, with: CaseValidator(context: ValidationContext(now: context.receivedAt)), paths: Self.workOrderPaths)
+        reader.validate(
+            c, with: CaseValidator(context: ValidationContext(now: context.receivedAt)), paths: Self.workOrderPaths)
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
     }
 
     func party(_ p: Govcase_Sources_Hotline12345_V1_Caller, reader: inout RecordReader) -> Party {
         Party(
             kind: reader.code("partyType", p.partyType, at: "caller.party_type"), realName: p.realName, name: p.name,
-            phone: p.phone, documentType: reader.optionalCode("documentType", p.documentType, at: "caller.document_type"),
+            phone: p.phone,
+            documentType: reader.optionalCode("documentType", p.documentType, at: "caller.document_type"),
             documentNumber: p.documentNumber)
     }
 

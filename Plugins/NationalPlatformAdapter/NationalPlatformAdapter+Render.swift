@@ -8,7 +8,8 @@ extension NationalPlatformAdapter {
     public func render(_ c: Case) throws(CaseError) -> [SourceRecord] {
         guard c.kind == .evaluation, let e = c.evaluation else {
             throw CaseError.invalidArgument([
-                FieldViolation(field: "kind", rule: .inconsistent, message: "the national platform carries evaluations only")
+                FieldViolation(
+                    field: "kind", rule: .inconsistent, message: "the national platform carries evaluations only")
             ])
         }
         let table = codes.table(for: c.source.sourceSystem)
@@ -96,11 +97,13 @@ extension NationalPlatformAdapter {
                     r.verificationFinding = a.note
                     r.verifiedAt = at
                 case .fixImmediately:
-                    r.outcome = try table.renderCode("outcome", for: BadReviewOutcome.immediateFix, field: "action.kind")
+                    r.outcome = try table.renderCode(
+                        "outcome", for: BadReviewOutcome.immediateFix, field: "action.kind")
                     r.measures = a.note
                     r.rectifiedAt = at
                 case .fixByDeadline:
-                    r.outcome = try table.renderCode("outcome", for: BadReviewOutcome.fixByDeadline, field: "action.kind")
+                    r.outcome = try table.renderCode(
+                        "outcome", for: BadReviewOutcome.fixByDeadline, field: "action.kind")
                     if let deadline = a.deadline { r.rectifyBy = Google_Protobuf_Timestamp(date: deadline) }
                     if !a.note.isEmpty { r.measures = a.note }
                 case .completeRectification:

@@ -44,7 +44,8 @@ extension NationalPlatformAdapter {
                 serviceDeliveredAt: r.hasMatterCompletedAt ? r.matterCompletedAt.date : nil),
             requester: evaluator,
             receivedAt: evaluatedAt)
-        reader.validate(c, with: CaseValidator(context: ValidationContext(now: context.receivedAt)), paths: Self.evaluationPaths)
+        reader.validate(
+            c, with: CaseValidator(context: ValidationContext(now: context.receivedAt)), paths: Self.evaluationPaths)
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
     }
 
@@ -85,23 +86,27 @@ extension NationalPlatformAdapter {
             switch outcome {
             case .immediateFix:
                 if let rectifiedAt = reader.required(rectifiedAt, at: "rectified_at") {
-                    steps.append(LifecycleStep(LifecycleAction(.fixImmediately, note: r.measures), occurredAt: rectifiedAt))
+                    steps.append(
+                        LifecycleStep(LifecycleAction(.fixImmediately, note: r.measures), occurredAt: rectifiedAt))
                 }
             case .fixByDeadline:
                 let deadline = r.hasRectifyBy ? r.rectifyBy.date : nil
                 // Planned measures ride on the decision until the fix is completed.
                 let planned = rectifiedAt == nil ? r.measures : ""
                 steps.append(
-                    LifecycleStep(LifecycleAction(.fixByDeadline, deadline: deadline, note: planned), occurredAt: decidedAt))
+                    LifecycleStep(
+                        LifecycleAction(.fixByDeadline, deadline: deadline, note: planned), occurredAt: decidedAt))
                 if let rectifiedAt {
                     steps.append(
-                        LifecycleStep(LifecycleAction(.completeRectification, note: r.measures), occurredAt: rectifiedAt))
+                        LifecycleStep(
+                            LifecycleAction(.completeRectification, note: r.measures), occurredAt: rectifiedAt))
                 }
             case .explanation:
                 steps.append(LifecycleStep(LifecycleAction(.explain, note: r.measures), occurredAt: decidedAt))
             case .notAdopted:
                 reader.report(
-                    FieldViolation(field: "outcome", rule: .inconsistent, message: "not adopted comes from an upheld appeal"))
+                    FieldViolation(
+                        field: "outcome", rule: .inconsistent, message: "not adopted comes from an upheld appeal"))
             }
         }
         if r.hasFeedbackAt {
@@ -117,7 +122,8 @@ extension NationalPlatformAdapter {
             steps.append(LifecycleStep(LifecycleAction(.rateFeedback, level: rating), occurredAt: ratedAt))
         }
         if steps.isEmpty && reader.violations.isEmpty {
-            reader.report(FieldViolation(field: "verified_at", rule: .required, message: "the feedback records no step"))
+            reader.report(
+                FieldViolation(field: "verified_at", rule: .required, message: "the feedback records no step"))
         }
         guard reader.violations.isEmpty else { return .rejected(reader.violations) }
         return .followUp(
@@ -144,14 +150,16 @@ extension NationalPlatformAdapter {
             let actor = Actor(person: r.reviewer)
             switch decision {
             case .upheld:
-                let reason: NotAdoptedReason? = reader.code("notAdoptedReason", r.notAdoptedReason, at: "not_adopted_reason")
+                let reason: NotAdoptedReason? = reader.code(
+                    "notAdoptedReason", r.notAdoptedReason, at: "not_adopted_reason")
                 steps.append(
                     LifecycleStep(
                         LifecycleAction(.upholdAppeal, notAdoptedReason: reason, note: r.reviewOpinion), actor: actor,
                         occurredAt: reviewedAt))
             case .rejected:
                 steps.append(
-                    LifecycleStep(LifecycleAction(.rejectAppeal, note: r.reviewOpinion), actor: actor, occurredAt: reviewedAt))
+                    LifecycleStep(
+                        LifecycleAction(.rejectAppeal, note: r.reviewOpinion), actor: actor, occurredAt: reviewedAt))
             }
         }
         guard reader.violations.isEmpty else { return .rejected(reader.violations) }

@@ -46,7 +46,8 @@ extension NationalPlatformAdapter: SourceMessageAdapter {
 extension CultureTourismAdapter: SourceMessageAdapter {
     public static let messageTypes: [any SwiftProtobuf.Message.Type] = [
         Govcase_Sources_Culturetourism_V1_ApprovalEvaluation.self, Govcase_Sources_Culturetourism_V1_MarketReport.self,
-        Govcase_Sources_Culturetourism_V1_TourismComplaint.self, Govcase_Sources_Culturetourism_V1_ComplaintProgress.self,
+        Govcase_Sources_Culturetourism_V1_TourismComplaint.self,
+        Govcase_Sources_Culturetourism_V1_ComplaintProgress.self,
         Govcase_Sources_Culturetourism_V1_HotlineHandover.self, Govcase_Sources_Culturetourism_V1_HandoverProgress.self,
     ]
 

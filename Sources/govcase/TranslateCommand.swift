@@ -33,7 +33,10 @@ struct TranslateCommand: ParsableCommand {
     @Option(help: "JSON code-table overrides for the source system: {\"<table>\": {\"<code>\": \"<core value>\"}}.")
     var codes: String?
 
-    @Argument(help: "File with the record, or a golden vector (its record, time, source and overrides are used), or - for standard input.")
+    @Argument(
+        help:
+            "File with the record, or a golden vector (its record, time, source and overrides are used), or - for standard input."
+    )
     var file = "-"
 
     func run() throws {
@@ -44,10 +47,13 @@ struct TranslateCommand: ParsableCommand {
         if overrides == nil, let vectorCodes = vector?.codeOverrides { overrides = try CodeTable(json: vectorCodes) }
         let adapters = BuiltInAdapters.all(overrides: overrides.map { [adapter: [sourceSystem: $0]] } ?? [:])
         guard let chosen = adapters.first(where: { $0.info.id == adapter }) else {
-            Self.fail(code: 2, "unknown adapter \"\(adapter)\"; known: " + adapters.map(\.info.id).joined(separator: ", "))
+            Self.fail(
+                code: 2, "unknown adapter \"\(adapter)\"; known: " + adapters.map(\.info.id).joined(separator: ", "))
         }
         let record: SourceRecordJSON
-        do { record = try SourceRecordJSON(vector?.record ?? input) } catch { Self.fail(code: 1, "record: malformed: \(error)") }
+        do { record = try SourceRecordJSON(vector?.record ?? input) } catch {
+            Self.fail(code: 1, "record: malformed: \(error)")
+        }
         let known = chosen.info.messageTypes.joined(separator: ", ")
         guard let typeName = type ?? record.typeName else {
             Self.fail(code: 2, "the record has no @type and no --type was given; \(adapter) accepts: \(known)")

@@ -57,7 +57,8 @@ import Testing
         } else {
             let golden = try #require(vector.expect["follow_up"])
             #expect(
-                try Govcase_Core_V1_FollowUp(jsonString: run.stdout) == Govcase_Core_V1_FollowUp(jsonString: golden.text))
+                try Govcase_Core_V1_FollowUp(jsonString: run.stdout)
+                    == Govcase_Core_V1_FollowUp(jsonString: golden.text))
         }
     }
 
@@ -114,8 +115,10 @@ import Testing
     @Test func adaptersListNamesEveryAdapterAndItsTypes() throws {
         let run = try Self.govcase(["adapters", "list"], input: "")
         #expect(run.status == 0)
-        for line in ["national-platform\t1.0.0", "culture-tourism\t1.0.0", "hotline-12345\t1.0.0",
-                     "    govcase.sources.culturetourism.v1.HotlineHandover"] {
+        for line in [
+            "national-platform\t1.0.0", "culture-tourism\t1.0.0", "hotline-12345\t1.0.0",
+            "    govcase.sources.culturetourism.v1.HotlineHandover",
+        ] {
             #expect(run.stdout.contains(line))
         }
     }

@@ -33,14 +33,16 @@ import Testing
     }
 
     static let seeds = Array(UInt64(1)...60)
-    static let context = TranslationContext(sourceSystem: "property", receivedAt: Date(timeIntervalSince1970: 1_741_572_000))
+    static let context = TranslationContext(
+        sourceSystem: "property", receivedAt: Date(timeIntervalSince1970: 1_741_572_000))
     static let phones = ["13812345678", "028-85556666", "0755-8888888", "19912345678"]
     static let ids = ["11010519491231002X", "110101199003074477", "510104198507125679"]
 
     static func roundTrip(_ adapterID: String, _ message: any SwiftProtobuf.Message, seed: UInt64) throws {
         let adapter = BuiltInAdapters.all().first { $0.info.id == adapterID }!
         guard case .newCase(let c)? = adapter.translate(message, context: context) else {
-            Issue.record("seed \(seed): not translated: \(String(describing: adapter.translate(message, context: context)))")
+            Issue.record(
+                "seed \(seed): not translated: \(String(describing: adapter.translate(message, context: context)))")
             return
         }
         let rendered = try adapter.render(c)

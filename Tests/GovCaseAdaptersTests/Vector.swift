@@ -28,7 +28,8 @@ struct Vector: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(adapterID)/\(isValid ? "valid" : "invalid")/\(url.lastPathComponent)" }
 
     static func all(valid: Bool? = nil) -> [Vector] {
-        let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?
+        let files =
+            FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "json" } ?? []
         return files.map { try! Vector(url: $0) }.filter { valid == nil || $0.isValid == valid }
             .sorted { $0.testDescription < $1.testDescription }
@@ -40,7 +41,9 @@ struct Vector: Sendable, CustomTestStringConvertible {
         adapterID = url.deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
         func text(_ any: Any) -> String {
-            String(decoding: try! JSONSerialization.data(withJSONObject: any, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+            String(
+                decoding: try! JSONSerialization.data(withJSONObject: any, options: [.sortedKeys, .fragmentsAllowed]),
+                as: UTF8.self)
         }
         description = object["description"] as? String ?? ""
         sourceSystem = object["source_system"] as? String ?? "vector-source"
@@ -87,7 +90,9 @@ struct Vector: Sendable, CustomTestStringConvertible {
 struct JSONValue: Sendable {
     let text: String
     init(_ text: String) { self.text = text }
-    var string: String? { try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed) as? String }
+    var string: String? {
+        try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed) as? String
+    }
     var array: [[String: String]]? {
         try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: String]]
     }

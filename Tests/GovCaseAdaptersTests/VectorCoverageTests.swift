@@ -30,7 +30,9 @@ import Testing
                 }
             case .followUp(let f)?:
                 for step in f.steps where step.action.kind == .returnVisit { covered.levels.insert(step.action.level!) }
-                if vector.adapterID == "national-platform", vector.expect["status_after"]?.string == "CASE_STATUS_CLOSED" {
+                if vector.adapterID == "national-platform",
+                    vector.expect["status_after"]?.string == "CASE_STATUS_CLOSED"
+                {
                     covered.closedBadReview = true
                 }
             default: break

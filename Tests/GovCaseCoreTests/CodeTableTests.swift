@@ -22,7 +22,9 @@ import Testing
 
     @Test func anOverrideReplacesTheDefaultCodesOfTheValuesItMaps() throws {
         let province = defaults.overridden(by: CodeTable(["documentType": ["31": "residentIDCard"]]))
-        #expect(try province.lookup("documentType", "31", field: "f", as: IdentityDocumentType.self).get() == .residentIDCard)
+        #expect(
+            try province.lookup("documentType", "31", field: "f", as: IdentityDocumentType.self).get()
+                == .residentIDCard)
         // 10 is no longer an ID card there, and rendering uses 31.
         #expect((try? province.lookup("documentType", "10", field: "f", as: IdentityDocumentType.self).get()) == nil)
         #expect(province.code("documentType", for: IdentityDocumentType.residentIDCard) == "31")
@@ -44,13 +46,16 @@ import Testing
     }
 
     @Test func renderingAValueWithoutACodeIsAnError() throws {
-        #expect(throws: CaseError.self) { try defaults.renderCode("channel", for: Channel.sms, field: "service.channel") }
+        #expect(throws: CaseError.self) {
+            try defaults.renderCode("channel", for: Channel.sms, field: "service.channel")
+        }
         #expect(try defaults.renderCode("channel", for: Channel?.none, field: "service.channel") == "")
     }
 
     @Test func levelsAreNamedInTables() throws {
         let table = CodeTable(["satisfaction": ["A": "verySatisfied", "E": "veryDissatisfied"]])
-        #expect(try table.lookup("satisfaction", "E", field: "f", as: SatisfactionLevel.self).get() == .veryDissatisfied)
+        #expect(
+            try table.lookup("satisfaction", "E", field: "f", as: SatisfactionLevel.self).get() == .veryDissatisfied)
         #expect(table.code("satisfaction", for: SatisfactionLevel.verySatisfied) == "A")
     }
 }

@@ -13,7 +13,8 @@ import Testing
     static func protoNames(_ fullName: String) throws -> [String] {
         let parts = fullName.split(separator: ".")
         let package = parts.dropLast().joined(separator: ".")
-        let file = try #require(descriptors.file.first { $0.package == package && $0.enumType.contains { $0.name == parts.last! } })
+        let file = try #require(
+            descriptors.file.first { $0.package == package && $0.enumType.contains { $0.name == parts.last! } })
         let e = try #require(file.enumType.first { $0.name == parts.last! })
         let prefix = e.value[0].name.replacingOccurrences(of: "UNSPECIFIED", with: "")
         #expect(e.value[0].number == 0 && e.value[0].name.hasSuffix("_UNSPECIFIED"))

@@ -32,7 +32,8 @@ public struct CodeTable: Sendable, Hashable, Codable {
             let known = (tables[table] ?? [:]).keys.sorted { ($0.count, $0) < ($1.count, $1) }.joined(separator: ", ")
             return .failure(
                 FieldViolation(
-                    field: field, rule: .unknownCode, message: "\"\(code)\" is not a known \(table) code; known: \(known)"))
+                    field: field, rule: .unknownCode,
+                    message: "\"\(code)\" is not a known \(table) code; known: \(known)"))
         }
         return .success(value)
     }
@@ -80,7 +81,8 @@ extension CodeTable {
         guard let code = code(table, for: value) else {
             throw CaseError.invalidArgument([
                 FieldViolation(
-                    field: field, rule: .unknownCode, message: "the source has no \(table) code for \(value.codeTableName)")
+                    field: field, rule: .unknownCode,
+                    message: "the source has no \(table) code for \(value.codeTableName)")
             ])
         }
         return code
