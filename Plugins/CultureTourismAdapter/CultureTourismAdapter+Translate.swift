@@ -35,7 +35,7 @@ extension CultureTourismAdapter {
     ) -> Translation {
         var reader = reader
         reader.required(r.evaluationID, at: "evaluation_id")
-        requireRevision(r.revision, &reader)
+        reader.revision(r.revision)
         let channel: Channel? = reader.code("channel", r.channel, at: "channel")
         let level = reader.level(Int(r.level), at: "level")
         let evaluatedAt = r.hasEvaluatedAt ? r.evaluatedAt.date : nil
@@ -60,7 +60,7 @@ extension CultureTourismAdapter {
     ) -> Translation {
         var reader = reader
         reader.required(r.reportID, at: "report_id")
-        requireRevision(r.revision, &reader)
+        reader.revision(r.revision)
         var c = Case(
             source: source(r.reportID, r.revision, context), kind: .report, regionCode: r.regionCode,
             service: ServiceReference(channel: reader.code("channel", r.channel, at: "channel")),
@@ -84,7 +84,7 @@ extension CultureTourismAdapter {
     ) -> Translation {
         var reader = reader
         reader.required(r.complaintID, at: "complaint_id")
-        requireRevision(r.revision, &reader)
+        reader.revision(r.revision)
         var c = Case(
             source: source(r.complaintID, r.revision, context), kind: .complaint, regionCode: r.regionCode,
             service: ServiceReference(channel: reader.code("channel", r.channel, at: "channel")),
@@ -107,7 +107,7 @@ extension CultureTourismAdapter {
     ) -> Translation {
         var reader = reader
         reader.required(r.orderID, at: "order_id")
-        requireRevision(r.revision, &reader)
+        reader.revision(r.revision)
         let kind: CaseKind? = reader.code("requestKind", r.requestKind, at: "request_kind")
         let caller = r.hasCaller ? party(r.caller, at: "caller", reader: &reader) : nil
         let handedOverAt = reader.required(r.hasHandedOverAt ? r.handedOverAt.date : nil, at: "handed_over_at")
@@ -153,7 +153,7 @@ extension CultureTourismAdapter {
         var reader = reader
         reader.required(r.progressID, at: "progress_id")
         reader.required(r.complaintID, at: "complaint_id")
-        requireRevision(r.revision, &reader)
+        reader.revision(r.revision)
         let kind: LifecycleActionKind? = reader.code("complaintStep", r.step, at: "step")
         let at = reader.required(r.hasOccurredAt ? r.occurredAt.date : nil, at: "occurred_at")
         let step = kind.flatMap { kind in
@@ -169,7 +169,7 @@ extension CultureTourismAdapter {
         var reader = reader
         reader.required(r.progressID, at: "progress_id")
         reader.required(r.orderID, at: "order_id")
-        requireRevision(r.revision, &reader)
+        reader.revision(r.revision)
         let kind: LifecycleActionKind? = reader.code("handoverStep", r.step, at: "step")
         let at = reader.required(r.hasOccurredAt ? r.occurredAt.date : nil, at: "occurred_at")
         let level = reader.level(Int(r.satisfaction), at: "satisfaction", required: false)
@@ -201,10 +201,6 @@ extension CultureTourismAdapter {
 
     func source(_ id: String, _ revision: UInt64, _ context: TranslationContext) -> SourceIdentity {
         SourceIdentity(sourceSystem: context.sourceSystem, adapterID: info.id, externalID: id, revision: revision)
-    }
-
-    func requireRevision(_ revision: UInt64, _ reader: inout RecordReader) {
-        if revision == 0 { reader.report(FieldViolation(field: "revision", rule: .required, message: "starts at 1")) }
     }
 
     func finish(_ c: Case, reader: RecordReader, paths: FieldPathMap, context: TranslationContext) -> Translation {

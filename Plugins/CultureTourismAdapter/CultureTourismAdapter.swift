@@ -30,12 +30,8 @@ public struct CultureTourismAdapter: Adapter {
             + "12345 hand-overs")
 
     /// The shipped code table (`Resources/codes.json`).
-    public static let defaultCodes: CodeTable = {
-        guard let url = Bundle.module.url(forResource: "codes", withExtension: "json"),
-            let table = try? CodeTable(json: Data(contentsOf: url))
-        else { fatalError("CultureTourismAdapter's codes.json is missing from its bundle") }
-        return table
-    }()
+    public static let defaultCodes = CodeTable.shipped(
+        Bundle.module.url(forResource: "codes", withExtension: "json"), adapter: "CultureTourismAdapter")
 
     /// - Parameter overrides: Code-table overrides by source system.
     public init(overrides: [String: CodeTable] = [:]) {

@@ -24,7 +24,7 @@ extension Hotline12345Adapter {
     ) -> Translation {
         var reader = reader
         reader.required(r.orderID, at: "order_id")
-        if r.revision == 0 { reader.report(FieldViolation(field: "revision", rule: .required, message: "starts at 1")) }
+        reader.revision(r.revision)
         let kind: CaseKind? = reader.code("requestKind", r.requestKind, at: "request_kind")
         let channel: Channel? = reader.code("channel", r.channel, at: "channel")
         let caller = r.hasCaller ? party(r.caller, reader: &reader) : nil
@@ -67,7 +67,7 @@ extension Hotline12345Adapter {
         var reader = reader
         reader.required(r.updateID, at: "update_id")
         reader.required(r.orderID, at: "order_id")
-        if r.revision == 0 { reader.report(FieldViolation(field: "revision", rule: .required, message: "starts at 1")) }
+        reader.revision(r.revision)
         let kind: LifecycleActionKind? = reader.code("status", r.status, at: "status")
         let at = reader.required(r.hasOccurredAt ? r.occurredAt.date : nil, at: "occurred_at")
         guard let kind, let at else { return .rejected(reader.violations) }
@@ -88,7 +88,7 @@ extension Hotline12345Adapter {
         var reader = reader
         reader.required(r.visitID, at: "visit_id")
         reader.required(r.orderID, at: "order_id")
-        if r.revision == 0 { reader.report(FieldViolation(field: "revision", rule: .required, message: "starts at 1")) }
+        reader.revision(r.revision)
         let level: SatisfactionLevel? = reader.code("satisfaction", r.satisfaction, at: "satisfaction")
         let at = reader.required(r.hasVisitedAt ? r.visitedAt.date : nil, at: "visited_at")
         guard let level, let at, reader.violations.isEmpty else { return .rejected(reader.violations) }

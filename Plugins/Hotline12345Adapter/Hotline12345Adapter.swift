@@ -21,12 +21,8 @@ public struct Hotline12345Adapter: Adapter {
         summary: "12345 hotline: work orders, status updates, return-visit evaluations")
 
     /// The shipped code table (`Resources/codes.json`).
-    public static let defaultCodes: CodeTable = {
-        guard let url = Bundle.module.url(forResource: "codes", withExtension: "json"),
-            let table = try? CodeTable(json: Data(contentsOf: url))
-        else { fatalError("Hotline12345Adapter's codes.json is missing from its bundle") }
-        return table
-    }()
+    public static let defaultCodes = CodeTable.shipped(
+        Bundle.module.url(forResource: "codes", withExtension: "json"), adapter: "Hotline12345Adapter")
 
     /// - Parameter overrides: Code-table overrides by source system.
     public init(overrides: [String: CodeTable] = [:]) {

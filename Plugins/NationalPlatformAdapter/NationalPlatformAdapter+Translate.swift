@@ -22,7 +22,7 @@ extension NationalPlatformAdapter {
     ) -> Translation {
         var reader = reader
         reader.required(r.evaluationID, at: "evaluation_id")
-        if r.revision == 0 { reader.report(FieldViolation(field: "revision", rule: .required, message: "starts at 1")) }
+        reader.revision(r.revision)
         let channel: Channel? = reader.code("channel", r.channel, at: "channel")
         let level = reader.level(Int(r.level), at: "level")
         let origin: EvaluationOrigin? = reader.code("evaluationType", r.evaluationType, at: "evaluation_type")
@@ -69,7 +69,7 @@ extension NationalPlatformAdapter {
         var reader = reader
         reader.required(r.feedbackID, at: "feedback_id")
         reader.required(r.evaluationID, at: "evaluation_id")
-        if r.revision == 0 { reader.report(FieldViolation(field: "revision", rule: .required, message: "starts at 1")) }
+        reader.revision(r.revision)
         var steps: [LifecycleStep] = []
         let verifiedAt = r.hasVerifiedAt ? r.verifiedAt.date : nil
         if let verifiedAt {
@@ -135,7 +135,7 @@ extension NationalPlatformAdapter {
         var reader = reader
         reader.required(r.appealID, at: "appeal_id")
         reader.required(r.evaluationID, at: "evaluation_id")
-        if r.revision == 0 { reader.report(FieldViolation(field: "revision", rule: .required, message: "starts at 1")) }
+        reader.revision(r.revision)
         reader.required(r.appellantUnit, at: "appellant_unit")
         reader.required(r.reason, at: "reason")
         var steps: [LifecycleStep] = []

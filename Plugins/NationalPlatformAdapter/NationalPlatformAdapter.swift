@@ -20,12 +20,8 @@ public struct NationalPlatformAdapter: Adapter {
         summary: "National 好差评 system: evaluations of handled matters, rectification feedback, appeals")
 
     /// The shipped code table (`Resources/codes.json`).
-    public static let defaultCodes: CodeTable = {
-        guard let url = Bundle.module.url(forResource: "codes", withExtension: "json"),
-            let table = try? CodeTable(json: Data(contentsOf: url))
-        else { fatalError("NationalPlatformAdapter's codes.json is missing from its bundle") }
-        return table
-    }()
+    public static let defaultCodes = CodeTable.shipped(
+        Bundle.module.url(forResource: "codes", withExtension: "json"), adapter: "NationalPlatformAdapter")
 
     /// - Parameter overrides: Code-table overrides by source system.
     public init(overrides: [String: CodeTable] = [:]) {

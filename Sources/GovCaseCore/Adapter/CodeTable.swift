@@ -47,6 +47,14 @@ public struct CodeTable: Sendable, Hashable, Codable {
 }
 
 extension CodeTable {
+    /// An adapter's shipped table from its bundle; a missing or broken resource is a build defect, so it traps.
+    public static func shipped(_ url: URL?, adapter: String) -> CodeTable {
+        guard let url, let table = try? CodeTable(json: Data(contentsOf: url)) else {
+            fatalError("\(adapter): its code table is missing from its bundle or is not valid JSON")
+        }
+        return table
+    }
+
     /// Reads a table from JSON: `{"<table>": {"<source code>": "<core value>"}}`.
     public init(json: Data) throws {
         self.init(try JSONDecoder().decode([String: [String: String]].self, from: json))

@@ -28,6 +28,11 @@ public struct RecordReader: Sendable {
         return value
     }
 
+    /// A source revision; revisions start at 1, so 0 (proto3's "unset") is a `required` violation.
+    public mutating func revision(_ revision: UInt64, at field: String = "revision") {
+        if revision == 0 { report(FieldViolation(field: field, rule: .required, message: "starts at 1")) }
+    }
+
     /// The core value of a source code, or a violation (`required` or `unknown_code`) at `field`.
     public mutating func code<Value: CodeTableValue>(
         _ table: String, _ code: String, at field: String, as type: Value.Type = Value.self
