@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Contracts: Swift generated from Proto/ by scripts/generate-protos.sh, committed.
@@ -47,6 +48,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The durable case store: SQLite through GRDB, evaluator data sealed with AES-GCM.
+        .target(
+            name: "GovCaseStore",
+            dependencies: [
+                "GovCaseCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Built-in source adapters: the gateway's plugins, one folder each under Plugins/.
         .target(
             name: "NationalPlatformAdapter",
@@ -95,6 +104,14 @@ let package = Package(
             dependencies: [
                 "GovCaseAdapters", "GovCaseCore", "GovCaseProto", "GovCaseWire", "govcase",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GovCaseStoreTests",
+            dependencies: [
+                "GovCaseCore", "GovCaseStore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

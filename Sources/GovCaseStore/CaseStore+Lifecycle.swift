@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import GovCaseCore
+
+/// What applying a follow-up did.
+public struct FollowUpOutcome: Sendable, Hashable {
+    /// The case it applied to.
+    public var caseID: String
+    /// Events appended; empty for a duplicate.
+    public var events: [LifecycleEvent]
+    /// Whether this (source system, external id, revision) was already applied.
+    public var duplicate: Bool
+}
+
+extension CaseStore {
+    /// Applies a follow-up record to the case of `sourceSystem` it names, idempotently on (source system,
+    /// external id, revision). A later revision of a follow-up applies only the steps not yet applied from it.
+    ///
+    /// - Throws: `StoreError.notFound` if the case is unknown, `StoreError.olderRevision` if a later revision
+    ///   of the follow-up was applied, `CaseError` if a step is not allowed (nothing is written then).
+    public func apply(
+        _ followUp: FollowUp, sourceSystem: String, recordedAt: Date, policy: (String) -> DeadlinePolicy
+    ) throws -> FollowUpOutcome {
+        try pool.write { db in
+            let applied = try Row.fetchAll(
+                db, sql: "SELECT revision, case_id FROM follow_ups WHERE source_system = ? AND external_id = ?",
+                arguments: [sourceSystem, followUp.externalID])
+            if let same = applied.first(where: { ($0["revision"] as Int64) == Int64(followUp.revision) }) {
+                return FollowUpOutcome(caseID: same["case_id"], events: [], duplicate: true)
+            }
+            if let latest = applied.map({ $0["revision"] as Int64 }).max(), latest > Int64(followUp.revision) {
+                throw StoreError(
+                    .olderRevision,
+                    "revision \(followUp.revision) of \(followUp.externalID) is older than the applied revision \(latest)"
+                )
+            }
+            guard var c = try fetchCase(sourceSystem: sourceSystem, externalID: followUp.targetExternalID, db: db)
+            else {
+                throw StoreError(
+                    .notFound, "no case from \(sourceSystem) has external id \(followUp.targetExternalID)")
+            }
+            // Steps an earlier revision of this follow-up already applied are not applied twice.
+            let done = Set(
+                c.events.filter { $0.sourceRecord?.externalID == followUp.externalID }.map(\.step.action.kind))
+            var remaining = followUp
+            remaining.steps = followUp.steps.filter { !done.contains($0.action.kind) }
+            let events = try c.apply(remaining, recordedAt: recordedAt, policy: policy(c.regionCode))
+            try save(c, db: db, createdAt: nil, now: recordedAt)
+            try append(events, caseID: c.caseID, db: db)
+            try db.execute(
+                sql: "INSERT INTO follow_ups (source_system, external_id, revision, case_id) VALUES (?, ?, ?, ?)",
+                arguments: [sourceSystem, followUp.externalID, Int64(followUp.revision), c.caseID])
+            return FollowUpOutcome(caseID: c.caseID, events: events, duplicate: false)
+        }
+    }
+
+    /// Applies one lifecycle step to a case, e.g. a handler's transition through the case service.
+    ///
+    /// - Parameter expected: If set, the step applies only if the case is in this status.
+    /// - Throws: `StoreError.notFound`, `StoreError.conflict` when the status differs from `expected`, or
+    ///   `CaseError` when the step is not allowed.
+    public func transition(
+        caseID: String, step: LifecycleStep, expected: CaseStatus? = nil, recordedAt: Date, policy: DeadlinePolicy
+    ) throws -> (Case, LifecycleEvent) {
+        try pool.write { db in
+            guard var c = try fetchCase(id: caseID, db: db) else {
+                throw StoreError(.notFound, "no case has id \(caseID)")
+            }
+            if let expected, expected != c.status {
+                throw StoreError(.conflict, "case \(caseID) is \(c.status.rawValue), not \(expected.rawValue)")
+            }
+            let event = try c.apply(step, recordedAt: recordedAt, policy: policy)
+            try save(c, db: db, createdAt: nil, now: recordedAt)
+            try append([event], caseID: caseID, db: db)
+            return (c, event)
+        }
+    }
+}

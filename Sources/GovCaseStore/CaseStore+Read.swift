@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+import GovCaseCore
+
+/// Who reads evaluator data unmasked, for the audit table.
+public struct PrivacyReader: Sendable, Hashable {
+    /// The caller's identity, e.g. its certificate's URI SAN.
+    public var identity: String
+    /// Why, e.g. the RPC that read it.
+    public var purpose: String
+
+    public init(identity: String, purpose: String) {
+        self.identity = identity
+        self.purpose = purpose
+    }
+}
+
+/// Filters of a query; empty ones do not filter.
+public struct CaseQuery: Sendable, Hashable {
+    /// Region-code prefixes, e.g. `51`.
+    public var regionPrefixes: [String] = []
+    /// Kinds.
+    public var kinds: [CaseKind] = []
+    /// Statuses.
+    public var statuses: [CaseStatus] = []
+    /// Evaluation levels.
+    public var levels: [SatisfactionLevel] = []
+    /// Received at or after.
+    public var receivedFrom: Date?
+    /// Received before.
+    public var receivedUntil: Date?
+    /// Adapter ids.
+    public var adapterIDs: [String] = []
+
+    public init() {}
+}
+
+/// One page of cases, newest first.
+public struct CasePage: Sendable {
+    /// The cases.
+    public var cases: [Case]
+    /// Token for the next page; `nil` on the last page.
+    public var nextPageToken: String?
+}
+
+extension CaseStore {
+    /// One case: evaluator data masked, or unmasked for `reader`, which is then written to the audit table.
+    public func get(caseID: String, reader: PrivacyReader? = nil, now: Date) throws -> Case {
+        guard let reader else {
+            guard let c = try pool.read({ db in try fetchCase(id: caseID, db: db) }) else {
+                throw StoreError(.notFound, "no case has id \(caseID)")
+            }
+            return c.masked
+        }
+        return try pool.write { db in
+            guard let c = try fetchCase(id: caseID, db: db) else {
+                throw StoreError(.notFound, "no case has id \(caseID)")
+            }
+            if c.requester != nil {
+                try db.execute(
+                    sql: "INSERT INTO privacy_audit (case_id, reader, purpose, read_at) VALUES (?, ?, ?, ?)",
+                    arguments: [caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
+            }
+            return c
+        }
+    }
+
+    /// The unmasked reads recorded for a case: (reader, purpose, time), oldest first.
+    public func privacyAudit(caseID: String) throws -> [(reader: String, purpose: String, at: Date)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT reader, purpose, read_at FROM privacy_audit WHERE case_id = ? ORDER BY id",
+                arguments: [caseID]
+            ).map { ($0["reader"], $0["purpose"], Date(timeIntervalSince1970: $0["read_at"])) }
+        }
+    }
+
+    /// A page of cases matching `query`, newest received first, evaluator data masked.
+    ///
+    /// - Parameters:
+    ///   - pageSize: At most this many cases (1–1000).
+    ///   - pageToken: `nextPageToken` of the previous page, or `nil` for the first.
+    public func query(_ query: CaseQuery, pageSize: Int = 100, pageToken: String? = nil) throws -> CasePage {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        func any(_ column: String, _ values: [some DatabaseValueConvertible]) {
+            guard !values.isEmpty else { return }
+            clauses.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
+            for value in values { _ = arguments.append(contentsOf: [value]) }
+        }
+        if !query.regionPrefixes.isEmpty {
+            clauses.append("(" + query.regionPrefixes.map { _ in "region_code LIKE ?" }.joined(separator: " OR ") + ")")
+            for prefix in query.regionPrefixes { _ = arguments.append(contentsOf: [prefix.filter(\.isNumber) + "%"]) }
+        }
+        any("kind", query.kinds.map(\.rawValue))
+        any("status", query.statuses.map(\.rawValue))
+        any("level", query.levels.map(\.rawValue))
+        any("adapter_id", query.adapterIDs)
+        if let from = query.receivedFrom {
+            clauses.append("received_at >= ?")
+            _ = arguments.append(contentsOf: [from.timeIntervalSince1970])
+        }
+        if let until = query.receivedUntil {
+            clauses.append("received_at < ?")
+            _ = arguments.append(contentsOf: [until.timeIntervalSince1970])
+        }
+        if let pageToken {
+            guard let after = PageToken(pageToken) else {
+                throw StoreError(.conflict, "the page token is not one this gateway issued")
+            }
+            clauses.append("(received_at < ? OR (received_at = ? AND id < ?))")
+            _ = arguments.append(contentsOf: [after.receivedAt, after.receivedAt, after.caseID])
+        }
+        let limit = min(max(pageSize, 1), 1000)
+        let sql =
+            "SELECT id, received_at, payload, sealed_requester FROM cases"
+            + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            + " ORDER BY received_at DESC, id DESC LIMIT \(limit + 1)"
+        let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let page = try rows.prefix(limit).map { try decode($0).masked }
+        let next = rows.count > limit ? rows[limit - 1] : nil
+        return CasePage(
+            cases: page,
+            nextPageToken: next.map { PageToken(receivedAt: $0["received_at"] ?? 0, caseID: $0["id"]).description })
+    }
+
+    /// Events recorded after `cursor` (0 for all), oldest first, with the cursor to resume after each.
+    public func events(after cursor: Int64, limit: Int = 500) throws -> [(
+        cursor: Int64, caseID: String, event: LifecycleEvent
+    )] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT cursor, case_id, payload FROM case_events WHERE cursor > ? ORDER BY cursor LIMIT ?",
+                arguments: [cursor, limit]
+            ).map { row in
+                (
+                    row["cursor"], row["case_id"],
+                    try JSONDecoder().decode(LifecycleEvent.self, from: row["payload"] as Data)
+                )
+            }
+        }
+    }
+}
+
+/// Where a page ended: opaque to callers, `<received_at>_<case id>` in base64.
+struct PageToken: CustomStringConvertible {
+    var receivedAt: Double
+    var caseID: String
+
+    init(receivedAt: Double, caseID: String) {
+        self.receivedAt = receivedAt
+        self.caseID = caseID
+    }
+
+    init?(_ token: String) {
+        guard let data = Data(base64Encoded: token) else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: "_", maxSplits: 1)
+        guard parts.count == 2, let at = Double(parts[0]) else { return nil }
+        self.init(receivedAt: at, caseID: String(parts[1]))
+    }
+
+    var description: String { Data("\(receivedAt)_\(caseID)".utf8).base64EncodedString() }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import GovCaseCore
+
+/// The durable case store: SQLite through GRDB, in WAL mode, one file.
+///
+/// Every write is one transaction that commits durably (`synchronous = FULL`) before the method returns,
+/// so a caller may acknowledge a record as soon as the call succeeds. Batches commit as one transaction.
+public final class CaseStore: Sendable {
+    let pool: DatabasePool
+    let vault: EvaluatorVault
+
+    /// Opens (creating if needed) the store at `path` and applies any pending migrations.
+    public init(path: String, vault: EvaluatorVault) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // Durable on power loss, not only on process crash: an acknowledged record must survive both.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(pool)
+        } catch {
+            throw StoreError(.configuration, "cannot open the store at \(path): \(error)")
+        }
+        self.vault = vault
+    }
+
+    /// Names of the migrations applied, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
+    }
+
+    /// The journal mode in force; `wal` for a store opened by this type.
+    public func journalMode() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    // MARK: Rows
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    /// Writes `c` (with a case id) as a new or replacing row.
+    func save(_ c: Case, db: Database, createdAt: Date?, now: Date) throws {
+        var stored = c
+        var sealed: Data?
+        if let requester = c.requester {
+            sealed = try vault.seal(requester, caseID: c.caseID)
+            stored.requester?.name = ""
+            stored.requester?.phone = ""
+            stored.requester?.documentNumber = ""
+        }
+        let arguments: StatementArguments = [
+            c.caseID, c.source.sourceSystem, c.source.externalID, Int64(c.source.revision), c.source.adapterID,
+            c.kind.rawValue, c.regionCode, c.status.rawValue, c.evaluation?.level?.rawValue,
+            c.receivedAt?.timeIntervalSince1970, (createdAt ?? now).timeIntervalSince1970, now.timeIntervalSince1970,
+            try Self.encoder.encode(stored), sealed,
+        ]
+        try db.execute(
+            sql: """
+                INSERT INTO cases (id, source_system, external_id, revision, adapter_id, kind, region_code, status,
+                                   level, received_at, created_at, updated_at, payload, sealed_requester)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    revision = excluded.revision, adapter_id = excluded.adapter_id, kind = excluded.kind,
+                    region_code = excluded.region_code, status = excluded.status, level = excluded.level,
+                    received_at = excluded.received_at, updated_at = excluded.updated_at,
+                    payload = excluded.payload, sealed_requester = excluded.sealed_requester
+                """, arguments: arguments)
+    }
+
+    /// Appends events to the append-only table.
+    func append(_ events: [LifecycleEvent], caseID: String, db: Database) throws {
+        for event in events {
+            try db.execute(
+                sql: "INSERT INTO case_events (case_id, sequence, payload) VALUES (?, ?, ?)",
+                arguments: [caseID, event.sequence, try Self.encoder.encode(event)])
+        }
+    }
+
+    /// The case in `row`, with its requester's secrets opened.
+    func decode(_ row: Row) throws -> Case {
+        var c = try JSONDecoder().decode(Case.self, from: row["payload"] as Data)
+        if let sealed = row["sealed_requester"] as Data?, c.requester != nil {
+            do { try vault.open(sealed, into: &c.requester!, caseID: c.caseID) } catch {
+                throw StoreError(.corrupt, "the evaluator data of case \(c.caseID) cannot be opened with this key")
+            }
+        }
+        return c
+    }
+
+    func fetchCase(id: String, db: Database) throws -> Case? {
+        try Row.fetchOne(db, sql: "SELECT payload, sealed_requester FROM cases WHERE id = ?", arguments: [id])
+            .map(decode)
+    }
+
+    func fetchCase(sourceSystem: String, externalID: String, db: Database) throws -> Case? {
+        try Row.fetchOne(
+            db, sql: "SELECT payload, sealed_requester FROM cases WHERE source_system = ? AND external_id = ?",
+            arguments: [sourceSystem, externalID]
+        ).map(decode)
+    }
+}

@@ -1,0 +1,52 @@
+import Crypto
+import Foundation
+import GovCaseCore
+
+/// Seals evaluators' name, phone and document number with AES-GCM before they reach the database.
+///
+/// The key is 32 bytes, read from a file (raw, or base64 text). Each sealed box is bound to its case id as
+/// authenticated data, so a ciphertext copied to another row fails to open.
+public struct EvaluatorVault: Sendable {
+    private let key: SymmetricKey
+
+    /// The sensitive fields of one party.
+    struct Secrets: Codable, Equatable {
+        var name: String
+        var phone: String
+        var documentNumber: String
+    }
+
+    public init(key: SymmetricKey) { self.key = key }
+
+    /// Reads a 256-bit key from `path`: 32 raw bytes or their base64 encoding.
+    public init(keyFile path: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let bytes = data.count == 32 ? data : Data(base64Encoded: text)
+        guard let bytes, bytes.count == 32 else {
+            throw StoreError(.configuration, "the key file \(path) must hold 32 bytes, raw or base64")
+        }
+        self.init(key: SymmetricKey(data: bytes))
+    }
+
+    /// A new random key, base64-encoded, for a key file.
+    public static func newKeyBase64() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+    }
+
+    /// The sealed secrets of `party`, bound to `caseID`.
+    func seal(_ party: Party, caseID: String) throws -> Data {
+        let secrets = Secrets(name: party.name, phone: party.phone, documentNumber: party.documentNumber)
+        let box = try AES.GCM.seal(JSONEncoder().encode(secrets), using: key, authenticating: Data(caseID.utf8))
+        return box.combined!
+    }
+
+    /// Puts the secrets sealed for `caseID` back into `party`.
+    func open(_ sealed: Data, into party: inout Party, caseID: String) throws {
+        let plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data(caseID.utf8))
+        let secrets = try JSONDecoder().decode(Secrets.self, from: plain)
+        party.name = secrets.name
+        party.phone = secrets.phone
+        party.documentNumber = secrets.documentNumber
+    }
+}

@@ -1,0 +1,78 @@
+import GRDB
+
+/// The store's schema as named migrations, applied in order and recorded by GRDB in `grdb_migrations`.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-cases") { db in
+            // One row per (source system, external id): the latest revision. `payload` is the case as JSON with
+            // the requester's sensitive fields blanked; `sealed_requester` holds them, AES-GCM sealed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE cases (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        source_system TEXT NOT NULL,
+                        external_id TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        adapter_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        region_code TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        level INTEGER,
+                        received_at REAL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        payload BLOB NOT NULL,
+                        sealed_requester BLOB,
+                        UNIQUE (source_system, external_id)
+                    );
+                    CREATE INDEX cases_region_received ON cases (region_code, received_at);
+                    CREATE INDEX cases_received ON cases (received_at);
+                    """)
+        }
+        migrator.registerMigration("v1-events") { db in
+            // Append-only: the triggers refuse any update or delete. `cursor` orders events for watchers.
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_events (
+                        cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+                        case_id TEXT NOT NULL REFERENCES cases(id),
+                        sequence INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        UNIQUE (case_id, sequence)
+                    );
+                    CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+                        BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;
+                    CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+                        BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;
+                    """)
+        }
+        migrator.registerMigration("v1-follow-ups") { db in
+            // Follow-up records already applied, for idempotency on (source system, external id, revision).
+            try db.execute(
+                sql: """
+                    CREATE TABLE follow_ups (
+                        source_system TEXT NOT NULL,
+                        external_id TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        case_id TEXT NOT NULL REFERENCES cases(id),
+                        PRIMARY KEY (source_system, external_id, revision)
+                    );
+                    """)
+        }
+        migrator.registerMigration("v1-privacy-audit") { db in
+            // Every unmasked read of evaluator data: who, which case, when.
+            try db.execute(
+                sql: """
+                    CREATE TABLE privacy_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        case_id TEXT NOT NULL,
+                        reader TEXT NOT NULL,
+                        purpose TEXT NOT NULL,
+                        read_at REAL NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,40 @@
+/// A failure of the store, with a code the server maps to a gRPC status.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of failure.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String, Sendable, Hashable {
+            case olderRevision = "older_revision"
+            case notFound = "not_found"
+            case conflict
+            case configuration
+            case corrupt
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+
+        /// A revision lower than the stored one. FAILED_PRECONDITION.
+        public static let olderRevision = Code(.olderRevision)
+        /// No such case. NOT_FOUND.
+        public static let notFound = Code(.notFound)
+        /// The case changed under the caller (expected status differs). ABORTED.
+        public static let conflict = Code(.conflict)
+        /// The store cannot start: file, key or schema. Names the setting.
+        public static let configuration = Code(.configuration)
+        /// A row cannot be read back (e.g. a sealed field fails to open). INTERNAL.
+        public static let corrupt = Code(.corrupt)
+
+        public var description: String { value.rawValue }
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// What happened.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,242 @@
+import Crypto
+import Foundation
+import GRDB
+import GovCaseCore
+import GovCaseStore
+import Testing
+
+/// The store on a real SQLite file in a temporary folder.
+@Suite struct CaseStoreTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-store-\(UUID())")
+    var path: String { folder.appendingPathComponent("cases.sqlite").path }
+    let key = SymmetricKey(size: .bits256)
+    let now = Date(timeIntervalSince1970: 1_741_572_000)  // 2025-03-10 10:00 Beijing
+    let reader = PrivacyReader(identity: "spiffe://gov.example/region/510104/system/audit", purpose: "GetCase")
+
+    init() throws { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+
+    func open(key: SymmetricKey? = nil) throws -> CaseStore {
+        try CaseStore(path: path, vault: EvaluatorVault(key: key ?? self.key))
+    }
+
+    static func evaluation(
+        _ id: String, level: SatisfactionLevel = .satisfied, region: String = "510104",
+        revision: UInt64 = 1, receivedHoursAgo: Double = 1
+    ) -> Case {
+        let received = Date(timeIntervalSince1970: 1_741_572_000 - receivedHoursAgo * 3600)
+        return Case(
+            source: SourceIdentity(
+                sourceSystem: "sc-gov", adapterID: "national-platform", externalID: id, revision: revision),
+            kind: .evaluation, regionCode: region,
+            service: ServiceReference(itemCode: "X", organisation: Organisation(name: "行政审批局"), channel: .windowDevice),
+            evaluation: Evaluation(level: level, detailItems: level.isBadReview ? ["慢"] : [], evaluatedAt: received),
+            requester: Party(
+                kind: .naturalPerson, realName: true, name: "张三", phone: "13812345678",
+                documentType: .residentIDCard, documentNumber: "11010519491231002X"),
+            receivedAt: received)
+    }
+
+    @Test func schemaMigrationsAreNamedAndTheJournalIsWAL() throws {
+        let store = try open()
+        #expect(try store.appliedMigrations() == ["v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit"])
+        #expect(try store.journalMode() == "wal")
+    }
+
+    @Test func aCaseIsStoredAndReadBackMaskedOrAudited() throws {
+        let store = try open()
+        let id = try store.submit(Self.evaluation("PJ-1"), now: now).caseID
+        let masked = try store.get(caseID: id, now: now)
+        #expect(masked.requester?.name == "张*")
+        #expect(masked.requester?.phone == "138****5678")
+        #expect(masked.evaluation?.level == .satisfied)
+        #expect(try store.privacyAudit(caseID: id).isEmpty)
+
+        let full = try store.get(caseID: id, reader: reader, now: now)
+        #expect(full.requester?.name == "张三")
+        #expect(full.requester?.documentNumber == "11010519491231002X")
+        let audit = try store.privacyAudit(caseID: id)
+        #expect(audit.count == 1)
+        #expect(audit.first?.reader == reader.identity)
+    }
+
+    @Test func evaluatorDataIsEncryptedAtRestAndNeedsTheKey() throws {
+        let id = try open().submit(Self.evaluation("PJ-2"), now: now).caseID
+        // The main file and the WAL, where a fresh commit lives until a checkpoint.
+        let wal = (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data()
+        let file = try Data(contentsOf: URL(fileURLWithPath: path)) + wal
+        for secret in ["张三", "13812345678", "11010519491231002X"] {
+            #expect(file.range(of: Data(secret.utf8)) == nil, "\(secret) is readable in the database file")
+        }
+        #expect(file.range(of: Data("行政审批局".utf8)) != nil)  // the rest is plain, for queries and reports
+        let otherKey = try open(key: SymmetricKey(size: .bits256))
+        #expect(throws: StoreError.self) { try otherKey.get(caseID: id, now: now) }
+    }
+
+    @Test func resubmissionsAreIdempotentOnSystemExternalIDAndRevision() throws {
+        let store = try open()
+        let first = try store.submit(Self.evaluation("PJ-3", revision: 2), now: now)
+        #expect(try store.submit(Self.evaluation("PJ-3", revision: 2), now: now) == .duplicate(caseID: first.caseID))
+        #expect {
+            try store.submit(Self.evaluation("PJ-3", revision: 1), now: now)
+        } throws: { ($0 as? StoreError)?.code == .olderRevision }
+        #expect(
+            try store.submit(Self.evaluation("PJ-3", level: .verySatisfied, revision: 3), now: now)
+                == .updated(caseID: first.caseID))
+        #expect(try store.get(caseID: first.caseID, now: now).evaluation?.level == .verySatisfied)
+        #expect(try store.query(CaseQuery()).cases.count == 1)
+    }
+
+    @Test func aBatchStoresTheGoodRecordsAndReportsTheBadOneByIndex() throws {
+        let store = try open()
+        _ = try store.submit(Self.evaluation("PJ-old", revision: 5), now: now)
+        let results = try store.submit(
+            batch: [Self.evaluation("PJ-a"), Self.evaluation("PJ-old", revision: 4), Self.evaluation("PJ-b")], now: now)
+        #expect(results.count == 3)
+        guard case .success(.created) = results[0], case .failure(let error) = results[1],
+            case .success(.created) = results[2]
+        else {
+            Issue.record("unexpected results \(results)")
+            return
+        }
+        #expect(error.code == .olderRevision)
+        #expect(try store.query(CaseQuery()).cases.count == 3)
+    }
+
+    @Test func followUpsAppendEventsOnceAndIllegalOnesWriteNothing() throws {
+        let store = try open()
+        let id = try store.submit(Self.evaluation("PJ-bad", level: .dissatisfied), now: now).caseID
+        let verify = FollowUp(
+            targetExternalID: "PJ-bad", externalID: "ZG-1",
+            steps: [LifecycleStep(LifecycleAction(.verify, note: "属实"), occurredAt: now)])
+        let first = try store.apply(verify, sourceSystem: "sc-gov", recordedAt: now) { _ in .standard }
+        #expect(first.caseID == id && first.events.map(\.to) == [.verified] && !first.duplicate)
+        #expect(try store.apply(verify, sourceSystem: "sc-gov", recordedAt: now) { _ in .standard }.duplicate)
+
+        let illegal = FollowUp(
+            targetExternalID: "PJ-bad", externalID: "ZG-2",
+            steps: [LifecycleStep(LifecycleAction(.rateFeedback, level: .satisfied), occurredAt: now)])
+        #expect(throws: CaseError.self) {
+            try store.apply(illegal, sourceSystem: "sc-gov", recordedAt: now) { _ in .standard }
+        }
+        #expect {
+            try store.apply(
+                FollowUp(targetExternalID: "PJ-none", externalID: "ZG-3", steps: verify.steps), sourceSystem: "sc-gov",
+                recordedAt: now
+            ) { _ in .standard }
+        } throws: { ($0 as? StoreError)?.code == .notFound }
+        // Another source system cannot touch this case.
+        #expect(throws: StoreError.self) {
+            try store.apply(verify, sourceSystem: "other", recordedAt: now) { _ in .standard }
+        }
+
+        #expect(try store.get(caseID: id, now: now).status == .verified)
+        #expect(try store.events(after: 0).map(\.event.to) == [.verified])
+    }
+
+    @Test func aLaterRevisionOfAFollowUpAppliesOnlyItsNewSteps() throws {
+        let store = try open()
+        _ = try store.submit(Self.evaluation("PJ-r", level: .dissatisfied), now: now)
+        let verify = LifecycleStep(LifecycleAction(.verify), occurredAt: now)
+        let explain = LifecycleStep(LifecycleAction(.explain, note: "依法说明"), occurredAt: now)
+        _ = try store.apply(
+            FollowUp(targetExternalID: "PJ-r", externalID: "ZG-r", revision: 1, steps: [verify]),
+            sourceSystem: "sc-gov", recordedAt: now
+        ) { _ in .standard }
+        let second = try store.apply(
+            FollowUp(targetExternalID: "PJ-r", externalID: "ZG-r", revision: 2, steps: [verify, explain]),
+            sourceSystem: "sc-gov", recordedAt: now
+        ) { _ in .standard }
+        #expect(second.events.map(\.to) == [.awaitingFeedback])
+        // Revision 1 again is a duplicate; a revision never applied but older than one applied is refused.
+        #expect(
+            try store.apply(
+                FollowUp(targetExternalID: "PJ-r", externalID: "ZG-r", revision: 1, steps: [verify]),
+                sourceSystem: "sc-gov", recordedAt: now
+            ) { _ in .standard }.duplicate)
+        _ = try store.apply(
+            FollowUp(targetExternalID: "PJ-r", externalID: "ZG-s", revision: 3, steps: []),
+            sourceSystem: "sc-gov", recordedAt: now
+        ) { _ in .standard }
+        #expect {
+            try store.apply(
+                FollowUp(targetExternalID: "PJ-r", externalID: "ZG-s", revision: 2, steps: []),
+                sourceSystem: "sc-gov", recordedAt: now
+            ) { _ in .standard }
+        } throws: { ($0 as? StoreError)?.code == .olderRevision }
+    }
+
+    @Test func transitionsCheckTheExpectedStatus() throws {
+        let store = try open()
+        let id = try store.submit(Self.evaluation("PJ-t", level: .veryDissatisfied), now: now).caseID
+        let verify = LifecycleStep(LifecycleAction(.verify), actor: Actor(person: "赵核实"), occurredAt: now)
+        #expect {
+            try store.transition(caseID: id, step: verify, expected: .verified, recordedAt: now, policy: .standard)
+        } throws: { ($0 as? StoreError)?.code == .conflict }
+        let (c, event) = try store.transition(
+            caseID: id, step: verify, expected: .awaitingVerification, recordedAt: now, policy: .standard)
+        #expect(c.status == .verified && event.sequence == 1)
+        #expect(throws: CaseError.self) {
+            try store.transition(caseID: id, step: verify, recordedAt: now, policy: .standard)
+        }
+    }
+
+    @Test func eventsAreAppendOnly() throws {
+        let store = try open()
+        let id = try store.submit(Self.evaluation("PJ-e", level: .dissatisfied), now: now).caseID
+        _ = try store.transition(
+            caseID: id, step: LifecycleStep(LifecycleAction(.verify), occurredAt: now), recordedAt: now,
+            policy: .standard)
+        let raw = try DatabaseQueue(path: path)
+        #expect(throws: (any Error).self) {
+            try raw.write { try $0.execute(sql: "UPDATE case_events SET sequence = 9") }
+        }
+        #expect(throws: (any Error).self) { try raw.write { try $0.execute(sql: "DELETE FROM case_events") } }
+        #expect(try store.events(after: 0).count == 1)
+    }
+
+    @Test func queriesFilterAndPage() throws {
+        let store = try open()
+        for i in 0..<7 {
+            _ = try store.submit(
+                Self.evaluation(
+                    "PJ-q\(i)", level: i % 2 == 0 ? .satisfied : .dissatisfied,
+                    region: i < 5 ? "510104" : "500151", receivedHoursAgo: Double(i + 1)), now: now)
+        }
+        #expect(try store.query(CaseQuery()).cases.count == 7)
+        var sichuan = CaseQuery()
+        sichuan.regionPrefixes = ["51"]
+        #expect(try store.query(sichuan).cases.count == 5)
+        var bad = CaseQuery()
+        bad.levels = [.dissatisfied]
+        bad.statuses = [.awaitingVerification]
+        #expect(try store.query(bad).cases.map(\.source.externalID) == ["PJ-q1", "PJ-q3", "PJ-q5"])
+        var recent = CaseQuery()
+        recent.receivedFrom = now.addingTimeInterval(-3.5 * 3600)
+        recent.adapterIDs = ["national-platform"]
+        recent.kinds = [.evaluation]
+        #expect(try store.query(recent).cases.map(\.source.externalID) == ["PJ-q0", "PJ-q1", "PJ-q2"])
+
+        var seen: [String] = []
+        var token: String?
+        repeat {
+            let page = try store.query(CaseQuery(), pageSize: 3, pageToken: token)
+            seen += page.cases.map(\.source.externalID)
+            token = page.nextPageToken
+        } while token != nil
+        #expect(seen == (0..<7).map { "PJ-q\($0)" })
+        #expect(throws: StoreError.self) { try store.query(CaseQuery(), pageToken: "not a token") }
+    }
+
+    @Test func casesSurviveReopening() throws {
+        let id = try open().submit(Self.evaluation("PJ-p"), now: now).caseID
+        #expect(try open().get(caseID: id, now: now).source.externalID == "PJ-p")
+    }
+
+    @Test func aKeyFileHoldsThirtyTwoBytesRawOrBase64() throws {
+        let file = folder.appendingPathComponent("key")
+        try EvaluatorVault.newKeyBase64().write(to: file, atomically: true, encoding: .utf8)
+        _ = try EvaluatorVault(keyFile: file.path)
+        try "too short".write(to: file, atomically: true, encoding: .utf8)
+        #expect { try EvaluatorVault(keyFile: file.path) } throws: { ($0 as? StoreError)?.code == .configuration }
+    }
+}
