@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Contracts: Swift generated from Proto/ by scripts/generate-protos.sh, committed.
@@ -54,6 +55,12 @@ let package = Package(
             dependencies: [
                 "GovCaseCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Who a caller is (its certificate's SPIFFE id) and what the YAML policy lets it do.
+        .target(
+            name: "GovCasePolicy",
+            dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // Built-in source adapters: the gateway's plugins, one folder each under Plugins/.
@@ -115,6 +122,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "GovCasePolicyTests", dependencies: ["GovCasePolicy"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GovCaseWireTests",
             dependencies: [

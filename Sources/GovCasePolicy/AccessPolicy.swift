@@ -1,0 +1,138 @@
+import Foundation
+
+/// What a caller may do (授权): loaded from the policy part of the configuration.
+public struct AccessPolicy: Sendable, Hashable, Decodable {
+    /// The only trust domain accepted.
+    public var trustDomain: String
+    /// Grants, by system pattern.
+    public var grants: [Grant]
+
+    /// A caller's role.
+    public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Submits records.
+        case submitter
+        /// Moves cases through their lifecycle.
+        case handler
+        /// Reads cases, masked.
+        case reader
+        /// Reads evaluator identity unmasked (audited).
+        case privacyReader = "privacy-reader"
+        /// Administers the gateway.
+        case admin
+    }
+
+    /// Rights given to the systems matching `systems`.
+    public struct Grant: Sendable, Hashable, Decodable {
+        /// System-id patterns; `*` matches any run of characters (`hotline-*`).
+        public var systems: [String]
+        /// Region-code prefixes it may act for, e.g. `51` for all of Sichuan.
+        public var regions: [String]
+        /// Adapters it may submit to; `*` for all.
+        public var adapters: [String]
+        /// Its roles.
+        public var roles: [Role]
+
+        public init(systems: [String], regions: [String], adapters: [String] = [], roles: [Role]) {
+            self.systems = systems
+            self.regions = regions
+            self.adapters = adapters
+            self.roles = roles
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case systems, regions, adapters, roles }
+
+        public init(from decoder: any Decoder) throws {
+            try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            systems = try c.decode([String].self, forKey: .systems)
+            regions = try c.decode([String].self, forKey: .regions)
+            adapters = try c.decodeIfPresent([String].self, forKey: .adapters) ?? []
+            roles = try c.decode([Role].self, forKey: .roles)
+            for region in regions where region.isEmpty || region.count > 6 || !region.allSatisfy(\.isNumber) {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .regions, in: c, debugDescription: "\"\(region)\" is not a region-code prefix")
+            }
+        }
+
+        func matches(_ system: String) -> Bool { systems.contains { Self.glob($0, system) } }
+
+        static func glob(_ pattern: String, _ text: String) -> Bool {
+            let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count > 1 else { return pattern == text }
+            guard text.hasPrefix(parts[0]), text.hasSuffix(parts.last!) else { return false }
+            var rest = Substring(text.dropFirst(parts[0].count))
+            for middle in parts.dropFirst().dropLast() where !middle.isEmpty {
+                guard let range = rest.range(of: middle) else { return false }
+                rest = rest[range.upperBound...]
+            }
+            return rest.count >= parts.last!.count
+        }
+    }
+
+    public init(trustDomain: String, grants: [Grant]) {
+        self.trustDomain = trustDomain
+        self.grants = grants
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case trustDomain = "trust_domain"
+        case grants
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        trustDomain = try c.decode(String.self, forKey: .trustDomain)
+        grants = try c.decode([Grant].self, forKey: .grants)
+    }
+
+    /// The grants of `identity`'s system.
+    public func grants(of identity: CallerIdentity) -> [Grant] { grants.filter { $0.matches(identity.systemID) } }
+
+    /// Throws unless a certificate's identity may call at all: known system, its own region within its grants.
+    public func admit(_ identity: CallerIdentity) throws(AccessDenial) {
+        let mine = grants(of: identity)
+        guard !mine.isEmpty else { throw .permissionDenied("system \(identity.systemID) has no grant") }
+        guard mine.contains(where: { $0.regions.contains { identity.regionCode.hasPrefix($0) } }) else {
+            throw .permissionDenied("region \(identity.regionCode) of \(identity.systemID) is outside its grant")
+        }
+    }
+
+    /// Throws unless `identity` has `role`, optionally for `adapter` and `region` (a case's region code).
+    public func authorize(
+        _ identity: CallerIdentity, role: Role, adapter: String? = nil, region: String? = nil
+    ) throws(AccessDenial) {
+        try admit(identity)
+        let withRole = grants(of: identity).filter { $0.roles.contains(role) || $0.roles.contains(.admin) }
+        guard !withRole.isEmpty else {
+            throw .permissionDenied("\(identity.systemID) does not have the \(role.rawValue) role")
+        }
+        let forAdapter = withRole.filter { g in
+            adapter.map { a in g.adapters.contains { $0 == "*" || $0 == a } } ?? true
+        }
+        guard !forAdapter.isEmpty else {
+            throw .permissionDenied("\(identity.systemID) may not submit to adapter \(adapter!)")
+        }
+        guard let region else { return }
+        guard forAdapter.contains(where: { $0.regions.contains { region.hasPrefix($0) } }) else {
+            throw .permissionDenied("\(identity.systemID) may not act for region \(region)")
+        }
+    }
+}
+
+/// Throws a decoding error naming the first key of the current object that is not in `allowed`.
+func rejectUnknownKeys(in decoder: any Decoder, allowed: [String]) throws {
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+    let container = try decoder.container(keyedBy: AnyKey.self)
+    for key in container.allKeys where !allowed.contains(key.stringValue) {
+        throw DecodingError.dataCorrupted(
+            .init(
+                codingPath: decoder.codingPath + [key],
+                debugDescription: "unknown key \"\(key.stringValue)\"; allowed: \(allowed.joined(separator: ", "))"))
+    }
+}
