@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // Contracts: Swift generated from Proto/ by scripts/generate-protos.sh, committed.
@@ -63,6 +65,15 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // Development certificates minted with swift-certificates: `govcase pki init`, and tests.
+        .target(
+            name: "GovCasePKI",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Built-in source adapters: the gateway's plugins, one folder each under Plugins/.
         .target(
             name: "NationalPlatformAdapter",
@@ -98,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "govcase",
             dependencies: [
-                "GovCaseAdapters", "GovCaseCore", "GovCaseWire",
+                "GovCaseAdapters", "GovCaseCore", "GovCasePKI", "GovCaseWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
@@ -119,6 +130,14 @@ let package = Package(
             dependencies: [
                 "GovCaseCore", "GovCaseStore", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GovCasePKITests",
+            dependencies: [
+                "GovCasePKI", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),

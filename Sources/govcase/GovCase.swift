@@ -6,5 +6,5 @@ struct GovCase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "govcase",
         abstract: "GovCase Gateway: government-service evaluations and 12345 requests, one core case model.",
-        subcommands: [TranslateCommand.self, AdaptersCommand.self])
+        subcommands: [TranslateCommand.self, AdaptersCommand.self, PKICommand.self])
 }
