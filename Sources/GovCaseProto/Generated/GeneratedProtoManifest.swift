@@ -16,8 +16,8 @@ public enum GeneratedProtoManifest {
         "govcase/gateway/v1/cases.proto": "816cc3c1d16c90331235e64009404454600dea786096a52cad10079ac3635394",
         "govcase/gateway/v1/ingest.proto": "21989d1d6dd09b74afabc43fa457d3a94223c961ae797e340315837ba186225d",
         "govcase/plugin/v1/plugin.proto": "72084a991a6ccee57df17cffd9924d793c04cfdeb2753ba3ad37086d4aa6b266",
-        "govcase/sources/culturetourism/v1/culturetourism.proto": "64df3685722e53323e6677efa6ccd6aa7ee79ee02ab56dc97945ad04e1ee515d",
-        "govcase/sources/hotline12345/v1/hotline12345.proto": "61dd5b1f96f3a1b572e94f7761fce98f5c36d414ac3b95d44802fa40d74e059c",
-        "govcase/sources/national/v1/national.proto": "2dd66b6979784e4959d080f4e848c2f94a5c9a964a6e032a6f513feba9af8f4b",
+        "govcase/sources/culturetourism/v1/culturetourism.proto": "09b844e6a84aa1ad94bbc02428ede142464fa411e7dd54a0da57bb436e65ae0c",
+        "govcase/sources/hotline12345/v1/hotline12345.proto": "8302d35dae90eff18c1fe7d29aa0d5b59a4153fe1cf4eec66fb6f61d600988b2",
+        "govcase/sources/national/v1/national.proto": "ba64465068736be844f0e8e1873e491cbdefcb96c79484216e69e263a8219b6a",
     ]
 }

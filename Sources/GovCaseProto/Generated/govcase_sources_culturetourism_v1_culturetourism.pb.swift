@@ -31,6 +31,8 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_Person: Sendable {
   // methods supported on all messages.
 
   /// Party type code (主体类型).
+  /// Default codes (table "partyType"; a deployment may override them per source system): 1 = naturalPerson, 2 =
+  /// legalPerson, 3 = otherOrganisation.
   public var partyType: String = String()
 
   /// Whether the person gave their identity (是否实名).
@@ -43,6 +45,9 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_Person: Sendable {
   public var phone: String = String()
 
   /// Document type code (证件类型).
+  /// Default codes (table "documentType"; a deployment may override them per source system): 31 = residentIDCard,
+  /// 32 = passport, 33 = hkMacaoPermit, 34 = taiwanPermit, 35 = foreignPermanentResident, 41 =
+  /// unifiedSocialCreditCode.
   public var documentType: String = String()
 
   /// Document number (证件号码). Sensitive.
@@ -131,6 +136,9 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_ApprovalEvaluation: 
   }
 
   /// Channel code (评价渠道).
+  /// Default codes (table "channel"; a deployment may override them per source system): 01 = web, 02 = mobileApp,
+  /// 03 = hotlineCall, 04 = wechat, 05 = windowDevice, 06 = windowQRCode, 07 = selfServiceTerminal, 08 =
+  /// inPersonVisit, 09 = sms, 10 = paperForm.
   public var channel: String {
     get {_storage._channel}
     set {_uniqueStorage()._channel = newValue}
@@ -216,6 +224,9 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_MarketReport: @unche
   }
 
   /// Channel code (举报渠道).
+  /// Default codes (table "channel"; a deployment may override them per source system): 01 = web, 02 = mobileApp,
+  /// 03 = hotlineCall, 04 = wechat, 05 = windowDevice, 06 = windowQRCode, 07 = selfServiceTerminal, 08 =
+  /// inPersonVisit, 09 = sms, 10 = paperForm.
   public var channel: String {
     get {_storage._channel}
     set {_uniqueStorage()._channel = newValue}
@@ -317,6 +328,9 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_TourismComplaint: @u
   }
 
   /// Channel code (投诉渠道).
+  /// Default codes (table "channel"; a deployment may override them per source system): 01 = web, 02 = mobileApp,
+  /// 03 = hotlineCall, 04 = wechat, 05 = windowDevice, 06 = windowQRCode, 07 = selfServiceTerminal, 08 =
+  /// inPersonVisit, 09 = sms, 10 = paperForm.
   public var channel: String {
     get {_storage._channel}
     set {_uniqueStorage()._channel = newValue}
@@ -409,6 +423,8 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_ComplaintProgress: S
   public var complaintID: String = String()
 
   /// Step code: accepted, refused, transferred, mediation started, mediated, terminated (进展类型).
+  /// Default codes (table "complaintStep"; a deployment may override them per source system): SL = accept, TJ =
+  /// startMediation, ZB = transfer, BSL = refuse, TJCG = recordAgreement, ZZTJ = terminateMediation.
   public var step: String = String()
 
   /// Unit acting, or the unit transferred to.
@@ -438,6 +454,10 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_ComplaintProgress: S
 }
 
 /// A 12345 work order handed over to a culture-tourism department (12345转办工单).
+/// It is routed by kind: a report, or any order alleging a violation, to the culture-market law-enforcement body;
+/// a tourism dispute (a complaint alleging no violation) to the tourism complaint body, as a tourism complaint;
+/// consultations, help requests and suggestions to the designated unit. The deployment names the three units
+/// (code table "routing": enforcement, complaint, designated).
 public nonisolated struct Govcase_Sources_Culturetourism_V1_HotlineHandover: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -462,6 +482,8 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_HotlineHandover: @un
   }
 
   /// Request kind code: report, complaint, consultation, help, suggestion (诉求类型).
+  /// Default codes (table "requestKind"; a deployment may override them per source system): JB = report, JY =
+  /// suggestion, QZ = helpRequest, TS = complaint, ZX = consultation.
   public var requestKind: String {
     get {_storage._requestKind}
     set {_uniqueStorage()._requestKind = newValue}
@@ -564,6 +586,8 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_HandoverProgress: Se
   public var orderID: String = String()
 
   /// Step code: signed, returned, handling, extended, replied, return visit, closed, reopened (进展类型).
+  /// Default codes (table "handoverStep"; a deployment may override them per source system): BJ = close, BL =
+  /// startHandling, HF = reply, QS = sign, TH = return, YQ = extend, HFPJ = returnVisit.
   public var step: String = String()
 
   /// Unit acting (承办单位).

@@ -30,6 +30,8 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_Caller: Sendable {
   // methods supported on all messages.
 
   /// Party type code (主体类型).
+  /// Default codes (table "partyType"; a deployment may override them per source system): 1 = naturalPerson, 2 =
+  /// legalPerson, 3 = otherOrganisation.
   public var partyType: String = String()
 
   /// Whether the caller gave their identity (是否实名); anonymous callers keep only a call-back number.
@@ -42,6 +44,9 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_Caller: Sendable {
   public var phone: String = String()
 
   /// Document type code (证件类型).
+  /// Default codes (table "documentType"; a deployment may override them per source system): 10 = residentIDCard,
+  /// 20 = passport, 21 = hkMacaoPermit, 22 = taiwanPermit, 23 = foreignPermanentResident, 40 =
+  /// unifiedSocialCreditCode.
   public var documentType: String = String()
 
   /// Document number (证件号码). Sensitive.
@@ -100,12 +105,16 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_WorkOrder: @unchecked 
   }
 
   /// Request kind code: report 举报, complaint 投诉, consultation 咨询, help 求助, suggestion 意见建议 (诉求类型).
+  /// Default codes (table "requestKind"; a deployment may override them per source system): 1 = report, 2 =
+  /// complaint, 3 = consultation, 4 = helpRequest, 5 = suggestion.
   public var requestKind: String {
     get {_storage._requestKind}
     set {_uniqueStorage()._requestKind = newValue}
   }
 
   /// Channel code: call, web, app, WeChat, SMS (来源渠道).
+  /// Default codes (table "channel"; a deployment may override them per source system): 1 = hotlineCall, 2 = web, 3
+  /// = mobileApp, 4 = wechat, 5 = sms, 6 = inPersonVisit.
   public var channel: String {
     get {_storage._channel}
     set {_uniqueStorage()._channel = newValue}
@@ -210,6 +219,8 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_StatusUpdate: Sendable
   public var orderID: String = String()
 
   /// Status code (工单状态), in the platform's codes.
+  /// Default codes (table "status"; a deployment may override them per source system): 20 = dispatch, 21 =
+  /// transfer, 30 = sign, 31 = return, 40 = startHandling, 41 = extend, 50 = reply, 70 = close.
   public var status: String = String()
 
   /// Unit acting, or the target unit of a dispatch or transfer (单位).
@@ -265,6 +276,8 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_ReturnVisitEvaluation:
   public var orderID: String = String()
 
   /// Satisfaction code (满意度), in the platform's codes.
+  /// Default codes (table "satisfaction"; a deployment may override them per source system): 1 = verySatisfied, 2 =
+  /// satisfied, 3 = basicallySatisfied, 4 = dissatisfied, 5 = veryDissatisfied.
   public var satisfaction: String = String()
 
   /// Whether the matter is resolved (是否解决).

@@ -54,6 +54,8 @@ public nonisolated struct Govcase_Sources_National_V1_Evaluator: Sendable {
   // methods supported on all messages.
 
   /// Party type code (用户属性), e.g. natural or legal person, in the province's codes.
+  /// Default codes (table "partyType"; a deployment may override them per source system): 1 = naturalPerson, 2 =
+  /// legalPerson, 3 = otherOrganisation.
   public var partyType: String = String()
 
   /// Whether the evaluator is real-name (是否实名). Anonymous evaluations carry no name or document.
@@ -66,6 +68,9 @@ public nonisolated struct Govcase_Sources_National_V1_Evaluator: Sendable {
   public var phone: String = String()
 
   /// Document type code (证件类型), in the province's codes.
+  /// Default codes (table "documentType"; a deployment may override them per source system): 001 =
+  /// unifiedSocialCreditCode, 111 = residentIDCard, 414 = passport, 511 = taiwanPermit, 516 = hkMacaoPermit, 553 =
+  /// foreignPermanentResident.
   public var documentType: String = String()
 
   /// Document number (证件号码). Sensitive.
@@ -117,6 +122,9 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   }
 
   /// Evaluation channel code (评价渠道), in the province's codes.
+  /// Default codes (table "channel"; a deployment may override them per source system): 1 = web, 2 = mobileApp, 3 =
+  /// windowQRCode, 4 = hallTablet, 5 = selfServiceTerminal, 6 = telephoneReturnVisit, 7 = sms, 8 = windowDevice, 9
+  /// = paperForm, 10 = openComment, 11 = supervisionSurvey, 12 = hotlineCall, 13 = wechat.
   public var channel: String {
     get {_storage._channel}
     set {_uniqueStorage()._channel = newValue}
@@ -151,6 +159,8 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   public mutating func clearEvaluator() {_uniqueStorage()._evaluator = nil}
 
   /// Evaluation type code (评价类型): active, default or supplementary, in the province's codes.
+  /// Default codes (table "evaluationType"; a deployment may override them per source system): 1 = active, 2 =
+  /// default, 3 = supplementary.
   public var evaluationType: String {
     get {_storage._evaluationType}
     set {_uniqueStorage()._evaluationType = newValue}
@@ -248,6 +258,8 @@ public nonisolated struct Govcase_Sources_National_V1_RectificationFeedback: @un
   public mutating func clearVerifiedAt() {_uniqueStorage()._verifiedAt = nil}
 
   /// Outcome code (整改类型): immediate fix, fix by deadline or explanation, in the province's codes.
+  /// Default codes (table "outcome"; a deployment may override them per source system): 1 = immediateFix, 2 =
+  /// fixByDeadline, 3 = explanation.
   public var outcome: String {
     get {_storage._outcome}
     set {_uniqueStorage()._outcome = newValue}
@@ -280,6 +292,8 @@ public nonisolated struct Govcase_Sources_National_V1_RectificationFeedback: @un
   public mutating func clearRectifiedAt() {_uniqueStorage()._rectifiedAt = nil}
 
   /// Feedback method code (反馈方式), in the province's codes.
+  /// Default codes (table "feedbackMethod"; a deployment may override them per source system): 1 = phone, 2 = sms,
+  /// 3 = wechat, 4 = inPerson, 5 = online.
   public var feedbackMethod: String {
     get {_storage._feedbackMethod}
     set {_uniqueStorage()._feedbackMethod = newValue}
@@ -356,9 +370,13 @@ public nonisolated struct Govcase_Sources_National_V1_AppealRecord: Sendable {
   public mutating func clearFiledAt() {self._filedAt = nil}
 
   /// Review result code (复核结果): upheld or rejected, in the province's codes; empty while pending.
+  /// Default codes (table "reviewResult"; a deployment may override them per source system): 1 = upheld, 2 =
+  /// rejected.
   public var reviewResult: String = String()
 
   /// Why the review was not adopted, code: mistaken or malicious (不予采纳原因).
+  /// Default codes (table "notAdoptedReason"; a deployment may override them per source system): 1 = mistaken, 2 =
+  /// malicious.
   public var notAdoptedReason: String = String()
 
   /// Reviewer's opinion (复核意见).
