@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Contracts: Swift generated from Proto/ by scripts/generate-protos.sh, committed.
@@ -105,6 +107,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The gateway: gRPC services over mutual TLS, caller identity and policy, wired to adapters and store.
+        .target(
+            name: "GovCaseServer",
+            dependencies: [
+                "GovCaseAdapters", "GovCaseCore", "GovCasePolicy", "GovCaseProto", "GovCaseStore", "GovCaseWire",
+                "NationalPlatformAdapter", "CultureTourismAdapter", "Hotline12345Adapter",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command line: a thin layer over the libraries.
         .executableTarget(
             name: "govcase",
@@ -122,6 +139,19 @@ let package = Package(
             dependencies: [
                 "GovCaseAdapters", "GovCaseCore", "GovCaseProto", "GovCaseWire", "govcase",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GovCaseServerTests",
+            dependencies: [
+                "GovCaseAdapters", "GovCaseCore", "GovCasePKI", "GovCasePolicy", "GovCaseProto", "GovCaseServer",
+                "GovCaseStore",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

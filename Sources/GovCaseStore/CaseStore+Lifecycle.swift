@@ -18,8 +18,10 @@ extension CaseStore {
     ///
     /// - Throws: `StoreError.notFound` if the case is unknown, `StoreError.olderRevision` if a later revision
     ///   of the follow-up was applied, `CaseError` if a step is not allowed (nothing is written then).
+    /// - Parameter authorize: Called with the target case before anything is written; throw to refuse.
     public func apply(
-        _ followUp: FollowUp, sourceSystem: String, recordedAt: Date, policy: (String) -> DeadlinePolicy
+        _ followUp: FollowUp, sourceSystem: String, recordedAt: Date,
+        authorize: (Case) throws -> Void = { _ in }, policy: (String) -> DeadlinePolicy
     ) throws -> FollowUpOutcome {
         try pool.write { db in
             let applied = try Row.fetchAll(
@@ -39,6 +41,7 @@ extension CaseStore {
                 throw StoreError(
                     .notFound, "no case from \(sourceSystem) has external id \(followUp.targetExternalID)")
             }
+            try authorize(c)
             // Steps an earlier revision of this follow-up already applied are not applied twice.
             let done = Set(
                 c.events.filter { $0.sourceRecord?.externalID == followUp.externalID }.map(\.step.action.kind))

@@ -1,0 +1,205 @@
+import Foundation
+import GRPCCore
+import GovCaseAdapters
+import GovCaseCore
+import GovCasePolicy
+import GovCaseProto
+import GovCaseStore
+import GovCaseWire
+import SwiftProtobuf
+
+/// The path of a record: policy → adapter → core validation → durable store → acknowledgement.
+///
+/// Every record gets an acknowledgement that says what happened; nothing is acknowledged before its commit.
+/// In a batch, each record stands alone: good records are stored, a bad one is reported by index and
+/// external id, and nothing of a bad record is written.
+public struct IngestPipeline: Sendable {
+    let adapters: [String: AnySourceAdapter]
+    let store: CaseStore
+    let policy: AccessPolicy
+    let deadlines: RegionalDeadlinePolicies
+    let clock: @Sendable () -> Date
+
+    public init(
+        adapters: [AnySourceAdapter], store: CaseStore, policy: AccessPolicy, deadlines: RegionalDeadlinePolicies,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) })
+        self.store = store
+        self.policy = policy
+        self.deadlines = deadlines
+        self.clock = clock
+    }
+
+    /// One record to ingest.
+    struct Record {
+        var adapterID: String
+        var message: (any SwiftProtobuf.Message)?
+        var index: Int
+    }
+
+    /// Ingests records in order; new cases commit together in one transaction.
+    func ingest(_ records: [Record], caller: CallerIdentity) -> [Govcase_Gateway_V1_RecordAck] {
+        let now = clock()
+        var acks = [Govcase_Gateway_V1_RecordAck?](repeating: nil, count: records.count)
+        var newCases: [(position: Int, case: Case)] = []
+        var followUps: [(position: Int, followUp: FollowUp)] = []
+        for (position, record) in records.enumerated() {
+            switch translate(record, caller: caller, now: now) {
+            case .success(.newCase(var c)):
+                c.startDeadlines(using: deadlines.policy(forRegion: c.regionCode))
+                newCases.append((position, c))
+            case .success(.followUp(let f)):
+                followUps.append((position, f))
+            case .success(.rejected(let violations)):
+                acks[position] = .rejected(record.index, externalID: "", violations: violations)
+            case .failure(let error):
+                acks[position] = .failed(record.index, externalID: "", error: error)
+            }
+        }
+        if !newCases.isEmpty {
+            do {
+                let results = try store.submit(batch: newCases.map(\.case), now: now)
+                for ((position, c), result) in zip(newCases, results) {
+                    acks[position] = .init(records[position].index, c.source.externalID, result.mapError(\.rpcError))
+                }
+            } catch {
+                for (position, c) in newCases {
+                    acks[position] = .failed(
+                        records[position].index, externalID: c.source.externalID,
+                        error: RPCError(code: .unavailable, message: "the store failed; retry: \(error)"))
+                }
+            }
+        }
+        for (position, f) in followUps {
+            let index = records[position].index
+            do {
+                let outcome = try store.apply(
+                    f, sourceSystem: caller.systemID, recordedAt: now,
+                    authorize: { c in try policy.authorize(caller, role: .submitter, region: c.regionCode) },
+                    policy: deadlines.policy(forRegion:))
+                var ack = Govcase_Gateway_V1_RecordAck.with {
+                    $0.index = UInt64(index)
+                    $0.externalID = f.externalID
+                    $0.caseID = outcome.caseID
+                    $0.outcome = outcome.duplicate ? .duplicate : .accepted
+                }
+                ack.caseID = outcome.caseID
+                acks[position] = ack
+            } catch {
+                acks[position] = .failed(index, externalID: f.externalID, error: Self.rpcError(error))
+            }
+        }
+        return acks.map { $0! }
+    }
+
+    /// Policy, then the adapter. A new case's region is checked against the caller's grant here.
+    func translate(_ record: Record, caller: CallerIdentity, now: Date) -> Result<Translation, RPCError> {
+        guard let adapter = adapters[record.adapterID] else {
+            let known = adapters.keys.sorted().joined(separator: ", ")
+            return .failure(
+                RPCError(code: .notFound, message: "unknown adapter \"\(record.adapterID)\"; known: \(known)"))
+        }
+        guard let message = record.message else {
+            return .failure(RPCError(code: .invalidArgument, message: "the record is empty"))
+        }
+        do {
+            try policy.authorize(caller, role: .submitter, adapter: record.adapterID)
+        } catch {
+            return .failure(error.rpcError)
+        }
+        let context = TranslationContext(sourceSystem: caller.systemID, receivedAt: now)
+        guard let translation = adapter.translate(message, context: context) else {
+            let accepted = adapter.info.messageTypes.joined(separator: ", ")
+            return .failure(
+                RPCError(
+                    code: .invalidArgument,
+                    message:
+                        "\(record.adapterID) does not accept \(type(of: message).protoMessageName); accepts: \(accepted)"
+                ))
+        }
+        if case .newCase(let c) = translation {
+            do { try policy.authorize(caller, role: .submitter, adapter: record.adapterID, region: c.regionCode) } catch
+            {
+                return .failure(error.rpcError)
+            }
+        }
+        return .success(translation)
+    }
+
+    /// The gRPC error for a store or lifecycle failure.
+    static func rpcError(_ error: any Error) -> RPCError {
+        switch error {
+        case let error as RPCError: return error
+        case let denial as AccessDenial: return denial.rpcError
+        case let error as StoreError: return error.rpcError
+        case let error as CaseError: return error.rpcError
+        default: return RPCError(code: .internalError, message: "\(error)")
+        }
+    }
+}
+
+extension StoreError {
+    var rpcError: RPCError {
+        let code: RPCError.Code =
+            switch code {
+            case .olderRevision: .failedPrecondition
+            case .notFound: .notFound
+            case .conflict: .aborted
+            case .configuration, .corrupt: .internalError
+            default: .internalError
+            }
+        return RPCError(code: code, message: message)
+    }
+}
+
+extension CaseError {
+    /// INVALID_ARGUMENT for field violations, FAILED_PRECONDITION for an illegal transition; the violations
+    /// travel in the `govcase-rejection-bin` trailer as a `govcase.core.v1.Rejection`.
+    var rpcError: RPCError {
+        var metadata = Metadata()
+        if let bytes: [UInt8] = try? violations.rejection.serializedBytes() {
+            metadata.addBinary(bytes, forKey: "govcase-rejection-bin")
+        }
+        return RPCError(
+            code: code == .illegalTransition ? .failedPrecondition : .invalidArgument, message: message,
+            metadata: metadata)
+    }
+}
+
+extension Govcase_Gateway_V1_RecordAck {
+    init(_ index: Int, _ externalID: String, _ result: Result<SubmitOutcome, RPCError>) {
+        switch result {
+        case .success(let outcome):
+            self = .with {
+                $0.index = UInt64(index)
+                $0.externalID = externalID
+                $0.caseID = outcome.caseID
+                if case .duplicate = outcome { $0.outcome = .duplicate } else { $0.outcome = .accepted }
+            }
+        case .failure(let error):
+            self = .failed(index, externalID: externalID, error: error)
+        }
+    }
+
+    static func rejected(_ index: Int, externalID: String, violations: [FieldViolation]) -> Self {
+        .with {
+            $0.index = UInt64(index)
+            $0.externalID = externalID
+            $0.outcome = .rejected
+            $0.rejection = violations.rejection
+            $0.errorCode = Int32(RPCError.Code.invalidArgument.rawValue)
+            $0.errorMessage = "\(violations.count) field violation(s)"
+        }
+    }
+
+    static func failed(_ index: Int, externalID: String, error: RPCError) -> Self {
+        .with {
+            $0.index = UInt64(index)
+            $0.externalID = externalID
+            $0.outcome = .rejected
+            $0.errorCode = Int32(error.code.rawValue)
+            $0.errorMessage = error.message
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GovCaseAdapters
+import GovCaseCore
+import GovCasePolicy
+import GovCaseStore
+
+/// Where the gateway's TLS material lives. The client CA is the province's own bundle: the system trust
+/// store is never used.
+public struct GatewayTLS: Sendable, Hashable {
+    /// Server certificate chain, PEM.
+    public var certificatePath: String
+    /// Server private key, PEM.
+    public var keyPath: String
+    /// CA bundle that client certificates must chain to, PEM.
+    public var clientCAPath: String
+
+    public init(certificatePath: String, keyPath: String, clientCAPath: String) {
+        self.certificatePath = certificatePath
+        self.keyPath = keyPath
+        self.clientCAPath = clientCAPath
+    }
+}
+
+/// Limits a deployment sets.
+public struct GatewayLimits: Sendable, Hashable {
+    /// Largest request message, bytes; larger ones fail with RESOURCE_EXHAUSTED.
+    public var maxMessageBytes: Int = 4 << 20
+    /// Most records in one batch message; more fail with RESOURCE_EXHAUSTED.
+    public var maxBatchRecords: Int = 1000
+    /// Most concurrent streams per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
+    public var maxConcurrentStreams: Int = 4096
+
+    public init() {}
+}
+
+/// Wires the gateway: its services over one mutual-TLS listener.
+public enum GatewayServer {
+    /// The gRPC services, sharing one pipeline.
+    public static func services(
+        pipeline: IngestPipeline, adapters: [AnySourceAdapter], callers: any CallerResolver, limits: GatewayLimits
+    ) -> [any RegistrableRPCService] {
+        let endpoint = IngestEndpoint(pipeline: pipeline, callers: callers, maxBatchRecords: limits.maxBatchRecords)
+        return [
+            NationalIngestService(endpoint: endpoint), CultureTourismIngestService(endpoint: endpoint),
+            HotlineIngestService(endpoint: endpoint), AdapterService(adapters: adapters, callers: callers),
+        ]
+    }
+
+    /// An HTTP/2 listener that requires a client certificate verified against `tls.clientCAPath`.
+    public static func mutualTLSTransport(
+        host: String, port: Int, tls: GatewayTLS, limits: GatewayLimits
+    ) -> HTTP2ServerTransport.Posix {
+        HTTP2ServerTransport.Posix(
+            address: .ipv4(host: host, port: port),
+            transportSecurity: .mTLS(
+                certificateChain: [.file(path: tls.certificatePath, format: .pem)],
+                privateKey: .file(path: tls.keyPath, format: .pem)
+            ) {
+                $0.trustRoots = .certificates([.file(path: tls.clientCAPath, format: .pem)])
+                // Clients are identified by their URI SAN, not a host name.
+                $0.clientCertificateVerification = .noHostnameVerification
+            },
+            config: .defaults {
+                $0.rpc.maxRequestPayloadSize = limits.maxMessageBytes
+                $0.http2.maxConcurrentStreams = limits.maxConcurrentStreams
+            })
+    }
+}

@@ -1,0 +1,228 @@
+import Crypto
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GovCaseAdapters
+import GovCaseCore
+import GovCasePKI
+import GovCasePolicy
+import GovCaseProto
+import GovCaseServer
+import GovCaseStore
+import Logging
+import SwiftProtobuf
+import Testing
+
+/// Real TLS handshakes on port 0, with certificates minted here, against the gateway's real services, store
+/// and policy. Certificates the handshake rejects never reach a handler (UNAVAILABLE); certificates that
+/// verify but name the wrong identity are refused by the gateway (UNAUTHENTICATED, PERMISSION_DENIED).
+@Suite struct MutualTLSTests {
+    static let trustDomain = "gov.test"
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-mtls-\(UUID())")
+    let ca: CertificateAuthority
+    let tls: GatewayTLS
+
+    init() throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        ca = try CertificateAuthority(commonName: "test CA")
+        let server = try ca.issueServer(commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+        let folder = self.folder
+        func write(_ text: String, _ name: String) throws -> String {
+            let url = folder.appendingPathComponent(name)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return url.path
+        }
+        tls = GatewayTLS(
+            certificatePath: try write(server.certificatePEM(), "server.pem"),
+            keyPath: try write(server.keyPEM(), "server-key.pem"),
+            clientCAPath: try write(ca.root.certificatePEM(), "ca.pem"))
+    }
+
+    static let policy = try! AccessPolicy(
+        yaml: """
+            trust_domain: gov.test
+            grants:
+              - systems: [national-sc]
+                regions: ["51"]
+                adapters: [national-platform]
+                roles: [submitter]
+            """)
+
+    static func spiffe(_ system: String, region: String = "510000", domain: String = trustDomain) -> String {
+        "spiffe://\(domain)/region/\(region)/system/\(system)"
+    }
+
+    static func evaluation(_ id: String, level: Int32 = 5, region: String = "510104")
+        -> Govcase_Gateway_V1_NationalRecord
+    {
+        .with {
+            $0.evaluation = .with {
+                $0.evaluationID = id
+                $0.revision = 1
+                $0.matterID = "BJ-\(id)"
+                $0.item = .with {
+                    $0.itemCode = "11510104MB1234567X4000117009000"
+                    $0.orgName = "锦江区行政审批局"
+                }
+                $0.regionCode = region
+                $0.channel = "8"
+                $0.level = level
+                $0.evaluationType = "1"
+                $0.evaluatedAt = Google_Protobuf_Timestamp(date: Date().addingTimeInterval(-60))
+            }
+        }
+    }
+
+    /// Runs the gateway on 127.0.0.1:0 and calls `body` with a client presenting `clientCertificate`.
+    func withGateway(
+        client clientCertificate: IssuedCertificate?, trusting trustRoots: String? = nil,
+        _ body: (Govcase_Gateway_V1_NationalIngestService.Client<HTTP2ClientTransport.Posix>) async throws -> Void
+    ) async throws {
+        let store = try CaseStore(
+            path: folder.appendingPathComponent("cases.sqlite").path,
+            vault: EvaluatorVault(key: SymmetricKey(size: .bits256)))
+        let adapters = BuiltInAdapters.all()
+        let pipeline = IngestPipeline(
+            adapters: adapters, store: store, policy: Self.policy, deadlines: RegionalDeadlinePolicies())
+        let callers = CertificateCallerResolver(policy: Self.policy, logger: Logger(label: "test"))
+        let services = GatewayServer.services(
+            pipeline: pipeline, adapters: adapters, callers: callers, limits: GatewayLimits())
+        let transport = GatewayServer.mutualTLSTransport(host: "127.0.0.1", port: 0, tls: tls, limits: GatewayLimits())
+        try await withGRPCServer(transport: transport, services: services) { server in
+            let address = try #require(try await server.listeningAddress?.ipv4)
+            let roots: [TLSConfig.CertificateSource] = [.file(path: trustRoots ?? tls.clientCAPath, format: .pem)]
+            let security: HTTP2ClientTransport.Posix.TransportSecurity
+            if let clientCertificate {
+                security = .mTLS(
+                    certificateChain: [.bytes(Array(try clientCertificate.certificatePEM().utf8), format: .pem)],
+                    privateKey: .bytes(Array(try clientCertificate.keyPEM().utf8), format: .pem)
+                ) { $0.trustRoots = .certificates(roots) }
+            } else {
+                security = .tls { $0.trustRoots = .certificates(roots) }
+            }
+            var config = HTTP2ClientTransport.Posix.Config.defaults
+            config.http2.authority = "localhost"
+            let transport = try HTTP2ClientTransport.Posix(
+                target: .ipv4(address: address.host, port: address.port), transportSecurity: security, config: config)
+            try await withGRPCClient(transport: transport) { client in
+                try await body(Govcase_Gateway_V1_NationalIngestService.Client(wrapping: client))
+            }
+        }
+    }
+
+    func expectRefusal(
+        _ certificate: IssuedCertificate?, code: RPCError.Code, containing reason: String = "",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        try await withGateway(client: certificate) { client in
+            do {
+                _ = try await client.submit(Self.evaluation("PJ-refused"))
+                Issue.record("the call succeeded", sourceLocation: sourceLocation)
+            } catch let error as RPCError {
+                #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+                if !reason.isEmpty {
+                    #expect(error.message.contains(reason), "\(error.message)", sourceLocation: sourceLocation)
+                }
+            }
+        }
+    }
+
+    @Test func aValidClientSubmitsAndResubmissionIsADuplicate() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        try await withGateway(client: client) { gateway in
+            let first = try await gateway.submit(Self.evaluation("PJ-1"))
+            #expect(first.outcome == .accepted)
+            #expect(!first.caseID.isEmpty)
+            let again = try await gateway.submit(Self.evaluation("PJ-1"))
+            #expect(again.outcome == .duplicate)
+            #expect(again.caseID == first.caseID)
+        }
+    }
+
+    @Test func noClientCertificateFailsTheHandshake() async throws {
+        try await expectRefusal(nil, code: .unavailable)
+    }
+
+    @Test func aCertificateFromAnotherCAFailsTheHandshake() async throws {
+        let stranger = try CertificateAuthority(commonName: "other CA")
+        try await expectRefusal(
+            try stranger.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc")), code: .unavailable)
+    }
+
+    @Test func anExpiredCertificateFailsTheHandshake() async throws {
+        let expired = try ca.issueClient(
+            commonName: "national-sc", uri: Self.spiffe("national-sc"),
+            notBefore: Date().addingTimeInterval(-90 * 86_400), validity: 30 * 86_400)
+        try await expectRefusal(expired, code: .unavailable)
+    }
+
+    @Test func anotherTrustDomainIsUnauthenticated() async throws {
+        let other = try ca.issueClient(commonName: "x", uri: Self.spiffe("national-sc", domain: "other.test"))
+        try await expectRefusal(other, code: .unauthenticated, containing: "trust domain other.test is not gov.test")
+    }
+
+    @Test func aCertificateWithoutSPIFFEIDIsUnauthenticated() async throws {
+        let plain = try ca.issueClient(commonName: "x", uri: "https://example.org/x")
+        try await expectRefusal(plain, code: .unauthenticated, containing: "no spiffe:// URI SAN")
+    }
+
+    @Test func anIdentityOutsideItsGrantedRegionIsDenied() async throws {
+        let shenzhen = try ca.issueClient(commonName: "x", uri: Self.spiffe("national-sc", region: "440300"))
+        try await expectRefusal(
+            shenzhen, code: .permissionDenied, containing: "region 440300 of national-sc is outside its grant")
+    }
+
+    @Test func submittingForARegionOutsideTheGrantIsDenied() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        try await withGateway(client: client) { gateway in
+            await #expect {
+                _ = try await gateway.submit(Self.evaluation("PJ-cq", region: "500151"))
+            } throws: { ($0 as? RPCError)?.code == .permissionDenied }
+        }
+    }
+
+    @Test func fieldViolationsAreInvalidArgumentWithStructuredDetails() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        try await withGateway(client: client) { gateway in
+            do {
+                _ = try await gateway.submit(Self.evaluation("PJ-bad", level: 7))
+                Issue.record("accepted a level of 7")
+            } catch let error as RPCError {
+                #expect(error.code == .invalidArgument)
+                #expect(error.message.contains("level: level: "))
+                let bytes = try #require(
+                    error.metadata[binaryValues: "govcase-rejection-bin"].first(where: { _ in true }))
+                let rejection = try Govcase_Core_V1_Rejection(serializedBytes: bytes)
+                #expect(rejection.violations.map { "\($0.field) \($0.rule)" } == ["level level"])
+            }
+        }
+    }
+
+    @Test func aBatchStoresTheGoodRecordsAndReportsTheBadOneByIndex() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        try await withGateway(client: client) { gateway in
+            let summary = try await gateway.submitBatch { writer in
+                try await writer.write(
+                    .with { $0.records = [Self.evaluation("PJ-b1"), Self.evaluation("PJ-b2", level: 0)] })
+                try await writer.write(.with { $0.records = [Self.evaluation("PJ-b3")] })
+            }
+            #expect(summary.accepted == 2 && summary.rejected == 1)
+            #expect(summary.acks.map(\.index) == [0, 1, 2])
+            #expect(summary.acks[1].outcome == .rejected)
+            #expect(summary.acks[1].rejection.violations.map(\.field) == ["level"])
+        }
+    }
+
+    @Test func aStreamAcknowledgesEachRecordByExternalID() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        try await withGateway(client: client) { gateway in
+            try await gateway.submitStream { writer in
+                for i in 0..<3 { try await writer.write(.with { $0.records = [Self.evaluation("PJ-s\(i)")] }) }
+            } onResponse: { response in
+                var ids: [String] = []
+                for try await acks in response.messages { ids += acks.acks.map(\.externalID) }
+                #expect(ids == ["PJ-s0", "PJ-s1", "PJ-s2"])
+            }
+        }
+    }
+}
