@@ -76,7 +76,18 @@ import Testing
     /// Runs the gateway on 127.0.0.1:0 and calls `body` with a client presenting `clientCertificate`.
     func withGateway(
         client clientCertificate: IssuedCertificate?, trusting trustRoots: String? = nil,
+        limits: GatewayLimits = GatewayLimits(),
         _ body: (Govcase_Gateway_V1_NationalIngestService.Client<HTTP2ClientTransport.Posix>) async throws -> Void
+    ) async throws {
+        try await withGatewayClient(client: clientCertificate, trusting: trustRoots, limits: limits) { client in
+            try await body(Govcase_Gateway_V1_NationalIngestService.Client(wrapping: client))
+        }
+    }
+
+    func withGatewayClient(
+        client clientCertificate: IssuedCertificate?, trusting trustRoots: String? = nil,
+        limits: GatewayLimits = GatewayLimits(),
+        _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Void
     ) async throws {
         let store = try CaseStore(
             path: folder.appendingPathComponent("cases.sqlite").path,
@@ -86,8 +97,8 @@ import Testing
             adapters: adapters, store: store, policy: Self.policy, deadlines: RegionalDeadlinePolicies())
         let callers = CertificateCallerResolver(policy: Self.policy, logger: Logger(label: "test"))
         let services = GatewayServer.services(
-            pipeline: pipeline, adapters: adapters, callers: callers, limits: GatewayLimits())
-        let transport = GatewayServer.mutualTLSTransport(host: "127.0.0.1", port: 0, tls: tls, limits: GatewayLimits())
+            pipeline: pipeline, adapters: adapters, callers: callers, limits: limits)
+        let transport = GatewayServer.mutualTLSTransport(host: "127.0.0.1", port: 0, tls: tls, limits: limits)
         try await withGRPCServer(transport: transport, services: services) { server in
             let address = try #require(try await server.listeningAddress?.ipv4)
             let roots: [TLSConfig.CertificateSource] = [.file(path: trustRoots ?? tls.clientCAPath, format: .pem)]
@@ -104,9 +115,7 @@ import Testing
             config.http2.authority = "localhost"
             let transport = try HTTP2ClientTransport.Posix(
                 target: .ipv4(address: address.host, port: address.port), transportSecurity: security, config: config)
-            try await withGRPCClient(transport: transport) { client in
-                try await body(Govcase_Gateway_V1_NationalIngestService.Client(wrapping: client))
-            }
+            try await withGRPCClient(transport: transport) { client in try await body(client) }
         }
     }
 
@@ -223,6 +232,61 @@ import Testing
                 for try await acks in response.messages { ids += acks.acks.map(\.externalID) }
                 #expect(ids == ["PJ-s0", "PJ-s1", "PJ-s2"])
             }
+        }
+    }
+
+    @Test func theGenericServiceTakesAnyAdaptersRecordAndExplainsRefusals() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        try await withGatewayClient(client: client) { grpc in
+            let generic = Govcase_Gateway_V1_GenericIngestService.Client(wrapping: grpc)
+            func record(_ adapter: String, _ message: any SwiftProtobuf.Message) throws
+                -> Govcase_Gateway_V1_GenericRecord
+            {
+                var record = Govcase_Gateway_V1_GenericRecord()
+                record.adapterID = adapter
+                record.record = try Google_Protobuf_Any(message: message)
+                return record
+            }
+            let evaluation = Self.evaluation("PJ-any").evaluation
+            #expect(try await generic.submit(try record("national-platform", evaluation)).outcome == .accepted)
+            let refusals: [(Govcase_Gateway_V1_GenericRecord, RPCError.Code, String)] = [
+                (try record("provincial-x", evaluation), .notFound, "unknown adapter \"provincial-x\""),
+                (
+                    try record("national-platform", Govcase_Sources_Hotline12345_V1_WorkOrder()), .invalidArgument,
+                    "does not accept \"govcase.sources.hotline12345.v1.WorkOrder\""
+                ),
+                (
+                    try record("hotline-12345", Govcase_Sources_Hotline12345_V1_WorkOrder()), .permissionDenied,
+                    "may not submit to adapter hotline-12345"
+                ),
+            ]
+            for (request, code, reason) in refusals {
+                await #expect {
+                    _ = try await generic.submit(request)
+                } throws: { error in
+                    guard let error = error as? RPCError else { return false }
+                    return error.code == code && error.message.contains(reason)
+                }
+            }
+        }
+    }
+
+    @Test func aBatchOverTheLimitIsResourceExhaustedAndAnOversizedMessageToo() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        var limits = GatewayLimits()
+        limits.maxBatchRecords = 2
+        limits.maxMessageBytes = 4096
+        try await withGateway(client: client, limits: limits) { gateway in
+            await #expect {
+                _ = try await gateway.submitBatch { writer in
+                    try await writer.write(.with { $0.records = (0..<3).map { Self.evaluation("PJ-l\($0)") } })
+                }
+            } throws: { ($0 as? RPCError)?.code == .resourceExhausted }
+            var big = Self.evaluation("PJ-big")
+            big.evaluation.text = String(repeating: "长", count: 1800)  // about 5.4 KB: over 4 KB, under the hard cap
+            await #expect {
+                _ = try await gateway.submit(big)
+            } throws: { ($0 as? RPCError)?.code == .resourceExhausted }
         }
     }
 }

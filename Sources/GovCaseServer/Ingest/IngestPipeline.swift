@@ -31,10 +31,10 @@ public struct IngestPipeline: Sendable {
         self.clock = clock
     }
 
-    /// One record to ingest.
+    /// One record to ingest: its adapter and message, or why it could not be read.
     struct Record {
         var adapterID: String
-        var message: (any SwiftProtobuf.Message)?
+        var message: Result<any SwiftProtobuf.Message, RPCError>
         var index: Int
     }
 
@@ -100,8 +100,10 @@ public struct IngestPipeline: Sendable {
             return .failure(
                 RPCError(code: .notFound, message: "unknown adapter \"\(record.adapterID)\"; known: \(known)"))
         }
-        guard let message = record.message else {
-            return .failure(RPCError(code: .invalidArgument, message: "the record is empty"))
+        let message: any SwiftProtobuf.Message
+        switch record.message {
+        case .success(let m): message = m
+        case .failure(let error): return .failure(error)
         }
         do {
             try policy.authorize(caller, role: .submitter, adapter: record.adapterID)

@@ -40,10 +40,15 @@ public enum GatewayServer {
     public static func services(
         pipeline: IngestPipeline, adapters: [AnySourceAdapter], callers: any CallerResolver, limits: GatewayLimits
     ) -> [any RegistrableRPCService] {
-        let endpoint = IngestEndpoint(pipeline: pipeline, callers: callers, maxBatchRecords: limits.maxBatchRecords)
+        let endpoint = IngestEndpoint(
+            pipeline: pipeline, callers: callers, maxBatchRecords: limits.maxBatchRecords,
+            maxMessageBytes: limits.maxMessageBytes)
         return [
             NationalIngestService(endpoint: endpoint), CultureTourismIngestService(endpoint: endpoint),
-            HotlineIngestService(endpoint: endpoint), AdapterService(adapters: adapters, callers: callers),
+            HotlineIngestService(endpoint: endpoint),
+            GenericIngestService(
+                endpoint: endpoint, adapters: Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) })),
+            AdapterService(adapters: adapters, callers: callers),
         ]
     }
 
@@ -62,7 +67,9 @@ public enum GatewayServer {
                 $0.clientCertificateVerification = .noHostnameVerification
             },
             config: .defaults {
-                $0.rpc.maxRequestPayloadSize = limits.maxMessageBytes
+                // A hard cap above the configured limit: up to it callers get RESOURCE_EXHAUSTED with sizes
+                // (see `IngestEndpoint.checkSize`); beyond it the transport resets the stream unread.
+                $0.rpc.maxRequestPayloadSize = limits.maxMessageBytes * 2
                 $0.http2.maxConcurrentStreams = limits.maxConcurrentStreams
             })
     }
