@@ -106,7 +106,7 @@ extension CaseStore {
         }
         if let pageToken {
             guard let after = PageToken(pageToken) else {
-                throw StoreError(.conflict, "the page token is not one this gateway issued")
+                throw StoreError(.badRequest, "the page token is not one this gateway issued")
             }
             clauses.append("(received_at < ? OR (received_at = ? AND id < ?))")
             _ = arguments.append(contentsOf: [after.receivedAt, after.receivedAt, after.caseID])
@@ -122,6 +122,11 @@ extension CaseStore {
         return CasePage(
             cases: page,
             nextPageToken: next.map { PageToken(receivedAt: $0["received_at"] ?? 0, caseID: $0["id"]).description })
+    }
+
+    /// The cursor of the newest event, 0 if there is none: where a watcher that wants only new events starts.
+    public func latestEventCursor() throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(cursor) FROM case_events") ?? 0 }
     }
 
     /// Events recorded after `cursor` (0 for all), oldest first, with the cursor to resume after each.

@@ -6,6 +6,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             case olderRevision = "older_revision"
             case notFound = "not_found"
             case conflict
+            case badRequest = "bad_request"
             case configuration
             case corrupt
         }
@@ -18,6 +19,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notFound = Code(.notFound)
         /// The case changed under the caller (expected status differs). ABORTED.
         public static let conflict = Code(.conflict)
+        /// A malformed request, e.g. a page token the gateway did not issue. INVALID_ARGUMENT.
+        public static let badRequest = Code(.badRequest)
         /// The store cannot start: file, key or schema. Names the setting.
         public static let configuration = Code(.configuration)
         /// A row cannot be read back (e.g. a sealed field fails to open). INTERNAL.

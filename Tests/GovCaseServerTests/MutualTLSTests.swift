@@ -46,6 +46,12 @@ import Testing
                 regions: ["51"]
                 adapters: [national-platform]
                 roles: [submitter]
+              - systems: [handler-jinjiang]
+                regions: ["510104"]
+                roles: [handler, reader]
+              - systems: [auditor-sc]
+                regions: ["51"]
+                roles: [reader, privacy-reader]
             """)
 
     static func spiffe(_ system: String, region: String = "510000", domain: String = trustDomain) -> String {
@@ -89,6 +95,15 @@ import Testing
         limits: GatewayLimits = GatewayLimits(),
         _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Void
     ) async throws {
+        try await withRunningGateway(limits: limits) { address in
+            try await connect(to: address, as: clientCertificate, trusting: trustRoots, body)
+        }
+    }
+
+    /// Runs the gateway with its real services, store and policy on 127.0.0.1:0.
+    func withRunningGateway(
+        limits: GatewayLimits = GatewayLimits(), _ body: (SocketAddress.IPv4) async throws -> Void
+    ) async throws {
         let store = try CaseStore(
             path: folder.appendingPathComponent("cases.sqlite").path,
             vault: EvaluatorVault(key: SymmetricKey(size: .bits256)))
@@ -97,26 +112,34 @@ import Testing
             adapters: adapters, store: store, policy: Self.policy, deadlines: RegionalDeadlinePolicies())
         let callers = CertificateCallerResolver(policy: Self.policy, logger: Logger(label: "test"))
         let services = GatewayServer.services(
-            pipeline: pipeline, adapters: adapters, callers: callers, limits: limits)
+            pipeline: pipeline, adapters: adapters, callers: callers, limits: limits,
+            watchPollInterval: .milliseconds(20))
         let transport = GatewayServer.mutualTLSTransport(host: "127.0.0.1", port: 0, tls: tls, limits: limits)
         try await withGRPCServer(transport: transport, services: services) { server in
-            let address = try #require(try await server.listeningAddress?.ipv4)
-            let roots: [TLSConfig.CertificateSource] = [.file(path: trustRoots ?? tls.clientCAPath, format: .pem)]
-            let security: HTTP2ClientTransport.Posix.TransportSecurity
-            if let clientCertificate {
-                security = .mTLS(
-                    certificateChain: [.bytes(Array(try clientCertificate.certificatePEM().utf8), format: .pem)],
-                    privateKey: .bytes(Array(try clientCertificate.keyPEM().utf8), format: .pem)
-                ) { $0.trustRoots = .certificates(roots) }
-            } else {
-                security = .tls { $0.trustRoots = .certificates(roots) }
-            }
-            var config = HTTP2ClientTransport.Posix.Config.defaults
-            config.http2.authority = "localhost"
-            let transport = try HTTP2ClientTransport.Posix(
-                target: .ipv4(address: address.host, port: address.port), transportSecurity: security, config: config)
-            try await withGRPCClient(transport: transport) { client in try await body(client) }
+            try await body(try #require(try await server.listeningAddress?.ipv4))
         }
+    }
+
+    /// A client presenting `clientCertificate` (none: a plain TLS client).
+    func connect(
+        to address: SocketAddress.IPv4, as clientCertificate: IssuedCertificate?, trusting trustRoots: String? = nil,
+        _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Void
+    ) async throws {
+        let roots: [TLSConfig.CertificateSource] = [.file(path: trustRoots ?? tls.clientCAPath, format: .pem)]
+        let security: HTTP2ClientTransport.Posix.TransportSecurity
+        if let clientCertificate {
+            security = .mTLS(
+                certificateChain: [.bytes(Array(try clientCertificate.certificatePEM().utf8), format: .pem)],
+                privateKey: .bytes(Array(try clientCertificate.keyPEM().utf8), format: .pem)
+            ) { $0.trustRoots = .certificates(roots) }
+        } else {
+            security = .tls { $0.trustRoots = .certificates(roots) }
+        }
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        config.http2.authority = "localhost"
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: address.host, port: address.port), transportSecurity: security, config: config)
+        try await withGRPCClient(transport: transport) { client in try await body(client) }
     }
 
     func expectRefusal(

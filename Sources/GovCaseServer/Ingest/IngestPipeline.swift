@@ -148,6 +148,7 @@ extension StoreError {
             case .olderRevision: .failedPrecondition
             case .notFound: .notFound
             case .conflict: .aborted
+            case .badRequest: .invalidArgument
             case .configuration, .corrupt: .internalError
             default: .internalError
             }

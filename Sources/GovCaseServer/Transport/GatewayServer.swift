@@ -38,7 +38,8 @@ public struct GatewayLimits: Sendable, Hashable {
 public enum GatewayServer {
     /// The gRPC services, sharing one pipeline.
     public static func services(
-        pipeline: IngestPipeline, adapters: [AnySourceAdapter], callers: any CallerResolver, limits: GatewayLimits
+        pipeline: IngestPipeline, adapters: [AnySourceAdapter], callers: any CallerResolver, limits: GatewayLimits,
+        watchPollInterval: Duration = .milliseconds(200)
     ) -> [any RegistrableRPCService] {
         let endpoint = IngestEndpoint(
             pipeline: pipeline, callers: callers, maxBatchRecords: limits.maxBatchRecords,
@@ -49,6 +50,9 @@ public enum GatewayServer {
             GenericIngestService(
                 endpoint: endpoint, adapters: Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) })),
             AdapterService(adapters: adapters, callers: callers),
+            CaseService(
+                store: pipeline.store, policy: pipeline.policy, callers: callers, deadlines: pipeline.deadlines,
+                clock: pipeline.clock, watchPollInterval: watchPollInterval),
         ]
     }
 

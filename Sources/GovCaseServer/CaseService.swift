@@ -1,0 +1,167 @@
+import Foundation
+import GRPCCore
+import GovCaseCore
+import GovCasePolicy
+import GovCaseProto
+import GovCaseStore
+import GovCaseWire
+import SwiftProtobuf
+
+/// `govcase.gateway.v1.CaseService`: read cases, move them through their lifecycle, watch their events.
+///
+/// Readers see cases of the regions their grant covers, evaluator data masked; `privacy-reader` sees it
+/// unmasked, and every such read is audited. Transitions need the `handler` role.
+struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
+    let store: CaseStore
+    let policy: AccessPolicy
+    let callers: any CallerResolver
+    let deadlines: RegionalDeadlinePolicies
+    let clock: @Sendable () -> Date
+    /// How long a watcher waits before looking for new events again.
+    let watchPollInterval: Duration
+
+    func caller(_ context: ServerContext, role: AccessPolicy.Role, region: String? = nil) throws -> CallerIdentity {
+        do {
+            let identity = try callers.caller(of: context)
+            try policy.authorize(identity, role: role, region: region)
+            return identity
+        } catch { throw error.rpcError }
+    }
+
+    func getCase(request: Govcase_Gateway_V1_GetCaseRequest, context: ServerContext) async throws
+        -> Govcase_Core_V1_Case
+    {
+        let identity = try caller(context, role: .reader)
+        let masked = try run { try store.get(caseID: request.caseID, now: clock()) }
+        _ = try caller(context, role: .reader, region: masked.regionCode)
+        guard (try? policy.authorize(identity, role: .privacyReader, region: masked.regionCode)) != nil else {
+            return masked.proto
+        }
+        let reader = PrivacyReader(identity: identity.description, purpose: "GetCase")
+        return try run { try store.get(caseID: request.caseID, reader: reader, now: clock()) }.proto
+    }
+
+    func queryCases(request: Govcase_Gateway_V1_QueryCasesRequest, context: ServerContext) async throws
+        -> Govcase_Gateway_V1_QueryCasesResponse
+    {
+        let identity = try caller(context, role: .reader)
+        var query = try Self.query(request.filter)
+        query.regionPrefixes = try regions(request.filter.regionPrefixes, of: identity)
+        let page = try run {
+            try store.query(
+                query, pageSize: request.pageSize == 0 ? 100 : Int(request.pageSize),
+                pageToken: request.pageToken.isEmpty ? nil : request.pageToken)
+        }
+        return .with {
+            $0.cases = page.cases.map(\.proto)
+            $0.nextPageToken = page.nextPageToken ?? ""
+        }
+    }
+
+    func transitionCase(request: Govcase_Gateway_V1_TransitionCaseRequest, context: ServerContext) async throws
+        -> Govcase_Gateway_V1_TransitionCaseResponse
+    {
+        let identity = try caller(context, role: .handler)
+        let target = try run { try store.get(caseID: request.caseID, now: clock()) }
+        _ = try caller(context, role: .handler, region: target.regionCode)
+        let action = try Self.action(request.action)
+        let now = clock()
+        let step = LifecycleStep(
+            action, actor: Actor(system: identity.systemID, person: request.person),
+            occurredAt: request.hasOccurredAt ? request.occurredAt.date : now)
+        let expected = CaseStatus(proto: request.expectedStatus)
+        let (c, event) = try run {
+            try store.transition(
+                caseID: request.caseID, step: step, expected: expected, recordedAt: now,
+                policy: deadlines.policy(forRegion: target.regionCode))
+        }
+        return .with {
+            $0.case = c.masked.proto
+            $0.event = event.proto
+        }
+    }
+
+    func watchCaseEvents(
+        request: Govcase_Gateway_V1_WatchCaseEventsRequest, response: RPCWriter<Govcase_Gateway_V1_CaseEventNotice>,
+        context: ServerContext
+    ) async throws {
+        let identity = try caller(context, role: .reader)
+        let prefixes = try regions(request.filter.regionPrefixes, of: identity)
+        var cursor: Int64
+        if request.cursor.isEmpty {
+            cursor = try run { try store.latestEventCursor() }
+        } else {
+            guard let value = Int64(request.cursor), value >= 0 else {
+                throw RPCError(code: .invalidArgument, message: "cursor: \"\(request.cursor)\" is not a cursor")
+            }
+            cursor = value
+        }
+        var regionOf: [String: String] = [:]
+        // The RPC's own cancellation (the client went away), not only the task's: the handler must end then.
+        while !Task.isCancelled && !context.cancellation.isCancelled {
+            let events = try run { try store.events(after: cursor) }
+            for (position, caseID, event) in events {
+                cursor = position
+                if regionOf[caseID] == nil {
+                    regionOf[caseID] = try run { try store.get(caseID: caseID, now: clock()) }.regionCode
+                }
+                guard let region = regionOf[caseID], prefixes.contains(where: { region.hasPrefix($0) }) else {
+                    continue
+                }
+                try await response.write(
+                    .with {
+                        $0.cursor = String(position)
+                        $0.caseID = caseID
+                        $0.event = event.proto
+                    })
+            }
+            if events.isEmpty { try await Task.sleep(for: watchPollInterval) }
+        }
+    }
+
+    /// The regions a reader may see: those asked for, each within a grant, or all its grants' regions.
+    func regions(_ asked: [String], of identity: CallerIdentity) throws -> [String] {
+        let granted = policy.grants(of: identity).filter { $0.roles.contains(.reader) || $0.roles.contains(.admin) }
+            .flatMap(\.regions)
+        guard !asked.isEmpty else { return granted }
+        for prefix in asked where !granted.contains(where: { prefix.hasPrefix($0) }) {
+            throw RPCError(
+                code: .permissionDenied, message: "\(identity.systemID) may not read region \(prefix)")
+        }
+        return asked
+    }
+
+    static func query(_ filter: Govcase_Gateway_V1_CaseFilter) throws -> CaseQuery {
+        var query = CaseQuery()
+        query.kinds = try filter.kinds.map { try decode($0, CaseKind.self, "filter.kinds") }
+        query.statuses = try filter.statuses.map { try decode($0, CaseStatus.self, "filter.statuses") }
+        query.levels = try filter.levels.map { try decode($0, SatisfactionLevel.self, "filter.levels") }
+        query.receivedFrom = filter.hasReceivedFrom ? filter.receivedFrom.date : nil
+        query.receivedUntil = filter.hasReceivedUntil ? filter.receivedUntil.date : nil
+        query.adapterIDs = filter.adapterIds
+        return query
+    }
+
+    static func action(_ a: Govcase_Core_V1_LifecycleAction) throws -> LifecycleAction {
+        LifecycleAction(
+            try decode(a.kind, LifecycleActionKind.self, "action.kind"), unit: a.unit,
+            deadline: a.hasDeadline ? a.deadline.date : nil, level: SatisfactionLevel(proto: a.level),
+            notAdoptedReason: NotAdoptedReason(proto: a.notAdoptedReason), note: a.note,
+            feedbackMethod: FeedbackMethod(proto: a.feedbackMethod), resolved: a.resolved)
+    }
+
+    static func decode<E: ProtoMirroredEnum>(_ value: E.Proto, _ type: E.Type, _ field: String) throws -> E {
+        guard let decoded = E(proto: value) else {
+            throw CaseError.invalidArgument([
+                FieldViolation(
+                    field: field, rule: .required, message: "is unset or not a known value (\(value.rawValue))")
+            ]).rpcError
+        }
+        return decoded
+    }
+
+    /// Runs a store call, mapping its errors to gRPC.
+    func run<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw IngestPipeline.rpcError(error) }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import GRPCCore
+import GovCasePKI
+import GovCaseProto
+import SwiftProtobuf
+import Testing
+
+/// The case service over real mTLS: reading with and without the privacy role, querying within the grant,
+/// lifecycle transitions by a handler, and a resumable watch.
+extension MutualTLSTests {
+    static func badReview(_ id: String, region: String = "510104") -> Govcase_Gateway_V1_NationalRecord {
+        var record = evaluation(id, level: 2, region: region)
+        record.evaluation.detailItems = ["等待时间过长"]
+        record.evaluation.evaluator = .with {
+            $0.partyType = "1"
+            $0.realName = true
+            $0.name = "张三"
+            $0.phone = "13812345678"
+        }
+        return record
+    }
+
+    func client(_ system: String, region: String) throws -> IssuedCertificate {
+        try ca.issueClient(commonName: system, uri: Self.spiffe(system, region: region))
+    }
+
+    @Test func readersSeeMaskedEvaluatorsAndPrivacyReadersSeeThemAudited() async throws {
+        try await withRunningGateway { address in
+            var caseID = ""
+            try await connect(to: address, as: try client("national-sc", region: "510000")) { grpc in
+                caseID = try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
+                    .submit(Self.badReview("PJ-read")).caseID
+            }
+            try await connect(to: address, as: try client("handler-jinjiang", region: "510104")) { grpc in
+                let c = try await Govcase_Gateway_V1_CaseService.Client(wrapping: grpc).getCase(
+                    .with { $0.caseID = caseID })
+                #expect(c.requester.name == "张*")
+                #expect(c.requester.phone == "138****5678")
+                #expect(c.status == .awaitingVerification)
+            }
+            try await connect(to: address, as: try client("auditor-sc", region: "510000")) { grpc in
+                let c = try await Govcase_Gateway_V1_CaseService.Client(wrapping: grpc).getCase(
+                    .with { $0.caseID = caseID })
+                #expect(c.requester.name == "张三")
+                #expect(c.requester.phone == "13812345678")
+            }
+        }
+    }
+
+    @Test func queriesStayWithinTheGrantAndPage() async throws {
+        try await withRunningGateway { address in
+            try await connect(to: address, as: try client("national-sc", region: "510000")) { grpc in
+                let ingest = Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
+                for i in 0..<3 { _ = try await ingest.submit(Self.evaluation("PJ-q\(i)")) }
+                _ = try await ingest.submit(Self.evaluation("PJ-q-other", region: "510105"))
+            }
+            try await connect(to: address, as: try client("handler-jinjiang", region: "510104")) { grpc in
+                let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
+                var ids: [String] = []
+                var token = ""
+                repeat {
+                    let page = try await cases.queryCases(
+                        .with {
+                            $0.pageSize = 2; $0.pageToken = token
+                        })
+                    ids += page.cases.map(\.source.externalID)
+                    token = page.nextPageToken
+                } while !token.isEmpty
+                #expect(Set(ids) == ["PJ-q0", "PJ-q1", "PJ-q2"])  // 510105 is outside this reader's grant
+                await #expect {
+                    _ = try await cases.queryCases(.with { $0.filter.regionPrefixes = ["51"] })
+                } throws: { ($0 as? RPCError)?.code == .permissionDenied }
+                await #expect {
+                    _ = try await cases.queryCases(.with { $0.pageToken = "bogus" })
+                } throws: { ($0 as? RPCError)?.code == .invalidArgument }
+            }
+        }
+    }
+
+    @Test func handlersMoveCasesAndIllegalActionsNameTheAllowedOnes() async throws {
+        try await withRunningGateway { address in
+            var caseID = ""
+            try await connect(to: address, as: try client("national-sc", region: "510000")) { grpc in
+                caseID = try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
+                    .submit(Self.badReview("PJ-t")).caseID
+            }
+            try await connect(to: address, as: try client("handler-jinjiang", region: "510104")) { grpc in
+                let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
+                do {
+                    _ = try await cases.transitionCase(
+                        .with {
+                            $0.caseID = caseID
+                            $0.action.kind = .giveFeedback
+                        })
+                    Issue.record("an illegal transition was applied")
+                } catch let error as RPCError {
+                    #expect(error.code == .failedPrecondition)
+                    #expect(error.message.contains("allowed: verify"))
+                }
+                let done = try await cases.transitionCase(
+                    .with {
+                        $0.caseID = caseID
+                        $0.action.kind = .verify
+                        $0.action.note = "属实"
+                        $0.person = "赵核实"
+                        $0.expectedStatus = .awaitingVerification
+                    })
+                #expect(done.case.status == .verified)
+                #expect(done.event.sequence == 1 && done.event.actor.person == "赵核实")
+                await #expect {
+                    _ = try await cases.transitionCase(.with { $0.caseID = caseID })
+                } throws: { ($0 as? RPCError)?.code == .invalidArgument }
+            }
+            try await connect(to: address, as: try client("auditor-sc", region: "510000")) { grpc in
+                await #expect {
+                    _ = try await Govcase_Gateway_V1_CaseService.Client(wrapping: grpc).transitionCase(
+                        .with {
+                            $0.caseID = caseID
+                            $0.action.kind = .explain
+                        })
+                } throws: { ($0 as? RPCError)?.code == .permissionDenied }
+            }
+        }
+    }
+
+    @Test func watchingResumesFromACursorWithoutGaps() async throws {
+        try await withRunningGateway { address in
+            var caseIDs: [String] = []
+            try await connect(to: address, as: try client("national-sc", region: "510000")) { grpc in
+                let ingest = Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
+                for i in 0..<2 { caseIDs.append(try await ingest.submit(Self.badReview("PJ-w\(i)")).caseID) }
+            }
+            try await connect(to: address, as: try client("handler-jinjiang", region: "510104")) { grpc in
+                let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
+                for id in caseIDs {
+                    _ = try await cases.transitionCase(
+                        .with {
+                            $0.caseID = id
+                            $0.action.kind = .verify
+                        })
+                }
+                func watch(from cursor: String, count: Int) async throws -> [Govcase_Gateway_V1_CaseEventNotice] {
+                    try await cases.watchCaseEvents(.with { $0.cursor = cursor }) { response in
+                        var notices: [Govcase_Gateway_V1_CaseEventNotice] = []
+                        for try await notice in response.messages {
+                            notices.append(notice)
+                            if notices.count == count { break }
+                        }
+                        return notices
+                    }
+                }
+                let all = try await watch(from: "0", count: 2)
+                #expect(all.map(\.caseID) == caseIDs)
+                let rest = try await watch(from: all[0].cursor, count: 1)
+                #expect(rest.map(\.caseID) == [caseIDs[1]])
+                #expect(rest.first?.event.toStatus == .verified)
+            }
+        }
+    }
+}
