@@ -19,5 +19,6 @@ public enum GeneratedProtoManifest {
         "govcase/sources/culturetourism/v1/culturetourism.proto": "09b844e6a84aa1ad94bbc02428ede142464fa411e7dd54a0da57bb436e65ae0c",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "8302d35dae90eff18c1fe7d29aa0d5b59a4153fe1cf4eec66fb6f61d600988b2",
         "govcase/sources/national/v1/national.proto": "ba64465068736be844f0e8e1873e491cbdefcb96c79484216e69e263a8219b6a",
+        "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",
     ]
 }

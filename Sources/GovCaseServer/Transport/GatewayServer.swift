@@ -3,6 +3,7 @@ import GRPCNIOTransportHTTP2
 import GovCaseAdapters
 import GovCaseCore
 import GovCasePolicy
+import GovCaseProto
 import GovCaseStore
 
 /// Where the gateway's TLS material lives. The client CA is the province's own bundle: the system trust
@@ -44,7 +45,7 @@ public enum GatewayServer {
         let endpoint = IngestEndpoint(
             pipeline: pipeline, callers: callers, maxBatchRecords: limits.maxBatchRecords,
             maxMessageBytes: limits.maxMessageBytes)
-        return [
+        let services: [any RegistrableRPCService] = [
             NationalIngestService(endpoint: endpoint), CultureTourismIngestService(endpoint: endpoint),
             HotlineIngestService(endpoint: endpoint),
             GenericIngestService(
@@ -54,6 +55,14 @@ public enum GatewayServer {
                 store: pipeline.store, policy: pipeline.policy, callers: callers, deadlines: pipeline.deadlines,
                 clock: pipeline.clock, watchPollInterval: watchPollInterval),
         ]
+        let names = [
+            Govcase_Gateway_V1_NationalIngestService.descriptor,
+            Govcase_Gateway_V1_CultureTourismIngestService.descriptor,
+            Govcase_Gateway_V1_HotlineIngestService.descriptor, Govcase_Gateway_V1_GenericIngestService.descriptor,
+            Govcase_Gateway_V1_AdapterService.descriptor, Govcase_Gateway_V1_CaseService.descriptor,
+            Grpc_Health_V1_Health.descriptor,
+        ].map(\.fullyQualifiedService)
+        return services + [HealthService(services: names, pollInterval: watchPollInterval)]
     }
 
     /// An HTTP/2 listener that requires a client certificate verified against `tls.clientCAPath`.

@@ -1,0 +1,51 @@
+import GRPCCore
+import GovCaseProto
+import SwiftProtobuf
+
+/// The standard `grpc.health.v1.Health` service, so load balancers, grpcurl and grpcio's health client can ask
+/// whether the gateway serves. grpc-swift-extras, which ships one, is not in the package mirror.
+///
+/// Every registered service is SERVING while the gateway runs; the empty name stands for the whole server.
+struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
+    /// Names of the services the gateway serves.
+    let services: [String]
+    /// How long Watch waits between looks at a service's status.
+    let pollInterval: Duration
+
+    func status(of service: String) -> Grpc_Health_V1_HealthCheckResponse.ServingStatus? {
+        service.isEmpty || services.contains(service) ? .serving : nil
+    }
+
+    func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws
+        -> Grpc_Health_V1_HealthCheckResponse
+    {
+        guard let status = status(of: request.service) else {
+            throw RPCError(code: .notFound, message: "unknown service \"\(request.service)\"")
+        }
+        return .with { $0.status = status }
+    }
+
+    func list(request: Grpc_Health_V1_HealthListRequest, context: ServerContext) async throws
+        -> Grpc_Health_V1_HealthListResponse
+    {
+        .with { response in
+            for name in [""] + services { response.statuses[name] = .with { $0.status = .serving } }
+        }
+    }
+
+    /// Sends the status now and again on every change, until the caller cancels.
+    func watch(
+        request: Grpc_Health_V1_HealthCheckRequest, response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
+        context: ServerContext
+    ) async throws {
+        var last: Grpc_Health_V1_HealthCheckResponse.ServingStatus?
+        while !Task.isCancelled && !context.cancellation.isCancelled {
+            let now = status(of: request.service) ?? .serviceUnknown
+            if now != last {
+                try await response.write(.with { $0.status = now })
+                last = now
+            }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+}
