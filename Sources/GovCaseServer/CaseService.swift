@@ -20,12 +20,17 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
     /// How long a watcher waits before looking for new events again.
     let watchPollInterval: Duration
 
-    func caller(_ context: ServerContext, role: AccessPolicy.Role, region: String? = nil) throws -> CallerIdentity {
+    func caller(_ context: ServerContext, role: AccessPolicy.Role) throws -> CallerIdentity {
         do {
             let identity = try callers.caller(of: context)
-            try policy.authorize(identity, role: role, region: region)
+            try policy.authorize(identity, role: role)
             return identity
         } catch { throw error.rpcError }
+    }
+
+    /// Throws PERMISSION_DENIED unless `identity` has `role` for `region`.
+    func authorize(_ identity: CallerIdentity, _ role: AccessPolicy.Role, region: String) throws {
+        do { try policy.authorize(identity, role: role, region: region) } catch { throw error.rpcError }
     }
 
     func getCase(request: Govcase_Gateway_V1_GetCaseRequest, context: ServerContext) async throws
@@ -33,7 +38,7 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
     {
         let identity = try caller(context, role: .reader)
         let masked = try run { try store.get(caseID: request.caseID, now: clock()) }
-        _ = try caller(context, role: .reader, region: masked.regionCode)
+        try authorize(identity, .reader, region: masked.regionCode)
         guard (try? policy.authorize(identity, role: .privacyReader, region: masked.regionCode)) != nil else {
             return masked.proto
         }
@@ -62,8 +67,10 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         -> Govcase_Gateway_V1_TransitionCaseResponse
     {
         let identity = try caller(context, role: .handler)
-        let target = try run { try store.get(caseID: request.caseID, now: clock()) }
-        _ = try caller(context, role: .handler, region: target.regionCode)
+        guard let region = try run({ try store.regionCode(caseID: request.caseID) }) else {
+            throw RPCError(code: .notFound, message: "no case has id \(request.caseID)")
+        }
+        try authorize(identity, .handler, region: region)
         let action = try Self.action(request.action)
         let now = clock()
         let step = LifecycleStep(
@@ -73,7 +80,7 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         let (c, event) = try run {
             try store.transition(
                 caseID: request.caseID, step: step, expected: expected, recordedAt: now,
-                policy: deadlines.policy(forRegion: target.regionCode))
+                policy: deadlines.policy(forRegion: region))
         }
         return .with {
             $0.case = c.masked.proto
@@ -102,9 +109,7 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
             let events = try run { try store.events(after: cursor) }
             for (position, caseID, event) in events {
                 cursor = position
-                if regionOf[caseID] == nil {
-                    regionOf[caseID] = try run { try store.get(caseID: caseID, now: clock()) }.regionCode
-                }
+                if regionOf[caseID] == nil { regionOf[caseID] = try run { try store.regionCode(caseID: caseID) } }
                 guard let region = regionOf[caseID], prefixes.contains(where: { region.hasPrefix($0) }) else {
                     continue
                 }

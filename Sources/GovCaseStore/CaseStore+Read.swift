@@ -65,6 +65,13 @@ extension CaseStore {
         }
     }
 
+    /// A case's region code, without reading (or decrypting) the case; `nil` if there is no such case.
+    public func regionCode(caseID: String) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT region_code FROM cases WHERE id = ?", arguments: [caseID])
+        }
+    }
+
     /// The unmasked reads recorded for a case: (reader, purpose, time), oldest first.
     public func privacyAudit(caseID: String) throws -> [(reader: String, purpose: String, at: Date)] {
         try pool.read { db in

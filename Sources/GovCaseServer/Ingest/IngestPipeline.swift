@@ -78,14 +78,12 @@ public struct IngestPipeline: Sendable {
                     f, sourceSystem: caller.systemID, recordedAt: now,
                     authorize: { c in try policy.authorize(caller, role: .submitter, region: c.regionCode) },
                     policy: deadlines.policy(forRegion:))
-                var ack = Govcase_Gateway_V1_RecordAck.with {
+                acks[position] = .with {
                     $0.index = UInt64(index)
                     $0.externalID = f.externalID
                     $0.caseID = outcome.caseID
                     $0.outcome = outcome.duplicate ? .duplicate : .accepted
                 }
-                ack.caseID = outcome.caseID
-                acks[position] = ack
             } catch {
                 acks[position] = .failed(index, externalID: f.externalID, error: Self.rpcError(error))
             }
