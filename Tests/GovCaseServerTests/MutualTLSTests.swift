@@ -111,7 +111,7 @@ import Testing
         let pipeline = IngestPipeline(
             adapters: adapters, store: store, policy: Self.policy, deadlines: RegionalDeadlinePolicies())
         let callers = CertificateCallerResolver(policy: Self.policy, logger: Logger(label: "test"))
-        let services = GatewayServer.services(
+        let services = try GatewayServer.services(
             pipeline: pipeline, adapters: adapters, callers: callers, limits: limits,
             watchPollInterval: .milliseconds(20))
         let transport = GatewayServer.mutualTLSTransport(host: "127.0.0.1", port: 0, tls: tls, limits: limits)

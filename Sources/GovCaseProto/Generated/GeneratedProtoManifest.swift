@@ -20,5 +20,7 @@ public enum GeneratedProtoManifest {
         "govcase/sources/hotline12345/v1/hotline12345.proto": "8302d35dae90eff18c1fe7d29aa0d5b59a4153fe1cf4eec66fb6f61d600988b2",
         "govcase/sources/national/v1/national.proto": "ba64465068736be844f0e8e1873e491cbdefcb96c79484216e69e263a8219b6a",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",
+        "grpc/reflection/v1/reflection.proto": "9aa8bde542b6846c4522d61bfb2da3267290c6c17eba83374f95632998d83044",
+        "grpc/reflection/v1alpha/reflection.proto": "21fda06826e098ab53842c8a9f72b9951f8e901b3248c6538d0c26e0bd59577d",
     ]
 }

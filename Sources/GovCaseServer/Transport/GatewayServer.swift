@@ -37,15 +37,15 @@ public struct GatewayLimits: Sendable, Hashable {
 
 /// Wires the gateway: its services over one mutual-TLS listener.
 public enum GatewayServer {
-    /// The gRPC services, sharing one pipeline.
+    /// The gRPC services, sharing one pipeline, with the standard health and reflection services.
     public static func services(
         pipeline: IngestPipeline, adapters: [AnySourceAdapter], callers: any CallerResolver, limits: GatewayLimits,
         watchPollInterval: Duration = .milliseconds(200)
-    ) -> [any RegistrableRPCService] {
+    ) throws -> [any RegistrableRPCService] {
         let endpoint = IngestEndpoint(
             pipeline: pipeline, callers: callers, maxBatchRecords: limits.maxBatchRecords,
             maxMessageBytes: limits.maxMessageBytes)
-        let services: [any RegistrableRPCService] = [
+        let gateway: [any RegistrableRPCService] = [
             NationalIngestService(endpoint: endpoint), CultureTourismIngestService(endpoint: endpoint),
             HotlineIngestService(endpoint: endpoint),
             GenericIngestService(
@@ -60,9 +60,14 @@ public enum GatewayServer {
             Govcase_Gateway_V1_CultureTourismIngestService.descriptor,
             Govcase_Gateway_V1_HotlineIngestService.descriptor, Govcase_Gateway_V1_GenericIngestService.descriptor,
             Govcase_Gateway_V1_AdapterService.descriptor, Govcase_Gateway_V1_CaseService.descriptor,
-            Grpc_Health_V1_Health.descriptor,
+            Grpc_Health_V1_Health.descriptor, Grpc_Reflection_V1_ServerReflection.descriptor,
+            Grpc_Reflection_V1alpha_ServerReflection.descriptor,
         ].map(\.fullyQualifiedService)
-        return services + [HealthService(services: names, pollInterval: watchPollInterval)]
+        let reflection = try ReflectionIndex(descriptors: ContractDescriptors.fileDescriptorSet(), services: names)
+        return gateway + [
+            HealthService(services: names, pollInterval: watchPollInterval),
+            ReflectionServiceV1(index: reflection), ReflectionServiceV1Alpha(index: reflection),
+        ]
     }
 
     /// An HTTP/2 listener that requires a client certificate verified against `tls.clientCAPath`.
