@@ -27,6 +27,7 @@ public struct DevelopmentPKI: Sendable {
         clients = [
             client("national-sc", region: "510000", "national platform 好差评 system, Sichuan"),
             client("culture-tourism-sc", region: "510000", "culture and tourism market platform, Sichuan"),
+            client("culture-tourism-cq", region: "500000", "culture and tourism market platform, Chongqing"),
             client("hotline-tongnan", region: "500151", "12345 hotline of Tongnan district, Chongqing"),
             client("handler-jinjiang", region: "510104", "case handler, Jinjiang district, Chengdu"),
             client("auditor-sc", region: "510000", "privacy reader, Sichuan"),

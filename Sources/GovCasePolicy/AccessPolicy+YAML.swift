@@ -25,7 +25,8 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
         self.message = message
     }
 
-    init(decoding error: DecodingError) {
+    /// The error a `Decodable` configuration's decoding error stands for, naming the key by its dotted path.
+    public init(decoding error: DecodingError) {
         func path(_ keys: [any CodingKey]) -> String {
             keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
         }

@@ -121,7 +121,7 @@ public struct AccessPolicy: Sendable, Hashable, Decodable {
 }
 
 /// Throws a decoding error naming the first key of the current object that is not in `allowed`.
-func rejectUnknownKeys(in decoder: any Decoder, allowed: [String]) throws {
+public func rejectUnknownKeys(in decoder: any Decoder, allowed: [String]) throws {
     struct AnyKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }

@@ -1,19 +1,38 @@
 import GRPCCore
 import GovCaseProto
 import SwiftProtobuf
+import Synchronization
+
+/// Whether the gateway still takes new work: set to draining when a graceful shutdown begins, so load
+/// balancers watching health move callers elsewhere before the listener closes.
+public final class ServingState: Sendable {
+    private let draining = Mutex(false)
+
+    public init() {}
+
+    /// Marks the gateway as draining; health reports NOT_SERVING from now on.
+    public func beginDraining() { draining.withLock { $0 = true } }
+
+    var status: Grpc_Health_V1_HealthCheckResponse.ServingStatus {
+        draining.withLock { $0 } ? .notServing : .serving
+    }
+}
 
 /// The standard `grpc.health.v1.Health` service, so load balancers, grpcurl and grpcio's health client can ask
 /// whether the gateway serves. grpc-swift-extras, which ships one, is not in the package mirror.
 ///
-/// Every registered service is SERVING while the gateway runs; the empty name stands for the whole server.
+/// Every registered service is SERVING while the gateway runs and NOT_SERVING once it drains; the empty name
+/// stands for the whole server.
 struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     /// Names of the services the gateway serves.
     let services: [String]
+    /// Serving or draining.
+    let state: ServingState
     /// How long Watch waits between looks at a service's status.
     let pollInterval: Duration
 
     func status(of service: String) -> Grpc_Health_V1_HealthCheckResponse.ServingStatus? {
-        service.isEmpty || services.contains(service) ? .serving : nil
+        service.isEmpty || services.contains(service) ? state.status : nil
     }
 
     func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws
@@ -29,7 +48,8 @@ struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         -> Grpc_Health_V1_HealthListResponse
     {
         .with { response in
-            for name in [""] + services { response.statuses[name] = .with { $0.status = .serving } }
+            let status = state.status
+            for name in [""] + services { response.statuses[name] = .with { $0.status = status } }
         }
     }
 

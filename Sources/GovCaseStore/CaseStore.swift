@@ -27,6 +27,9 @@ public final class CaseStore: Sendable {
     }
 
     /// Names of the migrations applied, in order.
+    /// Closes the database after checkpointing; the store cannot be used afterwards.
+    public func close() throws { try pool.close() }
+
     public func appliedMigrations() throws -> [String] {
         try pool.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
     }

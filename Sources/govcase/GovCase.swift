@@ -2,9 +2,11 @@ import ArgumentParser
 
 /// The `govcase` command: a thin command line over the gateway's libraries.
 @main
-struct GovCase: ParsableCommand {
+struct GovCase: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "govcase",
         abstract: "GovCase Gateway: government-service evaluations and 12345 requests, one core case model.",
-        subcommands: [TranslateCommand.self, AdaptersCommand.self, PKICommand.self])
+        subcommands: [
+            DemoCommand.self, ServeCommand.self, TranslateCommand.self, AdaptersCommand.self, PKICommand.self,
+        ])
 }

@@ -9,8 +9,8 @@ struct PKICommand: ParsableCommand {
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Creates a development CA, a server certificate for localhost and 127.0.0.1, and client "
-                + "certificates for example identities.")
+            abstract: "Creates a development CA, a server certificate for localhost and 127.0.0.1, client "
+                + "certificates for example identities, an evaluator key and a gateway.yaml that uses them.")
 
         @Option(help: "Folder to write into (created if missing).")
         var out: String
@@ -18,9 +18,14 @@ struct PKICommand: ParsableCommand {
         @Option(help: "Trust domain of the example identities.")
         var trustDomain = "dev.govcase.local"
 
+        @Option(help: "Port the written gateway.yaml listens on.")
+        var port = 8443
+
         func run() throws {
             let pki = DevelopmentPKI(trustDomain: trustDomain)
-            let files = try pki.write(to: URL(fileURLWithPath: out))
+            let deployment = DevelopmentDeployment(
+                folder: URL(fileURLWithPath: out), trustDomain: trustDomain, port: port)
+            let files = try deployment.write()
             print("Development PKI written to \(out) (trust domain \(trustDomain)):")
             print("  CA certificate (the bundle the gateway trusts): \(files.caCertificate)")
             print("  CA key (keep it; it signs more clients):        \(files.caKey)")
@@ -35,10 +40,9 @@ struct PKICommand: ParsableCommand {
                 """
 
                 Use them:
-                  gateway config:  tls: { certificate: \(files.serverCertificate), key: \(files.serverKey), \
-                client_ca: \(files.caCertificate) }
-                  grpcurl:         grpcurl -cacert \(files.caCertificate) -cert \(out)/clients/national-sc.pem \
-                -key \(out)/clients/national-sc-key.pem localhost:8443 list
+                  serve:    govcase serve --config \(deployment.configurationPath)   (evaluator key and policy included)
+                  grpcurl:  grpcurl -cacert \(files.caCertificate) -cert \(out)/clients/auditor-sc.pem \
+                -key \(out)/clients/auditor-sc-key.pem localhost:\(port) list
                   inspect:         openssl x509 -in \(out)/clients/national-sc.pem -noout -text
                 These certificates are for development only; a province uses its own PKI.
                 """)

@@ -40,7 +40,7 @@ public enum GatewayServer {
     /// The gRPC services, sharing one pipeline, with the standard health and reflection services.
     public static func services(
         pipeline: IngestPipeline, adapters: [AnySourceAdapter], callers: any CallerResolver, limits: GatewayLimits,
-        watchPollInterval: Duration = .milliseconds(200)
+        state: ServingState = ServingState(), watchPollInterval: Duration = .milliseconds(200)
     ) throws -> [any RegistrableRPCService] {
         let endpoint = IngestEndpoint(
             pipeline: pipeline, callers: callers, maxBatchRecords: limits.maxBatchRecords,
@@ -65,7 +65,7 @@ public enum GatewayServer {
         ].map(\.fullyQualifiedService)
         let reflection = try ReflectionIndex(descriptors: ContractDescriptors.fileDescriptorSet(), services: names)
         return gateway + [
-            HealthService(services: names, pollInterval: watchPollInterval),
+            HealthService(services: names, state: state, pollInterval: watchPollInterval),
             ReflectionServiceV1(index: reflection), ReflectionServiceV1Alpha(index: reflection),
         ]
     }
@@ -74,16 +74,28 @@ public enum GatewayServer {
     public static func mutualTLSTransport(
         host: String, port: Int, tls: GatewayTLS, limits: GatewayLimits
     ) -> HTTP2ServerTransport.Posix {
-        HTTP2ServerTransport.Posix(
-            address: .ipv4(host: host, port: port),
-            transportSecurity: .mTLS(
+        transport(
+            host: host, port: port, limits: limits,
+            security: .mTLS(
                 certificateChain: [.file(path: tls.certificatePath, format: .pem)],
                 privateKey: .file(path: tls.keyPath, format: .pem)
             ) {
                 $0.trustRoots = .certificates([.file(path: tls.clientCAPath, format: .pem)])
                 // Clients are identified by their URI SAN, not a host name.
                 $0.clientCertificateVerification = .noHostnameVerification
-            },
+            })
+    }
+
+    /// A plaintext HTTP/2 listener, for `--insecure-loopback` development only: callers must check the host.
+    static func plaintextTransport(host: String, port: Int, limits: GatewayLimits) -> HTTP2ServerTransport.Posix {
+        transport(host: host, port: port, limits: limits, security: .plaintext)
+    }
+
+    private static func transport(
+        host: String, port: Int, limits: GatewayLimits, security: HTTP2ServerTransport.Posix.TransportSecurity
+    ) -> HTTP2ServerTransport.Posix {
+        HTTP2ServerTransport.Posix(
+            address: .ipv4(host: host, port: port), transportSecurity: security,
             config: .defaults {
                 // A hard cap above the configured limit: up to it callers get RESOURCE_EXHAUSTED with sizes
                 // (see `IngestEndpoint.checkSize`); beyond it the transport resets the stream unread.

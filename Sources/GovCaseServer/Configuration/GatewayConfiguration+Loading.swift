@@ -1,0 +1,101 @@
+import Foundation
+import GovCaseAdapters
+import GovCaseCore
+import GovCasePolicy
+import GovCaseStore
+import SwiftASN1
+import X509
+import Yams
+
+extension GatewayConfiguration {
+    /// Reads, resolves and checks a configuration file as a whole before anything starts: an unknown key, a
+    /// bad value, a missing or unreadable file or an unknown adapter is an error naming its key.
+    public static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(key: "", message: "cannot read \(path): \(error.localizedDescription)")
+        }
+        var configuration = try parse(yaml: text)
+        configuration.resolvePaths(against: URL(fileURLWithPath: path).deletingLastPathComponent())
+        try configuration.check()
+        return configuration
+    }
+
+    /// Decodes YAML, without touching the files it names.
+    public static func parse(yaml: String) throws(ConfigurationError) -> GatewayConfiguration {
+        do {
+            return try YAMLDecoder().decode(GatewayConfiguration.self, from: yaml)
+        } catch let error as DecodingError {
+            throw ConfigurationError(decoding: error)
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(key: "", message: "not valid YAML: \(error)")
+        }
+    }
+
+    /// Makes every relative path relative to `folder`.
+    mutating func resolvePaths(against folder: URL) {
+        func resolve(_ path: inout String) {
+            if !path.hasPrefix("/") { path = folder.appendingPathComponent(path).standardizedFileURL.path }
+        }
+        resolve(&tls.certificatePath)
+        resolve(&tls.keyPath)
+        resolve(&tls.clientCAPath)
+        resolve(&store.path)
+        resolve(&store.evaluatorKey)
+    }
+
+    /// Checks what decoding cannot: that the files exist and hold what they should, and that overrides name
+    /// adapters the gateway has.
+    public func check() throws(ConfigurationError) {
+        func pemDocuments(_ key: String, _ path: String) throws(ConfigurationError) -> [PEMDocument] {
+            do {
+                let documents = try PEMDocument.parseMultiple(pemString: String(contentsOfFile: path, encoding: .utf8))
+                guard !documents.isEmpty else { throw ConfigurationError(key: key, message: "\(path) holds no PEM") }
+                return documents
+            } catch let error as ConfigurationError {
+                throw error
+            } catch {
+                throw ConfigurationError(key: key, message: "cannot read PEM from \(path): \(error)")
+            }
+        }
+        func certificates(_ key: String, _ path: String) throws(ConfigurationError) {
+            for document in try pemDocuments(key, path) {
+                do {
+                    _ = try Certificate(pemDocument: document)
+                } catch {
+                    throw ConfigurationError(key: key, message: "\(path) holds something that is not a certificate")
+                }
+            }
+        }
+        try certificates("tls.certificate", tls.certificatePath)
+        try certificates("tls.client_ca", tls.clientCAPath)
+        guard let key = try pemDocuments("tls.key", tls.keyPath).first,
+            (try? Certificate.PrivateKey(pemDocument: key)) != nil
+        else {
+            throw ConfigurationError(key: "tls.key", message: "\(tls.keyPath) holds no private key")
+        }
+        do {
+            _ = try EvaluatorVault(keyFile: store.evaluatorKey)
+        } catch {
+            throw ConfigurationError(key: "store.evaluator_key", message: "\(error)")
+        }
+        let folder = URL(fileURLWithPath: store.path).deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ConfigurationError(key: "store.path", message: "\(folder) is not a folder")
+        }
+        let known = BuiltInAdapters.all().map(\.info.id)
+        for adapter in codeOverrides.keys.sorted() where !known.contains(adapter) {
+            throw ConfigurationError(
+                key: "code_overrides.\(adapter)",
+                message: "no adapter \"\(adapter)\"; known: \(known.joined(separator: ", "))")
+        }
+    }
+
+    /// How many identities the policy names: its distinct system patterns.
+    public var identityCount: Int { Set(policy.grants.flatMap(\.systems)).count }
+}

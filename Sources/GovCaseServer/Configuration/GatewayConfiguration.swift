@@ -1,0 +1,163 @@
+import Foundation
+import GovCasePolicy
+import Yams
+
+/// Everything `govcase serve` needs, read from one YAML file.
+///
+/// ```yaml
+/// listen: { host: 0.0.0.0, port: 7443 }
+/// tls: { certificate: server.pem, key: server-key.pem, client_ca: province-ca.pem }
+/// store: { path: cases.sqlite, evaluator_key: evaluator.key }
+/// limits: { max_message_bytes: 4194304, max_batch_records: 1000, max_concurrent_streams: 256 }
+/// policy: { trust_domain: gov.example.cn, grants: [...] }
+/// code_overrides: { national-platform: { sc-national: { channel: { "31": window_device } } } }
+/// ```
+///
+/// Relative paths are read from the configuration file's folder, so a deployment folder can move as a whole.
+public struct GatewayConfiguration: Sendable, Hashable, Decodable {
+    /// Where the gateway listens.
+    public var listen: Listen
+    /// Its certificate and the CA bundle client certificates must chain to.
+    public var tls: GatewayTLS
+    /// The case store.
+    public var store: Store
+    /// Message, batch and stream limits; every key optional.
+    public var limits: GatewayLimits
+    /// Who may do what.
+    public var policy: AccessPolicy
+    /// Code-table overrides: adapter id → source system → table → source code → core value.
+    public var codeOverrides: [String: [String: [String: [String: String]]]]
+
+    public struct Listen: Sendable, Hashable, Decodable {
+        /// IPv4 address to bind; `0.0.0.0` for every interface.
+        public var host: String
+        /// TCP port; 0 picks a free one.
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case host, port }
+
+        public init(from decoder: any Decoder) throws {
+            try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            host = try c.decode(String.self, forKey: .host)
+            port = try c.decode(Int.self, forKey: .port)
+            guard IPv4Address.isValid(host) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .host, in: c, debugDescription: "\"\(host)\" is not an IPv4 address")
+            }
+            guard (0...65535).contains(port) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .port, in: c, debugDescription: "\(port) is not a TCP port (0–65535)")
+            }
+        }
+
+        /// Whether the address is on the loopback network, 127.0.0.0/8.
+        public var isLoopback: Bool { host.hasPrefix("127.") }
+    }
+
+    public struct Store: Sendable, Hashable, Decodable {
+        /// SQLite file; created with its folder if missing.
+        public var path: String
+        /// File holding the 256-bit AES-GCM key that seals evaluator identity, raw or base64.
+        public var evaluatorKey: String
+
+        public init(path: String, evaluatorKey: String) {
+            self.path = path
+            self.evaluatorKey = evaluatorKey
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case path
+            case evaluatorKey = "evaluator_key"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            path = try c.decode(String.self, forKey: .path)
+            evaluatorKey = try c.decode(String.self, forKey: .evaluatorKey)
+        }
+    }
+
+    public init(
+        listen: Listen, tls: GatewayTLS, store: Store, limits: GatewayLimits = GatewayLimits(), policy: AccessPolicy,
+        codeOverrides: [String: [String: [String: [String: String]]]] = [:]
+    ) {
+        self.listen = listen
+        self.tls = tls
+        self.store = store
+        self.limits = limits
+        self.policy = policy
+        self.codeOverrides = codeOverrides
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case listen, tls, store, limits, policy
+        case codeOverrides = "code_overrides"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        listen = try c.decode(Listen.self, forKey: .listen)
+        tls = try c.decode(GatewayTLS.self, forKey: .tls)
+        store = try c.decode(Store.self, forKey: .store)
+        limits = try c.decodeIfPresent(GatewayLimits.self, forKey: .limits) ?? GatewayLimits()
+        policy = try c.decode(AccessPolicy.self, forKey: .policy)
+        codeOverrides = try c.decodeIfPresent(type(of: codeOverrides), forKey: .codeOverrides) ?? [:]
+    }
+}
+
+extension GatewayTLS: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case certificatePath = "certificate"
+        case keyPath = "key"
+        case clientCAPath = "client_ca"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            certificatePath: try c.decode(String.self, forKey: .certificatePath),
+            keyPath: try c.decode(String.self, forKey: .keyPath),
+            clientCAPath: try c.decode(String.self, forKey: .clientCAPath))
+    }
+}
+
+extension GatewayLimits: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case maxMessageBytes = "max_message_bytes"
+        case maxBatchRecords = "max_batch_records"
+        case maxConcurrentStreams = "max_concurrent_streams"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        func positive(_ key: CodingKeys, _ fallback: Int) throws -> Int {
+            let value = try c.decodeIfPresent(Int.self, forKey: key) ?? fallback
+            guard value > 0 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "must be positive")
+            }
+            return value
+        }
+        maxMessageBytes = try positive(.maxMessageBytes, maxMessageBytes)
+        maxBatchRecords = try positive(.maxBatchRecords, maxBatchRecords)
+        maxConcurrentStreams = try positive(.maxConcurrentStreams, maxConcurrentStreams)
+    }
+}
+
+/// Dotted-quad IPv4 text, as the Posix transport binds it.
+enum IPv4Address {
+    static func isValid(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GovCaseAdapters
+import GovCaseCore
+import GovCasePolicy
+import GovCaseStore
+import Logging
+import ServiceLifecycle
+
+/// The gateway as a province runs it: store, adapters, policy and services behind one listener, built from a
+/// checked configuration, run as a ServiceLifecycle service.
+///
+/// On graceful shutdown (SIGTERM or SIGINT in `govcase serve`) it reports NOT_SERVING, stops accepting
+/// connections, lets the RPCs in flight finish (each acknowledges only what it committed), then closes the
+/// store.
+public final class Gateway: Service, Sendable {
+    /// How callers reach the gateway.
+    public enum Security: Sendable {
+        /// The product: TLS with client certificates verified against the configured CA.
+        case mutualTLS
+        /// Development only: plaintext on a loopback address, every caller acting as `identity`.
+        case insecureLoopback(identity: CallerIdentity)
+    }
+
+    public let configuration: GatewayConfiguration
+    let store: CaseStore
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let transport: HTTP2ServerTransport.Posix
+    let state = ServingState()
+    let logger: Logger
+
+    /// Opens the store and builds the services; nothing listens until `run()`.
+    public init(
+        configuration: GatewayConfiguration, security: Security = .mutualTLS, logger: Logger,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let listen = configuration.listen
+        let callers: any CallerResolver
+        switch security {
+        case .mutualTLS:
+            transport = GatewayServer.mutualTLSTransport(
+                host: listen.host, port: listen.port, tls: configuration.tls, limits: configuration.limits)
+            callers = CertificateCallerResolver(policy: configuration.policy, logger: logger)
+        case .insecureLoopback(let identity):
+            guard listen.isLoopback else {
+                throw ConfigurationError(
+                    key: "listen.host", message: "--insecure-loopback refuses \(listen.host): only 127.0.0.0/8")
+            }
+            transport = GatewayServer.plaintextTransport(
+                host: listen.host, port: listen.port, limits: configuration.limits)
+            callers = FixedCallerResolver(identity: identity, policy: configuration.policy)
+        }
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent(),
+            withIntermediateDirectories: true)
+        store = try CaseStore(
+            path: configuration.store.path, vault: EvaluatorVault(keyFile: configuration.store.evaluatorKey))
+        let adapters = BuiltInAdapters.all(
+            overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } })
+        let pipeline = IngestPipeline(
+            adapters: adapters, store: store, policy: configuration.policy, deadlines: RegionalDeadlinePolicies(),
+            clock: clock)
+        server = GRPCServer(
+            transport: transport,
+            services: try GatewayServer.services(
+                pipeline: pipeline, adapters: adapters, callers: callers, limits: configuration.limits, state: state))
+    }
+
+    /// The address it listens on, once listening (useful with port 0).
+    public var listeningAddress: SocketAddress.IPv4? {
+        get async throws { try await transport.listeningAddress.ipv4 }
+    }
+
+    /// Serves until a graceful shutdown, then drains and closes the store.
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.server.serve() }
+                if let address = try await listeningAddress {
+                    logger.info(
+                        "govcase gateway serving on \(address.host):\(address.port) for \(configuration.identityCount) identities",
+                        metadata: ["store": "\(configuration.store.path)"])
+                }
+            }
+        } onGracefulShutdown: {
+            self.logger.info("draining: no new connections; finishing the calls in flight")
+            self.state.beginDraining()
+            self.server.beginGracefulShutdown()
+        }
+        try store.close()
+        logger.info("gateway stopped; store closed")
+    }
+}

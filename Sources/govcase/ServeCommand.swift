@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import GovCasePolicy
+import GovCaseServer
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `govcase serve --config <file.yaml>`: the gateway a province runs.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Runs the gateway: mutual-TLS gRPC, policy, adapters and the durable store, from one YAML file.",
+        discussion: """
+            The whole configuration is checked before anything starts; an unknown or invalid key is an error \
+            naming it (exit 2). SIGTERM or SIGINT drains: health turns NOT_SERVING, no new connections are \
+            accepted, calls in flight finish, the store closes.
+            """)
+
+    @Option(help: "The gateway's YAML configuration.")
+    var config: String
+
+    @Flag(help: "Development only: plaintext on a loopback listen.host, every caller acting as --identity.")
+    var insecureLoopback = false
+
+    @Option(help: "With --insecure-loopback: the SPIFFE id every caller acts as.")
+    var identity: String?
+
+    func run() async throws {
+        let logger = Logger(label: "govcase.gateway")
+        let configuration: GatewayConfiguration
+        let security: Gateway.Security
+        do {
+            configuration = try GatewayConfiguration.load(path: config)
+            security = try chooseSecurity(policy: configuration.policy)
+        } catch {
+            FileHandle.standardError.write(Data("govcase serve: \(config): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let gateway = try Gateway(configuration: configuration, security: security, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    private func chooseSecurity(policy: AccessPolicy) throws -> Gateway.Security {
+        guard insecureLoopback else {
+            if identity != nil { throw ConfigurationError(key: "--identity", message: "needs --insecure-loopback") }
+            return .mutualTLS
+        }
+        guard let identity else {
+            throw ConfigurationError(
+                key: "--identity", message: "--insecure-loopback needs the SPIFFE id callers act as")
+        }
+        return .insecureLoopback(
+            identity: try CallerIdentity.from(uriSANs: [identity], trustDomain: policy.trustDomain).get())
+    }
+}
