@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "GovCaseCore", targets: ["GovCaseCore"]),
         .library(name: "GovCaseProto", targets: ["GovCaseProto"]),
         .library(name: "GovCaseWire", targets: ["GovCaseWire"]),
+        .library(name: "GovCaseClient", targets: ["GovCaseClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
@@ -126,11 +127,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Connecting to the gateway from Swift: mutual TLS with a province system's certificate.
+        .target(
+            name: "GovCaseClient",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command line: a thin layer over the libraries.
         .executableTarget(
             name: "govcase",
             dependencies: [
-                "GovCaseAdapters", "GovCaseCore", "GovCasePKI", "GovCasePolicy", "GovCaseProto", "GovCaseServer",
+                "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePolicy", "GovCaseProto",
+                "GovCaseServer",
                 "GovCaseStore", "GovCaseWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -144,6 +155,17 @@ let package = Package(
         ),
 
         .testTarget(name: "GovCaseCoreTests", dependencies: ["GovCaseCore"], swiftSettings: swiftSettings),
+        // The built `govcase` as separate processes: serve, drain, crash, demo, a Python client, an openssl PKI.
+        .testTarget(
+            name: "GovCaseIntegrationTests",
+            dependencies: [
+                "govcase", "GovCaseClient", "GovCaseProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GovCaseAdaptersTests",
             dependencies: [
@@ -155,7 +177,8 @@ let package = Package(
         .testTarget(
             name: "GovCaseServerTests",
             dependencies: [
-                "GovCaseAdapters", "GovCaseCore", "GovCasePKI", "GovCasePolicy", "GovCaseProto", "GovCaseServer",
+                "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePolicy", "GovCaseProto",
+                "GovCaseServer",
                 "GovCaseStore",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

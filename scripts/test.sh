@@ -5,14 +5,20 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# Debian packages: protoc for the generated-code check, SQLite's headers for GRDB. sudo only when not root.
+# Debian packages: protoc for the generated-code check, SQLite's headers for GRDB, openssl for the
+# province-PKI test, Python for the interop client. sudo only when not root.
 missing=()
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v python3 >/dev/null || missing+=(python3 python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# PyPI: the non-Swift interop client (grpcio and its tools), pinned.
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r Tests/Interop/requirements.txt
 
 scripts/check-generated.sh
 swift test "$@"

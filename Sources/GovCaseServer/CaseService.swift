@@ -104,7 +104,9 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
             cursor = value
         }
         var regionOf: [String: String] = [:]
-        // The RPC's own cancellation (the client went away), not only the task's: the handler must end then.
+        // The RPC's own cancellation, not only the task's: the client went away, or the gateway is draining
+        // (the transport cancels open RPCs when it quiesces). Either way the stream ends normally, and the
+        // watcher resumes from its last cursor.
         while !Task.isCancelled && !context.cancellation.isCancelled {
             let events = try run { try store.events(after: cursor) }
             for (position, caseID, event) in events {

@@ -13,9 +13,10 @@ public final class ServingState: Sendable {
     /// Marks the gateway as draining; health reports NOT_SERVING from now on.
     public func beginDraining() { draining.withLock { $0 = true } }
 
-    var status: Grpc_Health_V1_HealthCheckResponse.ServingStatus {
-        draining.withLock { $0 } ? .notServing : .serving
-    }
+    /// Whether a graceful shutdown has begun.
+    public var isDraining: Bool { draining.withLock { $0 } }
+
+    var status: Grpc_Health_V1_HealthCheckResponse.ServingStatus { isDraining ? .notServing : .serving }
 }
 
 /// The standard `grpc.health.v1.Health` service, so load balancers, grpcurl and grpcio's health client can ask
@@ -53,18 +54,23 @@ struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         }
     }
 
-    /// Sends the status now and again on every change, until the caller cancels.
+    /// Sends the status now and again on every change, until the caller cancels or, once NOT_SERVING has
+    /// been sent, the gateway drains.
     func watch(
         request: Grpc_Health_V1_HealthCheckRequest, response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
         context: ServerContext
     ) async throws {
         var last: Grpc_Health_V1_HealthCheckResponse.ServingStatus?
-        while !Task.isCancelled && !context.cancellation.isCancelled {
+        while !Task.isCancelled {
+            // Read before the status, so the last status sent is NOT_SERVING when the stream ends for draining
+            // (a draining transport cancels open RPCs).
+            let ending = state.isDraining || context.cancellation.isCancelled
             let now = status(of: request.service) ?? .serviceUnknown
             if now != last {
                 try await response.write(.with { $0.status = now })
                 last = now
             }
+            if ending { return }
             try await Task.sleep(for: pollInterval)
         }
     }

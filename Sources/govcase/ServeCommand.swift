@@ -28,16 +28,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "govcase.gateway")
-        let configuration: GatewayConfiguration
-        let security: Gateway.Security
+        let gateway: Gateway
         do {
-            configuration = try GatewayConfiguration.load(path: config)
-            security = try chooseSecurity(policy: configuration.policy)
+            let configuration = try GatewayConfiguration.load(path: config)
+            let security = try chooseSecurity(policy: configuration.policy)
+            gateway = try Gateway(configuration: configuration, security: security, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("govcase serve: \(config): \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let gateway = try Gateway(configuration: configuration, security: security, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -13,7 +13,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/service.proto": "292dc7975929e1b517c492f1cf6421250995be63b23bcf668677975956fde5f7",
         "govcase/core/v1/violation.proto": "e81565f77f4d1ec5c3d42d8eb182d30a52ec96484becf9e5824cfb5ba0fec475",
         "govcase/gateway/v1/adapters.proto": "1d1bd073cc4b50284cc68c1b1baafc86f56ffd0bc9b638e4fa0f2ab1acf21f53",
-        "govcase/gateway/v1/cases.proto": "816cc3c1d16c90331235e64009404454600dea786096a52cad10079ac3635394",
+        "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
         "govcase/gateway/v1/ingest.proto": "21989d1d6dd09b74afabc43fa457d3a94223c961ae797e340315837ba186225d",
         "govcase/plugin/v1/plugin.proto": "72084a991a6ccee57df17cffd9924d793c04cfdeb2753ba3ad37086d4aa6b266",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "09b844e6a84aa1ad94bbc02428ede142464fa411e7dd54a0da57bb436e65ae0c",

@@ -168,7 +168,8 @@ extension Govcase_Gateway_V1_CaseService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps.
+        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps. The stream
+        /// > ends normally (OK) when the gateway drains for shutdown: resume from the last cursor on another instance.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Govcase_Gateway_V1_WatchCaseEventsRequest` messages.
@@ -253,7 +254,8 @@ extension Govcase_Gateway_V1_CaseService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps.
+        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps. The stream
+        /// > ends normally (OK) when the gateway drains for shutdown: resume from the last cursor on another instance.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Govcase_Gateway_V1_WatchCaseEventsRequest` message.
@@ -336,7 +338,8 @@ extension Govcase_Gateway_V1_CaseService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps.
+        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps. The stream
+        /// > ends normally (OK) when the gateway drains for shutdown: resume from the last cursor on another instance.
         ///
         /// - Parameters:
         ///   - request: A `Govcase_Gateway_V1_WatchCaseEventsRequest` message.
@@ -598,7 +601,8 @@ extension Govcase_Gateway_V1_CaseService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps.
+        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps. The stream
+        /// > ends normally (OK) when the gateway drains for shutdown: resume from the last cursor on another instance.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Govcase_Gateway_V1_WatchCaseEventsRequest` message.
@@ -744,7 +748,8 @@ extension Govcase_Gateway_V1_CaseService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps.
+        /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps. The stream
+        /// > ends normally (OK) when the gateway drains for shutdown: resume from the last cursor on another instance.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Govcase_Gateway_V1_WatchCaseEventsRequest` message.
@@ -868,7 +873,8 @@ extension Govcase_Gateway_V1_CaseService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps.
+    /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps. The stream
+    /// > ends normally (OK) when the gateway drains for shutdown: resume from the last cursor on another instance.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Govcase_Gateway_V1_WatchCaseEventsRequest` message.
@@ -998,7 +1004,8 @@ extension Govcase_Gateway_V1_CaseService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps.
+    /// > Streams case events from a cursor; reconnect with the last cursor to resume without gaps. The stream
+    /// > ends normally (OK) when the gateway drains for shutdown: resume from the last cursor on another instance.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GovCaseClient
 import GovCaseProto
 import SwiftProtobuf
 
@@ -16,20 +17,7 @@ struct DemoClients {
     func connect<Result: Sendable>(
         as name: String, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
     ) async throws -> Result {
-        let clients = folder.appendingPathComponent("clients")
-        var config = HTTP2ClientTransport.Posix.Config.defaults
-        // The development server certificate names localhost and 127.0.0.1.
-        config.http2.authority = "localhost"
-        let transport = try HTTP2ClientTransport.Posix(
-            target: .ipv4(address: host, port: port),
-            transportSecurity: .mTLS(
-                certificateChain: [.file(path: clients.appendingPathComponent("\(name).pem").path, format: .pem)],
-                privateKey: .file(path: clients.appendingPathComponent("\(name)-key.pem").path, format: .pem)
-            ) {
-                $0.trustRoots = .certificates([.file(path: folder.appendingPathComponent("ca.pem").path, format: .pem)])
-            },
-            config: config)
-        return try await withGRPCClient(transport: transport) { try await body($0) }
+        try await withGatewayClient(host: host, port: port, as: .development(name, in: folder), body)
     }
 }
 

@@ -1,0 +1,93 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// The built `govcase`, run as a separate process, as an operator runs it.
+final class GatewayProcess: Sendable {
+    static let executable = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("govcase")
+
+    private let process: Process
+    private let output = Mutex("")
+
+    /// Starts `govcase` with `arguments`; standard output and error are collected together.
+    init(_ arguments: [String]) throws {
+        process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.output.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    /// Everything printed so far.
+    var text: String { output.withLock { $0 } }
+
+    var identifier: Int32 { process.processIdentifier }
+
+    /// The port from the gateway's "serving on 127.0.0.1:<port>" line, once it is printed.
+    func servingPort(timeout: Duration = .seconds(60)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let match = text.firstMatch(of: /serving on [0-9.]+:([0-9]+)/), let port = Int(match.1) { return port }
+            guard process.isRunning else { throw Failure("govcase exited before serving:\n\(text)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure("govcase did not start serving:\n\(text)")
+    }
+
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to end; its exit status, or 128 + the signal that ended it.
+    func exitStatus(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                send(SIGKILL)
+                throw Failure("govcase did not exit:\n\(text)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
+    }
+
+    /// Runs `govcase` to completion.
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = try GatewayProcess(arguments)
+        let status = try await process.exitStatus()
+        return (status, process.text)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// A development deployment made by `govcase pki init` in a new temporary folder, listening on port 0.
+struct Deployment {
+    let folder: URL
+    var configuration: URL { folder.appendingPathComponent("gateway.yaml") }
+
+    static func make() async throws -> Deployment {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-it-\(UUID())")
+        let run = try await GatewayProcess.run(["pki", "init", "--out", folder.path, "--port", "0"])
+        try #require(run.status == 0, "\(run.output)")
+        return Deployment(folder: folder)
+    }
+
+    /// Rewrites the configuration file.
+    func editConfiguration(_ edit: (String) -> String) throws {
+        let text = try String(contentsOf: configuration, encoding: .utf8)
+        try edit(text).write(to: configuration, atomically: true, encoding: .utf8)
+    }
+
+    func serve(_ extra: [String] = []) throws -> GatewayProcess {
+        try GatewayProcess(["serve", "--config", configuration.path] + extra)
+    }
+}

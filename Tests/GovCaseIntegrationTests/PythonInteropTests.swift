@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+/// A non-Swift province system: `Tests/Interop/interop_client.py`, Python grpcio from PyPI with stubs
+/// generated from `Proto/`, against `govcase serve` over mutual TLS. `scripts/test.sh` installs its packages.
+@Suite struct PythonInteropTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test func aPythonGrpcioClientSubmitsStreamsAndReadsBack() async throws {
+        let deployment = try await Deployment.make()
+        let gateway = try deployment.serve()
+        let port = try await gateway.servingPort()
+        defer { gateway.send(SIGTERM) }
+
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = [
+            "python3", Self.repository.appendingPathComponent("Tests/Interop/interop_client.py").path,
+            "--target", "127.0.0.1:\(port)", "--pki", deployment.folder.path,
+            "--protos", Self.repository.appendingPathComponent("Proto").path,
+        ]
+        let output = Pipe()
+        python.standardOutput = output
+        python.standardError = output
+        try python.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0, "\(text)")
+        #expect(text.contains("interop: all checks passed"), "\(text)")
+        #expect(text.contains("ok  bidirectional SubmitStream"))
+    }
+}

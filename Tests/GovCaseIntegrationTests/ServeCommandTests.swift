@@ -1,0 +1,119 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GovCaseClient
+import GovCaseProto
+import SwiftProtobuf
+import Testing
+
+/// `govcase serve` as an operator runs it: one configuration file, one log line, a clean drain.
+@Suite struct ServeCommandTests {
+    @Test func servesLogsOneLineAndDrainsOnSIGTERM() async throws {
+        let deployment = try await Deployment.make()
+        let gateway = try deployment.serve()
+        let port = try await gateway.servingPort()
+        #expect(gateway.text.contains("serving on 127.0.0.1:\(port) for 6 identities"))
+
+        // An event for the watch to see, so that its first message proves the stream is open: a bad review
+        // verified by its district's handler.
+        let ack = try await withGatewayClient(
+            host: "127.0.0.1", port: port, as: .development("national-sc", in: deployment.folder)
+        ) { grpc in
+            try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc).submit(
+                Records.evaluation("PJ-drain-1", level: 1))
+        }
+        _ = try await withGatewayClient(
+            host: "127.0.0.1", port: port, as: .development("handler-jinjiang", in: deployment.folder)
+        ) { grpc in
+            try await Govcase_Gateway_V1_CaseService.Client(wrapping: grpc).transitionCase(
+                .with {
+                    $0.caseID = ack.caseID
+                    $0.action.kind = .verify
+                })
+        }
+        try await withGatewayClient(
+            host: "127.0.0.1", port: port, as: .development("auditor-sc", in: deployment.folder)
+        ) {
+            grpc in
+            let health = Grpc_Health_V1_Health.Client(wrapping: grpc)
+            let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
+            let (opened, open) = AsyncStream<Void>.makeStream()
+            try await withThrowingTaskGroup { group in
+                // Both streams run until the gateway drains: health must end on NOT_SERVING, the watch must end OK.
+                group.addTask {
+                    try await health.watch(.with { $0.service = "" }) { response in
+                        var seen: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = []
+                        for try await message in response.messages {
+                            if seen.isEmpty { open.yield() }
+                            seen.append(message.status)
+                        }
+                        #expect(seen == [.serving, .notServing])
+                    }
+                }
+                group.addTask {
+                    try await cases.watchCaseEvents(.with { $0.cursor = "0" }) { response in
+                        var seen: [String] = []
+                        for try await notice in response.messages {
+                            if seen.isEmpty { open.yield() }
+                            seen.append(notice.caseID)
+                        }
+                        #expect(seen.first == ack.caseID)
+                    }
+                }
+                var streams = opened.makeAsyncIterator()
+                _ = await streams.next()
+                _ = await streams.next()
+                gateway.send(SIGTERM)
+                try await group.waitForAll()
+            }
+        }
+        #expect(try await gateway.exitStatus() == 0)
+        #expect(gateway.text.contains("draining"))
+        #expect(gateway.text.contains("store closed"))
+    }
+
+    /// Each broken configuration stops `serve` before it listens, naming the key at fault.
+    @Test(arguments: [
+        ("limits:\n", "limits:\n  max_batch: 5\n", "limits.max_batch"),
+        ("  client_ca: ca.pem", "  client_ca: missing.pem", "tls.client_ca"),
+        ("  evaluator_key: evaluator.key", "  evaluator_key: ca.pem", "store.evaluator_key"),
+        ("  port: 0", "  port: 70000", "listen.port"),
+        ("  host: 127.0.0.1", "  host: localhost:1", "listen.host"),
+        ("roles: [handler, reader]", "roles: [handler, superuser]", "policy.grants.4.roles"),
+        ("policy:", "polcy:", "polcy"),
+    ])
+    func aBrokenConfigurationIsRefusedNamingItsKey(original: String, replacement: String, key: String) async throws {
+        let deployment = try await Deployment.make()
+        try deployment.editConfiguration { text in
+            #expect(text.contains(original))
+            return text.replacingOccurrences(of: original, with: replacement)
+        }
+        let run = try await GatewayProcess.run(["serve", "--config", deployment.configuration.path])
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains(key), "\(run.output)")
+        #expect(!run.output.contains("serving on"))
+    }
+
+    @Test func insecureLoopbackServesPlaintextOnLoopbackOnly() async throws {
+        let deployment = try await Deployment.make()
+        let identity = "spiffe://dev.govcase.local/region/510000/system/national-sc"
+        try deployment.editConfiguration { $0.replacingOccurrences(of: "host: 127.0.0.1", with: "host: 0.0.0.0") }
+        let refused = try await GatewayProcess.run(
+            ["serve", "--config", deployment.configuration.path, "--insecure-loopback", "--identity", identity])
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("listen.host"), "\(refused.output)")
+
+        try deployment.editConfiguration { $0.replacingOccurrences(of: "host: 0.0.0.0", with: "host: 127.0.0.1") }
+        let gateway = try deployment.serve(["--insecure-loopback", "--identity", identity])
+        let port = try await gateway.servingPort()
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+        let ack = try await withGRPCClient(transport: transport) { grpc in
+            try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc).submit(
+                Records.evaluation("PJ-insecure-1"))
+        }
+        #expect(ack.outcome == .accepted)
+        gateway.send(SIGINT)
+        #expect(try await gateway.exitStatus() == 0)
+    }
+}
