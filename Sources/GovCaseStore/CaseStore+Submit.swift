@@ -31,19 +31,20 @@ extension CaseStore {
     /// Stores several cases in one transaction (one durable commit), each independently: a refused record
     /// does not stop the others. Results are in input order.
     public func submit(batch cases: [Case], now: Date) throws -> [Result<SubmitOutcome, StoreError>] {
-        try pool.write { db in
-            try cases.map { c in
-                do {
-                    var outcome: SubmitOutcome!
-                    try db.inSavepoint {
-                        outcome = try submit(c, now: now, db: db)
-                        return .commit
-                    }
-                    return .success(outcome)
-                } catch let error as StoreError {
-                    return .failure(error)
-                }
+        try pool.write { db in try cases.map { c in try submitAlone(c, now: now, db: db) } }
+    }
+
+    /// Stores one case of a larger transaction in its own savepoint, so that its refusal undoes only itself.
+    func submitAlone(_ c: Case, now: Date, db: Database) throws -> Result<SubmitOutcome, StoreError> {
+        do {
+            var outcome: SubmitOutcome!
+            try db.inSavepoint {
+                outcome = try submit(c, now: now, db: db)
+                return .commit
             }
+            return .success(outcome)
+        } catch let error as StoreError {
+            return .failure(error)
         }
     }
 

@@ -9,6 +9,8 @@ import GovCaseCore
 public final class CaseStore: Sendable {
     let pool: DatabasePool
     let vault: EvaluatorVault
+    /// Submits waiting for the next shared commit.
+    let queue = CommitQueue()
 
     /// Opens (creating if needed) the store at `path` and applies any pending migrations.
     public init(path: String, vault: EvaluatorVault) throws {
@@ -26,10 +28,10 @@ public final class CaseStore: Sendable {
         self.vault = vault
     }
 
-    /// Names of the migrations applied, in order.
     /// Closes the database after checkpointing; the store cannot be used afterwards.
     public func close() throws { try pool.close() }
 
+    /// Names of the migrations applied, in order.
     public func appliedMigrations() throws -> [String] {
         try pool.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
     }

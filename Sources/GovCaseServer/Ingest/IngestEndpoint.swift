@@ -2,6 +2,7 @@ import GRPCCore
 import GovCasePolicy
 import GovCaseProto
 import SwiftProtobuf
+import Synchronization
 
 /// A record as it arrives: the adapter it is for, and its source message or why it cannot be read.
 struct IncomingRecord: Sendable {
@@ -42,8 +43,8 @@ struct IngestEndpoint: Sendable {
     }
 
     /// One record: the ack if stored (or a duplicate), otherwise the error with its own status code.
-    func unary(_ record: IncomingRecord, context: ServerContext) throws -> Govcase_Gateway_V1_RecordAck {
-        let ack = pipeline.ingest(
+    func unary(_ record: IncomingRecord, context: ServerContext) async throws -> Govcase_Gateway_V1_RecordAck {
+        let ack = await pipeline.ingest(
             [.init(adapterID: record.adapterID, message: record.message, index: 0)], caller: try caller(context))[0]
         guard ack.outcome == .rejected else { return ack }
         var metadata = Metadata()
@@ -55,49 +56,89 @@ struct IngestEndpoint: Sendable {
         throw RPCError(code: code, message: detail.isEmpty ? ack.errorMessage : detail, metadata: metadata)
     }
 
-    /// Batches on a client stream: each message's new cases commit together; the summary comes at the end.
+    /// Batches on a client stream: pipelined like `stream`; the summary comes at the end.
     func batch<Batch: SwiftProtobuf.Message>(
         _ requests: RPCAsyncSequence<Batch, any Error>, context: ServerContext,
-        records: @Sendable (Batch) -> [IncomingRecord]
+        records: @Sendable @escaping (Batch) -> [IncomingRecord]
     ) async throws -> Govcase_Gateway_V1_BatchSummary {
-        let caller = try caller(context)
-        var summary = Govcase_Gateway_V1_BatchSummary()
-        var next = 0
-        for try await batch in requests {
-            try checkSize(batch)
-            let acks = try ingest(records(batch), from: &next, caller: caller)
-            for ack in acks {
-                switch ack.outcome {
-                case .accepted: summary.accepted += 1
-                case .duplicate: summary.duplicates += 1
-                default: summary.rejected += 1
+        let summary = Mutex(Govcase_Gateway_V1_BatchSummary())
+        try await pipelined(requests, context: context, records: records) { acks in
+            summary.withLock { summary in
+                for ack in acks {
+                    switch ack.outcome {
+                    case .accepted: summary.accepted += 1
+                    case .duplicate: summary.duplicates += 1
+                    default: summary.rejected += 1
+                    }
                 }
+                summary.acks += acks
             }
-            summary.acks += acks
         }
-        return summary
+        return summary.withLock { $0 }
     }
 
-    /// Batches on a bidirectional stream: one acknowledgement message per batch, after its commit.
-    /// Flow control is HTTP/2's: the next batch is read only after the previous one's acks are written.
+    /// Batches on a bidirectional stream: one acknowledgement message per batch, in order, after its commit.
     func stream<Batch: SwiftProtobuf.Message>(
         _ requests: RPCAsyncSequence<Batch, any Error>, response: RPCWriter<Govcase_Gateway_V1_StreamAcks>,
         context: ServerContext,
-        records: @Sendable (Batch) -> [IncomingRecord]
+        records: @Sendable @escaping (Batch) -> [IncomingRecord]
     ) async throws {
-        let caller = try caller(context)
-        var next = 0
-        for try await batch in requests {
-            try checkSize(batch)
-            let acks = try ingest(records(batch), from: &next, caller: caller)
+        try await pipelined(requests, context: context, records: records) { acks in
             try await response.write(.with { $0.acks = acks })
         }
     }
 
-    private func ingest(
+    /// Messages in flight on one stream at most: the next message is read while earlier ones commit (their
+    /// cases share commits), but no further ahead than this. HTTP/2 flow control holds the sender beyond it.
+    static let pipelineWindow = 32
+
+    /// Reads a stream's messages, preparing each (its cases queued for the next shared commit) while a
+    /// second task delivers acknowledgements in message order as commits complete. A failing message ends
+    /// the stream with its error after the acknowledgements of the messages before it.
+    private func pipelined<Batch: SwiftProtobuf.Message>(
+        _ requests: RPCAsyncSequence<Batch, any Error>, context: ServerContext,
+        records: @Sendable @escaping (Batch) -> [IncomingRecord],
+        deliver: @Sendable @escaping ([Govcase_Gateway_V1_RecordAck]) async throws -> Void
+    ) async throws {
+        let caller = try caller(context)
+        let (prepared, toAcker) = AsyncStream<IngestPipeline.Prepared>.makeStream()
+        let (credits, toReader) = AsyncStream<Void>.makeStream()
+        try await withThrowingTaskGroup { group in
+            group.addTask {
+                // The reader waits for credits; ending them frees it if delivery fails.
+                defer { toReader.finish() }
+                for await message in prepared {
+                    try await deliver(await pipeline.finish(message))
+                    toReader.yield()
+                }
+            }
+            var failure: (any Error)?
+            do {
+                var next = 0
+                var inFlight = 0
+                var returned = credits.makeAsyncIterator()
+                for try await batch in requests {
+                    if inFlight == Self.pipelineWindow {
+                        guard await returned.next() != nil else { break }
+                        inFlight -= 1
+                    }
+                    try checkSize(batch)
+                    toAcker.yield(try prepare(records(batch), from: &next, caller: caller))
+                    inFlight += 1
+                }
+            } catch {
+                failure = error
+            }
+            toAcker.finish()
+            try await group.waitForAll()
+            if let failure { throw failure }
+        }
+    }
+
+    private func prepare(
         _ records: [IncomingRecord], from next: inout Int,
         caller: CallerIdentity
-    ) throws -> [Govcase_Gateway_V1_RecordAck] {
+    ) throws -> IngestPipeline.Prepared {
         guard records.count <= maxBatchRecords else {
             throw RPCError(
                 code: .resourceExhausted,
@@ -105,7 +146,7 @@ struct IngestEndpoint: Sendable {
         }
         let start = next
         next += records.count
-        return pipeline.ingest(
+        return pipeline.prepare(
             records.enumerated().map { .init(adapterID: $1.adapterID, message: $1.message, index: start + $0) },
             caller: caller)
     }

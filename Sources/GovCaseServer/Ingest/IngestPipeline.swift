@@ -38,44 +38,75 @@ public struct IngestPipeline: Sendable {
         var index: Int
     }
 
-    /// Ingests records in order; new cases commit together in one transaction.
-    func ingest(_ records: [Record], caller: CallerIdentity) -> [Govcase_Gateway_V1_RecordAck] {
-        let now = clock()
-        var acks = [Govcase_Gateway_V1_RecordAck?](repeating: nil, count: records.count)
-        var newCases: [(position: Int, case: Case)] = []
+    /// Ingests records in order; see `prepare` and `finish`.
+    func ingest(_ records: [Record], caller: CallerIdentity) async -> [Govcase_Gateway_V1_RecordAck] {
+        await finish(prepare(records, caller: caller))
+    }
+
+    /// Records translated, their new cases queued for the next shared commit, their follow-ups waiting.
+    struct Prepared: Sendable {
+        let caller: CallerIdentity
+        let now: Date
+        /// Acknowledgements decided already: refusals before the store.
+        var acks: [Govcase_Gateway_V1_RecordAck?]
+        /// Record index (in the call) of each position.
+        let indexes: [Int]
+        /// Positions of the new cases, with their external ids, in the order queued.
+        var newCases: [(position: Int, externalID: String)] = []
+        var ticket: CommitTicket?
         var followUps: [(position: Int, followUp: FollowUp)] = []
+    }
+
+    /// Translates records and queues their new cases at once (group commit: they share a transaction with
+    /// other calls' cases). Calls made in order commit in order, so a stream may prepare its next message
+    /// while the previous one commits.
+    func prepare(_ records: [Record], caller: CallerIdentity) -> Prepared {
+        let now = clock()
+        var prepared = Prepared(
+            caller: caller, now: now, acks: .init(repeating: nil, count: records.count), indexes: records.map(\.index))
+        var newCases: [Case] = []
         for (position, record) in records.enumerated() {
             switch translate(record, caller: caller, now: now) {
             case .success(.newCase(var c)):
                 c.startDeadlines(using: deadlines.policy(forRegion: c.regionCode))
-                newCases.append((position, c))
+                newCases.append(c)
+                prepared.newCases.append((position, c.source.externalID))
             case .success(.followUp(let f)):
-                followUps.append((position, f))
+                prepared.followUps.append((position, f))
             case .success(.rejected(let violations)):
-                acks[position] = .rejected(record.index, externalID: "", violations: violations)
+                prepared.acks[position] = .rejected(record.index, externalID: "", violations: violations)
             case .failure(let error):
-                acks[position] = .failed(record.index, externalID: "", error: error)
+                prepared.acks[position] = .failed(record.index, externalID: "", error: error)
             }
         }
-        if !newCases.isEmpty {
+        if !newCases.isEmpty { prepared.ticket = store.enqueue(newCases, now: now) }
+        return prepared
+    }
+
+    /// Waits for the new cases' commit, then applies the follow-ups one by one (each its own transaction,
+    /// after the cases it may name); returns an acknowledgement per record, in order.
+    func finish(_ prepared: Prepared) async -> [Govcase_Gateway_V1_RecordAck] {
+        var acks = prepared.acks
+        if let ticket = prepared.ticket {
             do {
-                let results = try store.submit(batch: newCases.map(\.case), now: now)
-                for ((position, c), result) in zip(newCases, results) {
-                    acks[position] = .init(records[position].index, c.source.externalID, result.mapError(\.rpcError))
+                let results = try await ticket.results()
+                for ((position, externalID), result) in zip(prepared.newCases, results) {
+                    acks[position] = .init(prepared.indexes[position], externalID, result.mapError(\.rpcError))
                 }
             } catch {
-                for (position, c) in newCases {
+                for (position, externalID) in prepared.newCases {
                     acks[position] = .failed(
-                        records[position].index, externalID: c.source.externalID,
+                        prepared.indexes[position], externalID: externalID,
                         error: RPCError(code: .unavailable, message: "the store failed; retry: \(error)"))
                 }
             }
         }
-        for (position, f) in followUps {
-            let index = records[position].index
+        let caller = prepared.caller
+        for (position, f) in prepared.followUps {
+            let index = prepared.indexes[position]
             do {
                 let outcome = try store.apply(
-                    f, sourceSystem: caller.systemID, recordedAt: now,
+                    f, sourceSystem: caller.systemID, recordedAt: prepared.now,
                     authorize: { c in try policy.authorize(caller, role: .submitter, region: c.regionCode) },
                     policy: deadlines.policy(forRegion:))
                 acks[position] = .with {

@@ -18,7 +18,7 @@ struct NationalIngestService: Govcase_Gateway_V1_NationalIngestService.SimpleSer
         -> Govcase_Gateway_V1_RecordAck
     {
         try endpoint.checkSize(request)
-        return try endpoint.unary(
+        return try await endpoint.unary(
             .typed("national-platform", NationalPlatformAdapter.unwrap(request)),
             context: context)
     }
@@ -48,7 +48,7 @@ struct CultureTourismIngestService: Govcase_Gateway_V1_CultureTourismIngestServi
         -> Govcase_Gateway_V1_RecordAck
     {
         try endpoint.checkSize(request)
-        return try endpoint.unary(
+        return try await endpoint.unary(
             .typed("culture-tourism", CultureTourismAdapter.unwrap(request)),
             context: context)
     }
@@ -78,7 +78,7 @@ struct HotlineIngestService: Govcase_Gateway_V1_HotlineIngestService.SimpleServi
         -> Govcase_Gateway_V1_RecordAck
     {
         try endpoint.checkSize(request)
-        return try endpoint.unary(
+        return try await endpoint.unary(
             .typed("hotline-12345", Hotline12345Adapter.unwrap(request)), context: context)
     }
 
@@ -130,7 +130,7 @@ struct GenericIngestService: Govcase_Gateway_V1_GenericIngestService.SimpleServi
         -> Govcase_Gateway_V1_RecordAck
     {
         try endpoint.checkSize(request)
-        return try endpoint.unary(record(request), context: context)
+        return try await endpoint.unary(record(request), context: context)
     }
 
     func submitBatch(request: RPCAsyncSequence<Govcase_Gateway_V1_GenericBatch, any Error>, context: ServerContext)
