@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "govcase", targets: ["govcase"]),
+        .executable(name: "govcase-bench", targets: ["govcase-bench"]),
         .library(name: "GovCaseCore", targets: ["GovCaseCore"]),
         .library(name: "GovCaseProto", targets: ["GovCaseProto"]),
         .library(name: "GovCaseWire", targets: ["GovCaseWire"]),
@@ -131,6 +132,7 @@ let package = Package(
         .target(
             name: "GovCaseClient",
             dependencies: [
+                "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
@@ -154,12 +156,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // `govcase-bench`: the gateway against its floors (a bare echo service, the bare store), in one run.
+        .executableTarget(
+            name: "govcase-bench",
+            dependencies: [
+                "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePolicy", "GovCaseProto", "GovCaseServer",
+                "GovCaseStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "GovCaseCoreTests", dependencies: ["GovCaseCore"], swiftSettings: swiftSettings),
         // The built `govcase` as separate processes: serve, drain, crash, demo, a Python client, an openssl PKI.
         .testTarget(
             name: "GovCaseIntegrationTests",
             dependencies: [
-                "govcase", "GovCaseClient", "GovCaseProto",
+                "govcase", "govcase-bench", "GovCaseClient", "GovCaseProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -22,7 +22,7 @@ import Testing
                 try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc).submitStream(
                     requestProducer: { writer in
                         for batch in 0..<100_000 {
-                            let records = (0..<5).map { Records.evaluation("PJ-crash-\(batch)-\($0)") }
+                            let records = (0..<5).map { SampleRecords.nationalEvaluation("PJ-crash-\(batch)-\($0)") }
                             try await writer.write(.with { $0.records = records })
                         }
                     }

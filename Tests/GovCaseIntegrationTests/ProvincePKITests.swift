@@ -76,7 +76,7 @@ import Testing
             trustRootsPath: province.appendingPathComponent("ca.pem").path)
         let ack = try await withGatewayClient(host: "127.0.0.1", port: port, as: client) { grpc in
             try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc).submit(
-                Records.evaluation("PJ-openssl-1"))
+                SampleRecords.nationalEvaluation("PJ-openssl-1"))
         }
         #expect(ack.outcome == .accepted)
 
@@ -90,7 +90,7 @@ import Testing
                     trustRootsPath: province.appendingPathComponent("ca.pem").path)
             ) { grpc in
                 try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc).submit(
-                    Records.evaluation("PJ-openssl-2"))
+                    SampleRecords.nationalEvaluation("PJ-openssl-2"))
             }
         }
     }

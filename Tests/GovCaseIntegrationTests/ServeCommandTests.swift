@@ -20,7 +20,7 @@ import Testing
             host: "127.0.0.1", port: port, as: .development("national-sc", in: deployment.folder)
         ) { grpc in
             try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc).submit(
-                Records.evaluation("PJ-drain-1", level: 1))
+                SampleRecords.nationalEvaluation("PJ-drain-1", level: 1))
         }
         _ = try await withGatewayClient(
             host: "127.0.0.1", port: port, as: .development("handler-jinjiang", in: deployment.folder)
@@ -110,7 +110,7 @@ import Testing
             target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
         let ack = try await withGRPCClient(transport: transport) { grpc in
             try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc).submit(
-                Records.evaluation("PJ-insecure-1"))
+                SampleRecords.nationalEvaluation("PJ-insecure-1"))
         }
         #expect(ack.outcome == .accepted)
         gateway.send(SIGINT)

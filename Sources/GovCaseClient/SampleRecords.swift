@@ -2,11 +2,13 @@ import Foundation
 import GovCaseProto
 import SwiftProtobuf
 
-/// Records the integration tests submit: valid national-platform evaluations for Jinjiang district.
-enum Records {
-    static func evaluation(_ id: String, level: Int32 = 5, region: String = "510104")
-        -> Govcase_Gateway_V1_NationalRecord
-    {
+/// Valid records for trying a gateway: tests, benchmarks and integrators' smoke checks.
+public enum SampleRecords {
+    /// A national-platform evaluation (好差评) of a food-business licence in Chengdu's Jinjiang district,
+    /// evaluated a minute ago by a real-name citizen. Levels 1–2 carry the text a bad review needs.
+    public static func nationalEvaluation(
+        _ id: String, level: Int32 = 5, region: String = "510104", evaluatedAt: Date = Date().addingTimeInterval(-60)
+    ) -> Govcase_Gateway_V1_NationalRecord {
         .with {
             $0.evaluation = .with {
                 $0.evaluationID = id
@@ -29,8 +31,8 @@ enum Records {
                     $0.name = "张三"
                     $0.phone = "13812345678"
                 }
-                $0.matterCompletedAt = Google_Protobuf_Timestamp(date: Date().addingTimeInterval(-3600))
-                $0.evaluatedAt = Google_Protobuf_Timestamp(date: Date().addingTimeInterval(-60))
+                $0.matterCompletedAt = Google_Protobuf_Timestamp(date: evaluatedAt.addingTimeInterval(-3600))
+                $0.evaluatedAt = Google_Protobuf_Timestamp(date: evaluatedAt)
             }
         }
     }

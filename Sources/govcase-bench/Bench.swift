@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import GRPCCore
+import GRPCNIOTransportCore
+import GRPCNIOTransportHTTP2
+import GovCaseClient
+import GovCasePolicy
+import GovCaseProto
+import GovCaseServer
+import Logging
+import SwiftProtobuf
+
+/// `govcase-bench`: the ingest path measured against its own floors, in one run, on one machine.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "govcase-bench",
+        abstract: "Measures the gateway against a bare echo service (floor A) and the bare store (floor B).",
+        subcommands: [Run.self, EchoServer.self], defaultSubcommand: Run.self)
+}
+
+/// The floor A server: `govcase-bench echo-server --pki <folder>` (started by `run` as its own process).
+struct EchoServer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "echo-server", abstract: "Serves the raw-bytes echo service with the gateway's mTLS transport.",
+        shouldDisplay: false)
+
+    @Option(help: "A development deployment folder (govcase pki init).")
+    var pki: String
+
+    func run() async throws {
+        let folder = URL(fileURLWithPath: pki)
+        let configuration = try GatewayConfiguration.load(path: folder.appendingPathComponent("gateway.yaml").path)
+        let transport = GatewayServer.mutualTLSTransport(
+            host: "127.0.0.1", port: 0, tls: configuration.tls, limits: configuration.limits)
+        try await withGRPCServer(transport: transport, services: [EchoService()]) { _ in
+            guard let address = try await transport.listeningAddress.ipv4 else { throw BenchError("not on IPv4") }
+            FileHandle.standardError.write(Data("echo serving on \(address.host):\(address.port)\n".utf8))
+            try await Task.sleep(for: .seconds(86_400 * 365))
+        }
+    }
+}
+
+/// Every measurement, then the table.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Runs every measurement and prints the table (the default).")
+
+    @Flag(help: "A few seconds in all, with a small query store: proves the benchmark runs (CI).")
+    var smoke = false
+
+    @Option(help: "Seconds per throughput measurement.")
+    var seconds: Double?
+
+    @Option(help: "Cases in the query store.")
+    var queryCases: Int?
+
+    @Option(help: "Concurrently open streams for the memory measurement.")
+    var openStreams: Int?
+
+    func run() async throws {
+        let settings = BenchSettings(
+            duration: .seconds(seconds ?? (smoke ? 0.5 : 8)), queryCases: queryCases ?? (smoke ? 2_000 : 1_000_000),
+            openStreams: openStreams ?? (smoke ? 50 : 1_000))
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-bench-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let report = try await BenchRun(settings: settings, work: work).measureAll()
+        print(report.table)
+    }
+}
+
+struct BenchSettings: Sendable {
+    var duration: Duration
+    var queryCases: Int
+    var openStreams: Int
+}

@@ -1,0 +1,282 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GovCaseClient
+import GovCaseProto
+import SwiftProtobuf
+import Synchronization
+
+/// One run: a development deployment, the floor A echo server and the gateway in their own processes, the
+/// load from this one.
+struct BenchRun {
+    let settings: BenchSettings
+    let work: URL
+    /// A tag making this run's external ids unique.
+    let run = String(UUID().uuidString.prefix(8))
+
+    static let binaries = Bundle.main.executableURL!.deletingLastPathComponent()
+
+    var pki: URL { work.appendingPathComponent("pki") }
+
+    func measureAll() async throws -> Report {
+        var report = Report()
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try await command(
+            Self.binaries.appendingPathComponent("govcase"), ["pki", "init", "--out", pki.path, "--port", "0"])
+
+        let echo = try ServerProcess(
+            Self.binaries.appendingPathComponent("govcase-bench"), ["echo-server", "--pki", pki.path])
+        let gateway = try ServerProcess(
+            Self.binaries.appendingPathComponent("govcase"),
+            ["serve", "--config", pki.appendingPathComponent("gateway.yaml").path])
+        defer {
+            Task {
+                await echo.stop(); await gateway.stop()
+            }
+        }
+        let echoPort = try await echo.port()
+        let gatewayPort = try await gateway.port()
+        report.startToServing = try await timeToServing(gateway, port: gatewayPort)
+
+        let record = SampleRecords.nationalEvaluation("PJ-size-probe")
+        let size = try (record.serializedBytes() as [UInt8]).count
+        let payload = [UInt8](repeating: 0x47, count: size)
+        report.messageBytes = payload.count
+        let source = GatewayClientIdentity.development("national-sc", in: pki)
+        let duration = settings.duration
+
+        try await withGatewayClient(host: "127.0.0.1", port: echoPort, as: source) { echoClient in
+            try await withGatewayClient(host: "127.0.0.1", port: gatewayPort, as: source) { gatewayClient in
+                let national = Govcase_Gateway_V1_NationalIngestService.Client(wrapping: gatewayClient)
+                let run = self.run
+                // 1 and 2: unary, floor and full path, at each concurrency.
+                for concurrency in [1, 16, 64] {
+                    report.add(
+                        await Load.closedLoop(
+                            "A unary echo ×\(concurrency)", unit: "calls", concurrency: concurrency, duration: duration
+                        ) { _, _ in
+                            try await Self.echo(payload, on: echoClient)
+                        })
+                    report.add(
+                        await Load.closedLoop(
+                            "2 unary submit ×\(concurrency)", unit: "calls", concurrency: concurrency,
+                            duration: duration
+                        ) { w, n in
+                            let ack = try await national.submit(
+                                SampleRecords.nationalEvaluation("PJ-\(run)-u\(concurrency)-\(w)-\(n)"))
+                            guard ack.outcome == .accepted else { throw BenchError("\(ack)") }
+                            return 1
+                        }, comparedTo: "A unary echo ×\(concurrency)")
+                }
+                // p99 at half of the peak unary rate, both measured open-loop at the same offered rate.
+                let peak = report.measurements.filter { $0.name.hasPrefix("2 unary") }.map(\.rate).max() ?? 1
+                report.add(
+                    await Load.paced("A unary echo @ ½ peak", rate: peak / 2, duration: duration) { _, _ in
+                        try await Self.echo(payload, on: echoClient)
+                    })
+                report.add(
+                    await Load.paced("2 unary submit @ ½ peak", rate: peak / 2, duration: duration) { w, n in
+                        _ = try await national.submit(SampleRecords.nationalEvaluation("PJ-\(run)-p-\(w)-\(n)"))
+                        return 1
+                    }, comparedTo: "A unary echo @ ½ peak")
+
+                // 1 and 3: one bidirectional stream; then batched ingest.
+                report.add(await Self.echoStream(payload, on: echoClient, duration: duration))
+                report.add(
+                    await Self.ingestStream(
+                        "3 bidi ingest, 1 record/message", national, run: run, perMessage: 1, duration: duration),
+                    comparedTo: "A bidi echo stream")
+                report.add(
+                    await Self.ingestStream(
+                        "3 bidi ingest, 100 records/message", national, run: run, perMessage: 100, duration: duration),
+                    comparedTo: "B store, 100 rows/commit")
+                report.add(
+                    await Self.ingestBatch(
+                        "3 client-stream batch, 100 records/message", national, run: run, duration: duration),
+                    comparedTo: "B store, 100 rows/commit")
+            }
+        }
+
+        // 4: the store alone, after the gateway's load, in a file of its own.
+        let floorB = StoreFloor(
+            folder: work.appendingPathComponent("floor-b"), keyFile: pki.appendingPathComponent("evaluator.key"))
+        for perCommit in [1, 100] {
+            report.add(try floorB.measure(rowsPerCommit: perCommit, duration: duration))
+        }
+
+        // 6: memory with many open streams.
+        report.openStreams = settings.openStreams
+        report.memoryWithOpenStreams = try await Self.memoryWithOpenStreams(
+            settings.openStreams, gateway: gateway, port: gatewayPort, source: source, run: run)
+
+        // 5: queries over a large store, through a gateway started on it.
+        await gateway.stop()
+        report.add(contentsOf: try await QueryBench(settings: settings, work: work, pki: pki).measure())
+        await echo.stop()
+        return report
+    }
+
+    private func command(_ executable: URL, _ arguments: [String]) async throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchError("\(executable.lastPathComponent) \(arguments) failed")
+        }
+    }
+
+    /// From the process's start to its first SERVING health check, over mutual TLS.
+    private func timeToServing(_ gateway: ServerProcess, port: Int) async throws -> Duration {
+        let identity = GatewayClientIdentity.development("auditor-sc", in: pki)
+        while true {
+            let serving = try? await withGatewayClient(host: "127.0.0.1", port: port, as: identity) { grpc in
+                try await Grpc_Health_V1_Health.Client(wrapping: grpc).check(.init()).status == .serving
+            }
+            if serving == true { return ContinuousClock.now - gateway.started }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    static func echo(_ payload: [UInt8], on client: GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Int {
+        try await client.unary(
+            request: ClientRequest(message: payload), descriptor: EchoService.unary, serializer: RawBytes(),
+            deserializer: RawBytes(), options: .defaults
+        ) { response in _ = try response.message }
+        return 1
+    }
+
+    /// One echo stream, the client writing as fast as flow control lets it; messages echoed per second.
+    static func echoStream(_ payload: [UInt8], on client: GRPCClient<HTTP2ClientTransport.Posix>, duration: Duration)
+        async -> Measurement
+    {
+        await streamRate("A bidi echo stream", unit: "messages", duration: duration) { stop, count in
+            try await client.bidirectionalStreaming(
+                request: StreamingClientRequest(of: [UInt8].self) { writer in
+                    while !stop() { try await writer.write(payload) }
+                }, descriptor: EchoService.stream, serializer: RawBytes(), deserializer: RawBytes(), options: .defaults
+            ) { response in
+                for try await _ in response.messages { count(1) }
+            }
+        }
+    }
+
+    static func ingestStream(
+        _ name: String, _ national: Govcase_Gateway_V1_NationalIngestService.Client<HTTP2ClientTransport.Posix>,
+        run: String, perMessage: Int, duration: Duration
+    ) async -> Measurement {
+        await streamRate(name, unit: "records", duration: duration) { stop, count in
+            try await national.submitStream(requestProducer: { writer in
+                var n = 0
+                while !stop() {
+                    let records = (0..<perMessage).map {
+                        SampleRecords.nationalEvaluation("PJ-\(run)-s\(perMessage)-\(n)-\($0)")
+                    }
+                    try await writer.write(.with { $0.records = records })
+                    n += 1
+                }
+            }) { response in
+                for try await message in response.messages {
+                    count(message.acks.filter { $0.outcome == .accepted }.count)
+                }
+            }
+        }
+    }
+
+    static func ingestBatch(
+        _ name: String, _ national: Govcase_Gateway_V1_NationalIngestService.Client<HTTP2ClientTransport.Posix>,
+        run: String, duration: Duration
+    ) async -> Measurement {
+        await streamRate(name, unit: "records", duration: duration) { stop, count in
+            let summary = try await national.submitBatch(requestProducer: { writer in
+                var n = 0
+                while !stop() {
+                    let records = (0..<100).map { SampleRecords.nationalEvaluation("PJ-\(run)-b-\(n)-\($0)") }
+                    try await writer.write(.with { $0.records = records })
+                    n += 1
+                }
+            })
+            count(Int(summary.accepted))
+        }
+    }
+
+    /// Runs `body` until `duration` has passed (it polls `stop`), counting what it reports.
+    static func streamRate(
+        _ name: String, unit: String, duration: Duration,
+        _ body:
+            @escaping @Sendable (_ stop: @escaping @Sendable () -> Bool, _ count: @escaping @Sendable (Int) -> Void)
+            async throws -> Void
+    ) async -> Measurement {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let counted = Mutex(0)
+        var errors = 0
+        do {
+            try await body({ clock.now - start >= duration }) { n in counted.withLock { $0 += n } }
+        } catch {
+            errors += 1
+        }
+        let elapsed = (clock.now - start).seconds
+        return Measurement(
+            name: name, rate: Double(counted.withLock { $0 }) / elapsed, unit: unit, latencies: [], errors: errors)
+    }
+
+    /// Opens `count` SubmitStream calls (100 per connection), each acknowledged once and held open; the
+    /// gateway's resident memory then, and its peak so far.
+    static func memoryWithOpenStreams(
+        _ count: Int, gateway: ServerProcess, port: Int, source: GatewayClientIdentity, run: String
+    ) async throws -> (current: Int, peak: Int) {
+        let connections = max(1, (count + 99) / 100)
+        let opened = Shared(0)
+        let held = Shared<[AsyncStream<Void>.Continuation]>([])
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for connection in 0..<connections {
+                let streams = min(100, count - connection * 100)
+                group.addTask {
+                    try await withGatewayClient(host: "127.0.0.1", port: port, as: source) { grpc in
+                        let national = Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
+                        try await withThrowingTaskGroup(of: Void.self) { streamsGroup in
+                            for stream in 0..<streams {
+                                let (closed, close) = AsyncStream<Void>.makeStream()
+                                held.withLock { $0.append(close) }
+                                streamsGroup.addTask {
+                                    try await national.submitStream(requestProducer: { writer in
+                                        try await writer.write(
+                                            .with {
+                                                $0.records = [
+                                                    SampleRecords.nationalEvaluation(
+                                                        "PJ-\(run)-o-\(connection)-\(stream)")
+                                                ]
+                                            })
+                                        for await _ in closed {}
+                                    }) { response in
+                                        var first = true
+                                        for try await _ in response.messages where first {
+                                            first = false
+                                            opened.withLock { $0 += 1 }
+                                        }
+                                    }
+                                }
+                            }
+                            try await streamsGroup.waitForAll()
+                        }
+                    }
+                }
+            }
+            while opened.withLock({ $0 }) < count { try await Task.sleep(for: .milliseconds(20)) }
+            let memory = gateway.memory()
+            for close in held.withLock({ $0 }) { close.finish() }
+            try await group.waitForAll()
+            return memory
+        }
+    }
+}
+
+/// A value shared between tasks, behind a lock.
+final class Shared<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { value.withLock { body(&$0) } }
+}

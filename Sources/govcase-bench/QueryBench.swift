@@ -1,0 +1,103 @@
+import Foundation
+import GovCaseClient
+import GovCaseCore
+import GovCaseProto
+import GovCaseStore
+import SwiftProtobuf
+
+/// Queries by region and period, through a gateway serving a store of `settings.queryCases` cases spread
+/// over twenty districts of Chengdu and the past year.
+struct QueryBench {
+    let settings: BenchSettings
+    let work: URL
+    let pki: URL
+
+    static let districts = [
+        "510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114", "510115", "510116",
+        "510117", "510118", "510121", "510129", "510131", "510181", "510182", "510183", "510184", "510185",
+    ]
+    static let year: TimeInterval = 365 * 86_400
+
+    func measure() async throws -> [Measurement] {
+        let storePath = pki.appendingPathComponent("query.sqlite").path
+        let fill = try fillStore(at: storePath)
+        let configuration = pki.appendingPathComponent("query.yaml")
+        try String(contentsOf: pki.appendingPathComponent("gateway.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "path: cases.sqlite", with: "path: query.sqlite")
+            .write(to: configuration, atomically: true, encoding: .utf8)
+        let gateway = try ServerProcess(
+            BenchRun.binaries.appendingPathComponent("govcase"), ["serve", "--config", configuration.path])
+        let port = try await gateway.port()
+        let now = Date()
+        let results = try await withGatewayClient(
+            host: "127.0.0.1", port: port, as: .development("auditor-sc", in: pki)
+        ) { grpc in
+            let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
+            var results: [Measurement] = []
+            for concurrency in [1, 16] {
+                results.append(
+                    await Load.closedLoop(
+                        "5 query region + 7 days, \(settings.queryCases) cases ×\(concurrency)", unit: "queries",
+                        concurrency: concurrency, duration: settings.duration
+                    ) { worker, n in
+                        var random = SplitMix(seed: UInt64(worker * 1_000_003 + n))
+                        let until = now.addingTimeInterval(-random.fraction() * (Self.year - 7 * 86_400))
+                        let page = try await cases.queryCases(
+                            .with {
+                                $0.filter.regionPrefixes = [Self.districts[Int(random.next() % 20)]]
+                                $0.filter.receivedFrom = Google_Protobuf_Timestamp(
+                                    date: until.addingTimeInterval(-7 * 86_400))
+                                $0.filter.receivedUntil = Google_Protobuf_Timestamp(date: until)
+                                $0.pageSize = 100
+                            })
+                        _ = page
+                        return 1
+                    })
+            }
+            return results
+        }
+        await gateway.stop()
+        return [fill] + results
+    }
+
+    /// Writes the cases 1,000 per commit: one translated sample, varied in id, district and time.
+    private func fillStore(at path: String) throws -> Measurement {
+        let store = try CaseStore(
+            path: path, vault: EvaluatorVault(keyFile: pki.appendingPathComponent("evaluator.key").path))
+        defer { try? store.close() }
+        let template = StoreFloor.sampleCase("PJ-query-template")
+        let now = Date()
+        var random = SplitMix(seed: 2026)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var written = 0
+        while written < settings.queryCases {
+            let batch = (written..<min(written + 1_000, settings.queryCases)).map { n -> Case in
+                var c = template
+                c.source.externalID = "PJ-query-\(n)"
+                c.regionCode = Self.districts[Int(random.next() % 20)]
+                c.receivedAt = now.addingTimeInterval(-random.fraction() * Self.year)
+                return c
+            }
+            _ = try store.submit(batch: batch, now: now)
+            written += batch.count
+        }
+        return Measurement(
+            name: "5 fill the query store, 1,000 rows/commit", rate: Double(written) / (clock.now - start).seconds,
+            unit: "rows", latencies: [], errors: 0)
+    }
+}
+
+/// A small deterministic generator, so runs query the same mix.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func fraction() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// What a run measured, printed as one table with each figure's ratio to its floor from the same run.
+struct Report {
+    var measurements: [Measurement] = []
+    /// Measurement name → the floor it is compared with.
+    var floors: [String: String] = [:]
+    var startToServing: Duration = .zero
+    var messageBytes = 0
+    var openStreams = 0
+    var memoryWithOpenStreams: (current: Int, peak: Int) = (0, 0)
+
+    mutating func add(_ measurement: Measurement, comparedTo floor: String? = nil) {
+        measurements.append(measurement)
+        if let floor { floors[measurement.name] = floor }
+    }
+
+    mutating func add(contentsOf more: [Measurement]) { measurements += more }
+
+    func ratio(of measurement: Measurement) -> String {
+        guard let floorName = floors[measurement.name],
+            let floor = measurements.first(where: { $0.name == floorName }), floor.rate > 0
+        else { return "" }
+        var text = String(format: "%.2f of %@", measurement.rate / floor.rate, floorName)
+        // At the same offered rate the throughputs match; the latency is what compares.
+        if measurement.name.contains("@"), let p99 = measurement.percentile(0.99),
+            let floorP99 = floor.percentile(0.99),
+            floorP99 > 0
+        {
+            text = String(format: "p99 %.2f× %@'s", p99 / floorP99, floorName)
+        }
+        return text
+    }
+
+    var table: String {
+        func milliseconds(_ seconds: Double?) -> String { seconds.map { String(format: "%.2f", $0 * 1000) } ?? "—" }
+        let header = ["measurement", "rate /s", "unit", "p50 ms", "p99 ms", "p999 ms", "errors", "ratio"]
+        var rows = measurements.map { m in
+            [
+                m.name, String(format: "%.0f", m.rate), m.unit, milliseconds(m.percentile(0.5)),
+                milliseconds(m.percentile(0.99)), milliseconds(m.percentile(0.999)), String(m.errors), ratio(of: m),
+            ]
+        }
+        let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+        rows.append([
+            "6 gateway RSS, \(openStreams) open streams", mb(memoryWithOpenStreams.current), "resident", "", "", "", "",
+            "peak so far \(mb(memoryWithOpenStreams.peak))",
+        ])
+        rows.append([
+            "6 start to first SERVING health check", milliseconds(startToServing.seconds) + " ms", "", "", "", "", "",
+            "",
+        ])
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).enumerated().map { index, pair in
+                index == 0 || index == 2 || index == 7
+                    ? pair.0.padding(toLength: pair.1, withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: pair.1 - pair.0.count) + pair.0
+            }.joined(separator: "  ")
+        }
+        return
+            ([
+                "govcase-bench: \(messageBytes)-byte records; A = echo floor, B = store floor, 2/3/5/6 = gateway",
+                line(header), line(widths.map { String(repeating: "-", count: $0) }),
+            ] + rows.map(line))
+            .joined(separator: "\n")
+    }
+}
