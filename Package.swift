@@ -60,7 +60,9 @@ let package = Package(
         .target(
             name: "GovCaseStore",
             dependencies: [
-                "GovCaseCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                "GovCaseCore", "GovCaseProto", "GovCaseWire", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -207,8 +209,8 @@ let package = Package(
         .testTarget(
             name: "GovCaseStoreTests",
             dependencies: [
-                "GovCaseCore", "GovCaseStore", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "GovCaseCore", "GovCaseProto", "GovCaseStore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -50,29 +50,32 @@ extension CaseStore {
 
     func submit(_ c: Case, now: Date, db: Database) throws -> SubmitOutcome {
         let source = c.source
-        guard let stored = try fetchCase(sourceSystem: source.sourceSystem, externalID: source.externalID, db: db)
+        guard let stored = try storedRevision(sourceSystem: source.sourceSystem, externalID: source.externalID, db: db)
         else {
             var new = c
             new.caseID = UUID().uuidString.lowercased()
             try save(new, db: db, createdAt: now, now: now)
             return .created(caseID: new.caseID)
         }
-        if source.revision == stored.source.revision { return .duplicate(caseID: stored.caseID) }
-        guard source.revision > stored.source.revision else {
+        if source.revision == stored.revision { return .duplicate(caseID: stored.caseID) }
+        guard source.revision > stored.revision else {
             throw StoreError(
                 .olderRevision,
                 "revision \(source.revision) of \(source.externalID) is older than the stored revision "
-                    + "\(stored.source.revision)")
+                    + "\(stored.revision)")
         }
         // A correction of the source record: new content, same case, same lifecycle and history.
+        guard let current = try fetchCase(id: stored.caseID, db: db) else {
+            throw StoreError(.corrupt, "case \(stored.caseID) vanished during its update")
+        }
         var updated = c
-        updated.caseID = stored.caseID
-        updated.lifecycle = stored.lifecycle
-        updated.status = stored.status
-        updated.events = stored.events
-        updated.handling = stored.handling
-        updated.badReview = stored.badReview
+        updated.caseID = current.caseID
+        updated.lifecycle = current.lifecycle
+        updated.status = current.status
+        updated.events = current.events
+        updated.handling = current.handling
+        updated.badReview = current.badReview
         try save(updated, db: db, createdAt: nil, now: now)
-        return .updated(caseID: stored.caseID)
+        return .updated(caseID: current.caseID)
     }
 }

@@ -1,6 +1,9 @@
 import Foundation
 import GRDB
 import GovCaseCore
+import GovCaseProto
+import GovCaseWire
+import SwiftProtobuf
 
 /// The durable case store: SQLite through GRDB, in WAL mode, one file.
 ///
@@ -11,6 +14,8 @@ public final class CaseStore: Sendable {
     let vault: EvaluatorVault
     /// Submits waiting for the next shared commit.
     let queue = CommitQueue()
+    /// Checkpoints the write-ahead log off the commit path.
+    let checkpointer: Checkpointer
 
     /// Opens (creating if needed) the store at `path` and applies any pending migrations.
     public init(path: String, vault: EvaluatorVault) throws {
@@ -18,10 +23,13 @@ public final class CaseStore: Sendable {
         configuration.prepareDatabase { db in
             // Durable on power loss, not only on process crash: an acknowledged record must survive both.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Checkpoints run on the `Checkpointer`'s connection, never inside a commit.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(pool)
+            checkpointer = try Checkpointer(path: path)
         } catch {
             throw StoreError(.configuration, "cannot open the store at \(path): \(error)")
         }
@@ -29,7 +37,10 @@ public final class CaseStore: Sendable {
     }
 
     /// Closes the database after checkpointing; the store cannot be used afterwards.
-    public func close() throws { try pool.close() }
+    public func close() throws {
+        try checkpointer.stop()
+        try pool.close()
+    }
 
     /// Names of the migrations applied, in order.
     public func appliedMigrations() throws -> [String] {
@@ -63,9 +74,10 @@ public final class CaseStore: Sendable {
             c.caseID, c.source.sourceSystem, c.source.externalID, Int64(c.source.revision), c.source.adapterID,
             c.kind.rawValue, c.regionCode, c.status.rawValue, c.evaluation?.level?.rawValue,
             c.receivedAt?.timeIntervalSince1970, (createdAt ?? now).timeIntervalSince1970, now.timeIntervalSince1970,
-            try Self.encoder.encode(stored), sealed,
+            try Self.payload(of: stored), sealed,
         ]
-        try db.execute(
+        // Cached: the statement is compiled once per connection, not once per row.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO cases (id, source_system, external_id, revision, adapter_id, kind, region_code, status,
                                    level, received_at, created_at, updated_at, payload, sealed_requester)
@@ -75,8 +87,14 @@ public final class CaseStore: Sendable {
                     region_code = excluded.region_code, status = excluded.status, level = excluded.level,
                     received_at = excluded.received_at, updated_at = excluded.updated_at,
                     payload = excluded.payload, sealed_requester = excluded.sealed_requester
-                """, arguments: arguments)
+                """
+        ).execute(arguments: arguments)
     }
+
+    /// The `payload` column: the case as a serialized `govcase.core.v1.Case` (the published contract), with
+    /// the requester's secrets blanked. Protobuf rather than JSON: encoding a case as JSON through Codable
+    /// cost more than the rest of its insert together (see BENCHMARKS.md).
+    static func payload(of c: Case) throws -> Data { try c.proto.serializedData() }
 
     /// Appends events to the append-only table.
     func append(_ events: [LifecycleEvent], caseID: String, db: Database) throws {
@@ -89,7 +107,11 @@ public final class CaseStore: Sendable {
 
     /// The case in `row`, with its requester's secrets opened.
     func decode(_ row: Row) throws -> Case {
-        var c = try JSONDecoder().decode(Case.self, from: row["payload"] as Data)
+        let payload = row["payload"] as Data
+        var c: Case
+        do { c = try Case(proto: Govcase_Core_V1_Case(serializedBytes: payload)) } catch {
+            throw StoreError(.corrupt, "a stored case cannot be read: \(error)")
+        }
         if let sealed = row["sealed_requester"] as Data?, c.requester != nil {
             do { try vault.open(sealed, into: &c.requester!, caseID: c.caseID) } catch {
                 throw StoreError(.corrupt, "the evaluator data of case \(c.caseID) cannot be opened with this key")
@@ -99,14 +121,26 @@ public final class CaseStore: Sendable {
     }
 
     func fetchCase(id: String, db: Database) throws -> Case? {
-        try Row.fetchOne(db, sql: "SELECT payload, sealed_requester FROM cases WHERE id = ?", arguments: [id])
-            .map(decode)
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT payload, sealed_requester FROM cases WHERE id = ?"), arguments: [id]
+        ).map(decode)
     }
 
     func fetchCase(sourceSystem: String, externalID: String, db: Database) throws -> Case? {
         try Row.fetchOne(
-            db, sql: "SELECT payload, sealed_requester FROM cases WHERE source_system = ? AND external_id = ?",
+            db.cachedStatement(
+                sql: "SELECT payload, sealed_requester FROM cases WHERE source_system = ? AND external_id = ?"),
             arguments: [sourceSystem, externalID]
         ).map(decode)
+    }
+
+    /// The id and revision stored for a source record, without reading the case.
+    func storedRevision(sourceSystem: String, externalID: String, db: Database) throws -> (
+        caseID: String, revision: UInt64
+    )? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, revision FROM cases WHERE source_system = ? AND external_id = ?"),
+            arguments: [sourceSystem, externalID]
+        ).map { ($0["id"], UInt64($0["revision"] as Int64)) }
     }
 }

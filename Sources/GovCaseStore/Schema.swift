@@ -1,11 +1,13 @@
+import Foundation
 import GRDB
+import GovCaseCore
 
 /// The store's schema as named migrations, applied in order and recorded by GRDB in `grdb_migrations`.
 enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-cases") { db in
-            // One row per (source system, external id): the latest revision. `payload` is the case as JSON with
+            // One row per (source system, external id): the latest revision. `payload` is the case (JSON in v1, see v2) with
             // the requester's sensitive fields blanked; `sealed_requester` holds them, AES-GCM sealed.
             try db.execute(
                 sql: """
@@ -72,6 +74,24 @@ enum Schema {
                         read_at REAL NOT NULL
                     );
                     """)
+        }
+        migrator.registerMigration("v2-case-payload-protobuf") { db in
+            // v1 kept `cases.payload` as JSON (Codable); from v2 it is a serialized `govcase.core.v1.Case`.
+            // Events keep their JSON: their table is append-only, and they are written only on transitions.
+            var lastRow: Int64 = 0
+            while true {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT rowid, id, payload FROM cases WHERE rowid > ? ORDER BY rowid LIMIT 1000",
+                    arguments: [lastRow])
+                guard let last = rows.last else { break }
+                for row in rows {
+                    let c = try JSONDecoder().decode(Case.self, from: row["payload"] as Data)
+                    try db.execute(
+                        sql: "UPDATE cases SET payload = ? WHERE id = ?",
+                        arguments: [try CaseStore.payload(of: c), row["id"] as String])
+                }
+                lastRow = last["rowid"]
+            }
         }
         return migrator
     }

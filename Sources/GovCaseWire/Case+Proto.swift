@@ -211,7 +211,9 @@ extension BadReviewLoop {
                 $0.set(\.completedAt, rectifiedAt.timestamp)
             }
         }
-        if feedbackAt != nil || evaluatorRating != nil {
+        if feedbackMethod != nil || !feedbackContent.isEmpty || feedbackAt != nil || evaluatorRating != nil
+            || ratedAt != nil
+        {
             m.feedback = .with {
                 $0.method = feedbackMethod.proto
                 $0.content = feedbackContent
@@ -220,7 +222,9 @@ extension BadReviewLoop {
                 $0.set(\.ratedAt, ratedAt.timestamp)
             }
         }
-        if appealFiledAt != nil || appealDecision != nil {
+        if !appealReason.isEmpty || appealFiledAt != nil || appealDecision != nil || notAdoptedReason != nil
+            || !reviewOpinion.isEmpty || reviewedAt != nil
+        {
             m.appeal = .with {
                 $0.reason = appealReason
                 $0.set(\.filedAt, appealFiledAt.timestamp)

@@ -66,6 +66,9 @@ struct Run: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: work) }
         let report = try await BenchRun(settings: settings, work: work).measureAll()
         print(report.table)
+        // A smoke run proves that every path works: a failed call there is a broken benchmark, not a figure.
+        let failed = report.measurements.filter { $0.errors > 0 }.map(\.name)
+        if smoke, !failed.isEmpty { throw BenchError("calls failed in: \(failed.joined(separator: ", "))") }
     }
 }
 

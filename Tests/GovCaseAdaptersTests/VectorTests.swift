@@ -31,6 +31,7 @@ import Testing
         switch adapter.translate(original, context: vector.context) {
         case .newCase(let c)?:
             try check(c.proto, against: "case", in: vector)
+            #expect(try Case(proto: c.proto) == c, "the stored form (govcase.core.v1.Case) reads back the same case")
             let rendered = try adapter.render(c)
             #expect(rendered.count == 1)
             #expect(rendered.first?.textFormatString() == original.textFormatString(), "round trip")
@@ -38,6 +39,7 @@ import Testing
             try check(f.proto, against: "follow_up", in: vector)
             var c = try #require(try vector.givenCase(), "a follow-up vector needs its case in `given`")
             let events = try c.apply(f, recordedAt: vector.receivedAt, policy: .standard)
+            #expect(try Case(proto: c.proto) == c, "the stored form keeps the case's events and loop")
             if let status = vector.expect["status_after"]?.string {
                 #expect(c.status.proto == Govcase_Core_V1_CaseStatus(rawValue: try #require(Self.statusNumber(status))))
             }

@@ -2,17 +2,20 @@ import Foundation
 import Synchronization
 import Testing
 
-/// The built `govcase`, run as a separate process, as an operator runs it.
+/// A built executable of this package (`govcase` unless named), run as a separate process, as an operator runs it.
 final class GatewayProcess: Sendable {
-    static let executable = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("govcase")
+    /// The package's executables are built beside the test bundle's runner.
+    static func executable(_ name: String) -> URL {
+        Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent(name)
+    }
 
     private let process: Process
     private let output = Mutex("")
 
-    /// Starts `govcase` with `arguments`; standard output and error are collected together.
-    init(_ arguments: [String]) throws {
+    /// Starts `executable` with `arguments`; standard output and error are collected together.
+    init(_ arguments: [String], executable: String = "govcase") throws {
         process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = Self.executable(executable)
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -56,10 +59,12 @@ final class GatewayProcess: Sendable {
             ? 128 + process.terminationStatus : process.terminationStatus
     }
 
-    /// Runs `govcase` to completion.
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let process = try GatewayProcess(arguments)
-        let status = try await process.exitStatus()
+    /// Runs `executable` to completion.
+    static func run(
+        _ arguments: [String], executable: String = "govcase", timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, output: String) {
+        let process = try GatewayProcess(arguments, executable: executable)
+        let status = try await process.exitStatus(timeout: timeout)
         return (status, process.text)
     }
 

@@ -2,7 +2,9 @@ import Crypto
 import Foundation
 import GRDB
 import GovCaseCore
-import GovCaseStore
+import GovCaseProto
+import SwiftProtobuf
+@testable import GovCaseStore
 import Testing
 
 /// The store on a real SQLite file in a temporary folder.
@@ -38,8 +40,43 @@ import Testing
 
     @Test func schemaMigrationsAreNamedAndTheJournalIsWAL() throws {
         let store = try open()
-        #expect(try store.appliedMigrations() == ["v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit"])
+        #expect(
+            try store.appliedMigrations() == [
+                "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
+            ])
         #expect(try store.journalMode() == "wal")
+    }
+
+    /// A v1 store (case payloads as JSON) opened by this build: its cases read back unchanged, now as protobuf.
+    @Test func theV2MigrationRewritesV1PayloadsAsProtobuf() throws {
+        let v1 = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(v1, upTo: "v1-privacy-audit")
+        var c = Self.evaluation("PJ-v1", level: .veryDissatisfied)
+        c.caseID = "case-v1"
+        c.requester = nil
+        let json = try JSONEncoder().encode(c)
+        try v1.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO cases (id, source_system, external_id, revision, adapter_id, kind, region_code,
+                                       status, level, received_at, created_at, updated_at, payload)
+                    VALUES (?, 'sc-gov', 'PJ-v1', 1, 'national-platform', 'evaluation', '510104', ?, 1, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    c.caseID, c.status.rawValue, c.receivedAt!.timeIntervalSince1970, now.timeIntervalSince1970,
+                    now.timeIntervalSince1970, json,
+                ])
+        }
+        try v1.close()
+
+        let store = try open()
+        #expect(try store.appliedMigrations().last == "v2-case-payload-protobuf")
+        #expect(try store.get(caseID: "case-v1", now: now) == c)
+        let payload = try DatabaseQueue(path: path).read { db in
+            try Data.fetchOne(db, sql: "SELECT payload FROM cases WHERE id = 'case-v1'")
+        }
+        #expect(payload?.first != UInt8(ascii: "{"), "still JSON")
+        #expect(try Govcase_Core_V1_Case(serializedBytes: payload ?? Data()).caseID == "case-v1")
     }
 
     @Test func aCaseIsStoredAndReadBackMaskedOrAudited() throws {

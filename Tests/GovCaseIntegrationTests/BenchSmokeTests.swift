@@ -1,0 +1,19 @@
+import Foundation
+import Testing
+
+/// The benchmark's smoke mode, so that it never rots: every measurement runs and the table prints.
+/// It asserts nothing about time, only that each part ran without errors.
+@Suite struct BenchSmokeTests {
+    @Test func theSmokeRunMeasuresEveryPartAndPrintsTheTable() async throws {
+        let run = try await GatewayProcess.run(
+            ["--smoke", "--seconds", "0.3"], executable: "govcase-bench", timeout: .seconds(300))
+        #expect(run.status == 0, "\(run.output)")
+        for part in [
+            "A unary echo ×64", "2 unary submit ×64", "2 unary submit @ ½ peak", "A bidi echo stream",
+            "3 bidi ingest, 1 record/message", "3 client-stream batch", "B store, 100 rows/commit", "5 query region",
+            "6 gateway RSS", "6 start to first SERVING",
+        ] {
+            #expect(run.output.contains(part), "missing \"\(part)\" in\n\(run.output)")
+        }
+    }
+}
