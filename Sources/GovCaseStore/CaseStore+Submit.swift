@@ -53,7 +53,7 @@ extension CaseStore {
         guard let stored = try storedRevision(sourceSystem: source.sourceSystem, externalID: source.externalID, db: db)
         else {
             var new = c
-            new.caseID = UUID().uuidString.lowercased()
+            new.caseID = CaseID.next(at: now)
             try save(new, db: db, createdAt: now, now: now)
             return .created(caseID: new.caseID)
         }

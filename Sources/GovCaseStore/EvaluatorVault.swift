@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
 import GovCaseCore
+import GovCaseProto
+import SwiftProtobuf
 
 /// Seals evaluators' name, phone and document number with AES-GCM before they reach the database.
 ///
@@ -9,8 +11,8 @@ import GovCaseCore
 public struct EvaluatorVault: Sendable {
     private let key: SymmetricKey
 
-    /// The sensitive fields of one party.
-    struct Secrets: Codable, Equatable {
+    /// The sensitive fields of one party as stores before v2 sealed them (JSON); still opened, never written.
+    struct LegacySecrets: Codable, Equatable {
         var name: String
         var phone: String
         var documentNumber: String
@@ -34,19 +36,28 @@ public struct EvaluatorVault: Sendable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
-    /// The sealed secrets of `party`, bound to `caseID`.
+    /// The sealed secrets of `party`, bound to `caseID`: a `govcase.core.v1.Party` holding only name, phone and
+    /// document number, sealed whole.
     func seal(_ party: Party, caseID: String) throws -> Data {
-        let secrets = Secrets(name: party.name, phone: party.phone, documentNumber: party.documentNumber)
-        let box = try AES.GCM.seal(JSONEncoder().encode(secrets), using: key, authenticating: Data(caseID.utf8))
-        return box.combined!
+        let secrets = Govcase_Core_V1_Party.with {
+            $0.name = party.name
+            $0.phone = party.phone
+            $0.documentNumber = party.documentNumber
+        }
+        let plain: Data = try secrets.serializedData()
+        return try AES.GCM.seal(plain, using: key, authenticating: Data(caseID.utf8)).combined!
     }
 
     /// Puts the secrets sealed for `caseID` back into `party`.
     func open(_ sealed: Data, into party: inout Party, caseID: String) throws {
         let plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data(caseID.utf8))
-        let secrets = try JSONDecoder().decode(Secrets.self, from: plain)
-        party.name = secrets.name
-        party.phone = secrets.phone
-        party.documentNumber = secrets.documentNumber
+        // A JSON object opens with "{", which no serialized Party does (it would be field 15, a group).
+        if plain.first == UInt8(ascii: "{") {
+            let secrets = try JSONDecoder().decode(LegacySecrets.self, from: plain)
+            (party.name, party.phone, party.documentNumber) = (secrets.name, secrets.phone, secrets.documentNumber)
+        } else {
+            let secrets = try Govcase_Core_V1_Party(serializedBytes: plain)
+            (party.name, party.phone, party.documentNumber) = (secrets.name, secrets.phone, secrets.documentNumber)
+        }
     }
 }

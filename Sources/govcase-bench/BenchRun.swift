@@ -20,6 +20,10 @@ struct BenchRun {
 
     func measureAll() async throws -> Report {
         var report = Report()
+        for binary in ["govcase", "govcase-bench"]
+        where !FileManager.default.isExecutableFile(atPath: Self.binaries.appendingPathComponent(binary).path) {
+            throw BenchError("\(binary) is not built beside govcase-bench: build both with `swift build -c release`")
+        }
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         try await command(
             Self.binaries.appendingPathComponent("govcase"), ["pki", "init", "--out", pki.path, "--port", "0"])

@@ -65,6 +65,7 @@ struct QueryBench {
         let store = try CaseStore(
             path: path, vault: EvaluatorVault(keyFile: pki.appendingPathComponent("evaluator.key").path))
         defer { try? store.close() }
+        Report.progress("filling the query store with \(settings.queryCases) cases …")
         let template = StoreFloor.sampleCase("PJ-query-template")
         let now = Date()
         var random = SplitMix(seed: 2026)

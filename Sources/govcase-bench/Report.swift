@@ -13,9 +13,15 @@ struct Report {
     mutating func add(_ measurement: Measurement, comparedTo floor: String? = nil) {
         measurements.append(measurement)
         if let floor { floors[measurement.name] = floor }
+        Self.progress(String(format: "%@: %.0f %@/s", measurement.name, measurement.rate, measurement.unit))
     }
 
-    mutating func add(contentsOf more: [Measurement]) { measurements += more }
+    mutating func add(contentsOf more: [Measurement]) {
+        for measurement in more { add(measurement) }
+    }
+
+    /// A line on standard error, so a long run shows where it is; the table alone goes to standard output.
+    static func progress(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
     func ratio(of measurement: Measurement) -> String {
         guard let floorName = floors[measurement.name],

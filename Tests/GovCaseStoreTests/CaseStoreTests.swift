@@ -269,6 +269,35 @@ import Testing
         #expect(try open().get(caseID: id, now: now).source.externalID == "PJ-p")
     }
 
+    /// Evaluator data sealed before v2 (JSON inside the box) still opens; new seals hold a Party message.
+    @Test func evaluatorDataSealedByV1StillOpens() throws {
+        let vault = EvaluatorVault(key: key)
+        let legacy = try JSONEncoder().encode(
+            EvaluatorVault.LegacySecrets(name: "张三", phone: "13812345678", documentNumber: "11010519491231002X"))
+        let sealed = try AES.GCM.seal(legacy, using: key, authenticating: Data("case-1".utf8)).combined!
+        var party = Party(kind: .naturalPerson)
+        try vault.open(sealed, into: &party, caseID: "case-1")
+        #expect([party.name, party.phone, party.documentNumber] == ["张三", "13812345678", "11010519491231002X"])
+
+        let resealed = try vault.seal(party, caseID: "case-1")
+        let plain = try AES.GCM.open(
+            AES.GCM.SealedBox(combined: resealed), using: key, authenticating: Data("case-1".utf8))
+        #expect(try Govcase_Core_V1_Party(serializedBytes: plain).phone == "13812345678")
+        var back = Party()
+        try vault.open(resealed, into: &back, caseID: "case-1")
+        #expect(back.documentNumber == "11010519491231002X")
+    }
+
+    /// New case ids are UUIDv7: later ids sort after earlier ones, and no two are the same.
+    @Test func caseIDsAreVersion7AndGrowWithTime() throws {
+        let earlier = (0..<1_000).map { _ in CaseID.next(at: now) }
+        let later = CaseID.next(at: now.addingTimeInterval(0.002))
+        #expect(Set(earlier).count == earlier.count)
+        #expect(earlier.allSatisfy { $0 < later && UUID(uuidString: $0) != nil })
+        #expect(earlier.allSatisfy { Array($0)[14] == "7" && "89ab".contains(Array($0)[19]) })
+        #expect(later.hasPrefix(String(format: "%012llx", UInt64(now.timeIntervalSince1970 * 1000) + 2).prefix(8)))
+    }
+
     @Test func aKeyFileHoldsThirtyTwoBytesRawOrBase64() throws {
         let file = folder.appendingPathComponent("key")
         try EvaluatorVault.newKeyBase64().write(to: file, atomically: true, encoding: .utf8)
