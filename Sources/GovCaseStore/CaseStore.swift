@@ -25,9 +25,9 @@ public final class CaseStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Checkpoints run on the `Checkpointer`'s connection, never inside a commit.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            // 64 MiB of page cache per connection (SQLite's default is 2 MiB): index pages of a large store
-            // stay in memory between commits.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the hot index pages of a large
+            // store stay in memory between commits. It counts in the gateway's resident memory.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

@@ -55,41 +55,51 @@ struct BenchRun {
                 let run = self.run
                 // 1 and 2: unary, floor and full path, at each concurrency.
                 for concurrency in [1, 16, 64] {
-                    report.add(
+                    let (floor, full) = await Load.interleaved(duration) { duration in
                         await Load.closedLoop(
                             "A unary echo ×\(concurrency)", unit: "calls", concurrency: concurrency, duration: duration
-                        ) { _, _ in
-                            try await Self.echo(payload, on: echoClient)
-                        })
-                    report.add(
+                        ) { _, _ in try await Self.echo(payload, on: echoClient) }
+                    } subject: { duration, slice in
                         await Load.closedLoop(
                             "2 unary submit ×\(concurrency)", unit: "calls", concurrency: concurrency,
                             duration: duration
                         ) { w, n in
                             let ack = try await national.submit(
-                                SampleRecords.nationalEvaluation("PJ-\(run)-u\(concurrency)-\(w)-\(n)"))
+                                SampleRecords.nationalEvaluation("PJ-\(run)-u\(concurrency)-\(slice)-\(w)-\(n)"))
                             guard ack.outcome == .accepted else { throw BenchError("\(ack)") }
                             return 1
-                        }, comparedTo: "A unary echo ×\(concurrency)")
+                        }
+                    }
+                    report.add(floor)
+                    report.add(full, comparedTo: floor.name)
                 }
                 // p99 at half of the peak unary rate, both measured open-loop at the same offered rate.
                 let peak = report.measurements.filter { $0.name.hasPrefix("2 unary") }.map(\.rate).max() ?? 1
-                report.add(
+                let (pacedFloor, pacedFull) = await Load.interleaved(duration) { duration in
                     await Load.paced("A unary echo @ ½ peak", rate: peak / 2, duration: duration) { _, _ in
                         try await Self.echo(payload, on: echoClient)
-                    })
-                report.add(
+                    }
+                } subject: { duration, slice in
                     await Load.paced("2 unary submit @ ½ peak", rate: peak / 2, duration: duration) { w, n in
-                        _ = try await national.submit(SampleRecords.nationalEvaluation("PJ-\(run)-p-\(w)-\(n)"))
+                        let ack = try await national.submit(
+                            SampleRecords.nationalEvaluation("PJ-\(run)-p-\(slice)-\(w)-\(n)"))
+                        guard ack.outcome == .accepted else { throw BenchError("\(ack)") }
                         return 1
-                    }, comparedTo: "A unary echo @ ½ peak")
+                    }
+                }
+                report.add(pacedFloor)
+                report.add(pacedFull, comparedTo: pacedFloor.name)
 
-                // 1 and 3: one bidirectional stream; then batched ingest.
-                report.add(await Self.echoStream(payload, on: echoClient, duration: duration))
-                report.add(
+                // 1 and 3: one bidirectional stream, echo and ingest; then batched ingest.
+                let (echoStream, ingestStream) = await Load.interleaved(duration) { duration in
+                    await Self.echoStream(payload, on: echoClient, duration: duration)
+                } subject: { duration, slice in
                     await Self.ingestStream(
-                        "3 bidi ingest, 1 record/message", national, run: run, perMessage: 1, duration: duration),
-                    comparedTo: "A bidi echo stream")
+                        "3 bidi ingest, 1 record/message", national, run: "\(run)-\(slice)", perMessage: 1,
+                        duration: duration)
+                }
+                report.add(echoStream)
+                report.add(ingestStream, comparedTo: echoStream.name)
                 report.add(
                     await Self.ingestStream(
                         "3 bidi ingest, 100 records/message", national, run: run, perMessage: 100, duration: duration),

@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GovCaseAdapters
+import GovCaseClient
 import GovCaseCore
 import GovCasePKI
 import GovCasePolicy
@@ -61,22 +62,7 @@ import Testing
     static func evaluation(_ id: String, level: Int32 = 5, region: String = "510104")
         -> Govcase_Gateway_V1_NationalRecord
     {
-        .with {
-            $0.evaluation = .with {
-                $0.evaluationID = id
-                $0.revision = 1
-                $0.matterID = "BJ-\(id)"
-                $0.item = .with {
-                    $0.itemCode = "11510104MB1234567X4000117009000"
-                    $0.orgName = "锦江区行政审批局"
-                }
-                $0.regionCode = region
-                $0.channel = "8"
-                $0.level = level
-                $0.evaluationType = "1"
-                $0.evaluatedAt = Google_Protobuf_Timestamp(date: Date().addingTimeInterval(-60))
-            }
-        }
+        SampleRecords.nationalEvaluation(id, level: level, region: region)
     }
 
     /// Runs the gateway on 127.0.0.1:0 and calls `body` with a client presenting `clientCertificate`.
