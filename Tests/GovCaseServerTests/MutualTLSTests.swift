@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCProtobuf
 import GovCaseAdapters
 import GovCaseClient
 import GovCaseCore
@@ -212,6 +213,12 @@ import Testing
                     error.metadata[binaryValues: "govcase-rejection-bin"].first(where: { _ in true }))
                 let rejection = try Govcase_Core_V1_Rejection(serializedBytes: bytes)
                 #expect(rejection.violations.map { "\($0.field) \($0.rule)" } == ["level level"])
+                // The same, in gRPC's standard rich error model (grpc-status-details-bin).
+                let status = try #require(try error.unpackGoogleRPCStatus())
+                #expect(status.code == .invalidArgument && status.message == error.message)
+                let badRequest = try #require(status.details.first?.badRequest, "no google.rpc.BadRequest")
+                #expect(badRequest.violations.map(\.field) == ["level"])
+                #expect(badRequest.violations.allSatisfy { $0.violationDescription.hasPrefix("level: ") })
             }
         }
     }

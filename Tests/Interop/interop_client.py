@@ -20,13 +20,17 @@ import uuid
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+from grpc_status import rpc_status
 from grpc_tools import protoc
+from google.rpc import error_details_pb2
 
 
 def generate_stubs(protos: pathlib.Path) -> pathlib.Path:
     out = pathlib.Path(tempfile.mkdtemp(prefix="govcase-py-"))
     well_known = importlib.resources.files("grpc_tools") / "_proto"
-    files = sorted(str(p.relative_to(protos)) for p in protos.rglob("*.proto") if "grpc/" not in str(p.relative_to(protos)))
+    # The standard protos (grpc.health, grpc.reflection, google.rpc) come from their own PyPI packages.
+    standard = ("grpc/", "google/")
+    files = sorted(str(p.relative_to(protos)) for p in protos.rglob("*.proto") if not str(p.relative_to(protos)).startswith(standard))
     status = protoc.main(["protoc", f"-I{protos}", f"-I{well_known}", f"--python_out={out}", f"--grpc_python_out={out}", *files])
     if status != 0:
         sys.exit(f"protoc failed with {status}")
@@ -122,6 +126,12 @@ def main() -> None:
             fields = sorted(v.field for v in rejection.violations)
             check(error.code() == grpc.StatusCode.INVALID_ARGUMENT and fields == ["level", "region_code"],
                   f"bad record: INVALID_ARGUMENT with field violations {fields}")
+            # The same violations in gRPC's standard rich error model, read as any grpcio client reads it.
+            status = rpc_status.from_call(error)
+            bad_request = error_details_pb2.BadRequest()
+            check(status is not None and len(status.details) == 1 and status.details[0].Unpack(bad_request)
+                  and sorted(v.field for v in bad_request.field_violations) == ["level", "region_code"],
+                  "bad record: grpc-status-details-bin holds a google.rpc.BadRequest with the same fields")
 
         outside = evaluation(301, region="440305")
         try:

@@ -47,13 +47,10 @@ struct IngestEndpoint: Sendable {
         let ack = await pipeline.ingest(
             [.init(adapterID: record.adapterID, message: record.message, index: 0)], caller: try caller(context))[0]
         guard ack.outcome == .rejected else { return ack }
-        var metadata = Metadata()
-        if ack.hasRejection, let bytes: [UInt8] = try? ack.rejection.serializedBytes() {
-            metadata.addBinary(bytes, forKey: "govcase-rejection-bin")
-        }
         let code = Status.Code(rawValue: Int(ack.errorCode)).flatMap(RPCError.Code.init) ?? .invalidArgument
+        guard ack.hasRejection else { throw RPCError(code: code, message: ack.errorMessage) }
         let detail = ack.rejection.violations.map { "\($0.field): \($0.rule): \($0.message)" }.joined(separator: "; ")
-        throw RPCError(code: code, message: detail.isEmpty ? ack.errorMessage : detail, metadata: metadata)
+        throw ack.rejection.refusal(code, message: detail.isEmpty ? ack.errorMessage : detail)
     }
 
     /// Batches on a client stream: pipelined like `stream`; the summary comes at the end.

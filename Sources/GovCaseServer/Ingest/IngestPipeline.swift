@@ -186,16 +186,11 @@ extension StoreError {
 }
 
 extension CaseError {
-    /// INVALID_ARGUMENT for field violations, FAILED_PRECONDITION for an illegal transition; the violations
-    /// travel in the `govcase-rejection-bin` trailer as a `govcase.core.v1.Rejection`.
+    /// INVALID_ARGUMENT for field violations, FAILED_PRECONDITION for an illegal transition, with the
+    /// violations in the trailers (`Rejection.refusal`).
     var rpcError: RPCError {
-        var metadata = Metadata()
-        if let bytes: [UInt8] = try? violations.rejection.serializedBytes() {
-            metadata.addBinary(bytes, forKey: "govcase-rejection-bin")
-        }
-        return RPCError(
-            code: code == .illegalTransition ? .failedPrecondition : .invalidArgument, message: message,
-            metadata: metadata)
+        violations.rejection.refusal(
+            code == .illegalTransition ? .failedPrecondition : .invalidArgument, message: message)
     }
 }
 
