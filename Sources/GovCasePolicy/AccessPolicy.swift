@@ -57,8 +57,9 @@ public struct AccessPolicy: Sendable, Hashable, Decodable {
         func matches(_ system: String) -> Bool { systems.contains { Self.glob($0, system) } }
 
         static func glob(_ pattern: String, _ text: String) -> Bool {
-            let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count > 1 else { return pattern == text }
+            // Checked on every call: most patterns name one system, and need no splitting.
+            guard pattern.contains("*") else { return pattern == text }
+            let parts = pattern.split(separator: "*", omittingEmptySubsequences: false)
             guard text.hasPrefix(parts[0]), text.hasSuffix(parts.last!) else { return false }
             var rest = Substring(text.dropFirst(parts[0].count))
             for middle in parts.dropFirst().dropLast() where !middle.isEmpty {
@@ -91,7 +92,10 @@ public struct AccessPolicy: Sendable, Hashable, Decodable {
 
     /// Throws unless a certificate's identity may call at all: known system, its own region within its grants.
     public func admit(_ identity: CallerIdentity) throws(AccessDenial) {
-        let mine = grants(of: identity)
+        try Self.admit(identity, grants: grants(of: identity))
+    }
+
+    private static func admit(_ identity: CallerIdentity, grants mine: [Grant]) throws(AccessDenial) {
         guard !mine.isEmpty else { throw .permissionDenied("system \(identity.systemID) has no grant") }
         guard mine.contains(where: { $0.regions.contains { identity.regionCode.hasPrefix($0) } }) else {
             throw .permissionDenied("region \(identity.regionCode) of \(identity.systemID) is outside its grant")
@@ -102,8 +106,9 @@ public struct AccessPolicy: Sendable, Hashable, Decodable {
     public func authorize(
         _ identity: CallerIdentity, role: Role, adapter: String? = nil, region: String? = nil
     ) throws(AccessDenial) {
-        try admit(identity)
-        let withRole = grants(of: identity).filter { $0.roles.contains(role) || $0.roles.contains(.admin) }
+        let mine = grants(of: identity)
+        try Self.admit(identity, grants: mine)
+        let withRole = mine.filter { $0.roles.contains(role) || $0.roles.contains(.admin) }
         guard !withRole.isEmpty else {
             throw .permissionDenied("\(identity.systemID) does not have the \(role.rawValue) role")
         }
