@@ -17,7 +17,7 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
     let callers: any CallerResolver
     let deadlines: RegionalDeadlinePolicies
     let clock: @Sendable () -> Date
-    /// How long a watcher waits before looking for new events again.
+    /// How long a watcher waits before looking for new events again; it is woken at once when events commit.
     let watchPollInterval: Duration
 
     func caller(_ context: ServerContext, role: AccessPolicy.Role) throws -> CallerIdentity {
@@ -108,6 +108,7 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         // (the transport cancels open RPCs when it quiesces). Either way the stream ends normally, and the
         // watcher resumes from its last cursor.
         while !Task.isCancelled && !context.cancellation.isCancelled {
+            let generation = store.eventGeneration
             let events = try run { try store.events(after: cursor) }
             for (position, caseID, event) in events {
                 cursor = position
@@ -122,7 +123,8 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
                         $0.event = event.proto
                     })
             }
-            if events.isEmpty { try await Task.sleep(for: watchPollInterval) }
+            // Woken as soon as events commit; the interval bounds how long a drain or cancellation waits.
+            if events.isEmpty { await store.waitForEvents(after: generation, timeout: watchPollInterval) }
         }
     }
 

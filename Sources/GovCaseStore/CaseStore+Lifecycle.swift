@@ -23,7 +23,7 @@ extension CaseStore {
         _ followUp: FollowUp, sourceSystem: String, recordedAt: Date,
         authorize: (Case) throws -> Void = { _ in }, policy: (String) -> DeadlinePolicy
     ) throws -> FollowUpOutcome {
-        try pool.write { db in
+        let outcome = try pool.write { db -> FollowUpOutcome in
             let applied = try Row.fetchAll(
                 db, sql: "SELECT revision, case_id FROM follow_ups WHERE source_system = ? AND external_id = ?",
                 arguments: [sourceSystem, followUp.externalID])
@@ -55,6 +55,8 @@ extension CaseStore {
                 arguments: [sourceSystem, followUp.externalID, Int64(followUp.revision), c.caseID])
             return FollowUpOutcome(caseID: c.caseID, events: events, duplicate: false)
         }
+        if !outcome.events.isEmpty { eventSignal.signal() }
+        return outcome
     }
 
     /// Applies one lifecycle step to a case, e.g. a handler's transition through the case service.
@@ -65,7 +67,8 @@ extension CaseStore {
     public func transition(
         caseID: String, step: LifecycleStep, expected: CaseStatus? = nil, recordedAt: Date, policy: DeadlinePolicy
     ) throws -> (Case, LifecycleEvent) {
-        try pool.write { db in
+        defer { eventSignal.signal() }  // after the commit; a spurious wake on failure only costs a query
+        return try pool.write { db in
             guard var c = try fetchCase(id: caseID, db: db) else {
                 throw StoreError(.notFound, "no case has id \(caseID)")
             }

@@ -136,6 +136,15 @@ extension CaseStore {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(cursor) FROM case_events") ?? 0 }
     }
 
+    /// Counts commits that appended events; pass what you read before `events(after:)` to `waitForEvents`.
+    public var eventGeneration: UInt64 { eventSignal.generation }
+
+    /// Returns once events have committed since `generation` was read, after `timeout` at the latest, or when
+    /// the task is cancelled.
+    public func waitForEvents(after generation: UInt64, timeout: Duration) async {
+        await eventSignal.wait(after: generation, timeout: timeout)
+    }
+
     /// Events recorded after `cursor` (0 for all), oldest first, with the cursor to resume after each.
     public func events(after cursor: Int64, limit: Int = 500) throws -> [(
         cursor: Int64, caseID: String, event: LifecycleEvent

@@ -16,6 +16,8 @@ public final class CaseStore: Sendable {
     let queue = CommitQueue()
     /// Checkpoints the write-ahead log off the commit path.
     let checkpointer: Checkpointer
+    /// Wakes watchers when events commit.
+    let eventSignal = EventSignal()
 
     /// Opens (creating if needed) the store at `path` and applies any pending migrations.
     public init(path: String, vault: EvaluatorVault) throws {

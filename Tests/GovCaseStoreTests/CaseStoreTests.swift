@@ -217,6 +217,27 @@ import Testing
         }
     }
 
+    /// A watcher waiting for events is woken by the commit of a transition, not by its timeout (an hour here:
+    /// if the wake were lost, the test would hit its time limit); a wait that starts after the commit, with the
+    /// generation read before it, returns at once; a cancelled wait returns.
+    @Test(.timeLimit(.minutes(1))) func waitingWatchersAreWokenWhenEventsCommit() async throws {
+        let store = try open()
+        let id = try store.submit(Self.evaluation("PJ-w", level: .veryDissatisfied), now: now).caseID
+        let before = store.eventGeneration
+        let waiter = Task { await store.waitForEvents(after: before, timeout: .seconds(3_600)) }
+        try await Task.sleep(for: .milliseconds(50))  // let it wait first; the test holds either way
+        let verify = LifecycleStep(LifecycleAction(.verify), actor: Actor(person: "赵核实"), occurredAt: now)
+        _ = try store.transition(caseID: id, step: verify, recordedAt: now, policy: .standard)
+        await waiter.value
+        #expect(store.eventGeneration > before)
+
+        await store.waitForEvents(after: before, timeout: .seconds(3_600))  // already past: no wait
+
+        let cancelled = Task { await store.waitForEvents(after: store.eventGeneration, timeout: .seconds(3_600)) }
+        cancelled.cancel()
+        await cancelled.value
+    }
+
     @Test func eventsAreAppendOnly() throws {
         let store = try open()
         let id = try store.submit(Self.evaluation("PJ-e", level: .dissatisfied), now: now).caseID
