@@ -27,23 +27,24 @@ extension Google_Protobuf_Timestamp {
 extension Case {
     /// The core case of a `govcase.core.v1.Case` written by `proto`.
     public init(proto m: Govcase_Core_V1_Case) throws {
-        let kind = try CaseKind.required(m.kind, "kind")
-        let evaluation = m.hasEvaluation ? Evaluation(proto: m.evaluation) : nil
+        let badReview = m.hasBadReview ? BadReviewLoop(proto: m.badReview) : nil
         self.init(
             caseID: m.caseID,
             source: SourceIdentity(
                 sourceSystem: m.source.sourceSystem, adapterID: m.source.adapterID,
                 externalID: m.source.externalID, revision: m.source.revision),
-            kind: kind, regionCode: m.regionCode, service: ServiceReference(proto: m.service),
-            evaluation: evaluation, request: m.hasRequest ? try Request(proto: m.request) : nil,
+            kind: try CaseKind.required(m.kind, "kind"), regionCode: m.regionCode,
+            service: ServiceReference(proto: m.service),
+            evaluation: m.hasEvaluation ? Evaluation(proto: m.evaluation) : nil,
+            request: m.hasRequest ? try Request(proto: m.request) : nil,
             requester: m.hasRequester ? Party(proto: m.requester) : nil, handling: try Handling(proto: m.handling),
-            badReview: m.hasBadReview ? BadReviewLoop(proto: m.badReview) : nil,
+            badReview: badReview,
             lifecycle: try Lifecycle.required(m.lifecycle, "lifecycle"),
             status: try CaseStatus.required(m.status, "status"),
             events: try m.events.map(LifecycleEvent.init(proto:)),
             receivedAt: m.receivedAt.date(if: m.hasReceivedAt))
         // The initializer fills a bad-review loop for a bad-review lifecycle; keep exactly what was stored.
-        badReview = m.hasBadReview ? BadReviewLoop(proto: m.badReview) : nil
+        self.badReview = badReview
     }
 }
 
