@@ -290,6 +290,22 @@ import Testing
         #expect(try open().get(caseID: id, now: now).source.externalID == "PJ-p")
     }
 
+    /// A payload that is not a stored case (damaged on disk, or written by another tool) is a clear `corrupt`
+    /// error naming why, not a crash or a half-read case.
+    @Test func anUnreadablePayloadIsReportedAsCorrupt() throws {
+        let store = try open()
+        let id = try store.submit(Self.evaluation("PJ-damaged"), now: now).caseID
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "UPDATE cases SET payload = x'ffffffff' WHERE id = ?", arguments: [id])
+        }
+        #expect {
+            try store.get(caseID: id, now: now)
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .corrupt && "\(error)".contains("cannot be read")
+        }
+    }
+
     /// Evaluator data sealed before v2 (JSON inside the box) still opens; new seals hold a Party message.
     @Test func evaluatorDataSealedByV1StillOpens() throws {
         let vault = EvaluatorVault(key: key)
