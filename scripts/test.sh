@@ -6,11 +6,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 # Debian packages: protoc for the generated-code check, SQLite's headers for GRDB, openssl for the
-# province-PKI test, Python for the interop client. sudo only when not root.
+# province-PKI test, strace for the durability test (it counts the store's fsyncs), Python for the interop
+# client. sudo only when not root.
 missing=()
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v strace >/dev/null || missing+=(strace)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

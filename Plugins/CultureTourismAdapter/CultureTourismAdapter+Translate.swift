@@ -161,7 +161,10 @@ extension CultureTourismAdapter {
         }
         guard let step, reader.violations.isEmpty else { return .rejected(reader.violations) }
         return .followUp(
-            FollowUp(targetExternalID: r.complaintID, externalID: r.progressID, revision: r.revision, steps: [step]))
+            FollowUp(
+                targetExternalID: r.complaintID,
+                targetRecordType: Govcase_Sources_Culturetourism_V1_TourismComplaint.protoMessageName,
+                externalID: r.progressID, revision: r.revision, steps: [step]))
     }
 
     /// Progress of a handed-over order: one step, a return visit carrying its satisfaction 1–5.
@@ -182,7 +185,10 @@ extension CultureTourismAdapter {
         }
         guard let step, reader.violations.isEmpty else { return .rejected(reader.violations) }
         return .followUp(
-            FollowUp(targetExternalID: r.orderID, externalID: r.progressID, revision: r.revision, steps: [step]))
+            FollowUp(
+                targetExternalID: r.orderID,
+                targetRecordType: Govcase_Sources_Culturetourism_V1_HotlineHandover.protoMessageName,
+                externalID: r.progressID, revision: r.revision, steps: [step]))
     }
 
     /// A progress step; the unit is the target of a transfer and otherwise the acting unit.

@@ -79,7 +79,9 @@ extension Hotline12345Adapter {
         let actor = Actor(unit: targetsUnit ? "" : r.unit, person: r.operator)
         return .followUp(
             FollowUp(
-                targetExternalID: r.orderID, externalID: r.updateID, revision: r.revision,
+                targetExternalID: r.orderID,
+                targetRecordType: Govcase_Sources_Hotline12345_V1_WorkOrder.protoMessageName, externalID: r.updateID,
+                revision: r.revision,
                 steps: [LifecycleStep(action, actor: actor, occurredAt: at)]))
     }
 
@@ -95,7 +97,9 @@ extension Hotline12345Adapter {
         let action = LifecycleAction(.returnVisit, level: level, note: r.comment, resolved: r.resolved)
         return .followUp(
             FollowUp(
-                targetExternalID: r.orderID, externalID: r.visitID, revision: r.revision,
+                targetExternalID: r.orderID,
+                targetRecordType: Govcase_Sources_Hotline12345_V1_WorkOrder.protoMessageName, externalID: r.visitID,
+                revision: r.revision,
                 steps: [LifecycleStep(action, actor: Actor(person: r.visitor), occurredAt: at)]))
     }
 }

@@ -127,7 +127,10 @@ extension NationalPlatformAdapter {
         }
         guard reader.violations.isEmpty else { return .rejected(reader.violations) }
         return .followUp(
-            FollowUp(targetExternalID: r.evaluationID, externalID: r.feedbackID, revision: r.revision, steps: steps))
+            FollowUp(
+                targetExternalID: r.evaluationID,
+                targetRecordType: Govcase_Sources_National_V1_EvaluationRecord.protoMessageName,
+                externalID: r.feedbackID, revision: r.revision, steps: steps))
     }
 
     /// An appeal becomes the appeal step and, once reviewed, the review's decision.
@@ -164,6 +167,9 @@ extension NationalPlatformAdapter {
         }
         guard reader.violations.isEmpty else { return .rejected(reader.violations) }
         return .followUp(
-            FollowUp(targetExternalID: r.evaluationID, externalID: r.appealID, revision: r.revision, steps: steps))
+            FollowUp(
+                targetExternalID: r.evaluationID,
+                targetRecordType: Govcase_Sources_National_V1_EvaluationRecord.protoMessageName, externalID: r.appealID,
+                revision: r.revision, steps: steps))
     }
 }

@@ -57,8 +57,15 @@ public struct CertificateAuthority: Sendable {
     public func issueClient(
         commonName: String, uri: String, notBefore: Date = Date(), validity: TimeInterval = 825 * 86_400
     ) throws -> IssuedCertificate {
+        try issueClient(commonName: commonName, uris: [uri], notBefore: notBefore, validity: validity)
+    }
+
+    /// A client certificate with these URI SANs, e.g. several, to test that the gateway refuses it.
+    public func issueClient(
+        commonName: String, uris: [String], notBefore: Date = Date(), validity: TimeInterval = 825 * 86_400
+    ) throws -> IssuedCertificate {
         try issue(
-            commonName: commonName, alternativeNames: [.uniformResourceIdentifier(uri)], usage: .clientAuth,
+            commonName: commonName, alternativeNames: uris.map { .uniformResourceIdentifier($0) }, usage: .clientAuth,
             notBefore: notBefore, validity: validity)
     }
 

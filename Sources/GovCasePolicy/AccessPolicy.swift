@@ -56,6 +56,12 @@ public struct AccessPolicy: Sendable, Hashable, Decodable {
 
         func matches(_ system: String) -> Bool { systems.contains { Self.glob($0, system) } }
 
+        /// Whether the grant gives `role`: named, or implied by `admin`, which implies every role but
+        /// `privacy-reader` (reading evaluators' identities unmasked is granted by name only).
+        public func grants(_ role: Role) -> Bool {
+            roles.contains(role) || (role != .privacyReader && roles.contains(.admin))
+        }
+
         static func glob(_ pattern: String, _ text: String) -> Bool {
             // Checked on every call: most patterns name one system, and need no splitting.
             guard pattern.contains("*") else { return pattern == text }
@@ -108,7 +114,7 @@ public struct AccessPolicy: Sendable, Hashable, Decodable {
     ) throws(AccessDenial) {
         let mine = grants(of: identity)
         try Self.admit(identity, grants: mine)
-        let withRole = mine.filter { $0.roles.contains(role) || $0.roles.contains(.admin) }
+        let withRole = mine.filter { $0.grants(role) }
         guard !withRole.isEmpty else {
             throw .permissionDenied("\(identity.systemID) does not have the \(role.rawValue) role")
         }

@@ -17,23 +17,33 @@ public struct CallerIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The SPIFFE id.
     public var description: String { "spiffe://\(trustDomain)/region/\(regionCode)/system/\(systemID)" }
 
-    /// The identity among a certificate's URI SANs for `trustDomain`, or why there is none.
+    /// The identity a certificate's URI SANs name for `trustDomain`, or why they name none.
+    ///
+    /// SPIFFE's X.509-SVID rule: a client certificate carries exactly one URI SAN, its SPIFFE id. Zero or
+    /// several URI SANs (of any scheme) are refused rather than chosen among: which one the certificate's
+    /// issuer meant would be a guess.
     public static func from(uriSANs: [String], trustDomain: String) -> Result<CallerIdentity, AccessDenial> {
-        let spiffe = uriSANs.filter { $0.hasPrefix("spiffe://") }
-        guard !spiffe.isEmpty else {
-            return .failure(.unauthenticated("the certificate has no spiffe:// URI SAN"))
+        guard let uri = uriSANs.first else {
+            return .failure(
+                .unauthenticated(
+                    "the certificate has no URI SAN; it needs exactly one, spiffe://\(trustDomain)/region/<code>/system/<id>"
+                ))
         }
-        var problems: [String] = []
-        for uri in spiffe {
-            switch parse(uri) {
-            case .success(let identity) where identity.trustDomain == trustDomain: return .success(identity)
-            case .success(let identity):
-                problems.append("trust domain \(identity.trustDomain) is not \(trustDomain)")
-            case .failure(let problem):
-                problems.append(problem.reason)
-            }
+        guard uriSANs.count == 1 else {
+            return .failure(
+                .unauthenticated(
+                    "the certificate has \(uriSANs.count) URI SANs (\(uriSANs.joined(separator: ", "))); an X.509-SVID "
+                        + "carries exactly one, its spiffe:// id"))
         }
-        return .failure(.unauthenticated(problems.joined(separator: "; ")))
+        guard uri.hasPrefix("spiffe://") else {
+            return .failure(.unauthenticated("the certificate's URI SAN \(uri) is not a spiffe:// id"))
+        }
+        switch parse(uri) {
+        case .success(let identity) where identity.trustDomain == trustDomain: return .success(identity)
+        case .success(let identity):
+            return .failure(.unauthenticated("trust domain \(identity.trustDomain) is not \(trustDomain)"))
+        case .failure(let problem): return .failure(problem)
+        }
     }
 
     /// Parses one SPIFFE id of the expected shape.

@@ -37,8 +37,15 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         -> Govcase_Core_V1_Case
     {
         let identity = try caller(context, role: .reader)
-        let masked = try run { try store.get(caseID: request.caseID, now: clock()) }
-        try authorize(identity, .reader, region: masked.regionCode)
+        // "No such case" and "not yours" look the same: a caller learns nothing of cases outside its grant.
+        let notFound = RPCError(code: .notFound, message: "no case \(request.caseID) that this caller may read")
+        let masked: Case
+        do { masked = try store.get(caseID: request.caseID, now: clock()) } catch let error as StoreError
+            where error.code == .notFound
+        {
+            throw notFound
+        } catch { throw IngestPipeline.rpcError(error) }
+        guard (try? policy.authorize(identity, role: .reader, region: masked.regionCode)) != nil else { throw notFound }
         guard (try? policy.authorize(identity, role: .privacyReader, region: masked.regionCode)) != nil else {
             return masked.proto
         }
@@ -128,10 +135,13 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         }
     }
 
-    /// The regions a reader may see: those asked for, each within a grant, or all its grants' regions.
+    /// The regions a reader may see: those asked for, each within a grant, or all its grants' regions. Never
+    /// empty, because an empty list of prefixes filters nothing: a reader granted no region is refused.
     func regions(_ asked: [String], of identity: CallerIdentity) throws -> [String] {
-        let granted = policy.grants(of: identity).filter { $0.roles.contains(.reader) || $0.roles.contains(.admin) }
-            .flatMap(\.regions)
+        let granted = policy.grants(of: identity).filter { $0.grants(.reader) }.flatMap(\.regions)
+        guard !granted.isEmpty else {
+            throw RPCError(code: .permissionDenied, message: "\(identity.systemID) is granted no region to read")
+        }
         guard !asked.isEmpty else { return granted }
         for prefix in asked where !granted.contains(where: { prefix.hasPrefix($0) }) {
             throw RPCError(

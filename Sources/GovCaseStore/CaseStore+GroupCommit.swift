@@ -30,8 +30,8 @@ final class CommitQueue: Sendable {
 /// The outcome of queued cases, available once their transaction has committed.
 public final class CommitTicket: Sendable {
     private enum State {
-        case pending(CheckedContinuation<[Result<SubmitOutcome, StoreError>], any Error>?)
-        case done(Result<[Result<SubmitOutcome, StoreError>], any Error>)
+        case pending(CheckedContinuation<[Result<SubmitOutcome, any Error>], any Error>?)
+        case done(Result<[Result<SubmitOutcome, any Error>], any Error>)
     }
 
     private let state = Mutex(State.pending(nil))
@@ -39,9 +39,9 @@ public final class CommitTicket: Sendable {
     init() {}
 
     /// Per-case results in input order, after the commit; throws if the transaction failed as a whole.
-    public func results() async throws -> [Result<SubmitOutcome, StoreError>] {
+    public func results() async throws -> [Result<SubmitOutcome, any Error>] {
         try await withCheckedThrowingContinuation { continuation in
-            let done: Result<[Result<SubmitOutcome, StoreError>], any Error>? = state.withLock { state in
+            let done: Result<[Result<SubmitOutcome, any Error>], any Error>? = state.withLock { state in
                 switch state {
                 case .done(let result): return result
                 case .pending:
@@ -53,7 +53,7 @@ public final class CommitTicket: Sendable {
         }
     }
 
-    func complete(_ result: Result<[Result<SubmitOutcome, StoreError>], any Error>) {
+    func complete(_ result: Result<[Result<SubmitOutcome, any Error>], any Error>) {
         let waiter = state.withLock { state in
             defer { state = .done(result) }
             if case .pending(let continuation) = state { return continuation }
@@ -89,7 +89,7 @@ extension CaseStore {
             guard !jobs.isEmpty else { return }
             do {
                 let results = try pool.write { db in
-                    try jobs.map { job in try job.cases.map { c in try submitAlone(c, now: job.now, db: db) } }
+                    jobs.map { job in job.cases.map { c in submitAlone(c, now: job.now, db: db) } }
                 }
                 for (job, results) in zip(jobs, results) { job.ticket.complete(.success(results)) }
             } catch {

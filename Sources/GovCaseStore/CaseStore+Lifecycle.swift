@@ -13,22 +13,40 @@ public struct FollowUpOutcome: Sendable, Hashable {
 }
 
 extension CaseStore {
-    /// Applies a follow-up record to the case of `sourceSystem` it names, idempotently on (source system,
-    /// external id, revision). A later revision of a follow-up applies only the steps not yet applied from it.
+    /// Applies a follow-up record to the case of `sourceSystem` it names, idempotently on (source system, record
+    /// type, external id, revision) and the follow-up's content digest. A later revision of a follow-up applies
+    /// the steps that earlier revisions did not; a step an earlier revision applied must be unchanged.
     ///
     /// - Throws: `StoreError.notFound` if the case is unknown, `StoreError.olderRevision` if a later revision
-    ///   of the follow-up was applied, `CaseError` if a step is not allowed (nothing is written then).
-    /// - Parameter authorize: Called with the target case before anything is written; throw to refuse.
+    ///   of the follow-up was applied, `StoreError.alreadyExists` if this revision was applied with other content,
+    ///   `CaseError` if a step is not allowed or would change a step already applied (nothing is written then).
+    /// - Parameter authorize: Called with the target case before anything is written, duplicates included;
+    ///   throw to refuse.
     public func apply(
         _ followUp: FollowUp, sourceSystem: String, recordedAt: Date,
         authorize: (Case) throws -> Void = { _ in }, policy: (String) -> DeadlinePolicy
     ) throws -> FollowUpOutcome {
         let outcome = try pool.write { db -> FollowUpOutcome in
             let applied = try Row.fetchAll(
-                db, sql: "SELECT revision, case_id FROM follow_ups WHERE source_system = ? AND external_id = ?",
-                arguments: [sourceSystem, followUp.externalID])
+                db,
+                sql: """
+                    SELECT revision, case_id, content_digest FROM follow_ups
+                    WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '')
+                    """,
+                arguments: [sourceSystem, followUp.externalID, followUp.recordType ?? ""])
             if let same = applied.first(where: { ($0["revision"] as Int64) == Int64(followUp.revision) }) {
-                return FollowUpOutcome(caseID: same["case_id"], events: [], duplicate: true)
+                let caseID: String = same["case_id"]
+                guard let c = try fetchCase(id: caseID, db: db) else {
+                    throw StoreError(.corrupt, "case \(caseID) of follow-up \(followUp.externalID) vanished")
+                }
+                try authorize(c)
+                guard let digest = followUp.contentDigest, digest == same["content_digest"] as Data? else {
+                    throw StoreError(
+                        .alreadyExists,
+                        "revision \(followUp.revision) of follow-up \(followUp.externalID) is already applied with "
+                            + "other content; a correction needs a higher revision")
+                }
+                return FollowUpOutcome(caseID: caseID, events: [], duplicate: true)
             }
             if let latest = applied.map({ $0["revision"] as Int64 }).max(), latest > Int64(followUp.revision) {
                 throw StoreError(
@@ -36,23 +54,28 @@ extension CaseStore {
                     "revision \(followUp.revision) of \(followUp.externalID) is older than the applied revision \(latest)"
                 )
             }
-            guard var c = try fetchCase(sourceSystem: sourceSystem, externalID: followUp.targetExternalID, db: db)
+            guard
+                var c = try fetchCase(
+                    sourceSystem: sourceSystem, recordType: followUp.targetRecordType,
+                    externalID: followUp.targetExternalID, db: db)
             else {
                 throw StoreError(
                     .notFound, "no case from \(sourceSystem) has external id \(followUp.targetExternalID)")
             }
             try authorize(c)
-            // Steps an earlier revision of this follow-up already applied are not applied twice.
-            let done = Set(
-                c.events.filter { $0.sourceRecord?.externalID == followUp.externalID }.map(\.step.action.kind))
-            var remaining = followUp
-            remaining.steps = followUp.steps.filter { !done.contains($0.action.kind) }
+            let remaining = try followUp.stepsNotYetApplied(to: c)
             let events = try c.apply(remaining, recordedAt: recordedAt, policy: policy(c.regionCode))
             try save(c, db: db, createdAt: nil, now: recordedAt)
             try append(events, caseID: c.caseID, db: db)
             try db.execute(
-                sql: "INSERT INTO follow_ups (source_system, external_id, revision, case_id) VALUES (?, ?, ?, ?)",
-                arguments: [sourceSystem, followUp.externalID, Int64(followUp.revision), c.caseID])
+                sql: """
+                    INSERT INTO follow_ups (source_system, record_type, external_id, revision, content_digest, case_id)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    sourceSystem, followUp.recordType ?? "", followUp.externalID, Int64(followUp.revision),
+                    followUp.contentDigest, c.caseID,
+                ])
             return FollowUpOutcome(caseID: c.caseID, events: events, duplicate: false)
         }
         if !outcome.events.isEmpty { eventSignal.signal() }

@@ -6,9 +6,10 @@ import GovCaseCore
 public enum SubmitOutcome: Sendable, Hashable {
     /// A new case was stored.
     case created(caseID: String)
-    /// A newer revision replaced the case's content; its lifecycle and history were kept.
+    /// A newer revision corrected the case (see `Case.corrected(by:recordedAt:)`); the correction is an event.
     case updated(caseID: String)
-    /// This (source system, external id, revision) was already stored; nothing changed.
+    /// This (source system, record type, external id, revision) was already stored with the same content;
+    /// nothing changed.
     case duplicate(caseID: String)
 
     /// The case id, in every outcome.
@@ -20,22 +21,26 @@ public enum SubmitOutcome: Sendable, Hashable {
 }
 
 extension CaseStore {
-    /// Stores a translated case, idempotently on (source system, external id, revision). Returns after the
-    /// commit is durable.
+    /// Stores a translated case, idempotently on (source system, record type, external id, revision) and its
+    /// content digest. Returns after the commit is durable.
     ///
-    /// - Throws: `StoreError.olderRevision` if a higher revision is stored.
+    /// - Throws: `StoreError.olderRevision` if a higher revision is stored, `StoreError.alreadyExists` if this
+    ///   revision is stored with another digest, `CaseError.correctionRefused` if a higher revision would
+    ///   change the lifecycle of a case with recorded steps.
     public func submit(_ c: Case, now: Date) throws -> SubmitOutcome {
         try pool.write { db in try submit(c, now: now, db: db) }
     }
 
     /// Stores several cases in one transaction (one durable commit), each independently: a refused record
     /// does not stop the others. Results are in input order.
-    public func submit(batch cases: [Case], now: Date) throws -> [Result<SubmitOutcome, StoreError>] {
-        try pool.write { db in try cases.map { c in try submitAlone(c, now: now, db: db) } }
+    public func submit(batch cases: [Case], now: Date) throws -> [Result<SubmitOutcome, any Error>] {
+        try pool.write { db in cases.map { c in submitAlone(c, now: now, db: db) } }
     }
 
-    /// Stores one case of a larger transaction in its own savepoint, so that its refusal undoes only itself.
-    func submitAlone(_ c: Case, now: Date, db: Database) throws -> Result<SubmitOutcome, StoreError> {
+    /// Stores one case of a larger transaction in its own savepoint, so that its failure, whatever it is, undoes
+    /// only itself and fails only its own record. A failure that ends the transaction (the disk full, say) still
+    /// fails the commit, and with it every record in it.
+    func submitAlone(_ c: Case, now: Date, db: Database) -> Result<SubmitOutcome, any Error> {
         do {
             var outcome: SubmitOutcome!
             try db.inSavepoint {
@@ -43,39 +48,42 @@ extension CaseStore {
                 return .commit
             }
             return .success(outcome)
-        } catch let error as StoreError {
+        } catch {
             return .failure(error)
         }
     }
 
     func submit(_ c: Case, now: Date, db: Database) throws -> SubmitOutcome {
         let source = c.source
-        guard let stored = try storedRevision(sourceSystem: source.sourceSystem, externalID: source.externalID, db: db)
-        else {
+        guard let stored = try storedRevision(of: source, db: db) else {
             var new = c
             new.caseID = CaseID.next(at: now)
             try save(new, db: db, createdAt: now, now: now)
             return .created(caseID: new.caseID)
         }
-        if source.revision == stored.revision { return .duplicate(caseID: stored.caseID) }
+        if source.revision == stored.revision {
+            // A retry is a duplicate only if it carries what was stored; anything else would be acknowledged and lost.
+            guard let digest = source.contentDigest, digest == stored.digest else {
+                throw StoreError(
+                    .alreadyExists,
+                    "revision \(stored.revision) of \(source.externalID) is already stored with other content"
+                        + (stored.digest == nil ? " (or stored before content digests were kept)" : "")
+                        + "; a correction needs a revision higher than \(stored.revision)")
+            }
+            return .duplicate(caseID: stored.caseID)
+        }
         guard source.revision > stored.revision else {
             throw StoreError(
                 .olderRevision,
                 "revision \(source.revision) of \(source.externalID) is older than the stored revision "
                     + "\(stored.revision)")
         }
-        // A correction of the source record: new content, same case, same lifecycle and history.
         guard let current = try fetchCase(id: stored.caseID, db: db) else {
             throw StoreError(.corrupt, "case \(stored.caseID) vanished during its update")
         }
-        var updated = c
-        updated.caseID = current.caseID
-        updated.lifecycle = current.lifecycle
-        updated.status = current.status
-        updated.events = current.events
-        updated.handling = current.handling
-        updated.badReview = current.badReview
-        try save(updated, db: db, createdAt: nil, now: now)
+        let corrected = try current.corrected(by: c, recordedAt: now)
+        try save(corrected, db: db, createdAt: nil, now: now)
+        try append(Array(corrected.events.dropFirst(current.events.count)), caseID: current.caseID, db: db)
         return .updated(caseID: current.caseID)
     }
 }

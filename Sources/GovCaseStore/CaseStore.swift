@@ -23,8 +23,6 @@ public final class CaseStore: Sendable {
     public init(path: String, vault: EvaluatorVault) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            // Durable on power loss, not only on process crash: an acknowledged record must survive both.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // Checkpoints run on the `Checkpointer`'s connection, never inside a commit.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the hot index pages of a large
@@ -33,6 +31,11 @@ public final class CaseStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Durable on power loss, not only on process crash: an acknowledged record must survive both. Set
+            // here, on the writer, after the pool has opened: `DatabasePool` runs `PRAGMA synchronous = NORMAL`
+            // on its writer after `prepareDatabase` (GRDB 7.10, `Database.setUpWALMode`), and with NORMAL a
+            // WAL commit reaches the disk only at the next checkpoint. Read back by `synchronousSettings()`.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Schema.migrator.migrate(pool)
             checkpointer = try Checkpointer(path: path)
         } catch {
@@ -50,6 +53,13 @@ public final class CaseStore: Sendable {
     /// Names of the migrations applied, in order.
     public func appliedMigrations() throws -> [String] {
         try pool.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
+    }
+
+    /// The `synchronous` setting in force on each connection that writes, as SQLite reports it (2 is FULL):
+    /// the pool's writer, which commits, and the checkpointer's, which copies the log into the database.
+    public func synchronousSettings() throws -> (writer: Int, checkpointer: Int) {
+        let writer = try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        return (writer ?? -1, try checkpointer.synchronousSetting())
     }
 
     /// The journal mode in force; `wal` for a store opened by this type.
@@ -76,19 +86,21 @@ public final class CaseStore: Sendable {
             stored.requester?.documentNumber = ""
         }
         let arguments: StatementArguments = [
-            c.caseID, c.source.sourceSystem, c.source.externalID, Int64(c.source.revision), c.source.adapterID,
-            c.kind.rawValue, c.regionCode, c.status.rawValue, c.evaluation?.level?.rawValue,
-            c.receivedAt?.timeIntervalSince1970, (createdAt ?? now).timeIntervalSince1970, now.timeIntervalSince1970,
-            try Self.payload(of: stored), sealed,
+            c.caseID, c.source.sourceSystem, c.source.recordType ?? "", c.source.externalID,
+            Int64(c.source.revision), c.source.contentDigest, c.source.adapterID, c.kind.rawValue, c.regionCode,
+            c.status.rawValue, c.evaluation?.level?.rawValue, c.receivedAt?.timeIntervalSince1970,
+            (createdAt ?? now).timeIntervalSince1970, now.timeIntervalSince1970, try Self.payload(of: stored), sealed,
         ]
         // Cached: the statement is compiled once per connection, not once per row.
         try db.cachedStatement(
             sql: """
-                INSERT INTO cases (id, source_system, external_id, revision, adapter_id, kind, region_code, status,
-                                   level, received_at, created_at, updated_at, payload, sealed_requester)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO cases (id, source_system, record_type, external_id, revision, content_digest, adapter_id,
+                                   kind, region_code, status, level, received_at, created_at, updated_at, payload,
+                                   sealed_requester)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
-                    revision = excluded.revision, adapter_id = excluded.adapter_id, kind = excluded.kind,
+                    record_type = excluded.record_type, revision = excluded.revision,
+                    content_digest = excluded.content_digest, adapter_id = excluded.adapter_id, kind = excluded.kind,
                     region_code = excluded.region_code, status = excluded.status, level = excluded.level,
                     received_at = excluded.received_at, updated_at = excluded.updated_at,
                     payload = excluded.payload, sealed_requester = excluded.sealed_requester
@@ -131,21 +143,39 @@ public final class CaseStore: Sendable {
         ).map(decode)
     }
 
-    func fetchCase(sourceSystem: String, externalID: String, db: Database) throws -> Case? {
-        try Row.fetchOne(
+    /// The case created by the record (`sourceSystem`, `recordType`, `externalID`). A case stored before record
+    /// types were kept (type '') matches any type; `recordType` nil matches any type too. Several matches are
+    /// refused rather than guessed.
+    func fetchCase(sourceSystem: String, recordType: String?, externalID: String, db: Database) throws -> Case? {
+        let rows = try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT payload, sealed_requester FROM cases WHERE source_system = ? AND external_id = ?"),
-            arguments: [sourceSystem, externalID]
-        ).map(decode)
+                sql: """
+                    SELECT payload, sealed_requester, record_type FROM cases
+                    WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '' OR ?)
+                    """),
+            arguments: [sourceSystem, externalID, recordType ?? "", recordType == nil])
+        guard rows.count <= 1 else {
+            let types = rows.map { $0["record_type"] as String }.sorted().joined(separator: ", ")
+            throw StoreError(
+                .badRequest,
+                "several records of \(sourceSystem) have external id \(externalID) (\(types)); the follow-up must "
+                    + "name the type of the one it is for")
+        }
+        return try rows.first.map(decode)
     }
 
-    /// The id and revision stored for a source record, without reading the case.
-    func storedRevision(sourceSystem: String, externalID: String, db: Database) throws -> (
-        caseID: String, revision: UInt64
+    /// The id, revision and content digest stored for a source record, without reading the case.
+    func storedRevision(of source: SourceIdentity, db: Database) throws -> (
+        caseID: String, revision: UInt64, digest: Data?
     )? {
         try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, revision FROM cases WHERE source_system = ? AND external_id = ?"),
-            arguments: [sourceSystem, externalID]
-        ).map { ($0["id"], UInt64($0["revision"] as Int64)) }
+            db.cachedStatement(
+                sql: """
+                    SELECT id, revision, content_digest FROM cases
+                    WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '')
+                    ORDER BY record_type DESC LIMIT 1
+                    """),
+            arguments: [source.sourceSystem, source.externalID, source.recordType ?? ""]
+        ).map { ($0["id"], UInt64($0["revision"] as Int64), $0["content_digest"]) }
     }
 }

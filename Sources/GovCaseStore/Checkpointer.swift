@@ -33,6 +33,11 @@ final class Checkpointer: Sendable {
         }
     }
 
+    /// The `synchronous` setting in force on the checkpoint connection (2 is FULL).
+    func synchronousSetting() throws -> Int {
+        try connection.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } ?? -1
+    }
+
     /// Stops checkpointing, after any pass in progress, and closes the connection.
     func stop() throws {
         running.withLock { $0 = false }

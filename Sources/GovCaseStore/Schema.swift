@@ -93,6 +93,60 @@ enum Schema {
                 lastRow = last["rowid"]
             }
         }
+        migrator.registerMigration("v3-record-type-and-content-digest") { db in
+            // A source record is (source system, record type, external id), no longer (source system, external
+            // id): an approval evaluation and a tourism complaint that share an id are two records. Each
+            // revision keeps the SHA-256 of the record as received, so a resubmission of the same revision is a
+            // duplicate only if its content is the same. SQLite cannot change a table's UNIQUE constraint, so
+            // both tables are rebuilt (GRDB checks foreign keys after the migration). Rows stored before this
+            // migration have an empty record type (they match any type of their system) and no digest (a
+            // resubmission of their revision is refused, never taken as a duplicate).
+            try db.execute(
+                sql: """
+                    CREATE TABLE cases_v3 (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        source_system TEXT NOT NULL,
+                        record_type TEXT NOT NULL,
+                        external_id TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        content_digest BLOB,
+                        adapter_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        region_code TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        level INTEGER,
+                        received_at REAL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        payload BLOB NOT NULL,
+                        sealed_requester BLOB,
+                        UNIQUE (source_system, external_id, record_type)
+                    );
+                    INSERT INTO cases_v3 (id, source_system, record_type, external_id, revision, adapter_id, kind,
+                                          region_code, status, level, received_at, created_at, updated_at, payload,
+                                          sealed_requester)
+                        SELECT id, source_system, '', external_id, revision, adapter_id, kind, region_code, status,
+                               level, received_at, created_at, updated_at, payload, sealed_requester FROM cases;
+                    DROP TABLE cases;
+                    ALTER TABLE cases_v3 RENAME TO cases;
+                    CREATE INDEX cases_region_received ON cases (region_code, received_at);
+                    CREATE INDEX cases_received ON cases (received_at);
+
+                    CREATE TABLE follow_ups_v3 (
+                        source_system TEXT NOT NULL,
+                        record_type TEXT NOT NULL,
+                        external_id TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        content_digest BLOB,
+                        case_id TEXT NOT NULL REFERENCES cases(id),
+                        PRIMARY KEY (source_system, external_id, record_type, revision)
+                    );
+                    INSERT INTO follow_ups_v3 (source_system, record_type, external_id, revision, case_id)
+                        SELECT source_system, '', external_id, revision, case_id FROM follow_ups;
+                    DROP TABLE follow_ups;
+                    ALTER TABLE follow_ups_v3 RENAME TO follow_ups;
+                    """)
+        }
         return migrator
     }
 }

@@ -4,6 +4,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: String, Sendable, Hashable {
             case olderRevision = "older_revision"
+            case alreadyExists = "already_exists"
             case notFound = "not_found"
             case conflict
             case badRequest = "bad_request"
@@ -15,6 +16,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
         /// A revision lower than the stored one. FAILED_PRECONDITION.
         public static let olderRevision = Code(.olderRevision)
+        /// This revision is stored with other content; a correction needs a higher revision. ALREADY_EXISTS.
+        public static let alreadyExists = Code(.alreadyExists)
         /// No such case. NOT_FOUND.
         public static let notFound = Code(.notFound)
         /// The case changed under the caller (expected status differs). ABORTED.

@@ -32,7 +32,9 @@ extension Case {
             caseID: m.caseID,
             source: SourceIdentity(
                 sourceSystem: m.source.sourceSystem, adapterID: m.source.adapterID,
-                externalID: m.source.externalID, revision: m.source.revision),
+                externalID: m.source.externalID, revision: m.source.revision,
+                recordType: m.source.recordType.isEmpty ? nil : m.source.recordType,
+                contentDigest: m.source.contentDigest.isEmpty ? nil : m.source.contentDigest),
             kind: try CaseKind.required(m.kind, "kind"), regionCode: m.regionCode,
             service: ServiceReference(proto: m.service),
             evaluation: m.hasEvaluation ? Evaluation(proto: m.evaluation) : nil,

@@ -34,6 +34,8 @@ extension SourceIdentity {
             $0.adapterID = adapterID
             $0.externalID = externalID
             $0.revision = revision
+            $0.recordType = recordType ?? ""
+            $0.contentDigest = contentDigest ?? Data()
         }
     }
 }

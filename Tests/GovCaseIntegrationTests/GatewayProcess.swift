@@ -13,9 +13,14 @@ final class GatewayProcess: Sendable {
     private let output = Mutex("")
 
     /// Starts `executable` with `arguments`; standard output and error are collected together.
-    init(_ arguments: [String], executable: String = "govcase") throws {
+    convenience init(_ arguments: [String], executable: String = "govcase") throws {
+        try self.init(arguments, executableURL: Self.executable(executable))
+    }
+
+    /// Starts the program at `executableURL`, e.g. a system tool that runs the gateway under it.
+    init(_ arguments: [String], executableURL: URL) throws {
         process = Process()
-        process.executableURL = Self.executable(executable)
+        process.executableURL = executableURL
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -4,16 +4,26 @@ import Testing
 @Suite struct CallerIdentityTests {
     @Test func aWellFormedSPIFFEIDIsTheCallersIdentity() throws {
         let identity = try CallerIdentity.from(
-            uriSANs: ["https://example.org", "spiffe://gov.sc.example/region/510104/system/hotline-sc"],
-            trustDomain: "gov.sc.example"
+            uriSANs: ["spiffe://gov.sc.example/region/510104/system/hotline-sc"], trustDomain: "gov.sc.example"
         ).get()
         #expect(identity == CallerIdentity(trustDomain: "gov.sc.example", regionCode: "510104", systemID: "hotline-sc"))
         #expect(identity.description == "spiffe://gov.sc.example/region/510104/system/hotline-sc")
     }
 
     @Test(arguments: [
-        ([String](), "the certificate has no spiffe:// URI SAN"),
-        (["https://gov.sc.example/x"], "the certificate has no spiffe:// URI SAN"),
+        ([String](), "the certificate has no URI SAN"),
+        (["https://gov.sc.example/x"], "is not a spiffe:// id"),
+        // Several URI SANs are refused, even when one of them is a good SPIFFE id (X.509-SVID: exactly one).
+        (
+            ["https://example.org", "spiffe://gov.sc.example/region/510104/system/hotline-sc"],
+            "the certificate has 2 URI SANs"
+        ),
+        (
+            [
+                "spiffe://gov.sc.example/region/510104/system/hotline-sc",
+                "spiffe://gov.sc.example/region/510105/system/other",
+            ], "an X.509-SVID carries exactly one"
+        ),
         (["spiffe://other.example/region/510104/system/x"], "trust domain other.example is not gov.sc.example"),
         (["spiffe://gov.sc.example/region/5101/system/x"], "the region must be a 6-digit division code"),
         (["spiffe://gov.sc.example/system/x"], "is not spiffe://<trust-domain>/region/<code>/system/<id>"),
@@ -87,6 +97,44 @@ import Testing
         #expect(throws: Never.self) { try policy.authorize(id("ops", "500151"), role: .privacyReader) }
         #expect(throws: AccessDenial.permissionDenied("ops does not have the submitter role")) {
             try policy.authorize(id("ops", "500151"), role: .submitter, adapter: "hotline-12345")
+        }
+    }
+
+    /// The grant's regions are the records' regions a caller may act for; the certificate's own region says who
+    /// it is, and must lie inside the grant too: the national platform granted Sichuan's records is refused.
+    @Test func theNationalPlatformGrantedOnlySichuanIsRefusedForEverything() {
+        let policy = AccessPolicy(
+            trustDomain: "d",
+            grants: [.init(systems: ["national"], regions: ["51"], adapters: ["*"], roles: [.submitter, .reader])])
+        let national = id("national", "100000")
+        #expect(throws: AccessDenial.permissionDenied("region 100000 of national is outside its grant")) {
+            try policy.admit(national)
+        }
+        for role in AccessPolicy.Role.allCases {
+            #expect(throws: AccessDenial.self) {
+                try policy.authorize(national, role: role, adapter: "national-platform", region: "510104")
+            }
+        }
+    }
+
+    /// Fail closed: a grant with no regions grants no region; `admin` does not imply `privacy-reader`.
+    @Test func anEmptyRegionListGrantsNothingAndAdminIsNotAPrivacyReader() {
+        let policy = AccessPolicy(
+            trustDomain: "d",
+            grants: [
+                .init(systems: ["empty"], regions: [], adapters: ["*"], roles: [.submitter, .reader]),
+                .init(systems: ["ops"], regions: ["51"], roles: [.admin]),
+            ])
+        #expect(throws: AccessDenial.self) { try policy.admit(id("empty", "510104")) }
+        #expect(throws: AccessDenial.self) {
+            try policy.authorize(id("empty", "510104"), role: .reader, region: "510104")
+        }
+        let ops = id("ops", "510104")
+        for role in [AccessPolicy.Role.submitter, .handler, .reader, .admin] {
+            #expect(throws: Never.self) { try policy.authorize(ops, role: role, region: "510104") }
+        }
+        #expect(throws: AccessDenial.permissionDenied("ops does not have the privacy-reader role")) {
+            try policy.authorize(ops, role: .privacyReader, region: "510104")
         }
     }
 

@@ -50,7 +50,8 @@ extension MutualTLSTests {
         let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
         try await withGateway(client: client) { gateway in
             let acks = try await withThrowingTaskGroup(of: Govcase_Gateway_V1_RecordAck.self) { group in
-                for _ in 0..<16 { group.addTask { try await gateway.submit(Self.evaluation("PJ-same")) } }
+                let record = Self.evaluation("PJ-same")  // one record, sent sixteen times at once
+                for _ in 0..<16 { group.addTask { try await gateway.submit(record) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(acks.filter { $0.outcome == .accepted }.count == 1)

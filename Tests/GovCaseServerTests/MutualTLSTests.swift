@@ -149,10 +149,11 @@ import Testing
     @Test func aValidClientSubmitsAndResubmissionIsADuplicate() async throws {
         let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
         try await withGateway(client: client) { gateway in
-            let first = try await gateway.submit(Self.evaluation("PJ-1"))
+            let record = Self.evaluation("PJ-1")
+            let first = try await gateway.submit(record)
             #expect(first.outcome == .accepted)
             #expect(!first.caseID.isEmpty)
-            let again = try await gateway.submit(Self.evaluation("PJ-1"))
+            let again = try await gateway.submit(record)
             #expect(again.outcome == .duplicate)
             #expect(again.caseID == first.caseID)
         }
@@ -182,7 +183,14 @@ import Testing
 
     @Test func aCertificateWithoutSPIFFEIDIsUnauthenticated() async throws {
         let plain = try ca.issueClient(commonName: "x", uri: "https://example.org/x")
-        try await expectRefusal(plain, code: .unauthenticated, containing: "no spiffe:// URI SAN")
+        try await expectRefusal(plain, code: .unauthenticated, containing: "is not a spiffe:// id")
+    }
+
+    /// X.509-SVID: exactly one URI SAN. The first in-domain SPIFFE id among several used to win.
+    @Test func aCertificateWithSeveralURISANsIsUnauthenticated() async throws {
+        let several = try ca.issueClient(
+            commonName: "x", uris: [Self.spiffe("national-sc"), Self.spiffe("national-sc", region: "510105")])
+        try await expectRefusal(several, code: .unauthenticated, containing: "the certificate has 2 URI SANs")
     }
 
     @Test func anIdentityOutsideItsGrantedRegionIsDenied() async throws {
@@ -235,6 +243,50 @@ import Testing
             #expect(summary.acks.map(\.index) == [0, 1, 2])
             #expect(summary.acks[1].outcome == .rejected)
             #expect(summary.acks[1].rejection.violations.map(\.field) == ["level"])
+            // A record refused before the store is still named by its external id.
+            #expect(summary.acks.map(\.externalID) == ["PJ-b1", "PJ-b2", "PJ-b3"])
+        }
+    }
+
+    /// A long client stream's summary stays bounded: every record's ack among the first 1,000, then only the
+    /// rejected ones; the counts cover every record and `acks_omitted` says how many acks were left out.
+    @Test func aLongBatchSummaryIsBoundedAndKeepsTheRejections() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        try await withGateway(client: client) { gateway in
+            let summary = try await gateway.submitBatch { writer in
+                for message in 0..<5 {
+                    let records = (0..<500).map { n in
+                        let index = message * 500 + n
+                        // Every 100th record is refused (level 0): indexes 0, 100, ..., 2400.
+                        return Self.evaluation("PJ-long-\(index)", level: index % 100 == 0 ? 0 : 5)
+                    }
+                    try await writer.write(.with { $0.records = records })
+                }
+            }
+            #expect(summary.accepted == 2_475 && summary.rejected == 25)
+            let rejectedAfterTheFirstThousand = summary.acks.filter { $0.index >= 1_000 }
+            #expect(summary.acks.count == 1_000 + 15)
+            #expect(rejectedAfterTheFirstThousand.allSatisfy { $0.outcome == .rejected })
+            #expect(rejectedAfterTheFirstThousand.map(\.externalID).first == "PJ-long-1000")
+            #expect(summary.acksOmitted == 2_500 - 1_015)
+        }
+    }
+
+    /// The same revision with other content was acknowledged DUPLICATE and lost; the sender now learns of it.
+    @Test func theSameRevisionWithOtherContentIsAlreadyExists() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        try await withGateway(client: client) { gateway in
+            let record = Self.evaluation("PJ-x", level: 5)
+            let first = try await gateway.submit(record)
+            #expect(first.outcome == .accepted)
+            do {
+                _ = try await gateway.submit(Self.evaluation("PJ-x", level: 1))
+                Issue.record("other content under the same revision was acknowledged")
+            } catch let error as RPCError {
+                #expect(error.code == .alreadyExists)
+                #expect(error.message.contains("a correction needs a revision higher than 1"), "\(error.message)")
+            }
+            #expect(try await gateway.submit(record).outcome == .duplicate)
         }
     }
 

@@ -21,6 +21,11 @@ import Testing
         try CaseStore(path: path, vault: EvaluatorVault(key: key ?? self.key))
     }
 
+    /// A stand-in for the digest the gateway computes of a record as received: equal for equal content.
+    static func digest(_ parts: Any...) -> Data {
+        Data(SHA256.hash(data: Data(parts.map { "\($0)" }.joined(separator: "|").utf8)))
+    }
+
     static func evaluation(
         _ id: String, level: SatisfactionLevel = .satisfied, region: String = "510104",
         revision: UInt64 = 1, receivedHoursAgo: Double = 1
@@ -28,7 +33,9 @@ import Testing
         let received = Date(timeIntervalSince1970: 1_741_572_000 - receivedHoursAgo * 3600)
         return Case(
             source: SourceIdentity(
-                sourceSystem: "sc-gov", adapterID: "national-platform", externalID: id, revision: revision),
+                sourceSystem: "sc-gov", adapterID: "national-platform", externalID: id, revision: revision,
+                recordType: "govcase.sources.national.v1.EvaluationRecord",
+                contentDigest: digest(id, revision, level, region)),
             kind: .evaluation, regionCode: region,
             service: ServiceReference(itemCode: "X", organisation: Organisation(name: "行政审批局"), channel: .windowDevice),
             evaluation: Evaluation(level: level, detailItems: level.isBadReview ? ["慢"] : [], evaluatedAt: received),
@@ -43,8 +50,20 @@ import Testing
         #expect(
             try store.appliedMigrations() == [
                 "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
+                "v3-record-type-and-content-digest",
             ])
         #expect(try store.journalMode() == "wal")
+    }
+
+    /// Read back from the live connections, not assumed from what was asked: GRDB's pool sets its writer to
+    /// NORMAL after `prepareDatabase`, and NORMAL in WAL mode loses acknowledged commits on power loss.
+    @Test func everyConnectionThatWritesRunsWithSynchronousFull() throws {
+        let store = try open()
+        let settings = try store.synchronousSettings()
+        #expect(settings.writer == 2, "the writer runs with synchronous = \(settings.writer), not FULL (2)")
+        #expect(settings.checkpointer == 2, "the checkpointer runs with synchronous = \(settings.checkpointer)")
+        _ = try store.submit(Self.evaluation("PJ-sync"), now: now)  // a commit does not reset it
+        #expect(try store.synchronousSettings().writer == 2)
     }
 
     /// A v1 store (case payloads as JSON) opened by this build: its cases read back unchanged, now as protobuf.
@@ -70,7 +89,7 @@ import Testing
         try v1.close()
 
         let store = try open()
-        #expect(try store.appliedMigrations().last == "v2-case-payload-protobuf")
+        #expect(try store.appliedMigrations().contains("v2-case-payload-protobuf"))
         #expect(try store.get(caseID: "case-v1", now: now) == c)
         let payload = try DatabaseQueue(path: path).read { db in
             try Data.fetchOne(db, sql: "SELECT payload FROM cases WHERE id = 'case-v1'")
@@ -109,6 +128,45 @@ import Testing
         #expect(throws: StoreError.self) { try otherKey.get(caseID: id, now: now) }
     }
 
+    /// The same revision with other content was acknowledged DUPLICATE and its content lost; it is refused now.
+    @Test func theSameRevisionWithOtherContentIsRefusedAndNothingIsWritten() throws {
+        let store = try open()
+        let first = try store.submit(Self.evaluation("PJ-c", level: .satisfied, revision: 2), now: now)
+        #expect {
+            try store.submit(Self.evaluation("PJ-c", level: .veryDissatisfied, revision: 2), now: now)
+        } throws: { error in
+            let error = error as? StoreError
+            return error?.code == .alreadyExists && error?.message.contains("revision higher than 2") == true
+        }
+        #expect(try store.get(caseID: first.caseID, now: now).evaluation?.level == .satisfied)
+        #expect(try store.events(after: 0).isEmpty)
+    }
+
+    /// Two message types of one system sharing an external id are two records, never duplicates of each other.
+    @Test func recordsOfTwoTypesWithOneExternalIDAreTwoCases() throws {
+        let store = try open()
+        let evaluation = Self.evaluation("X-1")
+        var complaint = Self.evaluation("X-1")
+        complaint.source.recordType = "govcase.sources.culturetourism.v1.TourismComplaint"
+        complaint.source.contentDigest = Self.digest("complaint X-1")
+        let a = try store.submit(evaluation, now: now)
+        let b = try store.submit(complaint, now: now)
+        guard case .created = a, case .created = b else {
+            Issue.record("expected two new cases, got \(a) and \(b)")
+            return
+        }
+        #expect(a.caseID != b.caseID)
+        #expect(try store.submit(complaint, now: now) == .duplicate(caseID: b.caseID))
+        // A follow-up names the type of the record it is for; without it, the two are ambiguous.
+        let verify = [LifecycleStep(LifecycleAction(.verify), occurredAt: now)]
+        #expect {
+            try store.applyStamped(
+                FollowUp(targetExternalID: "X-1", externalID: "F-1", steps: verify), sourceSystem: "sc-gov",
+                recordedAt: now
+            ) { _ in .standard }
+        } throws: { ($0 as? StoreError)?.code == .badRequest }
+    }
+
     @Test func resubmissionsAreIdempotentOnSystemExternalIDAndRevision() throws {
         let store = try open()
         let first = try store.submit(Self.evaluation("PJ-3", revision: 2), now: now)
@@ -135,7 +193,7 @@ import Testing
             Issue.record("unexpected results \(results)")
             return
         }
-        #expect(error.code == .olderRevision)
+        #expect((error as? StoreError)?.code == .olderRevision)
         #expect(try store.query(CaseQuery()).cases.count == 3)
     }
 
@@ -145,25 +203,25 @@ import Testing
         let verify = FollowUp(
             targetExternalID: "PJ-bad", externalID: "ZG-1",
             steps: [LifecycleStep(LifecycleAction(.verify, note: "属实"), occurredAt: now)])
-        let first = try store.apply(verify, sourceSystem: "sc-gov", recordedAt: now) { _ in .standard }
+        let first = try store.applyStamped(verify, sourceSystem: "sc-gov", recordedAt: now) { _ in .standard }
         #expect(first.caseID == id && first.events.map(\.to) == [.verified] && !first.duplicate)
-        #expect(try store.apply(verify, sourceSystem: "sc-gov", recordedAt: now) { _ in .standard }.duplicate)
+        #expect(try store.applyStamped(verify, sourceSystem: "sc-gov", recordedAt: now) { _ in .standard }.duplicate)
 
         let illegal = FollowUp(
             targetExternalID: "PJ-bad", externalID: "ZG-2",
             steps: [LifecycleStep(LifecycleAction(.rateFeedback, level: .satisfied), occurredAt: now)])
         #expect(throws: CaseError.self) {
-            try store.apply(illegal, sourceSystem: "sc-gov", recordedAt: now) { _ in .standard }
+            try store.applyStamped(illegal, sourceSystem: "sc-gov", recordedAt: now) { _ in .standard }
         }
         #expect {
-            try store.apply(
+            try store.applyStamped(
                 FollowUp(targetExternalID: "PJ-none", externalID: "ZG-3", steps: verify.steps), sourceSystem: "sc-gov",
                 recordedAt: now
             ) { _ in .standard }
         } throws: { ($0 as? StoreError)?.code == .notFound }
         // Another source system cannot touch this case.
         #expect(throws: StoreError.self) {
-            try store.apply(verify, sourceSystem: "other", recordedAt: now) { _ in .standard }
+            try store.applyStamped(verify, sourceSystem: "other", recordedAt: now) { _ in .standard }
         }
 
         #expect(try store.get(caseID: id, now: now).status == .verified)
@@ -175,31 +233,98 @@ import Testing
         _ = try store.submit(Self.evaluation("PJ-r", level: .dissatisfied), now: now)
         let verify = LifecycleStep(LifecycleAction(.verify), occurredAt: now)
         let explain = LifecycleStep(LifecycleAction(.explain, note: "依法说明"), occurredAt: now)
-        _ = try store.apply(
+        _ = try store.applyStamped(
             FollowUp(targetExternalID: "PJ-r", externalID: "ZG-r", revision: 1, steps: [verify]),
             sourceSystem: "sc-gov", recordedAt: now
         ) { _ in .standard }
-        let second = try store.apply(
+        let second = try store.applyStamped(
             FollowUp(targetExternalID: "PJ-r", externalID: "ZG-r", revision: 2, steps: [verify, explain]),
             sourceSystem: "sc-gov", recordedAt: now
         ) { _ in .standard }
         #expect(second.events.map(\.to) == [.awaitingFeedback])
         // Revision 1 again is a duplicate; a revision never applied but older than one applied is refused.
         #expect(
-            try store.apply(
+            try store.applyStamped(
                 FollowUp(targetExternalID: "PJ-r", externalID: "ZG-r", revision: 1, steps: [verify]),
                 sourceSystem: "sc-gov", recordedAt: now
             ) { _ in .standard }.duplicate)
-        _ = try store.apply(
+        _ = try store.applyStamped(
             FollowUp(targetExternalID: "PJ-r", externalID: "ZG-s", revision: 3, steps: []),
             sourceSystem: "sc-gov", recordedAt: now
         ) { _ in .standard }
         #expect {
-            try store.apply(
+            try store.applyStamped(
                 FollowUp(targetExternalID: "PJ-r", externalID: "ZG-s", revision: 2, steps: []),
                 sourceSystem: "sc-gov", recordedAt: now
             ) { _ in .standard }
         } throws: { ($0 as? StoreError)?.code == .olderRevision }
+    }
+
+    /// A later revision of a follow-up that changes a step already applied was acknowledged and its content
+    /// dropped; it is refused, and the same revision with other content too.
+    @Test func aFollowUpRevisionThatChangesAnAppliedStepIsRefused() throws {
+        let store = try open()
+        _ = try store.submit(Self.evaluation("PJ-f", level: .dissatisfied), now: now)
+        let explain = LifecycleStep(LifecycleAction(.explain, note: "依法说明"), occurredAt: now)
+        let reworded = LifecycleStep(LifecycleAction(.explain, note: "已电话说明并致歉"), occurredAt: now)
+        let verify = LifecycleStep(LifecycleAction(.verify), occurredAt: now)
+        _ = try store.applyStamped(
+            FollowUp(targetExternalID: "PJ-f", externalID: "ZG-f", revision: 1, steps: [verify, explain]),
+            sourceSystem: "sc-gov", recordedAt: now
+        ) { _ in .standard }
+        #expect {
+            try store.applyStamped(
+                FollowUp(targetExternalID: "PJ-f", externalID: "ZG-f", revision: 2, steps: [verify, reworded]),
+                sourceSystem: "sc-gov", recordedAt: now
+            ) { _ in .standard }
+        } throws: { error in
+            let error = error as? CaseError
+            return error?.code == .correctionRefused && error?.message.contains("explain (event 2") == true
+        }
+        #expect {
+            try store.applyStamped(
+                FollowUp(targetExternalID: "PJ-f", externalID: "ZG-f", revision: 1, steps: [verify, reworded]),
+                sourceSystem: "sc-gov", recordedAt: now
+            ) { _ in .standard }
+        } throws: { ($0 as? StoreError)?.code == .alreadyExists }
+        #expect(try store.events(after: 0).map(\.event.step) == [verify, explain])
+    }
+
+    /// A higher revision before any step re-derives the lifecycle; after steps, it may not cross the bad-review
+    /// line, and any correction it makes is an event.
+    @Test func higherRevisionsReDeriveOrAreRefusedOnceStepsAreRecorded() throws {
+        let store = try open()
+        var good = Self.evaluation("PJ-d", level: .verySatisfied, revision: 1)
+        good.startDeadlines(using: .standard)
+        let id = try store.submit(good, now: now).caseID
+        var bad = Self.evaluation("PJ-d", level: .veryDissatisfied, revision: 2)
+        bad.startDeadlines(using: .standard)
+        #expect(try store.submit(bad, now: now) == .updated(caseID: id))
+        let corrected = try store.get(caseID: id, now: now)
+        #expect(corrected.lifecycle == .badReview && corrected.badReview != nil)
+        #expect(corrected.events.map(\.step.action.kind) == [.correct])
+
+        _ = try store.applyStamped(
+            FollowUp(
+                targetExternalID: "PJ-d", externalID: "ZG-d",
+                steps: [LifecycleStep(LifecycleAction(.verify), occurredAt: now)]),
+            sourceSystem: "sc-gov", recordedAt: now
+        ) { _ in .standard }
+        #expect {
+            try store.submit(Self.evaluation("PJ-d", level: .satisfied, revision: 3), now: now)
+        } throws: { error in
+            let error = error as? CaseError
+            return error?.code == .correctionRefused && error?.message.contains("2 verify") == true
+        }
+        var moved = Self.evaluation("PJ-d", level: .dissatisfied, revision: 4)
+        moved.service.organisation.name = "政务服务中心"
+        #expect(try store.submit(moved, now: now) == .updated(caseID: id))
+        let after = try store.get(caseID: id, now: now)
+        #expect(after.status == .verified && after.evaluation?.level == .dissatisfied)
+        #expect(after.service.organisation.name == "政务服务中心")
+        #expect(after.events.map(\.step.action.kind) == [.correct, .verify, .correct])
+        #expect(after.events.last?.step.action.note.contains("service") == true)
+        #expect(try store.events(after: 0).map(\.event.step.action.kind) == [.correct, .verify, .correct])
     }
 
     @Test func transitionsCheckTheExpectedStatus() throws {
@@ -341,5 +466,19 @@ import Testing
         _ = try EvaluatorVault(keyFile: file.path)
         try "too short".write(to: file, atomically: true, encoding: .utf8)
         #expect { try EvaluatorVault(keyFile: file.path) } throws: { ($0 as? StoreError)?.code == .configuration }
+    }
+}
+
+extension CaseStore {
+    /// `apply` with the record type and digest the gateway stamps on a follow-up as received.
+    func applyStamped(
+        _ followUp: FollowUp, sourceSystem: String, recordedAt: Date, policy: (String) -> DeadlinePolicy
+    ) throws -> FollowUpOutcome {
+        var stamped = followUp
+        stamped.recordType = "govcase.sources.national.v1.RectificationFeedback"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        stamped.contentDigest = Data(SHA256.hash(data: try encoder.encode(followUp)))
+        return try apply(stamped, sourceSystem: sourceSystem, recordedAt: recordedAt, policy: policy)
     }
 }

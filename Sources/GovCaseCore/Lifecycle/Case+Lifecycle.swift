@@ -124,6 +124,8 @@ extension Case {
         case .terminateMediation:
             handling.mediationOutcome = .terminated
             handling.closedAt = at
+        case .correct:
+            break  // no state machine allows it; corrections are recorded by `corrected(by:recordedAt:policy:)`
         }
         if lifecycle == .badReview { badReview = loop }
     }

@@ -50,6 +50,9 @@ public enum LifecycleActionKind: String, Sendable, Hashable, CaseIterable, Codab
     case recordAgreement
     /// 终止调解.
     case terminateMediation
+    /// 更正: the source corrected the record with a higher revision; recorded by the gateway, never sent, and
+    /// refused by every state machine. See `Case.corrected(by:recordedAt:policy:)`.
+    case correct
 }
 
 /// One lifecycle action with its data.

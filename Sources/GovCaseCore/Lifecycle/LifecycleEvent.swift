@@ -78,18 +78,30 @@ public struct SourceRecordReference: Sendable, Hashable, Codable {
 public struct FollowUp: Sendable, Hashable, Codable {
     /// External id of the record that created the case.
     public var targetExternalID: String
+    /// Fully qualified source message type of the record that created the case, e.g.
+    /// `govcase.sources.hotline12345.v1.WorkOrder`: with the source system and `targetExternalID` it names the
+    /// case. `nil` matches a case of any type, and is refused when several match.
+    public var targetRecordType: String?
     /// External id of the follow-up record itself.
     public var externalID: String
     /// Revision of the follow-up record.
     public var revision: UInt64
+    /// Fully qualified source message type of the follow-up record itself; set by the gateway.
+    public var recordType: String?
+    /// SHA-256 of the follow-up's deterministic serialization as received; set by the gateway.
+    public var contentDigest: Data?
     /// Steps, applied in order.
     public var steps: [LifecycleStep]
 
     /// The reference events made from this follow-up carry.
     public var reference: SourceRecordReference { SourceRecordReference(externalID: externalID, revision: revision) }
 
-    public init(targetExternalID: String, externalID: String, revision: UInt64 = 1, steps: [LifecycleStep]) {
+    public init(
+        targetExternalID: String, targetRecordType: String? = nil, externalID: String, revision: UInt64 = 1,
+        steps: [LifecycleStep]
+    ) {
         self.targetExternalID = targetExternalID
+        self.targetRecordType = targetRecordType
         self.externalID = externalID
         self.revision = revision
         self.steps = steps

@@ -10,12 +10,23 @@ public struct SourceIdentity: Sendable, Hashable, Codable {
     public var externalID: String
     /// Revision at the source; an older one than stored is refused.
     public var revision: UInt64
+    /// Fully qualified source message type, set by the gateway; with the source system and external id it
+    /// identifies the record. `nil` for cases stored before the store recorded it.
+    public var recordType: String?
+    /// SHA-256 of the source message's deterministic serialization, set by the gateway; `nil` for cases stored
+    /// before the store recorded it.
+    public var contentDigest: Data?
 
-    public init(sourceSystem: String = "", adapterID: String = "", externalID: String, revision: UInt64 = 1) {
+    public init(
+        sourceSystem: String = "", adapterID: String = "", externalID: String, revision: UInt64 = 1,
+        recordType: String? = nil, contentDigest: Data? = nil
+    ) {
         self.sourceSystem = sourceSystem
         self.adapterID = adapterID
         self.externalID = externalID
         self.revision = revision
+        self.recordType = recordType
+        self.contentDigest = contentDigest
     }
 }
 

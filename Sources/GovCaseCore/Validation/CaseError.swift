@@ -8,6 +8,7 @@ public struct CaseError: Error, Sendable, Hashable, CustomStringConvertible {
         private enum Value: String, Sendable, Hashable {
             case invalidArgument = "invalid_argument"
             case illegalTransition = "illegal_transition"
+            case correctionRefused = "correction_refused"
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -16,6 +17,8 @@ public struct CaseError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidArgument = Code(.invalidArgument)
         /// The action is not allowed from the case's status; see `allowedActions`. Maps to FAILED_PRECONDITION.
         public static let illegalTransition = Code(.illegalTransition)
+        /// A higher revision would change the lifecycle of a case with recorded steps. Maps to FAILED_PRECONDITION.
+        public static let correctionRefused = Code(.correctionRefused)
 
         public var description: String { value.rawValue }
     }

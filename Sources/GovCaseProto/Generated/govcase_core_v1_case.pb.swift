@@ -10,6 +10,11 @@
 
 /// The core case (核心案件模型): the one shape every source record is translated into.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -108,6 +113,17 @@ public nonisolated struct Govcase_Core_V1_SourceIdentity: Sendable {
 
   /// Revision of the source record; a resubmission with a lower revision is refused.
   public var revision: UInt64 = 0
+
+  /// Fully qualified name of the source message type the record was sent as (记录类型), e.g.
+  /// `govcase.sources.culturetourism.v1.TourismComplaint`. Set by the gateway. A source record is identified by
+  /// (source_system, record_type, external_id): two message types of one system that share an external id are
+  /// two records. Empty on cases stored before store schema v3, which match any type of their system.
+  public var recordType: String = String()
+
+  /// SHA-256 of the source message's deterministic protobuf serialization, as received (内容摘要). Set by the
+  /// gateway: a resubmission with the same revision must carry the same content to be a duplicate. Empty on
+  /// cases stored before store schema v3.
+  public var contentDigest: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -273,7 +289,7 @@ nonisolated extension Govcase_Core_V1_CaseKind: SwiftProtobuf._ProtoNameProvidin
 
 nonisolated extension Govcase_Core_V1_SourceIdentity: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SourceIdentity"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}source_system\0\u{3}adapter_id\0\u{3}external_id\0\u{1}revision\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}source_system\0\u{3}adapter_id\0\u{3}external_id\0\u{1}revision\0\u{3}record_type\0\u{3}content_digest\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -285,6 +301,8 @@ nonisolated extension Govcase_Core_V1_SourceIdentity: SwiftProtobuf.Message, Swi
       case 2: try { try decoder.decodeSingularStringField(value: &self.adapterID) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.externalID) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.revision) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.recordType) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.contentDigest) }()
       default: break
       }
     }
@@ -303,6 +321,12 @@ nonisolated extension Govcase_Core_V1_SourceIdentity: SwiftProtobuf.Message, Swi
     if self.revision != 0 {
       try visitor.visitSingularUInt64Field(value: self.revision, fieldNumber: 4)
     }
+    if !self.recordType.isEmpty {
+      try visitor.visitSingularStringField(value: self.recordType, fieldNumber: 5)
+    }
+    if !self.contentDigest.isEmpty {
+      try visitor.visitSingularBytesField(value: self.contentDigest, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -311,6 +335,8 @@ nonisolated extension Govcase_Core_V1_SourceIdentity: SwiftProtobuf.Message, Swi
     if lhs.adapterID != rhs.adapterID {return false}
     if lhs.externalID != rhs.externalID {return false}
     if lhs.revision != rhs.revision {return false}
+    if lhs.recordType != rhs.recordType {return false}
+    if lhs.contentDigest != rhs.contentDigest {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -328,6 +328,19 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
 
   /// Tourism complaint: terminate mediation (终止调解).
   case terminateMediation // = 24
+
+  /// Any lifecycle: the source corrected its record with a higher revision (更正). Recorded by the gateway, never
+  /// sent: a transition or follow-up naming it is refused. The status does not change; the actor's `system` is
+  /// who corrected, `note` lists the corrected fields, and the event's source record is the new revision.
+  ///
+  /// How a correction (a higher revision of the record that created a case) is applied:
+  /// - before any lifecycle step has been recorded, everything is derived again from the new content: a level
+  ///   corrected from 5 to 1 opens the bad-review loop with its deadline, 1 to 5 leaves it;
+  /// - once steps are recorded, a correction that would change the lifecycle (the level crossing the bad-review
+  ///   line, the kind, or the region) is refused with FAILED_PRECONDITION naming the recorded steps; any other
+  ///   correction replaces the record's fields and keeps the status, handling and bad-review loop.
+  /// Either way the correction is appended to the case's events with this kind.
+  case correct // = 25
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -361,6 +374,7 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     case 22: self = .startMediation
     case 23: self = .recordAgreement
     case 24: self = .terminateMediation
+    case 25: self = .correct
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -392,6 +406,7 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     case .startMediation: return 22
     case .recordAgreement: return 23
     case .terminateMediation: return 24
+    case .correct: return 25
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -423,6 +438,7 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     .startMediation,
     .recordAgreement,
     .terminateMediation,
+    .correct,
   ]
 
 }
@@ -657,7 +673,7 @@ nonisolated extension Govcase_Core_V1_CaseStatus: SwiftProtobuf._ProtoNameProvid
 }
 
 nonisolated extension Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIFECYCLE_ACTION_KIND_UNSPECIFIED\0\u{1}LIFECYCLE_ACTION_KIND_DISPATCH\0\u{1}LIFECYCLE_ACTION_KIND_TRANSFER\0\u{1}LIFECYCLE_ACTION_KIND_SIGN\0\u{1}LIFECYCLE_ACTION_KIND_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_START_HANDLING\0\u{1}LIFECYCLE_ACTION_KIND_EXTEND\0\u{1}LIFECYCLE_ACTION_KIND_REPLY\0\u{1}LIFECYCLE_ACTION_KIND_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_CLOSE\0\u{1}LIFECYCLE_ACTION_KIND_VERIFY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_IMMEDIATELY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_BY_DEADLINE\0\u{1}LIFECYCLE_ACTION_KIND_COMPLETE_RECTIFICATION\0\u{1}LIFECYCLE_ACTION_KIND_EXPLAIN\0\u{1}LIFECYCLE_ACTION_KIND_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_UPHOLD_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_REJECT_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_GIVE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_RATE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_ACCEPT\0\u{1}LIFECYCLE_ACTION_KIND_REFUSE\0\u{1}LIFECYCLE_ACTION_KIND_START_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_RECORD_AGREEMENT\0\u{1}LIFECYCLE_ACTION_KIND_TERMINATE_MEDIATION\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIFECYCLE_ACTION_KIND_UNSPECIFIED\0\u{1}LIFECYCLE_ACTION_KIND_DISPATCH\0\u{1}LIFECYCLE_ACTION_KIND_TRANSFER\0\u{1}LIFECYCLE_ACTION_KIND_SIGN\0\u{1}LIFECYCLE_ACTION_KIND_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_START_HANDLING\0\u{1}LIFECYCLE_ACTION_KIND_EXTEND\0\u{1}LIFECYCLE_ACTION_KIND_REPLY\0\u{1}LIFECYCLE_ACTION_KIND_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_CLOSE\0\u{1}LIFECYCLE_ACTION_KIND_VERIFY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_IMMEDIATELY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_BY_DEADLINE\0\u{1}LIFECYCLE_ACTION_KIND_COMPLETE_RECTIFICATION\0\u{1}LIFECYCLE_ACTION_KIND_EXPLAIN\0\u{1}LIFECYCLE_ACTION_KIND_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_UPHOLD_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_REJECT_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_GIVE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_RATE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_ACCEPT\0\u{1}LIFECYCLE_ACTION_KIND_REFUSE\0\u{1}LIFECYCLE_ACTION_KIND_START_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_RECORD_AGREEMENT\0\u{1}LIFECYCLE_ACTION_KIND_TERMINATE_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_CORRECT\0")
 }
 
 nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

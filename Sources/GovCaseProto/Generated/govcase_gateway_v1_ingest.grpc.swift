@@ -1,6 +1,20 @@
 /// Ingest services: one typed service per built-in source and one generic service for plugin adapters.
 /// Each offers a unary submit, a client-streaming batch and a bidirectional stream with one
 /// acknowledgement per record. An acknowledgement is sent only after the record is durably committed.
+///
+/// Idempotency. A source record is identified by (source system, record type, external id): the source system
+/// is the caller's certificate identity, the record type the fully qualified name of the source message (e.g.
+/// `govcase.sources.culturetourism.v1.TourismComplaint`), the external id the record's own id. Two message types
+/// of one system that share an external id are two records. With each revision the gateway keeps the SHA-256 of
+/// the message's deterministic protobuf serialization:
+/// - the same revision with the same content is DUPLICATE, with the original case id; nothing changes;
+/// - the same revision with other content is refused with ALREADY_EXISTS, naming the stored revision: a
+///   correction needs a higher revision; nothing is written;
+/// - a lower revision than the stored one is refused with FAILED_PRECONDITION;
+/// - a higher revision corrects the case (rules on `LIFECYCLE_ACTION_KIND_CORRECT` in lifecycle.proto); it may
+///   be refused with FAILED_PRECONDITION when it would change the lifecycle of a case with recorded steps.
+/// Follow-up records (feedback, appeals, progress, status updates, return visits) follow the same rules, keyed by
+/// their own type and id; a later revision of a follow-up may add steps but not change one already applied.
 
 // DO NOT EDIT.
 // swift-format-ignore-file

@@ -11,6 +11,20 @@
 /// Ingest services: one typed service per built-in source and one generic service for plugin adapters.
 /// Each offers a unary submit, a client-streaming batch and a bidirectional stream with one
 /// acknowledgement per record. An acknowledgement is sent only after the record is durably committed.
+///
+/// Idempotency. A source record is identified by (source system, record type, external id): the source system
+/// is the caller's certificate identity, the record type the fully qualified name of the source message (e.g.
+/// `govcase.sources.culturetourism.v1.TourismComplaint`), the external id the record's own id. Two message types
+/// of one system that share an external id are two records. With each revision the gateway keeps the SHA-256 of
+/// the message's deterministic protobuf serialization:
+/// - the same revision with the same content is DUPLICATE, with the original case id; nothing changes;
+/// - the same revision with other content is refused with ALREADY_EXISTS, naming the stored revision: a
+///   correction needs a higher revision; nothing is written;
+/// - a lower revision than the stored one is refused with FAILED_PRECONDITION;
+/// - a higher revision corrects the case (rules on `LIFECYCLE_ACTION_KIND_CORRECT` in lifecycle.proto); it may
+///   be refused with FAILED_PRECONDITION when it would change the lifecycle of a case with recorded steps.
+/// Follow-up records (feedback, appeals, progress, status updates, return visits) follow the same rules, keyed by
+/// their own type and id; a later revision of a follow-up may add steps but not change one already applied.
 
 import SwiftProtobuf
 
@@ -34,7 +48,8 @@ public nonisolated enum Govcase_Gateway_V1_RecordOutcome: SwiftProtobuf.Enum, Sw
   /// Stored: a new case, or a follow-up applied to its case.
   case accepted // = 1
 
-  /// Already stored with this (source system, external id, revision): nothing changed, the original case id is returned.
+  /// Already stored with this (source system, record type, external id, revision) and the same content: nothing
+  /// changed, the original case id is returned.
   case duplicate // = 2
 
   /// Refused; `rejection` or `error_message` says why. Nothing of the record was stored.
@@ -84,7 +99,9 @@ public nonisolated struct Govcase_Gateway_V1_RecordAck: Sendable {
   /// Position of the record in the batch or stream, from 0.
   public var index: UInt64 = 0
 
-  /// External id of the record as sent (来源编号).
+  /// External id of the record as sent (来源编号), also when the record is refused before translation (bad fields,
+  /// a type the adapter does not accept, a policy refusal). Every source record message carries its external id
+  /// in field 1, a string; the gateway reads it from there. Empty only when the record could not be decoded.
   public var externalID: String = String()
 
   /// What happened.
@@ -131,8 +148,13 @@ public nonisolated struct Govcase_Gateway_V1_BatchSummary: Sendable {
   /// Records rejected.
   public var rejected: UInt64 = 0
 
-  /// One acknowledgement per record, in order.
+  /// Acknowledgements, in order: every record's among the first 1,000 records of the call, then only those of
+  /// rejected records, up to 1,000 more. The list is bounded so that a summary of a very long stream stays far
+  /// under common receive limits (grpcio: 4 MiB). Use SubmitStream to receive every record's acknowledgement.
   public var acks: [Govcase_Gateway_V1_RecordAck] = []
+
+  /// Acknowledgements left out of `acks` by that bound; the counts above include them.
+  public var acksOmitted: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -498,7 +520,7 @@ nonisolated extension Govcase_Gateway_V1_RecordAck: SwiftProtobuf.Message, Swift
 
 nonisolated extension Govcase_Gateway_V1_BatchSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BatchSummary"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}accepted\0\u{1}duplicates\0\u{1}rejected\0\u{1}acks\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}accepted\0\u{1}duplicates\0\u{1}rejected\0\u{1}acks\0\u{3}acks_omitted\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -510,6 +532,7 @@ nonisolated extension Govcase_Gateway_V1_BatchSummary: SwiftProtobuf.Message, Sw
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.duplicates) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.rejected) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.acks) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.acksOmitted) }()
       default: break
       }
     }
@@ -528,6 +551,9 @@ nonisolated extension Govcase_Gateway_V1_BatchSummary: SwiftProtobuf.Message, Sw
     if !self.acks.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.acks, fieldNumber: 4)
     }
+    if self.acksOmitted != 0 {
+      try visitor.visitSingularUInt64Field(value: self.acksOmitted, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -536,6 +562,7 @@ nonisolated extension Govcase_Gateway_V1_BatchSummary: SwiftProtobuf.Message, Sw
     if lhs.duplicates != rhs.duplicates {return false}
     if lhs.rejected != rhs.rejected {return false}
     if lhs.acks != rhs.acks {return false}
+    if lhs.acksOmitted != rhs.acksOmitted {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

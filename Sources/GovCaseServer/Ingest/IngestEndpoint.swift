@@ -67,8 +67,12 @@ struct IngestEndpoint: Sendable {
                     case .duplicate: summary.duplicates += 1
                     default: summary.rejected += 1
                     }
+                    if BatchSummaryBound.lists(ack, listed: summary.acks.count) {
+                        summary.acks.append(ack)
+                    } else {
+                        summary.acksOmitted += 1
+                    }
                 }
-                summary.acks += acks
             }
         }
         return summary.withLock { $0 }
@@ -146,5 +150,16 @@ struct IngestEndpoint: Sendable {
         return pipeline.prepare(
             records.enumerated().map { .init(adapterID: $1.adapterID, message: $1.message, index: start + $0) },
             caller: caller)
+    }
+}
+
+/// Which acknowledgements a client-streaming summary lists (ingest.proto, `BatchSummary.acks`): every record's
+/// among the first `everyRecord`, then rejected ones only, up to `total`.
+enum BatchSummaryBound {
+    static let everyRecord = 1_000
+    static let total = 2_000
+
+    static func lists(_ ack: Govcase_Gateway_V1_RecordAck, listed: Int) -> Bool {
+        ack.index < everyRecord || (ack.outcome == .rejected && listed < total)
     }
 }

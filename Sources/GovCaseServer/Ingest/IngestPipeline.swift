@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRPCCore
 import GovCaseAdapters
@@ -36,6 +37,9 @@ public struct IngestPipeline: Sendable {
         var adapterID: String
         var message: Result<any SwiftProtobuf.Message, RPCError>
         var index: Int
+
+        /// The record's external id, for acknowledging a refusal; empty if the record could not be read.
+        var externalID: String { (try? message.get()).map(SourceRecordID.of) ?? "" }
     }
 
     /// Ingests records in order; see `prepare` and `finish`.
@@ -74,9 +78,10 @@ public struct IngestPipeline: Sendable {
             case .success(.followUp(let f)):
                 prepared.followUps.append((position, f))
             case .success(.rejected(let violations)):
-                prepared.acks[position] = .rejected(record.index, externalID: "", violations: violations)
+                prepared.acks[position] = .rejected(
+                    record.index, externalID: record.externalID, violations: violations)
             case .failure(let error):
-                prepared.acks[position] = .failed(record.index, externalID: "", error: error)
+                prepared.acks[position] = .failed(record.index, externalID: record.externalID, error: error)
             }
         }
         if !newCases.isEmpty { prepared.ticket = store.enqueue(newCases, now: now) }
@@ -91,7 +96,7 @@ public struct IngestPipeline: Sendable {
             do {
                 let results = try await ticket.results()
                 for ((position, externalID), result) in zip(prepared.newCases, results) {
-                    acks[position] = .init(prepared.indexes[position], externalID, result.mapError(\.rpcError))
+                    acks[position] = .init(prepared.indexes[position], externalID, result.mapError(Self.rpcError))
                 }
             } catch {
                 for (position, externalID) in prepared.newCases {
@@ -155,7 +160,36 @@ public struct IngestPipeline: Sendable {
                 return .failure(error.rpcError)
             }
         }
-        return .success(translation)
+        return Self.identify(translation, as: message)
+    }
+
+    /// Stamps a translation with its record's identity at the source: the message type (with the source system
+    /// and external id, the record's key) and the SHA-256 of its deterministic serialization (what makes a
+    /// retry of the same revision a duplicate rather than a conflict).
+    static func identify(_ translation: Translation, as message: any SwiftProtobuf.Message) -> Result<
+        Translation, RPCError
+    > {
+        let recordType = type(of: message).protoMessageName
+        let digest: Data
+        do {
+            var options = BinaryEncodingOptions()
+            options.useDeterministicOrdering = true
+            digest = Data(SHA256.hash(data: try message.serializedBytes(options: options) as [UInt8]))
+        } catch {
+            return .failure(RPCError(code: .invalidArgument, message: "the record cannot be serialized: \(error)"))
+        }
+        switch translation {
+        case .newCase(var c):
+            c.source.recordType = recordType
+            c.source.contentDigest = digest
+            return .success(.newCase(c))
+        case .followUp(var f):
+            f.recordType = recordType
+            f.contentDigest = digest
+            return .success(.followUp(f))
+        case .rejected:
+            return .success(translation)
+        }
     }
 
     /// The gRPC error for a store or lifecycle failure.
@@ -165,7 +199,9 @@ public struct IngestPipeline: Sendable {
         case let denial as AccessDenial: return denial.rpcError
         case let error as StoreError: return error.rpcError
         case let error as CaseError: return error.rpcError
-        default: return RPCError(code: .internalError, message: "\(error)")
+        default:
+            // Internal text (SQL, paths) stays in the gateway; the sender learns it may retry.
+            return RPCError(code: .internalError, message: "the gateway could not store this record; retry later")
         }
     }
 }
@@ -175,6 +211,7 @@ extension StoreError {
         let code: RPCError.Code =
             switch code {
             case .olderRevision: .failedPrecondition
+            case .alreadyExists: .alreadyExists
             case .notFound: .notFound
             case .conflict: .aborted
             case .badRequest: .invalidArgument
@@ -190,7 +227,7 @@ extension CaseError {
     /// violations in the trailers (`Rejection.refusal`).
     var rpcError: RPCError {
         violations.rejection.refusal(
-            code == .illegalTransition ? .failedPrecondition : .invalidArgument, message: message)
+            code == .invalidArgument ? .invalidArgument : .failedPrecondition, message: message)
     }
 }
 
