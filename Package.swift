@@ -215,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "GovCaseStoreTests",
             dependencies: [
-                "GovCaseCore", "GovCaseProto", "GovCaseStore", .product(name: "Crypto", package: "swift-crypto"),
+                "GovCaseCore", "GovCaseProto", "GovCaseStore", "GovCaseWire", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings

@@ -123,8 +123,10 @@ extension CaseStore {
             "SELECT id, received_at, payload, sealed_requester FROM cases"
             + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
             + " ORDER BY received_at DESC, id DESC LIMIT \(limit + 1)"
-        let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
-        let page = try rows.prefix(limit).map { try decode($0).masked }
+        let (rows, page) = try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            return (rows, try rows.prefix(limit).map { try decode($0, db: db).masked })
+        }
         let next = rows.count > limit ? rows[limit - 1] : nil
         return CasePage(
             cases: page,
@@ -154,10 +156,7 @@ extension CaseStore {
                 db, sql: "SELECT cursor, case_id, payload FROM case_events WHERE cursor > ? ORDER BY cursor LIMIT ?",
                 arguments: [cursor, limit]
             ).map { row in
-                (
-                    row["cursor"], row["case_id"],
-                    try JSONDecoder().decode(LifecycleEvent.self, from: row["payload"] as Data)
-                )
+                (row["cursor"], row["case_id"], try Self.event(row["payload"]))
             }
         }
     }

@@ -69,12 +69,6 @@ public final class CaseStore: Sendable {
 
     // MARK: Rows
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-
     /// Writes `c` (with a case id) as a new or replacing row.
     func save(_ c: Case, db: Database, createdAt: Date?, now: Date) throws {
         var stored = c
@@ -109,26 +103,46 @@ public final class CaseStore: Sendable {
     }
 
     /// The `payload` column: the case as a serialized `govcase.core.v1.Case` (the published contract), with
-    /// the requester's secrets blanked. Protobuf rather than JSON: encoding a case as JSON through Codable
-    /// cost more than the rest of its insert together (see BENCHMARKS.md).
-    static func payload(of c: Case) throws -> Data { try c.proto.serializedData() }
+    /// the requester's secrets blanked and without its events, which live in `case_events` only. Protobuf
+    /// rather than JSON: encoding a case as JSON through Codable cost more than the rest of its insert together
+    /// (see BENCHMARKS.md).
+    static func payload(of c: Case) throws -> Data {
+        var m = c.proto
+        m.events = []
+        return try m.serializedData()
+    }
 
-    /// Appends events to the append-only table.
+    /// Appends events to the append-only table, each a serialized `govcase.core.v1.LifecycleEvent`.
     func append(_ events: [LifecycleEvent], caseID: String, db: Database) throws {
         for event in events {
-            try db.execute(
-                sql: "INSERT INTO case_events (case_id, sequence, payload) VALUES (?, ?, ?)",
-                arguments: [caseID, event.sequence, try Self.encoder.encode(event)])
+            try db.cachedStatement(sql: "INSERT INTO case_events (case_id, sequence, payload) VALUES (?, ?, ?)")
+                .execute(arguments: [caseID, event.sequence, try event.proto.serializedData()])
         }
     }
 
-    /// The case in `row`, with its requester's secrets opened.
-    func decode(_ row: Row) throws -> Case {
+    /// A case's events, oldest first.
+    func events(ofCase caseID: String, db: Database) throws -> [LifecycleEvent] {
+        try Data.fetchAll(
+            db.cachedStatement(sql: "SELECT payload FROM case_events WHERE case_id = ? ORDER BY sequence"),
+            arguments: [caseID]
+        ).map(Self.event)
+    }
+
+    /// The event in a `case_events.payload`.
+    static func event(_ payload: Data) throws -> LifecycleEvent {
+        do { return try LifecycleEvent(proto: Govcase_Core_V1_LifecycleEvent(serializedBytes: payload)) } catch {
+            throw StoreError(.corrupt, "a stored event cannot be read: \(error)")
+        }
+    }
+
+    /// The case in `row`, with its events and its requester's secrets opened.
+    func decode(_ row: Row, db: Database) throws -> Case {
         let payload = row["payload"] as Data
         var c: Case
         do { c = try Case(proto: Govcase_Core_V1_Case(serializedBytes: payload)) } catch {
             throw StoreError(.corrupt, "a stored case cannot be read: \(error)")
         }
+        c.events = try events(ofCase: c.caseID, db: db)
         if let sealed = row["sealed_requester"] as Data?, c.requester != nil {
             do { try vault.open(sealed, into: &c.requester!, caseID: c.caseID) } catch {
                 throw StoreError(.corrupt, "the evaluator data of case \(c.caseID) cannot be opened with this key")
@@ -140,7 +154,7 @@ public final class CaseStore: Sendable {
     func fetchCase(id: String, db: Database) throws -> Case? {
         try Row.fetchOne(
             db.cachedStatement(sql: "SELECT payload, sealed_requester FROM cases WHERE id = ?"), arguments: [id]
-        ).map(decode)
+        ).map { try decode($0, db: db) }
     }
 
     /// The case created by the record (`sourceSystem`, `recordType`, `externalID`). A case stored before record
@@ -161,7 +175,7 @@ public final class CaseStore: Sendable {
                 "several records of \(sourceSystem) have external id \(externalID) (\(types)); the follow-up must "
                     + "name the type of the one it is for")
         }
-        return try rows.first.map(decode)
+        return try rows.first.map { try decode($0, db: db) }
     }
 
     /// The id, revision and content digest stored for a source record, without reading the case.

@@ -1,6 +1,9 @@
 import Foundation
 import GRDB
 import GovCaseCore
+import GovCaseProto
+import GovCaseWire
+import SwiftProtobuf
 
 /// The store's schema as named migrations, applied in order and recorded by GRDB in `grdb_migrations`.
 enum Schema {
@@ -146,6 +149,50 @@ enum Schema {
                     DROP TABLE follow_ups;
                     ALTER TABLE follow_ups_v3 RENAME TO follow_ups;
                     """)
+        }
+        migrator.registerMigration("v4-events-once-as-protobuf") { db in
+            // Events were kept twice: inside each case's payload, and as JSON in `case_events`. From v4 they are
+            // kept once, in `case_events`, each a serialized `govcase.core.v1.LifecycleEvent`; case payloads hold
+            // none. The append-only triggers are lifted for the rewrite and restored in the same transaction.
+            try db.execute(
+                sql: "DROP TRIGGER case_events_no_update; DROP TRIGGER case_events_no_delete;")
+            var lastCursor: Int64 = 0
+            while true {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT cursor, payload FROM case_events WHERE cursor > ? ORDER BY cursor LIMIT 1000",
+                    arguments: [lastCursor])
+                guard let last = rows.last else { break }
+                for row in rows {
+                    let event = try JSONDecoder().decode(LifecycleEvent.self, from: row["payload"] as Data)
+                    try db.execute(
+                        sql: "UPDATE case_events SET payload = ? WHERE cursor = ?",
+                        arguments: [try event.proto.serializedData(), row["cursor"] as Int64])
+                }
+                lastCursor = last["cursor"]
+            }
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+                        BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;
+                    CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+                        BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;
+                    """)
+            var lastRow: Int64 = 0
+            while true {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT rowid, payload FROM cases WHERE rowid > ? ORDER BY rowid LIMIT 1000",
+                    arguments: [lastRow])
+                guard let last = rows.last else { break }
+                for row in rows {
+                    var c = try Govcase_Core_V1_Case(serializedBytes: row["payload"] as Data)
+                    guard !c.events.isEmpty else { continue }
+                    c.events = []
+                    try db.execute(
+                        sql: "UPDATE cases SET payload = ? WHERE rowid = ?",
+                        arguments: [try c.serializedData(), row["rowid"] as Int64])
+                }
+                lastRow = last["rowid"]
+            }
         }
         return migrator
     }

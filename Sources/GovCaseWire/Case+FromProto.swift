@@ -179,7 +179,8 @@ extension LifecycleAction {
 }
 
 extension LifecycleEvent {
-    init(proto m: Govcase_Core_V1_LifecycleEvent) throws {
+    /// The event of a `govcase.core.v1.LifecycleEvent` written by `proto`.
+    public init(proto m: Govcase_Core_V1_LifecycleEvent) throws {
         self.init(
             sequence: Int(m.sequence),
             step: LifecycleStep(

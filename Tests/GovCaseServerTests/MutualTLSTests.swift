@@ -227,6 +227,8 @@ import Testing
                 let badRequest = try #require(status.details.first?.badRequest, "no google.rpc.BadRequest")
                 #expect(badRequest.violations.map(\.field) == ["level"])
                 #expect(badRequest.violations.allSatisfy { $0.violationDescription.hasPrefix("level: ") })
+                // The rule travels as the violation's reason, not only inside the description text.
+                #expect(badRequest.violations.map(\.reason) == ["LEVEL"])
             }
         }
     }

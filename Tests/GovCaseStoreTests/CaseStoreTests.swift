@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import GovCaseCore
 import GovCaseProto
+import GovCaseWire
 import SwiftProtobuf
 @testable import GovCaseStore
 import Testing
@@ -50,7 +51,7 @@ import Testing
         #expect(
             try store.appliedMigrations() == [
                 "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
-                "v3-record-type-and-content-digest",
+                "v3-record-type-and-content-digest", "v4-events-once-as-protobuf",
             ])
         #expect(try store.journalMode() == "wal")
     }
@@ -96,6 +97,63 @@ import Testing
         }
         #expect(payload?.first != UInt8(ascii: "{"), "still JSON")
         #expect(try Govcase_Core_V1_Case(serializedBytes: payload ?? Data()).caseID == "case-v1")
+    }
+
+    /// A v2 store (events in the case payload and as JSON in `case_events`; records keyed without their type
+    /// and kept without a digest) opened by this build: each event is kept once, as protobuf; the old record
+    /// matches any type and, having no digest, a resubmission of its revision is refused, never a duplicate.
+    @Test func theV3AndV4MigrationsKeyRecordsByTypeAndKeepEventsOnceAsProtobuf() throws {
+        let v2 = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(v2, upTo: "v2-case-payload-protobuf")
+        var c = Self.evaluation("PJ-v2", level: .veryDissatisfied)
+        c.caseID = "case-v2"
+        c.requester = nil
+        c.source.recordType = nil
+        c.source.contentDigest = nil
+        let event = try c.apply(
+            LifecycleStep(LifecycleAction(.verify, note: "属实"), occurredAt: now), recordedAt: now, policy: .standard)
+        try v2.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO cases (id, source_system, external_id, revision, adapter_id, kind, region_code,
+                                       status, level, received_at, created_at, updated_at, payload)
+                    VALUES (?, 'sc-gov', 'PJ-v2', 1, 'national-platform', 'evaluation', '510104', ?, 1, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    c.caseID, c.status.rawValue, c.receivedAt!.timeIntervalSince1970, now.timeIntervalSince1970,
+                    now.timeIntervalSince1970, try c.proto.serializedData(),
+                ])
+            try db.execute(
+                sql: "INSERT INTO case_events (case_id, sequence, payload) VALUES (?, 1, ?)",
+                arguments: [c.caseID, try JSONEncoder().encode(event)])
+        }
+        try v2.close()
+
+        let store = try open()
+        #expect(
+            try store.appliedMigrations().suffix(2) == [
+                "v3-record-type-and-content-digest", "v4-events-once-as-protobuf",
+            ])
+        let read = try store.get(caseID: "case-v2", now: now)
+        #expect(read.events == [event])
+        #expect(try store.events(after: 0).map(\.event) == [event])
+        let rows = try DatabaseQueue(path: path).read { db in
+            (
+                try Data.fetchOne(db, sql: "SELECT payload FROM case_events") ?? Data(),
+                try Data.fetchOne(db, sql: "SELECT payload FROM cases") ?? Data(),
+                try String.fetchOne(db, sql: "SELECT record_type FROM cases")
+            )
+        }
+        #expect(rows.0.first != UInt8(ascii: "{"), "the event is still JSON")
+        #expect(try Govcase_Core_V1_Case(serializedBytes: rows.1).events.isEmpty, "events are still in the payload")
+        #expect(rows.2 == "")
+        #expect {
+            try store.submit(Self.evaluation("PJ-v2", level: .veryDissatisfied), now: now)
+        } throws: { ($0 as? StoreError)?.code == .alreadyExists }
+        #expect(
+            try store.submit(Self.evaluation("PJ-v2", level: .dissatisfied, revision: 2), now: now)
+                == .updated(caseID: "case-v2"))
+        #expect(try store.get(caseID: "case-v2", now: now).events.map(\.step.action.kind) == [.verify, .correct])
     }
 
     @Test func aCaseIsStoredAndReadBackMaskedOrAudited() throws {

@@ -132,6 +132,9 @@ def main() -> None:
             check(status is not None and len(status.details) == 1 and status.details[0].Unpack(bad_request)
                   and sorted(v.field for v in bad_request.field_violations) == ["level", "region_code"],
                   "bad record: grpc-status-details-bin holds a google.rpc.BadRequest with the same fields")
+            reasons = {v.field: v.reason for v in bad_request.field_violations}
+            check(reasons == {v.field: v.rule.upper() for v in rejection.violations},
+                  f"bad record: each BadRequest violation's reason is its rule ({reasons})")
 
         outside = evaluation(301, region="440305")
         try:

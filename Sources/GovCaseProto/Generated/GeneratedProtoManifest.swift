@@ -11,7 +11,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/party.proto": "f32ac15d23fbfb90f69499f6ff85e67b4efca48b099a2446247666213ca75a1c",
         "govcase/core/v1/request.proto": "e316e70582034858351e79bbfd55f49d4b2fc6aa496fde10b47932a06b703b65",
         "govcase/core/v1/service.proto": "292dc7975929e1b517c492f1cf6421250995be63b23bcf668677975956fde5f7",
-        "govcase/core/v1/violation.proto": "e81565f77f4d1ec5c3d42d8eb182d30a52ec96484becf9e5824cfb5ba0fec475",
+        "govcase/core/v1/violation.proto": "9474a1cc841c74d41f562ccbdb707ab51509ce7ce43d265f64d578e065dab258",
         "govcase/gateway/v1/adapters.proto": "1d1bd073cc4b50284cc68c1b1baafc86f56ffd0bc9b638e4fa0f2ab1acf21f53",
         "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
         "govcase/gateway/v1/ingest.proto": "9d849ae59421efa997482dd110742787111b7e2cbbbad6d9d522174b87483cf1",

@@ -28,11 +28,16 @@ public nonisolated struct Govcase_Core_V1_FieldViolation: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Path of the offending field in the message the caller sent, in proto field names joined by dots,
-  /// with list indexes in brackets, e.g. `requester.phone` or `evaluation.dimensions[2].level`.
+  /// Path of the offending field, in proto field names joined by dots, with list indexes in brackets, e.g.
+  /// `evaluator.phone` or `detail_items[2]`. One rule everywhere: the path is relative to the message that holds
+  /// the data in error. For ingest that is the source record itself (the `EvaluationRecord`, `WorkOrder`, ...),
+  /// never the request that wraps it: `level`, not `record.evaluation.level`; a batch's acknowledgement says
+  /// which record by its `index`. For other calls (e.g. TransitionCase) it is the request: `action.kind`.
+  /// The same path is in `google.rpc.BadRequest.FieldViolation.field` of `grpc-status-details-bin`.
   public var field: String = String()
 
-  /// Stable machine-readable rule identifier, e.g. `required`, `resident_id`, `credit_code`, `level`.
+  /// Stable machine-readable rule identifier, e.g. `required`, `resident_id`, `credit_code`, `level`. In
+  /// `grpc-status-details-bin` it is `FieldViolation.reason`, upper-cased (`REQUIRED`, `RESIDENT_ID`).
   public var rule: String = String()
 
   /// Human-readable explanation for the sender, in English; may quote the offending value unless it is sensitive.

@@ -10,7 +10,13 @@ extension Govcase_Core_V1_Rejection {
     /// `govcase.core.v1.Rejection`, with each violation's rule name).
     func refusal(_ code: RPCError.Code, message: String) -> RPCError {
         let badRequest = ErrorDetails.BadRequest(
-            violations: violations.map { .init(field: $0.field, description: "\($0.rule): \($0.message)") })
+            violations: violations.map {
+                // `reason` carries the rule as a constant (UPPER_SNAKE_CASE, as google.rpc.BadRequest asks), so
+                // a client can act on it without parsing the description.
+                .init(
+                    field: $0.field, description: "\($0.rule): \($0.message)", reason: $0.rule.uppercased(),
+                    localizedMessage: nil)
+            })
         var metadata = GoogleRPCStatus(code: code, message: message, details: .badRequest(badRequest))
             .rpcErrorMetadata
         if let bytes: [UInt8] = try? serializedBytes() {
