@@ -59,6 +59,8 @@ def main() -> None:
     parser.add_argument("--target", required=True)
     parser.add_argument("--pki", required=True, type=pathlib.Path)
     parser.add_argument("--protos", required=True, type=pathlib.Path)
+    parser.add_argument("--long-stream", type=int, default=0,
+                        help="then stream this many records in one SubmitBatch call and check its summary")
     args = parser.parse_args()
     generate_stubs(args.protos.resolve())
 
@@ -71,9 +73,10 @@ def main() -> None:
     an_hour_ago = timestamp_pb2.Timestamp()
     an_hour_ago.FromDatetime(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1))
 
-    def evaluation(number: int, level: int = 5, region: str = "510104") -> ingest_pb2.NationalRecord:
+    def evaluation(number: int, level: int = 5, region: str = "510104", revision: int = 1,
+                   prefix: str = "PY") -> ingest_pb2.NationalRecord:
         record = national_pb2.EvaluationRecord(
-            evaluation_id=f"PY-{run}-{number:04d}", revision=1, matter_id=f"BJ-PY-{run}-{number:04d}",
+            evaluation_id=f"{prefix}-{run}-{number:04d}", revision=revision, matter_id=f"BJ-{prefix}-{run}-{number:04d}",
             item=national_pb2.ServiceItem(
                 item_code="11510104MB1234567X4000117009000", item_name="食品经营许可",
                 org_name="成都市锦江区行政审批局", org_credit_code="91440300708461136T"),
@@ -104,6 +107,15 @@ def main() -> None:
         again = national.Submit(evaluation(1))
         check(again.outcome == ingest_pb2.RECORD_OUTCOME_DUPLICATE and again.case_id == ack.case_id,
               "resubmission: DUPLICATE of the same case")
+        try:
+            national.Submit(evaluation(1, level=4))
+            check(False, "the same revision with other content is refused")
+        except grpc.RpcError as error:
+            check(error.code() == grpc.StatusCode.ALREADY_EXISTS and "higher than 1" in error.details(),
+                  "the same revision with other content: ALREADY_EXISTS, asking for a higher revision")
+        corrected = national.Submit(evaluation(1, level=4, revision=2))
+        check(corrected.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED and corrected.case_id == ack.case_id,
+              "a higher revision corrects the same case")
 
         streamed = [evaluation(n) for n in range(100, 120)]
         acks = [a for message in national.SubmitStream(ingest_pb2.NationalBatch(records=[r]) for r in streamed)
@@ -158,6 +170,28 @@ def main() -> None:
             if not token:
                 break
         check(len(found) == 31 and len(set(found)) == 31, "QueryCases with page tokens: all 31 records, each once")
+        check(first.evaluation.level == 4 and first.source.revision == 2, "GetCase: the corrected revision")
+
+    if args.long_stream:
+        with channel(args.target, args.pki, "national-sc") as source:
+            national = ingest_pb2_grpc.NationalIngestServiceStub(source)
+            per_message = 1000
+
+            def messages():
+                for start in range(0, args.long_stream, per_message):
+                    # Every 1000th record is refused (level 9), so refusals appear throughout the stream.
+                    yield ingest_pb2.NationalBatch(records=[
+                        evaluation(n, level=9 if n % 1000 == 999 else 5, prefix="PL")
+                        for n in range(start, min(start + per_message, args.long_stream))])
+
+            summary, call = national.SubmitBatch.with_call(messages())
+            refused = args.long_stream // 1000
+            size = summary.ByteSize()
+            check(summary.accepted == args.long_stream - refused and summary.rejected == refused,
+                  f"client-streaming {args.long_stream} records: {summary.accepted} accepted, {summary.rejected} refused")
+            check(size < 4 * 1024 * 1024 and len(summary.acks) + summary.acks_omitted == args.long_stream
+                  and sum(1 for a in summary.acks if a.outcome == ingest_pb2.RECORD_OUTCOME_REJECTED) == refused,
+                  f"its summary is bounded ({size} bytes, {len(summary.acks)} acks listed) and lists every refusal")
     print("interop: all checks passed")
 
 
