@@ -211,7 +211,7 @@ extension CultureTourismAdapter {
 
     func finish(_ c: Case, reader: RecordReader, paths: FieldPathMap, context: TranslationContext) -> Translation {
         var reader = reader
-        reader.validate(c, with: CaseValidator(context: ValidationContext(now: context.receivedAt)), paths: paths)
+        reader.validate(c, with: CaseValidator(context: context.validation), paths: paths)
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
     }
 

@@ -50,7 +50,7 @@ extension Hotline12345Adapter {
         c.handling.assignedUnit = r.handlingUnit
         c.handling.deadlines.handleBy = r.hasHandleBy ? r.handleBy.date : nil
         reader.validate(
-            c, with: CaseValidator(context: ValidationContext(now: context.receivedAt)), paths: Self.workOrderPaths)
+            c, with: CaseValidator(context: context.validation), paths: Self.workOrderPaths)
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
     }
 

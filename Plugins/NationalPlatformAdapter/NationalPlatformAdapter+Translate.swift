@@ -45,7 +45,7 @@ extension NationalPlatformAdapter {
             requester: evaluator,
             receivedAt: evaluatedAt)
         reader.validate(
-            c, with: CaseValidator(context: ValidationContext(now: context.receivedAt)), paths: Self.evaluationPaths)
+            c, with: CaseValidator(context: context.validation), paths: Self.evaluationPaths)
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
     }
 

@@ -61,8 +61,9 @@ public final class Gateway: Service, Sendable {
         let adapters = BuiltInAdapters.all(
             overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } })
         let pipeline = IngestPipeline(
-            adapters: adapters, store: store, policy: configuration.policy, deadlines: RegionalDeadlinePolicies(),
-            clock: clock)
+            adapters: adapters, store: store, policy: configuration.policy,
+            deadlines: configuration.deadlines.policies,
+            clockSkew: TimeInterval(configuration.validation.clockSkewSeconds), clock: clock, logger: logger)
         server = GRPCServer(
             transport: transport,
             services: try GatewayServer.services(

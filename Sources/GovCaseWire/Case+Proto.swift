@@ -170,6 +170,7 @@ extension Handling {
             d.set(\.rectifyBy, deadlines.rectifyBy.timestamp)
             d.set(\.defaultRatingAt, deadlines.defaultRatingAt.timestamp)
             d.set(\.mediateBy, deadlines.mediateBy.timestamp)
+            d.unavailable = deadlines.unavailable
             m.deadlines = d
         }
         m.extensions = UInt32(extensions)

@@ -1,4 +1,5 @@
 import Foundation
+import GovCaseCore
 import GovCasePKI
 import GovCasePolicy
 import GovCaseServer
@@ -47,6 +48,27 @@ import Testing
         var broken = configuration
         broken.codeOverrides = ["provincial-x": [:]]
         #expect(faultyKey(broken) == "code_overrides.provincial-x")
+        for (overrides, key) in [
+            (
+                ["national-platform": ["sc": ["chanel": ["31": "windowDevice"]]]],
+                "code_overrides.national-platform.sc.chanel"
+            ),
+            (
+                ["national-platform": ["sc": ["channel": ["31": "windowDevise"]]]],
+                "code_overrides.national-platform.sc.channel.31"
+            ),
+            (
+                ["national-platform": ["sc": ["channel": [" ": "windowDevice"]]]],
+                "code_overrides.national-platform.sc.channel"
+            ),
+        ] {
+            broken = configuration
+            broken.codeOverrides = overrides
+            #expect(faultyKey(broken) == key)
+        }
+        broken = configuration
+        broken.codeOverrides = ["national-platform": ["sc": ["channel": ["31": "windowDevice"]]]]
+        #expect(faultyKey(broken) == nil)
         broken = configuration
         broken.tls.keyPath = files.serverCertificate
         #expect(faultyKey(broken) == "tls.key")
@@ -58,5 +80,66 @@ import Testing
         #expect(faultyKey(broken) == "store.evaluator_key")
         configuration.tls.certificatePath = key
         #expect(faultyKey(configuration) == "tls.certificate")
+    }
+
+    static let base = """
+        listen: { host: 127.0.0.1, port: 0 }
+        tls: { certificate: s.pem, key: s-key.pem, client_ca: ca.pem }
+        store: { path: cases.sqlite, evaluator_key: evaluator.key }
+        policy: { trust_domain: d, grants: [] }
+
+        """
+
+    /// Deadline periods per region, the holiday calendar and the validation clock skew are configuration, over
+    /// the built-in national defaults.
+    @Test func deadlinesCalendarAndClockSkewAreConfigured() throws {
+        let configuration = try GatewayConfiguration.parse(
+            yaml: Self.base + """
+                deadlines:
+                  default:
+                    default_rating: 2 natural days
+                    request_handling: { complaint: 15 working days, help_request: 5 working days }
+                  regions:
+                    "500151": { bad_review_rectification: 3 working days }
+                  calendar:
+                    years: [2027]
+                    holidays: ["2027-01-01"]
+                validation: { clock_skew_seconds: 60 }
+                """)
+        let policies = configuration.deadlines.policies
+        let tongnan = policies.policy(forRegion: "500151")
+        let chengdu = policies.policy(forRegion: "510104")
+        #expect(tongnan.badReviewRectification == .workingDays(3))
+        #expect(chengdu.badReviewRectification == .workingDays(5), "the national default where not configured")
+        #expect(tongnan.defaultRating == .naturalDays(2) && chengdu.defaultRating == .naturalDays(2))
+        #expect(chengdu.requestHandling == [.complaint: .workingDays(15), .helpRequest: .workingDays(5)])
+        #expect(chengdu.calendar.coveredYears == [2024, 2025, 2026, 2027])
+        #expect(chengdu.calendar.holidays.contains(CivilDate("2027-01-01")!))
+        #expect(configuration.validation.clockSkewSeconds == 60)
+        #expect(try GatewayConfiguration.parse(yaml: Self.base).deadlines.policies.fallback == .standard)
+    }
+
+    @Test(arguments: [
+        (
+            "deadlines: { default: { bad_review_rectificaton: 3 working days } }",
+            "deadlines.default.bad_review_rectificaton"
+        ),
+        ("deadlines: { default: { default_rating: 3 weeks } }", "deadlines.default.default_rating"),
+        (
+            "deadlines: { default: { request_handling: { complain: 1 working day } } }",
+            "deadlines.default.request_handling"
+        ),
+        ("deadlines: { regions: { \"51x\": {} } }", "deadlines.regions"),
+        ("deadlines: { calendar: { years: [2027], holidays: [\"2028-01-01\"] } }", "deadlines.calendar.holidays"),
+        ("deadlines: { calendar: { holidays: [\"2027-02-30\"] } }", "deadlines.calendar.holidays"),
+        ("validation: { clock_skew_seconds: -5 }", "validation.clock_skew_seconds"),
+        ("validation: { clock_skew: 5 }", "validation.clock_skew"),
+    ])
+    func badDeadlineAndValidationKeysAreNamed(yaml: String, key: String) {
+        #expect {
+            try GatewayConfiguration.parse(yaml: Self.base + yaml)
+        } throws: { error in
+            (error as? ConfigurationError)?.key == key
+        }
     }
 }

@@ -47,11 +47,17 @@ public struct TranslationContext: Sendable, Hashable {
     public var sourceSystem: String
     /// When the gateway received the record.
     public var receivedAt: Date
+    /// How far into the future the record's times may be (the deployment's `validation.clock_skew_seconds`).
+    public var clockSkew: TimeInterval
 
-    public init(sourceSystem: String, receivedAt: Date) {
+    public init(sourceSystem: String, receivedAt: Date, clockSkew: TimeInterval = 300) {
         self.sourceSystem = sourceSystem
         self.receivedAt = receivedAt
+        self.clockSkew = clockSkew
     }
+
+    /// What the core validator needs for this record.
+    public var validation: ValidationContext { ValidationContext(now: receivedAt, clockSkew: clockSkew) }
 }
 
 /// The result of translating one record.

@@ -8,17 +8,21 @@ public struct DeadlinePolicy: Sendable, Hashable {
     public var utcOffsetSeconds: Int
     /// Rectification of a bad review fixed by a deadline (限期整改): 5 working days (Tongnan rule).
     public var badReviewRectification: Period
-    /// After this, a service not evaluated counts as 基本满意: 7 natural days.
+    /// After this, a service not evaluated gets the default rating: 7 natural days (Tongnan, Guangdong).
     public var defaultRating: Period
     /// Acceptance decision on a tourism complaint: 5 working days (旅游投诉处理办法).
     public var tourismComplaintAcceptance: Period
     /// Mediation of an accepted tourism complaint: 60 natural days.
     public var tourismComplaintMediation: Period
+    /// Handling limits of 12345 work orders by request kind (办理时限), for orders whose source sets none.
+    /// Empty by default: the limits are each hotline's own rules, so a deployment configures them.
+    public var requestHandling: [CaseKind: Period]
 
     public init(
         calendar: WorkingCalendar = .chinaMainland, utcOffsetSeconds: Int = 8 * 3600,
         badReviewRectification: Period = .workingDays(5), defaultRating: Period = .naturalDays(7),
-        tourismComplaintAcceptance: Period = .workingDays(5), tourismComplaintMediation: Period = .naturalDays(60)
+        tourismComplaintAcceptance: Period = .workingDays(5), tourismComplaintMediation: Period = .naturalDays(60),
+        requestHandling: [CaseKind: Period] = [:]
     ) {
         self.calendar = calendar
         self.utcOffsetSeconds = utcOffsetSeconds
@@ -26,24 +30,40 @@ public struct DeadlinePolicy: Sendable, Hashable {
         self.defaultRating = defaultRating
         self.tourismComplaintAcceptance = tourismComplaintAcceptance
         self.tourismComplaintMediation = tourismComplaintMediation
+        self.requestHandling = requestHandling
     }
 
     /// The national defaults.
     public static let standard = DeadlinePolicy()
 
     /// The last local day of `period` starting at `start`; the start day itself is not counted.
-    public func lastDay(of period: Period, startingAt start: Date) -> CivilDate {
+    ///
+    /// - Throws: `CalendarGap` when working days run into a year the calendar does not hold.
+    public func lastDay(of period: Period, startingAt start: Date) throws(CalendarGap) -> CivilDate {
         let startDay = CivilDate(start, utcOffsetSeconds: utcOffsetSeconds)
         switch period {
-        case .workingDays(let n): return calendar.addingWorkingDays(n, to: startDay)
+        case .workingDays(let n): return try calendar.addingWorkingDays(n, to: startDay)
         case .naturalDays(let n): return startDay.adding(days: n)
         }
     }
 
     /// The instant `period` starting at `start` runs out: the end of its last local day
     /// (the next day's 00:00 local time), so anything done on the last day is on time.
-    public func deadline(of period: Period, startingAt start: Date) -> Date {
-        lastDay(of: period, startingAt: start).adding(days: 1).start(utcOffsetSeconds: utcOffsetSeconds)
+    ///
+    /// - Throws: `CalendarGap` when working days run into a year the calendar does not hold.
+    public func deadline(of period: Period, startingAt start: Date) throws(CalendarGap) -> Date {
+        try lastDay(of: period, startingAt: start).adding(days: 1).start(utcOffsetSeconds: utcOffsetSeconds)
+    }
+
+    /// `deadline(of:startingAt:)`, or `nil` with the reason added to `deadlines.unavailable` under `field`, so a
+    /// case whose deadline cannot be computed says so instead of carrying a wrong one.
+    func deadline(of period: Period, startingAt start: Date, for field: String, in deadlines: inout Deadlines)
+        -> Date?
+    {
+        do { return try deadline(of: period, startingAt: start) } catch {
+            deadlines.unavailable.append("\(field): \(error)")
+            return nil
+        }
     }
 }
 

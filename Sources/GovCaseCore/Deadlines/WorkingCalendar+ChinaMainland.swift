@@ -1,8 +1,12 @@
 extension WorkingCalendar {
     /// The State Council's public-holiday schedules (国务院办公厅关于部分节假日安排的通知) for 2024–2026.
     ///
-    /// Later years must be added as each notice is published, in configuration or here; a year without an
-    /// entry counts only weekends as days off.
+    /// Later years must be added as each notice is published, in configuration (`deadlines.calendar`) or here;
+    /// counting working days into a year without its schedule is a `CalendarGap`, never a guess.
+    ///
+    /// 2026 checked against 国办发明电〔2025〕7号 (published 2025-11): 元旦 1-1…1-3, work 1-4 (Sun); 春节 2-15…2-23,
+    /// work 2-14 (Sat) and 2-28 (Sat); 清明 4-4…4-6; 劳动节 5-1…5-5, work 5-9 (Sat); 端午 6-19…6-21; 中秋 9-25…9-27;
+    /// 国庆 10-1…10-7, work 9-20 (Sun) and 10-10 (Sat).
     public static let chinaMainland: WorkingCalendar = {
         // (first day off, last day off, make-up working days), per holiday.
         let schedule: [(String, String, [String])] = [
@@ -30,7 +34,7 @@ extension WorkingCalendar {
             ("2026-09-25", "2026-09-27", []),
             ("2026-10-01", "2026-10-07", ["2026-09-20", "2026-10-10"]),
         ]
-        var calendar = WorkingCalendar()
+        var calendar = WorkingCalendar(coveredYears: [2024, 2025, 2026])
         for (first, last, makeUp) in schedule {
             var day = CivilDate(first)!
             while day <= CivilDate(last)! {

@@ -81,7 +81,10 @@ extension Case {
             loop.rectificationMeasures = action.note
             loop.rectifiedAt = at
         case .fixByDeadline:
-            let deadline = action.deadline ?? policy.deadline(of: policy.badReviewRectification, startingAt: at)
+            let deadline =
+                action.deadline
+                ?? policy.deadline(
+                    of: policy.badReviewRectification, startingAt: at, for: "rectify_by", in: &handling.deadlines)
             loop.outcome = .fixByDeadline
             loop.rectificationDeadline = deadline
             handling.deadlines.rectifyBy = deadline
@@ -114,7 +117,8 @@ extension Case {
             handling.closedAt = at
         case .accept:
             handling.acceptance = .accepted
-            handling.deadlines.mediateBy = policy.deadline(of: policy.tourismComplaintMediation, startingAt: at)
+            handling.deadlines.mediateBy = policy.deadline(
+                of: policy.tourismComplaintMediation, startingAt: at, for: "mediate_by", in: &handling.deadlines)
         case .refuse:
             handling.acceptance = .refused
             handling.closedAt = at

@@ -66,16 +66,33 @@ public struct Deadlines: Sendable, Hashable, Codable {
     public var defaultRatingAt: Date?
     /// Mediation deadline of a tourism complaint (调解时限).
     public var mediateBy: Date?
+    /// Deadlines that could not be computed, each `<field>: <why>`, e.g. a working-day count into a year the
+    /// calendar does not hold. Empty when every deadline in force was computed.
+    public var unavailable: [String] = []
 
     public init(
         acceptBy: Date? = nil, handleBy: Date? = nil, rectifyBy: Date? = nil, defaultRatingAt: Date? = nil,
-        mediateBy: Date? = nil
+        mediateBy: Date? = nil, unavailable: [String] = []
     ) {
         self.acceptBy = acceptBy
         self.handleBy = handleBy
         self.rectifyBy = rectifyBy
         self.defaultRatingAt = defaultRatingAt
         self.mediateBy = mediateBy
+        self.unavailable = unavailable
+    }
+
+    enum CodingKeys: String, CodingKey { case acceptBy, handleBy, rectifyBy, defaultRatingAt, mediateBy, unavailable }
+
+    /// Decodes v1 JSON payloads, which had no `unavailable`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        acceptBy = try c.decodeIfPresent(Date.self, forKey: .acceptBy)
+        handleBy = try c.decodeIfPresent(Date.self, forKey: .handleBy)
+        rectifyBy = try c.decodeIfPresent(Date.self, forKey: .rectifyBy)
+        defaultRatingAt = try c.decodeIfPresent(Date.self, forKey: .defaultRatingAt)
+        mediateBy = try c.decodeIfPresent(Date.self, forKey: .mediateBy)
+        unavailable = try c.decodeIfPresent([String].self, forKey: .unavailable) ?? []
     }
 }
 

@@ -6,7 +6,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/bad_review.proto": "fec0b7f91624182a0423e689c34208b15a46d4d21b5c33be8a275e4c3476d6f7",
         "govcase/core/v1/case.proto": "b6faf8130acb3634cf87d729130f452ed19d4ea5736868d51378c73b931b8be1",
         "govcase/core/v1/evaluation.proto": "615e8646dbd947a22ec1065cc5277a50c2279e99f3e7c99ae5b382862b7cfa13",
-        "govcase/core/v1/handling.proto": "abb5d0f3be5fe0c48455fe9c58fbb0f69657e1264cbc86b553e8484a4b5b44aa",
+        "govcase/core/v1/handling.proto": "8f1af523e234460850bcd92f2e5d4fb2b248bf4a1f164d1bfcef7f123995d59d",
         "govcase/core/v1/lifecycle.proto": "a9868a1062957ef164270ba2814490d7dfe3257c628dc84ff6e54dc0e4c91d27",
         "govcase/core/v1/party.proto": "f32ac15d23fbfb90f69499f6ff85e67b4efca48b099a2446247666213ca75a1c",
         "govcase/core/v1/request.proto": "e316e70582034858351e79bbfd55f49d4b2fc6aa496fde10b47932a06b703b65",

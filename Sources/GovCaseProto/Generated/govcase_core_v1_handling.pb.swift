@@ -270,6 +270,11 @@ public nonisolated struct Govcase_Core_V1_Deadlines: Sendable {
   /// Clears the value of `mediateBy`. Subsequent reads from it will return its default value.
   public mutating func clearMediateBy() {self._mediateBy = nil}
 
+  /// Deadlines the gateway could not compute (时限无法计算), each `<field>: <why>`, e.g.
+  /// `accept_by: the working calendar has no holiday schedule for 2027: ...`. The field is then unset rather
+  /// than wrong; an operator adds the missing year under `deadlines.calendar` in the configuration.
+  public var unavailable: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -517,7 +522,7 @@ nonisolated extension Govcase_Core_V1_ReturnVisit: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Deadlines"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}accept_by\0\u{3}handle_by\0\u{3}rectify_by\0\u{3}default_rating_at\0\u{3}mediate_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}accept_by\0\u{3}handle_by\0\u{3}rectify_by\0\u{3}default_rating_at\0\u{3}mediate_by\0\u{1}unavailable\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -530,6 +535,7 @@ nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftPro
       case 3: try { try decoder.decodeSingularMessageField(value: &self._rectifyBy) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._defaultRatingAt) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._mediateBy) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.unavailable) }()
       default: break
       }
     }
@@ -555,6 +561,9 @@ nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftPro
     try { if let v = self._mediateBy {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if !self.unavailable.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.unavailable, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -564,6 +573,7 @@ nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftPro
     if lhs._rectifyBy != rhs._rectifyBy {return false}
     if lhs._defaultRatingAt != rhs._defaultRatingAt {return false}
     if lhs._mediateBy != rhs._mediateBy {return false}
+    if lhs.unavailable != rhs.unavailable {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

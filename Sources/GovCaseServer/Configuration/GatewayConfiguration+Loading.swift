@@ -88,11 +88,44 @@ extension GatewayConfiguration {
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
             throw ConfigurationError(key: "store.path", message: "\(folder) is not a folder")
         }
-        let known = BuiltInAdapters.all().map(\.info.id)
-        for adapter in codeOverrides.keys.sorted() where !known.contains(adapter) {
-            throw ConfigurationError(
-                key: "code_overrides.\(adapter)",
-                message: "no adapter \"\(adapter)\"; known: \(known.joined(separator: ", "))")
+        try checkCodeOverrides()
+    }
+
+    /// Each override names a known adapter, a table that adapter has, a non-empty code and a value the table
+    /// maps to (a core value by its name, e.g. `windowDevice`); anything else is an error naming its key, since
+    /// a mistyped override would otherwise refuse every record that uses the code.
+    func checkCodeOverrides() throws(ConfigurationError) {
+        let adapters = Dictionary(uniqueKeysWithValues: BuiltInAdapters.all().map { ($0.info.id, $0) })
+        for (adapterID, systems) in codeOverrides.sorted(by: { $0.key < $1.key }) {
+            guard let adapter = adapters[adapterID] else {
+                throw ConfigurationError(
+                    key: "code_overrides.\(adapterID)",
+                    message: "no adapter \"\(adapterID)\"; known: \(adapters.keys.sorted().joined(separator: ", "))")
+            }
+            let defaults = adapter.codeTable.tables
+            for (system, tables) in systems.sorted(by: { $0.key < $1.key }) {
+                for (table, codes) in tables.sorted(by: { $0.key < $1.key }) {
+                    let key = "code_overrides.\(adapterID).\(system).\(table)"
+                    guard let shipped = defaults[table] else {
+                        throw ConfigurationError(
+                            key: key,
+                            message: "\(adapterID) has no code table \"\(table)\"; its tables: "
+                                + defaults.keys.sorted().joined(separator: ", "))
+                    }
+                    let values = Set(shipped.values)
+                    for (code, value) in codes.sorted(by: { $0.key < $1.key }) {
+                        guard !code.trimmingCharacters(in: .whitespaces).isEmpty else {
+                            throw ConfigurationError(key: key, message: "a code is empty")
+                        }
+                        guard values.contains(value) else {
+                            throw ConfigurationError(
+                                key: "\(key).\(code)",
+                                message: "\"\(value)\" is not a value of \(table); values: "
+                                    + values.sorted().joined(separator: ", "))
+                        }
+                    }
+                }
+            }
         }
     }
 

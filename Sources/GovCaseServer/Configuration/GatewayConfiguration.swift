@@ -10,7 +10,9 @@ import Yams
 /// store: { path: cases.sqlite, evaluator_key: evaluator.key }
 /// limits: { max_message_bytes: 4194304, max_batch_records: 1000, max_concurrent_streams: 256 }
 /// policy: { trust_domain: gov.example.cn, grants: [...] }
-/// code_overrides: { national-platform: { sc-national: { channel: { "31": window_device } } } }
+/// code_overrides: { national-platform: { sc-national: { channel: { "31": windowDevice } } } }
+/// deadlines: { default: {...}, regions: {...}, calendar: {...} }   # see DeadlineConfiguration
+/// validation: { clock_skew_seconds: 300 }
 /// ```
 ///
 /// Relative paths are read from the configuration file's folder, so a deployment folder can move as a whole.
@@ -27,6 +29,29 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     public var policy: AccessPolicy
     /// Code-table overrides: adapter id → source system → table → source code → core value.
     public var codeOverrides: [String: [String: [String: [String: String]]]]
+    /// Deadline periods by region and the holiday calendar; the national defaults where not given.
+    public var deadlines: DeadlineConfiguration
+    /// How records are checked.
+    public var validation: Validation
+
+    public struct Validation: Sendable, Hashable, Decodable {
+        /// How far into the future a record's times may be, in seconds, for source clocks that run ahead.
+        public var clockSkewSeconds: Int = 300
+
+        public init(clockSkewSeconds: Int = 300) { self.clockSkewSeconds = clockSkewSeconds }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case clockSkewSeconds = "clock_skew_seconds" }
+
+        public init(from decoder: any Decoder) throws {
+            try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            clockSkewSeconds = try c.decodeIfPresent(Int.self, forKey: .clockSkewSeconds) ?? clockSkewSeconds
+            guard (0...86_400).contains(clockSkewSeconds) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .clockSkewSeconds, in: c, debugDescription: "must be 0–86400 seconds")
+            }
+        }
+    }
 
     public struct Listen: Sendable, Hashable, Decodable {
         /// IPv4 address to bind; `0.0.0.0` for every interface.
@@ -86,7 +111,8 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
 
     public init(
         listen: Listen, tls: GatewayTLS, store: Store, limits: GatewayLimits = GatewayLimits(), policy: AccessPolicy,
-        codeOverrides: [String: [String: [String: [String: String]]]] = [:]
+        codeOverrides: [String: [String: [String: [String: String]]]] = [:],
+        deadlines: DeadlineConfiguration = .init(), validation: Validation = .init()
     ) {
         self.listen = listen
         self.tls = tls
@@ -94,11 +120,14 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         self.limits = limits
         self.policy = policy
         self.codeOverrides = codeOverrides
+        self.deadlines = deadlines
+        self.validation = validation
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, tls, store, limits, policy
         case codeOverrides = "code_overrides"
+        case deadlines, validation
     }
 
     public init(from decoder: any Decoder) throws {
@@ -110,6 +139,8 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         limits = try c.decodeIfPresent(GatewayLimits.self, forKey: .limits) ?? GatewayLimits()
         policy = try c.decode(AccessPolicy.self, forKey: .policy)
         codeOverrides = try c.decodeIfPresent(type(of: codeOverrides), forKey: .codeOverrides) ?? [:]
+        deadlines = try c.decodeIfPresent(DeadlineConfiguration.self, forKey: .deadlines) ?? .init()
+        validation = try c.decodeIfPresent(Validation.self, forKey: .validation) ?? .init()
     }
 }
 

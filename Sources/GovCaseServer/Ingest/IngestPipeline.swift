@@ -7,6 +7,7 @@ import GovCasePolicy
 import GovCaseProto
 import GovCaseStore
 import GovCaseWire
+import Logging
 import SwiftProtobuf
 
 /// The path of a record: policy → adapter → core validation → durable store → acknowledgement.
@@ -19,17 +20,22 @@ public struct IngestPipeline: Sendable {
     let store: CaseStore
     let policy: AccessPolicy
     let deadlines: RegionalDeadlinePolicies
+    let clockSkew: TimeInterval
     let clock: @Sendable () -> Date
+    let logger: Logger
 
     public init(
         adapters: [AnySourceAdapter], store: CaseStore, policy: AccessPolicy, deadlines: RegionalDeadlinePolicies,
-        clock: @escaping @Sendable () -> Date = Date.init
+        clockSkew: TimeInterval = 300, clock: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger = Logger(label: "govcase.ingest")
     ) {
         self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) })
         self.store = store
         self.policy = policy
         self.deadlines = deadlines
+        self.clockSkew = clockSkew
         self.clock = clock
+        self.logger = logger
     }
 
     /// One record to ingest: its adapter and message, or why it could not be read.
@@ -73,6 +79,12 @@ public struct IngestPipeline: Sendable {
             switch translate(record, caller: caller, now: now) {
             case .success(.newCase(var c)):
                 c.startDeadlines(using: deadlines.policy(forRegion: c.regionCode))
+                for problem in c.handling.deadlines.unavailable {
+                    // Stored all the same, with the deadline unset and this reason in the case.
+                    logger.warning(
+                        "a deadline cannot be computed",
+                        metadata: ["record.external_id": "\(c.source.externalID)", "deadline.problem": "\(problem)"])
+                }
                 newCases.append(c)
                 prepared.newCases.append((position, c.source.externalID))
             case .success(.followUp(let f)):
@@ -144,7 +156,7 @@ public struct IngestPipeline: Sendable {
         } catch {
             return .failure(error.rpcError)
         }
-        let context = TranslationContext(sourceSystem: caller.systemID, receivedAt: now)
+        let context = TranslationContext(sourceSystem: caller.systemID, receivedAt: now, clockSkew: clockSkew)
         guard let translation = adapter.translate(message, context: context) else {
             let accepted = adapter.info.messageTypes.joined(separator: ", ")
             return .failure(
