@@ -7,19 +7,18 @@ import SwiftProtobuf
 /// `govcase.gateway.v1.AdapterService`: which adapters this gateway runs. Any admitted caller may ask.
 struct AdapterService: Govcase_Gateway_V1_AdapterService.SimpleServiceProtocol {
     let adapters: [AnySourceAdapter]
-    let callers: any CallerResolver
 
     func listAdapters(request: Govcase_Gateway_V1_ListAdaptersRequest, context: ServerContext) async throws
         -> Govcase_Gateway_V1_ListAdaptersResponse
     {
-        do { _ = try callers.caller(of: context) } catch { throw error.rpcError }
+        _ = try RequestCaller.resolved()
         return .with { $0.adapters = adapters.map(Self.info) }
     }
 
     func describeAdapter(request: Govcase_Gateway_V1_DescribeAdapterRequest, context: ServerContext) async throws
         -> Govcase_Gateway_V1_AdapterInfo
     {
-        do { _ = try callers.caller(of: context) } catch { throw error.rpcError }
+        _ = try RequestCaller.resolved()
         guard let adapter = adapters.first(where: { $0.info.id == request.id }) else {
             throw RPCError(
                 code: .notFound,

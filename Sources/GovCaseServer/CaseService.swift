@@ -14,18 +14,15 @@ import SwiftProtobuf
 struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
     let store: CaseStore
     let policy: AccessPolicy
-    let callers: any CallerResolver
     let deadlines: RegionalDeadlinePolicies
     let clock: @Sendable () -> Date
     /// How long a watcher waits before looking for new events again; it is woken at once when events commit.
     let watchPollInterval: Duration
 
     func caller(_ context: ServerContext, role: AccessPolicy.Role) throws -> CallerIdentity {
-        do {
-            let identity = try callers.caller(of: context)
-            try policy.authorize(identity, role: role)
-            return identity
-        } catch { throw error.rpcError }
+        let identity = try RequestCaller.resolved()
+        try policy.authorize(identity, role: role)
+        return identity
     }
 
     /// Throws PERMISSION_DENIED unless `identity` has `role` for `region`.

@@ -49,6 +49,20 @@ public final class Gateway: Service, Sendable {
                 throw ConfigurationError(
                     key: "listen.host", message: "--insecure-loopback refuses \(listen.host): only 127.0.0.0/8")
             }
+            // Without TLS anyone on the machine acts as this identity: never one that reads evaluators'
+            // identities or administers the gateway.
+            let powerful = configuration.policy.grants(of: identity).flatMap(\.roles).filter {
+                $0 == .privacyReader || $0 == .admin
+            }
+            guard powerful.isEmpty else {
+                throw ConfigurationError(
+                    key: "--identity",
+                    message: "--insecure-loopback refuses \(identity): its grants include "
+                        + Set(powerful.map(\.rawValue)).sorted().joined(separator: ", "))
+            }
+            logger.warning(
+                "running WITHOUT TLS (--insecure-loopback, development only): every caller acts as \(identity)",
+                metadata: ["identity": "\(identity)", "listen": "\(listen.host):\(listen.port)"])
             transport = GatewayServer.plaintextTransport(
                 host: listen.host, port: listen.port, limits: configuration.limits)
             callers = FixedCallerResolver(identity: identity, policy: configuration.policy)
@@ -57,17 +71,19 @@ public final class Gateway: Service, Sendable {
             at: URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent(),
             withIntermediateDirectories: true)
         store = try CaseStore(
-            path: configuration.store.path, vault: EvaluatorVault(keyFile: configuration.store.evaluatorKey))
+            path: configuration.store.path, vault: EvaluatorVault(keyFile: configuration.store.evaluatorKey),
+            logger: logger)
         let adapters = BuiltInAdapters.all(
             overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } })
         let pipeline = IngestPipeline(
             adapters: adapters, store: store, policy: configuration.policy,
             deadlines: configuration.deadlines.policies,
             clockSkew: TimeInterval(configuration.validation.clockSkewSeconds), clock: clock, logger: logger)
-        server = GRPCServer(
+        server = GatewayServer.server(
             transport: transport,
             services: try GatewayServer.services(
-                pipeline: pipeline, adapters: adapters, callers: callers, limits: configuration.limits, state: state))
+                pipeline: pipeline, adapters: adapters, limits: configuration.limits, state: state),
+            callers: callers)
     }
 
     /// The address it listens on, once listening (useful with port 0).

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import GovCaseCore
 import GovCaseProto
 import GovCaseWire
@@ -20,8 +21,17 @@ public final class CaseStore: Sendable {
     let eventSignal = EventSignal()
 
     /// Opens (creating if needed) the store at `path` and applies any pending migrations.
-    public init(path: String, vault: EvaluatorVault) throws {
+    ///
+    /// - Parameter walLimitBytes: Past this size the write-ahead log is copied back and emptied at the next
+    ///   checkpoint, which waits for the writer.
+    public init(
+        path: String, vault: EvaluatorVault, walLimitBytes: Int = 64 << 20,
+        logger: Logger = Logger(label: "govcase.store")
+    ) throws {
         var configuration = Configuration()
+        // The checkpointer's TRUNCATE pass holds the write lock while it empties the log: commits wait for it
+        // rather than fail.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // Checkpoints run on the `Checkpointer`'s connection, never inside a commit.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
@@ -37,12 +47,18 @@ public final class CaseStore: Sendable {
             // WAL commit reaches the disk only at the next checkpoint. Read back by `synchronousSettings()`.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Schema.migrator.migrate(pool)
-            checkpointer = try Checkpointer(path: path)
+            checkpointer = try Checkpointer(path: path, walLimitBytes: walLimitBytes, logger: logger)
         } catch {
             throw StoreError(.configuration, "cannot open the store at \(path): \(error)")
         }
         self.vault = vault
     }
+
+    /// The write-ahead log's size on disk, in bytes.
+    public var writeAheadLogBytes: Int { checkpointer.walBytes }
+
+    /// What the checkpointer has done so far.
+    public var checkpoints: CheckpointCounters { checkpointer.counts }
 
     /// Closes the database after checkpointing; the store cannot be used afterwards.
     public func close() throws {

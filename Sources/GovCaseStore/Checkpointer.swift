@@ -1,25 +1,42 @@
 import Foundation
 import GRDB
+import Logging
 import Synchronization
 
-/// Copies the write-ahead log back into the database file on its own connection and thread.
+/// Copies the write-ahead log back into the database file on its own connection and thread, and keeps the log
+/// bounded.
 ///
 /// SQLite's automatic checkpoint runs inside the commit that crosses the threshold, so one submit in a
 /// thousand waited for the database file's fsync as well as its own (the p99 of the unary benchmark). The
 /// store turns automatic checkpoints off and this runs a PASSIVE checkpoint every `interval` instead: it
-/// takes no write lock, so commits go on while it copies, and the log restarts once it is fully copied.
+/// takes no write lock, so commits go on while it copies. Under sustained ingest a passive checkpoint never
+/// catches up with the writers, so the log never restarts and grows without bound (hundreds of MB after 100k
+/// records); once it passes `walLimitBytes`, a TRUNCATE checkpoint waits for the writer, copies everything and
+/// empties the log. Failures are logged and counted, never ignored.
 final class Checkpointer: Sendable {
     private let connection: DatabaseQueue
     private let queue = DispatchQueue(label: "govcase.store.checkpoint", qos: .utility)
     private let running = Mutex(true)
     private let interval: DispatchTimeInterval
+    private let walPath: String
+    private let walLimitBytes: Int
+    private let logger: Logger
+    private let counters = Mutex(CheckpointCounters())
 
-    init(path: String, interval: DispatchTimeInterval = .milliseconds(250)) throws {
+    init(
+        path: String, interval: DispatchTimeInterval = .milliseconds(250), walLimitBytes: Int = 64 << 20,
+        logger: Logger
+    ) throws {
         var configuration = Configuration()
         configuration.label = "govcase.store.checkpoint"
+        // A TRUNCATE checkpoint waits this long for the writer's lock before it counts as failed.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         connection = try DatabaseQueue(path: path, configuration: configuration)
         self.interval = interval
+        self.walPath = path + "-wal"
+        self.walLimitBytes = walLimitBytes
+        self.logger = logger
         scheduleNext()
     }
 
@@ -27,20 +44,64 @@ final class Checkpointer: Sendable {
         // Weak: a store dropped without `close()` takes its checkpointer with it.
         queue.asyncAfter(deadline: .now() + interval) { [weak self] in
             guard let self, running.withLock({ $0 }) else { return }
-            // A failed pass (e.g. the database busy) is retried at the next one; the log only grows meanwhile.
-            _ = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            pass()
             scheduleNext()
         }
     }
+
+    /// One pass: PASSIVE, or TRUNCATE when the log has grown past its limit.
+    private func pass() {
+        let mode: Database.CheckpointMode = walBytes > walLimitBytes ? .truncate : .passive
+        do {
+            _ = try connection.writeWithoutTransaction { db in try db.checkpoint(mode) }
+            counters.withLock {
+                $0.passes += 1
+                if mode == .truncate { $0.truncations += 1 }
+            }
+        } catch {
+            let failures = counters.withLock {
+                $0.failures += 1
+                return $0.failures
+            }
+            logger.error(
+                "checkpoint failed; the write-ahead log grows until one succeeds",
+                metadata: [
+                    "checkpoint.mode": "\(mode)", "checkpoint.failures": "\(failures)",
+                    "wal.bytes": "\(walBytes)", "error": "\(error)",
+                ])
+        }
+    }
+
+    /// The write-ahead log's size on disk.
+    var walBytes: Int {
+        ((try? FileManager.default.attributesOfItem(atPath: walPath))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Checkpoints done, truncating ones among them, and failures.
+    var counts: CheckpointCounters { counters.withLock { $0 } }
 
     /// The `synchronous` setting in force on the checkpoint connection (2 is FULL).
     func synchronousSetting() throws -> Int {
         try connection.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } ?? -1
     }
 
-    /// Stops checkpointing, after any pass in progress, and closes the connection.
+    /// Stops checkpointing, after any pass in progress; copies the whole log into the database and empties it
+    /// (a TRUNCATE checkpoint), then closes the connection.
     func stop() throws {
         running.withLock { $0 = false }
-        try queue.sync { try connection.close() }
+        try queue.sync {
+            _ = try connection.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            try connection.close()
+        }
     }
+}
+
+/// What the checkpointer has done, for logs, tests and the benchmark.
+public struct CheckpointCounters: Sendable, Hashable {
+    /// Checkpoints that succeeded.
+    public var passes = 0
+    /// Of those, TRUNCATE checkpoints run because the log passed its limit.
+    public var truncations = 0
+    /// Checkpoints that failed.
+    public var failures = 0
 }

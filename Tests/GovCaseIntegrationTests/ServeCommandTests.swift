@@ -104,8 +104,17 @@ import Testing
         #expect(refused.output.contains("listen.host"), "\(refused.output)")
 
         try deployment.editConfiguration { $0.replacingOccurrences(of: "host: 0.0.0.0", with: "host: 127.0.0.1") }
+        // Without TLS anyone on the machine is the identity: never one that reads evaluators unmasked.
+        let auditor = "spiffe://dev.govcase.local/region/510000/system/auditor-sc"
+        let powerful = try await GatewayProcess.run(
+            ["serve", "--config", deployment.configuration.path, "--insecure-loopback", "--identity", auditor])
+        #expect(powerful.status == 2)
+        #expect(
+            powerful.output.contains("--identity") && powerful.output.contains("privacy-reader"), "\(powerful.output)")
+
         let gateway = try deployment.serve(["--insecure-loopback", "--identity", identity])
         let port = try await gateway.servingPort()
+        #expect(gateway.text.contains("WITHOUT TLS") && gateway.text.contains(identity), "\(gateway.text)")
         let transport = try HTTP2ClientTransport.Posix(
             target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
         let ack = try await withGRPCClient(transport: transport) { grpc in

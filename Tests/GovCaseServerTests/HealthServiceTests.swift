@@ -1,4 +1,5 @@
 import GRPCCore
+import GovCasePKI
 import GovCaseProto
 import SwiftProtobuf
 import Testing
@@ -23,6 +24,37 @@ extension MutualTLSTests {
                     return .unknown
                 }
                 #expect(first == .serviceUnknown)
+            }
+        }
+    }
+}
+
+/// Identity is decided once, by one interceptor, for every service: health is open to every certificate the
+/// handshake verified; reflection and the rest need an identity the policy admits.
+extension MutualTLSTests {
+    @Test func healthIsOpenToAnyVerifiedCertificateAndReflectionIsNot() async throws {
+        let stranger = try ca.issueClient(commonName: "lb", uri: "spiffe://elsewhere.test/region/510104/system/lb")
+        try await withRunningGateway { address in
+            try await connect(to: address, as: stranger) { grpc in
+                let health = Grpc_Health_V1_Health.Client(wrapping: grpc)
+                #expect(try await health.check(.with { $0.service = "" }).status == .serving)
+                let reflection = Grpc_Reflection_V1_ServerReflection.Client(wrapping: grpc)
+                do {
+                    let answers: Int = try await reflection.serverReflectionInfo(
+                        requestProducer: { writer in try await writer.write(.with { $0.listServices = "" }) }
+                    ) { response in
+                        var count = 0
+                        for try await _ in response.messages { count += 1 }
+                        return count
+                    }
+                    Issue.record("reflection answered \(answers) question(s) to an unknown identity")
+                } catch let error as RPCError {
+                    #expect(error.code == .unauthenticated && error.message.contains("trust domain"), "\(error)")
+                }
+                let adapters = Govcase_Gateway_V1_AdapterService.Client(wrapping: grpc)
+                await #expect {
+                    _ = try await adapters.listAdapters(.init())
+                } throws: { ($0 as? RPCError)?.code == .unauthenticated }
             }
         }
     }

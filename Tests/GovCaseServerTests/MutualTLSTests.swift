@@ -99,10 +99,12 @@ import Testing
             adapters: adapters, store: store, policy: Self.policy, deadlines: RegionalDeadlinePolicies())
         let callers = CertificateCallerResolver(policy: Self.policy, logger: Logger(label: "test"))
         let services = try GatewayServer.services(
-            pipeline: pipeline, adapters: adapters, callers: callers, limits: limits,
-            watchPollInterval: .milliseconds(20))
+            pipeline: pipeline, adapters: adapters, limits: limits, watchPollInterval: .milliseconds(20))
         let transport = GatewayServer.mutualTLSTransport(host: "127.0.0.1", port: 0, tls: tls, limits: limits)
-        try await withGRPCServer(transport: transport, services: services) { server in
+        let server = GatewayServer.server(transport: transport, services: services, callers: callers)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            defer { server.beginGracefulShutdown() }
             try await body(try #require(try await server.listeningAddress?.ipv4))
         }
     }

@@ -67,6 +67,29 @@ import Testing
         #expect(try store.synchronousSettings().writer == 2)
     }
 
+    /// Under sustained ingest the log must not grow without bound: past its limit a TRUNCATE checkpoint empties
+    /// it. Closing the store copies everything back and leaves no log behind.
+    @Test(.timeLimit(.minutes(1))) func theWriteAheadLogStaysBoundedAndCloseEmptiesIt() async throws {
+        let limit = 256 << 10
+        let store = try CaseStore(path: path, vault: EvaluatorVault(key: key), walLimitBytes: limit)
+        var largest = 0
+        for batch in 0..<40 {
+            _ = try store.submit(batch: (0..<100).map { Self.evaluation("PJ-wal-\(batch)-\($0)") }, now: now)
+            largest = max(largest, store.writeAheadLogBytes)
+        }
+        #expect(largest > limit, "the test wrote too little to pass the limit (\(largest) bytes)")
+        while store.checkpoints.truncations == 0 || store.writeAheadLogBytes > limit {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(store.checkpoints.failures == 0)
+        try store.close()
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber
+        #expect((wal?.intValue ?? 0) == 0, "close() left \(wal?.intValue ?? 0) bytes of log")
+        #expect(
+            try CaseStore(path: path, vault: EvaluatorVault(key: key)).query(CaseQuery(), pageSize: 1000).cases.count
+                == 1000)
+    }
+
     /// A v1 store (case payloads as JSON) opened by this build: its cases read back unchanged, now as protobuf.
     @Test func theV2MigrationRewritesV1PayloadsAsProtobuf() throws {
         let v1 = try DatabaseQueue(path: path)

@@ -73,10 +73,5 @@ public struct FixedCallerResolver: CallerResolver {
 
 extension AccessDenial {
     /// The gRPC error a caller sees: UNAUTHENTICATED or PERMISSION_DENIED with the reason.
-    var rpcError: RPCError {
-        switch self {
-        case .unauthenticated(let reason): RPCError(code: .unauthenticated, message: reason)
-        case .permissionDenied(let reason): RPCError(code: .permissionDenied, message: reason)
-        }
-    }
+    var rpcError: RPCError { RPCError(code: rpcErrorCode, message: rpcErrorMessage) }
 }

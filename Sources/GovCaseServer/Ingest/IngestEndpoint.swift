@@ -21,7 +21,6 @@ struct IncomingRecord: Sendable {
 /// Unary, client-streaming and bidirectional ingest, shared by every ingest service.
 struct IngestEndpoint: Sendable {
     let pipeline: IngestPipeline
-    let callers: any CallerResolver
     /// Most records one batch message may carry.
     let maxBatchRecords: Int
     /// Largest request message, bytes.
@@ -38,9 +37,7 @@ struct IngestEndpoint: Sendable {
         }
     }
 
-    func caller(_ context: ServerContext) throws -> CallerIdentity {
-        do { return try callers.caller(of: context) } catch { throw error.rpcError }
-    }
+    func caller(_ context: ServerContext) throws -> CallerIdentity { try RequestCaller.resolved() }
 
     /// One record: the ack if stored (or a duplicate), otherwise the error with its own status code.
     func unary(_ record: IncomingRecord, context: ServerContext) async throws -> Govcase_Gateway_V1_RecordAck {

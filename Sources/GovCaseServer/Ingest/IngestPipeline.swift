@@ -124,7 +124,11 @@ public struct IngestPipeline: Sendable {
             do {
                 let outcome = try store.apply(
                     f, sourceSystem: caller.systemID, recordedAt: prepared.now,
-                    authorize: { c in try policy.authorize(caller, role: .submitter, region: c.regionCode) },
+                    authorize: { c in
+                        // One grant must give the role for the target case's adapter and region, duplicates included.
+                        try policy.authorize(
+                            caller, role: .submitter, adapter: c.source.adapterID, region: c.regionCode)
+                    },
                     policy: deadlines.policy(forRegion:))
                 acks[position] = .with {
                     $0.index = UInt64(index)

@@ -37,22 +37,29 @@ public struct GatewayLimits: Sendable, Hashable {
 
 /// Wires the gateway: its services over one mutual-TLS listener.
 public enum GatewayServer {
+    /// A server for `services` on `transport` in which `CallerInterceptor` resolves the caller of every RPC.
+    /// The only way the gateway builds a server: no service can be served without it.
+    public static func server<Transport: ServerTransport>(
+        transport: Transport, services: [any RegistrableRPCService], callers: any CallerResolver
+    ) -> GRPCServer<Transport> {
+        GRPCServer(transport: transport, services: services, interceptors: [CallerInterceptor(callers: callers)])
+    }
+
     /// The gRPC services, sharing one pipeline, with the standard health and reflection services.
     public static func services(
-        pipeline: IngestPipeline, adapters: [AnySourceAdapter], callers: any CallerResolver, limits: GatewayLimits,
+        pipeline: IngestPipeline, adapters: [AnySourceAdapter], limits: GatewayLimits,
         state: ServingState = ServingState(), watchPollInterval: Duration = .milliseconds(200)
     ) throws -> [any RegistrableRPCService] {
         let endpoint = IngestEndpoint(
-            pipeline: pipeline, callers: callers, maxBatchRecords: limits.maxBatchRecords,
-            maxMessageBytes: limits.maxMessageBytes)
+            pipeline: pipeline, maxBatchRecords: limits.maxBatchRecords, maxMessageBytes: limits.maxMessageBytes)
         let gateway: [any RegistrableRPCService] = [
             NationalIngestService(endpoint: endpoint), CultureTourismIngestService(endpoint: endpoint),
             HotlineIngestService(endpoint: endpoint),
             GenericIngestService(
                 endpoint: endpoint, adapters: Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) })),
-            AdapterService(adapters: adapters, callers: callers),
+            AdapterService(adapters: adapters),
             CaseService(
-                store: pipeline.store, policy: pipeline.policy, callers: callers, deadlines: pipeline.deadlines,
+                store: pipeline.store, policy: pipeline.policy, deadlines: pipeline.deadlines,
                 clock: pipeline.clock, watchPollInterval: watchPollInterval),
         ]
         let names = [
