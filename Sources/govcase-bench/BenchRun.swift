@@ -49,6 +49,15 @@ struct BenchRun {
         let source = GatewayClientIdentity.development("national-sc", in: pki)
         let duration = settings.duration
 
+        // The write-ahead log's size, sampled while the gateway ingests: it must stay bounded.
+        let database = pki.appendingPathComponent("cases.sqlite").path
+        let largestLog = Mutex(0)
+        let sampler = Task {
+            while !Task.isCancelled {
+                largestLog.withLock { $0 = max($0, Self.fileSize(database + "-wal")) }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
         try await withGatewayClient(host: "127.0.0.1", port: echoPort, as: source) { echoClient in
             try await withGatewayClient(host: "127.0.0.1", port: gatewayPort, as: source) { gatewayClient in
                 let national = Govcase_Gateway_V1_NationalIngestService.Client(wrapping: gatewayClient)
@@ -111,6 +120,11 @@ struct BenchRun {
             }
         }
 
+        sampler.cancel()
+        report.storeBytes = (
+            Self.fileSize(database), Self.fileSize(database + "-wal"), largestLog.withLock { $0 }
+        )
+
         // 4: the store alone, after the gateway's load, in a file of its own.
         let floorB = StoreFloor(
             folder: work.appendingPathComponent("floor-b"), keyFile: pki.appendingPathComponent("evaluator.key"))
@@ -128,6 +142,10 @@ struct BenchRun {
         report.add(contentsOf: try await QueryBench(settings: settings, work: work, pki: pki).measure())
         await echo.stop()
         return report
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
     private func command(_ executable: URL, _ arguments: [String]) async throws {

@@ -9,6 +9,8 @@ struct Report {
     var messageBytes = 0
     var openStreams = 0
     var memoryWithOpenStreams: (current: Int, peak: Int) = (0, 0)
+    /// The gateway's database and write-ahead log after the ingest rows, bytes; the largest log seen meanwhile.
+    var storeBytes: (database: Int, log: Int, largestLog: Int) = (0, 0, 0)
 
     mutating func add(_ measurement: Measurement, comparedTo floor: String? = nil) {
         measurements.append(measurement)
@@ -51,6 +53,10 @@ struct Report {
         rows.append([
             "6 gateway RSS, \(openStreams) open streams", mb(memoryWithOpenStreams.current), "resident", "", "", "", "",
             "peak so far \(mb(memoryWithOpenStreams.peak))",
+        ])
+        rows.append([
+            "3 store after ingest: database, write-ahead log", mb(storeBytes.database), "on disk", "", "", "", "",
+            "log \(mb(storeBytes.log)), largest seen \(mb(storeBytes.largestLog))",
         ])
         rows.append([
             "6 start to first SERVING health check", milliseconds(startToServing.seconds) + " ms", "", "", "", "", "",

@@ -11,6 +11,7 @@ import Testing
         for part in [
             "A unary echo ×64", "2 unary submit ×64", "2 unary submit @ ½ peak", "A bidi echo stream",
             "3 bidi ingest, 1 record/message", "3 client-stream batch", "B store, 100 rows/commit", "5 query region",
+            "3 store after ingest: database, write-ahead log",
             "6 gateway RSS", "6 start to first SERVING",
         ] {
             #expect(run.output.contains(part), "missing \"\(part)\" in\n\(run.output)")
