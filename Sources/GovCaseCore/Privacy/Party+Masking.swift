@@ -9,21 +9,30 @@ extension Party {
         return copy
     }
 
-    /// Keeps the first character (the family name, or an organisation's first character).
+    /// Keeps the first character (the family name, or an organisation's first character) of a name of two or
+    /// more; a one-character name is all of the name, so it is masked whole.
     static func maskName(_ name: String) -> String {
         guard let first = name.first else { return "" }
-        return String(first) + String(repeating: "*", count: max(name.count - 1, 1))
+        guard name.count > 1 else { return "*" }
+        return String(first) + String(repeating: "*", count: name.count - 1)
     }
 
-    /// Keeps the first three and last four digits of a mobile, the area code and last two digits of a landline.
+    /// A mobile keeps its first three and last four digits (138****5678, whatever its separators or +86 prefix);
+    /// any other number keeps at most its area code and last two digits (023-******34), whatever its separators
+    /// and extension. Separators and spaces are never what decides how much shows.
     static func maskPhone(_ phone: String) -> String {
-        let digits = phone.filter(\.isNumber)
-        guard digits.count >= 7 else { return phone.isEmpty ? "" : String(repeating: "*", count: phone.count) }
+        guard !phone.isEmpty else { return "" }
+        let digits = phone.filter { $0.isASCII && $0.isNumber }
+        guard digits.count >= 7 else { return String(repeating: "*", count: max(phone.count, 1)) }
         if PhoneNumber.isMobile(phone) {
-            return digits.suffix(11).prefix(3) + "****" + digits.suffix(4)
+            let number = digits.suffix(11)
+            return number.prefix(3) + "****" + number.suffix(4)
         }
-        let area = phone.split(separator: "-").first.map(String.init) ?? String(digits.prefix(3))
-        return area + "-" + String(repeating: "*", count: max(digits.count - area.count - 2, 1)) + digits.suffix(2)
+        // Area codes are 3 digits (010, 02x) or 4 (0xxx); a number without one keeps only its last two digits.
+        let areaLength = digits.hasPrefix("010") || digits.hasPrefix("02") ? 3 : digits.hasPrefix("0") ? 4 : 0
+        let area = String(digits.prefix(areaLength))
+        let masked = String(repeating: "*", count: digits.count - areaLength - 2) + digits.suffix(2)
+        return area.isEmpty ? masked : area + "-" + masked
     }
 
     /// Keeps the first six and last four characters (region and check character of an ID number).
