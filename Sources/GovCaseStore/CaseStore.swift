@@ -29,8 +29,8 @@ public final class CaseStore: Sendable {
         logger: Logger = Logger(label: "govcase.store")
     ) throws {
         var configuration = Configuration()
-        // The checkpointer's TRUNCATE pass holds the write lock while it empties the log: commits wait for it
-        // rather than fail.
+        // A TRUNCATE checkpoint waits for readers to finish with the log; commits that meet the checkpointer's
+        // passive pass wait rather than fail.
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // Checkpoints run on the `Checkpointer`'s connection, never inside a commit.
@@ -47,7 +47,7 @@ public final class CaseStore: Sendable {
             // WAL commit reaches the disk only at the next checkpoint. Read back by `synchronousSettings()`.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Schema.migrator.migrate(pool)
-            checkpointer = try Checkpointer(path: path, walLimitBytes: walLimitBytes, logger: logger)
+            checkpointer = try Checkpointer(path: path, writer: pool, walLimitBytes: walLimitBytes, logger: logger)
         } catch {
             throw StoreError(.configuration, "cannot open the store at \(path): \(error)")
         }

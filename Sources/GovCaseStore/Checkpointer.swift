@@ -11,10 +11,14 @@ import Synchronization
 /// store turns automatic checkpoints off and this runs a PASSIVE checkpoint every `interval` instead: it
 /// takes no write lock, so commits go on while it copies. Under sustained ingest a passive checkpoint never
 /// catches up with the writers, so the log never restarts and grows without bound (hundreds of MB after 100k
-/// records); once it passes `walLimitBytes`, a TRUNCATE checkpoint waits for the writer, copies everything and
-/// empties the log. Failures are logged and counted, never ignored.
+/// records); once it passes `walLimitBytes`, a TRUNCATE checkpoint copies everything and empties the log. It
+/// runs on the store's own writer connection, queued between commits like one: run from a second connection it
+/// would compete for the write lock with a writer that never lets go (SQLite's locks are not fair) and fail.
+/// Failures are logged and counted, never ignored.
 final class Checkpointer: Sendable {
     private let connection: DatabaseQueue
+    /// The store's pool: TRUNCATE checkpoints run on its writer.
+    private let writer: DatabasePool
     private let queue = DispatchQueue(label: "govcase.store.checkpoint", qos: .utility)
     private let running = Mutex(true)
     private let interval: DispatchTimeInterval
@@ -24,15 +28,14 @@ final class Checkpointer: Sendable {
     private let counters = Mutex(CheckpointCounters())
 
     init(
-        path: String, interval: DispatchTimeInterval = .milliseconds(250), walLimitBytes: Int = 64 << 20,
-        logger: Logger
+        path: String, writer: DatabasePool, interval: DispatchTimeInterval = .milliseconds(250),
+        walLimitBytes: Int = 64 << 20, logger: Logger
     ) throws {
         var configuration = Configuration()
         configuration.label = "govcase.store.checkpoint"
-        // A TRUNCATE checkpoint waits this long for the writer's lock before it counts as failed.
-        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.writer = writer
         self.interval = interval
         self.walPath = path + "-wal"
         self.walLimitBytes = walLimitBytes
@@ -53,7 +56,11 @@ final class Checkpointer: Sendable {
     private func pass() {
         let mode: Database.CheckpointMode = walBytes > walLimitBytes ? .truncate : .passive
         do {
-            _ = try connection.writeWithoutTransaction { db in try db.checkpoint(mode) }
+            if mode == .truncate {
+                _ = try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            } else {
+                _ = try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            }
             counters.withLock {
                 $0.passes += 1
                 if mode == .truncate { $0.truncations += 1 }
@@ -86,11 +93,11 @@ final class Checkpointer: Sendable {
     }
 
     /// Stops checkpointing, after any pass in progress; copies the whole log into the database and empties it
-    /// (a TRUNCATE checkpoint), then closes the connection.
+    /// (a TRUNCATE checkpoint on the writer, after every commit queued before), then closes its connection.
     func stop() throws {
         running.withLock { $0 = false }
         try queue.sync {
-            _ = try connection.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            _ = try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             try connection.close()
         }
     }

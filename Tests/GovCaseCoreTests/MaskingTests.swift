@@ -58,7 +58,8 @@ import Testing
             let mobileDigits = "1" + String("3456789".randomElement()!) + digits(9)
             let prefix = ["", "+86", "+86 ", "0086", "0086-"].randomElement()!
             let separator = separators.randomElement()!
-            let mobile = prefix + mobileDigits.prefix(3) + separator + mobileDigits.dropFirst(3).prefix(4) + separator
+            let mobile =
+                prefix + mobileDigits.prefix(3) + separator + mobileDigits.dropFirst(3).prefix(4) + separator
                 + mobileDigits.suffix(4)
             let area = ["010", "02" + digits(1), "0" + String("3456789".randomElement()!) + digits(2)].randomElement()!
             let subscriber = String("2345678".randomElement()!) + digits(Bool.random() ? 6 : 7)

@@ -276,6 +276,53 @@ import Testing
         }
     }
 
+    /// 0.4 MB of empty `detail_items` (200,000 items) once held a core for 40 s; 1,000 bad items made 32 KB of
+    /// trailers that grpcio could not read. The first is refused up front naming the field, the second lists
+    /// the first violations and counts the rest; a valid record sent meanwhile is stored.
+    @Test func recordsWithTooManyItemsAreRefusedQuicklyAndRefusalsStaySmall() async throws {
+        let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))
+        try await withGateway(client: client) { gateway in
+            var flood = Self.evaluation("PJ-flood", level: 1)
+            flood.evaluation.detailItems = Array(repeating: "", count: 200_000)
+            var many = Self.evaluation("PJ-many", level: 1)
+            many.evaluation.detailItems = Array(repeating: "", count: 1_000)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let ack = try await gateway.submit(Self.evaluation("PJ-meanwhile"))
+                    #expect(ack.outcome == .accepted)
+                }
+                do {
+                    _ = try await gateway.submit(flood)
+                    Issue.record("200,000 items were accepted")
+                } catch let error as RPCError {
+                    #expect(error.code == .invalidArgument)
+                    #expect(error.message.contains("detail_items: max_items"), "\(error.message)")
+                }
+                do {
+                    _ = try await gateway.submit(many)
+                    Issue.record("1,000 empty items were accepted")
+                } catch let error as RPCError {
+                    #expect(error.code == .invalidArgument)
+                    let rejection = try Govcase_Core_V1_Rejection(
+                        serializedBytes: Array(
+                            error.metadata[binaryValues: "govcase-rejection-bin"].first { _ in true } ?? []))
+                    #expect(rejection.violations.count == 16)
+                    #expect(rejection.violations.last?.rule == "truncated")
+                    #expect(rejection.violations.last?.message.hasPrefix("985 more violations") == true)
+                    let trailerBytes =
+                        error.metadata.reduce(0) { total, entry in
+                            switch entry.value {
+                            case .string(let text): total + entry.key.utf8.count + text.utf8.count
+                            case .binary(let bytes): total + entry.key.utf8.count + (bytes.count * 4 + 2) / 3
+                            }
+                        } + error.message.utf8.count
+                    #expect(trailerBytes < 8_192, "\(trailerBytes) bytes of trailers")
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
     /// The same revision with other content was acknowledged DUPLICATE and lost; the sender now learns of it.
     @Test func theSameRevisionWithOtherContentIsAlreadyExists() async throws {
         let client = try ca.issueClient(commonName: "national-sc", uri: Self.spiffe("national-sc"))

@@ -23,6 +23,8 @@ public struct IngestPipeline: Sendable {
     let clockSkew: TimeInterval
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// How large a record's structure may be.
+    let bounds = RecordBounds()
 
     public init(
         adapters: [AnySourceAdapter], store: CaseStore, policy: AccessPolicy, deadlines: RegionalDeadlinePolicies,
@@ -91,7 +93,7 @@ public struct IngestPipeline: Sendable {
                 prepared.followUps.append((position, f))
             case .success(.rejected(let violations)):
                 prepared.acks[position] = .rejected(
-                    record.index, externalID: record.externalID, violations: violations)
+                    record.index, externalID: record.externalID, violations: violations.bounded)
             case .failure(let error):
                 prepared.acks[position] = .failed(record.index, externalID: record.externalID, error: error)
             }
@@ -155,6 +157,7 @@ public struct IngestPipeline: Sendable {
         case .success(let m): message = m
         case .failure(let error): return .failure(error)
         }
+        if let excess = bounds.violation(in: message) { return .success(.rejected([excess])) }
         do {
             try policy.authorize(caller, role: .submitter, adapter: record.adapterID)
         } catch {
