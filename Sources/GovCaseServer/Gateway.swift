@@ -42,7 +42,8 @@ public final class Gateway: Service, Sendable {
         switch security {
         case .mutualTLS:
             transport = GatewayServer.mutualTLSTransport(
-                host: listen.host, port: listen.port, tls: configuration.tls, limits: configuration.limits)
+                host: listen.host, port: listen.port, tls: configuration.tls, limits: configuration.limits,
+                logger: logger)
             callers = CertificateCallerResolver(policy: configuration.policy, logger: logger)
         case .insecureLoopback(let identity):
             guard listen.isLoopback else {
@@ -64,7 +65,7 @@ public final class Gateway: Service, Sendable {
                 "running WITHOUT TLS (--insecure-loopback, development only): every caller acts as \(identity)",
                 metadata: ["identity": "\(identity)", "listen": "\(listen.host):\(listen.port)"])
             transport = GatewayServer.plaintextTransport(
-                host: listen.host, port: listen.port, limits: configuration.limits)
+                host: listen.host, port: listen.port, limits: configuration.limits, logger: logger)
             callers = FixedCallerResolver(identity: identity, policy: configuration.policy)
         }
         try FileManager.default.createDirectory(

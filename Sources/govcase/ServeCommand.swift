@@ -28,6 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "govcase.gateway")
+        Self.raiseOpenFileLimit(logger: logger)
         let gateway: Gateway
         do {
             let configuration = try GatewayConfiguration.load(path: config)
@@ -41,6 +42,21 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [.init(service: gateway)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// Raises the soft limit on open files to the hard one: every connection is a file, and the common soft
+    /// limit of 1,024 lets a thousand idle sockets lock every new client out. Logs the limit in force.
+    static func raiseOpenFileLimit(logger: Logger) {
+        var limit = rlimit()
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        guard getrlimit(resource, &limit) == 0 else { return }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        logger.info(
+            "open files limit", metadata: ["limit.soft": "\(limit.rlim_cur)", "limit.hard": "\(limit.rlim_max)"])
     }
 
     private func chooseSecurity(policy: AccessPolicy) throws -> Gateway.Security {

@@ -115,6 +115,7 @@ import Testing
         let gateway = try deployment.serve(["--insecure-loopback", "--identity", identity])
         let port = try await gateway.servingPort()
         #expect(gateway.text.contains("WITHOUT TLS") && gateway.text.contains(identity), "\(gateway.text)")
+        #expect(gateway.text.contains("open files limit"), "the limit in force is logged at start")
         let transport = try HTTP2ClientTransport.Posix(
             target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
         let ack = try await withGRPCClient(transport: transport) { grpc in

@@ -47,6 +47,33 @@ extension MutualTLSTests {
         }
     }
 
+    /// "No such case" and "not yours" look the same: a reader learns nothing of cases outside its grant.
+    @Test func aCaseOutsideTheGrantLooksLikeNoCaseAtAll() async throws {
+        try await withRunningGateway { address in
+            var elsewhere = ""
+            try await connect(to: address, as: try client("national-sc", region: "510000")) { grpc in
+                elsewhere = try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
+                    .submit(Self.evaluation("PJ-elsewhere", region: "510105")).caseID
+            }
+            try await connect(to: address, as: try client("handler-jinjiang", region: "510104")) { grpc in
+                let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
+                var answers: [RPCError] = []
+                for id in [elsewhere, "019a0000-0000-7000-8000-000000000000"] {
+                    do {
+                        _ = try await cases.getCase(.with { $0.caseID = id })
+                        Issue.record("case \(id) was read")
+                    } catch let error as RPCError { answers.append(error) }
+                }
+                #expect(answers.map(\.code) == [.notFound, .notFound])
+                try #require(answers.count == 2)
+                #expect(
+                    answers[0].message.replacingOccurrences(of: elsewhere, with: "ID")
+                        == answers[1].message.replacingOccurrences(
+                            of: "019a0000-0000-7000-8000-000000000000", with: "ID"))
+            }
+        }
+    }
+
     @Test func queriesStayWithinTheGrantAndPage() async throws {
         try await withRunningGateway { address in
             try await connect(to: address, as: try client("national-sc", region: "510000")) { grpc in

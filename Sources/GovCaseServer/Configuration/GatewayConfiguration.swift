@@ -8,7 +8,7 @@ import Yams
 /// listen: { host: 0.0.0.0, port: 7443 }
 /// tls: { certificate: server.pem, key: server-key.pem, client_ca: province-ca.pem }
 /// store: { path: cases.sqlite, evaluator_key: evaluator.key }
-/// limits: { max_message_bytes: 4194304, max_batch_records: 1000, max_concurrent_streams: 256 }
+/// limits: { max_message_bytes: 4194304, max_batch_records: 1000, max_concurrent_streams: 256, ... }
 /// policy: { trust_domain: gov.example.cn, grants: [...] }
 /// code_overrides: { national-platform: { sc-national: { channel: { "31": windowDevice } } } }
 /// deadlines: { default: {...}, regions: {...}, calendar: {...} }   # see DeadlineConfiguration
@@ -166,6 +166,10 @@ extension GatewayLimits: Decodable {
         case maxMessageBytes = "max_message_bytes"
         case maxBatchRecords = "max_batch_records"
         case maxConcurrentStreams = "max_concurrent_streams"
+        case handshakeTimeoutSeconds = "handshake_timeout_seconds"
+        case idleTimeoutSeconds = "idle_timeout_seconds"
+        case maxConnections = "max_connections"
+        case maxConnectionsPerPeer = "max_connections_per_peer"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -182,6 +186,10 @@ extension GatewayLimits: Decodable {
         maxMessageBytes = try positive(.maxMessageBytes, maxMessageBytes)
         maxBatchRecords = try positive(.maxBatchRecords, maxBatchRecords)
         maxConcurrentStreams = try positive(.maxConcurrentStreams, maxConcurrentStreams)
+        handshakeTimeoutSeconds = try positive(.handshakeTimeoutSeconds, handshakeTimeoutSeconds)
+        idleTimeoutSeconds = try positive(.idleTimeoutSeconds, idleTimeoutSeconds)
+        maxConnections = try positive(.maxConnections, maxConnections)
+        maxConnectionsPerPeer = try positive(.maxConnectionsPerPeer, maxConnectionsPerPeer)
     }
 }
 

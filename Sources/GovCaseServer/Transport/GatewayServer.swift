@@ -1,4 +1,6 @@
 import GRPCCore
+import Logging
+import NIOCore
 import GRPCNIOTransportHTTP2
 import GovCaseAdapters
 import GovCaseCore
@@ -31,6 +33,14 @@ public struct GatewayLimits: Sendable, Hashable {
     public var maxBatchRecords: Int = 1000
     /// Most concurrent streams per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
     public var maxConcurrentStreams: Int = 4096
+    /// Seconds a new connection has to complete its TLS handshake before it is closed.
+    public var handshakeTimeoutSeconds: Int = 10
+    /// Seconds a connection may stay open with no call before the gateway closes it (HTTP/2 GOAWAY).
+    public var idleTimeoutSeconds: Int = 300
+    /// Most connections open at once; more are closed as they arrive.
+    public var maxConnections: Int = 4096
+    /// Most connections open at once from one IP address.
+    public var maxConnectionsPerPeer: Int = 512
 
     public init() {}
 }
@@ -79,10 +89,11 @@ public enum GatewayServer {
 
     /// An HTTP/2 listener that requires a client certificate verified against `tls.clientCAPath`.
     public static func mutualTLSTransport(
-        host: String, port: Int, tls: GatewayTLS, limits: GatewayLimits
+        host: String, port: Int, tls: GatewayTLS, limits: GatewayLimits,
+        logger: Logger = Logger(label: "govcase.transport")
     ) -> HTTP2ServerTransport.Posix {
         transport(
-            host: host, port: port, limits: limits,
+            host: host, port: port, limits: limits, logger: logger,
             security: .mTLS(
                 certificateChain: [.file(path: tls.certificatePath, format: .pem)],
                 privateKey: .file(path: tls.keyPath, format: .pem)
@@ -94,20 +105,30 @@ public enum GatewayServer {
     }
 
     /// A plaintext HTTP/2 listener, for `--insecure-loopback` development only: callers must check the host.
-    static func plaintextTransport(host: String, port: Int, limits: GatewayLimits) -> HTTP2ServerTransport.Posix {
-        transport(host: host, port: port, limits: limits, security: .plaintext)
+    static func plaintextTransport(
+        host: String, port: Int, limits: GatewayLimits, logger: Logger
+    ) -> HTTP2ServerTransport.Posix {
+        transport(host: host, port: port, limits: limits, logger: logger, security: .plaintext, usesTLS: false)
     }
 
     private static func transport(
-        host: String, port: Int, limits: GatewayLimits, security: HTTP2ServerTransport.Posix.TransportSecurity
+        host: String, port: Int, limits: GatewayLimits, logger: Logger,
+        security: HTTP2ServerTransport.Posix.TransportSecurity, usesTLS: Bool = true
     ) -> HTTP2ServerTransport.Posix {
-        HTTP2ServerTransport.Posix(
+        let guardian = ConnectionGuard(
+            limits: .init(
+                handshakeTimeout: .seconds(Int64(limits.handshakeTimeoutSeconds)),
+                maxConnections: limits.maxConnections, maxConnectionsPerPeer: limits.maxConnectionsPerPeer),
+            usesTLS: usesTLS, logger: logger)
+        return HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: port), transportSecurity: security,
             config: .defaults {
                 // A hard cap above the configured limit: up to it callers get RESOURCE_EXHAUSTED with sizes
                 // (see `IngestEndpoint.checkSize`); beyond it the transport resets the stream unread.
                 $0.rpc.maxRequestPayloadSize = limits.maxMessageBytes * 2
                 $0.http2.maxConcurrentStreams = limits.maxConcurrentStreams
+                $0.connection.maxIdleTime = .seconds(limits.idleTimeoutSeconds)
+                $0.channelDebuggingCallbacks.onAcceptTCPConnection = guardian.accept
             })
     }
 }
