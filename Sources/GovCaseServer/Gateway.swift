@@ -28,6 +28,7 @@ public final class Gateway: Service, Sendable {
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let transport: HTTP2ServerTransport.Posix
     let state = ServingState()
+    let connections: ConnectionGuard
     let logger: Logger
 
     /// Opens the store and builds the services; nothing listens until `run()`.
@@ -41,9 +42,10 @@ public final class Gateway: Service, Sendable {
         let callers: any CallerResolver
         switch security {
         case .mutualTLS:
+            connections = ConnectionGuard(limits: configuration.limits, usesTLS: true, logger: logger)
             transport = GatewayServer.mutualTLSTransport(
                 host: listen.host, port: listen.port, tls: configuration.tls, limits: configuration.limits,
-                logger: logger)
+                connections: connections)
             callers = CertificateCallerResolver(policy: configuration.policy, logger: logger)
         case .insecureLoopback(let identity):
             guard listen.isLoopback else {
@@ -64,8 +66,9 @@ public final class Gateway: Service, Sendable {
             logger.warning(
                 "running WITHOUT TLS (--insecure-loopback, development only): every caller acts as \(identity)",
                 metadata: ["identity": "\(identity)", "listen": "\(listen.host):\(listen.port)"])
+            connections = ConnectionGuard(limits: configuration.limits, usesTLS: false, logger: logger)
             transport = GatewayServer.plaintextTransport(
-                host: listen.host, port: listen.port, limits: configuration.limits, logger: logger)
+                host: listen.host, port: listen.port, limits: configuration.limits, connections: connections)
             callers = FixedCallerResolver(identity: identity, policy: configuration.policy)
         }
         try FileManager.default.createDirectory(
@@ -93,20 +96,30 @@ public final class Gateway: Service, Sendable {
     }
 
     /// Serves until a graceful shutdown, then drains and closes the store.
+    ///
+    /// The drain: health turns NOT_SERVING at once and the gateway keeps serving for `drain.grace_seconds`, so
+    /// load balancers watching health move callers elsewhere; then it stops accepting connections, closes every
+    /// connection with no call in flight, and closes each other one when its last call ends.
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await self.server.serve() }
-                if let address = try await listeningAddress {
-                    logger.info(
-                        "govcase gateway serving on \(address.host):\(address.port) for \(configuration.identityCount) identities",
-                        metadata: ["store": "\(configuration.store.path)"])
-                }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.server.serve() }
+            group.addTask {
+                // Returns when a graceful shutdown begins (SIGTERM or SIGINT in `govcase serve`).
+                do { try await gracefulShutdown() } catch { return }
+                let grace = self.configuration.drain.graceSeconds
+                self.logger.info(
+                    "draining: health NOT_SERVING; then closing idle connections and finishing the calls in flight",
+                    metadata: ["drain.grace_seconds": "\(grace)"])
+                self.state.beginDraining()
+                try? await Task.sleep(for: .seconds(grace))
+                self.server.beginGracefulShutdown()
+                self.connections.drain()
             }
-        } onGracefulShutdown: {
-            self.logger.info("draining: no new connections; finishing the calls in flight")
-            self.state.beginDraining()
-            self.server.beginGracefulShutdown()
+            if let address = try await listeningAddress {
+                logger.info(
+                    "govcase gateway serving on \(address.host):\(address.port) for \(configuration.identityCount) identities",
+                    metadata: ["store": "\(configuration.store.path)"])
+            }
         }
         try store.close()
         logger.info("gateway stopped; store closed")

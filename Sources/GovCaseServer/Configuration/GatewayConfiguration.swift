@@ -33,6 +33,28 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     public var deadlines: DeadlineConfiguration
     /// How records are checked.
     public var validation: Validation
+    /// How the gateway stops.
+    public var drain: Drain
+
+    public struct Drain: Sendable, Hashable, Decodable {
+        /// Seconds the gateway keeps serving after SIGTERM with health NOT_SERVING, so that load balancers stop
+        /// sending before connections close.
+        public var graceSeconds: Int = 5
+
+        public init(graceSeconds: Int = 5) { self.graceSeconds = graceSeconds }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case graceSeconds = "grace_seconds" }
+
+        public init(from decoder: any Decoder) throws {
+            try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            graceSeconds = try c.decodeIfPresent(Int.self, forKey: .graceSeconds) ?? graceSeconds
+            guard (0...600).contains(graceSeconds) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .graceSeconds, in: c, debugDescription: "must be 0–600 seconds")
+            }
+        }
+    }
 
     public struct Validation: Sendable, Hashable, Decodable {
         /// How far into the future a record's times may be, in seconds, for source clocks that run ahead.
@@ -112,7 +134,7 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     public init(
         listen: Listen, tls: GatewayTLS, store: Store, limits: GatewayLimits = GatewayLimits(), policy: AccessPolicy,
         codeOverrides: [String: [String: [String: [String: String]]]] = [:],
-        deadlines: DeadlineConfiguration = .init(), validation: Validation = .init()
+        deadlines: DeadlineConfiguration = .init(), validation: Validation = .init(), drain: Drain = .init()
     ) {
         self.listen = listen
         self.tls = tls
@@ -122,12 +144,13 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         self.codeOverrides = codeOverrides
         self.deadlines = deadlines
         self.validation = validation
+        self.drain = drain
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, tls, store, limits, policy
         case codeOverrides = "code_overrides"
-        case deadlines, validation
+        case deadlines, validation, drain
     }
 
     public init(from decoder: any Decoder) throws {
@@ -141,6 +164,7 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         codeOverrides = try c.decodeIfPresent(type(of: codeOverrides), forKey: .codeOverrides) ?? [:]
         deadlines = try c.decodeIfPresent(DeadlineConfiguration.self, forKey: .deadlines) ?? .init()
         validation = try c.decodeIfPresent(Validation.self, forKey: .validation) ?? .init()
+        drain = try c.decodeIfPresent(Drain.self, forKey: .drain) ?? .init()
     }
 }
 

@@ -12,6 +12,11 @@ import Synchronization
 /// and closes one whose handshake has not completed within `handshakeTimeout`. Idle connections after the
 /// handshake are the transport's `maxIdleTime`. Every refusal is counted; the first and then every hundredth
 /// is logged with the count, so an attack cannot flood the log either.
+///
+/// It also drains: the transport's own graceful shutdown asks each connection to go away with a GOAWAY and a
+/// PING, and waits for the client's answer; grpcio channels with no call open never answered, so 20 idle
+/// channels kept the gateway running until their owners hung up. `drain()` closes every connection with no call
+/// in flight at once, and every other one as soon as its last call ends.
 final class ConnectionGuard: Sendable {
     struct Limits: Sendable, Hashable {
         var handshakeTimeout: TimeAmount
@@ -29,12 +34,28 @@ final class ConnectionGuard: Sendable {
     let limits: Limits
     let usesTLS: Bool
     let logger: Logger
-    private let state = Mutex((counts: Counts(), perPeer: [String: Int]()))
+    private let state = Mutex(State())
+
+    struct State {
+        var counts = Counts()
+        var perPeer: [String: Int] = [:]
+        /// Open connections and the calls in flight on each.
+        var connections: [ObjectIdentifier: (channel: any Channel, calls: Int)] = [:]
+        var draining = false
+    }
 
     init(limits: Limits, usesTLS: Bool, logger: Logger) {
         self.limits = limits
         self.usesTLS = usesTLS
         self.logger = logger
+    }
+
+    convenience init(limits: GatewayLimits, usesTLS: Bool, logger: Logger) {
+        self.init(
+            limits: Limits(
+                handshakeTimeout: .seconds(Int64(limits.handshakeTimeoutSeconds)),
+                maxConnections: limits.maxConnections, maxConnectionsPerPeer: limits.maxConnectionsPerPeer),
+            usesTLS: usesTLS, logger: logger)
     }
 
     var counts: Counts { state.withLock { $0.counts } }
@@ -51,6 +72,7 @@ final class ConnectionGuard: Sendable {
             }
             state.counts.open += 1
             state.perPeer[peer, default: 0] += 1
+            state.connections[ObjectIdentifier(channel)] = (channel, 0)
             return nil
         }
         if let refused {
@@ -68,6 +90,7 @@ final class ConnectionGuard: Sendable {
                 state.counts.open -= 1
                 state.perPeer[peer, default: 1] -= 1
                 if state.perPeer[peer] == 0 { state.perPeer[peer] = nil }
+                state.connections[ObjectIdentifier(channel)] = nil
             }
         }
         guard usesTLS else { return channel.eventLoop.makeSucceededVoidFuture() }
@@ -84,6 +107,35 @@ final class ConnectionGuard: Sendable {
             let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
             try channel.pipeline.syncOperations.addHandler(deadline, position: .after(tls))
         }
+    }
+
+    /// The transport's `onAcceptHTTP2Stream`: counts the call in flight on its connection until it ends.
+    @Sendable func acceptStream(_ stream: any Channel) -> EventLoopFuture<Void> {
+        guard let connection = stream.parent else { return stream.eventLoop.makeSucceededVoidFuture() }
+        let id = ObjectIdentifier(connection)
+        state.withLock { $0.connections[id]?.calls += 1 }
+        stream.closeFuture.whenComplete { _ in
+            let idle: (any Channel)? = self.state.withLock { state in
+                guard var entry = state.connections[id] else { return nil }
+                entry.calls -= 1
+                state.connections[id] = entry
+                return state.draining && entry.calls == 0 ? entry.channel : nil
+            }
+            idle?.close(promise: nil)
+        }
+        return stream.eventLoop.makeSucceededVoidFuture()
+    }
+
+    /// Closes every connection with no call in flight now, and every other one when its last call ends.
+    func drain() {
+        let idle = state.withLock { state in
+            state.draining = true
+            return state.connections.values.filter { $0.calls == 0 }.map(\.channel)
+        }
+        if !idle.isEmpty {
+            logger.info("draining: closing idle connections", metadata: ["connections.idle": "\(idle.count)"])
+        }
+        for channel in idle { channel.close(promise: nil) }
     }
 
     private func report(_ message: Logger.Message, count: Int, metadata: Logger.Metadata) {

@@ -92,8 +92,16 @@ public enum GatewayServer {
         host: String, port: Int, tls: GatewayTLS, limits: GatewayLimits,
         logger: Logger = Logger(label: "govcase.transport")
     ) -> HTTP2ServerTransport.Posix {
+        mutualTLSTransport(
+            host: host, port: port, tls: tls, limits: limits,
+            connections: ConnectionGuard(limits: limits, usesTLS: true, logger: logger))
+    }
+
+    static func mutualTLSTransport(
+        host: String, port: Int, tls: GatewayTLS, limits: GatewayLimits, connections: ConnectionGuard
+    ) -> HTTP2ServerTransport.Posix {
         transport(
-            host: host, port: port, limits: limits, logger: logger,
+            host: host, port: port, limits: limits, connections: connections,
             security: .mTLS(
                 certificateChain: [.file(path: tls.certificatePath, format: .pem)],
                 privateKey: .file(path: tls.keyPath, format: .pem)
@@ -106,21 +114,16 @@ public enum GatewayServer {
 
     /// A plaintext HTTP/2 listener, for `--insecure-loopback` development only: callers must check the host.
     static func plaintextTransport(
-        host: String, port: Int, limits: GatewayLimits, logger: Logger
+        host: String, port: Int, limits: GatewayLimits, connections: ConnectionGuard
     ) -> HTTP2ServerTransport.Posix {
-        transport(host: host, port: port, limits: limits, logger: logger, security: .plaintext, usesTLS: false)
+        transport(host: host, port: port, limits: limits, connections: connections, security: .plaintext)
     }
 
     private static func transport(
-        host: String, port: Int, limits: GatewayLimits, logger: Logger,
-        security: HTTP2ServerTransport.Posix.TransportSecurity, usesTLS: Bool = true
+        host: String, port: Int, limits: GatewayLimits, connections: ConnectionGuard,
+        security: HTTP2ServerTransport.Posix.TransportSecurity
     ) -> HTTP2ServerTransport.Posix {
-        let guardian = ConnectionGuard(
-            limits: .init(
-                handshakeTimeout: .seconds(Int64(limits.handshakeTimeoutSeconds)),
-                maxConnections: limits.maxConnections, maxConnectionsPerPeer: limits.maxConnectionsPerPeer),
-            usesTLS: usesTLS, logger: logger)
-        return HTTP2ServerTransport.Posix(
+        HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: port), transportSecurity: security,
             config: .defaults {
                 // A hard cap above the configured limit: up to it callers get RESOURCE_EXHAUSTED with sizes
@@ -128,7 +131,8 @@ public enum GatewayServer {
                 $0.rpc.maxRequestPayloadSize = limits.maxMessageBytes * 2
                 $0.http2.maxConcurrentStreams = limits.maxConcurrentStreams
                 $0.connection.maxIdleTime = .seconds(limits.idleTimeoutSeconds)
-                $0.channelDebuggingCallbacks.onAcceptTCPConnection = guardian.accept
+                $0.channelDebuggingCallbacks.onAcceptTCPConnection = connections.accept
+                $0.channelDebuggingCallbacks.onAcceptHTTP2Stream = connections.acceptStream
             })
     }
 }
