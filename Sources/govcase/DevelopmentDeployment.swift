@@ -48,6 +48,10 @@ struct DevelopmentDeployment {
           max_concurrent_streams: 256
         policy:
           trust_domain: \(trustDomain)
+          # A grant's `regions` are the records' regions its systems may act for; the region in a system's
+          # certificate says who it is and must lie inside them too (the national platform, 100000, granted
+          # only "51" is refused for everything). A grant with no regions grants none. `admin` implies every
+          # role but privacy-reader, which is granted by name only.
           grants:
             # Source systems submit to their own adapter, for their own region, and read what they sent.
             - systems: [national-sc]

@@ -279,6 +279,33 @@ import Testing
         #expect(try store.query(CaseQuery()).cases.count == 3)
     }
 
+    /// A record that fails for a reason other than a store refusal (here a correction the core refuses) fails
+    /// alone: it once failed the whole shared commit, and every other caller's records with it.
+    @Test func oneRecordsUnexpectedFailureFailsThatRecordAlone() async throws {
+        let store = try open()
+        _ = try store.submit(Self.evaluation("PJ-steps", level: .dissatisfied), now: now)
+        _ = try store.applyStamped(
+            FollowUp(
+                targetExternalID: "PJ-steps", externalID: "ZG-steps",
+                steps: [LifecycleStep(LifecycleAction(.verify), occurredAt: now)]),
+            sourceSystem: "sc-gov", recordedAt: now
+        ) { _ in .standard }
+        let ticket = store.enqueue(
+            [
+                Self.evaluation("PJ-before"), Self.evaluation("PJ-steps", level: .verySatisfied, revision: 2),
+                Self.evaluation("PJ-after"),
+            ], now: now)
+        let results = try await ticket.results()
+        guard results.count == 3, case .success(.created) = results[0], case .failure(let error) = results[1],
+            case .success(.created) = results[2]
+        else {
+            Issue.record("unexpected results \(results)")
+            return
+        }
+        #expect((error as? CaseError)?.code == .correctionRefused)
+        #expect(try store.query(CaseQuery()).cases.count == 3)
+    }
+
     @Test func followUpsAppendEventsOnceAndIllegalOnesWriteNothing() throws {
         let store = try open()
         let id = try store.submit(Self.evaluation("PJ-bad", level: .dissatisfied), now: now).caseID
