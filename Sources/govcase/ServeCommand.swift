@@ -26,8 +26,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "With --insecure-loopback: the SPIFFE id every caller acts as.")
     var identity: String?
 
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
     func run() async throws {
-        let logger = Logger(label: "govcase.gateway")
+        var logger = Logger(label: "govcase.gateway")
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            FileHandle.standardError.write(Data("govcase serve: --log-level: \"\(logLevel)\" is not a level\n".utf8))
+            throw ExitCode(2)
+        }
+        logger.logLevel = level
         Self.raiseOpenFileLimit(logger: logger)
         let gateway: Gateway
         do {
