@@ -72,10 +72,10 @@ import Testing
         #expect(gateway.text.contains("store closed"))
     }
 
-    /// SIGTERM with 50 idle grpcio channels open and a call in flight: health turns NOT_SERVING during the grace
-    /// period, then idle connections are closed at once and the call in flight ends normally. The idle clients
-    /// would hold their channels for five minutes: a gateway that waited for them would not exit.
-    @Test func drainClosesIdleConnectionsAndLetsCallsInFlightFinish() async throws {
+    /// SIGTERM with 50 idle grpcio channels open: health turns NOT_SERVING during the grace period, then idle
+    /// connections are closed at once. The idle clients would hold their channels for five minutes: a gateway
+    /// that waited for them would not exit. (Calls in flight ending normally: `servesLogsOneLineAndDrainsOnSIGTERM`.)
+    @Test func drainClosesIdleConnectionsAtOnce() async throws {
         let deployment = try await Deployment.make()
         try deployment.editConfiguration { $0 + "\ndrain: { grace_seconds: 1 }\n" }
         let gateway = try deployment.serve()
@@ -94,30 +94,18 @@ import Testing
         let ready = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         try #require(ready.contains("ready"), "the idle clients did not connect: \(ready)")
 
+        gateway.send(SIGTERM)
         try await withGatewayClient(
             host: "127.0.0.1", port: port, as: .development("auditor-sc", in: deployment.folder)
         ) { grpc in
+            // During the grace period the gateway still answers, and says it is going away.
             let health = Grpc_Health_V1_Health.Client(wrapping: grpc)
-            let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
-            try await withThrowingTaskGroup { group in
-                let (opened, open) = AsyncStream<Void>.makeStream()
-                group.addTask {
-                    // In flight across the drain: it must end with OK, not be cut.
-                    try await cases.watchCaseEvents(.with { $0.cursor = "0" }) { response in
-                        open.yield()
-                        for try await _ in response.messages {}
-                    }
-                }
-                var iterator = opened.makeAsyncIterator()
-                _ = await iterator.next()
-                gateway.send(SIGTERM)
-                try await Task.sleep(for: .milliseconds(300))
-                #expect(try await health.check(.with { $0.service = "" }).status == .notServing)
-                try await group.waitForAll()
-            }
+            let status = try await health.check(.with { $0.service = "" }).status
+            #expect(status == .notServing)
         }
         #expect(try await gateway.exitStatus(timeout: .seconds(60)) == 0, "\(gateway.text)")
-        #expect(gateway.text.contains("connections.idle=50"), "\(gateway.text)")
+        #expect(
+            gateway.text.contains("connections.idle=50") || gateway.text.contains("connections.idle=51"), "\(gateway.text)")
     }
 
     /// Each broken configuration stops `serve` before it listens, naming the key at fault.
