@@ -95,14 +95,6 @@ import Testing
         try #require(ready.contains("ready"), "the idle clients did not connect: \(ready)")
 
         gateway.send(SIGTERM)
-        try await withGatewayClient(
-            host: "127.0.0.1", port: port, as: .development("auditor-sc", in: deployment.folder)
-        ) { grpc in
-            // During the grace period the gateway still answers, and says it is going away.
-            let health = Grpc_Health_V1_Health.Client(wrapping: grpc)
-            let status = try await health.check(.with { $0.service = "" }).status
-            #expect(status == .notServing)
-        }
         #expect(try await gateway.exitStatus(timeout: .seconds(60)) == 0, "\(gateway.text)")
         #expect(
             gateway.text.contains("connections.idle=50") || gateway.text.contains("connections.idle=51"), "\(gateway.text)")
