@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Contracts: Swift generated from Proto/ by scripts/generate-protos.sh, committed.
@@ -115,12 +117,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Plugin adapters: out-of-process translators in any language, launched, handshaken and supervised.
+        .target(
+            name: "GovCasePlugins",
+            dependencies: [
+                "GovCaseCore", "GovCasePolicy", "GovCaseProto", "GovCaseWire",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The gateway: gRPC services over mutual TLS, caller identity and policy, wired to adapters and store.
         .target(
             name: "GovCaseServer",
             dependencies: [
-                "GovCaseAdapters", "GovCaseCore", "GovCasePolicy", "GovCaseProto", "GovCaseStore", "GovCaseWire",
-                "NationalPlatformAdapter", "CultureTourismAdapter", "Hotline12345Adapter",
+                "GovCaseAdapters", "GovCaseCore", "GovCasePlugins", "GovCasePolicy", "GovCaseProto", "GovCaseStore",
+                "GovCaseWire", "NationalPlatformAdapter", "CultureTourismAdapter", "Hotline12345Adapter",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -151,9 +168,8 @@ let package = Package(
         .executableTarget(
             name: "govcase",
             dependencies: [
-                "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePolicy", "GovCaseProto",
-                "GovCaseServer",
-                "GovCaseStore", "GovCaseWire",
+                "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePlugins", "GovCasePolicy",
+                "GovCaseProto", "GovCaseServer", "GovCaseStore", "GovCaseWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

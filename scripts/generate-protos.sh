@@ -2,7 +2,9 @@
 # Regenerates the committed Swift code for every contract in Proto/, reproducibly:
 #   1. installs protoc (Debian's protobuf-compiler) if missing;
 #   2. builds protoc-gen-swift and protoc-gen-grpc-swift-2 from the mirrored packages into .build-protoc/;
-#   3. regenerates Sources/GovCaseProto/Generated, its descriptor set and Proto/CHECKSUM.
+#   3. regenerates Sources/GovCaseProto/Generated, its descriptor set and Proto/CHECKSUM;
+#   4. regenerates the Python of the govcase.* contracts for plugin authors, in Plugins/sdk/python/govcase,
+#      with grpcio-tools pinned in Plugins/sdk/python/requirements.txt (grpc.* comes from grpcio's own packages).
 # Run from anywhere; re-running on unchanged protos changes nothing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,3 +58,19 @@ mkdir -p Sources/GovCaseProto/Resources
     echo "}"
 } > "$out/GeneratedProtoManifest.swift"
 echo "Generated $(ls "$out" | wc -l) Swift files from ${#protos[@]} protos."
+
+if ! python3 -c 'import grpc_tools' 2>/dev/null; then
+    echo "error: grpcio-tools is missing: python3 -m pip install -r Plugins/sdk/python/requirements.txt" >&2
+    exit 1
+fi
+py=Plugins/sdk/python
+rm -rf "$py/govcase"
+mapfile -t govcase_protos < <(printf '%s\n' "${protos[@]}" | grep '^govcase/')
+(cd Proto && python3 -m grpc_tools.protoc -I. --python_out="$root/$py" --grpc_python_out="$root/$py" \
+    "${govcase_protos[@]}")
+# Keep only the gRPC modules of files with services, like the Swift above.
+find "$py/govcase" -name '*_pb2_grpc.py' -exec grep -L 'Stub' {} + | xargs -r rm
+echo "Generated $(find "$py/govcase" -name '*.py' | wc -l) Python files from ${#govcase_protos[@]} protos."
+
+# The example plugin's own source format.
+(cd Plugins/examples/province-json && python3 -m grpc_tools.protoc -I. --python_out=. province_json.proto)

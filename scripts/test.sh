@@ -20,7 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # PyPI: the non-Swift interop client (grpcio and its tools), pinned.
-python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r Tests/Interop/requirements.txt
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+    -r Tests/Interop/requirements.txt -r Plugins/sdk/python/requirements.txt
 
 scripts/check-generated.sh
 swift test "$@"

@@ -31,6 +31,7 @@ public struct DevelopmentPKI: Sendable {
             client("hotline-tongnan", region: "500151", "12345 hotline of Tongnan district, Chongqing"),
             client("handler-jinjiang", region: "510104", "case handler, Jinjiang district, Chengdu"),
             client("auditor-sc", region: "510000", "privacy reader, Sichuan"),
+            client("operator-sc", region: "510000", "gateway operator (admin): registers plugin adapters"),
             client("hotline-shenzhen", region: "440300", "a caller outside every grant's region"),
         ]
     }

@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GovCaseAdapters
 import GovCaseCore
+import GovCasePlugins
 import GovCasePolicy
 import GovCaseStore
 import Logging
@@ -25,6 +26,8 @@ public final class Gateway: Service, Sendable {
 
     public let configuration: GatewayConfiguration
     let store: CaseStore
+    /// Plugin adapters: registered by operators, kept beside the store, supervised while the gateway runs.
+    public let plugins: PluginRegistry
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let transport: HTTP2ServerTransport.Posix
     let state = ServingState()
@@ -79,8 +82,15 @@ public final class Gateway: Service, Sendable {
             logger: logger)
         let adapters = BuiltInAdapters.all(
             overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } })
+        plugins = try PluginRegistry(
+            stateDirectory: URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent()
+                .appendingPathComponent("plugins").path,
+            builtInTypes: Dictionary(
+                adapters.flatMap { adapter in adapter.info.messageTypes.map { ($0, adapter.info.id) } },
+                uniquingKeysWith: { first, _ in first }),
+            logger: logger)
         let pipeline = IngestPipeline(
-            adapters: adapters, store: store, policy: configuration.policy,
+            adapters: adapters, plugins: plugins, store: store, policy: configuration.policy,
             deadlines: configuration.deadlines.policies,
             clockSkew: TimeInterval(configuration.validation.clockSkewSeconds), clock: clock, logger: logger)
         server = GatewayServer.server(
@@ -101,8 +111,14 @@ public final class Gateway: Service, Sendable {
     /// load balancers watching health move callers elsewhere; then it stops accepting connections, closes every
     /// connection with no call in flight, and closes each other one when its last call ends.
     public func run() async throws {
+        plugins.startKeptRegistrations()
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await self.server.serve() }
+            group.addTask { await self.plugins.run() }
+            group.addTask {
+                // Plugins stop once the calls in flight, which may need them, have finished.
+                defer { self.plugins.shutdown() }
+                try await self.server.serve()
+            }
             group.addTask {
                 // Returns when a graceful shutdown begins (SIGTERM or SIGINT in `govcase serve`).
                 do { try await gracefulShutdown() } catch { return }

@@ -193,3 +193,44 @@ extension LifecycleEvent {
                 ? nil : SourceRecordReference(externalID: m.sourceRecordID, revision: m.sourceRecordRevision))
     }
 }
+
+extension Case {
+    /// A new case as an adapter plugin describes it (plugin.proto, `TranslateResponse.case`): what the record
+    /// says is taken, with the lifecycle and starting status if the plugin chose them (derived otherwise); what
+    /// the gateway owns (case id, bad-review loop, events) is derived here, never read. The caller checks
+    /// first that the plugin left those unset and that the status belongs to the lifecycle.
+    public init(translatedByPlugin m: Govcase_Core_V1_Case) throws {
+        self.init(
+            source: SourceIdentity(
+                sourceSystem: m.source.sourceSystem, adapterID: m.source.adapterID,
+                externalID: m.source.externalID, revision: m.source.revision),
+            kind: try CaseKind.required(m.kind, "kind"), regionCode: m.regionCode,
+            service: ServiceReference(proto: m.service),
+            evaluation: m.hasEvaluation ? Evaluation(proto: m.evaluation) : nil,
+            request: m.hasRequest ? try Request(proto: m.request) : nil,
+            requester: m.hasRequester ? Party(proto: m.requester) : nil, handling: try Handling(proto: m.handling),
+            lifecycle: m.lifecycle == .unspecified ? nil : try Lifecycle.required(m.lifecycle, "lifecycle"),
+            status: m.status == .unspecified ? nil : try CaseStatus.required(m.status, "status"),
+            receivedAt: m.receivedAt.date(if: m.hasReceivedAt))
+    }
+}
+
+extension FollowUp {
+    /// A follow-up read from the wire, e.g. an adapter plugin's answer.
+    public init(proto m: Govcase_Core_V1_FollowUp) throws {
+        self.init(
+            targetExternalID: m.targetExternalID,
+            targetRecordType: m.targetRecordType.isEmpty ? nil : m.targetRecordType, externalID: m.externalID,
+            revision: m.revision,
+            steps: try m.steps.enumerated().map { index, step in
+                do {
+                    return LifecycleStep(
+                        try LifecycleAction(proto: step.action),
+                        actor: Actor(system: step.actor.system, unit: step.actor.unit, person: step.actor.person),
+                        occurredAt: step.occurredAt.date)
+                } catch let error as WireDecodingError {
+                    throw WireDecodingError(field: "steps[\(index)].\(error.field)")
+                }
+            })
+    }
+}

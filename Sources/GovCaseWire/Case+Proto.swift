@@ -300,6 +300,7 @@ extension FollowUp {
     public var proto: Govcase_Core_V1_FollowUp {
         .with {
             $0.targetExternalID = targetExternalID
+            $0.targetRecordType = targetRecordType ?? ""
             $0.externalID = externalID
             $0.revision = revision
             $0.steps = steps.map(\.proto)

@@ -56,7 +56,7 @@ struct DevelopmentDeployment {
             # Source systems submit to their own adapter, for their own region, and read what they sent.
             - systems: [national-sc]
               regions: ["51"]
-              adapters: [national-platform]
+              adapters: [national-platform, province-json]
               roles: [submitter, reader]
             - systems: [culture-tourism-sc]
               regions: ["51"]
@@ -78,6 +78,10 @@ struct DevelopmentDeployment {
             - systems: [auditor-sc]
               regions: ["51", "50"]
               roles: [reader, privacy-reader]
+            # The operator registers, removes and releases plugin adapters (govcase adapters ...).
+            - systems: [operator-sc]
+              regions: ["51"]
+              roles: [admin]
             # hotline-shenzhen has no grant: every call it makes is refused.
 
         """

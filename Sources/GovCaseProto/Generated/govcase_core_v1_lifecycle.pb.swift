@@ -655,6 +655,11 @@ public nonisolated struct Govcase_Core_V1_FollowUp: Sendable {
   /// The steps, applied in order.
   public var steps: [Govcase_Core_V1_LifecycleStep] = []
 
+  /// Fully qualified source message type of the record that created the case, e.g.
+  /// `govcase.sources.hotline12345.v1.WorkOrder`; with the source system and `target_external_id` it names the
+  /// case. Empty matches a case of any type, and is refused (FAILED_PRECONDITION) when several match.
+  public var targetRecordType: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -957,7 +962,7 @@ nonisolated extension Govcase_Core_V1_LifecycleEvent: SwiftProtobuf.Message, Swi
 
 nonisolated extension Govcase_Core_V1_FollowUp: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FollowUp"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}target_external_id\0\u{3}external_id\0\u{1}revision\0\u{1}steps\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}target_external_id\0\u{3}external_id\0\u{1}revision\0\u{1}steps\0\u{3}target_record_type\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -969,6 +974,7 @@ nonisolated extension Govcase_Core_V1_FollowUp: SwiftProtobuf.Message, SwiftProt
       case 2: try { try decoder.decodeSingularStringField(value: &self.externalID) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.revision) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.steps) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.targetRecordType) }()
       default: break
       }
     }
@@ -987,6 +993,9 @@ nonisolated extension Govcase_Core_V1_FollowUp: SwiftProtobuf.Message, SwiftProt
     if !self.steps.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.steps, fieldNumber: 4)
     }
+    if !self.targetRecordType.isEmpty {
+      try visitor.visitSingularStringField(value: self.targetRecordType, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -995,6 +1004,7 @@ nonisolated extension Govcase_Core_V1_FollowUp: SwiftProtobuf.Message, SwiftProt
     if lhs.externalID != rhs.externalID {return false}
     if lhs.revision != rhs.revision {return false}
     if lhs.steps != rhs.steps {return false}
+    if lhs.targetRecordType != rhs.targetRecordType {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

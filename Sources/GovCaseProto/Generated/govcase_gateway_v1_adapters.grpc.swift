@@ -1,4 +1,5 @@
-/// The adapter service: which adapters the gateway has loaded.
+/// The adapter services: which adapters the gateway runs (any admitted caller), and the registration of
+/// plugin adapters on a running gateway (role `admin`). docs/plugins.md is the plugin author's guide.
 
 // DO NOT EDIT.
 // swift-format-ignore-file
@@ -576,6 +577,836 @@ extension Govcase_Gateway_V1_AdapterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.describeAdapter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// MARK: - govcase.gateway.v1.AdapterAdminService
+
+/// Namespace containing generated types for the "govcase.gateway.v1.AdapterAdminService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Govcase_Gateway_V1_AdapterAdminService: Sendable {
+    /// Service descriptor for the "govcase.gateway.v1.AdapterAdminService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "govcase.gateway.v1.AdapterAdminService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "RegisterAdapter" metadata.
+        public enum RegisterAdapter: Sendable {
+            /// Request type for "RegisterAdapter".
+            public typealias Input = Govcase_Gateway_V1_RegisterAdapterRequest
+            /// Response type for "RegisterAdapter".
+            public typealias Output = Govcase_Gateway_V1_AdapterInfo
+            /// Descriptor for "RegisterAdapter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "govcase.gateway.v1.AdapterAdminService"),
+                method: "RegisterAdapter",
+                type: .unary
+            )
+        }
+        /// Namespace for "RemoveAdapter" metadata.
+        public enum RemoveAdapter: Sendable {
+            /// Request type for "RemoveAdapter".
+            public typealias Input = Govcase_Gateway_V1_RemoveAdapterRequest
+            /// Response type for "RemoveAdapter".
+            public typealias Output = Govcase_Gateway_V1_RemoveAdapterResponse
+            /// Descriptor for "RemoveAdapter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "govcase.gateway.v1.AdapterAdminService"),
+                method: "RemoveAdapter",
+                type: .unary
+            )
+        }
+        /// Namespace for "ReleaseAdapter" metadata.
+        public enum ReleaseAdapter: Sendable {
+            /// Request type for "ReleaseAdapter".
+            public typealias Input = Govcase_Gateway_V1_ReleaseAdapterRequest
+            /// Response type for "ReleaseAdapter".
+            public typealias Output = Govcase_Gateway_V1_AdapterInfo
+            /// Descriptor for "ReleaseAdapter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "govcase.gateway.v1.AdapterAdminService"),
+                method: "ReleaseAdapter",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "govcase.gateway.v1.AdapterAdminService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            RegisterAdapter.descriptor,
+            RemoveAdapter.descriptor,
+            ReleaseAdapter.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "govcase.gateway.v1.AdapterAdminService" service.
+    public static let govcase_gateway_v1_AdapterAdminService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "govcase.gateway.v1.AdapterAdminService")
+}
+
+// MARK: govcase.gateway.v1.AdapterAdminService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Govcase_Gateway_V1_AdapterAdminService {
+    /// Streaming variant of the service protocol for the "govcase.gateway.v1.AdapterAdminService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Registers, removes and releases plugin adapters on a running gateway. Every method requires the role
+    /// > `admin` (PERMISSION_DENIED otherwise). Registration starts the plugin, handshakes and describes it before
+    /// > it answers; registrations are kept beside the store, so the gateway starts them again after a restart.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "RegisterAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers a plugin and returns it once READY. INVALID_ARGUMENT for a bad manifest (naming the key);
+        /// > ALREADY_EXISTS if its id is taken; FAILED_PRECONDITION if a message type it declares already belongs to
+        /// > another adapter, or if it fails its handshake, health check or Describe (the message says why).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Govcase_Gateway_V1_RegisterAdapterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Govcase_Gateway_V1_AdapterInfo` messages.
+        func registerAdapter(
+            request: GRPCCore.StreamingServerRequest<Govcase_Gateway_V1_RegisterAdapterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Gateway_V1_AdapterInfo>
+
+        /// Handle the "RemoveAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops routing records to a plugin, lets its calls in flight finish, stops it and forgets it.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION for a built-in adapter.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Govcase_Gateway_V1_RemoveAdapterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Govcase_Gateway_V1_RemoveAdapterResponse` messages.
+        func removeAdapter(
+            request: GRPCCore.StreamingServerRequest<Govcase_Gateway_V1_RemoveAdapterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Gateway_V1_RemoveAdapterResponse>
+
+        /// Handle the "ReleaseAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases a quarantined plugin: it is started again and its exit count restarts from zero.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION if it is not quarantined.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Govcase_Gateway_V1_ReleaseAdapterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Govcase_Gateway_V1_AdapterInfo` messages.
+        func releaseAdapter(
+            request: GRPCCore.StreamingServerRequest<Govcase_Gateway_V1_ReleaseAdapterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Gateway_V1_AdapterInfo>
+    }
+
+    /// Service protocol for the "govcase.gateway.v1.AdapterAdminService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Registers, removes and releases plugin adapters on a running gateway. Every method requires the role
+    /// > `admin` (PERMISSION_DENIED otherwise). Registration starts the plugin, handshakes and describes it before
+    /// > it answers; registrations are kept beside the store, so the gateway starts them again after a restart.
+    public protocol ServiceProtocol: Govcase_Gateway_V1_AdapterAdminService.StreamingServiceProtocol {
+        /// Handle the "RegisterAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers a plugin and returns it once READY. INVALID_ARGUMENT for a bad manifest (naming the key);
+        /// > ALREADY_EXISTS if its id is taken; FAILED_PRECONDITION if a message type it declares already belongs to
+        /// > another adapter, or if it fails its handshake, health check or Describe (the message says why).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Govcase_Gateway_V1_RegisterAdapterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Govcase_Gateway_V1_AdapterInfo` message.
+        func registerAdapter(
+            request: GRPCCore.ServerRequest<Govcase_Gateway_V1_RegisterAdapterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Govcase_Gateway_V1_AdapterInfo>
+
+        /// Handle the "RemoveAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops routing records to a plugin, lets its calls in flight finish, stops it and forgets it.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION for a built-in adapter.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Govcase_Gateway_V1_RemoveAdapterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Govcase_Gateway_V1_RemoveAdapterResponse` message.
+        func removeAdapter(
+            request: GRPCCore.ServerRequest<Govcase_Gateway_V1_RemoveAdapterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Govcase_Gateway_V1_RemoveAdapterResponse>
+
+        /// Handle the "ReleaseAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases a quarantined plugin: it is started again and its exit count restarts from zero.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION if it is not quarantined.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Govcase_Gateway_V1_ReleaseAdapterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Govcase_Gateway_V1_AdapterInfo` message.
+        func releaseAdapter(
+            request: GRPCCore.ServerRequest<Govcase_Gateway_V1_ReleaseAdapterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Govcase_Gateway_V1_AdapterInfo>
+    }
+
+    /// Simple service protocol for the "govcase.gateway.v1.AdapterAdminService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Registers, removes and releases plugin adapters on a running gateway. Every method requires the role
+    /// > `admin` (PERMISSION_DENIED otherwise). Registration starts the plugin, handshakes and describes it before
+    /// > it answers; registrations are kept beside the store, so the gateway starts them again after a restart.
+    public protocol SimpleServiceProtocol: Govcase_Gateway_V1_AdapterAdminService.ServiceProtocol {
+        /// Handle the "RegisterAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers a plugin and returns it once READY. INVALID_ARGUMENT for a bad manifest (naming the key);
+        /// > ALREADY_EXISTS if its id is taken; FAILED_PRECONDITION if a message type it declares already belongs to
+        /// > another adapter, or if it fails its handshake, health check or Describe (the message says why).
+        ///
+        /// - Parameters:
+        ///   - request: A `Govcase_Gateway_V1_RegisterAdapterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Govcase_Gateway_V1_AdapterInfo` to respond with.
+        func registerAdapter(
+            request: Govcase_Gateway_V1_RegisterAdapterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Govcase_Gateway_V1_AdapterInfo
+
+        /// Handle the "RemoveAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops routing records to a plugin, lets its calls in flight finish, stops it and forgets it.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION for a built-in adapter.
+        ///
+        /// - Parameters:
+        ///   - request: A `Govcase_Gateway_V1_RemoveAdapterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Govcase_Gateway_V1_RemoveAdapterResponse` to respond with.
+        func removeAdapter(
+            request: Govcase_Gateway_V1_RemoveAdapterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Govcase_Gateway_V1_RemoveAdapterResponse
+
+        /// Handle the "ReleaseAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases a quarantined plugin: it is started again and its exit count restarts from zero.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION if it is not quarantined.
+        ///
+        /// - Parameters:
+        ///   - request: A `Govcase_Gateway_V1_ReleaseAdapterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Govcase_Gateway_V1_AdapterInfo` to respond with.
+        func releaseAdapter(
+            request: Govcase_Gateway_V1_ReleaseAdapterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Govcase_Gateway_V1_AdapterInfo
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Govcase_Gateway_V1_AdapterAdminService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Govcase_Gateway_V1_AdapterAdminService.Method.RegisterAdapter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Govcase_Gateway_V1_RegisterAdapterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Gateway_V1_AdapterInfo>(),
+            handler: { request, context in
+                try await self.registerAdapter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Govcase_Gateway_V1_AdapterAdminService.Method.RemoveAdapter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Govcase_Gateway_V1_RemoveAdapterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Gateway_V1_RemoveAdapterResponse>(),
+            handler: { request, context in
+                try await self.removeAdapter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Govcase_Gateway_V1_AdapterAdminService.Method.ReleaseAdapter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Govcase_Gateway_V1_ReleaseAdapterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Gateway_V1_AdapterInfo>(),
+            handler: { request, context in
+                try await self.releaseAdapter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Govcase_Gateway_V1_AdapterAdminService.ServiceProtocol {
+    public func registerAdapter(
+        request: GRPCCore.StreamingServerRequest<Govcase_Gateway_V1_RegisterAdapterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Gateway_V1_AdapterInfo> {
+        let response = try await self.registerAdapter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func removeAdapter(
+        request: GRPCCore.StreamingServerRequest<Govcase_Gateway_V1_RemoveAdapterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Gateway_V1_RemoveAdapterResponse> {
+        let response = try await self.removeAdapter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func releaseAdapter(
+        request: GRPCCore.StreamingServerRequest<Govcase_Gateway_V1_ReleaseAdapterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Gateway_V1_AdapterInfo> {
+        let response = try await self.releaseAdapter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Govcase_Gateway_V1_AdapterAdminService.SimpleServiceProtocol {
+    public func registerAdapter(
+        request: GRPCCore.ServerRequest<Govcase_Gateway_V1_RegisterAdapterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Govcase_Gateway_V1_AdapterInfo> {
+        return GRPCCore.ServerResponse<Govcase_Gateway_V1_AdapterInfo>(
+            message: try await self.registerAdapter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func removeAdapter(
+        request: GRPCCore.ServerRequest<Govcase_Gateway_V1_RemoveAdapterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Govcase_Gateway_V1_RemoveAdapterResponse> {
+        return GRPCCore.ServerResponse<Govcase_Gateway_V1_RemoveAdapterResponse>(
+            message: try await self.removeAdapter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func releaseAdapter(
+        request: GRPCCore.ServerRequest<Govcase_Gateway_V1_ReleaseAdapterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Govcase_Gateway_V1_AdapterInfo> {
+        return GRPCCore.ServerResponse<Govcase_Gateway_V1_AdapterInfo>(
+            message: try await self.releaseAdapter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: govcase.gateway.v1.AdapterAdminService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Govcase_Gateway_V1_AdapterAdminService {
+    /// Generated client protocol for the "govcase.gateway.v1.AdapterAdminService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Registers, removes and releases plugin adapters on a running gateway. Every method requires the role
+    /// > `admin` (PERMISSION_DENIED otherwise). Registration starts the plugin, handshakes and describes it before
+    /// > it answers; registrations are kept beside the store, so the gateway starts them again after a restart.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "RegisterAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers a plugin and returns it once READY. INVALID_ARGUMENT for a bad manifest (naming the key);
+        /// > ALREADY_EXISTS if its id is taken; FAILED_PRECONDITION if a message type it declares already belongs to
+        /// > another adapter, or if it fails its handshake, health check or Describe (the message says why).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Govcase_Gateway_V1_RegisterAdapterRequest` message.
+        ///   - serializer: A serializer for `Govcase_Gateway_V1_RegisterAdapterRequest` messages.
+        ///   - deserializer: A deserializer for `Govcase_Gateway_V1_AdapterInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func registerAdapter<Result>(
+            request: GRPCCore.ClientRequest<Govcase_Gateway_V1_RegisterAdapterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Govcase_Gateway_V1_RegisterAdapterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Govcase_Gateway_V1_AdapterInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_AdapterInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RemoveAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops routing records to a plugin, lets its calls in flight finish, stops it and forgets it.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION for a built-in adapter.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Govcase_Gateway_V1_RemoveAdapterRequest` message.
+        ///   - serializer: A serializer for `Govcase_Gateway_V1_RemoveAdapterRequest` messages.
+        ///   - deserializer: A deserializer for `Govcase_Gateway_V1_RemoveAdapterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func removeAdapter<Result>(
+            request: GRPCCore.ClientRequest<Govcase_Gateway_V1_RemoveAdapterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Govcase_Gateway_V1_RemoveAdapterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Govcase_Gateway_V1_RemoveAdapterResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_RemoveAdapterResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ReleaseAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases a quarantined plugin: it is started again and its exit count restarts from zero.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION if it is not quarantined.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Govcase_Gateway_V1_ReleaseAdapterRequest` message.
+        ///   - serializer: A serializer for `Govcase_Gateway_V1_ReleaseAdapterRequest` messages.
+        ///   - deserializer: A deserializer for `Govcase_Gateway_V1_AdapterInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func releaseAdapter<Result>(
+            request: GRPCCore.ClientRequest<Govcase_Gateway_V1_ReleaseAdapterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Govcase_Gateway_V1_ReleaseAdapterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Govcase_Gateway_V1_AdapterInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_AdapterInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "govcase.gateway.v1.AdapterAdminService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Registers, removes and releases plugin adapters on a running gateway. Every method requires the role
+    /// > `admin` (PERMISSION_DENIED otherwise). Registration starts the plugin, handshakes and describes it before
+    /// > it answers; registrations are kept beside the store, so the gateway starts them again after a restart.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "RegisterAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers a plugin and returns it once READY. INVALID_ARGUMENT for a bad manifest (naming the key);
+        /// > ALREADY_EXISTS if its id is taken; FAILED_PRECONDITION if a message type it declares already belongs to
+        /// > another adapter, or if it fails its handshake, health check or Describe (the message says why).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Govcase_Gateway_V1_RegisterAdapterRequest` message.
+        ///   - serializer: A serializer for `Govcase_Gateway_V1_RegisterAdapterRequest` messages.
+        ///   - deserializer: A deserializer for `Govcase_Gateway_V1_AdapterInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func registerAdapter<Result>(
+            request: GRPCCore.ClientRequest<Govcase_Gateway_V1_RegisterAdapterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Govcase_Gateway_V1_RegisterAdapterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Govcase_Gateway_V1_AdapterInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_AdapterInfo>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Govcase_Gateway_V1_AdapterAdminService.Method.RegisterAdapter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RemoveAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops routing records to a plugin, lets its calls in flight finish, stops it and forgets it.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION for a built-in adapter.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Govcase_Gateway_V1_RemoveAdapterRequest` message.
+        ///   - serializer: A serializer for `Govcase_Gateway_V1_RemoveAdapterRequest` messages.
+        ///   - deserializer: A deserializer for `Govcase_Gateway_V1_RemoveAdapterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func removeAdapter<Result>(
+            request: GRPCCore.ClientRequest<Govcase_Gateway_V1_RemoveAdapterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Govcase_Gateway_V1_RemoveAdapterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Govcase_Gateway_V1_RemoveAdapterResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_RemoveAdapterResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Govcase_Gateway_V1_AdapterAdminService.Method.RemoveAdapter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ReleaseAdapter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Releases a quarantined plugin: it is started again and its exit count restarts from zero.
+        /// > NOT_FOUND if unknown; FAILED_PRECONDITION if it is not quarantined.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Govcase_Gateway_V1_ReleaseAdapterRequest` message.
+        ///   - serializer: A serializer for `Govcase_Gateway_V1_ReleaseAdapterRequest` messages.
+        ///   - deserializer: A deserializer for `Govcase_Gateway_V1_AdapterInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func releaseAdapter<Result>(
+            request: GRPCCore.ClientRequest<Govcase_Gateway_V1_ReleaseAdapterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Govcase_Gateway_V1_ReleaseAdapterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Govcase_Gateway_V1_AdapterInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_AdapterInfo>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Govcase_Gateway_V1_AdapterAdminService.Method.ReleaseAdapter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Govcase_Gateway_V1_AdapterAdminService.ClientProtocol {
+    /// Call the "RegisterAdapter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Registers a plugin and returns it once READY. INVALID_ARGUMENT for a bad manifest (naming the key);
+    /// > ALREADY_EXISTS if its id is taken; FAILED_PRECONDITION if a message type it declares already belongs to
+    /// > another adapter, or if it fails its handshake, health check or Describe (the message says why).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Govcase_Gateway_V1_RegisterAdapterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func registerAdapter<Result>(
+        request: GRPCCore.ClientRequest<Govcase_Gateway_V1_RegisterAdapterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_AdapterInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.registerAdapter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Gateway_V1_RegisterAdapterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Govcase_Gateway_V1_AdapterInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveAdapter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stops routing records to a plugin, lets its calls in flight finish, stops it and forgets it.
+    /// > NOT_FOUND if unknown; FAILED_PRECONDITION for a built-in adapter.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Govcase_Gateway_V1_RemoveAdapterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeAdapter<Result>(
+        request: GRPCCore.ClientRequest<Govcase_Gateway_V1_RemoveAdapterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_RemoveAdapterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.removeAdapter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Gateway_V1_RemoveAdapterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Govcase_Gateway_V1_RemoveAdapterResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReleaseAdapter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Releases a quarantined plugin: it is started again and its exit count restarts from zero.
+    /// > NOT_FOUND if unknown; FAILED_PRECONDITION if it is not quarantined.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Govcase_Gateway_V1_ReleaseAdapterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func releaseAdapter<Result>(
+        request: GRPCCore.ClientRequest<Govcase_Gateway_V1_ReleaseAdapterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_AdapterInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.releaseAdapter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Gateway_V1_ReleaseAdapterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Govcase_Gateway_V1_AdapterInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Govcase_Gateway_V1_AdapterAdminService.ClientProtocol {
+    /// Call the "RegisterAdapter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Registers a plugin and returns it once READY. INVALID_ARGUMENT for a bad manifest (naming the key);
+    /// > ALREADY_EXISTS if its id is taken; FAILED_PRECONDITION if a message type it declares already belongs to
+    /// > another adapter, or if it fails its handshake, health check or Describe (the message says why).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func registerAdapter<Result>(
+        _ message: Govcase_Gateway_V1_RegisterAdapterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_AdapterInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Govcase_Gateway_V1_RegisterAdapterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.registerAdapter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveAdapter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stops routing records to a plugin, lets its calls in flight finish, stops it and forgets it.
+    /// > NOT_FOUND if unknown; FAILED_PRECONDITION for a built-in adapter.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeAdapter<Result>(
+        _ message: Govcase_Gateway_V1_RemoveAdapterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_RemoveAdapterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Govcase_Gateway_V1_RemoveAdapterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.removeAdapter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReleaseAdapter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Releases a quarantined plugin: it is started again and its exit count restarts from zero.
+    /// > NOT_FOUND if unknown; FAILED_PRECONDITION if it is not quarantined.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func releaseAdapter<Result>(
+        _ message: Govcase_Gateway_V1_ReleaseAdapterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Gateway_V1_AdapterInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Govcase_Gateway_V1_ReleaseAdapterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.releaseAdapter(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -8,7 +8,8 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// The adapter service: which adapters the gateway has loaded.
+/// The adapter services: which adapters the gateway runs (any admitted caller), and the registration of
+/// plugin adapters on a running gateway (role `admin`). docs/plugins.md is the plugin author's guide.
 
 import SwiftProtobuf
 
@@ -67,29 +68,169 @@ public nonisolated enum Govcase_Gateway_V1_AdapterKind: SwiftProtobuf.Enum, Swif
 
 }
 
+/// The state of a plugin adapter's process (插件适配器进程状态).
+public nonisolated enum Govcase_Gateway_V1_PluginState: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not set.
+  case unspecified // = 0
+
+  /// Launched; the handshake, health check or Describe has not completed yet. Records wait for it up to the
+  /// manifest's call deadline, then get UNAVAILABLE.
+  case starting // = 1
+
+  /// Handshaken, healthy and described: records are translated.
+  case ready // = 2
+
+  /// The process exited or failed to start; it is restarted after a backoff with jitter. Records get
+  /// UNAVAILABLE (retryable) meanwhile.
+  case backingOff // = 3
+
+  /// It exited too often (the manifest's `restart.max_exits` within `restart.window_seconds`): it is not
+  /// restarted until an operator releases it (`govcase adapters release <id>`). Records get UNAVAILABLE.
+  case quarantined // = 4
+
+  /// Removed or the gateway is stopping.
+  case stopped // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .starting
+    case 2: self = .ready
+    case 3: self = .backingOff
+    case 4: self = .quarantined
+    case 5: self = .stopped
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .starting: return 1
+    case .ready: return 2
+    case .backingOff: return 3
+    case .quarantined: return 4
+    case .stopped: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Gateway_V1_PluginState] = [
+    .unspecified,
+    .starting,
+    .ready,
+    .backingOff,
+    .quarantined,
+    .stopped,
+  ]
+
+}
+
 /// One adapter.
-public nonisolated struct Govcase_Gateway_V1_AdapterInfo: Sendable {
+public nonisolated struct Govcase_Gateway_V1_AdapterInfo: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Adapter id, e.g. `hotline-12345`.
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   /// Adapter version, semantic versioning.
-  public var version: String = String()
+  public var version: String {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
 
   /// Version of the plugin protocol it speaks, e.g. `1`.
-  public var protocolVersion: String = String()
+  public var protocolVersion: String {
+    get {_storage._protocolVersion}
+    set {_uniqueStorage()._protocolVersion = newValue}
+  }
 
   /// Fully qualified source message types it accepts, e.g. `govcase.sources.hotline12345.v1.WorkOrder`.
-  public var messageTypes: [String] = []
+  public var messageTypes: [String] {
+    get {_storage._messageTypes}
+    set {_uniqueStorage()._messageTypes = newValue}
+  }
 
   /// Built in or plugin.
-  public var kind: Govcase_Gateway_V1_AdapterKind = .unspecified
+  public var kind: Govcase_Gateway_V1_AdapterKind {
+    get {_storage._kind}
+    set {_uniqueStorage()._kind = newValue}
+  }
 
   /// One-line description.
-  public var description_p: String = String()
+  public var description_p: String {
+    get {_storage._description_p}
+    set {_uniqueStorage()._description_p = newValue}
+  }
+
+  /// For a plugin: how its process is doing. Unset for a built-in adapter.
+  public var plugin: Govcase_Gateway_V1_PluginStatus {
+    get {_storage._plugin ?? Govcase_Gateway_V1_PluginStatus()}
+    set {_uniqueStorage()._plugin = newValue}
+  }
+  /// Returns true if `plugin` has been explicitly set.
+  public var hasPlugin: Bool {_storage._plugin != nil}
+  /// Clears the value of `plugin`. Subsequent reads from it will return its default value.
+  public mutating func clearPlugin() {_uniqueStorage()._plugin = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// How a plugin adapter's process is doing, for operators (`govcase adapters list` / `describe`).
+public nonisolated struct Govcase_Gateway_V1_PluginStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Current state.
+  public var state: Govcase_Gateway_V1_PluginState = .unspecified
+
+  /// Process id of the running plugin; 0 when none runs.
+  public var pid: Int64 = 0
+
+  /// Times the gateway has started it again after an exit, since registration.
+  public var restarts: UInt64 = 0
+
+  /// Why it last stopped or failed to start, e.g. `exited with status 1` or a handshake error quoting the line.
+  public var lastError: String = String()
+
+  /// Why it is quarantined; empty unless `state` is QUARANTINED.
+  public var quarantineReason: String = String()
+
+  /// Translation calls made to it (one per batch of records).
+  public var calls: UInt64 = 0
+
+  /// Calls that failed: deadline exceeded, the process gone, an answer that broke the protocol.
+  public var callErrors: UInt64 = 0
+
+  /// Records translated (one call carries up to the manifest's `batch_size`).
+  public var records: UInt64 = 0
+
+  /// Mean duration of a successful call, in microseconds.
+  public var meanCallMicros: UInt64 = 0
+
+  /// Lines of its standard error dropped because it wrote faster than the gateway logs (bounded).
+  public var stderrLinesDropped: UInt64 = 0
+
+  /// The manifest it was registered with, as YAML.
+  public var manifest: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -135,6 +276,67 @@ public nonisolated struct Govcase_Gateway_V1_DescribeAdapterRequest: Sendable {
   public init() {}
 }
 
+/// Register a plugin adapter.
+public nonisolated struct Govcase_Gateway_V1_RegisterAdapterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The plugin's manifest, as YAML (docs/plugins.md lists its keys). Paths in it are read on the gateway's
+  /// machine. An unknown or invalid key is INVALID_ARGUMENT naming the key.
+  public var manifest: String = String()
+
+  /// The folder, on the gateway's machine, that relative paths in the manifest are relative to (the
+  /// manifest file's folder; `govcase adapters register` sends it). Empty: paths must be absolute.
+  public var baseDirectory: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Remove a plugin adapter.
+public nonisolated struct Govcase_Gateway_V1_RemoveAdapterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Adapter id.
+  public var id: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The adapter was removed.
+public nonisolated struct Govcase_Gateway_V1_RemoveAdapterResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Adapter id.
+  public var id: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Release a quarantined plugin adapter.
+public nonisolated struct Govcase_Gateway_V1_ReleaseAdapterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Adapter id.
+  public var id: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "govcase.gateway.v1"
@@ -143,9 +345,125 @@ nonisolated extension Govcase_Gateway_V1_AdapterKind: SwiftProtobuf._ProtoNamePr
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ADAPTER_KIND_UNSPECIFIED\0\u{1}ADAPTER_KIND_BUILT_IN\0\u{1}ADAPTER_KIND_PLUGIN\0")
 }
 
+nonisolated extension Govcase_Gateway_V1_PluginState: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLUGIN_STATE_UNSPECIFIED\0\u{1}PLUGIN_STATE_STARTING\0\u{1}PLUGIN_STATE_READY\0\u{1}PLUGIN_STATE_BACKING_OFF\0\u{1}PLUGIN_STATE_QUARANTINED\0\u{1}PLUGIN_STATE_STOPPED\0")
+}
+
 nonisolated extension Govcase_Gateway_V1_AdapterInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AdapterInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}protocol_version\0\u{3}message_types\0\u{1}kind\0\u{1}description\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}protocol_version\0\u{3}message_types\0\u{1}kind\0\u{1}description\0\u{1}plugin\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _version: String = String()
+    var _protocolVersion: String = String()
+    var _messageTypes: [String] = []
+    var _kind: Govcase_Gateway_V1_AdapterKind = .unspecified
+    var _description_p: String = String()
+    var _plugin: Govcase_Gateway_V1_PluginStatus? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _version = source._version
+      _protocolVersion = source._protocolVersion
+      _messageTypes = source._messageTypes
+      _kind = source._kind
+      _description_p = source._description_p
+      _plugin = source._plugin
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._version) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._protocolVersion) }()
+        case 4: try { try decoder.decodeRepeatedStringField(value: &_storage._messageTypes) }()
+        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._kind) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._plugin) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._version.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._version, fieldNumber: 2)
+      }
+      if !_storage._protocolVersion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._protocolVersion, fieldNumber: 3)
+      }
+      if !_storage._messageTypes.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._messageTypes, fieldNumber: 4)
+      }
+      if _storage._kind != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._kind, fieldNumber: 5)
+      }
+      if !_storage._description_p.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._description_p, fieldNumber: 6)
+      }
+      try { if let v = _storage._plugin {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Gateway_V1_AdapterInfo, rhs: Govcase_Gateway_V1_AdapterInfo) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._protocolVersion != rhs_storage._protocolVersion {return false}
+        if _storage._messageTypes != rhs_storage._messageTypes {return false}
+        if _storage._kind != rhs_storage._kind {return false}
+        if _storage._description_p != rhs_storage._description_p {return false}
+        if _storage._plugin != rhs_storage._plugin {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PluginStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}pid\0\u{1}restarts\0\u{3}last_error\0\u{3}quarantine_reason\0\u{1}calls\0\u{3}call_errors\0\u{1}records\0\u{3}mean_call_micros\0\u{3}stderr_lines_dropped\0\u{1}manifest\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -153,46 +471,71 @@ nonisolated extension Govcase_Gateway_V1_AdapterInfo: SwiftProtobuf.Message, Swi
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.version) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.protocolVersion) }()
-      case 4: try { try decoder.decodeRepeatedStringField(value: &self.messageTypes) }()
-      case 5: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.pid) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.restarts) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.lastError) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.quarantineReason) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.calls) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.callErrors) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.records) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.meanCallMicros) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.stderrLinesDropped) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.manifest) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 1)
     }
-    if !self.version.isEmpty {
-      try visitor.visitSingularStringField(value: self.version, fieldNumber: 2)
+    if self.pid != 0 {
+      try visitor.visitSingularInt64Field(value: self.pid, fieldNumber: 2)
     }
-    if !self.protocolVersion.isEmpty {
-      try visitor.visitSingularStringField(value: self.protocolVersion, fieldNumber: 3)
+    if self.restarts != 0 {
+      try visitor.visitSingularUInt64Field(value: self.restarts, fieldNumber: 3)
     }
-    if !self.messageTypes.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.messageTypes, fieldNumber: 4)
+    if !self.lastError.isEmpty {
+      try visitor.visitSingularStringField(value: self.lastError, fieldNumber: 4)
     }
-    if self.kind != .unspecified {
-      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 5)
+    if !self.quarantineReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.quarantineReason, fieldNumber: 5)
     }
-    if !self.description_p.isEmpty {
-      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 6)
+    if self.calls != 0 {
+      try visitor.visitSingularUInt64Field(value: self.calls, fieldNumber: 6)
+    }
+    if self.callErrors != 0 {
+      try visitor.visitSingularUInt64Field(value: self.callErrors, fieldNumber: 7)
+    }
+    if self.records != 0 {
+      try visitor.visitSingularUInt64Field(value: self.records, fieldNumber: 8)
+    }
+    if self.meanCallMicros != 0 {
+      try visitor.visitSingularUInt64Field(value: self.meanCallMicros, fieldNumber: 9)
+    }
+    if self.stderrLinesDropped != 0 {
+      try visitor.visitSingularUInt64Field(value: self.stderrLinesDropped, fieldNumber: 10)
+    }
+    if !self.manifest.isEmpty {
+      try visitor.visitSingularStringField(value: self.manifest, fieldNumber: 11)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Govcase_Gateway_V1_AdapterInfo, rhs: Govcase_Gateway_V1_AdapterInfo) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.version != rhs.version {return false}
-    if lhs.protocolVersion != rhs.protocolVersion {return false}
-    if lhs.messageTypes != rhs.messageTypes {return false}
-    if lhs.kind != rhs.kind {return false}
-    if lhs.description_p != rhs.description_p {return false}
+  public static func ==(lhs: Govcase_Gateway_V1_PluginStatus, rhs: Govcase_Gateway_V1_PluginStatus) -> Bool {
+    if lhs.state != rhs.state {return false}
+    if lhs.pid != rhs.pid {return false}
+    if lhs.restarts != rhs.restarts {return false}
+    if lhs.lastError != rhs.lastError {return false}
+    if lhs.quarantineReason != rhs.quarantineReason {return false}
+    if lhs.calls != rhs.calls {return false}
+    if lhs.callErrors != rhs.callErrors {return false}
+    if lhs.records != rhs.records {return false}
+    if lhs.meanCallMicros != rhs.meanCallMicros {return false}
+    if lhs.stderrLinesDropped != rhs.stderrLinesDropped {return false}
+    if lhs.manifest != rhs.manifest {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -271,6 +614,131 @@ nonisolated extension Govcase_Gateway_V1_DescribeAdapterRequest: SwiftProtobuf.M
   }
 
   public static func ==(lhs: Govcase_Gateway_V1_DescribeAdapterRequest, rhs: Govcase_Gateway_V1_DescribeAdapterRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Gateway_V1_RegisterAdapterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RegisterAdapterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}manifest\0\u{3}base_directory\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.manifest) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.baseDirectory) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.manifest.isEmpty {
+      try visitor.visitSingularStringField(value: self.manifest, fieldNumber: 1)
+    }
+    if !self.baseDirectory.isEmpty {
+      try visitor.visitSingularStringField(value: self.baseDirectory, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Gateway_V1_RegisterAdapterRequest, rhs: Govcase_Gateway_V1_RegisterAdapterRequest) -> Bool {
+    if lhs.manifest != rhs.manifest {return false}
+    if lhs.baseDirectory != rhs.baseDirectory {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Gateway_V1_RemoveAdapterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RemoveAdapterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Gateway_V1_RemoveAdapterRequest, rhs: Govcase_Gateway_V1_RemoveAdapterRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Gateway_V1_RemoveAdapterResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RemoveAdapterResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Gateway_V1_RemoveAdapterResponse, rhs: Govcase_Gateway_V1_RemoveAdapterResponse) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Gateway_V1_ReleaseAdapterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReleaseAdapterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Gateway_V1_ReleaseAdapterRequest, rhs: Govcase_Gateway_V1_ReleaseAdapterRequest) -> Bool {
     if lhs.id != rhs.id {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -1,6 +1,22 @@
-/// The protocol between the gateway and an adapter that runs as a separate process, in any language.
-/// The gateway starts the plugin, calls Describe, then Translate and Render. A plugin is a pure
-/// translation: it keeps no state between calls and does no I/O of the gateway's own.
+/// The protocol between the gateway and an adapter that runs as a separate process, in any language
+/// (插件适配器协议). A plugin is a pure translation: it keeps no state between calls and does no I/O of the
+/// gateway's own. docs/plugins.md is the author's guide; in short:
+///
+/// Launch. The gateway starts the manifest's executable with, in its environment:
+///   GOVCASE_PLUGIN_MAGIC_COOKIE=govcase-plugin-5b1c0e   says the gateway launched it; a plugin started
+///                                                       without it prints what it is on stderr and exits 1;
+///   GOVCASE_PLUGIN_SOCKET=<path>                        the Unix domain socket to serve gRPC on, in a folder
+///                                                       only the gateway's user can open;
+///   GOVCASE_PLUGIN_PROTOCOL_VERSIONS=1                  the protocol versions the gateway speaks, by commas.
+/// Handshake. Once serving, the plugin writes exactly one line to stdout:
+///   govcase-plugin|<protocol version>|unix|<socket path>|<plugin id>|<plugin version>
+/// choosing the highest protocol version both sides speak. Stdout carries nothing else: any other line is a
+/// handshake error that quotes it. Stderr is the plugin's log; each line reaches the gateway's log with
+/// `plugin.id` metadata.
+/// Serving. On the socket the plugin serves `grpc.health.v1.Health` (the empty service name SERVING) and
+/// `AdapterPluginService`. The gateway checks health, calls Describe, then TranslateBatch with batches of up
+/// to the manifest's `batch_size` records, at most `concurrency` calls at once, each with the manifest's
+/// `call_deadline_ms`. A plugin that misses a deadline is killed and started again.
 
 // DO NOT EDIT.
 // swift-format-ignore-file

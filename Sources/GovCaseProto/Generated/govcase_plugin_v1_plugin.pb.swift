@@ -8,10 +8,31 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// The protocol between the gateway and an adapter that runs as a separate process, in any language.
-/// The gateway starts the plugin, calls Describe, then Translate and Render. A plugin is a pure
-/// translation: it keeps no state between calls and does no I/O of the gateway's own.
+/// The protocol between the gateway and an adapter that runs as a separate process, in any language
+/// (插件适配器协议). A plugin is a pure translation: it keeps no state between calls and does no I/O of the
+/// gateway's own. docs/plugins.md is the author's guide; in short:
+///
+/// Launch. The gateway starts the manifest's executable with, in its environment:
+///   GOVCASE_PLUGIN_MAGIC_COOKIE=govcase-plugin-5b1c0e   says the gateway launched it; a plugin started
+///                                                       without it prints what it is on stderr and exits 1;
+///   GOVCASE_PLUGIN_SOCKET=<path>                        the Unix domain socket to serve gRPC on, in a folder
+///                                                       only the gateway's user can open;
+///   GOVCASE_PLUGIN_PROTOCOL_VERSIONS=1                  the protocol versions the gateway speaks, by commas.
+/// Handshake. Once serving, the plugin writes exactly one line to stdout:
+///   govcase-plugin|<protocol version>|unix|<socket path>|<plugin id>|<plugin version>
+/// choosing the highest protocol version both sides speak. Stdout carries nothing else: any other line is a
+/// handshake error that quotes it. Stderr is the plugin's log; each line reaches the gateway's log with
+/// `plugin.id` metadata.
+/// Serving. On the socket the plugin serves `grpc.health.v1.Health` (the empty service name SERVING) and
+/// `AdapterPluginService`. The gateway checks health, calls Describe, then TranslateBatch with batches of up
+/// to the manifest's `batch_size` records, at most `concurrency` calls at once, each with the manifest's
+/// `call_deadline_ms`. A plugin that misses a deadline is killed and started again.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -58,6 +79,11 @@ public nonisolated struct Govcase_Plugin_V1_DescribeResponse: Sendable {
 
   /// One-line description.
   public var description_p: String = String()
+
+  /// A serialized `google.protobuf.FileDescriptorSet` with the files that define `message_types` and their
+  /// imports (protoc --include_imports --descriptor_set_out). Optional; when set, integrators' tools can
+  /// find the types by reflection.
+  public var descriptorSet: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -130,10 +156,18 @@ public nonisolated struct Govcase_Plugin_V1_TranslateResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Exactly one of these.
+  /// Exactly one of these; none set is a protocol error (the record is refused, naming the plugin).
   public var result: Govcase_Plugin_V1_TranslateResponse.OneOf_Result? = nil
 
-  /// A new case (or a new revision of one).
+  /// A new case (or a new revision of one). The plugin fills what the record says: `source.external_id`
+  /// (equal to the record's field 1) and `source.revision`, `kind`, `region_code`, `service`, `evaluation`
+  /// or `request`, `requester`, `handling`, `received_at`; and, only when the source decides them,
+  /// `lifecycle` and the non-terminal `status` of that lifecycle the case starts in (unset: the gateway
+  /// derives them from `kind` and the evaluation). The gateway owns the rest: `source.source_system` and
+  /// `source.adapter_id` must be empty or equal the caller's system and the plugin's id (another value is
+  /// refused as a case for another source); `case_id`, `bad_review`, `events`, `source.record_type` and
+  /// `source.content_digest` must be unset. The case then passes the same validation as a built-in
+  /// adapter's.
   public var `case`: Govcase_Core_V1_Case {
     get {
       if case .case(let v)? = result {return v}
@@ -162,9 +196,17 @@ public nonisolated struct Govcase_Plugin_V1_TranslateResponse: Sendable {
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  /// Exactly one of these.
+  /// Exactly one of these; none set is a protocol error (the record is refused, naming the plugin).
   public nonisolated enum OneOf_Result: Equatable, Sendable {
-    /// A new case (or a new revision of one).
+    /// A new case (or a new revision of one). The plugin fills what the record says: `source.external_id`
+    /// (equal to the record's field 1) and `source.revision`, `kind`, `region_code`, `service`, `evaluation`
+    /// or `request`, `requester`, `handling`, `received_at`; and, only when the source decides them,
+    /// `lifecycle` and the non-terminal `status` of that lifecycle the case starts in (unset: the gateway
+    /// derives them from `kind` and the evaluation). The gateway owns the rest: `source.source_system` and
+    /// `source.adapter_id` must be empty or equal the caller's system and the plugin's id (another value is
+    /// refused as a case for another source); `case_id`, `bad_review`, `events`, `source.record_type` and
+    /// `source.content_digest` must be unset. The case then passes the same validation as a built-in
+    /// adapter's.
     case `case`(Govcase_Core_V1_Case)
     /// Lifecycle steps for an existing case.
     case followUp(Govcase_Core_V1_FollowUp)
@@ -196,7 +238,8 @@ public nonisolated struct Govcase_Plugin_V1_TranslateBatchResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// One per request.
+  /// Exactly one per request, in the same order; another count fails the whole call (each of its records
+  /// gets UNAVAILABLE, retryable, naming the plugin).
   public var responses: [Govcase_Plugin_V1_TranslateResponse] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -320,7 +363,7 @@ nonisolated extension Govcase_Plugin_V1_DescribeRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DescribeResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}protocol_version\0\u{3}message_types\0\u{1}description\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}protocol_version\0\u{3}message_types\0\u{1}description\0\u{3}descriptor_set\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -333,6 +376,7 @@ nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message,
       case 3: try { try decoder.decodeSingularStringField(value: &self.protocolVersion) }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.messageTypes) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.descriptorSet) }()
       default: break
       }
     }
@@ -354,6 +398,9 @@ nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message,
     if !self.description_p.isEmpty {
       try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 5)
     }
+    if !self.descriptorSet.isEmpty {
+      try visitor.visitSingularBytesField(value: self.descriptorSet, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -363,6 +410,7 @@ nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message,
     if lhs.protocolVersion != rhs.protocolVersion {return false}
     if lhs.messageTypes != rhs.messageTypes {return false}
     if lhs.description_p != rhs.description_p {return false}
+    if lhs.descriptorSet != rhs.descriptorSet {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

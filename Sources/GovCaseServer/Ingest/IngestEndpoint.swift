@@ -121,7 +121,7 @@ struct IngestEndpoint: Sendable {
                         inFlight -= 1
                     }
                     try checkSize(batch)
-                    toAcker.yield(try prepare(records(batch), from: &next, caller: caller))
+                    toAcker.yield(try await prepare(records(batch), from: &next, caller: caller))
                     inFlight += 1
                 }
             } catch {
@@ -136,7 +136,7 @@ struct IngestEndpoint: Sendable {
     private func prepare(
         _ records: [IncomingRecord], from next: inout Int,
         caller: CallerIdentity
-    ) throws -> IngestPipeline.Prepared {
+    ) async throws -> IngestPipeline.Prepared {
         guard records.count <= maxBatchRecords else {
             throw RPCError(
                 code: .resourceExhausted,
@@ -144,7 +144,7 @@ struct IngestEndpoint: Sendable {
         }
         let start = next
         next += records.count
-        return pipeline.prepare(
+        return await pipeline.prepare(
             records.enumerated().map { .init(adapterID: $1.adapterID, message: $1.message, index: start + $0) },
             caller: caller)
     }

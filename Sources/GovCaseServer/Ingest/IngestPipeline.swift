@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GovCaseAdapters
 import GovCaseCore
+import GovCasePlugins
 import GovCasePolicy
 import GovCaseProto
 import GovCaseStore
@@ -17,6 +18,8 @@ import SwiftProtobuf
 /// external id, and nothing of a bad record is written.
 public struct IngestPipeline: Sendable {
     let adapters: [String: AnySourceAdapter]
+    /// Plugin adapters, translated out of process; `nil` when the gateway runs none.
+    let plugins: PluginRegistry?
     let store: CaseStore
     let policy: AccessPolicy
     let deadlines: RegionalDeadlinePolicies
@@ -27,11 +30,12 @@ public struct IngestPipeline: Sendable {
     let bounds = RecordBounds()
 
     public init(
-        adapters: [AnySourceAdapter], store: CaseStore, policy: AccessPolicy, deadlines: RegionalDeadlinePolicies,
-        clockSkew: TimeInterval = 300, clock: @escaping @Sendable () -> Date = Date.init,
-        logger: Logger = Logger(label: "govcase.ingest")
+        adapters: [AnySourceAdapter], plugins: PluginRegistry? = nil, store: CaseStore, policy: AccessPolicy,
+        deadlines: RegionalDeadlinePolicies, clockSkew: TimeInterval = 300,
+        clock: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "govcase.ingest")
     ) {
         self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) })
+        self.plugins = plugins
         self.store = store
         self.policy = policy
         self.deadlines = deadlines
@@ -49,6 +53,9 @@ public struct IngestPipeline: Sendable {
         /// The record's external id, for acknowledging a refusal; empty if the record could not be read.
         var externalID: String { (try? message.get()).map(SourceRecordID.of) ?? "" }
     }
+
+    /// How a record was translated, or why it was not.
+    typealias Translated = Result<Translation, RPCError>
 
     /// Ingests records in order; see `prepare` and `finish`.
     func ingest(_ records: [Record], caller: CallerIdentity) async -> [Govcase_Gateway_V1_RecordAck] {
@@ -72,13 +79,14 @@ public struct IngestPipeline: Sendable {
     /// Translates records and queues their new cases at once (group commit: they share a transaction with
     /// other calls' cases). Calls made in order commit in order, so a stream may prepare its next message
     /// while the previous one commits.
-    func prepare(_ records: [Record], caller: CallerIdentity) -> Prepared {
+    func prepare(_ records: [Record], caller: CallerIdentity) async -> Prepared {
         let now = clock()
         var prepared = Prepared(
             caller: caller, now: now, acks: .init(repeating: nil, count: records.count), indexes: records.map(\.index))
         var newCases: [Case] = []
+        let translations = await translateAll(records, caller: caller, now: now)
         for (position, record) in records.enumerated() {
-            switch translate(record, caller: caller, now: now) {
+            switch translations[position] {
             case .success(.newCase(var c)):
                 c.startDeadlines(using: deadlines.policy(forRegion: c.regionCode))
                 for problem in c.handling.deadlines.unavailable {
@@ -145,13 +153,100 @@ public struct IngestPipeline: Sendable {
         return acks.map { $0! }
     }
 
-    /// Policy, then the adapter. A new case's region is checked against the caller's grant here.
-    func translate(_ record: Record, caller: CallerIdentity, now: Date) -> Result<Translation, RPCError> {
-        guard let adapter = adapters[record.adapterID] else {
-            let known = adapters.keys.sorted().joined(separator: ", ")
-            return .failure(
-                RPCError(code: .notFound, message: "unknown adapter \"\(record.adapterID)\"; known: \(known)"))
+    /// Every record's translation, in order: built-in adapters in this task, plugin adapters' records in one
+    /// call per plugin (batched by the plugin's manifest), the plugins called concurrently.
+    func translateAll(_ records: [Record], caller: CallerIdentity, now: Date) async -> [Translated] {
+        var results = [Translated?](repeating: nil, count: records.count)
+        var forPlugins: [String: [(position: Int, any: Google_Protobuf_Any)]] = [:]
+        for (position, record) in records.enumerated() {
+            guard adapters[record.adapterID] == nil, let plugins, plugins.supervisor(for: record.adapterID) != nil
+            else {
+                results[position] = translate(record, caller: caller, now: now)
+                continue
+            }
+            switch checked(record, caller: caller) {
+            case .failure(let error): results[position] = .failure(error)
+            case .success(.rejected(let violations)): results[position] = .success(.rejected(violations))
+            case .success(.accepted(let message)):
+                guard let any = message as? Google_Protobuf_Any else {
+                    results[position] = .failure(
+                        RPCError(code: .invalidArgument, message: "\(record.adapterID) takes records by GenericIngestService"))
+                    continue
+                }
+                forPlugins[record.adapterID, default: []].append((position, any))
+            }
         }
+        let context = TranslationContext(sourceSystem: caller.systemID, receivedAt: now, clockSkew: clockSkew)
+        let answered = await withTaskGroup(of: [(Int, Translated)].self) { group in
+            for (adapterID, queued) in forPlugins {
+                group.addTask { await translate(queued, plugin: adapterID, caller: caller, context: context) }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        for (position, result) in answered { results[position] = result }
+        return results.map { $0! }
+    }
+
+    /// A plugin's records, translated in one call (the supervisor batches it): each answer held to the
+    /// plugin contract, a new case's region authorized, the record identified.
+    func translate(
+        _ queued: [(position: Int, any: Google_Protobuf_Any)], plugin adapterID: String, caller: CallerIdentity,
+        context: TranslationContext
+    ) async -> [(Int, Translated)] {
+        guard let supervisor = plugins?.supervisor(for: adapterID) else {
+            return queued.map { ($0.position, .failure(RPCError(code: .notFound, message: "adapter plugin \(adapterID) was removed"))) }
+        }
+        let externalIDs = queued.map { SourceRecordID.of(serialized: [UInt8]($0.any.value)) }
+        let answers: [Govcase_Plugin_V1_TranslateResponse]
+        do {
+            answers = try await supervisor.translate(
+                queued.map { item in
+                    .with {
+                        $0.record = item.any
+                        $0.context = .with {
+                            $0.sourceSystem = context.sourceSystem
+                            $0.receivedAt = Google_Protobuf_Timestamp(date: context.receivedAt)
+                        }
+                    }
+                })
+        } catch {
+            // Nothing of these records was stored: the sender retries (UNAVAILABLE), the plugin restarts.
+            let message = (error as? PluginCallError)?.description ?? "adapter plugin \(adapterID): \(error); retry"
+            return queued.map { ($0.position, .failure(RPCError(code: .unavailable, message: message))) }
+        }
+        return zip(queued, zip(answers, externalIDs)).map { item, answer in
+            let (response, externalID) = answer
+            switch PluginAnswer.translation(
+                of: response, recordExternalID: externalID, pluginID: adapterID, context: context)
+            {
+            case .failure(let broken):
+                logger.error("adapter plugin answer refused", metadata: ["plugin.id": "\(adapterID)", "error": "\(broken)"])
+                return (item.position, .failure(RPCError(code: .internalError, message: broken.description)))
+            case .success(let translation):
+                if case .newCase(let c) = translation {
+                    do {
+                        try policy.authorize(caller, role: .submitter, adapter: adapterID, region: c.regionCode)
+                    } catch {
+                        return (item.position, .failure(Self.rpcError(error)))
+                    }
+                }
+                let recordType = String(item.any.typeURL.split(separator: "/").last ?? "")
+                return (
+                    item.position,
+                    .success(Self.identify(translation, recordType: recordType, content: [UInt8](item.any.value)))
+                )
+            }
+        }
+    }
+
+    /// What holds for every record before its adapter sees it: it could be read, its structure is within
+    /// bounds, and the caller may submit to its adapter.
+    enum Checked {
+        case accepted(any SwiftProtobuf.Message)
+        case rejected([FieldViolation])
+    }
+
+    func checked(_ record: Record, caller: CallerIdentity) -> Result<Checked, RPCError> {
         let message: any SwiftProtobuf.Message
         switch record.message {
         case .success(let m): message = m
@@ -162,6 +257,26 @@ public struct IngestPipeline: Sendable {
             try policy.authorize(caller, role: .submitter, adapter: record.adapterID)
         } catch {
             return .failure(error.rpcError)
+        }
+        return .success(.accepted(message))
+    }
+
+    /// Adapter ids the gateway knows, for NOT_FOUND messages.
+    var knownAdapters: String {
+        (adapters.keys.sorted() + (plugins?.all.map(\.manifest.id) ?? [])).joined(separator: ", ")
+    }
+
+    /// Policy, then the adapter. A new case's region is checked against the caller's grant here.
+    func translate(_ record: Record, caller: CallerIdentity, now: Date) -> Translated {
+        guard let adapter = adapters[record.adapterID] else {
+            return .failure(
+                RPCError(code: .notFound, message: "unknown adapter \"\(record.adapterID)\"; known: \(knownAdapters)"))
+        }
+        let message: any SwiftProtobuf.Message
+        switch checked(record, caller: caller) {
+        case .failure(let error): return .failure(error)
+        case .success(.rejected(let violations)): return .success(.rejected(violations))
+        case .success(.accepted(let m)): message = m
         }
         let context = TranslationContext(sourceSystem: caller.systemID, receivedAt: now, clockSkew: clockSkew)
         guard let translation = adapter.translate(message, context: context) else {
@@ -179,35 +294,33 @@ public struct IngestPipeline: Sendable {
                 return .failure(error.rpcError)
             }
         }
-        return Self.identify(translation, as: message)
-    }
-
-    /// Stamps a translation with its record's identity at the source: the message type (with the source system
-    /// and external id, the record's key) and the SHA-256 of its deterministic serialization (what makes a
-    /// retry of the same revision a duplicate rather than a conflict).
-    static func identify(_ translation: Translation, as message: any SwiftProtobuf.Message) -> Result<
-        Translation, RPCError
-    > {
-        let recordType = type(of: message).protoMessageName
-        let digest: Data
         do {
             var options = BinaryEncodingOptions()
             options.useDeterministicOrdering = true
-            digest = Data(SHA256.hash(data: try message.serializedBytes(options: options) as [UInt8]))
+            let content: [UInt8] = try message.serializedBytes(options: options)
+            return .success(Self.identify(translation, recordType: type(of: message).protoMessageName, content: content))
         } catch {
             return .failure(RPCError(code: .invalidArgument, message: "the record cannot be serialized: \(error)"))
         }
+    }
+
+    /// Stamps a translation with its record's identity at the source: the message type (with the source system
+    /// and external id, the record's key) and the SHA-256 of its content (what makes a retry of the same
+    /// revision a duplicate rather than a conflict). A built-in adapter's record is digested in its
+    /// deterministic serialization; a plugin's, whose type the gateway cannot parse, as its bytes were sent.
+    static func identify(_ translation: Translation, recordType: String, content: [UInt8]) -> Translation {
+        let digest = Data(SHA256.hash(data: content))
         switch translation {
         case .newCase(var c):
             c.source.recordType = recordType
             c.source.contentDigest = digest
-            return .success(.newCase(c))
+            return .newCase(c)
         case .followUp(var f):
             f.recordType = recordType
             f.contentDigest = digest
-            return .success(.followUp(f))
+            return .followUp(f)
         case .rejected:
-            return .success(translation)
+            return translation
         }
     }
 

@@ -2,6 +2,7 @@ import GRPCCore
 import CultureTourismAdapter
 import GovCaseAdapters
 import GovCaseCore
+import GovCasePlugins
 import Hotline12345Adapter
 import NationalPlatformAdapter
 import GovCaseProto
@@ -96,15 +97,27 @@ struct HotlineIngestService: Govcase_Gateway_V1_HotlineIngestService.SimpleServi
     }
 }
 
-/// `govcase.gateway.v1.GenericIngestService`: a record for any adapter, as `google.protobuf.Any`.
+/// `govcase.gateway.v1.GenericIngestService`: a record for any adapter, as `google.protobuf.Any`; the only way
+/// to a plugin adapter, whose types the gateway cannot decode.
 struct GenericIngestService: Govcase_Gateway_V1_GenericIngestService.SimpleServiceProtocol {
     let endpoint: IngestEndpoint
     let adapters: [String: AnySourceAdapter]
+    let plugins: PluginRegistry?
 
-    /// Decodes the `Any` by the adapter's accepted types; an unknown adapter is left to the pipeline (NOT_FOUND).
+    /// Decodes the `Any` by a built-in adapter's accepted types, or checks its type against a plugin's
+    /// manifest and passes it on as sent; an unknown adapter is left to the pipeline (NOT_FOUND).
     func record(_ r: Govcase_Gateway_V1_GenericRecord) -> IncomingRecord {
         let typeName = String(r.record.typeURL.split(separator: "/").last ?? "")
         guard let adapter = adapters[r.adapterID] else {
+            if let plugin = plugins?.supervisor(for: r.adapterID), !plugin.manifest.messageTypes.contains(typeName) {
+                let accepted = plugin.manifest.messageTypes.joined(separator: ", ")
+                return IncomingRecord(
+                    adapterID: r.adapterID,
+                    message: .failure(
+                        RPCError(
+                            code: .invalidArgument,
+                            message: "record: \(r.adapterID) does not accept \"\(typeName)\"; it accepts: \(accepted)")))
+            }
             return IncomingRecord(adapterID: r.adapterID, message: .success(r.record))
         }
         guard let type = adapter.messageTypes[typeName] else {

@@ -5,9 +5,17 @@ import SwiftProtobuf
 /// translation succeeded, so that the sender can tell which one it was.
 enum SourceRecordID {
     static func of(_ message: any SwiftProtobuf.Message) -> String {
+        // A plugin's record travels as `Any`: its own field 1 is inside.
+        if let any = message as? Google_Protobuf_Any { return of(serialized: [UInt8](any.value)) }
         var options = BinaryEncodingOptions()
         options.useDeterministicOrdering = true  // fields in number order: field 1, if set, comes first
-        guard let bytes: [UInt8] = try? message.serializedBytes(options: options), bytes.first == 0x0A else {
+        guard let bytes: [UInt8] = try? message.serializedBytes(options: options) else { return "" }
+        return of(serialized: bytes)
+    }
+
+    /// Field 1 of a serialized message, when it comes first (as every deterministic serializer writes it).
+    static func of(serialized bytes: [UInt8]) -> String {
+        guard bytes.first == 0x0A else {
             return ""  // field 1 absent (an empty string is not serialized), or not length-delimited
         }
         var length = 0

@@ -1,0 +1,36 @@
+/// Splits a byte stream into lines with bounded memory: a line longer than `maxLineBytes` is cut there (and
+/// marked), the rest of it dropped, so a plugin writing without newlines cannot grow the gateway.
+struct LineSplitter {
+    let maxLineBytes: Int
+    private var current: [UInt8] = []
+    private var cut = false
+
+    init(maxLineBytes: Int = 4_096) { self.maxLineBytes = maxLineBytes }
+
+    /// Feeds bytes; returns the lines they complete.
+    mutating func feed(_ bytes: some Sequence<UInt8>) -> [String] {
+        var lines: [String] = []
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                lines.append(take())
+            } else if current.count < maxLineBytes {
+                current.append(byte)
+            } else {
+                cut = true
+            }
+        }
+        return lines
+    }
+
+    /// What is left at the end of the stream, if anything.
+    mutating func finish() -> String? { current.isEmpty && !cut ? nil : take() }
+
+    private mutating func take() -> String {
+        var line = String(decoding: current, as: UTF8.self)
+        if line.hasSuffix("\r") { line.removeLast() }
+        if cut { line += " …(cut at \(maxLineBytes) bytes)" }
+        current.removeAll(keepingCapacity: true)
+        cut = false
+        return line
+    }
+}

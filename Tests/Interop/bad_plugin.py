@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""A plugin made to misbehave, for the gateway's supervision tests. The mode is the first argument:
+
+  stray-stdout    prints a line before its handshake
+  no-handshake    serves but never writes the handshake
+  crash-at-start  exits 3 at once
+  crash-on-call   starts well, then exits 4 on every translation call
+  hang            never answers a translation call
+  wrong-count     answers no result for a batch
+  other-source    answers a case for another source system
+  stderr-flood    writes 50,000 lines to stderr on every call, then answers
+  good            behaves (the example format, minimal)
+"""
+
+import os
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.join(HERE, "..", "..")
+sys.path.insert(0, os.path.join(REPO, "Plugins", "sdk", "python"))
+sys.path.insert(0, os.path.join(REPO, "Plugins", "examples", "province-json"))
+
+import govcase_plugin  # noqa: E402
+from govcase.core.v1 import case_pb2, evaluation_pb2, service_pb2  # noqa: E402
+from govcase.plugin.v1 import plugin_pb2  # noqa: E402
+from province_json_pb2 import JsonEvaluation  # noqa: E402
+
+mode = sys.argv[1]
+
+if mode == "crash-at-start":
+    sys.exit(3)
+if mode == "stray-stdout":
+    print("Starting bad plugin v0.1 ...", flush=True)
+if mode == "no-handshake":
+    sys.stdout.write = lambda text: len(text)  # swallow the handshake
+
+
+class Bad(govcase_plugin.Adapter):
+    id = os.environ.get("BAD_PLUGIN_ID", "bad-plugin")
+    version = "0.1.0"
+    description = f"misbehaves: {mode}"
+    message_types = [JsonEvaluation]
+
+    def translate(self, record, context):
+        if mode == "crash-on-call":
+            os._exit(4)
+        if mode == "hang":
+            time.sleep(3600)
+        if mode == "stderr-flood":
+            for i in range(50_000):
+                sys.stderr.write(f"flood line {i}\n")
+            sys.stderr.flush()
+        case = case_pb2.Case(
+            source=case_pb2.SourceIdentity(external_id=record.evaluation_id, revision=1),
+            kind=case_pb2.CASE_KIND_EVALUATION,
+            region_code="510104",
+            service=service_pb2.ServiceReference(
+                item_code="SC-001", organisation=service_pb2.Organisation(name="锦江区行政审批局"),
+                channel=service_pb2.CHANNEL_WEB),
+            evaluation=evaluation_pb2.Evaluation(
+                level=evaluation_pb2.SATISFACTION_LEVEL_VERY_SATISFIED, origin=evaluation_pb2.EVALUATION_ORIGIN_ACTIVE,
+                evaluated_at=context.received_at),
+            received_at=context.received_at,
+        )
+        if mode == "other-source":
+            case.source.source_system = "someone-else"
+        return plugin_pb2.TranslateResponse(case=case)
+
+
+class WrongCount(govcase_plugin._Servicer):
+    def TranslateBatch(self, request, context):
+        return plugin_pb2.TranslateBatchResponse()
+
+
+if mode == "wrong-count":
+    govcase_plugin._Servicer = WrongCount
+
+govcase_plugin.serve(Bad())

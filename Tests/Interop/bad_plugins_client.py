@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Misbehaving plugins (bad_plugin.py) registered on a running gateway, each checked for the behaviour the
+plugin protocol names (docs/plugins.md), with a well-behaved built-in ingest still served throughout.
+Exits non-zero on the first surprise. Usage:
+
+    bad_plugins_client.py --target 127.0.0.1:8443 --pki <folder from `govcase pki init`> --repo <checkout>
+"""
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+import uuid
+
+import grpc
+from google.protobuf.any_pb2 import Any
+
+
+def check(condition: bool, what: str) -> None:
+    if not condition:
+        sys.exit(f"FAILED: {what}")
+    print(f"ok  {what}", flush=True)
+
+
+def channel(target, pki, client):
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=(pki / "ca.pem").read_bytes(),
+        private_key=(pki / "clients" / f"{client}-key.pem").read_bytes(),
+        certificate_chain=(pki / "clients" / f"{client}.pem").read_bytes(),
+    )
+    return grpc.secure_channel(target, credentials, options=[("grpc.ssl_target_name_override", "localhost")])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--pki", required=True, type=pathlib.Path)
+    parser.add_argument("--repo", required=True, type=pathlib.Path)
+    args = parser.parse_args()
+    sys.path.insert(0, str(args.repo / "Plugins" / "sdk" / "python"))
+    sys.path.insert(0, str(args.repo / "Plugins" / "examples" / "province-json"))
+    from govcase.gateway.v1 import adapters_pb2, adapters_pb2_grpc, ingest_pb2, ingest_pb2_grpc
+    from province_json_pb2 import JsonEvaluation
+
+    admin = adapters_pb2_grpc.AdapterAdminServiceStub(channel(args.target, args.pki, "operator-sc"))
+    adapters = adapters_pb2_grpc.AdapterServiceStub(channel(args.target, args.pki, "operator-sc"))
+    ingest = ingest_pb2_grpc.GenericIngestServiceStub(channel(args.target, args.pki, "national-sc"))
+    executable = args.repo / "Tests" / "Interop" / "bad_plugin.py"
+    run = uuid.uuid4().hex[:6]
+    # The id the development policy lets national-sc submit to; one misbehaving plugin at a time takes it.
+    GRANTED = "province-json"
+
+    def manifest(mode, plugin_id=None, types=("govcase.examples.provincejson.v1.JsonEvaluation",), extra=""):
+        plugin_id = plugin_id or f"bad-{mode}"
+        return "\n".join([
+            f"id: {plugin_id}", "version: 0.1.0", f"executable: {executable}", f"arguments: [{mode}]",
+            f"environment: {{BAD_PLUGIN_ID: {plugin_id}}}", f"message_types: [{', '.join(types)}]",
+            "call_deadline_ms: 1500", "start_timeout_ms: 4000",
+            "restart: {initial_backoff_ms: 20, max_backoff_ms: 200, max_exits: 3, window_seconds: 60}", extra, ""])
+
+    def register(text):
+        return admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(manifest=text))
+
+    def refused_registration(mode, code, needle, **kwargs):
+        try:
+            register(manifest(mode, **kwargs))
+            check(False, f"{mode}: registration is refused")
+        except grpc.RpcError as error:
+            check(error.code() == code and needle in error.details(), f"{mode}: {error.code().name}: {error.details()}")
+
+    def record(plugin_id, n):
+        packed = Any()
+        packed.Pack(JsonEvaluation(evaluation_id=f"BAD-{run}-{plugin_id}-{n}", document=json.dumps({})))
+        return ingest_pb2.GenericRecord(adapter_id=plugin_id, record=packed)
+
+    def submit(plugin_id, n):
+        try:
+            ingest.Submit(record(plugin_id, n))
+            return None
+        except grpc.RpcError as error:
+            return error
+
+    def status(plugin_id):
+        return adapters.DescribeAdapter(adapters_pb2.DescribeAdapterRequest(id=plugin_id)).plugin
+
+    def wait_for(plugin_id, state, seconds=20, restarted=False):
+        deadline = time.monotonic() + seconds
+        while status(plugin_id).state != state or (restarted and status(plugin_id).restarts == 0):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    refused_registration("stray-stdout", grpc.StatusCode.FAILED_PRECONDITION, "Starting bad plugin v0.1")
+    refused_registration("no-handshake", grpc.StatusCode.FAILED_PRECONDITION, "handshake")
+    refused_registration("crash-at-start", grpc.StatusCode.FAILED_PRECONDITION, "exited")
+    refused_registration("good", grpc.StatusCode.FAILED_PRECONDITION, "no common protocol version",
+                         extra='protocol_versions: ["9"]')
+    refused_registration("good", grpc.StatusCode.FAILED_PRECONDITION, "national-platform", plugin_id="bad-claims-built-in",
+                         types=("govcase.sources.national.v1.EvaluationRecord",))
+    try:
+        adapters.DescribeAdapter(adapters_pb2.DescribeAdapterRequest(id="bad-stray-stdout"))
+        check(False, "a refused registration leaves nothing behind")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.NOT_FOUND, "a refused registration leaves nothing behind")
+
+    # Hang: the record gets UNAVAILABLE after the call deadline, the plugin is killed and restarted.
+    register(manifest("hang", plugin_id=GRANTED))
+    error = submit(GRANTED, 1)
+    check(error is not None and error.code() == grpc.StatusCode.UNAVAILABLE and "1500 ms" in error.details(),
+          f"hang: UNAVAILABLE after the call deadline: {error and error.details()}")
+    check(wait_for(GRANTED, adapters_pb2.PLUGIN_STATE_READY, restarted=True),
+          "hang: the plugin was killed and is back")
+    admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
+
+    # Wrong count: the whole call is refused, retryable, naming the plugin.
+    register(manifest("wrong-count", plugin_id=GRANTED))
+    error = submit(GRANTED, 1)
+    check(error is not None and error.code() == grpc.StatusCode.UNAVAILABLE and "0 results for 1" in error.details(),
+          f"wrong count: UNAVAILABLE naming the plugin: {error and error.details()}")
+    admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
+
+    # A case for another source: refused per record, naming the plugin.
+    register(manifest("other-source", plugin_id=GRANTED))
+    error = submit(GRANTED, 1)
+    check(error is not None and error.code() == grpc.StatusCode.INTERNAL and GRANTED in error.details()
+          and "someone-else" in error.details(), f"other source: refused: {error and error.details()}")
+    admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
+
+    # A stderr flood is dropped beyond the rate, counted, and the record still goes through.
+    register(manifest("stderr-flood", plugin_id=GRANTED))
+    error = submit(GRANTED, 1)
+    check(error is None, f"stderr flood: the record is accepted ({error and error.details()})")
+    deadline = time.monotonic() + 10
+    while status(GRANTED).stderr_lines_dropped == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    check(status(GRANTED).stderr_lines_dropped > 0,
+          f"stderr flood: {status(GRANTED).stderr_lines_dropped} lines dropped and counted")
+    admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
+
+    # Crash on every call: retryable refusals, then quarantine, then release.
+    register(manifest("crash-on-call", plugin_id=GRANTED))
+    codes = [submit(GRANTED, n) for n in range(3)]
+    check(all(e is not None and e.code() == grpc.StatusCode.UNAVAILABLE for e in codes),
+          "crash on call: each record gets UNAVAILABLE")
+    check(wait_for(GRANTED, adapters_pb2.PLUGIN_STATE_QUARANTINED),
+          f"crash loop: QUARANTINED ({status(GRANTED).quarantine_reason})")
+    error = submit(GRANTED, 9)
+    check(error is not None and error.code() == grpc.StatusCode.UNAVAILABLE and "quarantined" in error.details(),
+          "quarantined: records get UNAVAILABLE saying so")
+    info = admin.ReleaseAdapter(adapters_pb2.ReleaseAdapterRequest(id=GRANTED))
+    check(wait_for(GRANTED, adapters_pb2.PLUGIN_STATE_READY), "released: it is started again")
+    try:
+        admin.ReleaseAdapter(adapters_pb2.ReleaseAdapterRequest(id=GRANTED))
+        check(False, "releasing a plugin that is not quarantined is refused")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.FAILED_PRECONDITION, "releasing a running plugin: FAILED_PRECONDITION")
+    admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
+    try:
+        admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id="national-platform"))
+        check(False, "a built-in adapter cannot be removed")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.FAILED_PRECONDITION, "a built-in adapter cannot be removed")
+    print("bad plugins passed")
+
+
+if __name__ == "__main__":
+    main()

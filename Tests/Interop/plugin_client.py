@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""An integrator's plugin session against a running gateway, in Python grpcio over mutual TLS.
+
+Uses only what a plugin author gets: the committed Python of the contracts (Plugins/sdk/python/govcase) and
+the example plugin's own generated message (Plugins/examples/province-json). As the operator it registers the
+example plugin on the running gateway; as a source system it ingests through it (accepted, refused with the
+field named, duplicate, conflict, unknown type); then it kills the plugin with SIGKILL while a bidirectional
+stream is sending and checks that every record was either acknowledged (and can be read back) or refused
+with UNAVAILABLE (retryable), that the plugin is back, and that the refused records go through on retry.
+Finally it removes the plugin. Exits non-zero on the first surprise. Usage:
+
+    plugin_client.py --target 127.0.0.1:8443 --pki <folder from `govcase pki init`> --repo <checkout>
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import signal
+import sys
+import threading
+import time
+import uuid
+
+import grpc
+from grpc_status import rpc_status
+from google.rpc import error_details_pb2
+from google.protobuf.any_pb2 import Any
+
+
+def check(condition: bool, what: str) -> None:
+    if not condition:
+        sys.exit(f"FAILED: {what}")
+    print(f"ok  {what}", flush=True)
+
+
+def channel(target: str, pki: pathlib.Path, client: str) -> grpc.Channel:
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=(pki / "ca.pem").read_bytes(),
+        private_key=(pki / "clients" / f"{client}-key.pem").read_bytes(),
+        certificate_chain=(pki / "clients" / f"{client}.pem").read_bytes(),
+    )
+    return grpc.secure_channel(target, credentials, options=[("grpc.ssl_target_name_override", "localhost")])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--pki", required=True, type=pathlib.Path)
+    parser.add_argument("--repo", required=True, type=pathlib.Path)
+    args = parser.parse_args()
+    example = args.repo / "Plugins" / "examples" / "province-json"
+    sys.path.insert(0, str(args.repo / "Plugins" / "sdk" / "python"))
+    sys.path.insert(0, str(example))
+    from govcase.core.v1 import case_pb2, evaluation_pb2, lifecycle_pb2
+    from govcase.gateway.v1 import adapters_pb2, adapters_pb2_grpc, cases_pb2, cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc
+    from province_json_pb2 import JsonEvaluation
+
+    operator = channel(args.target, args.pki, "operator-sc")
+    source = channel(args.target, args.pki, "national-sc")
+    admin = adapters_pb2_grpc.AdapterAdminServiceStub(operator)
+    adapters = adapters_pb2_grpc.AdapterServiceStub(operator)
+    ingest = ingest_pb2_grpc.GenericIngestServiceStub(source)
+    cases = cases_pb2_grpc.CaseServiceStub(source)
+
+    # A source system may not register plugins.
+    try:
+        adapters_pb2_grpc.AdapterAdminServiceStub(source).RegisterAdapter(
+            adapters_pb2.RegisterAdapterRequest(manifest=(example / "manifest.yaml").read_text(), base_directory=str(example)))
+        check(False, "a source system is refused registration")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.PERMISSION_DENIED, f"a source system may not register: {error.code()}")
+
+    # A manifest with an unknown key is refused, naming the key.
+    try:
+        admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(
+            manifest=(example / "manifest.yaml").read_text() + "colour: blue\n", base_directory=str(example)))
+        check(False, "a manifest with an unknown key is refused")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.INVALID_ARGUMENT and "colour" in error.details(),
+              f"unknown manifest key refused, named: {error.details()}")
+
+    started = time.monotonic()
+    info = admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(
+        manifest=(example / "manifest.yaml").read_text(), base_directory=str(example)))
+    check(info.plugin.state == adapters_pb2.PLUGIN_STATE_READY and info.plugin.pid > 0,
+          f"registered on the running gateway and READY in {time.monotonic() - started:.2f} s (pid {info.plugin.pid})")
+    try:
+        admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(
+            manifest=(example / "manifest.yaml").read_text(), base_directory=str(example)))
+        check(False, "a second registration of the same id is refused")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.ALREADY_EXISTS, "a second registration of the same id: ALREADY_EXISTS")
+
+    def record(evaluation_id: str, **changes) -> ingest_pb2.GenericRecord:
+        document = {
+            "evaluationId": evaluation_id, "regionCode": "510104", "score": 1,
+            "comment": "窗口人员态度差，材料反复退回", "reasons": ["办事效率低"],
+            "service": {"itemCode": "SC-001", "itemName": "营业执照办理", "department": "成都市锦江区行政审批局", "channel": "window"},
+            "evaluatedAt": "2026-11-30T10:00:00+08:00", "evaluator": {"name": "张三", "mobile": "13800138000"},
+        }
+        document.update(changes)
+        packed = Any()
+        packed.Pack(JsonEvaluation(evaluation_id=evaluation_id, document=json.dumps(document, ensure_ascii=False)))
+        return ingest_pb2.GenericRecord(adapter_id="province-json", record=packed)
+
+    run = uuid.uuid4().hex[:8]
+    first = f"PJ-{run}-1"
+    ack = ingest.Submit(record(first))
+    check(ack.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED and ack.case_id, f"a plugin record is ACCEPTED as {ack.case_id}")
+    stored = cases.GetCase(cases_pb2.GetCaseRequest(case_id=ack.case_id))
+    check(stored.source.adapter_id == "province-json" and stored.source.external_id == first
+          and stored.source.record_type == "govcase.examples.provincejson.v1.JsonEvaluation",
+          "the stored case names the plugin, the record and its type")
+    check(stored.evaluation.level == evaluation_pb2.SATISFACTION_LEVEL_VERY_DISSATISFIED
+          and stored.lifecycle == lifecycle_pb2.LIFECYCLE_BAD_REVIEW,
+          "score 1 is 非常不满意 and the gateway opened the bad-review loop itself")
+
+    check(ingest.Submit(record(first)).outcome == ingest_pb2.RECORD_OUTCOME_DUPLICATE, "the same record again: DUPLICATE")
+    try:
+        ingest.Submit(record(first, comment="另一个内容"))
+        check(False, "same revision, other content is refused")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.ALREADY_EXISTS, f"same revision, other content: ALREADY_EXISTS")
+
+    try:
+        ingest.Submit(record(f"PJ-{run}-bad", score=7))
+        check(False, "a bad score is refused")
+    except grpc.RpcError as error:
+        status = rpc_status.from_call(error)
+        fields = []
+        for detail in status.details if status else []:
+            if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                bad = error_details_pb2.BadRequest()
+                detail.Unpack(bad)
+                fields += [(v.field, v.reason) for v in bad.field_violations]
+        check(error.code() == grpc.StatusCode.INVALID_ARGUMENT and ("document.score", "LEVEL") in fields,
+              f"the plugin's rejection reaches the sender with its field: {fields}")
+
+    wrong = Any()
+    wrong.Pack(case_pb2.SourceIdentity(external_id="x"))
+    try:
+        ingest.Submit(ingest_pb2.GenericRecord(adapter_id="province-json", record=wrong))
+        check(False, "a type the plugin does not accept is refused")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.INVALID_ARGUMENT and "JsonEvaluation" in error.details(),
+              "a type the plugin does not accept: INVALID_ARGUMENT listing what it accepts")
+
+    # Kill the plugin while a stream is sending: nothing acknowledged is lost, the rest is retryable.
+    pid = adapters.DescribeAdapter(adapters_pb2.DescribeAdapterRequest(id="province-json")).plugin.pid
+    batches, per_batch = 60, 10
+    sent = {}
+
+    def requests():
+        for b in range(batches):
+            batch = [record(f"PJ-{run}-s{b}-{i}") for i in range(per_batch)]
+            for r in batch:
+                sent[JsonEvaluation.FromString(r.record.value).evaluation_id] = r
+            yield ingest_pb2.GenericBatch(records=batch)
+            if b == 10:
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.02)
+
+    outcomes = {}
+    for message in ingest.SubmitStream(requests()):
+        for a in message.acks:
+            outcomes[a.external_id] = a
+    accepted = [a for a in outcomes.values() if a.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED]
+    unavailable = [a for a in outcomes.values() if a.outcome == ingest_pb2.RECORD_OUTCOME_REJECTED
+                   and a.error_code == grpc.StatusCode.UNAVAILABLE.value[0]]
+    check(len(outcomes) == batches * per_batch, f"every streamed record was acknowledged ({len(outcomes)})")
+    check(len(accepted) + len(unavailable) == len(outcomes),
+          f"each is ACCEPTED ({len(accepted)}) or UNAVAILABLE, retryable ({len(unavailable)}); nothing else")
+    # Records in the killed plugin's hands get UNAVAILABLE; records sent while it restarts wait for it (up to
+    # the manifest's call deadline), so how many are refused depends on timing: zero is the best case.
+    print(f"    the kill cost {len(unavailable)} record(s) a retryable refusal"
+          + (f", e.g. {unavailable[0].error_message}" if unavailable else ""))
+    deadline = time.monotonic() + 20
+    while True:
+        status = adapters.DescribeAdapter(adapters_pb2.DescribeAdapterRequest(id="province-json")).plugin
+        if status.state == adapters_pb2.PLUGIN_STATE_READY and status.pid != pid:
+            break
+        check(time.monotonic() < deadline, "the plugin comes back after SIGKILL")
+        time.sleep(0.05)
+    check(status.restarts >= 1, f"the plugin is back (pid {status.pid}, restarts {status.restarts})")
+    for a in accepted:
+        got = cases.GetCase(cases_pb2.GetCaseRequest(case_id=a.case_id))
+        if got.source.external_id != a.external_id:
+            check(False, f"acknowledged {a.external_id} reads back")
+    check(True, f"all {len(accepted)} acknowledged records read back")
+    if unavailable:
+        retried = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[sent[a.external_id] for a in unavailable])]))
+        check(retried.accepted == len(unavailable) and retried.rejected == 0,
+              f"the {len(unavailable)} refused records are accepted on retry")
+
+    admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id="province-json"))
+    try:
+        ingest.Submit(record(f"PJ-{run}-after"))
+        check(False, "a removed plugin takes no records")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.NOT_FOUND, "after removal its records are NOT_FOUND")
+    print("plugin session passed")
+
+
+if __name__ == "__main__":
+    main()
