@@ -14,6 +14,8 @@ let package = Package(
     products: [
         .executable(name: "govcase", targets: ["govcase"]),
         .executable(name: "govcase-bench", targets: ["govcase-bench"]),
+        .executable(name: "govcase-adapter-plugin", targets: ["govcase-adapter-plugin"]),
+        .library(name: "GovCasePluginKit", targets: ["GovCasePluginKit"]),
         .library(name: "GovCaseCore", targets: ["GovCaseCore"]),
         .library(name: "GovCaseProto", targets: ["GovCaseProto"]),
         .library(name: "GovCaseWire", targets: ["GovCaseWire"]),
@@ -132,6 +134,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Writing a plugin adapter in Swift: serves any adapter over the plugin protocol.
+        .target(
+            name: "GovCasePluginKit",
+            dependencies: [
+                "GovCaseAdapters", "GovCaseCore", "GovCasePlugins", "GovCaseProto", "GovCaseWire",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The built-in adapters as plugin executables, from the same code.
+        .executableTarget(
+            name: "govcase-adapter-plugin",
+            dependencies: ["GovCaseAdapters", "GovCaseCore", "GovCasePluginKit"],
+            swiftSettings: swiftSettings
+        ),
         // The gateway: gRPC services over mutual TLS, caller identity and policy, wired to adapters and store.
         .target(
             name: "GovCaseServer",
@@ -210,8 +230,9 @@ let package = Package(
         .testTarget(
             name: "GovCaseAdaptersTests",
             dependencies: [
-                "GovCaseAdapters", "GovCaseCore", "GovCaseProto", "GovCaseWire", "govcase",
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "GovCaseAdapters", "GovCaseCore", "GovCasePlugins", "GovCaseProto", "GovCaseWire", "govcase",
+                "govcase-adapter-plugin", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -63,7 +63,11 @@ public enum PluginAnswer {
             } catch {
                 return broken("case: \(error)")
             }
-            guard c.lifecycle.statuses.contains(c.status), !c.lifecycle.isTerminal(c.status) else {
+            // A case starts where its lifecycle starts, or in a status still open (a hand-over already
+            // transferred); never in a closing status, which would skip the loop its lifecycle demands.
+            guard c.lifecycle.statuses.contains(c.status),
+                c.status == c.lifecycle.initialStatus || !c.lifecycle.isTerminal(c.status)
+            else {
                 return broken("a new case may not start in status \(c.status) of lifecycle \(c.lifecycle)")
             }
             c.source.sourceSystem = context.sourceSystem

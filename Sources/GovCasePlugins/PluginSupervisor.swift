@@ -285,10 +285,8 @@ public final class PluginSupervisor: Sendable {
         case .unavailable(let why): return fail(why)
         }
         do {
-            var config = HTTP2ClientTransport.Posix.Config.defaults
-            config.http2.maxFrameSize = 1 << 20
             let transport = try HTTP2ClientTransport.Posix(
-                target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext, config: config)
+                target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
             try await withGRPCClient(transport: transport) { grpc in
                 var options = CallOptions.defaults
                 options.timeout = max(.milliseconds(100), startTimeout - (ContinuousClock.now - started))
@@ -392,6 +390,9 @@ public final class PluginSupervisor: Sendable {
         return try await limiter.withPermit {
             var options = CallOptions.defaults
             options.timeout = deadline
+            // A batch's answers (up to `batch_size` cases) can exceed the default 4 MiB.
+            options.maxResponseMessageBytes = 64 << 20
+            options.maxRequestMessageBytes = 64 << 20
             let started = ContinuousClock.now
             do {
                 let answer = try await client.translateBatch(.with { $0.requests = batch }, options: options)

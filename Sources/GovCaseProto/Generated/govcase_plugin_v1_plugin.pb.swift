@@ -162,8 +162,8 @@ public nonisolated struct Govcase_Plugin_V1_TranslateResponse: Sendable {
   /// A new case (or a new revision of one). The plugin fills what the record says: `source.external_id`
   /// (equal to the record's field 1) and `source.revision`, `kind`, `region_code`, `service`, `evaluation`
   /// or `request`, `requester`, `handling`, `received_at`; and, only when the source decides them,
-  /// `lifecycle` and the non-terminal `status` of that lifecycle the case starts in (unset: the gateway
-  /// derives them from `kind` and the evaluation). The gateway owns the rest: `source.source_system` and
+  /// `lifecycle` and the `status` the case starts in: that lifecycle's initial status or one of its
+  /// non-terminal statuses (unset: the gateway derives both from `kind` and the evaluation). The gateway owns the rest: `source.source_system` and
   /// `source.adapter_id` must be empty or equal the caller's system and the plugin's id (another value is
   /// refused as a case for another source); `case_id`, `bad_review`, `events`, `source.record_type` and
   /// `source.content_digest` must be unset. The case then passes the same validation as a built-in
@@ -201,8 +201,8 @@ public nonisolated struct Govcase_Plugin_V1_TranslateResponse: Sendable {
     /// A new case (or a new revision of one). The plugin fills what the record says: `source.external_id`
     /// (equal to the record's field 1) and `source.revision`, `kind`, `region_code`, `service`, `evaluation`
     /// or `request`, `requester`, `handling`, `received_at`; and, only when the source decides them,
-    /// `lifecycle` and the non-terminal `status` of that lifecycle the case starts in (unset: the gateway
-    /// derives them from `kind` and the evaluation). The gateway owns the rest: `source.source_system` and
+    /// `lifecycle` and the `status` the case starts in: that lifecycle's initial status or one of its
+    /// non-terminal statuses (unset: the gateway derives both from `kind` and the evaluation). The gateway owns the rest: `source.source_system` and
     /// `source.adapter_id` must be empty or equal the caller's system and the plugin's id (another value is
     /// refused as a case for another source); `case_id`, `bad_review`, `events`, `source.record_type` and
     /// `source.content_digest` must be unset. The case then passes the same validation as a built-in

@@ -84,10 +84,11 @@ public enum GatewayServer {
             Grpc_Health_V1_Health.descriptor, Grpc_Reflection_V1_ServerReflection.descriptor,
             Grpc_Reflection_V1alpha_ServerReflection.descriptor,
         ]).map(\.fullyQualifiedService)
-        let reflection = try ReflectionIndex(descriptors: ContractDescriptors.fileDescriptorSet(), services: names)
+        let reflection = try ReflectionCatalog(
+            contracts: ContractDescriptors.fileDescriptorSet(), services: names, plugins: plugins)
         return gateway + [
             HealthService(services: names, state: state, pollInterval: watchPollInterval),
-            ReflectionServiceV1(index: reflection), ReflectionServiceV1Alpha(index: reflection),
+            ReflectionServiceV1(catalog: reflection), ReflectionServiceV1Alpha(catalog: reflection),
         ]
     }
 

@@ -175,6 +175,17 @@ def serve(adapter: Adapter, max_workers: int = 8) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+
+    # A gateway killed with SIGKILL cannot stop its plugins: notice the orphaning and stop too.
+    gateway = os.getppid()
+
+    def watch_gateway():
+        while not stopping.wait(1.0):
+            if os.getppid() != gateway:
+                log.warning("the gateway (pid %d) is gone; stopping", gateway)
+                stop(signal.SIGTERM, None)
+
+    threading.Thread(target=watch_gateway, daemon=True).start()
     sys.stdout.write(f"govcase-plugin|{chosen}|unix|{socket_path}|{adapter.id}|{adapter.version}\n")
     sys.stdout.flush()
     log.info("%s %s serving protocol %s", adapter.id, adapter.version, chosen)

@@ -1,0 +1,76 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GovCaseAdapters
+import GovCaseCore
+import GovCasePlugins
+import UnixSignals
+
+/// Serves a Swift adapter as a plugin executable (docs/plugins.md): refuses to run unless the gateway
+/// launched it, serves gRPC on the gateway's socket with health and `AdapterPluginService`, writes the one
+/// handshake line, and stops gracefully on SIGTERM or SIGINT. Logs go to stderr; stdout carries the
+/// handshake only.
+public enum PluginMain {
+    /// Protocol versions this kit speaks, oldest first.
+    public static let protocolVersions = ProtocolVersions.gateway
+
+    /// Runs until the gateway stops the plugin; exits the process with 1 if it was not launched by one.
+    public static func serve(_ adapter: AnySourceAdapter) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment[HandshakeEnvironment.cookieName] == HandshakeEnvironment.cookieValue else {
+            FileHandle.standardError.write(
+                Data(
+                    ("\(adapter.info.id) \(adapter.info.version) is a GovCase Gateway adapter plugin; the gateway starts it.\n"
+                        + "Register its manifest: govcase adapters register <manifest.yaml> --gateway <address>\n").utf8))
+            exit(1)
+        }
+        let offered = (environment[HandshakeEnvironment.protocolVersionsName] ?? "").split(separator: ",").map(String.init)
+        guard let socket = environment[HandshakeEnvironment.socketName], !socket.isEmpty,
+            let chosen = ProtocolVersions.common(gateway: offered, plugin: protocolVersions).last
+        else {
+            FileHandle.standardError.write(
+                Data(
+                    "no common protocol version (gateway speaks \(offered.joined(separator: ",")); this plugin speaks \(protocolVersions.joined(separator: ",")))\n"
+                        .utf8))
+            exit(1)
+        }
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.rpc.maxRequestPayloadSize = 64 << 20
+        let transport = HTTP2ServerTransport.Posix(
+            address: .unixDomainSocket(path: socket), transportSecurity: .plaintext, config: config)
+        let server = GRPCServer(
+            transport: transport,
+            services: [AdapterPluginServer(adapter: adapter, protocolVersion: chosen), PluginHealthServer()])
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await server.serve()
+                return true
+            }
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    server.beginGracefulShutdown()
+                    break
+                }
+                return false
+            }
+            group.addTask {
+                // A gateway killed with SIGKILL cannot stop its plugins: notice the orphaning and stop too.
+                let gateway = getppid()
+                while getppid() == gateway { try await Task.sleep(for: .seconds(1)) }
+                FileHandle.standardError.write(Data("the gateway (pid \(gateway)) is gone; stopping\n".utf8))
+                server.beginGracefulShutdown()
+                return false
+            }
+            _ = try await transport.listeningAddress
+            let line = HandshakeLine(
+                protocolVersion: chosen, socketPath: socket, pluginID: adapter.info.id,
+                pluginVersion: adapter.info.version)
+            FileHandle.standardOutput.write(Data((line.text + "\n").utf8))
+            // Once the server has stopped, nothing else is waited for.
+            while let served = try await group.next() {
+                if served { break }
+            }
+            group.cancelAll()
+        }
+    }
+}

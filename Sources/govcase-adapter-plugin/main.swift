@@ -1,0 +1,15 @@
+import Foundation
+import GovCaseAdapters
+import GovCaseCore
+import GovCasePluginKit
+
+// A built-in adapter served as a plugin: the same code, out of process. `govcase-adapter-plugin <adapter id>`.
+// Used to compare the two forms (the integration suite runs the golden vectors through both) and in the
+// benchmark; its manifests are in Plugins/builtin-as-plugins/.
+let arguments = CommandLine.arguments.dropFirst()
+guard let id = arguments.first, let adapter = BuiltInAdapters.all().first(where: { $0.info.id == id }) else {
+    let known = BuiltInAdapters.all().map(\.info.id).joined(separator: ", ")
+    FileHandle.standardError.write(Data("usage: govcase-adapter-plugin <adapter id>; one of: \(known)\n".utf8))
+    exit(2)
+}
+try await PluginMain.serve(adapter)
