@@ -68,18 +68,31 @@ struct AdapterPluginServer: Govcase_Plugin_V1_AdapterPluginService.SimpleService
     func answer(_ request: Govcase_Plugin_V1_TranslateRequest) -> Govcase_Plugin_V1_TranslateResponse {
         let typeName = String(request.record.typeURL.split(separator: "/").last ?? "")
         guard let type = adapter.messageTypes[typeName] else {
-            return .init(.rejected([FieldViolation(field: "record", rule: .unknownCode, message: "\(adapter.info.id) does not accept \(typeName)")]))
+            return .init(
+                .rejected([
+                    FieldViolation(
+                        field: "record", rule: .unknownCode, message: "\(adapter.info.id) does not accept \(typeName)")
+                ]))
         }
         let message: any SwiftProtobuf.Message
         do {
             message = try type.init(serializedBytes: request.record.value)
         } catch {
-            return .init(.rejected([FieldViolation(field: "record", rule: ValidationRule(rawValue: "malformed"), message: "not a valid \(typeName): \(error)")]))
+            return .init(
+                .rejected([
+                    FieldViolation(
+                        field: "record", rule: ValidationRule(rawValue: "malformed"),
+                        message: "not a valid \(typeName): \(error)")
+                ]))
         }
         let context = TranslationContext(
             sourceSystem: request.context.sourceSystem, receivedAt: request.context.receivedAt.date)
         guard let translation = adapter.translate(message, context: context) else {
-            return .init(.rejected([FieldViolation(field: "record", rule: .unknownCode, message: "\(adapter.info.id) does not accept \(typeName)")]))
+            return .init(
+                .rejected([
+                    FieldViolation(
+                        field: "record", rule: .unknownCode, message: "\(adapter.info.id) does not accept \(typeName)")
+                ]))
         }
         return .init(translation)
     }
@@ -90,7 +103,9 @@ struct PluginHealthServer: Grpc_Health_V1_Health.SimpleServiceProtocol {
     func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws
         -> Grpc_Health_V1_HealthCheckResponse
     {
-        guard request.service.isEmpty || request.service == Govcase_Plugin_V1_AdapterPluginService.descriptor.fullyQualifiedService
+        guard
+            request.service.isEmpty
+                || request.service == Govcase_Plugin_V1_AdapterPluginService.descriptor.fullyQualifiedService
         else { throw RPCError(code: .notFound, message: "unknown service \(request.service)") }
         return .with { $0.status = .serving }
     }

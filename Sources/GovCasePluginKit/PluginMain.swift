@@ -21,10 +21,12 @@ public enum PluginMain {
             FileHandle.standardError.write(
                 Data(
                     ("\(adapter.info.id) \(adapter.info.version) is a GovCase Gateway adapter plugin; the gateway starts it.\n"
-                        + "Register its manifest: govcase adapters register <manifest.yaml> --gateway <address>\n").utf8))
+                        + "Register its manifest: govcase adapters register <manifest.yaml> --gateway <address>\n").utf8
+                ))
             exit(1)
         }
-        let offered = (environment[HandshakeEnvironment.protocolVersionsName] ?? "").split(separator: ",").map(String.init)
+        let offered = (environment[HandshakeEnvironment.protocolVersionsName] ?? "").split(separator: ",").map(
+            String.init)
         guard let socket = environment[HandshakeEnvironment.socketName], !socket.isEmpty,
             let chosen = ProtocolVersions.common(gateway: offered, plugin: protocolVersions).last
         else {

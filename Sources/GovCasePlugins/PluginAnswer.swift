@@ -49,7 +49,8 @@ public enum PluginAnswer {
             }
             guard proto.source.sourceSystem.isEmpty || proto.source.sourceSystem == context.sourceSystem else {
                 return broken(
-                    "a case for source system \"\(proto.source.sourceSystem)\"; the caller is \"\(context.sourceSystem)\"")
+                    "a case for source system \"\(proto.source.sourceSystem)\"; the caller is \"\(context.sourceSystem)\""
+                )
             }
             guard proto.source.adapterID.isEmpty || proto.source.adapterID == pluginID else {
                 return broken("a case for adapter \"\(proto.source.adapterID)\"")

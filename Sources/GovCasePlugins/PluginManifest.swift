@@ -103,7 +103,9 @@ public struct PluginManifest: Sendable, Hashable, Decodable {
             throw DecodingError.dataCorruptedError(
                 forKey: .messageTypes, in: c, debugDescription: "lists no message type")
         }
-        if let bad = messageTypes.first(where: { $0.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+/) == nil }) {
+        if let bad = messageTypes.first(where: {
+            $0.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+/) == nil
+        }) {
             throw DecodingError.dataCorruptedError(
                 forKey: .messageTypes, in: c,
                 debugDescription: "\"\(bad)\" is not a fully qualified message name like example.v1.Record")

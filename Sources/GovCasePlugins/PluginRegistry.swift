@@ -94,13 +94,15 @@ public final class PluginRegistry: Sendable {
         for file in files.sorted() where file.hasSuffix(".json") {
             let path = stateDirectory + "/" + file
             do {
-                let kept = try JSONDecoder().decode(Registration.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+                let kept = try JSONDecoder().decode(
+                    Registration.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
                 let manifest = try PluginManifest.parse(
                     yaml: kept.manifest, folder: kept.baseDirectory.map { URL(fileURLWithPath: $0) })
                 try admit(manifest)
                 logger.info("plugin registration restored", metadata: ["plugin.id": "\(manifest.id)"])
             } catch {
-                logger.error("a kept plugin registration cannot be started", metadata: ["file": "\(path)", "error": "\(error)"])
+                logger.error(
+                    "a kept plugin registration cannot be started", metadata: ["file": "\(path)", "error": "\(error)"])
             }
         }
     }
@@ -113,7 +115,8 @@ public final class PluginRegistry: Sendable {
             manifest = try PluginManifest.parse(yaml: yaml, folder: baseDirectory.map { URL(fileURLWithPath: $0) })
             if baseDirectory == nil, !manifest.executable.hasPrefix("/") {
                 throw ConfigurationError(
-                    key: "executable", message: "\(manifest.executable) is relative; give an absolute path or a base folder")
+                    key: "executable",
+                    message: "\(manifest.executable) is relative; give an absolute path or a base folder")
             }
         } catch {
             throw RegistrationError(code: .invalidManifest, message: "manifest: \(error)")
@@ -124,7 +127,8 @@ public final class PluginRegistry: Sendable {
         {
             forget(manifest.id)
             supervisor.stop()
-            throw RegistrationError(code: .failedPrecondition, message: "adapter plugin \(manifest.id) did not start: \(why)")
+            throw RegistrationError(
+                code: .failedPrecondition, message: "adapter plugin \(manifest.id) did not start: \(why)")
         }
         if let stateDirectory {
             let path = stateDirectory + "/" + manifest.id + ".json"
@@ -134,10 +138,12 @@ public final class PluginRegistry: Sendable {
             } catch {
                 forget(manifest.id)
                 supervisor.stop()
-                throw RegistrationError(code: .failedPrecondition, message: "cannot keep the registration in \(path): \(error)")
+                throw RegistrationError(
+                    code: .failedPrecondition, message: "cannot keep the registration in \(path): \(error)")
             }
         }
-        logger.notice("plugin registered", metadata: ["plugin.id": "\(manifest.id)", "plugin.version": "\(manifest.version)"])
+        logger.notice(
+            "plugin registered", metadata: ["plugin.id": "\(manifest.id)", "plugin.version": "\(manifest.version)"])
         return supervisor
     }
 
@@ -155,10 +161,13 @@ public final class PluginRegistry: Sendable {
         let supervisor = PluginSupervisor(manifest: manifest, socketDirectory: socketDirectory, logger: logger)
         try supervisors.withLock { (supervisors) throws(RegistrationError) in
             guard supervisors[manifest.id] == nil else {
-                throw RegistrationError(code: .alreadyExists, message: "adapter plugin \(manifest.id) is registered already")
+                throw RegistrationError(
+                    code: .alreadyExists, message: "adapter plugin \(manifest.id) is registered already")
             }
             for type in manifest.messageTypes {
-                if let owner = builtInTypes[type] ?? supervisors.values.first(where: { $0.manifest.messageTypes.contains(type) })?.manifest.id {
+                if let owner = builtInTypes[type]
+                    ?? supervisors.values.first(where: { $0.manifest.messageTypes.contains(type) })?.manifest.id
+                {
                     throw RegistrationError(
                         code: .failedPrecondition, message: "message type \(type) belongs to adapter \(owner) already")
                 }

@@ -57,7 +57,11 @@ public final class PluginSupervisor: Sendable {
     public func run() async {
         let task = Task { await self.supervise() }
         self.task.withLock { $0 = task }
-        await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+        await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }
     }
 
     /// Stops supervising: the process is stopped and records get UNAVAILABLE.
@@ -108,7 +112,8 @@ public final class PluginSupervisor: Sendable {
                 $0.lastError = lastError
             }
             logger.warning(
-                "plugin stopped", metadata: ["plugin.error": "\(lastError)", "plugin.exits_in_window": "\(exits.count)"])
+                "plugin stopped",
+                metadata: ["plugin.error": "\(lastError)", "plugin.exits_in_window": "\(exits.count)"])
             if exits.count >= manifest.restart.maxExits {
                 let reason =
                     "quarantined after \(exits.count) exits within \(manifest.restart.windowSeconds) s; last: \(lastError)"
@@ -116,7 +121,8 @@ public final class PluginSupervisor: Sendable {
                     $0.state = .quarantined
                     $0.quarantineReason = reason
                 }
-                gate.set(.unavailable(reason + "; an operator releases it with `govcase adapters release \(manifest.id)`"))
+                gate.set(
+                    .unavailable(reason + "; an operator releases it with `govcase adapters release \(manifest.id)`"))
                 logger.error("plugin quarantined", metadata: ["plugin.quarantine_reason": "\(reason)"])
                 guard await releases.next() != nil, !Task.isCancelled else { break }
                 logger.notice("plugin released from quarantine")
@@ -281,7 +287,10 @@ public final class PluginSupervisor: Sendable {
         switch await handshake.wait(timeout: startTimeout) {
         case .ready: break
         case .starting:
-            return fail(HandshakeError.timedOut(milliseconds: manifest.startTimeoutMilliseconds, stage: "write its handshake line").description)
+            return fail(
+                HandshakeError.timedOut(
+                    milliseconds: manifest.startTimeoutMilliseconds, stage: "write its handshake line"
+                ).description)
         case .unavailable(let why): return fail(why)
         }
         do {
@@ -333,7 +342,8 @@ public final class PluginSupervisor: Sendable {
         }
         let chosen = ProtocolVersions.common(gateway: ProtocolVersions.gateway, plugin: manifest.protocolVersions).last
         guard d.protocolVersion == chosen else {
-            throw .versionMismatch("Describe chose protocol \"\(d.protocolVersion)\"; the handshake agreed \(chosen ?? "none")")
+            throw .versionMismatch(
+                "Describe chose protocol \"\(d.protocolVersion)\"; the handshake agreed \(chosen ?? "none")")
         }
         guard Set(d.messageTypes) == Set(manifest.messageTypes) else {
             throw .protocolBroken(
@@ -405,7 +415,8 @@ public final class PluginSupervisor: Sendable {
                 stats.withLock {
                     $0.calls += 1
                     $0.records += UInt64(batch.count)
-                    $0.callMicros += UInt64(elapsed.components.seconds * 1_000_000)
+                    $0.callMicros +=
+                        UInt64(elapsed.components.seconds * 1_000_000)
                         + UInt64(elapsed.components.attoseconds / 1_000_000_000_000)
                 }
                 return answer.responses
@@ -421,7 +432,8 @@ public final class PluginSupervisor: Sendable {
                 kill()
                 throw PluginCallError(
                     pluginID: manifest.id,
-                    reason: "no answer within \(manifest.callDeadlineMilliseconds) ms (call_deadline_ms); restarting it")
+                    reason: "no answer within \(manifest.callDeadlineMilliseconds) ms (call_deadline_ms); restarting it"
+                )
             } catch let error as RPCError {
                 countFailure()
                 throw PluginCallError(pluginID: manifest.id, reason: "the call failed: \(error.code): \(error.message)")

@@ -81,7 +81,8 @@ public final class Gateway: Service, Sendable {
             path: configuration.store.path, vault: EvaluatorVault(keyFile: configuration.store.evaluatorKey),
             logger: logger)
         let adapters = BuiltInAdapters.all(
-            overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } })
+            overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } }
+        ).filter { configuration.builtInAdapters.contains($0.info.id) }
         plugins = try PluginRegistry(
             stateDirectory: URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent()
                 .appendingPathComponent("plugins").path,

@@ -20,9 +20,9 @@ struct BenchRun {
 
     func measureAll() async throws -> Report {
         var report = Report()
-        for binary in ["govcase", "govcase-bench"]
+        for binary in ["govcase", "govcase-bench", "govcase-adapter-plugin"]
         where !FileManager.default.isExecutableFile(atPath: Self.binaries.appendingPathComponent(binary).path) {
-            throw BenchError("\(binary) is not built beside govcase-bench: build both with `swift build -c release`")
+            throw BenchError("\(binary) is not built beside govcase-bench: build them with `swift build -c release`")
         }
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         try await command(
@@ -119,6 +119,10 @@ struct BenchRun {
                     comparedTo: "B store, 100 rows/commit")
             }
         }
+
+        // 7: the plugin path against the in-process path.
+        try await PluginBench(settings: settings, work: work, pki: pki, run: run)
+            .measure(inProcessPort: gatewayPort, report: &report)
 
         sampler.cancel()
         report.storeBytes = (

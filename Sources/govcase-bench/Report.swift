@@ -6,6 +6,8 @@ struct Report {
     /// Measurement name → the floor it is compared with.
     var floors: [String: String] = [:]
     var startToServing: Duration = .zero
+    /// From `RegisterAdapter` to the first record accepted through the plugin.
+    var registerToFirstRecord: Duration = .zero
     var messageBytes = 0
     var openStreams = 0
     var memoryWithOpenStreams: (current: Int, peak: Int) = (0, 0)
@@ -59,6 +61,10 @@ struct Report {
             "log \(mb(storeBytes.log)), largest seen \(mb(storeBytes.largestLog))",
         ])
         rows.append([
+            "7 plugin register to first record accepted", milliseconds(registerToFirstRecord.seconds) + " ms", "", "",
+            "", "", "", "",
+        ])
+        rows.append([
             "6 start to first SERVING health check", milliseconds(startToServing.seconds) + " ms", "", "", "", "", "",
             "",
         ])
@@ -72,7 +78,7 @@ struct Report {
         }
         return
             ([
-                "govcase-bench: \(messageBytes)-byte records; A = echo floor, B = store floor, 2/3/5/6 = gateway",
+                "govcase-bench: \(messageBytes)-byte records; A = echo floor, B = store floor, 2/3/5/6 = gateway, 7 = plugin path",
                 line(header), line(widths.map { String(repeating: "-", count: $0) }),
             ] + rows.map(line))
             .joined(separator: "\n")

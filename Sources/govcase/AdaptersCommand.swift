@@ -14,7 +14,9 @@ import SwiftProtobuf
 struct AdaptersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adapters", abstract: "Built-in adapters, and plugin adapters on a running gateway.",
-        subcommands: [List.self, Describe.self, Register.self, Remove.self, Release.self, Check.self])
+        subcommands: [
+            List.self, Describe.self, Register.self, Remove.self, Release.self, Check.self, NewAdapterCommand.self,
+        ])
 
     /// How to reach a gateway, as an identity with the roles the command needs (`admin` to change plugins).
     struct GatewayOptions: ParsableArguments {
@@ -32,7 +34,8 @@ struct AdaptersCommand: AsyncParsableCommand {
         func connect<T: Sendable>(
             _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T
         ) async throws -> T {
-            guard let gateway, let colon = gateway.lastIndex(of: ":"), let port = Int(gateway[gateway.index(after: colon)...])
+            guard let gateway, let colon = gateway.lastIndex(of: ":"),
+                let port = Int(gateway[gateway.index(after: colon)...])
             else { throw ValidationError("--gateway host:port is required") }
             let identity: GatewayClientIdentity
             if let cert, let key, let ca {
@@ -50,7 +53,8 @@ struct AdaptersCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Lists adapters: this build's built-ins, or a gateway's with --gateway (plugins with their state).")
+            abstract:
+                "Lists adapters: this build's built-ins, or a gateway's with --gateway (plugins with their state).")
         @OptionGroup var options: GatewayOptions
 
         func run() async throws {
@@ -84,7 +88,8 @@ struct AdaptersCommand: AsyncParsableCommand {
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Registers a plugin adapter on a running gateway (role admin); returns once it is ready.")
-        @Argument(help: "The plugin's manifest (YAML); its paths are read on the gateway's machine.") var manifest: String
+        @Argument(help: "The plugin's manifest (YAML); its paths are read on the gateway's machine.") var manifest:
+            String
         @OptionGroup var options: GatewayOptions
 
         func run() async throws {
@@ -110,7 +115,8 @@ struct AdaptersCommand: AsyncParsableCommand {
 
         func run() async throws {
             _ = try await options.connect { grpc in
-                try await Govcase_Gateway_V1_AdapterAdminService.Client(wrapping: grpc).removeAdapter(.with { $0.id = id })
+                try await Govcase_Gateway_V1_AdapterAdminService.Client(wrapping: grpc).removeAdapter(
+                    .with { $0.id = id })
             }
             print("removed \(id)")
         }
@@ -124,7 +130,8 @@ struct AdaptersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let adapter = try await options.connect { grpc in
-                try await Govcase_Gateway_V1_AdapterAdminService.Client(wrapping: grpc).releaseAdapter(.with { $0.id = id })
+                try await Govcase_Gateway_V1_AdapterAdminService.Client(wrapping: grpc).releaseAdapter(
+                    .with { $0.id = id })
             }
             print(details(adapter))
         }
@@ -144,10 +151,15 @@ struct AdaptersCommand: AsyncParsableCommand {
             try await withThrowingTaskGroup { group in
                 group.addTask { await registry.run() }
                 defer { registry.shutdown() }
-                let supervisor = try await registry.register(yaml: try String(contentsOfFile: self.manifest, encoding: .utf8), baseDirectory: URL(fileURLWithPath: self.manifest).standardizedFileURL.deletingLastPathComponent().path)
+                let supervisor = try await registry.register(
+                    yaml: try String(contentsOfFile: self.manifest, encoding: .utf8),
+                    baseDirectory: URL(fileURLWithPath: self.manifest).standardizedFileURL.deletingLastPathComponent()
+                        .path)
                 let described = supervisor.description
                 print("ok: \(manifest.id) \(manifest.version) handshaken, healthy and described")
-                print("  protocol \(described?.protocolVersion ?? "?"); types: \(described?.messageTypes.joined(separator: ", ") ?? "")")
+                print(
+                    "  protocol \(described?.protocolVersion ?? "?"); types: \(described?.messageTypes.joined(separator: ", ") ?? "")"
+                )
             }
         }
     }

@@ -101,3 +101,34 @@ struct Deployment {
         try GatewayProcess(["serve", "--config", configuration.path] + extra)
     }
 }
+
+/// A program run to its end on a thread of its own: its blocking reads and wait would otherwise hold one of
+/// Swift's few cooperative threads (two on this machine) for the whole run and starve every other test's tasks.
+enum ExternalProgram {
+    static func run(_ executable: URL, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = arguments
+                let output = Pipe()
+                process.standardOutput = output
+                process.standardError = output
+                do {
+                    try process.run()
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                continuation.resume(returning: (process.terminationStatus, text))
+            }
+        }
+    }
+
+    /// `python3 <script> <arguments>`, found on the PATH.
+    static func python(_ script: URL, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path] + arguments)
+    }
+}

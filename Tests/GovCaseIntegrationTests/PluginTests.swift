@@ -13,19 +13,10 @@ import Testing
         let gateway = try deployment.serve()
         let port = try await gateway.servingPort()
         defer { gateway.send(SIGTERM) }
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = [
-            "python3", Self.repository.appendingPathComponent("Tests/Interop/\(script)").path,
-            "--target", "127.0.0.1:\(port)", "--pki", deployment.folder.path, "--repo", Self.repository.path,
-        ]
-        let output = Pipe()
-        python.standardOutput = output
-        python.standardError = output
-        try python.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        return (python.terminationStatus, text + "\n--- gateway log ---\n" + gateway.text)
+        let (status, text) = try await ExternalProgram.python(
+            Self.repository.appendingPathComponent("Tests/Interop/\(script)"),
+            ["--target", "127.0.0.1:\(port)", "--pki", deployment.folder.path, "--repo", Self.repository.path])
+        return (status, text + "\n--- gateway log ---\n" + gateway.text)
     }
 
     @Test func aPythonPluginIsRegisteredOnARunningGatewayAndSurvivesSIGKILLMidStream() async throws {
@@ -81,16 +72,25 @@ import Testing
         #expect(described.status != 0 && described.output.contains("unknown adapter"), "\(described.output)")
     }
 
+    @Test func aScaffoldedPythonPluginPassesItsVectorsAndStarts() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scaffold-\(UUID())")
+        let made = try await GatewayProcess.run(["adapters", "new", "city-hotline", "--out", folder.path])
+        #expect(made.status == 0, "\(made.output)")
+        let tested = try await ExternalProgram.python(folder.appendingPathComponent("test_plugin.py"), [])
+        #expect(tested.status == 0, "\(tested.output)")
+        #expect(tested.output.contains("OK"), "\(tested.output)")
+        let checked = try await GatewayProcess.run(
+            ["adapters", "check", folder.appendingPathComponent("manifest.yaml").path])
+        #expect(checked.status == 0, "\(checked.output)")
+        #expect(checked.output.contains("ok: city-hotline 0.1.0"), "\(checked.output)")
+        let again = try await GatewayProcess.run(["adapters", "new", "city-hotline", "--out", folder.path])
+        #expect(again.status != 0 && again.output.contains("exists"), "\(again.output)")
+    }
+
     @Test func aPluginRunByHandSaysWhatItIsAndExits() async throws {
-        let plugin = Process()
-        plugin.executableURL = Self.repository.appendingPathComponent("Plugins/examples/province-json/plugin.py")
-        let output = Pipe()
-        plugin.standardOutput = output
-        plugin.standardError = output
-        try plugin.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        plugin.waitUntilExit()
-        #expect(plugin.terminationStatus == 1)
+        let (status, text) = try await ExternalProgram.run(
+            Self.repository.appendingPathComponent("Plugins/examples/province-json/plugin.py"), [])
+        #expect(status == 1)
         #expect(text.contains("is a GovCase Gateway adapter plugin; the gateway starts it"), "\(text)")
     }
 }

@@ -13,22 +13,15 @@ import Testing
         let port = try await gateway.servingPort()
         defer { gateway.send(SIGTERM) }
 
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = [
-            "python3", Self.repository.appendingPathComponent("Tests/Interop/interop_client.py").path,
-            "--target", "127.0.0.1:\(port)", "--pki", deployment.folder.path,
-            "--protos", Self.repository.appendingPathComponent("Proto").path,
-            // 100k records in one client stream: its summary must stay under grpcio's 4 MiB receive limit.
-            "--long-stream", "100000",
-        ]
-        let output = Pipe()
-        python.standardOutput = output
-        python.standardError = output
-        try python.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "\(text)")
+        let (status, text) = try await ExternalProgram.python(
+            Self.repository.appendingPathComponent("Tests/Interop/interop_client.py"),
+            [
+                "--target", "127.0.0.1:\(port)", "--pki", deployment.folder.path,
+                "--protos", Self.repository.appendingPathComponent("Proto").path,
+                // 100k records in one client stream: its summary must stay under grpcio's 4 MiB receive limit.
+                "--long-stream", "100000",
+            ])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("interop: all checks passed"), "\(text)")
         #expect(text.contains("ok  bidirectional SubmitStream"))
         #expect(text.contains("ok  its summary is bounded"), "\(text)")

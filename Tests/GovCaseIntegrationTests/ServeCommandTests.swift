@@ -102,7 +102,8 @@ import Testing
         gateway.send(SIGTERM)
         #expect(try await gateway.exitStatus(timeout: .seconds(60)) == 0, "\(gateway.text)")
         #expect(
-            gateway.text.contains("connections.idle=50") || gateway.text.contains("connections.idle=51"), "\(gateway.text)")
+            gateway.text.contains("connections.idle=50") || gateway.text.contains("connections.idle=51"),
+            "\(gateway.text)")
     }
 
     /// Each broken configuration stops `serve` before it listens, naming the key at fault.

@@ -1,4 +1,5 @@
 import Foundation
+import GovCaseAdapters
 import GovCasePolicy
 import Yams
 
@@ -29,6 +30,9 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     public var policy: AccessPolicy
     /// Code-table overrides: adapter id → source system → table → source code → core value.
     public var codeOverrides: [String: [String: [String: [String: String]]]]
+    /// The built-in adapters this gateway runs (all by default). A province leaves one out when it connects
+    /// that source through a plugin registered under the same id instead.
+    public var builtInAdapters: [String] = BuiltInAdapters.all().map(\.info.id)
     /// Deadline periods by region and the holiday calendar; the national defaults where not given.
     public var deadlines: DeadlineConfiguration
     /// How records are checked.
@@ -150,6 +154,7 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, tls, store, limits, policy
         case codeOverrides = "code_overrides"
+        case builtInAdapters = "builtin_adapters"
         case deadlines, validation, drain
     }
 
@@ -162,6 +167,14 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         limits = try c.decodeIfPresent(GatewayLimits.self, forKey: .limits) ?? GatewayLimits()
         policy = try c.decode(AccessPolicy.self, forKey: .policy)
         codeOverrides = try c.decodeIfPresent(type(of: codeOverrides), forKey: .codeOverrides) ?? [:]
+        builtInAdapters = try c.decodeIfPresent([String].self, forKey: .builtInAdapters) ?? builtInAdapters
+        let known = BuiltInAdapters.all().map(\.info.id)
+        if let unknown = builtInAdapters.first(where: { !known.contains($0) }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .builtInAdapters, in: c,
+                debugDescription: "\"\(unknown)\" is not a built-in adapter; built in: \(known.joined(separator: ", "))"
+            )
+        }
         deadlines = try c.decodeIfPresent(DeadlineConfiguration.self, forKey: .deadlines) ?? .init()
         validation = try c.decodeIfPresent(Validation.self, forKey: .validation) ?? .init()
         drain = try c.decodeIfPresent(Drain.self, forKey: .drain) ?? .init()

@@ -168,9 +168,10 @@ public struct IngestPipeline: Sendable {
             case .failure(let error): results[position] = .failure(error)
             case .success(.rejected(let violations)): results[position] = .success(.rejected(violations))
             case .success(.accepted(let message)):
-                guard let any = message as? Google_Protobuf_Any else {
+                // A typed service's record (a plugin registered in place of a disabled built-in) travels packed.
+                guard let any = message as? Google_Protobuf_Any ?? (try? Google_Protobuf_Any(message: message)) else {
                     results[position] = .failure(
-                        RPCError(code: .invalidArgument, message: "\(record.adapterID) takes records by GenericIngestService"))
+                        RPCError(code: .invalidArgument, message: "record: cannot be packed for \(record.adapterID)"))
                     continue
                 }
                 forPlugins[record.adapterID, default: []].append((position, any))
@@ -194,7 +195,9 @@ public struct IngestPipeline: Sendable {
         context: TranslationContext
     ) async -> [(Int, Translated)] {
         guard let supervisor = plugins?.supervisor(for: adapterID) else {
-            return queued.map { ($0.position, .failure(RPCError(code: .notFound, message: "adapter plugin \(adapterID) was removed"))) }
+            return queued.map {
+                ($0.position, .failure(RPCError(code: .notFound, message: "adapter plugin \(adapterID) was removed")))
+            }
         }
         let externalIDs = queued.map { SourceRecordID.of(serialized: [UInt8]($0.any.value)) }
         let answers: [Govcase_Plugin_V1_TranslateResponse]
@@ -220,7 +223,8 @@ public struct IngestPipeline: Sendable {
                 of: response, recordExternalID: externalID, pluginID: adapterID, context: context)
             {
             case .failure(let broken):
-                logger.error("adapter plugin answer refused", metadata: ["plugin.id": "\(adapterID)", "error": "\(broken)"])
+                logger.error(
+                    "adapter plugin answer refused", metadata: ["plugin.id": "\(adapterID)", "error": "\(broken)"])
                 return (item.position, .failure(RPCError(code: .internalError, message: broken.description)))
             case .success(let translation):
                 if case .newCase(let c) = translation {
@@ -298,7 +302,8 @@ public struct IngestPipeline: Sendable {
             var options = BinaryEncodingOptions()
             options.useDeterministicOrdering = true
             let content: [UInt8] = try message.serializedBytes(options: options)
-            return .success(Self.identify(translation, recordType: type(of: message).protoMessageName, content: content))
+            return .success(
+                Self.identify(translation, recordType: type(of: message).protoMessageName, content: content))
         } catch {
             return .failure(RPCError(code: .invalidArgument, message: "the record cannot be serialized: \(error)"))
         }

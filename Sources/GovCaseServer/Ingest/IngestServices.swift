@@ -116,7 +116,8 @@ struct GenericIngestService: Govcase_Gateway_V1_GenericIngestService.SimpleServi
                     message: .failure(
                         RPCError(
                             code: .invalidArgument,
-                            message: "record: \(r.adapterID) does not accept \"\(typeName)\"; it accepts: \(accepted)")))
+                            message: "record: \(r.adapterID) does not accept \"\(typeName)\"; it accepts: \(accepted)"))
+                )
             }
             return IncomingRecord(adapterID: r.adapterID, message: .success(r.record))
         }

@@ -35,7 +35,8 @@ final class ReflectionCatalog: Sendable {
             guard let set = try? Google_Protobuf_FileDescriptorSet(serializedBytes: plugin.set) else { continue }
             for file in set.file where names.insert(file.name).inserted { merged.file.append(file) }
         }
-        let index = (try? ReflectionIndex(descriptors: merged, services: services))
+        let index =
+            (try? ReflectionIndex(descriptors: merged, services: services))
             ?? cache.withLock { $0.index }
         cache.withLock { $0 = (key, index) }
         return index

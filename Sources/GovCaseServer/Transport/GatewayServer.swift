@@ -64,26 +64,28 @@ public enum GatewayServer {
         let plugins = pipeline.plugins
         let endpoint = IngestEndpoint(
             pipeline: pipeline, maxBatchRecords: limits.maxBatchRecords, maxMessageBytes: limits.maxMessageBytes)
-        let gateway: [any RegistrableRPCService] = [
-            NationalIngestService(endpoint: endpoint), CultureTourismIngestService(endpoint: endpoint),
-            HotlineIngestService(endpoint: endpoint),
-            GenericIngestService(
-                endpoint: endpoint, adapters: Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) }),
-                plugins: plugins),
-            AdapterService(adapters: adapters, plugins: plugins),
-            CaseService(
-                store: pipeline.store, policy: pipeline.policy, deadlines: pipeline.deadlines,
-                clock: pipeline.clock, watchPollInterval: watchPollInterval),
-        ] + (plugins.map { [AdapterAdminService(plugins: $0, policy: pipeline.policy)] } ?? [])
+        let gateway: [any RegistrableRPCService] =
+            [
+                NationalIngestService(endpoint: endpoint), CultureTourismIngestService(endpoint: endpoint),
+                HotlineIngestService(endpoint: endpoint),
+                GenericIngestService(
+                    endpoint: endpoint, adapters: Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) }),
+                    plugins: plugins),
+                AdapterService(adapters: adapters, plugins: plugins),
+                CaseService(
+                    store: pipeline.store, policy: pipeline.policy, deadlines: pipeline.deadlines,
+                    clock: pipeline.clock, watchPollInterval: watchPollInterval),
+            ] + (plugins.map { [AdapterAdminService(plugins: $0, policy: pipeline.policy)] } ?? [])
         let admin: [ServiceDescriptor] = plugins == nil ? [] : [Govcase_Gateway_V1_AdapterAdminService.descriptor]
-        let names = (admin + [
-            Govcase_Gateway_V1_NationalIngestService.descriptor,
-            Govcase_Gateway_V1_CultureTourismIngestService.descriptor,
-            Govcase_Gateway_V1_HotlineIngestService.descriptor, Govcase_Gateway_V1_GenericIngestService.descriptor,
-            Govcase_Gateway_V1_AdapterService.descriptor, Govcase_Gateway_V1_CaseService.descriptor,
-            Grpc_Health_V1_Health.descriptor, Grpc_Reflection_V1_ServerReflection.descriptor,
-            Grpc_Reflection_V1alpha_ServerReflection.descriptor,
-        ]).map(\.fullyQualifiedService)
+        let names =
+            (admin + [
+                Govcase_Gateway_V1_NationalIngestService.descriptor,
+                Govcase_Gateway_V1_CultureTourismIngestService.descriptor,
+                Govcase_Gateway_V1_HotlineIngestService.descriptor, Govcase_Gateway_V1_GenericIngestService.descriptor,
+                Govcase_Gateway_V1_AdapterService.descriptor, Govcase_Gateway_V1_CaseService.descriptor,
+                Grpc_Health_V1_Health.descriptor, Grpc_Reflection_V1_ServerReflection.descriptor,
+                Grpc_Reflection_V1alpha_ServerReflection.descriptor,
+            ]).map(\.fullyQualifiedService)
         let reflection = try ReflectionCatalog(
             contracts: ContractDescriptors.fileDescriptorSet(), services: names, plugins: plugins)
         return gateway + [
