@@ -152,6 +152,26 @@ let package = Package(
             dependencies: ["GovCaseAdapters", "GovCaseCore", "GovCasePluginKit"],
             swiftSettings: swiftSettings
         ),
+        // The conformance kit: its case catalogue (Resources/cases.yaml), the roles' checks and the reports.
+        .target(
+            name: "GovCaseConformance",
+            dependencies: [
+                "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePlugins", "GovCasePolicy",
+                "GovCaseProto", "GovCaseWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Resources/cases.yaml")],
+            swiftSettings: swiftSettings
+        ),
         // The gateway: gRPC services over mutual TLS, caller identity and policy, wired to adapters and store.
         .target(
             name: "GovCaseServer",
@@ -188,8 +208,8 @@ let package = Package(
         .executableTarget(
             name: "govcase",
             dependencies: [
-                "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePlugins", "GovCasePolicy",
-                "GovCaseProto", "GovCaseServer", "GovCaseStore", "GovCaseWire",
+                "GovCaseAdapters", "GovCaseClient", "GovCaseConformance", "GovCaseCore", "GovCasePKI", "GovCasePlugins",
+                "GovCasePolicy", "GovCaseProto", "GovCaseServer", "GovCaseStore", "GovCaseWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -270,6 +290,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GovCasePolicyTests", dependencies: ["GovCasePolicy"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GovCaseConformanceTests", dependencies: ["GovCaseConformance", "GovCasePolicy"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "GovCaseWireTests",
             dependencies: [

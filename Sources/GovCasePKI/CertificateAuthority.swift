@@ -42,6 +42,14 @@ public struct CertificateAuthority: Sendable {
         root = IssuedCertificate(certificate: certificate, key: key)
     }
 
+    /// An existing CA, from its certificate and private key in PEM (e.g. a test CA a target trusts for a
+    /// conformance session).
+    public init(certificatePEM: String, keyPEM: String) throws {
+        root = IssuedCertificate(
+            certificate: try Certificate(pemEncoded: certificatePEM),
+            key: try Certificate.PrivateKey(pemEncoded: keyPEM))
+    }
+
     /// A server certificate for the DNS names and IP addresses given.
     public func issueServer(
         commonName: String, dnsNames: [String], ipAddresses: [String], notBefore: Date = Date(),

@@ -3,6 +3,8 @@
 public struct PluginCallError: Error, Sendable, Hashable, CustomStringConvertible {
     public var pluginID: String
     public var reason: String
+    /// The connection to the plugin was lost before an answer (it died): the batch may be sent again.
+    var connectionLost = false
 
     public init(pluginID: String, reason: String) {
         self.pluginID = pluginID

@@ -57,7 +57,7 @@ public final class PluginRegistry: Sendable {
 
     /// A new folder for sockets under the system's temporary folder, mode 0700 (mkdtemp), with a short path:
     /// a Unix socket's path may not exceed 107 bytes.
-    static func makeSocketDirectory() throws -> String {
+    public static func makeSocketDirectory() throws -> String {
         var template = Array("/tmp/govcase-plugins-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw RegistrationError(code: .failedPrecondition, message: "cannot create a folder for plugin sockets")

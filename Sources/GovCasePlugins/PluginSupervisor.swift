@@ -382,19 +382,39 @@ public final class PluginSupervisor: Sendable {
         }
     }
 
+    /// One batch. Translation is pure (plugin.proto), so a batch whose connection was lost before it was
+    /// answered (the plugin died) is sent once more, to the restarted plugin: a plugin killed between batches
+    /// costs the senders nothing, and one that dies on a batch dies on it twice before the batch is refused.
     private func call(_ batch: [Govcase_Plugin_V1_TranslateRequest]) async throws
+        -> [Govcase_Plugin_V1_TranslateResponse]
+    {
+        do {
+            return try await attempt(batch)
+        } catch let error as PluginCallError where error.connectionLost {
+            // The connection is gone: make sure the process is too (a no-op if it died), so that the retry
+            // waits for the restarted plugin instead of finding the dead connection again.
+            logger.notice("plugin connection lost during a call; restarting it and sending the batch again")
+            gate.set(.starting)
+            kill()
+            return try await attempt(batch)
+        }
+    }
+
+    /// Waits for the plugin (up to its start timeout, as long as a restart may take), then makes the call under
+    /// the call deadline.
+    private func attempt(_ batch: [Govcase_Plugin_V1_TranslateRequest]) async throws
         -> [Govcase_Plugin_V1_TranslateResponse]
     {
         let deadline = Duration.milliseconds(manifest.callDeadlineMilliseconds)
         let client: PluginClient
-        switch await gate.wait(timeout: deadline) {
+        switch await gate.wait(timeout: .milliseconds(manifest.startTimeoutMilliseconds)) {
         case .ready(let ready): client = ready
         case .unavailable(let why): throw PluginCallError(pluginID: manifest.id, reason: why)
         case .starting:
             let s = statistics
             throw PluginCallError(
                 pluginID: manifest.id,
-                reason: "not ready within \(manifest.callDeadlineMilliseconds) ms (\(s.state.rawValue)"
+                reason: "not ready within \(manifest.startTimeoutMilliseconds) ms (\(s.state.rawValue)"
                     + (s.lastError.isEmpty ? ")" : "; last error: \(s.lastError))"))
         }
         return try await limiter.withPermit {
@@ -436,7 +456,10 @@ public final class PluginSupervisor: Sendable {
                 )
             } catch let error as RPCError {
                 countFailure()
-                throw PluginCallError(pluginID: manifest.id, reason: "the call failed: \(error.code): \(error.message)")
+                var failure = PluginCallError(
+                    pluginID: manifest.id, reason: "the call failed: \(error.code): \(error.message)")
+                failure.connectionLost = error.code == .unavailable
+                throw failure
             } catch {
                 countFailure()
                 throw PluginCallError(pluginID: manifest.id, reason: "the call failed: \(error)")

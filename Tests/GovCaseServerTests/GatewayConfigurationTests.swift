@@ -134,6 +134,7 @@ import Testing
         ("deadlines: { calendar: { holidays: [\"2027-02-30\"] } }", "deadlines.calendar.holidays"),
         ("validation: { clock_skew_seconds: -5 }", "validation.clock_skew_seconds"),
         ("validation: { clock_skew: 5 }", "validation.clock_skew"),
+        ("builtin_adapters: [national-platform, national-plaform]", "builtin_adapters"),
     ])
     func badDeadlineAndValidationKeysAreNamed(yaml: String, key: String) {
         #expect {
@@ -141,5 +142,11 @@ import Testing
         } throws: { error in
             (error as? ConfigurationError)?.key == key
         }
+    }
+
+    @Test func builtInAdaptersAreAllByDefaultAndCanBeLeftOut() throws {
+        #expect(try GatewayConfiguration.parse(yaml: Self.base).builtInAdapters.count == 3)
+        let some = try GatewayConfiguration.parse(yaml: Self.base + "builtin_adapters: [hotline-12345]")
+        #expect(some.builtInAdapters == ["hotline-12345"])
     }
 }

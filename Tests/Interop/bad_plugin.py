@@ -9,6 +9,7 @@
   wrong-count     answers no result for a batch
   other-source    answers a case for another source system
   stderr-flood    writes 50,000 lines to stderr on every call, then answers
+  crash-on-large-batch  exits 5 when a batch has more than 10 records
   good            behaves (the example format, minimal)
 """
 
@@ -67,6 +68,17 @@ class Bad(govcase_plugin.Adapter):
         if mode == "other-source":
             case.source.source_system = "someone-else"
         return plugin_pb2.TranslateResponse(case=case)
+
+
+class CrashOnLargeBatch(govcase_plugin._Servicer):
+    def TranslateBatch(self, request, context):
+        if len(request.requests) > 10:
+            os._exit(5)
+        return super().TranslateBatch(request, context)
+
+
+if mode == "crash-on-large-batch":
+    govcase_plugin._Servicer = CrashOnLargeBatch
 
 
 class WrongCount(govcase_plugin._Servicer):

@@ -1,0 +1,107 @@
+import Crypto
+import Foundation
+import GovCaseProto
+
+/// The run's report in three forms, in one folder: `report.json` for machines, `junit.xml` for CI, and
+/// `report.md` for people (the form an integrator files with a go-live request).
+public struct ConformanceReport: Sendable, Codable {
+    public var kit: String
+    public var catalogueVersion: Int
+    /// SHA-256 over the contract files the kit was built from (`Proto/`).
+    public var contracts: String
+    public var role: String
+    /// What was tested and how it was reached.
+    public var target: String
+    public var startedAt: Date
+    public var verdicts: [String: Verdict]
+    public var results: [CaseResult]
+
+    public static let kitVersion = "govcase-conformance 1.0.0"
+
+    public init(role: String, target: String, catalogue: Catalogue, startedAt: Date, results: [CaseResult]) {
+        kit = Self.kitVersion
+        catalogueVersion = catalogue.version
+        contracts = Self.contractsDigest
+        self.role = role
+        self.target = target
+        self.startedAt = startedAt
+        self.results = results
+        verdicts = ConformanceRunner.verdicts(results)
+    }
+
+    /// SHA-256 over each contract file's own SHA-256, in path order (`GeneratedProtoManifest`).
+    static var contractsDigest: String {
+        let listing = GeneratedProtoManifest.sha256.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }
+        return "sha256:" + SHA256.hash(data: Data(listing.joined().utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public func write(to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        try encoder.encode(self).write(to: folder.appendingPathComponent("report.json"))
+        try junit.write(to: folder.appendingPathComponent("junit.xml"), atomically: true, encoding: .utf8)
+        try markdown.write(to: folder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+    }
+
+    var junit: String {
+        func escaped(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        let failures = results.filter { $0.outcome == .failed || $0.outcome == .unexpectedPass }.count
+        let skipped = results.filter { $0.outcome == .skipped || $0.outcome == .knownFailing }.count
+        var lines = [
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+            "<testsuites name=\"\(escaped(kit))\">",
+            "  <testsuite name=\"\(role)\" tests=\"\(results.count)\" failures=\"\(failures)\" skipped=\"\(skipped)\">",
+        ]
+        for r in results {
+            let open =
+                "    <testcase classname=\"\(role).\(r.level)\" name=\"\(escaped(r.id))\" time=\"\(String(format: "%.3f", r.seconds))\""
+            switch r.outcome {
+            case .passed: lines.append(open + "/>")
+            case .failed, .unexpectedPass:
+                lines.append(open + ">")
+                lines.append(
+                    "      <failure message=\"\(escaped(r.seen))\">\(escaped(r.expectation)) Hint: \(escaped(r.hint))</failure>"
+                )
+                lines.append("    </testcase>")
+            case .skipped, .knownFailing:
+                lines.append(open + ">")
+                lines.append("      <skipped message=\"\(escaped(r.outcome.rawValue + ": " + r.seen))\"/>")
+                lines.append("    </testcase>")
+            }
+        }
+        lines += ["  </testsuite>", "</testsuites>", ""]
+        return lines.joined(separator: "\n")
+    }
+
+    var markdown: String {
+        var lines = [
+            "# GovCase conformance report: \(role)", "",
+            "- Kit: \(kit), catalogue version \(catalogueVersion), contracts \(contracts)",
+            "- Target: \(target)",
+            "- Started: \(ISO8601DateFormatter().string(from: startedAt))",
+        ]
+        for level in ["core", "extended"] {
+            if let v = verdicts[level] { lines.append("- **\(level)**: \(v.rawValue)") }
+        }
+        lines += ["", "| case | level | strength | outcome | what was seen |", "|---|---|---|---|---|"]
+        for r in results {
+            let seen = r.seen.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+            lines.append("| `\(r.id)` | \(r.level) | \(r.strength) | \(r.outcome.rawValue) | \(seen) |")
+        }
+        let problems = results.filter { $0.outcome == .failed || $0.outcome == .unexpectedPass }
+        if !problems.isEmpty {
+            lines += ["", "## What to fix", ""]
+            for r in problems {
+                lines += [
+                    "### `\(r.id)`", "", "- Expected: \(r.expectation)", "- Seen: \(r.seen)", "- Fix: \(r.hint)", "",
+                ]
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

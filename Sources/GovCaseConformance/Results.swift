@@ -1,0 +1,50 @@
+import Foundation
+
+/// What happened to one case.
+public struct CaseResult: Sendable, Hashable, Codable {
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        case passed, failed, skipped
+        /// Listed as known to fail, and failed.
+        case knownFailing = "known-failing"
+        /// Listed as known to fail, but passed: the list is out of date (a fix to notice).
+        case unexpectedPass = "unexpected-pass"
+    }
+
+    public var id: String
+    public var level: String
+    public var strength: String
+    public var expectation: String
+    public var hint: String
+    public var outcome: Outcome
+    /// What the kit saw: for a failure, what was wrong; for a skip, why.
+    public var seen: String
+    public var seconds: Double
+
+    public init(
+        id: String, level: String, strength: String, expectation: String, hint: String, outcome: Outcome,
+        seen: String, seconds: Double
+    ) {
+        self.id = id
+        self.level = level
+        self.strength = strength
+        self.expectation = expectation
+        self.hint = hint
+        self.outcome = outcome
+        self.seen = seen
+        self.seconds = seconds
+    }
+}
+
+/// What a check concluded.
+public enum CheckResult: Sendable {
+    case pass(String)
+    case fail(String)
+    case skip(String)
+}
+
+/// The verdict for one level.
+public enum Verdict: String, Sendable, Codable {
+    case conformant = "Conformant"
+    case partiallyConformant = "Partially Conformant"
+    case notConformant = "Not Conformant"
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GovCaseAdapters
+import GovCaseCore
+import GovCaseProto
+import SwiftProtobuf
+
+/// Golden vectors for the adapter role, in the project's format (Tests/Vectors/README.md): `valid/*.json`
+/// expect a case (`expect.case`) or a follow-up (`expect.follow_up`), `invalid/*.json` list violations
+/// (`expect.violations`). A record is JSON with its `@type` when the type is one of the contracts, or
+/// `{"@type": ..., "base64": ...}` with its serialized bytes for a plugin's own type. Vectors that need code
+/// overrides or a prior case (`given`) are left out: they test a gateway's configuration, not an adapter.
+public struct GoldenVector: Sendable {
+    public var name: String
+    public var isValid: Bool
+    public var record: Google_Protobuf_Any
+    public var receivedAt: Date
+    public var sourceSystem: String
+    /// The expected case or follow-up, as protobuf JSON; nil for invalid vectors.
+    public var expectedCase: String?
+    public var expectedFollowUp: String?
+    /// (field, rule) pairs, for invalid vectors.
+    public var expectedViolations: [(field: String, rule: String)]
+
+    public static func load(_ folder: URL) throws -> [GoldenVector] {
+        var vectors: [GoldenVector] = []
+        for (sub, valid) in [("valid", true), ("invalid", false)] {
+            let dir = folder.appendingPathComponent(sub)
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            for file in files.sorted() where file.hasSuffix(".json") {
+                if let vector = try GoldenVector(url: dir.appendingPathComponent(file), isValid: valid) {
+                    vectors.append(vector)
+                }
+            }
+        }
+        return vectors
+    }
+
+    init?(url: URL, isValid: Bool) throws {
+        guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
+            throw VectorError("\(url.path): not a JSON object")
+        }
+        if object["code_overrides"] != nil || object["given"] != nil { return nil }
+        func text(_ any: Any) throws -> String {
+            String(
+                decoding: try JSONSerialization.data(withJSONObject: any, options: [.sortedKeys, .fragmentsAllowed]),
+                as: UTF8.self)
+        }
+        name = url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent
+        self.isValid = isValid
+        guard let record = object["record"] as? [String: Any], let type = record["@type"] as? String else {
+            throw VectorError("\(name): record with @type is required")
+        }
+        if let base64 = record["base64"] as? String {
+            guard let bytes = Data(base64Encoded: base64) else { throw VectorError("\(name): bad base64") }
+            self.record = .with {
+                $0.typeURL = "type.googleapis.com/" + type
+                $0.value = bytes
+            }
+        } else {
+            let json = try SourceRecordJSON(try text(record))
+            guard let adapter = BuiltInAdapters.all().first(where: { $0.messageTypes[type] != nil }),
+                let message = try adapter.decode(json: json.json, typeName: type)
+            else { throw VectorError("\(name): \(type) is not a contract type; give the record as base64") }
+            self.record = try Google_Protobuf_Any(message: message)
+        }
+        receivedAt = ISO8601DateFormatter().date(from: object["received_at"] as? String ?? "") ?? Date()
+        sourceSystem = object["source_system"] as? String ?? "vector-source"
+        let expect = object["expect"] as? [String: Any] ?? [:]
+        expectedCase = try expect["case"].map(text)
+        expectedFollowUp = try expect["follow_up"].map(text)
+        expectedViolations = (expect["violations"] as? [[String: Any]] ?? []).map {
+            (field: $0["field"] as? String ?? "", rule: $0["rule"] as? String ?? "")
+        }
+    }
+}
+
+struct VectorError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import GovCaseConformance
+import GovCasePKI
+import GovCasePlugins
+import Logging
+
+/// `govcase conformance run`: certifies an adapter plugin or a receiver of our ingest contract, and writes a
+/// report an integrator can file.
+struct ConformanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conformance",
+        abstract: "The conformance kit: certify adapters and receivers before they go live.",
+        subcommands: [Run.self, Cases.self])
+
+    struct Cases: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists the catalogue's cases.")
+        func run() throws {
+            for c in try Catalogue.shipped().cases {
+                print("\(c.id)\t\(c.level.rawValue)\t\(c.strength.rawValue)\t\(c.expectation)")
+            }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Runs one role's cases; writes report.json, junit.xml and report.md; exits 0 only if every core MUST case passed."
+        )
+
+        @Option(help: "adapter or receiver.") var role: String
+        @Option(help: "Folder for the reports.") var report: String
+        @Option(name: .customLong("case"), help: "Only cases matching this glob (repeatable).") var cases: [String] = []
+        @Option(help: "A file of case ids expected to fail, one per line; each must still fail.") var knownFailing:
+            String?
+
+        // adapter
+        @Option(help: "adapter: the plugin's manifest.") var manifest: String?
+        @Option(help: "adapter: a golden vectors folder (valid/ and invalid/).") var vectors: String?
+
+        // receiver
+        @Option(help: "receiver: host:port (IPv4).") var target: String?
+        @Option(help: "receiver: CA bundle the target's certificate chains to, PEM.") var serverCa: String?
+        @Option(help: "receiver: the name the target's certificate carries.") var serverName = "localhost"
+        @Option(help: "receiver: the source system's certificate, PEM.") var submitterCert: String?
+        @Option(help: "receiver: its key, PEM.") var submitterKey: String?
+        @Option(help: "receiver: a test CA's certificate the target trusts for the session, PEM.") var testCaCert:
+            String?
+        @Option(help: "receiver: the test CA's key, PEM.") var testCaKey: String?
+        @Option(help: "receiver: the SPIFFE id to mint certificates for, e.g. spiffe://td/region/510000/system/x.")
+        var submitter: String?
+
+        func run() async throws {
+            let catalogue = try Catalogue.shipped()
+            let known =
+                try knownFailing.map {
+                    Set(
+                        try String(contentsOfFile: $0, encoding: .utf8).split(whereSeparator: \.isNewline)
+                            .map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                                !$0.isEmpty && !$0.hasPrefix("#")
+                            })
+                } ?? []
+            let declared = Set(catalogue.cases.map(\.id))
+            if let unknown = known.sorted().first(where: { !declared.contains($0) }) {
+                throw ValidationError("--known-failing lists \(unknown), which is not a case")
+            }
+            let runner = ConformanceRunner(catalogue: catalogue, selection: cases, knownFailing: known)
+            let started = Date()
+            var logger = Logger(label: "govcase.conformance")
+            logger.logLevel = .warning
+            let (results, described): ([CaseResult], String)
+            switch role {
+            case "adapter":
+                guard let manifest else { throw ValidationError("--role adapter needs --manifest") }
+                let loaded = try PluginManifest.load(path: manifest)
+                try loaded.checkExecutable()
+                let checks = try AdapterChecks(
+                    manifest: loaded, vectorsFolder: vectors.map { URL(fileURLWithPath: $0) }, logger: logger)
+                (results, described) = (try await checks.run(runner), checks.target)
+            case "receiver":
+                guard let target, let colon = target.lastIndex(of: ":"),
+                    let port = Int(target[target.index(after: colon)...])
+                else { throw ValidationError("--role receiver needs --target host:port") }
+                guard let serverCa else { throw ValidationError("--role receiver needs --server-ca") }
+                let testCA = try testCaCert.map { cert in
+                    guard let testCaKey else { throw ValidationError("--test-ca-cert needs --test-ca-key") }
+                    return try CertificateAuthority(
+                        certificatePEM: String(contentsOfFile: cert, encoding: .utf8),
+                        keyPEM: String(contentsOfFile: testCaKey, encoding: .utf8))
+                }
+                let identity = try submitterCert.map { cert in
+                    guard let submitterKey else { throw ValidationError("--submitter-cert needs --submitter-key") }
+                    return ReceiverChecks.Identity(
+                        certificatePEM: try String(contentsOfFile: cert, encoding: .utf8),
+                        keyPEM: try String(contentsOfFile: submitterKey, encoding: .utf8))
+                }
+                let checks = try ReceiverChecks(
+                    host: String(target[..<colon]), port: port,
+                    serverTrustPEM: try String(contentsOfFile: serverCa, encoding: .utf8), serverName: serverName,
+                    submitter: identity, testCA: testCA, submitterID: submitter)
+                (results, described) = (await checks.run(runner), checks.target)
+            default:
+                throw ValidationError("--role \(role): adapter or receiver (the source role is not in this kit yet)")
+            }
+            let report = ConformanceReport(
+                role: role, target: described, catalogue: catalogue, startedAt: started, results: results)
+            try report.write(to: URL(fileURLWithPath: self.report))
+            for (level, verdict) in report.verdicts.sorted(by: { $0.key < $1.key }) {
+                print("\(level): \(verdict.rawValue)")
+            }
+            print("reports in \(self.report): report.json, junit.xml, report.md")
+            throw ExitCode(ConformanceRunner.exitCode(results))
+        }
+    }
+}

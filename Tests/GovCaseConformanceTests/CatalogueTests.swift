@@ -1,0 +1,72 @@
+import Foundation
+import GovCaseConformance
+import GovCasePolicy
+import Testing
+
+/// The case catalogue is data, checked at start: every mistake in it is an error naming the key.
+@Suite struct CatalogueTests {
+    static let one = """
+        version: 1
+        cases:
+          - id: receiver.health.serving
+            level: core
+            strength: MUST
+            expectation: SERVING.
+            hint: Serve health.
+        """
+
+    @Test func theShippedCatalogueMatchesTheKitsChecks() throws {
+        let catalogue = try Catalogue.shipped()
+        #expect(catalogue.cases.count == AdapterChecks.ids.count + ReceiverChecks.ids.count)
+        #expect(catalogue.cases.allSatisfy { !$0.expectation.isEmpty && !$0.hint.isEmpty })
+    }
+
+    @Test(arguments: [
+        (one + "\n    colour: red", "cases.0.colour"),
+        (one.replacingOccurrences(of: "level: core", with: "level: basic"), "cases.0.level"),
+        (one.replacingOccurrences(of: "strength: MUST", with: "strength: MAY"), "cases.0.strength"),
+        (one.replacingOccurrences(of: "receiver.health.serving", with: "receiver-health"), "cases.0.id"),
+        (one + "\n" + one.split(separator: "\n").dropFirst(2).joined(separator: "\n"), "cases.1.id"),
+    ])
+    func aBrokenCatalogueIsRefusedNamingTheKey(yaml: String, key: String) {
+        #expect {
+            try Catalogue.parse(yaml: yaml, implemented: ["receiver.health.serving"])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == key
+        }
+    }
+
+    @Test func aCaseWithoutACheckAndACheckWithoutACaseAreRefused() {
+        #expect(throws: ConfigurationError.self) {
+            try Catalogue.parse(yaml: Self.one, implemented: [])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try Catalogue.parse(yaml: Self.one, implemented: ["receiver.health.serving", "receiver.other.case"])
+        }
+    }
+
+    @Test func verdictsAndTheExitCodeFollowLevelsAndStrengths() {
+        func result(_ id: String, _ level: String, _ strength: String, _ outcome: CaseResult.Outcome) -> CaseResult {
+            CaseResult(
+                id: id, level: level, strength: strength, expectation: "", hint: "", outcome: outcome, seen: "",
+                seconds: 0)
+        }
+        let allPass = [result("a", "core", "MUST", .passed), result("b", "core", "SHOULD", .passed)]
+        #expect(ConformanceRunner.verdicts(allPass)["core"] == .conformant)
+        #expect(ConformanceRunner.exitCode(allPass) == 0)
+        let shouldFails = [result("a", "core", "MUST", .passed), result("b", "core", "SHOULD", .failed)]
+        #expect(ConformanceRunner.verdicts(shouldFails)["core"] == .partiallyConformant)
+        #expect(ConformanceRunner.exitCode(shouldFails) == 0)
+        let skippedMust = [result("a", "core", "MUST", .skipped)]
+        #expect(ConformanceRunner.verdicts(skippedMust)["core"] == .partiallyConformant)
+        #expect(ConformanceRunner.exitCode(skippedMust) == 1, "a skipped MUST is never a pass")
+        let mustFails = [result("a", "core", "MUST", .failed), result("b", "extended", "MUST", .passed)]
+        #expect(ConformanceRunner.verdicts(mustFails) == ["core": .notConformant, "extended": .conformant])
+        #expect(ConformanceRunner.exitCode(mustFails) == 1)
+        #expect(ConformanceRunner.exitCode([result("a", "core", "MUST", .knownFailing)]) == 0)
+        #expect(
+            ConformanceRunner.exitCode([
+                result("a", "core", "MUST", .passed), result("b", "core", "SHOULD", .unexpectedPass),
+            ]) == 1)
+    }
+}

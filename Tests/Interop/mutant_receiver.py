@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""A small receiver of govcase.gateway.v1 national ingest, in Python grpcio, for testing the conformance kit:
+correct by default, and made wrong on purpose by one flag. Each mutant must be caught by the kit's cases
+named in Tests/GovCaseIntegrationTests/ConformanceTests.swift, and by no other.
+
+  --no-client-auth       serves TLS without asking for a client certificate, and takes anyone as the submitter
+  --store-retry-twice    no idempotency: every submit is a new case
+  --wrong-codes          a bad record is INTERNAL, with no details
+  --ack-before-store     acknowledges, then loses the record (no read-back, no duplicate detection)
+
+Usage: mutant_receiver.py --pki <folder from `govcase pki init`> --repo <checkout> [flag]; prints
+"serving on 127.0.0.1:<port>".
+"""
+
+import argparse
+import hashlib
+import pathlib
+import sys
+import threading
+import uuid
+from concurrent import futures
+
+import grpc
+from cryptography import x509
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--pki", required=True, type=pathlib.Path)
+parser.add_argument("--repo", required=True, type=pathlib.Path)
+parser.add_argument("--trust-domain", default="dev.govcase.local")
+for flag in ("no-client-auth", "store-retry-twice", "wrong-codes", "ack-before-store"):
+    parser.add_argument(f"--{flag}", action="store_true")
+args = parser.parse_args()
+sys.path.insert(0, str(args.repo / "Plugins" / "sdk" / "python"))
+from govcase.core.v1 import case_pb2, evaluation_pb2  # noqa: E402
+from govcase.gateway.v1 import cases_pb2, cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc  # noqa: E402
+
+lock = threading.Lock()
+cases = {}  # case id → Case
+keys = {}  # (system, external id) → (revision, digest, case id)
+
+
+def caller(context):
+    """The single SPIFFE URI SAN of the peer's certificate, in our trust domain; None refuses."""
+    pem = context.auth_context().get("x509_pem_cert")
+    if not pem:
+        return "anonymous" if args.no_client_auth else None
+    certificate = x509.load_pem_x509_certificate(pem[0])
+    try:
+        uris = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.UniformResourceIdentifier)
+    except x509.ExtensionNotFound:
+        uris = []
+    if len(uris) != 1 or not uris[0].startswith(f"spiffe://{args.trust_domain}/"):
+        return None
+    return uris[0].rsplit("/", 1)[-1]
+
+
+def ingest(record, system, index):
+    e = record.evaluation
+    ack = ingest_pb2.RecordAck(index=index, external_id=e.evaluation_id)
+    if not 1 <= e.level <= 5:
+        ack.outcome = ingest_pb2.RECORD_OUTCOME_REJECTED
+        ack.error_code = code_pb2.INVALID_ARGUMENT
+        ack.error_message = "level: must be 1–5"
+        return ack
+    digest = hashlib.sha256(record.SerializeToString(deterministic=True)).hexdigest()
+    with lock:
+        known = keys.get((system, e.evaluation_id))
+        if known and not args.store_retry_twice:
+            revision, stored_digest, case_id = known
+            if revision == e.revision and stored_digest == digest:
+                ack.outcome, ack.case_id = ingest_pb2.RECORD_OUTCOME_DUPLICATE, case_id
+            else:
+                ack.outcome = ingest_pb2.RECORD_OUTCOME_REJECTED
+                ack.error_code = code_pb2.ALREADY_EXISTS
+                ack.error_message = f"revision {revision} is stored with other content"
+            return ack
+        case_id = str(uuid.uuid4())
+        if not args.ack_before_store:
+            keys[(system, e.evaluation_id)] = (e.revision, digest, case_id)
+            cases[case_id] = case_pb2.Case(
+                case_id=case_id,
+                source=case_pb2.SourceIdentity(source_system=system, external_id=e.evaluation_id, revision=e.revision),
+                kind=case_pb2.CASE_KIND_EVALUATION, region_code=e.region_code,
+                evaluation=evaluation_pb2.Evaluation(level=e.level))
+    ack.outcome, ack.case_id = ingest_pb2.RECORD_OUTCOME_ACCEPTED, case_id
+    return ack
+
+
+def refuse(context, ack):
+    if args.wrong_codes or ack.error_code != code_pb2.INVALID_ARGUMENT:
+        code = grpc.StatusCode.INTERNAL if args.wrong_codes else grpc.StatusCode.ALREADY_EXISTS
+        context.abort(code, ack.error_message)
+    detail = any_pb2.Any()
+    detail.Pack(error_details_pb2.BadRequest(field_violations=[
+        error_details_pb2.BadRequest.FieldViolation(field="level", description=ack.error_message, reason="LEVEL")]))
+    context.abort_with_status(rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=ack.error_message, details=[detail])))
+
+
+class National(ingest_pb2_grpc.NationalIngestServiceServicer):
+    def Submit(self, request, context):
+        system = caller(context)
+        if system is None:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "one SPIFFE URI SAN in our trust domain is required")
+        ack = ingest(request, system, 0)
+        if ack.outcome == ingest_pb2.RECORD_OUTCOME_REJECTED:
+            refuse(context, ack)
+        return ack
+
+    def SubmitStream(self, request_iterator, context):
+        system = caller(context)
+        if system is None:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "one SPIFFE URI SAN in our trust domain is required")
+        index = 0
+        for batch in request_iterator:
+            acks = []
+            for record in batch.records:
+                acks.append(ingest(record, system, index))
+                index += 1
+            yield ingest_pb2.StreamAcks(acks=acks)
+
+
+class Cases(cases_pb2_grpc.CaseServiceServicer):
+    def GetCase(self, request, context):
+        if caller(context) is None:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "no identity")
+        with lock:
+            found = cases.get(request.case_id)
+        if found is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, "no such case")
+        return found
+
+
+server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
+ingest_pb2_grpc.add_NationalIngestServiceServicer_to_server(National(), server)
+cases_pb2_grpc.add_CaseServiceServicer_to_server(Cases(), server)
+health_servicer = health.HealthServicer()
+health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+reflection.enable_server_reflection(
+    [ingest_pb2.DESCRIPTOR.services_by_name["NationalIngestService"].full_name, reflection.SERVICE_NAME], server)
+credentials = grpc.ssl_server_credentials(
+    [((args.pki / "server-key.pem").read_bytes(), (args.pki / "server.pem").read_bytes())],
+    root_certificates=None if args.no_client_auth else (args.pki / "ca.pem").read_bytes(),
+    require_client_auth=not args.no_client_auth)
+port = server.add_secure_port("127.0.0.1:0", credentials)
+server.start()
+print(f"serving on 127.0.0.1:{port}", flush=True)
+server.wait_for_termination()
