@@ -461,8 +461,11 @@ public final class PluginSupervisor: Sendable {
                 failure.connectionLost = error.code == .unavailable
                 throw failure
             } catch {
+                // The client's own errors (its connection stopped with the process): the plugin is gone.
                 countFailure()
-                throw PluginCallError(pluginID: manifest.id, reason: "the call failed: \(error)")
+                var failure = PluginCallError(pluginID: manifest.id, reason: "the call failed: \(error)")
+                failure.connectionLost = true
+                throw failure
             }
         }
     }
