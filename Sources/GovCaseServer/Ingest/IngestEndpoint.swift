@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import GovCasePolicy
 import GovCaseProto
@@ -90,18 +91,31 @@ struct IngestEndpoint: Sendable {
     /// cases share commits), but no further ahead than this. HTTP/2 flow control holds the sender beyond it.
     static let pipelineWindow = 32
 
-    /// Reads a stream's messages, preparing each (its cases queued for the next shared commit) while a
-    /// second task delivers acknowledgements in message order as commits complete. A failing message ends
-    /// the stream with its error after the acknowledgements of the messages before it.
+    /// Reads a stream's messages and translates each in a task of its own, so that several messages are
+    /// translated at once (a plugin adapter's round trip overlaps the next message's); a sequencer queues
+    /// their cases for the shared commits in message order (a later revision never commits before an
+    /// earlier one); a third task delivers acknowledgements in message order as commits complete. A failing
+    /// message ends the stream with its error after the acknowledgements of the messages before it.
     private func pipelined<Batch: SwiftProtobuf.Message>(
         _ requests: RPCAsyncSequence<Batch, any Error>, context: ServerContext,
         records: @Sendable @escaping (Batch) -> [IncomingRecord],
         deliver: @Sendable @escaping ([Govcase_Gateway_V1_RecordAck]) async throws -> Void
     ) async throws {
         let caller = try caller(context)
+        let (translating, toSequencer) = AsyncStream<Translating>.makeStream()
         let (prepared, toAcker) = AsyncStream<IngestPipeline.Prepared>.makeStream()
         let (credits, toReader) = AsyncStream<Void>.makeStream()
+        let pipeline = self.pipeline
         try await withThrowingTaskGroup { group in
+            group.addTask {
+                // Queues each message's cases in message order, once its translation is done.
+                defer { toAcker.finish() }
+                for await message in translating {
+                    let translated = await message.translations.value
+                    toAcker.yield(
+                        pipeline.enqueue(message.records, translated: translated, caller: caller, now: message.now))
+                }
+            }
             group.addTask {
                 // The reader waits for credits; ending them frees it if delivery fails.
                 defer { toReader.finish() }
@@ -121,22 +135,32 @@ struct IngestEndpoint: Sendable {
                         inFlight -= 1
                     }
                     try checkSize(batch)
-                    toAcker.yield(try await prepare(records(batch), from: &next, caller: caller))
+                    let numbered = try number(records(batch), from: &next)
+                    let now = pipeline.clock()
+                    let translations = Promise<[IngestPipeline.Translated]>()
+                    group.addTask {
+                        translations.fulfil(await pipeline.translateAll(numbered, caller: caller, now: now))
+                    }
+                    toSequencer.yield(Translating(records: numbered, now: now, translations: translations))
                     inFlight += 1
                 }
             } catch {
                 failure = error
             }
-            toAcker.finish()
+            toSequencer.finish()
             try await group.waitForAll()
             if let failure { throw failure }
         }
     }
 
-    private func prepare(
-        _ records: [IncomingRecord], from next: inout Int,
-        caller: CallerIdentity
-    ) async throws -> IngestPipeline.Prepared {
+    /// A message whose records are being translated.
+    struct Translating: Sendable {
+        var records: [IngestPipeline.Record]
+        var now: Date
+        var translations: Promise<[IngestPipeline.Translated]>
+    }
+
+    private func number(_ records: [IncomingRecord], from next: inout Int) throws -> [IngestPipeline.Record] {
         guard records.count <= maxBatchRecords else {
             throw RPCError(
                 code: .resourceExhausted,
@@ -144,9 +168,43 @@ struct IngestEndpoint: Sendable {
         }
         let start = next
         next += records.count
-        return await pipeline.prepare(
-            records.enumerated().map { .init(adapterID: $1.adapterID, message: $1.message, index: start + $0) },
-            caller: caller)
+        return records.enumerated().map { .init(adapterID: $1.adapterID, message: $1.message, index: start + $0) }
+    }
+}
+
+/// A value set once by one task and awaited by another.
+final class Promise<Value: Sendable>: Sendable {
+    private enum State {
+        case waiting([CheckedContinuation<Value, Never>])
+        case done(Value)
+    }
+
+    private let state = Mutex(State.waiting([]))
+
+    func fulfil(_ value: Value) {
+        let waiting = state.withLock { state -> [CheckedContinuation<Value, Never>] in
+            guard case .waiting(let waiting) = state else { return [] }
+            state = .done(value)
+            return waiting
+        }
+        for continuation in waiting { continuation.resume(returning: value) }
+    }
+
+    var value: Value {
+        get async {
+            await withCheckedContinuation { continuation in
+                let now: Value? = state.withLock { state in
+                    switch state {
+                    case .done(let value): return value
+                    case .waiting(var waiting):
+                        waiting.append(continuation)
+                        state = .waiting(waiting)
+                        return nil
+                    }
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        }
     }
 }
 

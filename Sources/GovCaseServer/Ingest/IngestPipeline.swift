@@ -81,10 +81,17 @@ public struct IngestPipeline: Sendable {
     /// while the previous one commits.
     func prepare(_ records: [Record], caller: CallerIdentity) async -> Prepared {
         let now = clock()
+        return enqueue(records, translated: await translateAll(records, caller: caller, now: now), caller: caller, now: now)
+    }
+
+    /// Queues the new cases of records already translated (in call order: see `prepare`), and sets the
+    /// acknowledgements decided already aside.
+    func enqueue(_ records: [Record], translated translations: [Translated], caller: CallerIdentity, now: Date)
+        -> Prepared
+    {
         var prepared = Prepared(
             caller: caller, now: now, acks: .init(repeating: nil, count: records.count), indexes: records.map(\.index))
         var newCases: [Case] = []
-        let translations = await translateAll(records, caller: caller, now: now)
         for (position, record) in records.enumerated() {
             switch translations[position] {
             case .success(.newCase(var c)):
