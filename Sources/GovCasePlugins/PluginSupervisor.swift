@@ -30,6 +30,16 @@ public final class PluginSupervisor: Sendable {
     private let killSwitch = Mutex<(@Sendable () -> Void)?>(nil)
     private let releases: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
     private let task = Mutex<Task<Void, Never>?>(nil)
+    /// Small requests waiting for a call, and the calls sending them.
+    typealias QueuedRequest = (
+        requests: [Govcase_Plugin_V1_TranslateRequest],
+        continuation: CheckedContinuation<[Govcase_Plugin_V1_TranslateResponse], any Error>
+    )
+    private struct Queue: ~Copyable {
+        var pending: [QueuedRequest] = []
+        var senders = 0
+    }
+    private let queue = Mutex(Queue())
     /// Why the current launch failed, if the gateway found out before the process exited.
     private let launchError = Mutex<String?>(nil)
 
@@ -373,12 +383,65 @@ public final class PluginSupervisor: Sendable {
         let batches = stride(from: 0, to: requests.count, by: size).map {
             Array(requests[$0..<min($0 + size, requests.count)])
         }
+        if requests.count < size / 2 || requests.isEmpty { return try await coalesced(requests) }
         guard batches.count > 1 else { return try await call(requests) }
         return try await withThrowingTaskGroup(of: (Int, [Govcase_Plugin_V1_TranslateResponse]).self) { group in
             for (index, batch) in batches.enumerated() { group.addTask { (index, try await self.call(batch)) } }
             var answers = [[Govcase_Plugin_V1_TranslateResponse]](repeating: [], count: batches.count)
             for try await (index, answer) in group { answers[index] = answer }
             return answers.flatMap { $0 }
+        }
+    }
+
+    /// Small requests (a unary submit's one record) share calls: up to `coalescingCalls` calls are in flight,
+    /// each taking every small request queued meanwhile (up to `batch_size` records). Idle, a request goes out at
+    /// once; under load, calls carry several records and the per-call cost is shared.
+    private func coalesced(_ requests: [Govcase_Plugin_V1_TranslateRequest]) async throws
+        -> [Govcase_Plugin_V1_TranslateResponse]
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            let startSender = queue.withLock { queue -> Bool in
+                queue.pending.append((requests, continuation))
+                guard queue.senders < coalescingCalls else { return false }
+                queue.senders += 1
+                return true
+            }
+            // A sender ends when the queue is empty; translations are pure, so it need not outlive anyone.
+            if startSender { Task { await self.sendQueued() } }
+        }
+    }
+
+    /// Calls that carry queued small requests: the manifest's concurrency, but no more than twice the
+    /// machine's cores (a translator is CPU-bound: more calls buy nothing, bigger batches do).
+    var coalescingCalls: Int { min(manifest.concurrency, 2 * ProcessInfo.processInfo.activeProcessorCount) }
+
+    private func sendQueued() async {
+        while true {
+            let taken = queue.withLock { queue -> [QueuedRequest]? in
+                guard !queue.pending.isEmpty else {
+                    queue.senders -= 1
+                    return nil
+                }
+                var taken: [QueuedRequest] = []
+                var records = 0
+                while let first = queue.pending.first,
+                    taken.isEmpty || records + first.requests.count <= manifest.batchSize
+                {
+                    taken.append(queue.pending.removeFirst())
+                    records += first.requests.count
+                }
+                return taken
+            }
+            guard let taken else { return }
+            do {
+                var answers = try await call(taken.flatMap(\.requests))[...]
+                for item in taken {
+                    item.continuation.resume(returning: Array(answers.prefix(item.requests.count)))
+                    answers = answers.dropFirst(item.requests.count)
+                }
+            } catch {
+                for item in taken { item.continuation.resume(throwing: error) }
+            }
         }
     }
 

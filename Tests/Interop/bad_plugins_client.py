@@ -14,22 +14,9 @@ import time
 import uuid
 
 import grpc
+
+from session import channel, check
 from google.protobuf.any_pb2 import Any
-
-
-def check(condition: bool, what: str) -> None:
-    if not condition:
-        sys.exit(f"FAILED: {what}")
-    print(f"ok  {what}", flush=True)
-
-
-def channel(target, pki, client):
-    credentials = grpc.ssl_channel_credentials(
-        root_certificates=(pki / "ca.pem").read_bytes(),
-        private_key=(pki / "clients" / f"{client}-key.pem").read_bytes(),
-        certificate_chain=(pki / "clients" / f"{client}.pem").read_bytes(),
-    )
-    return grpc.secure_channel(target, credentials, options=[("grpc.ssl_target_name_override", "localhost")])
 
 
 def main() -> None:
