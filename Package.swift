@@ -291,7 +291,11 @@ let package = Package(
         ),
         .testTarget(name: "GovCasePolicyTests", dependencies: ["GovCasePolicy"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "GovCaseConformanceTests", dependencies: ["GovCaseConformance", "GovCasePolicy"],
+            name: "GovCaseConformanceTests",
+            dependencies: [
+                "GovCaseConformance", "GovCasePolicy", "GovCaseProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GovCaseWireTests",

@@ -21,7 +21,16 @@ public struct EvaluatorVault: Sendable {
     public init(key: SymmetricKey) { self.key = key }
 
     /// Reads a 256-bit key from `path`: 32 raw bytes or their base64 encoding.
+    /// Reads the key from `path`, which only its owner may read (mode 0600 or 0400): a key readable by
+    /// group or others is refused, before its content is read.
     public init(keyFile path: String) throws {
+        let mode = ((try FileManager.default.attributesOfItem(atPath: path))[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        guard mode & 0o077 == 0 else {
+            throw StoreError(
+                .configuration,
+                "the key file \(path) has mode \(String(mode & 0o777, radix: 8)): group or others may use it; "
+                    + "only its owner may (chmod 600 \(path))")
+        }
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let bytes = data.count == 32 ? data : Data(base64Encoded: text)

@@ -3,7 +3,9 @@ import Foundation
 import GovCaseConformance
 import GovCasePKI
 import GovCasePlugins
+import GovCaseProto
 import Logging
+import SwiftProtobuf
 
 /// `govcase conformance run`: certifies an adapter plugin or a receiver of our ingest contract, and writes a
 /// report an integrator can file.
@@ -110,6 +112,34 @@ struct ConformanceCommand: AsyncParsableCommand {
             }
             print("reports in \(self.report): report.json, junit.xml, report.md")
             throw ExitCode(ConformanceRunner.exitCode(results))
+        }
+    }
+}
+
+/// `govcase contracts check --against <descriptor set>`: breaking changes against a published version.
+struct ContractsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contracts", abstract: "The contracts in Proto/ against a published version.",
+        subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reports breaking changes (buf breaking's WIRE and WIRE_JSON rules); exits 1 if there is one.")
+
+        @Option(help: "The published version: a descriptor set (protoc --include_imports --descriptor_set_out).")
+        var against: String
+
+        func run() throws {
+            let published = try Google_Protobuf_FileDescriptorSet(
+                serializedBytes: Data(contentsOf: URL(fileURLWithPath: against)))
+            let findings = ContractCompatibility.breakingChanges(
+                from: published, to: try ContractDescriptors.fileDescriptorSet())
+            for finding in findings { print(finding) }
+            guard findings.isEmpty else {
+                print("\(findings.count) breaking change(s) against \(against)")
+                throw ExitCode(1)
+            }
+            print("no breaking change against \(against)")
         }
     }
 }

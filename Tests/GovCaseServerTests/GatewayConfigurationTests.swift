@@ -30,6 +30,7 @@ import Testing
         let files = try DevelopmentPKI().write(to: folder)
         let key = folder.appendingPathComponent("evaluator.key").path
         try EvaluatorVault.newKeyBase64().write(toFile: key, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
         var configuration = try GatewayConfiguration.parse(
             yaml: """
                 listen: { host: 127.0.0.1, port: 0 }

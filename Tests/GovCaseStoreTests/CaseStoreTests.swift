@@ -572,9 +572,26 @@ import Testing
     @Test func aKeyFileHoldsThirtyTwoBytesRawOrBase64() throws {
         let file = folder.appendingPathComponent("key")
         try EvaluatorVault.newKeyBase64().write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         _ = try EvaluatorVault(keyFile: file.path)
         try "too short".write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         #expect { try EvaluatorVault(keyFile: file.path) } throws: { ($0 as? StoreError)?.code == .configuration }
+    }
+
+    @Test(arguments: [0o644, 0o640, 0o604, 0o660, 0o606])
+    func aKeyFileOthersMayReadOrWriteIsRefused(mode: Int) throws {
+        let file = folder.appendingPathComponent("key-\(mode)")
+        try EvaluatorVault.newKeyBase64().write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file.path)
+        #expect {
+            try EvaluatorVault(keyFile: file.path)
+        } throws: { error in
+            let refusal = error as? StoreError
+            return refusal?.code == .configuration && refusal?.message.contains("chmod 600") == true
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: file.path)
+        _ = try EvaluatorVault(keyFile: file.path)
     }
 }
 
