@@ -157,7 +157,7 @@ let package = Package(
             name: "GovCaseConformance",
             dependencies: [
                 "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePlugins", "GovCasePolicy",
-                "GovCaseProto", "GovCaseWire",
+                "GovCaseProto", "GovCaseServer", "GovCaseStore", "GovCaseWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -84,6 +84,6 @@ public struct Catalogue: Sendable {
         }
         return try parse(
             yaml: try String(contentsOf: url, encoding: .utf8),
-            implemented: Set(AdapterChecks.ids + ReceiverChecks.ids))
+            implemented: Set(AdapterChecks.ids + ReceiverChecks.ids + SourceChecks.ids))
     }
 }

@@ -38,7 +38,9 @@ public enum ContractCompatibility {
                 let element = "\(name).\(field.name) (\(field.number))"
                 guard let f = fieldsNow[field.number] else {
                     if !now.reservedRange.contains(where: { $0.start <= field.number && field.number < $0.end }) {
-                        add("FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED", element, "field \(field.number)", "removed, number not reserved")
+                        add(
+                            "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED", element, "field \(field.number)",
+                            "removed, number not reserved")
                     }
                     continue
                 }
@@ -60,7 +62,9 @@ public enum ContractCompatibility {
                 let element = "\(name).\(value.name) (\(value.number))"
                 guard let v = valuesNow[value.number] else {
                     if !now.reservedRange.contains(where: { $0.start <= value.number && value.number <= $0.end }) {
-                        add("ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED", element, "value \(value.number)", "removed, number not reserved")
+                        add(
+                            "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED", element, "value \(value.number)",
+                            "removed, number not reserved")
                     }
                     continue
                 }
@@ -79,8 +83,12 @@ public enum ContractCompatibility {
                     add("RPC_NO_DELETE", element, "rpc \(method.name)", "removed")
                     continue
                 }
-                if m.inputType != method.inputType { add("RPC_SAME_REQUEST_TYPE", element, method.inputType, m.inputType) }
-                if m.outputType != method.outputType { add("RPC_SAME_RESPONSE_TYPE", element, method.outputType, m.outputType) }
+                if m.inputType != method.inputType {
+                    add("RPC_SAME_REQUEST_TYPE", element, method.inputType, m.inputType)
+                }
+                if m.outputType != method.outputType {
+                    add("RPC_SAME_RESPONSE_TYPE", element, method.outputType, m.outputType)
+                }
                 if m.clientStreaming != method.clientStreaming || m.serverStreaming != method.serverStreaming {
                     add(
                         "RPC_SAME_STREAMING", element, streaming(method), streaming(m))

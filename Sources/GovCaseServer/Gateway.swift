@@ -37,7 +37,7 @@ public final class Gateway: Service, Sendable {
     /// Opens the store and builds the services; nothing listens until `run()`.
     public init(
         configuration: GatewayConfiguration, security: Security = .mutualTLS, logger: Logger,
-        clock: @escaping @Sendable () -> Date = Date.init
+        clock: @escaping @Sendable () -> Date = Date.init, hooks: IngestHooks = IngestHooks()
     ) throws {
         self.configuration = configuration
         self.logger = logger
@@ -93,7 +93,8 @@ public final class Gateway: Service, Sendable {
         let pipeline = IngestPipeline(
             adapters: adapters, plugins: plugins, store: store, policy: configuration.policy,
             deadlines: configuration.deadlines.policies,
-            clockSkew: TimeInterval(configuration.validation.clockSkewSeconds), clock: clock, logger: logger)
+            clockSkew: TimeInterval(configuration.validation.clockSkewSeconds), clock: clock, logger: logger,
+            hooks: hooks)
         server = GatewayServer.server(
             transport: transport,
             services: try GatewayServer.services(

@@ -24,7 +24,8 @@ public struct EvaluatorVault: Sendable {
     /// Reads the key from `path`, which only its owner may read (mode 0600 or 0400): a key readable by
     /// group or others is refused, before its content is read.
     public init(keyFile path: String) throws {
-        let mode = ((try FileManager.default.attributesOfItem(atPath: path))[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        let mode =
+            ((try FileManager.default.attributesOfItem(atPath: path))[.posixPermissions] as? NSNumber)?.intValue ?? 0
         guard mode & 0o077 == 0 else {
             throw StoreError(
                 .configuration,

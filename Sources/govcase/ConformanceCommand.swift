@@ -52,6 +52,13 @@ struct ConformanceCommand: AsyncParsableCommand {
         @Option(help: "receiver: the SPIFFE id to mint certificates for, e.g. spiffe://td/region/510000/system/x.")
         var submitter: String?
 
+        // source
+        @Option(help: "source: the CA bundle the source's client certificates chain to, PEM.") var clientCa: String?
+        @Option(help: "source: the trust domain of its SPIFFE ids.") var trustDomain = "dev.govcase.local"
+        @Option(help: "source: the sandbox's listen address.") var listen = "127.0.0.1:0"
+        @Option(help: "source: seconds the sandbox listens.") var duration = 60
+        @Option(help: "source: stop once this many records were received.") var records: Int?
+
         func run() async throws {
             let catalogue = try Catalogue.shipped()
             let known =
@@ -101,8 +108,34 @@ struct ConformanceCommand: AsyncParsableCommand {
                     serverTrustPEM: try String(contentsOfFile: serverCa, encoding: .utf8), serverName: serverName,
                     submitter: identity, testCA: testCA, submitterID: submitter)
                 (results, described) = (await checks.run(runner), checks.target)
+            case "source":
+                guard let clientCa else { throw ValidationError("--role source needs --client-ca") }
+                guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...])
+                else {
+                    throw ValidationError("--listen host:port")
+                }
+                var sandboxLogger = Logger(label: "govcase.conformance.sandbox")
+                sandboxLogger.logLevel = .warning
+                let sandbox = URL(fileURLWithPath: self.report).appendingPathComponent("sandbox")
+                let checks = try SourceChecks(
+                    folder: sandbox, clientCA: clientCa, trustDomain: trustDomain, host: String(listen[..<colon]),
+                    port: port, logger: sandboxLogger)
+                let task = Task { try await checks.run(runner, duration: .seconds(duration), records: records) }
+                // The address is known once the sandbox listens.
+                var address = "?"
+                for _ in 0..<100 {
+                    address = (try? await checks.address) ?? "?"
+                    if address != "?" { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                // Written at once (not buffered): whoever drives the source reads it to find the sandbox.
+                FileHandle.standardOutput.write(
+                    Data(
+                        ("sandbox serving on \(address); the source trusts "
+                            + "\(sandbox.appendingPathComponent("sandbox-ca.pem").path) for the session\n").utf8))
+                (results, described) = (try await task.value, checks.target)
             default:
-                throw ValidationError("--role \(role): adapter or receiver (the source role is not in this kit yet)")
+                throw ValidationError("--role \(role): adapter, receiver or source")
             }
             let report = ConformanceReport(
                 role: role, target: described, catalogue: catalogue, startedAt: started, results: results)

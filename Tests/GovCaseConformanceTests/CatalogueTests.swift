@@ -17,7 +17,7 @@ import Testing
 
     @Test func theShippedCatalogueMatchesTheKitsChecks() throws {
         let catalogue = try Catalogue.shipped()
-        #expect(catalogue.cases.count == AdapterChecks.ids.count + ReceiverChecks.ids.count)
+        #expect(catalogue.cases.count == AdapterChecks.ids.count + ReceiverChecks.ids.count + SourceChecks.ids.count)
         #expect(catalogue.cases.allSatisfy { !$0.expectation.isEmpty && !$0.hint.isEmpty })
     }
 

@@ -18,7 +18,9 @@ import Testing
     }
 
     /// The current set with `edit` applied to the file `govcase/gateway/v1/ingest.proto`.
-    static func broken(_ edit: (inout Google_Protobuf_FileDescriptorProto) -> Void) throws -> [ContractCompatibility.Finding] {
+    static func broken(_ edit: (inout Google_Protobuf_FileDescriptorProto) -> Void) throws -> [ContractCompatibility
+        .Finding]
+    {
         let current = try ContractDescriptors.fileDescriptorSet()
         var copy = current
         let index = try #require(copy.file.firstIndex { $0.name == "govcase/gateway/v1/ingest.proto" })
@@ -35,28 +37,38 @@ import Testing
             try Self.broken(edit).map(\.rule)
         }
         #expect(try rules { _ in } == [])
-        #expect(try rules { f in f.messageType[Self.message(&f, "RecordAck")].field.removeAll { $0.number == 7 } }
-            == ["FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"])
-        #expect(try rules { f in
-            let m = Self.message(&f, "RecordAck")
-            f.messageType[m].field.removeAll { $0.number == 7 }
-            f.messageType[m].reservedRange.append(.with { $0.start = 7; $0.end = 8 })
-        } == [], "a removal with its number reserved does not break")
-        #expect(try rules { f in f.messageType[Self.message(&f, "RecordAck")].field[0].type = .string }
-            == ["FIELD_SAME_TYPE"])
-        #expect(try rules { f in f.messageType[Self.message(&f, "RecordAck")].field[0].label = .repeated }
-            == ["FIELD_SAME_CARDINALITY"])
-        #expect(try rules { f in f.messageType[Self.message(&f, "RecordAck")].field[0].jsonName = "idx" }
-            == ["FIELD_SAME_JSON_NAME"])
+        #expect(
+            try rules { f in f.messageType[Self.message(&f, "RecordAck")].field.removeAll { $0.number == 7 } }
+                == ["FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"])
+        #expect(
+            try rules { f in
+                let m = Self.message(&f, "RecordAck")
+                f.messageType[m].field.removeAll { $0.number == 7 }
+                f.messageType[m].reservedRange.append(
+                    .with {
+                        $0.start = 7; $0.end = 8
+                    })
+            } == [], "a removal with its number reserved does not break")
+        #expect(
+            try rules { f in f.messageType[Self.message(&f, "RecordAck")].field[0].type = .string }
+                == ["FIELD_SAME_TYPE"])
+        #expect(
+            try rules { f in f.messageType[Self.message(&f, "RecordAck")].field[0].label = .repeated }
+                == ["FIELD_SAME_CARDINALITY"])
+        #expect(
+            try rules { f in f.messageType[Self.message(&f, "RecordAck")].field[0].jsonName = "idx" }
+                == ["FIELD_SAME_JSON_NAME"])
         #expect(try rules { f in f.messageType.removeAll { $0.name == "BatchSummary" } }.contains("MESSAGE_NO_DELETE"))
         #expect(try rules { f in f.enumType[0].value.removeLast() } == ["ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED"])
         #expect(try rules { f in f.enumType[0].value[1].name = "RECORD_OUTCOME_OK" } == ["ENUM_VALUE_SAME_NAME"])
         #expect(try rules { f in f.service[0].method.removeFirst() } == ["RPC_NO_DELETE"])
-        #expect(try rules { f in f.service[0].method[0].inputType = ".govcase.gateway.v1.GenericRecord" }
-            == ["RPC_SAME_REQUEST_TYPE"])
+        #expect(
+            try rules { f in f.service[0].method[0].inputType = ".govcase.gateway.v1.GenericRecord" }
+                == ["RPC_SAME_REQUEST_TYPE"])
         #expect(try rules { f in f.service[0].method[0].serverStreaming.toggle() } == ["RPC_SAME_STREAMING"])
         #expect(try rules { f in f.package = "govcase.gateway.v1beta" }.contains("SERVICE_NO_DELETE"))
-        let finding = try #require(try Self.broken { f in f.messageType[Self.message(&f, "RecordAck")].field[0].type = .string }.first)
+        let finding = try #require(
+            try Self.broken { f in f.messageType[Self.message(&f, "RecordAck")].field[0].type = .string }.first)
         #expect(finding.element == "govcase.gateway.v1.RecordAck.index (1)")
         #expect(finding.published.contains("uint64") && finding.current.contains("string"))
     }

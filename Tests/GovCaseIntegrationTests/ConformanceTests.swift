@@ -186,3 +186,41 @@ import Testing
             ])
     }
 }
+
+/// The source role: the kit's sandbox grades a Python source (`Tests/Interop/source_client.py`), well behaved
+/// and with each flaw the role must name.
+@Suite struct SourceRoleTests {
+    static let sources: [(flags: [String], records: Int, caughtBy: Set<String>, exit: Int32)] = [
+        ([], 5, [], 0),
+        (["--no-backoff"], 5, ["source.retry.backs-off"], 0),  // a SHOULD: partially conformant, exit 0
+        (["--reuse-revision"], 6, ["source.retry.same-revision"], 1),
+        (["--bad-record"], 6, ["source.records.valid"], 1),
+        (["--other-region"], 6, ["source.identity.own-region"], 1),
+    ]
+
+    @Test(arguments: sources.indices)
+    func theSandboxGradesWhatASourceSends(source: Int) async throws {
+        let (flags, records, caughtBy, exit) = Self.sources[source]
+        let deployment = try await Deployment.make()
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("source-\(UUID())")
+        let kit = try GatewayProcess([
+            "conformance", "run", "--role", "source", "--client-ca",
+            deployment.folder.appendingPathComponent("ca.pem").path, "--duration", "60", "--records", "\(records)",
+            "--report", report.path,
+        ])
+        let port = try await kit.servingPort()
+        let sent = try await ExternalProgram.python(
+            ConformanceTests.repository.appendingPathComponent("Tests/Interop/source_client.py"),
+            [
+                "--target", "127.0.0.1:\(port)", "--pki", deployment.folder.path, "--sandbox-ca",
+                report.appendingPathComponent("sandbox/sandbox-ca.pem").path, "--repo",
+                ConformanceTests.repository.path,
+            ] + flags)
+        #expect(sent.status == 0 && sent.output.contains("source done"), "\(sent.output)")
+        #expect(try await kit.exitStatus(timeout: .seconds(90)) == exit, "\(kit.text)")
+        let graded = try ConformanceTests.report(report)
+        #expect(graded.failed == caughtBy, "\(flags): \(kit.text)")
+        let seen = try String(contentsOf: report.appendingPathComponent("sandbox/records.json"), encoding: .utf8)
+        #expect(seen.contains("SRC-"), "records.json lists what was sent")
+    }
+}

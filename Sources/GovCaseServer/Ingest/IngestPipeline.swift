@@ -26,14 +26,18 @@ public struct IngestPipeline: Sendable {
     let clockSkew: TimeInterval
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// A sandbox's observer and fault injector; none in production.
+    let hooks: IngestHooks
     /// How large a record's structure may be.
     let bounds = RecordBounds()
 
     public init(
         adapters: [AnySourceAdapter], plugins: PluginRegistry? = nil, store: CaseStore, policy: AccessPolicy,
         deadlines: RegionalDeadlinePolicies, clockSkew: TimeInterval = 300,
-        clock: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "govcase.ingest")
+        clock: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "govcase.ingest"),
+        hooks: IngestHooks = IngestHooks()
     ) {
+        self.hooks = hooks
         self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) })
         self.plugins = plugins
         self.store = store
@@ -70,6 +74,10 @@ public struct IngestPipeline: Sendable {
         var acks: [Govcase_Gateway_V1_RecordAck?]
         /// Record index (in the call) of each position.
         let indexes: [Int]
+        /// Each position's adapter and source message, for a sandbox's observer.
+        var adapterIDs: [String] = []
+        var messages: [(any SwiftProtobuf.Message)?] = []
+        var regions: [Int: String] = [:]
         /// Positions of the new cases, with their external ids, in the order queued.
         var newCases: [(position: Int, externalID: String)] = []
         var ticket: CommitTicket?
@@ -81,7 +89,8 @@ public struct IngestPipeline: Sendable {
     /// while the previous one commits.
     func prepare(_ records: [Record], caller: CallerIdentity) async -> Prepared {
         let now = clock()
-        return enqueue(records, translated: await translateAll(records, caller: caller, now: now), caller: caller, now: now)
+        return enqueue(
+            records, translated: await translateAll(records, caller: caller, now: now), caller: caller, now: now)
     }
 
     /// Queues the new cases of records already translated (in call order: see `prepare`), and sets the
@@ -91,6 +100,10 @@ public struct IngestPipeline: Sendable {
     {
         var prepared = Prepared(
             caller: caller, now: now, acks: .init(repeating: nil, count: records.count), indexes: records.map(\.index))
+        if hooks.observe != nil {
+            prepared.adapterIDs = records.map(\.adapterID)
+            prepared.messages = records.map { try? $0.message.get() }
+        }
         var newCases: [Case] = []
         for (position, record) in records.enumerated() {
             switch translations[position] {
@@ -104,6 +117,7 @@ public struct IngestPipeline: Sendable {
                 }
                 newCases.append(c)
                 prepared.newCases.append((position, c.source.externalID))
+                if hooks.observe != nil { prepared.regions[position] = c.regionCode }
             case .success(.followUp(let f)):
                 prepared.followUps.append((position, f))
             case .success(.rejected(let violations)):
@@ -157,7 +171,16 @@ public struct IngestPipeline: Sendable {
                 acks[position] = .failed(index, externalID: f.externalID, error: Self.rpcError(error))
             }
         }
-        return acks.map { $0! }
+        let answered = acks.map { $0! }
+        if let observe = hooks.observe {
+            for (position, ack) in answered.enumerated() {
+                observe(
+                    .init(
+                        caller: caller, adapterID: prepared.adapterIDs[position],
+                        record: prepared.messages[position], regionCode: prepared.regions[position], ack: ack))
+            }
+        }
+        return answered
     }
 
     /// Every record's translation, in order: built-in adapters in this task, plugin adapters' records in one
@@ -166,6 +189,10 @@ public struct IngestPipeline: Sendable {
         var results = [Translated?](repeating: nil, count: records.count)
         var forPlugins: [String: [(position: Int, any: Google_Protobuf_Any)]] = [:]
         for (position, record) in records.enumerated() {
+            if let inject = hooks.inject, let error = inject(caller, record.externalID, record.adapterID) {
+                results[position] = .failure(error)
+                continue
+            }
             guard adapters[record.adapterID] == nil, let plugins, plugins.supervisor(for: record.adapterID) != nil
             else {
                 results[position] = translate(record, caller: caller, now: now)
