@@ -5,6 +5,8 @@ public struct PluginCallError: Error, Sendable, Hashable, CustomStringConvertibl
     public var reason: String
     /// The connection to the plugin was lost before an answer (it died): the batch may be sent again.
     var connectionLost = false
+    /// Which launch of the plugin's process the call went to.
+    var launch = 0
 
     public init(pluginID: String, reason: String) {
         self.pluginID = pluginID

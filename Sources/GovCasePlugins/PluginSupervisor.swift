@@ -10,6 +10,12 @@ import SystemPackage
 
 typealias PluginClient = Govcase_Plugin_V1_AdapterPluginService.Client<HTTP2ClientTransport.Posix>
 
+/// A ready plugin: its client, and which launch of the process it talks to.
+struct ReadyPlugin: Sendable {
+    let client: PluginClient
+    let launch: Int
+}
+
 /// Runs one plugin adapter and keeps it running: launches its executable, reads its handshake, checks its
 /// health and Describe, and restarts it with exponential backoff and jitter when it exits. A plugin that
 /// exits `restart.max_exits` times within `restart.window_seconds` is quarantined until `release()`.
@@ -19,15 +25,17 @@ typealias PluginClient = Govcase_Plugin_V1_AdapterPluginService.Client<HTTP2Clie
 /// the records were not translated and nothing of them is stored, so the sender may retry.
 public final class PluginSupervisor: Sendable {
     public let manifest: PluginManifest
-    /// The Unix domain socket the plugin serves on, in a folder only the gateway's user can open.
-    public let socketPath: String
+    /// The folder of the plugin's Unix domain sockets, which only the gateway's user can open. Each launch gets
+    /// a socket of its own (`<id>-<launch>.sock`), so that nothing meant for a dead process reaches its successor.
+    public let socketDirectory: String
     let logger: Logger
-    let gate = ReadinessGate<PluginClient>()
+    let gate = ReadinessGate<ReadyPlugin>()
     let limiter: CallLimiter
     private let stats = Mutex(PluginStatistics())
     private let described = Mutex<Govcase_Plugin_V1_DescribeResponse?>(nil)
-    /// Sends SIGKILL to the running process; set only while a launch's process is running.
-    private let killSwitch = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Sends SIGKILL to the running process, with its launch number; set only while that process runs.
+    private let killSwitch = Mutex<(launch: Int, kill: @Sendable () -> Void)?>(nil)
+    private let launches = Mutex(0)
     private let releases: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
     private let task = Mutex<Task<Void, Never>?>(nil)
     /// Small requests waiting for a call, and the calls sending them.
@@ -48,7 +56,7 @@ public final class PluginSupervisor: Sendable {
 
     public init(manifest: PluginManifest, socketDirectory: String, logger: Logger) {
         self.manifest = manifest
-        self.socketPath = socketDirectory + "/" + manifest.id + ".sock"
+        self.socketDirectory = socketDirectory
         var logger = logger
         logger[metadataKey: "plugin.id"] = "\(manifest.id)"
         self.logger = logger
@@ -150,7 +158,6 @@ public final class PluginSupervisor: Sendable {
             $0.pid = 0
         }
         gate.set(.unavailable("adapter plugin \(manifest.id) is stopped (removed, or the gateway is stopping)"))
-        try? FileManager.default.removeItem(atPath: socketPath)
     }
 
     /// Exponential in the exits within the window, capped, with jitter so that plugins that failed together do
@@ -164,7 +171,13 @@ public final class PluginSupervisor: Sendable {
 
     /// Runs the plugin's process once, until it exits; returns how it ended.
     private func launchOnce() async -> String {
+        let launch = launches.withLock {
+            $0 += 1
+            return $0
+        }
+        let socketPath = socketDirectory + "/" + manifest.id + "-\(launch).sock"
         try? FileManager.default.removeItem(atPath: socketPath)
+        defer { try? FileManager.default.removeItem(atPath: socketPath) }
         stats.withLock { $0.state = .starting }
         var environment: [Environment.Key: String?] = [:]
         for (name, value) in manifest.environment { environment[Environment.Key(stringLiteral: name)] = value }
@@ -183,10 +196,12 @@ public final class PluginSupervisor: Sendable {
             ) { execution in
                 let pid = execution.processIdentifier.value
                 stats.withLock { $0.pid = pid }
-                killSwitch.withLock { $0 = { try? execution.send(signal: .kill) } }
+                killSwitch.withLock { $0 = (launch, { try? execution.send(signal: .kill) }) }
                 defer { killSwitch.withLock { $0 = nil } }
                 logger.info("plugin launched", metadata: ["plugin.pid": "\(pid)"])
-                await self.serve(standardOutput: execution.standardOutput, standardError: execution.standardError)
+                await self.serve(
+                    standardOutput: execution.standardOutput, standardError: execution.standardError,
+                    socketPath: socketPath, launch: launch)
             }
             return "exited (\(result.terminationStatus))"
         } catch {
@@ -196,11 +211,14 @@ public final class PluginSupervisor: Sendable {
 
     /// One launch: reads stdout (the handshake) and stderr (the log) until the process closes them, and
     /// meanwhile connects to it and holds the connection.
-    private func serve(standardOutput: SubprocessOutputSequence, standardError: SubprocessOutputSequence) async {
+    private func serve(
+        standardOutput: SubprocessOutputSequence, standardError: SubprocessOutputSequence, socketPath: String,
+        launch: Int
+    ) async {
         let handshake = ReadinessGate<HandshakeLine>()
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                await self.readStandardOutput(standardOutput, handshake: handshake)
+                await self.readStandardOutput(standardOutput, handshake: handshake, socketPath: socketPath)
                 return true
             }
             group.addTask {
@@ -208,7 +226,7 @@ public final class PluginSupervisor: Sendable {
                 return true
             }
             group.addTask {
-                await self.connect(after: handshake)
+                await self.connect(after: handshake, socketPath: socketPath, launch: launch)
                 return false
             }
             var outputsEnded = 0
@@ -220,7 +238,9 @@ public final class PluginSupervisor: Sendable {
         gate.set(.starting)
     }
 
-    private func readStandardOutput(_ output: SubprocessOutputSequence, handshake: ReadinessGate<HandshakeLine>) async {
+    private func readStandardOutput(
+        _ output: SubprocessOutputSequence, handshake: ReadinessGate<HandshakeLine>, socketPath: String
+    ) async {
         var splitter = LineSplitter()
         var handshaken = false
         func take(_ line: String) {
@@ -291,7 +311,7 @@ public final class PluginSupervisor: Sendable {
 
     /// Waits for the handshake, connects, checks health and Describe, then opens the gate and holds the
     /// connection until the launch ends. Any failure is recorded and the process killed.
-    private func connect(after handshake: ReadinessGate<HandshakeLine>) async {
+    private func connect(after handshake: ReadinessGate<HandshakeLine>, socketPath: String, launch: Int) async {
         let startTimeout = Duration.milliseconds(manifest.startTimeoutMilliseconds)
         let started = ContinuousClock.now
         switch await handshake.wait(timeout: startTimeout) {
@@ -320,7 +340,7 @@ public final class PluginSupervisor: Sendable {
                 try check(description)
                 described.withLock { $0 = description }
                 stats.withLock { $0.state = .ready }
-                gate.set(.ready(client))
+                gate.set(.ready(ReadyPlugin(client: client, launch: launch)))
                 logger.info(
                     "plugin ready",
                     metadata: [
@@ -369,8 +389,14 @@ public final class PluginSupervisor: Sendable {
         kill()
     }
 
-    /// Kills the running process (the supervisor then restarts it).
-    func kill() { killSwitch.withLock { $0?() } }
+    /// Kills the running process (the supervisor then restarts it); with `launch`, only if that launch is
+    /// still the one running.
+    func kill(launch: Int? = nil) {
+        killSwitch.withLock { running in
+            guard let running, launch == nil || launch == running.launch else { return }
+            running.kill()
+        }
+    }
 
     // MARK: Calls
 
@@ -454,13 +480,22 @@ public final class PluginSupervisor: Sendable {
         do {
             return try await attempt(batch)
         } catch let error as PluginCallError where error.connectionLost {
-            // The connection is gone: make sure the process is too (a no-op if it died), so that the retry
-            // waits for the restarted plugin instead of finding the dead connection again.
             logger.notice("plugin connection lost during a call; restarting it and sending the batch again")
-            gate.set(.starting)
-            kill()
-            return try await attempt(batch)
+            retire(launch: error.launch)
+            do {
+                return try await attempt(batch)
+            } catch let again as PluginCallError where again.connectionLost {
+                retire(launch: again.launch)
+                throw again
+            }
         }
+    }
+
+    /// A launch whose connection was lost: its process is killed (a no-op if it died) and callers wait for the
+    /// next one instead of finding the dead connection again. A newer launch, already ready, is left alone.
+    private func retire(launch: Int) {
+        if case .ready(let ready) = gate.availability, ready.launch == launch { gate.set(.starting) }
+        kill(launch: launch)
     }
 
     /// Waits for the plugin (up to its start timeout, as long as a restart may take), then makes the call under
@@ -470,8 +505,11 @@ public final class PluginSupervisor: Sendable {
     {
         let deadline = Duration.milliseconds(manifest.callDeadlineMilliseconds)
         let client: PluginClient
+        let launch: Int
         switch await gate.wait(timeout: .milliseconds(manifest.startTimeoutMilliseconds)) {
-        case .ready(let ready): client = ready
+        case .ready(let ready):
+            client = ready.client
+            launch = ready.launch
         case .unavailable(let why): throw PluginCallError(pluginID: manifest.id, reason: why)
         case .starting:
             let s = statistics
@@ -483,6 +521,9 @@ public final class PluginSupervisor: Sendable {
         return try await limiter.withPermit {
             var options = CallOptions.defaults
             options.timeout = deadline
+            // No waiting for a connection that will not come back: a plugin's connection lost is its process
+            // gone, and the call is better failed now and sent to the next launch.
+            options.waitForReady = false
             // A batch's answers (up to `batch_size` cases) can exceed the default 4 MiB.
             options.maxResponseMessageBytes = 64 << 20
             options.maxRequestMessageBytes = 64 << 20
@@ -512,7 +553,7 @@ public final class PluginSupervisor: Sendable {
                     "plugin missed its call deadline; killing it",
                     metadata: ["plugin.call_deadline_ms": "\(manifest.callDeadlineMilliseconds)"])
                 launchError.withLock { $0 = "missed its \(manifest.callDeadlineMilliseconds) ms call deadline" }
-                kill()
+                kill(launch: launch)
                 throw PluginCallError(
                     pluginID: manifest.id,
                     reason: "no answer within \(manifest.callDeadlineMilliseconds) ms (call_deadline_ms); restarting it"
@@ -522,12 +563,14 @@ public final class PluginSupervisor: Sendable {
                 var failure = PluginCallError(
                     pluginID: manifest.id, reason: "the call failed: \(error.code): \(error.message)")
                 failure.connectionLost = error.code == .unavailable
+                failure.launch = launch
                 throw failure
             } catch {
                 // The client's own errors (its connection stopped with the process): the plugin is gone.
                 countFailure()
                 var failure = PluginCallError(pluginID: manifest.id, reason: "the call failed: \(error)")
                 failure.connectionLost = true
+                failure.launch = launch
                 throw failure
             }
         }
