@@ -42,7 +42,9 @@ final class SilentConnection {
 extension MutualTLSTests {
     @Test func connectionsThatNeverHandshakeAreClosedAndAValidClientIsServed() async throws {
         var limits = GatewayLimits()
-        limits.handshakeTimeoutSeconds = 1
+        // Short, but not so short that the valid client's own handshake misses it on a loaded CI machine (at
+        // 1 s it did, with the whole suite running beside it).
+        limits.handshakeTimeoutSeconds = 3
         let client = try client("national-sc", region: "510000")
         try await withRunningGateway(limits: limits) { address in
             let silent = try (0..<50).map { _ in try SilentConnection(port: address.port) }
@@ -51,7 +53,7 @@ extension MutualTLSTests {
                     .submit(Self.evaluation("PJ-while-silent"))
                 #expect(ack.outcome == .accepted)
             }
-            let closed = silent.filter { $0.isClosedByPeer(within: 5) }.count
+            let closed = silent.filter { $0.isClosedByPeer(within: 8) }.count
             #expect(closed == 50, "\(50 - closed) connections without a handshake were still open")
         }
     }
