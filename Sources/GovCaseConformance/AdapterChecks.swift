@@ -289,41 +289,24 @@ public struct AdapterChecks: Sendable {
     static func launch(_ manifest: PluginManifest, environment extra: [String: String]) async -> (
         status: Int32?, stdout: String
     ) {
-        await withTaskGroup(of: (status: Int32?, stdout: String)?.self) { group in
-            group.addTask {
-                var environment: [Environment.Key: String?] = [:]
-                for (name, value) in manifest.environment { environment[Environment.Key(stringLiteral: name)] = value }
-                for name in [
-                    HandshakeEnvironment.cookieName, HandshakeEnvironment.socketName,
-                    HandshakeEnvironment.protocolVersionsName,
-                ] {
-                    environment[Environment.Key(stringLiteral: name)] = extra[name]
-                }
-                var options = PlatformOptions()
-                options.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .seconds(1))]
-                do {
-                    let result = try await Subprocess.run(
-                        .path(FilePath(manifest.executable)), arguments: Arguments(manifest.arguments),
-                        environment: .inherit.updating(environment),
-                        workingDirectory: manifest.workingDirectory.map { FilePath($0) }, platformOptions: options,
-                        output: .string(limit: 1 << 16), error: .discarded)
-                    let status: Int32 =
-                        switch result.terminationStatus {
-                        case .exited(let code): code
-                        case .signaled(let signal): 128 + signal
-                        }
-                    return (status, result.standardOutput ?? "")
-                } catch {
-                    return (-1, "")
-                }
+        await within(.seconds(5)) { () async -> (status: Int32?, stdout: String) in
+            var options = PlatformOptions()
+            options.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .seconds(1))]
+            do {
+                let result = try await Subprocess.run(
+                    .path(FilePath(manifest.executable)), arguments: Arguments(manifest.arguments),
+                    environment: manifest.launchEnvironment(handshake: extra),
+                    workingDirectory: manifest.workingDirectory.map { FilePath($0) }, platformOptions: options,
+                    output: .string(limit: 1 << 16), error: .discarded)
+                let status: Int32 =
+                    switch result.terminationStatus {
+                    case .exited(let code): code
+                    case .signaled(let signal): 128 + signal
+                    }
+                return (status, result.standardOutput ?? "")
+            } catch {
+                return (-1, "")
             }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(5))
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first ?? (nil, "")
-        }
+        } ?? (nil, "")
     }
 }

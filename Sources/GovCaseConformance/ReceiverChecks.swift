@@ -62,7 +62,7 @@ public struct ReceiverChecks: Sendable {
             let issued = try testCA.issueClient(commonName: "conformance-submitter", uri: submitterID)
             self.submitter = Identity(certificatePEM: try issued.certificatePEM(), keyPEM: try issued.keyPEM())
         } else {
-            throw VectorError(
+            throw ConformanceError(
                 "the receiver role needs a submitter identity: its certificate and key, or a test CA and --submitter")
         }
     }

@@ -57,16 +57,7 @@ public struct ConformanceRunner: Sendable {
     }
 
     static func limited(_ limit: Duration, _ check: @escaping @Sendable () async -> CheckResult) async -> CheckResult {
-        await withTaskGroup(of: CheckResult?.self) { group in
-            group.addTask { await check() }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first ?? .fail("the check did not finish within \(limit)")
-        }
+        await within(limit, check) ?? .fail("the check did not finish within \(limit)")
     }
 
     /// Per level: every case passed → Conformant; every MUST passed (SHOULDs failed or anything skipped) →

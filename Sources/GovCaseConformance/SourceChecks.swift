@@ -38,8 +38,7 @@ public final class SourceChecks: Sendable {
 
     let folder: URL
     let gateway: Gateway
-    private let seen = Mutex<[Seen]>([])
-    private let probes = Mutex<(refused: Set<String>, count: Int)>(([], 0))
+    let recorder = Recorder()
 
     /// Writes the sandbox (CA, server certificate, key, configuration) into `folder` and opens the gateway.
     public init(folder: URL, clientCA: String, trustDomain: String, host: String, port: Int, logger: Logger) throws {
@@ -79,18 +78,10 @@ public final class SourceChecks: Sendable {
 
             """, "gateway.yaml")
         let configuration = try GatewayConfiguration.load(path: folder.appendingPathComponent("gateway.yaml").path)
-        let box = Box()
+        let recorder = self.recorder
         gateway = try Gateway(
             configuration: configuration, logger: logger,
-            hooks: IngestHooks(
-                observe: { box.checks?.record($0) },
-                inject: { caller, externalID, adapter in box.checks?.probe(caller, externalID, adapter) }))
-        box.checks = self
-    }
-
-    /// Lets the hooks reach this object once it exists.
-    final class Box: @unchecked Sendable {
-        weak var checks: SourceChecks?
+            hooks: IngestHooks(observe: recorder.record, inject: recorder.probe))
     }
 
     public var address: String {
@@ -103,35 +94,44 @@ public final class SourceChecks: Sendable {
     public var target: String { "source systems sending to the sandbox gateway in \(folder.path)" }
 
     /// Every record seen, in order.
-    public var records: [Seen] { seen.withLock { $0 } }
+    public var records: [Seen] { recorder.seen.withLock { $0 } }
 
-    func record(_ o: IngestHooks.Observation) {
-        let injected = o.ack.errorMessage.hasPrefix(Self.probeMessage)
-        seen.withLock {
-            $0.append(
-                Seen(
-                    at: Date(), system: o.caller.systemID, certificateRegion: o.caller.regionCode, adapter: o.adapterID,
-                    externalID: o.ack.externalID, outcome: "\(o.ack.outcome)", errorCode: o.ack.errorCode,
-                    error: o.ack.errorMessage,
-                    violations: o.ack.rejection.violations.map { "\($0.field): \($0.rule): \($0.message)" },
-                    regionCode: o.regionCode, injected: injected))
+    /// What the sandbox's hooks see and decide: every acknowledgement, and which first attempts to refuse.
+    final class Recorder: Sendable {
+        let seen = Mutex<[Seen]>([])
+        private let probes = Mutex<(refused: Set<String>, count: Int)>(([], 0))
+
+        @Sendable func record(_ o: IngestHooks.Observation) {
+            let injected = o.ack.errorMessage.hasPrefix(SourceChecks.probeMessage)
+            seen.withLock {
+                $0.append(
+                    Seen(
+                        at: Date(), system: o.caller.systemID, certificateRegion: o.caller.regionCode,
+                        adapter: o.adapterID,
+                        externalID: o.ack.externalID, outcome: "\(o.ack.outcome)", errorCode: o.ack.errorCode,
+                        error: o.ack.errorMessage,
+                        violations: o.ack.rejection.violations.map { "\($0.field): \($0.rule): \($0.message)" },
+                        regionCode: o.regionCode, injected: injected))
+            }
+        }
+
+        @Sendable func probe(_ caller: CallerIdentity, _ externalID: String, _ adapter: String) -> RPCError? {
+            let key = "\(caller.systemID)/\(adapter)/\(externalID)"
+            let refuse = probes.withLock { probes -> Bool in
+                guard !probes.refused.contains(key), probes.count < SourceChecks.probedRecords, !externalID.isEmpty
+                else {
+                    return false
+                }
+                probes.refused.insert(key)
+                probes.count += 1
+                return true
+            }
+            return refuse
+                ? RPCError(code: .unavailable, message: "\(SourceChecks.probeMessage); retry with backoff") : nil
         }
     }
 
     static let probeMessage = "conformance sandbox: this first attempt is refused on purpose"
-
-    func probe(_ caller: CallerIdentity, _ externalID: String, _ adapter: String) -> RPCError? {
-        let key = "\(caller.systemID)/\(adapter)/\(externalID)"
-        let refuse = probes.withLock { probes -> Bool in
-            guard !probes.refused.contains(key), probes.count < Self.probedRecords, !externalID.isEmpty else {
-                return false
-            }
-            probes.refused.insert(key)
-            probes.count += 1
-            return true
-        }
-        return refuse ? RPCError(code: .unavailable, message: "\(Self.probeMessage); retry with backoff") : nil
-    }
 
     /// Serves for `duration` (or until `records` records were seen), then stops the sandbox and grades.
     public func run(_ runner: ConformanceRunner, duration: Duration, records limit: Int?) async throws -> [CaseResult] {

@@ -37,7 +37,7 @@ public struct GoldenVector: Sendable {
 
     init?(url: URL, isValid: Bool) throws {
         guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
-            throw VectorError("\(url.path): not a JSON object")
+            throw ConformanceError("\(url.path): not a JSON object")
         }
         if object["code_overrides"] != nil || object["given"] != nil { return nil }
         func text(_ any: Any) throws -> String {
@@ -48,10 +48,10 @@ public struct GoldenVector: Sendable {
         name = url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent
         self.isValid = isValid
         guard let record = object["record"] as? [String: Any], let type = record["@type"] as? String else {
-            throw VectorError("\(name): record with @type is required")
+            throw ConformanceError("\(name): record with @type is required")
         }
         if let base64 = record["base64"] as? String {
-            guard let bytes = Data(base64Encoded: base64) else { throw VectorError("\(name): bad base64") }
+            guard let bytes = Data(base64Encoded: base64) else { throw ConformanceError("\(name): bad base64") }
             self.record = .with {
                 $0.typeURL = "type.googleapis.com/" + type
                 $0.value = bytes
@@ -60,7 +60,7 @@ public struct GoldenVector: Sendable {
             let json = try SourceRecordJSON(try text(record))
             guard let adapter = BuiltInAdapters.all().first(where: { $0.messageTypes[type] != nil }),
                 let message = try adapter.decode(json: json.json, typeName: type)
-            else { throw VectorError("\(name): \(type) is not a contract type; give the record as base64") }
+            else { throw ConformanceError("\(name): \(type) is not a contract type; give the record as base64") }
             self.record = try Google_Protobuf_Any(message: message)
         }
         receivedAt = ISO8601DateFormatter().date(from: object["received_at"] as? String ?? "") ?? Date()
@@ -74,7 +74,8 @@ public struct GoldenVector: Sendable {
     }
 }
 
-struct VectorError: Error, CustomStringConvertible {
+/// A kit input that cannot be used: a vector, an identity.
+struct ConformanceError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }

@@ -107,8 +107,6 @@ public enum HandshakeError: Error, Sendable, Hashable, CustomStringConvertible {
     case versionMismatch(String)
     /// Another broken rule of the protocol.
     case protocolBroken(String)
-    /// The plugin exited before or during its handshake.
-    case exited(String)
     /// The plugin did not finish starting in time.
     case timedOut(milliseconds: Int, stage: String)
 
@@ -118,7 +116,7 @@ public enum HandshakeError: Error, Sendable, Hashable, CustomStringConvertible {
             let quoted = line.count > 200 ? String(line.prefix(200)) + "…" : line
             return "stdout carried a line that is not the handshake: \"\(quoted)\" "
                 + "(stdout is for the one handshake line; log to stderr)"
-        case .versionMismatch(let message), .protocolBroken(let message), .exited(let message): return message
+        case .versionMismatch(let message), .protocolBroken(let message): return message
         case .timedOut(let milliseconds, let stage):
             return "the plugin did not \(stage) within \(milliseconds) ms (manifest: start_timeout_ms)"
         }

@@ -155,8 +155,8 @@ public final class PluginRegistry: Sendable {
         } catch {
             throw RegistrationError(code: .invalidManifest, message: "manifest: \(error)")
         }
-        if let owner = Set(builtInTypes.values).first(where: { $0 == manifest.id }) {
-            throw RegistrationError(code: .alreadyExists, message: "\(owner) is a built-in adapter's id")
+        if builtInTypes.values.contains(manifest.id) {
+            throw RegistrationError(code: .alreadyExists, message: "\(manifest.id) is a built-in adapter's id")
         }
         let supervisor = PluginSupervisor(manifest: manifest, socketDirectory: socketDirectory, logger: logger)
         try supervisors.withLock { (supervisors) throws(RegistrationError) in

@@ -179,18 +179,16 @@ public final class PluginSupervisor: Sendable {
         try? FileManager.default.removeItem(atPath: socketPath)
         defer { try? FileManager.default.removeItem(atPath: socketPath) }
         stats.withLock { $0.state = .starting }
-        var environment: [Environment.Key: String?] = [:]
-        for (name, value) in manifest.environment { environment[Environment.Key(stringLiteral: name)] = value }
-        environment[Environment.Key(stringLiteral: HandshakeEnvironment.cookieName)] = HandshakeEnvironment.cookieValue
-        environment[Environment.Key(stringLiteral: HandshakeEnvironment.socketName)] = socketPath
-        environment[Environment.Key(stringLiteral: HandshakeEnvironment.protocolVersionsName)] =
-            ProtocolVersions.gateway.joined(separator: ",")
         var options = PlatformOptions()
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
         do {
             let result = try await Subprocess.run(
                 .path(FilePath(manifest.executable)), arguments: Arguments(manifest.arguments),
-                environment: .inherit.updating(environment),
+                environment: manifest.launchEnvironment(handshake: [
+                    HandshakeEnvironment.cookieName: HandshakeEnvironment.cookieValue,
+                    HandshakeEnvironment.socketName: socketPath,
+                    HandshakeEnvironment.protocolVersionsName: ProtocolVersions.gateway.joined(separator: ","),
+                ]),
                 workingDirectory: manifest.workingDirectory.map { FilePath($0) }, platformOptions: options,
                 input: .none, output: .sequence, error: .sequence
             ) { execution in
@@ -241,7 +239,6 @@ public final class PluginSupervisor: Sendable {
     private func readStandardOutput(
         _ output: SubprocessOutputSequence, handshake: ReadinessGate<HandshakeLine>, socketPath: String
     ) async {
-        var splitter = LineSplitter()
         var handshaken = false
         func take(_ line: String) {
             guard !handshaken else {
@@ -259,19 +256,11 @@ public final class PluginSupervisor: Sendable {
                 handshake.set(.unavailable("handshake: \(error)"))
             }
         }
-        do {
-            for try await buffer in output {
-                for line in buffer.withUnsafeBytes({ splitter.feed($0) }) { take(line) }
-            }
-        } catch {
-            logger.warning("plugin stdout could not be read", metadata: ["error": "\(error)"])
-        }
-        if let rest = splitter.finish() { take(rest) }
+        await forEachLine(of: output, named: "stdout", take)
         if !handshaken { handshake.set(.unavailable("handshake: the plugin closed stdout without writing one")) }
     }
 
     private func logStandardError(_ output: SubprocessOutputSequence) async {
-        var splitter = LineSplitter()
         var windowStart = ContinuousClock.now
         var logged = 0
         var dropped = 0
@@ -298,15 +287,23 @@ public final class PluginSupervisor: Sendable {
             logged += 1
             logger.info("\(line)", metadata: ["plugin.stream": "stderr"])
         }
+        await forEachLine(of: output, named: "stderr", take)
+        flushDropped()
+    }
+
+    /// Each line of one of the plugin's outputs, in bounded memory (`LineSplitter`), until it closes.
+    private func forEachLine(
+        of output: SubprocessOutputSequence, named name: String, _ take: (String) -> Void
+    ) async {
+        var splitter = LineSplitter()
         do {
             for try await buffer in output {
                 for line in buffer.withUnsafeBytes({ splitter.feed($0) }) { take(line) }
             }
         } catch {
-            logger.warning("plugin stderr could not be read", metadata: ["error": "\(error)"])
+            logger.warning("plugin \(name) could not be read", metadata: ["error": "\(error)"])
         }
         if let rest = splitter.finish() { take(rest) }
-        flushDropped()
     }
 
     /// Waits for the handshake, connects, checks health and Describe, then opens the gate and holds the
