@@ -291,6 +291,13 @@ let package = Package(
         ),
         .testTarget(name: "GovCasePolicyTests", dependencies: ["GovCasePolicy"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "GovCasePluginsTests",
+            dependencies: [
+                "GovCaseCore", "GovCasePlugins", "GovCasePolicy", "GovCaseProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "GovCaseConformanceTests",
             dependencies: [
                 "GovCaseConformance", "GovCasePolicy", "GovCaseProto",

@@ -42,7 +42,8 @@ public enum PluginAnswer {
             let owned = [
                 ("case_id", !proto.caseID.isEmpty), ("bad_review", proto.hasBadReview),
                 ("events", !proto.events.isEmpty), ("source.record_type", !proto.source.recordType.isEmpty),
-                ("source.content_digest", !proto.source.contentDigest.isEmpty),
+                ("source.content_digest", !proto.source.contentDigest.isEmpty), ("created_at", proto.hasCreatedAt),
+                ("updated_at", proto.hasUpdatedAt),
             ].filter(\.1).map(\.0)
             guard owned.isEmpty else {
                 return broken("it set \(owned.joined(separator: ", ")), which the gateway derives; leave them unset")

@@ -146,6 +146,7 @@ import Testing
                 executable: \(GatewayProcess.executable("govcase-adapter-plugin").path)
                 arguments: [national-platform]
                 message_types: [govcase.sources.national.v1.EvaluationRecord, govcase.sources.national.v1.RectificationFeedback, govcase.sources.national.v1.AppealRecord]
+                call_deadline_ms: 30000
                 """,
             vectors: Self.repository.appendingPathComponent("Tests/Vectors/national-platform").path)
         #expect(status == 0, "\(output)")

@@ -15,7 +15,7 @@ public enum GeneratedProtoManifest {
         "govcase/gateway/v1/adapters.proto": "4758a817759adfe348f13d3f9e1bc2ddf749397bf89c5ff153b4ece67d06a0ad",
         "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
         "govcase/gateway/v1/ingest.proto": "9d849ae59421efa997482dd110742787111b7e2cbbbad6d9d522174b87483cf1",
-        "govcase/plugin/v1/plugin.proto": "64b0f1116fdd31b1483abd6888b3f74cd04bc0286cbcec2d559c8dbfc6b5bf28",
+        "govcase/plugin/v1/plugin.proto": "94e99e4c4aadb2de85382f6d58c979677498088cbd8a027176cd8b399a467409",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "09b844e6a84aa1ad94bbc02428ede142464fa411e7dd54a0da57bb436e65ae0c",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "8302d35dae90eff18c1fe7d29aa0d5b59a4153fe1cf4eec66fb6f61d600988b2",
         "govcase/sources/national/v1/national.proto": "ba64465068736be844f0e8e1873e491cbdefcb96c79484216e69e263a8219b6a",

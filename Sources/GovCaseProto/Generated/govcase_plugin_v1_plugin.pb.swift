@@ -165,8 +165,8 @@ public nonisolated struct Govcase_Plugin_V1_TranslateResponse: Sendable {
   /// `lifecycle` and the `status` the case starts in: that lifecycle's initial status or one of its
   /// non-terminal statuses (unset: the gateway derives both from `kind` and the evaluation). The gateway owns the rest: `source.source_system` and
   /// `source.adapter_id` must be empty or equal the caller's system and the plugin's id (another value is
-  /// refused as a case for another source); `case_id`, `bad_review`, `events`, `source.record_type` and
-  /// `source.content_digest` must be unset. The case then passes the same validation as a built-in
+  /// refused as a case for another source); `case_id`, `bad_review`, `events`, `source.record_type`,
+  /// `source.content_digest`, `created_at` and `updated_at` must be unset. The case then passes the same validation as a built-in
   /// adapter's.
   public var `case`: Govcase_Core_V1_Case {
     get {
@@ -204,8 +204,8 @@ public nonisolated struct Govcase_Plugin_V1_TranslateResponse: Sendable {
     /// `lifecycle` and the `status` the case starts in: that lifecycle's initial status or one of its
     /// non-terminal statuses (unset: the gateway derives both from `kind` and the evaluation). The gateway owns the rest: `source.source_system` and
     /// `source.adapter_id` must be empty or equal the caller's system and the plugin's id (another value is
-    /// refused as a case for another source); `case_id`, `bad_review`, `events`, `source.record_type` and
-    /// `source.content_digest` must be unset. The case then passes the same validation as a built-in
+    /// refused as a case for another source); `case_id`, `bad_review`, `events`, `source.record_type`,
+    /// `source.content_digest`, `created_at` and `updated_at` must be unset. The case then passes the same validation as a built-in
     /// adapter's.
     case `case`(Govcase_Core_V1_Case)
     /// Lifecycle steps for an existing case.
