@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
@@ -77,6 +78,17 @@ let package = Package(
         .target(
             name: "GovCasePolicy",
             dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // Trust in client certificates: the CA bundle and CRLs in force (reloadable), checked at the handshake.
+        .target(
+            name: "GovCaseTrust",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Development certificates minted with swift-certificates: `govcase pki init`, and tests.
@@ -177,7 +189,7 @@ let package = Package(
             name: "GovCaseServer",
             dependencies: [
                 "GovCaseAdapters", "GovCaseCore", "GovCasePlugins", "GovCasePolicy", "GovCaseProto", "GovCaseStore",
-                "GovCaseWire", "NationalPlatformAdapter", "CultureTourismAdapter", "Hotline12345Adapter",
+                "GovCaseTrust", "GovCaseWire", "NationalPlatformAdapter", "CultureTourismAdapter", "Hotline12345Adapter",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -191,6 +203,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),

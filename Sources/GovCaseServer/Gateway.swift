@@ -32,6 +32,8 @@ public final class Gateway: Service, Sendable {
     let transport: HTTP2ServerTransport.Posix
     let state = ServingState()
     let connections: ConnectionGuard
+    /// The certificate and client trust in force, re-read while the gateway runs (mutual TLS only).
+    let tlsMaterial: GatewayTLSMaterial?
     let logger: Logger
 
     /// Opens the store and builds the services; nothing listens until `run()`.
@@ -46,8 +48,10 @@ public final class Gateway: Service, Sendable {
         switch security {
         case .mutualTLS:
             connections = ConnectionGuard(limits: configuration.limits, usesTLS: true, logger: logger)
-            transport = GatewayServer.mutualTLSTransport(
-                host: listen.host, port: listen.port, tls: configuration.tls, limits: configuration.limits,
+            let material = try GatewayTLSMaterial(tls: configuration.tls, logger: logger)
+            tlsMaterial = material
+            transport = try GatewayServer.mutualTLSTransport(
+                host: listen.host, port: listen.port, material: material, limits: configuration.limits,
                 connections: connections)
             callers = CertificateCallerResolver(policy: configuration.policy, logger: logger)
         case .insecureLoopback(let identity):
@@ -70,6 +74,7 @@ public final class Gateway: Service, Sendable {
                 "running WITHOUT TLS (--insecure-loopback, development only): every caller acts as \(identity)",
                 metadata: ["identity": "\(identity)", "listen": "\(listen.host):\(listen.port)"])
             connections = ConnectionGuard(limits: configuration.limits, usesTLS: false, logger: logger)
+            tlsMaterial = nil
             transport = GatewayServer.plaintextTransport(
                 host: listen.host, port: listen.port, limits: configuration.limits, connections: connections)
             callers = FixedCallerResolver(identity: identity, policy: configuration.policy)
@@ -116,6 +121,7 @@ public final class Gateway: Service, Sendable {
         plugins.startKeptRegistrations()
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.plugins.run() }
+            if let material = self.tlsMaterial { group.addTask { try await material.run() } }
             group.addTask {
                 // Plugins stop once the calls in flight, which may need them, have finished.
                 defer { self.plugins.shutdown() }

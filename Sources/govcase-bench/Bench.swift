@@ -31,8 +31,10 @@ struct EchoServer: AsyncParsableCommand {
     func run() async throws {
         let folder = URL(fileURLWithPath: pki)
         let configuration = try GatewayConfiguration.load(path: folder.appendingPathComponent("gateway.yaml").path)
-        let transport = GatewayServer.mutualTLSTransport(
-            host: "127.0.0.1", port: 0, tls: configuration.tls, limits: configuration.limits)
+        let transport = try GatewayServer.mutualTLSTransport(
+            host: "127.0.0.1", port: 0,
+            material: GatewayTLSMaterial(tls: configuration.tls, logger: Logger(label: "govcase.bench")),
+            limits: configuration.limits)
         try await withGRPCServer(transport: transport, services: [EchoService()]) { _ in
             guard let address = try await transport.listeningAddress.ipv4 else { throw BenchError("not on IPv4") }
             FileHandle.standardError.write(Data("echo serving on \(address.host):\(address.port)\n".utf8))

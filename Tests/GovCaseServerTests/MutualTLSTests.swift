@@ -100,7 +100,9 @@ import Testing
         let callers = CertificateCallerResolver(policy: Self.policy, logger: Logger(label: "test"))
         let services = try GatewayServer.services(
             pipeline: pipeline, adapters: adapters, limits: limits, watchPollInterval: .milliseconds(20))
-        let transport = GatewayServer.mutualTLSTransport(host: "127.0.0.1", port: 0, tls: tls, limits: limits)
+        let transport = try GatewayServer.mutualTLSTransport(
+            host: "127.0.0.1", port: 0, material: GatewayTLSMaterial(tls: tls, logger: Logger(label: "test")),
+            limits: limits)
         let server = GatewayServer.server(transport: transport, services: services, callers: callers)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }

@@ -3,6 +3,7 @@ import GovCaseAdapters
 import GovCaseCore
 import GovCasePolicy
 import GovCaseStore
+import GovCaseTrust
 import SwiftASN1
 import X509
 import Yams
@@ -44,6 +45,7 @@ extension GatewayConfiguration {
         resolve(&tls.certificatePath)
         resolve(&tls.keyPath)
         resolve(&tls.clientCAPath)
+        for index in tls.crlPaths.indices { resolve(&tls.crlPaths[index]) }
         resolve(&store.path)
         resolve(&store.evaluatorKey)
     }
@@ -73,6 +75,11 @@ extension GatewayConfiguration {
         }
         try certificates("tls.certificate", tls.certificatePath)
         try certificates("tls.client_ca", tls.clientCAPath)
+        do {
+            _ = try ClientTrust.load(tls.clientTrustSources)
+        } catch {
+            throw ConfigurationError(key: error.path == tls.clientCAPath ? "tls.client_ca" : "tls.crls", message: "\(error)")
+        }
         guard let key = try pemDocuments("tls.key", tls.keyPath).first,
             (try? Certificate.PrivateKey(pemDocument: key)) != nil
         else {

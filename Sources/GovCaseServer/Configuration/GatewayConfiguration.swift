@@ -1,13 +1,15 @@
 import Foundation
 import GovCaseAdapters
 import GovCasePolicy
+import GovCaseTrust
 import Yams
 
 /// Everything `govcase serve` needs, read from one YAML file.
 ///
 /// ```yaml
 /// listen: { host: 0.0.0.0, port: 7443 }
-/// tls: { certificate: server.pem, key: server-key.pem, client_ca: province-ca.pem }
+/// tls: { certificate: server.pem, key: server-key.pem, client_ca: province-ca.pem, crls: [province-ca.crl],
+///        expired_crl: refuse, reload_seconds: 30 }
 /// store: { path: cases.sqlite, evaluator_key: evaluator.key }
 /// limits: { max_message_bytes: 4194304, max_batch_records: 1000, max_concurrent_streams: 256, ... }
 /// policy: { trust_domain: gov.example.cn, grants: [...] }
@@ -186,6 +188,9 @@ extension GatewayTLS: Decodable {
         case certificatePath = "certificate"
         case keyPath = "key"
         case clientCAPath = "client_ca"
+        case crlPaths = "crls"
+        case expiredCRLs = "expired_crl"
+        case reloadSeconds = "reload_seconds"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -194,7 +199,21 @@ extension GatewayTLS: Decodable {
         self.init(
             certificatePath: try c.decode(String.self, forKey: .certificatePath),
             keyPath: try c.decode(String.self, forKey: .keyPath),
-            clientCAPath: try c.decode(String.self, forKey: .clientCAPath))
+            clientCAPath: try c.decode(String.self, forKey: .clientCAPath),
+            crlPaths: try c.decodeIfPresent([String].self, forKey: .crlPaths) ?? [])
+        if let text = try c.decodeIfPresent(String.self, forKey: .expiredCRLs) {
+            guard let handling = ExpiredCRLHandling(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .expiredCRLs, in: c,
+                    debugDescription: "must be one of \(ExpiredCRLHandling.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            expiredCRLs = handling
+        }
+        reloadSeconds = try c.decodeIfPresent(Int.self, forKey: .reloadSeconds) ?? reloadSeconds
+        guard (1...86_400).contains(reloadSeconds) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .reloadSeconds, in: c, debugDescription: "must be 1–86400 seconds")
+        }
     }
 }
 

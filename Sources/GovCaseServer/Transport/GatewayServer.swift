@@ -8,9 +8,11 @@ import GovCasePlugins
 import GovCasePolicy
 import GovCaseProto
 import GovCaseStore
+import GovCaseTrust
 
 /// Where the gateway's TLS material lives. The client CA is the province's own bundle: the system trust
-/// store is never used.
+/// store is never used. Every file is re-read every `reloadSeconds`, so a rotated certificate, CA bundle or
+/// CRL takes effect for new connections without a restart.
 public struct GatewayTLS: Sendable, Hashable {
     /// Server certificate chain, PEM.
     public var certificatePath: String
@@ -18,11 +20,28 @@ public struct GatewayTLS: Sendable, Hashable {
     public var keyPath: String
     /// CA bundle that client certificates must chain to, PEM.
     public var clientCAPath: String
+    /// Certificate revocation lists (PEM or DER), at most one per CA of the bundle, each signed by it.
+    public var crlPaths: [String]
+    /// What a CRL past its `nextUpdate` means: refuse the certificates its CA issued (the default) or accept.
+    public var expiredCRLs: ExpiredCRLHandling
+    /// Seconds between re-reads of the files above.
+    public var reloadSeconds: Int
 
-    public init(certificatePath: String, keyPath: String, clientCAPath: String) {
+    public init(
+        certificatePath: String, keyPath: String, clientCAPath: String, crlPaths: [String] = [],
+        expiredCRLs: ExpiredCRLHandling = .refuse, reloadSeconds: Int = 30
+    ) {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
         self.clientCAPath = clientCAPath
+        self.crlPaths = crlPaths
+        self.expiredCRLs = expiredCRLs
+        self.reloadSeconds = reloadSeconds
+    }
+
+    /// The files client trust is read from.
+    public var clientTrustSources: ClientTrustSources {
+        ClientTrustSources(caBundlePath: clientCAPath, crlPaths: crlPaths, expiredCRLs: expiredCRLs)
     }
 }
 
@@ -94,28 +113,30 @@ public enum GatewayServer {
         ]
     }
 
-    /// An HTTP/2 listener that requires a client certificate verified against `tls.clientCAPath`.
+    /// An HTTP/2 listener that requires a client certificate, verified at the handshake against the client
+    /// trust in force (CA bundle and CRLs), and serves the server certificate in force: both from `material`,
+    /// which keeps them current while it runs.
     public static func mutualTLSTransport(
-        host: String, port: Int, tls: GatewayTLS, limits: GatewayLimits,
+        host: String, port: Int, material: GatewayTLSMaterial, limits: GatewayLimits,
         logger: Logger = Logger(label: "govcase.transport")
-    ) -> HTTP2ServerTransport.Posix {
-        mutualTLSTransport(
-            host: host, port: port, tls: tls, limits: limits,
+    ) throws -> HTTP2ServerTransport.Posix {
+        try mutualTLSTransport(
+            host: host, port: port, material: material, limits: limits,
             connections: ConnectionGuard(limits: limits, usesTLS: true, logger: logger))
     }
 
     static func mutualTLSTransport(
-        host: String, port: Int, tls: GatewayTLS, limits: GatewayLimits, connections: ConnectionGuard
-    ) -> HTTP2ServerTransport.Posix {
+        host: String, port: Int, material: GatewayTLSMaterial, limits: GatewayLimits, connections: ConnectionGuard
+    ) throws -> HTTP2ServerTransport.Posix {
         transport(
             host: host, port: port, limits: limits, connections: connections,
-            security: .mTLS(
-                certificateChain: [.file(path: tls.certificatePath, format: .pem)],
-                privateKey: .file(path: tls.keyPath, format: .pem)
-            ) {
-                $0.trustRoots = .certificates([.file(path: tls.clientCAPath, format: .pem)])
-                // Clients are identified by their URI SAN, not a host name.
+            security: try .mTLS(certificateReloader: material.serverCertificate) {
+                // Verification is the callback's (chain, validity, CRLs, key usage, against trust that may be
+                // reloaded); BoringSSL still requires a client certificate. The trust roots are only the CA
+                // names offered to clients.
+                $0.trustRoots = .certificates([.file(path: material.clientTrust.sources.caBundlePath, format: .pem)])
                 $0.clientCertificateVerification = .noHostnameVerification
+                $0.customVerificationCallback = material.verifier.callback
             })
     }
 

@@ -1,0 +1,126 @@
+import Foundation
+import SwiftASN1
+import X509
+
+/// Where the gateway's trust in client certificates comes from: the province's CA bundle and the revocation
+/// lists its CAs publish, by file.
+public struct ClientTrustSources: Sendable, Hashable {
+    /// CA bundle (PEM) that client certificates must chain to. The system trust store is never used.
+    public var caBundlePath: String
+    /// CRLs (PEM or DER), at most one per CA in the bundle.
+    public var crlPaths: [String]
+    /// What an out-of-date CRL (past its `nextUpdate`) means for the certificates its CA issued.
+    public var expiredCRLs: ExpiredCRLHandling
+
+    public init(caBundlePath: String, crlPaths: [String] = [], expiredCRLs: ExpiredCRLHandling = .refuse) {
+        self.caBundlePath = caBundlePath
+        self.crlPaths = crlPaths
+        self.expiredCRLs = expiredCRLs
+    }
+
+    /// Every file, in a stable order: what a reload reads.
+    var paths: [String] { [caBundlePath] + crlPaths }
+}
+
+/// What an out-of-date CRL means.
+public enum ExpiredCRLHandling: String, Sendable, Hashable, CaseIterable {
+    /// Fail closed (the default): the CA's certificates are refused until a current CRL is in place, since a
+    /// certificate revoked after the list was issued would otherwise get in.
+    case refuse
+    /// Keep using the old list, logging a warning at every handshake it decides.
+    case accept
+}
+
+/// The CAs and CRLs in force, read and checked together: every CRL is signed by a CA of the bundle.
+public struct ClientTrust: Sendable {
+    /// A CRL with the file it came from and the CA that signed it.
+    struct RevocationList: Sendable {
+        let list: CertificateRevocationList
+        let path: String
+        let issuer: Certificate
+    }
+
+    /// The CAs client certificates must chain to.
+    public let authorities: [Certificate]
+    let revocationLists: [RevocationList]
+    let expiredCRLs: ExpiredCRLHandling
+
+    /// Reads and checks the files; any problem is an error naming the file.
+    public static func load(_ sources: ClientTrustSources) throws(TrustError) -> ClientTrust {
+        try load(sources, contents: sources.paths.map { path throws(TrustError) in try read(path) })
+    }
+
+    /// Checks files already read (`contents` in the order of `sources.paths`).
+    static func load(_ sources: ClientTrustSources, contents: [[UInt8]]) throws(TrustError) -> ClientTrust {
+        let authorities: [Certificate]
+        do {
+            let documents = try PEMDocument.parseMultiple(pemString: String(decoding: contents[0], as: UTF8.self))
+            authorities = try documents.map { try Certificate(pemDocument: $0) }
+        } catch {
+            throw TrustError(path: sources.caBundlePath, reason: "not a PEM bundle of certificates: \(error)")
+        }
+        guard !authorities.isEmpty else { throw TrustError(path: sources.caBundlePath, reason: "holds no certificate") }
+        var lists: [RevocationList] = []
+        for (path, bytes) in zip(sources.crlPaths, contents.dropFirst()) {
+            let list: CertificateRevocationList
+            do {
+                list = try CertificateRevocationList(bytes: bytes)
+            } catch {
+                throw TrustError(path: path, reason: "not a usable CRL: \(error)")
+            }
+            guard let issuer = authorities.first(where: { list.isSigned(by: $0) }) else {
+                throw TrustError(
+                    path: path,
+                    reason: "issued by \(list.issuer), which is not a CA in \(sources.caBundlePath) whose key "
+                        + "signed it; a CRL is accepted only from a CA the gateway trusts")
+            }
+            if let other = lists.first(where: { $0.issuer == issuer }) {
+                throw TrustError(path: path, reason: "\(other.path) is already the CRL of \(issuer.subject)")
+            }
+            lists.append(RevocationList(list: list, path: path, issuer: issuer))
+        }
+        return ClientTrust(authorities: authorities, revocationLists: lists, expiredCRLs: sources.expiredCRLs)
+    }
+
+    static func read(_ path: String) throws(TrustError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrustError(path: path, reason: "cannot be read")
+        }
+        return Array(data)
+    }
+
+    /// CRLs out of date at `time`, with their files: for the log.
+    public func expiredLists(at time: Date) -> [(path: String, nextUpdate: Date?)] {
+        revocationLists.filter { $0.list.isExpired(at: time) }.map { ($0.path, $0.list.nextUpdate) }
+    }
+
+    /// CAs of the bundle without a CRL: certificates they issue are not checked for revocation.
+    public var authoritiesWithoutCRL: [Certificate] {
+        authorities.filter { authority in !revocationLists.contains { $0.issuer == authority } }
+    }
+
+    /// Why `chain` (the leaf first, a CA of the bundle last) must be refused at `time`, or nil: a certificate
+    /// its issuer's CRL revokes, or, unless configured otherwise, an issuer whose CRL is out of date.
+    public func revocationProblem(chain: [Certificate], at time: Date) -> String? {
+        for (certificate, issuer) in zip(chain, chain.dropFirst()) {
+            guard let entry = revocationLists.first(where: { $0.issuer == issuer }) else { continue }
+            if entry.list.revokes(certificate) {
+                return "certificate serial \(certificate.serialNumber) (\(certificate.subject)) is revoked by the CRL "
+                    + "of \(issuer.subject) (\(entry.path))"
+            }
+            if entry.list.isExpired(at: time), expiredCRLs == .refuse {
+                let when = entry.list.nextUpdate.map { "since \($0)" } ?? "(it has no nextUpdate)"
+                return "the CRL of \(issuer.subject) (\(entry.path)) is out of date \(when): certificates it "
+                    + "covers are refused until a current CRL is in place (tls.expired_crl: refuse)"
+            }
+        }
+        return nil
+    }
+}
+
+/// A trust file that cannot be used, and why.
+public struct TrustError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
