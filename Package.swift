@@ -302,6 +302,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "GovCaseTrustTests",
+            dependencies: [
+                "GovCaseTrust", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "GovCasePolicyTests", dependencies: ["GovCasePolicy"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GovCasePluginsTests",

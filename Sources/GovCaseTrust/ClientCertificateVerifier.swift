@@ -67,7 +67,7 @@ public struct ClientCertificateVerifier: Sendable {
             "client certificate refused at the TLS handshake",
             metadata: [
                 "certificate.subject": "\(leaf.map { "\($0.subject)" } ?? "none")",
-                "certificate.serial": "\(leaf.map { "\($0.serialNumber)" } ?? "none")", "reason": "\(reason)",
+                "certificate.serial": "\(leaf.map(\.serialNumber.hexText) ?? "none")", "reason": "\(reason)",
             ])
         return .failed
     }

@@ -105,7 +105,8 @@ public struct ClientTrust: Sendable {
         for (certificate, issuer) in zip(chain, chain.dropFirst()) {
             guard let entry = revocationLists.first(where: { $0.issuer == issuer }) else { continue }
             if entry.list.revokes(certificate) {
-                return "certificate serial \(certificate.serialNumber) (\(certificate.subject)) is revoked by the CRL "
+                return
+                    "certificate serial \(certificate.serialNumber.hexText) (\(certificate.subject)) is revoked by the CRL "
                     + "of \(issuer.subject) (\(entry.path))"
             }
             if entry.list.isExpired(at: time), expiredCRLs == .refuse {
@@ -123,4 +124,14 @@ public struct TrustError: Error, Sendable, Hashable, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
+}
+
+extension Certificate.SerialNumber {
+    /// The serial as `openssl x509 -serial` and CA consoles print it (two hex digits per byte, leading zero
+    /// bytes dropped), so an operator can find it in the CA's records; swift-certificates' own description
+    /// drops each byte's leading zero.
+    public var hexText: String {
+        let significant = bytes.drop { $0 == 0 }
+        return significant.isEmpty ? "00" : significant.map { String(format: "%02X", $0) }.joined()
+    }
 }

@@ -78,7 +78,8 @@ extension GatewayConfiguration {
         do {
             _ = try ClientTrust.load(tls.clientTrustSources)
         } catch {
-            throw ConfigurationError(key: error.path == tls.clientCAPath ? "tls.client_ca" : "tls.crls", message: "\(error)")
+            throw ConfigurationError(
+                key: error.path == tls.clientCAPath ? "tls.client_ca" : "tls.crls", message: "\(error)")
         }
         guard let key = try pemDocuments("tls.key", tls.keyPath).first,
             (try? Certificate.PrivateKey(pemDocument: key)) != nil

@@ -205,7 +205,8 @@ extension GatewayTLS: Decodable {
             guard let handling = ExpiredCRLHandling(rawValue: text) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: .expiredCRLs, in: c,
-                    debugDescription: "must be one of \(ExpiredCRLHandling.allCases.map(\.rawValue).joined(separator: ", "))")
+                    debugDescription:
+                        "must be one of \(ExpiredCRLHandling.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             expiredCRLs = handling
         }

@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import GovCasePolicy
+import GovCaseTrust
 import Logging
 import X509
 
@@ -49,7 +50,7 @@ public struct CertificateCallerResolver: CallerResolver {
             metadata: [
                 "refusal": "\(denial)",
                 "certificate.subject": "\(certificate.map { "\($0.subject)" } ?? "none")",
-                "certificate.serial": "\(certificate.map { "\($0.serialNumber)" } ?? "none")",
+                "certificate.serial": "\(certificate.map(\.serialNumber.hexText) ?? "none")",
             ])
         return denial
     }

@@ -35,15 +35,22 @@ public struct GatewayTLSMaterial: Service {
                         "server certificate reloaded: new connections use it",
                         metadata: [
                             "certificate": "\(tls.certificatePath)",
-                            "certificate.serial": "\(diff.currentX509CertificateChain.first.map { "\($0.serialNumber)" } ?? "")",
+                            "certificate.serial":
+                                "\(diff.currentX509CertificateChain.first.map(\.serialNumber.hexText) ?? "")",
                         ])
                 }
                 $0.onCertificateLoadFailed = { failure in
                     let reason = "\(failure.error)"
-                    guard lastFailure.withLock({ last in defer { last = reason }; return last != reason }) else { return }
+                    guard
+                        lastFailure.withLock({ last in
+                            defer { last = reason }; return last != reason
+                        })
+                    else { return }
                     logger.error(
                         "server certificate NOT reloaded: the one in force stays until the files are fixed",
-                        metadata: ["certificate": "\(tls.certificatePath)", "key": "\(tls.keyPath)", "reason": "\(reason)"])
+                        metadata: [
+                            "certificate": "\(tls.certificatePath)", "key": "\(tls.keyPath)", "reason": "\(reason)",
+                        ])
                 }
             })
         clientTrust = try ClientTrustStore(sources: tls.clientTrustSources, logger: logger)
