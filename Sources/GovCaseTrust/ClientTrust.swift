@@ -47,7 +47,7 @@ public struct ClientTrust: Sendable {
 
     /// Reads and checks the files; any problem is an error naming the file.
     public static func load(_ sources: ClientTrustSources) throws(TrustError) -> ClientTrust {
-        try load(sources, contents: sources.paths.map { path throws(TrustError) in try read(path) })
+        try load(sources, contents: read(sources))
     }
 
     /// Checks files already read (`contents` in the order of `sources.paths`).
@@ -57,36 +57,45 @@ public struct ClientTrust: Sendable {
             let documents = try PEMDocument.parseMultiple(pemString: String(decoding: contents[0], as: UTF8.self))
             authorities = try documents.map { try Certificate(pemDocument: $0) }
         } catch {
-            throw TrustError(path: sources.caBundlePath, reason: "not a PEM bundle of certificates: \(error)")
+            throw TrustError(
+                file: .caBundle, path: sources.caBundlePath, reason: "not a PEM bundle of certificates: \(error)")
         }
-        guard !authorities.isEmpty else { throw TrustError(path: sources.caBundlePath, reason: "holds no certificate") }
+        guard !authorities.isEmpty else {
+            throw TrustError(file: .caBundle, path: sources.caBundlePath, reason: "holds no certificate")
+        }
         var lists: [RevocationList] = []
         for (path, bytes) in zip(sources.crlPaths, contents.dropFirst()) {
             let list: CertificateRevocationList
             do {
                 list = try CertificateRevocationList(bytes: bytes)
             } catch {
-                throw TrustError(path: path, reason: "not a usable CRL: \(error)")
+                throw TrustError(file: .crl, path: path, reason: "not a usable CRL: \(error)")
             }
             guard let issuer = authorities.first(where: { list.isSigned(by: $0) }) else {
                 throw TrustError(
-                    path: path,
+                    file: .crl, path: path,
                     reason: "issued by \(list.issuer), which is not a CA in \(sources.caBundlePath) whose key "
                         + "signed it; a CRL is accepted only from a CA the gateway trusts")
             }
             if let other = lists.first(where: { $0.issuer == issuer }) {
-                throw TrustError(path: path, reason: "\(other.path) is already the CRL of \(issuer.subject)")
+                throw TrustError(
+                    file: .crl, path: path, reason: "\(other.path) is already the CRL of \(issuer.subject)")
             }
             lists.append(RevocationList(list: list, path: path, issuer: issuer))
         }
         return ClientTrust(authorities: authorities, revocationLists: lists, expiredCRLs: sources.expiredCRLs)
     }
 
-    static func read(_ path: String) throws(TrustError) -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TrustError(path: path, reason: "cannot be read")
+    /// Every file's bytes, in the order of `sources.paths`.
+    static func read(_ sources: ClientTrustSources) throws(TrustError) -> [[UInt8]] {
+        var contents: [[UInt8]] = []
+        for (index, path) in sources.paths.enumerated() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw TrustError(file: index == 0 ? .caBundle : .crl, path: path, reason: "cannot be read")
+            }
+            contents.append(Array(data))
         }
-        return Array(data)
+        return contents
     }
 
     /// CRLs out of date at `time`, with their files: for the log.
@@ -121,6 +130,9 @@ public struct ClientTrust: Sendable {
 
 /// A trust file that cannot be used, and why.
 public struct TrustError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Which kind of file it is.
+    public enum File: Sendable, Hashable { case caBundle, crl }
+    public let file: File
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }

@@ -26,7 +26,7 @@ public final class ClientTrustStore: Sendable {
     public init(sources: ClientTrustSources, logger: Logger) throws(TrustError) {
         self.sources = sources
         self.logger = logger
-        let contents = try sources.paths.map { path throws(TrustError) in try ClientTrust.read(path) }
+        let contents = try ClientTrust.read(sources)
         let trust = try ClientTrust.load(sources, contents: contents)
         state = Mutex(State(trust: trust, loaded: contents))
         report(trust, event: "client trust loaded")
@@ -40,7 +40,7 @@ public final class ClientTrustStore: Sendable {
     public func reload() -> Bool {
         let contents: [[UInt8]]
         do {
-            contents = try sources.paths.map { path throws(TrustError) in try ClientTrust.read(path) }
+            contents = try ClientTrust.read(sources)
         } catch {
             logFailure(error, contents: nil)
             return false

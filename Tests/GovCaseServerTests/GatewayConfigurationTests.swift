@@ -79,6 +79,9 @@ import Testing
         broken = configuration
         broken.store.evaluatorKey = files.caCertificate
         #expect(faultyKey(broken) == "store.evaluator_key")
+        broken = configuration
+        broken.tls.crlPaths = [files.caCertificate]
+        #expect(faultyKey(broken) == "tls.crls", "a certificate is not a CRL")
         configuration.tls.certificatePath = key
         #expect(faultyKey(configuration) == "tls.certificate")
     }
@@ -140,6 +143,19 @@ import Testing
     func badDeadlineAndValidationKeysAreNamed(yaml: String, key: String) {
         #expect {
             try GatewayConfiguration.parse(yaml: Self.base + yaml)
+        } throws: { error in
+            (error as? ConfigurationError)?.key == key
+        }
+    }
+
+    @Test(arguments: [
+        ("expired_crl: ignore", "tls.expired_crl"), ("reload_seconds: 0", "tls.reload_seconds"),
+        ("crl: [ca.crl]", "tls.crl"), ("crls: ca.crl", "tls.crls"),
+    ])
+    func badTLSKeysAreNamed(setting: String, key: String) {
+        let yaml = Self.base.replacingOccurrences(of: "client_ca: ca.pem }", with: "client_ca: ca.pem, \(setting) }")
+        #expect {
+            try GatewayConfiguration.parse(yaml: yaml)
         } throws: { error in
             (error as? ConfigurationError)?.key == key
         }

@@ -180,6 +180,19 @@ import Testing
         try await expectRefusal(expired, code: .unavailable)
     }
 
+    @Test func aCertificateNotYetValidFailsTheHandshake() async throws {
+        let early = try ca.issueClient(
+            commonName: "national-sc", uri: Self.spiffe("national-sc"), notBefore: Date().addingTimeInterval(86_400))
+        try await expectRefusal(early, code: .unavailable)
+    }
+
+    /// The handshake's own check (our verification callback) holds a certificate to its key usage: one issued
+    /// for servers only is not a client's.
+    @Test func aServerOnlyCertificateFailsTheHandshakeAsAClient() async throws {
+        let server = try ca.issueServer(commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+        try await expectRefusal(server, code: .unavailable)
+    }
+
     @Test func anotherTrustDomainIsUnauthenticated() async throws {
         let other = try ca.issueClient(commonName: "x", uri: Self.spiffe("national-sc", domain: "other.test"))
         try await expectRefusal(other, code: .unauthenticated, containing: "trust domain other.test is not gov.test")

@@ -79,7 +79,7 @@ extension GatewayConfiguration {
             _ = try ClientTrust.load(tls.clientTrustSources)
         } catch {
             throw ConfigurationError(
-                key: error.path == tls.clientCAPath ? "tls.client_ca" : "tls.crls", message: "\(error)")
+                key: error.file == .caBundle ? "tls.client_ca" : "tls.crls", message: "\(error)")
         }
         guard let key = try pemDocuments("tls.key", tls.keyPath).first,
             (try? Certificate.PrivateKey(pemDocument: key)) != nil
