@@ -37,7 +37,9 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         // "No such case" and "not yours" look the same: a caller learns nothing of cases outside its grant.
         let notFound = RPCError(code: .notFound, message: "no case \(request.caseID) that this caller may read")
         let masked: Case
-        do { masked = try store.get(caseID: request.caseID, now: clock()) } catch let error as StoreError
+        let now = clock()
+        do { masked = try await store.call { try $0.get(caseID: request.caseID, now: now) } } catch let error
+            as StoreError
             where error.code == .notFound
         {
             throw notFound
@@ -47,7 +49,7 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
             return masked.proto
         }
         let reader = PrivacyReader(identity: identity.description, purpose: "GetCase")
-        return try run { try store.get(caseID: request.caseID, reader: reader, now: clock()) }.proto
+        return try await run { try $0.get(caseID: request.caseID, reader: reader, now: now) }.proto
     }
 
     func queryCases(request: Govcase_Gateway_V1_QueryCasesRequest, context: ServerContext) async throws
@@ -56,8 +58,8 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         let identity = try caller(context, role: .reader)
         var query = try Self.query(request.filter)
         query.regionPrefixes = try regions(request.filter.regionPrefixes, of: identity)
-        let page = try run {
-            try store.query(
+        let page = try await run { [query] in
+            try $0.query(
                 query, pageSize: request.pageSize == 0 ? 100 : Int(request.pageSize),
                 pageToken: request.pageToken.isEmpty ? nil : request.pageToken)
         }
@@ -71,7 +73,7 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         -> Govcase_Gateway_V1_TransitionCaseResponse
     {
         let identity = try caller(context, role: .handler)
-        guard let region = try run({ try store.regionCode(caseID: request.caseID) }) else {
+        guard let region = try await run({ try $0.regionCode(caseID: request.caseID) }) else {
             throw RPCError(code: .notFound, message: "no case has id \(request.caseID)")
         }
         try authorize(identity, .handler, region: region)
@@ -81,10 +83,11 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
             action, actor: Actor(system: identity.systemID, person: request.person),
             occurredAt: request.hasOccurredAt ? request.occurredAt.date : now)
         let expected = CaseStatus(proto: request.expectedStatus)
-        let (c, event) = try run {
-            try store.transition(
+        let policy = deadlines.policy(forRegion: region)
+        let (c, event) = try await run {
+            try $0.transition(
                 caseID: request.caseID, step: step, expected: expected, recordedAt: now,
-                policy: deadlines.policy(forRegion: region))
+                policy: policy)
         }
         return .with {
             $0.case = c.masked.proto
@@ -100,7 +103,7 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         let prefixes = try regions(request.filter.regionPrefixes, of: identity)
         var cursor: Int64
         if request.cursor.isEmpty {
-            cursor = try run { try store.latestEventCursor() }
+            cursor = try await run { try $0.latestEventCursor() }
         } else {
             guard let value = Int64(request.cursor), value >= 0 else {
                 throw RPCError(code: .invalidArgument, message: "cursor: \"\(request.cursor)\" is not a cursor")
@@ -113,10 +116,11 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         // watcher resumes from its last cursor.
         while !Task.isCancelled && !context.cancellation.isCancelled {
             let generation = store.eventGeneration
-            let events = try run { try store.events(after: cursor) }
+            let after = cursor
+            let events = try await run { try $0.events(after: after) }
             for (position, caseID, event) in events {
                 cursor = position
-                if regionOf[caseID] == nil { regionOf[caseID] = try run { try store.regionCode(caseID: caseID) } }
+                if regionOf[caseID] == nil { regionOf[caseID] = try await run { try $0.regionCode(caseID: caseID) } }
                 guard let region = regionOf[caseID], prefixes.contains(where: { region.hasPrefix($0) }) else {
                     continue
                 }
@@ -177,7 +181,8 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
     }
 
     /// Runs a store call, mapping its errors to gRPC.
-    func run<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch { throw IngestPipeline.rpcError(error) }
+    /// Runs a store method off the cooperative pool (`CaseStore.call`), its errors as the caller's statuses.
+    func run<T: Sendable>(_ body: @escaping @Sendable (CaseStore) throws -> T) async throws -> T {
+        do { return try await store.call(body) } catch { throw IngestPipeline.rpcError(error) }
     }
 }

@@ -19,6 +19,8 @@ public final class CaseStore: Sendable {
     let checkpointer: Checkpointer
     /// Wakes watchers when events commit.
     let eventSignal = EventSignal()
+    /// Where `call` runs the store's blocking methods: threads of their own, never Swift's cooperative pool.
+    let callQueue = DispatchQueue(label: "govcase.store.calls", attributes: .concurrent)
 
     /// Opens (creating if needed) the store at `path` and applies any pending migrations.
     ///

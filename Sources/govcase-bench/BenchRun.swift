@@ -120,6 +120,10 @@ struct BenchRun {
             }
         }
 
+        // 8: health checks beside 100 concurrent audited reads.
+        try await HealthUnderLoadBench(settings: settings, pki: pki, run: run)
+            .measure(port: gatewayPort, report: &report)
+
         // 7: the plugin path against the in-process path.
         try await PluginBench(settings: settings, work: work, pki: pki, run: run)
             .measure(inProcessPort: gatewayPort, report: &report)

@@ -9,6 +9,8 @@ struct Report {
     /// From `RegisterAdapter` to the first record accepted through the plugin.
     var registerToFirstRecord: Duration = .zero
     var messageBytes = 0
+    /// Audited reads completed while health was checked beside them (8).
+    var auditedReadsBesideHealth = 0
     var openStreams = 0
     var memoryWithOpenStreams: (current: Int, peak: Int) = (0, 0)
     /// The gateway's database and write-ahead log after the ingest rows, bytes; the largest log seen meanwhile.
@@ -63,6 +65,10 @@ struct Report {
         rows.append([
             "7 plugin register to first record accepted", milliseconds(registerToFirstRecord.seconds) + " ms", "", "",
             "", "", "", "",
+        ])
+        rows.append([
+            "8 audited reads completed beside the health checks", "\(auditedReadsBesideHealth)", "calls", "", "", "",
+            "", "each a write and an fsync, 100 at once",
         ])
         rows.append([
             "6 start to first SERVING health check", milliseconds(startToServing.seconds) + " ms", "", "", "", "", "",

@@ -102,7 +102,7 @@ extension GatewayConfiguration {
     /// Each override names a known adapter, a table that adapter has, a non-empty code and a value the table
     /// maps to (a core value by its name, e.g. `windowDevice`); anything else is an error naming its key, since
     /// a mistyped override would otherwise refuse every record that uses the code.
-    func checkCodeOverrides() throws(ConfigurationError) {
+    public func checkCodeOverrides() throws(ConfigurationError) {
         let adapters = Dictionary(uniqueKeysWithValues: BuiltInAdapters.all().map { ($0.info.id, $0) })
         for (adapterID, systems) in codeOverrides.sorted(by: { $0.key < $1.key }) {
             guard let adapter = adapters[adapterID] else {

@@ -153,14 +153,19 @@ public struct IngestPipeline: Sendable {
         for (position, f) in prepared.followUps {
             let index = prepared.indexes[position]
             do {
-                let outcome = try store.apply(
-                    f, sourceSystem: caller.systemID, recordedAt: prepared.now,
-                    authorize: { c in
-                        // One grant must give the role for the target case's adapter and region, duplicates included.
-                        try policy.authorize(
-                            caller, role: .submitter, adapter: c.source.adapterID, region: c.regionCode)
-                    },
-                    policy: deadlines.policy(forRegion:))
+                let (policy, deadlines, now) = (policy, deadlines, prepared.now)
+                // A write and its fsync: off the cooperative pool.
+                let outcome = try await store.call { store in
+                    try store.apply(
+                        f, sourceSystem: caller.systemID, recordedAt: now,
+                        authorize: { c in
+                            // One grant must give the role for the target case's adapter and region, duplicates
+                            // included.
+                            try policy.authorize(
+                                caller, role: .submitter, adapter: c.source.adapterID, region: c.regionCode)
+                        },
+                        policy: deadlines.policy(forRegion:))
+                }
                 acks[position] = .with {
                     $0.index = UInt64(index)
                     $0.externalID = f.externalID
