@@ -83,7 +83,7 @@ public final class Gateway: Service, Sendable {
             at: URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent(),
             withIntermediateDirectories: true)
         store = try CaseStore(
-            path: configuration.store.path, vault: EvaluatorVault(keyFile: configuration.store.evaluatorKey),
+            path: configuration.store.path, vault: configuration.store.vault(),
             logger: logger)
         let adapters = BuiltInAdapters.all(
             overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } }

@@ -162,8 +162,10 @@ public final class CaseStore: Sendable {
         }
         c.events = try events(ofCase: c.caseID, db: db)
         if let sealed = row["sealed_requester"] as Data?, c.requester != nil {
-            do { try vault.open(sealed, into: &c.requester!, caseID: c.caseID) } catch {
-                throw StoreError(.corrupt, "the evaluator data of case \(c.caseID) cannot be opened with this key")
+            do { try vault.open(sealed, into: &c.requester!, caseID: c.caseID) } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError(.corrupt, "the evaluator data of case \(c.caseID) cannot be opened: \(error)")
             }
         }
         return c

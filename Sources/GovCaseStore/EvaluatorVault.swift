@@ -6,10 +6,21 @@ import SwiftProtobuf
 
 /// Seals evaluators' name, phone and document number with AES-GCM before they reach the database.
 ///
-/// The key is 32 bytes, read from a file (raw, or base64 text). Each sealed box is bound to its case id as
-/// authenticated data, so a ciphertext copied to another row fails to open.
+/// A key is 32 bytes, read from a file (raw, or base64 text). Each sealed box is bound to its case id as
+/// authenticated data, so a ciphertext copied to another row fails to open, and starts with the id of the key
+/// that sealed it, so a new key can be introduced while boxes sealed with older ones still open: new boxes
+/// use the current key, `previous` keys only open, and `CaseStore.resealEvaluators` moves old boxes to the
+/// current key (`govcase keys rotate`).
 public struct EvaluatorVault: Sendable {
     private let key: SymmetricKey
+    /// The id of the key new boxes are sealed with.
+    public let currentKeyID: String
+    /// Keys that open boxes sealed before a rotation, by id.
+    private let previous: [String: SymmetricKey]
+
+    /// What starts a box with a key id: this marker, then the key id's 8 bytes. Boxes sealed before key ids
+    /// start with a random nonce instead, and are opened by trying each key.
+    static let marker = Array("GCK1".utf8)
 
     /// The sensitive fields of one party as stores before v2 sealed them (JSON); still opened, never written.
     struct LegacySecrets: Codable, Equatable {
@@ -18,12 +29,48 @@ public struct EvaluatorVault: Sendable {
         var documentNumber: String
     }
 
-    public init(key: SymmetricKey) { self.key = key }
+    public init(key: SymmetricKey, previousKeys: [SymmetricKey] = []) {
+        self.key = key
+        currentKeyID = Self.keyID(of: key)
+        previous = Dictionary(previousKeys.map { (Self.keyID(of: $0), $0) }, uniquingKeysWith: { first, _ in first })
+    }
 
-    /// Reads a 256-bit key from `path`: 32 raw bytes or their base64 encoding.
-    /// Reads the key from `path`, which only its owner may read (mode 0600 or 0400): a key readable by
-    /// group or others is refused, before its content is read.
+    /// The current key from `keyFile`, and keys that only open older boxes from `previousKeyFiles`.
+    public init(keyFile: String, previousKeyFiles: [String]) throws {
+        self.init(key: try Self.key(inFile: keyFile), previousKeys: try previousKeyFiles.map(Self.key(inFile:)))
+    }
+
+    /// A key's id: 16 hex digits of a SHA-256 of it, stored with each box. It names the key without revealing it.
+    public static func keyID(of key: SymmetricKey) -> String {
+        let digest = key.withUnsafeBytes { SHA256.hash(data: Data("govcase evaluator key id".utf8) + Data($0)) }
+        return digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The id of the key that sealed `sealed`, or nil for a box sealed before key ids.
+    public static func keyID(ofSealed sealed: Data) -> String? {
+        guard sealed.count > marker.count + 8, sealed.starts(with: marker) else { return nil }
+        return sealed.dropFirst(marker.count).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The bytes a box sealed with the current key starts with.
+    public var currentPrefix: Data { Data(Self.marker) + Self.bytes(ofKeyID: currentKeyID) }
+
+    static func bytes(ofKeyID id: String) -> Data {
+        Data(
+            stride(from: 0, to: id.count, by: 2).compactMap { offset in
+                let start = id.index(id.startIndex, offsetBy: offset)
+                return UInt8(id[start..<id.index(start, offsetBy: 2)], radix: 16)
+            })
+    }
+
+    /// The key from `path`, with no previous keys.
     public init(keyFile path: String) throws {
+        self.init(key: try Self.key(inFile: path))
+    }
+
+    /// Reads a 256-bit key from `path`, 32 raw bytes or their base64 encoding. Only its owner may read the file
+    /// (mode 0600 or 0400): a key readable by group or others is refused, before its content is read.
+    public static func key(inFile path: String) throws -> SymmetricKey {
         let mode =
             ((try FileManager.default.attributesOfItem(atPath: path))[.posixPermissions] as? NSNumber)?.intValue ?? 0
         guard mode & 0o077 == 0 else {
@@ -38,7 +85,7 @@ public struct EvaluatorVault: Sendable {
         guard let bytes, bytes.count == 32 else {
             throw StoreError(.configuration, "the key file \(path) must hold 32 bytes, raw or base64")
         }
-        self.init(key: SymmetricKey(data: bytes))
+        return SymmetricKey(data: bytes)
     }
 
     /// A new random key, base64-encoded, for a key file.
@@ -54,13 +101,46 @@ public struct EvaluatorVault: Sendable {
             $0.phone = party.phone
             $0.documentNumber = party.documentNumber
         }
-        let plain: Data = try secrets.serializedData()
-        return try AES.GCM.seal(plain, using: key, authenticating: Data(caseID.utf8)).combined!
+        return try seal(plain: try secrets.serializedData(), caseID: caseID)
+    }
+
+    /// `plain` sealed with the current key for `caseID`, its key id in front.
+    func seal(plain: Data, caseID: String) throws -> Data {
+        currentPrefix + (try AES.GCM.seal(plain, using: key, authenticating: Data(caseID.utf8)).combined!)
+    }
+
+    /// The plain secrets of a box, with whichever configured key sealed it.
+    func openPlain(_ sealed: Data, caseID: String) throws -> Data {
+        let context = Data(caseID.utf8)
+        if let id = Self.keyID(ofSealed: sealed) {
+            guard let key = id == currentKeyID ? key : previous[id] else {
+                throw StoreError(
+                    .configuration,
+                    "the evaluator data of case \(caseID) is sealed with key \(id), which is not configured "
+                        + "(current key \(currentKeyID); previous: \(previous.keys.sorted().joined(separator: ", ")))")
+            }
+            return try AES.GCM.open(
+                AES.GCM.SealedBox(combined: sealed.dropFirst(Self.marker.count + 8)), using: key,
+                authenticating: context)
+        }
+        // Sealed before key ids: whichever configured key opens it.
+        for key in [key] + previous.values {
+            if let plain = try? AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: context) {
+                return plain
+            }
+        }
+        throw StoreError(.configuration, "the evaluator data of case \(caseID) opens with no configured key")
+    }
+
+    /// The box re-sealed with the current key, or nil if it already is.
+    func reseal(_ sealed: Data, caseID: String) throws -> Data? {
+        guard Self.keyID(ofSealed: sealed) != currentKeyID else { return nil }
+        return try seal(plain: try openPlain(sealed, caseID: caseID), caseID: caseID)
     }
 
     /// Puts the secrets sealed for `caseID` back into `party`.
     func open(_ sealed: Data, into party: inout Party, caseID: String) throws {
-        let plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data(caseID.utf8))
+        let plain = try openPlain(sealed, caseID: caseID)
         // A JSON object opens with "{", which no serialized Party does (it would be field 15, a group).
         if plain.first == UInt8(ascii: "{") {
             let secrets = try JSONDecoder().decode(LegacySecrets.self, from: plain)

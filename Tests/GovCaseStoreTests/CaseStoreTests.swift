@@ -551,12 +551,63 @@ import Testing
         #expect([party.name, party.phone, party.documentNumber] == ["张三", "13812345678", "11010519491231002X"])
 
         let resealed = try vault.seal(party, caseID: "case-1")
+        #expect(EvaluatorVault.keyID(ofSealed: resealed) == vault.currentKeyID)
         let plain = try AES.GCM.open(
-            AES.GCM.SealedBox(combined: resealed), using: key, authenticating: Data("case-1".utf8))
+            AES.GCM.SealedBox(combined: resealed.dropFirst(12)), using: key, authenticating: Data("case-1".utf8))
         #expect(try Govcase_Core_V1_Party(serializedBytes: plain).phone == "13812345678")
         var back = Party()
         try vault.open(resealed, into: &back, caseID: "case-1")
         #expect(back.documentNumber == "11010519491231002X")
+    }
+
+    /// A new key is introduced while boxes sealed with the old one (with a key id, or before key ids) still
+    /// open; the rotation re-seals them all, resumably, and then the old key is no longer needed.
+    @Test func aNewKeyOpensOldBoxesThroughPreviousKeysAndRotationResealsThemAll() throws {
+        let old = key
+        let ids = try (0..<7).map { try open().submit(Self.evaluation("PJ-rot-\($0)"), now: now).caseID }
+        // One box as stores sealed it before key ids: no marker, a bare AES-GCM box.
+        let legacy = try Govcase_Core_V1_Party.with {
+            $0.name = "李四"
+            $0.phone = "13900000000"
+            $0.documentNumber = "11010519491231002X"
+        }.serializedData()
+        let bare = try AES.GCM.seal(legacy, using: old, authenticating: Data(ids[0].utf8)).combined!
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "UPDATE cases SET sealed_requester = ? WHERE id = ?", arguments: [bare, ids[0]])
+        }
+
+        let new = SymmetricKey(size: .bits256)
+        let newOnly = try CaseStore(path: path, vault: EvaluatorVault(key: new))
+        #expect {
+            try newOnly.get(caseID: ids[1], reader: reader, now: now)
+        } throws: { error in
+            // The refusal names the missing key's id, so an operator knows which file to list.
+            (error as? StoreError)?.message.contains(EvaluatorVault.keyID(of: old)) == true
+        }
+        try newOnly.close()
+
+        let rotating = try CaseStore(path: path, vault: EvaluatorVault(key: new, previousKeys: [old]))
+        #expect(try rotating.get(caseID: ids[0], reader: reader, now: now).requester?.name == "李四")
+        #expect(try rotating.get(caseID: ids[1], reader: reader, now: now).requester?.name == "张三")
+        // New boxes use the new key at once.
+        let fresh = try rotating.submit(Self.evaluation("PJ-rot-new"), now: now).caseID
+        #expect(try rotating.unsealedWithCurrentKey() == 7)
+        // Stopped after the first batch of 3 (as a killed run would be), then resumed.
+        var batches: [KeyRotationProgress] = []
+        _ = try? rotating.resealEvaluators(batchSize: 3) { progress in
+            batches.append(progress)
+            if batches.count == 1 { throw CancellationError() }
+        }
+        #expect(batches.first == KeyRotationProgress(resealed: 3, remaining: 4))
+        let done = try rotating.resealEvaluators(batchSize: 3)
+        #expect(done == KeyRotationProgress(resealed: 4, remaining: 0))
+        try rotating.close()
+
+        let rotated = try CaseStore(path: path, vault: EvaluatorVault(key: new))
+        for id in ids + [fresh] {
+            let c = try rotated.get(caseID: id, reader: reader, now: now)
+            #expect(c.requester?.documentNumber == "11010519491231002X", "\(id)")
+        }
     }
 
     /// New case ids are UUIDv7: later ids sort after earlier ones, and no two are the same.

@@ -48,6 +48,7 @@ extension GatewayConfiguration {
         for index in tls.crlPaths.indices { resolve(&tls.crlPaths[index]) }
         resolve(&store.path)
         resolve(&store.evaluatorKey)
+        for index in store.previousEvaluatorKeys.indices { resolve(&store.previousEvaluatorKeys[index]) }
     }
 
     /// Checks what decoding cannot: that the files exist and hold what they should, and that overrides name
@@ -87,7 +88,7 @@ extension GatewayConfiguration {
             throw ConfigurationError(key: "tls.key", message: "\(tls.keyPath) holds no private key")
         }
         do {
-            _ = try EvaluatorVault(keyFile: store.evaluatorKey)
+            _ = try store.vault()
         } catch {
             throw ConfigurationError(key: "store.evaluator_key", message: "\(error)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GovCaseAdapters
 import GovCasePolicy
+import GovCaseStore
 import GovCaseTrust
 import Yams
 
@@ -118,15 +119,25 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         public var path: String
         /// File holding the 256-bit AES-GCM key that seals evaluator identity, raw or base64.
         public var evaluatorKey: String
+        /// Keys that sealed evaluator data before a rotation: they only open it, until `govcase keys rotate`
+        /// has re-sealed everything with `evaluatorKey`.
+        public var previousEvaluatorKeys: [String]
 
-        public init(path: String, evaluatorKey: String) {
+        public init(path: String, evaluatorKey: String, previousEvaluatorKeys: [String] = []) {
             self.path = path
             self.evaluatorKey = evaluatorKey
+            self.previousEvaluatorKeys = previousEvaluatorKeys
+        }
+
+        /// The vault of these keys.
+        public func vault() throws -> EvaluatorVault {
+            try EvaluatorVault(keyFile: evaluatorKey, previousKeyFiles: previousEvaluatorKeys)
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case path
             case evaluatorKey = "evaluator_key"
+            case previousEvaluatorKeys = "previous_evaluator_keys"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -134,6 +145,7 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             path = try c.decode(String.self, forKey: .path)
             evaluatorKey = try c.decode(String.self, forKey: .evaluatorKey)
+            previousEvaluatorKeys = try c.decodeIfPresent([String].self, forKey: .previousEvaluatorKeys) ?? []
         }
     }
 

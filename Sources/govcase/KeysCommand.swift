@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import GovCaseServer
+import GovCaseStore
+import Logging
+
+/// `govcase keys`: the evaluator key, which seals evaluators' names, phones and ID numbers at rest.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Makes and rotates the evaluator key.",
+        discussion: """
+            Rotating: make a key with `govcase keys new --out <file>`; in the configuration, make it \
+            store.evaluator_key and list the old one under store.previous_evaluator_keys; restart the gateway; \
+            then run `govcase keys rotate --config <file>`, which re-seals every box with the new key while the \
+            gateway serves. When it reports none remaining, remove the old key from the configuration.
+            """,
+        subcommands: [NewKey.self, Rotate.self, Status.self])
+
+    struct NewKey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "new", abstract: "Writes a new random 256-bit key, readable by its owner only (0600).")
+
+        @Option(help: "The key file to write; it must not exist.")
+        var out: String
+
+        func run() throws {
+            guard !FileManager.default.fileExists(atPath: out) else {
+                throw ValidationError("\(out) exists; a key is never overwritten")
+            }
+            guard
+                FileManager.default.createFile(
+                    atPath: out, contents: Data(EvaluatorVault.newKeyBase64().utf8),
+                    attributes: [.posixPermissions: 0o600])
+            else { throw ValidationError("cannot write \(out)") }
+            let id = EvaluatorVault.keyID(of: try EvaluatorVault.key(inFile: out))
+            print("wrote \(out) (key id \(id), mode 0600)")
+        }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate",
+            abstract: "Re-seals every evaluator box with store.evaluator_key; resumable, safe beside a running gateway."
+        )
+
+        @Option(help: "The gateway's YAML configuration.")
+        var config: String
+
+        @Option(help: "Rows per transaction: each batch is one short write beside the gateway's.")
+        var batchSize = 500
+
+        func run() throws {
+            let store = try Self.open(config)
+            print("re-sealing with key \(try GatewayConfiguration.load(path: config).store.vault().currentKeyID)")
+            let done = try store.resealEvaluators(batchSize: batchSize) { progress in
+                print("re-sealed \(progress.resealed), remaining \(progress.remaining)")
+            }
+            try store.close()
+            print(
+                done.remaining == 0
+                    ? "rotation complete: every box is sealed with the current key; the previous keys may be removed"
+                    : "rotation incomplete: \(done.remaining) boxes remain; run again")
+            if done.remaining != 0 { throw ExitCode(1) }
+        }
+
+        static func open(_ config: String) throws -> CaseStore {
+            let configuration = try GatewayConfiguration.load(path: config)
+            return try CaseStore(
+                path: configuration.store.path, vault: configuration.store.vault(),
+                logger: Logger(label: "govcase.keys"))
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Says how many evaluator boxes are not yet sealed with the current key.")
+
+        @Option(help: "The gateway's YAML configuration.")
+        var config: String
+
+        func run() throws {
+            let store = try Rotate.open(config)
+            let remaining = try store.unsealedWithCurrentKey()
+            try store.close()
+            print("\(remaining) boxes not sealed with the current key")
+        }
+    }
+}

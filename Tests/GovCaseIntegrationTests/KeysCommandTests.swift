@@ -1,0 +1,71 @@
+import Foundation
+import GRPCCore
+import GovCaseClient
+import GovCaseProto
+import SwiftProtobuf
+import Testing
+
+/// Rotating the evaluator key as an operator does: `govcase keys new`, the old key listed as previous, a
+/// restart, `govcase keys rotate` beside the running gateway, and the old key removed.
+@Suite struct KeysCommandTests {
+    static func readEvaluator(_ caseID: String, port: Int, in folder: URL) async throws -> String {
+        try await withGatewayClient(host: "127.0.0.1", port: port, as: .development("auditor-sc", in: folder)) {
+            try await Govcase_Gateway_V1_CaseService.Client(wrapping: $0).getCase(.with { $0.caseID = caseID })
+                .requester.name
+        }
+    }
+
+    @Test func anEvaluatorKeyIsRotatedBesideARunningGatewayAndTheOldOneRetired() async throws {
+        let deployment = try await Deployment.make()
+        var gateway = try deployment.serve()
+        var port = try await gateway.servingPort()
+        var caseIDs: [String] = []
+        for n in 0..<3 {
+            let ack = try await withGatewayClient(
+                host: "127.0.0.1", port: port, as: .development("national-sc", in: deployment.folder)
+            ) {
+                try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: $0).submit(
+                    SampleRecords.nationalEvaluation("PJ-keys-\(n)"))
+            }
+            caseIDs.append(ack.caseID)
+        }
+        let name = try await Self.readEvaluator(caseIDs[0], port: port, in: deployment.folder)
+        #expect(!name.isEmpty)
+        gateway.send(SIGTERM)
+        #expect(try await gateway.exitStatus() == 0)
+
+        let newKey = deployment.folder.appendingPathComponent("evaluator-2027.key").path
+        let made = try await GatewayProcess.run(["keys", "new", "--out", newKey])
+        #expect(made.status == 0, "\(made.output)")
+        let mode = try FileManager.default.attributesOfItem(atPath: newKey)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try await GatewayProcess.run(["keys", "new", "--out", newKey]).status != 0, "never overwritten")
+
+        try deployment.editConfiguration {
+            $0.replacingOccurrences(
+                of: "evaluator_key: evaluator.key",
+                with: "evaluator_key: evaluator-2027.key\n  previous_evaluator_keys: [evaluator.key]")
+        }
+        gateway = try deployment.serve()
+        port = try await gateway.servingPort()
+        let config = deployment.configuration.path
+        #expect(try await GatewayProcess.run(["keys", "status", "--config", config]).output.contains("3 boxes"))
+        let rotation = try await GatewayProcess.run(["keys", "rotate", "--config", config, "--batch-size", "2"])
+        #expect(rotation.status == 0, "\(rotation.output)")
+        #expect(rotation.output.contains("rotation complete"), "\(rotation.output)")
+        #expect(try await Self.readEvaluator(caseIDs[2], port: port, in: deployment.folder) == name)
+        gateway.send(SIGTERM)
+        #expect(try await gateway.exitStatus() == 0)
+
+        // The old key retired: everything opens with the new one alone.
+        try deployment.editConfiguration {
+            $0.replacingOccurrences(of: "\n  previous_evaluator_keys: [evaluator.key]", with: "")
+        }
+        gateway = try deployment.serve()
+        port = try await gateway.servingPort()
+        defer { gateway.send(SIGTERM) }
+        for caseID in caseIDs {
+            #expect(try await Self.readEvaluator(caseID, port: port, in: deployment.folder) == name)
+        }
+    }
+}
