@@ -94,17 +94,31 @@ import Testing
         #expect(fieldsAndRules(c) == ["request.content required"])
     }
 
-    @Test func aComplaintNeedsItsRespondentAndAContactableComplainant() {
+    /// POLICY.md §4: 12345 accepts anonymous requests, the caller leaving a call-back number at most, and a
+    /// complaint body's taking an anonymous complaint is its decision, not the gateway's. A real-name
+    /// complainant is held to a name and a number to answer on.
+    @Test func aComplaintNeedsItsRespondentAndARealNameComplainantANameAndPhone() {
         var c = Fixtures.request(.complaint)
         c.request?.respondent = nil
+        c.requester?.realName = true
         c.requester?.name = ""
         c.requester?.phone = ""
         #expect(
             fieldsAndRules(c) == [
                 "request.respondent.name required", "requester.name required", "requester.phone required",
             ])
+        c.requester?.realName = false
+        #expect(fieldsAndRules(c) == ["request.respondent.name required"], "an anonymous complaint is accepted")
         c.requester = nil
-        #expect(fieldsAndRules(c) == ["request.respondent.name required", "requester required"])
+        #expect(fieldsAndRules(c) == ["request.respondent.name required"], "so is one with no caller at all")
+    }
+
+    @Test func theReasonForARequiredFieldIsInItsMessage() {
+        var c = Fixtures.request(.complaint)
+        c.requester?.realName = true
+        c.requester?.phone = ""
+        let message = CaseValidator(context: ValidationContext(now: Fixtures.now)).violations(in: c).first?.message
+        #expect(message?.contains("real-name") == true && message?.contains("real_name false") == true)
     }
 
     @Test func aReportNeedsARespondentOrAPlace() {
@@ -116,10 +130,13 @@ import Testing
         #expect(fieldsAndRules(c) == [])
     }
 
-    @Test func aHelpRequestNeedsAPhoneToCallBack() {
+    @Test func aRealNameHelpRequestNeedsAPhoneToCallBackAndAnAnonymousOneNone() {
         var c = Fixtures.request(.helpRequest)
+        c.requester?.realName = true
         c.requester?.phone = ""
         #expect(fieldsAndRules(c) == ["requester.phone required"])
+        c.requester?.realName = false
+        #expect(fieldsAndRules(c) == [])
     }
 
     @Test func anAnonymousConsultationIsValid() {

@@ -40,8 +40,8 @@ private struct Checker {
         found.append(FieldViolation(field: field, rule: rule, message: message))
     }
 
-    mutating func required(_ field: String, _ value: String) {
-        if value.isBlank { add(field, .required, "is required") }
+    mutating func required(_ field: String, _ value: String, _ why: String = "is required") {
+        if value.isBlank { add(field, .required, why) }
     }
 
     mutating func required(_ field: String, _ value: (some Any)?, _ why: String = "is required") {
@@ -162,15 +162,20 @@ private struct Checker {
     }
 
     mutating func requester(_ p: Party?, kind: CaseKind) {
-        // A complaint and a help request need someone to answer; other kinds may be anonymous.
-        let needsContact = kind == .complaint || kind == .helpRequest
-        guard let p else {
-            if needsContact { add("requester", .required, "a \(kind.rawValue) needs a contactable requester") }
-            return
-        }
+        // Anyone may stay anonymous: the hotline accepts anonymous requests, leaving a call-back number at most,
+        // and whether a complaint body takes an anonymous complaint is its decision, recorded in the case, not a
+        // refusal here (POLICY.md §4). A party that gives its identity (real_name) is held to it.
+        guard let p else { return }
         required("requester.kind", p.kind)
-        if p.realName || kind == .complaint { required("requester.name", p.name) }
-        if needsContact { required("requester.phone", p.phone) }
+        if p.realName {
+            required("requester.name", p.name, "is required when real_name is set (实名): a real-name party is named")
+            if kind == .complaint || kind == .helpRequest {
+                required(
+                    "requester.phone", p.phone,
+                    "is required for a real-name \(kind.rawValue): the handling body answers it by phone (回复); "
+                        + "an anonymous caller (real_name false) may leave none")
+            }
+        }
         maxLength("requester.name", p.name, context.limits.shortText)
         phone("requester.phone", p.phone)
         if !p.documentNumber.isEmpty {

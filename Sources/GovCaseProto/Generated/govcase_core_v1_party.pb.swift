@@ -152,7 +152,8 @@ public nonisolated struct Govcase_Core_V1_Party: Sendable {
   /// Kind of party.
   public var kind: Govcase_Core_V1_PartyKind = .unspecified
 
-  /// Whether the party identified themselves (实名). Anonymous parties (匿名) may still leave a phone for feedback.
+  /// Whether the party identified themselves (实名). A real-name party needs a name, and a real-name complainant
+  /// or help seeker a phone. Anonymous parties (匿名) are accepted with a phone for feedback or with nothing.
   public var realName: Bool = false
 
   /// Name of the person or organisation (姓名/名称). Sensitive.

@@ -35,7 +35,8 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_Person: Sendable {
   /// legalPerson, 3 = otherOrganisation.
   public var partyType: String = String()
 
-  /// Whether the person gave their identity (是否实名).
+  /// Whether the person gave their identity (是否实名). A real-name person needs a name, and a real-name
+  /// complainant a phone to be answered on; an anonymous one (false) may leave a phone or nothing.
   public var realName: Bool = false
 
   /// Name (姓名/名称). Sensitive.

@@ -34,7 +34,10 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_Caller: Sendable {
   /// legalPerson, 3 = otherOrganisation.
   public var partyType: String = String()
 
-  /// Whether the caller gave their identity (是否实名); anonymous callers keep only a call-back number.
+  /// Whether the caller gave their identity (是否实名). A real-name caller needs a name, and for a complaint or a
+  /// help request a phone to be answered on. Anonymous callers (false) are accepted with a call-back number or with
+  /// nothing at all (the hotline takes anonymous requests); whether a complaint body takes an anonymous complaint
+  /// is its decision, recorded in the case.
   public var realName: Bool = false
 
   /// Name (姓名). Sensitive.
@@ -120,7 +123,7 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_WorkOrder: @unchecked 
     set {_uniqueStorage()._channel = newValue}
   }
 
-  /// The caller.
+  /// The caller; may be absent for an anonymous request that left no details.
   public var caller: Govcase_Sources_Hotline12345_V1_Caller {
     get {_storage._caller ?? Govcase_Sources_Hotline12345_V1_Caller()}
     set {_uniqueStorage()._caller = newValue}
