@@ -104,6 +104,25 @@ extension MutualTLSTests {
         }
     }
 
+    /// A 12-digit region (a 统计用区划代码) is kept as sent, and its first six digits decide who may read it and
+    /// which queries find it.
+    @Test func aTwelveDigitRegionIsKeptAndReadByItsDistrict() async throws {
+        try await withRunningGateway { address in
+            try await connect(to: address, as: try client("national-sc", region: "510000")) { grpc in
+                let ingest = Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
+                let ack = try await ingest.submit(Self.evaluation("PJ-12-digit", region: "510104021003"))
+                #expect(ack.outcome == .accepted)
+                _ = try await ingest.submit(Self.evaluation("PJ-12-digit-other", region: "510105000000"))
+            }
+            try await connect(to: address, as: try client("handler-jinjiang", region: "510104")) { grpc in
+                let page = try await Govcase_Gateway_V1_CaseService.Client(wrapping: grpc).queryCases(
+                    .with { $0.filter.regionPrefixes = ["510104"] })
+                #expect(page.cases.map(\.source.externalID) == ["PJ-12-digit"])
+                #expect(page.cases.first?.regionCode == "510104021003")
+            }
+        }
+    }
+
     @Test func handlersMoveCasesAndIllegalActionsNameTheAllowedOnes() async throws {
         try await withRunningGateway { address in
             var caseID = ""

@@ -55,8 +55,11 @@ private struct Checker {
     mutating func regionCode(_ field: String, _ value: String, required: Bool = true) {
         if value.isEmpty {
             if required { add(field, .required, "is required") }
-        } else if !RegionCode.isValid(value) {
-            add(field, .regionCode, "\"\(value)\" is not a 6-digit division code with a real province prefix")
+        } else if !RegionCode.isValidInRecord(value) {
+            add(
+                field, .regionCode,
+                "\"\(value)\" is not a division code: 6 digits (GB/T 2260) or 12 (the 6 padded with zeros, or a "
+                    + "统计用区划代码), starting with a real province prefix")
         }
     }
 

@@ -158,7 +158,8 @@ public nonisolated struct Govcase_Core_V1_Case: @unchecked Sendable {
     set {_uniqueStorage()._kind = newValue}
   }
 
-  /// Six-digit administrative division code of the region responsible (行政区划代码), GB/T 2260.
+  /// Administrative division code of the region responsible (行政区划代码): 6 digits (GB/T 2260), or 12 (the 6 padded
+  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
   public var regionCode: String {
     get {_storage._regionCode}
     set {_uniqueStorage()._regionCode = newValue}

@@ -80,7 +80,8 @@ public nonisolated struct Govcase_Core_V1_Location: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Six-digit administrative division code of the place (行政区划代码).
+  /// Administrative division code of the place (行政区划代码): 6 digits (GB/T 2260), or 12 (the 6 padded
+  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
   public var regionCode: String = String()
 
   /// Street address (详细地址).

@@ -130,7 +130,8 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_ApprovalEvaluation: 
     set {_uniqueStorage()._departmentCreditCode = newValue}
   }
 
-  /// Six-digit division code (行政区划代码).
+  /// Division code (行政区划代码): 6 digits (GB/T 2260), or 12 (the 6 padded
+  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
   public var regionCode: String {
     get {_storage._regionCode}
     set {_uniqueStorage()._regionCode = newValue}
@@ -218,7 +219,8 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_MarketReport: @unche
     set {_uniqueStorage()._revision = newValue}
   }
 
-  /// Six-digit division code (行政区划代码).
+  /// Division code (行政区划代码): 6 digits (GB/T 2260), or 12 (the 6 padded
+  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
   public var regionCode: String {
     get {_storage._regionCode}
     set {_uniqueStorage()._regionCode = newValue}
@@ -322,7 +324,8 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_TourismComplaint: @u
     set {_uniqueStorage()._revision = newValue}
   }
 
-  /// Six-digit division code (行政区划代码).
+  /// Division code (行政区划代码): 6 digits (GB/T 2260), or 12 (the 6 padded
+  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
   public var regionCode: String {
     get {_storage._regionCode}
     set {_uniqueStorage()._regionCode = newValue}
@@ -476,7 +479,8 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_HotlineHandover: @un
     set {_uniqueStorage()._revision = newValue}
   }
 
-  /// Six-digit division code (行政区划代码).
+  /// Division code (行政区划代码): 6 digits (GB/T 2260), or 12 (the 6 padded
+  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
   public var regionCode: String {
     get {_storage._regionCode}
     set {_uniqueStorage()._regionCode = newValue}

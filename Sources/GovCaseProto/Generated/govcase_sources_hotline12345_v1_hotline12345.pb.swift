@@ -66,7 +66,8 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_Place: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Six-digit division code.
+  /// Division code (行政区划代码) of the place: 6 digits (GB/T 2260), or 12 (the 6 padded
+  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
   public var regionCode: String = String()
 
   /// Address (详细地址).
@@ -101,7 +102,8 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_WorkOrder: @unchecked 
     set {_uniqueStorage()._revision = newValue}
   }
 
-  /// Six-digit division code of the responsible region (行政区划代码).
+  /// Division code of the responsible region (行政区划代码): 6 digits (GB/T 2260), or 12 (the 6 padded
+  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
   public var regionCode: String {
     get {_storage._regionCode}
     set {_uniqueStorage()._regionCode = newValue}

@@ -115,7 +115,8 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   /// Clears the value of `item`. Subsequent reads from it will return its default value.
   public mutating func clearItem() {_uniqueStorage()._item = nil}
 
-  /// Six-digit division code of the region responsible (行政区划代码).
+  /// Division code of the region responsible (行政区划代码): 6 digits (GB/T 2260), or 12 (the 6 padded
+  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
   public var regionCode: String {
     get {_storage._regionCode}
     set {_uniqueStorage()._regionCode = newValue}
