@@ -20,6 +20,11 @@ let package = Package(
         .library(name: "GovCaseProto", targets: ["GovCaseProto"]),
         .library(name: "GovCaseWire", targets: ["GovCaseWire"]),
         .library(name: "GovCaseClient", targets: ["GovCaseClient"]),
+        // For the fuzz targets (Fuzz/, a package of its own built with the fuzzer sanitizer).
+        .library(name: "GovCaseAdapters", targets: ["GovCaseAdapters"]),
+        .library(name: "GovCaseTrust", targets: ["GovCaseTrust"]),
+        .library(name: "GovCasePolicy", targets: ["GovCasePolicy"]),
+        .library(name: "GovCaseServer", targets: ["GovCaseServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),

@@ -25,3 +25,10 @@ python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore 
 
 scripts/check-generated.sh
 swift test "$@"
+
+# A short run of each libFuzzer target, a minute in all (GOVCASE_FUZZ_SECONDS per target; 0 skips it):
+# a crash fails the run. scripts/fuzz.sh runs them for longer; docs/fuzzing.md has the figures.
+fuzz_seconds=${GOVCASE_FUZZ_SECONDS:-15}
+if [ "$fuzz_seconds" -gt 0 ]; then
+    scripts/fuzz.sh "$fuzz_seconds"
+fi
