@@ -34,6 +34,7 @@ extension NationalPlatformAdapter {
                 $0.name = p.name
                 $0.phone = p.phone
                 $0.documentNumber = p.documentNumber
+                $0.certKey = p.identityKey
             }
             r.evaluator.partyType = try table.renderCode("partyType", for: p.kind, field: "requester.kind")
             r.evaluator.documentType = try table.renderCode(

@@ -14,6 +14,7 @@ extension NationalPlatformAdapter {
         "evaluation.detail_items": "detail_items", "evaluation.text": "text", "evaluation.origin": "evaluation_type",
         "evaluation.evaluated_at": "evaluated_at", "evaluation.service_delivered_at": "matter_completed_at",
         "received_at": "evaluated_at", "requester": "evaluator", "requester.kind": "evaluator.party_type",
+        "requester.identity_key": "evaluator.cert_key",
     ])
 
     /// An evaluation of a handled matter becomes an evaluation case; a bad review enters the bad-review loop.
@@ -60,7 +61,7 @@ extension NationalPlatformAdapter {
             kind: reader.code("partyType", e.partyType, at: "evaluator.party_type"), realName: e.realName,
             name: e.name, phone: e.phone,
             documentType: reader.optionalCode("documentType", e.documentType, at: "evaluator.document_type"),
-            documentNumber: e.documentNumber)
+            documentNumber: e.documentNumber, identityKey: e.certKey)
     }
 
     /// Rectification feedback becomes the bad-review loop's steps, in the order they happened:

@@ -61,7 +61,10 @@ extension CaseStore {
                     sql: "INSERT INTO privacy_audit (case_id, reader, purpose, read_at) VALUES (?, ?, ?, ?)",
                     arguments: [caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
             }
-            return c
+            // The identity key beside a full name would confirm a guessed ID number: masked views only.
+            var unmasked = c
+            unmasked.requester?.identityKey = ""
+            return unmasked
         }
     }
 

@@ -114,7 +114,8 @@ extension Party {
     init(proto m: Govcase_Core_V1_Party) {
         self.init(
             kind: PartyKind(proto: m.kind), realName: m.realName, name: m.name, phone: m.phone,
-            documentType: IdentityDocumentType(proto: m.documentType), documentNumber: m.documentNumber)
+            documentType: IdentityDocumentType(proto: m.documentType), documentNumber: m.documentNumber,
+            identityKey: m.identityKey)
     }
 }
 

@@ -147,6 +147,7 @@ extension Party {
             $0.phone = phone
             $0.documentType = documentType.proto
             $0.documentNumber = documentNumber
+            $0.identityKey = identityKey
         }
     }
 }

@@ -560,6 +560,22 @@ import Testing
         #expect(back.documentNumber == "11010519491231002X")
     }
 
+    /// The identity key (certKey) is kept and shown where the name is masked, never beside the full name.
+    @Test func theIdentityKeyIsShownMaskedAndNeverBesideTheFullName() throws {
+        var c = Self.evaluation("PJ-certkey")
+        c.requester?.identityKey = "3b7f0c2e9a41d58e"
+        let store = try open()
+        let id = try store.submit(c, now: now).caseID
+        let masked = try store.get(caseID: id, now: now)
+        #expect(masked.requester?.identityKey == "3b7f0c2e9a41d58e")
+        #expect(masked.requester?.name != "张三")
+        let unmasked = try store.get(caseID: id, reader: reader, now: now)
+        #expect(unmasked.requester?.name == "张三")
+        #expect(unmasked.requester?.identityKey == "")
+        // Kept in the store whatever a privacy reader saw.
+        #expect(try store.get(caseID: id, now: now).requester?.identityKey == "3b7f0c2e9a41d58e")
+    }
+
     /// A new key is introduced while boxes sealed with the old one (with a key id, or before key ids) still
     /// open; the rotation re-seals them all, resumably, and then the old key is no longer needed.
     @Test func aNewKeyOpensOldBoxesThroughPreviousKeysAndRotationResealsThemAll() throws {

@@ -6,6 +6,14 @@ public enum PartyKind: String, Sendable, Hashable, CaseIterable, Codable {
     case legalPerson
     /// Other organisation (其他组织).
     case otherOrganisation
+    /// Public institution (事业法人).
+    case publicInstitution
+    /// Social organisation (社会组织法人).
+    case socialOrganisation
+    /// Unincorporated enterprise (非法人企业).
+    case unincorporatedEnterprise
+    /// Government body (行政机关).
+    case governmentBody
 }
 
 /// Type of identity document (证件类型).
@@ -22,6 +30,16 @@ public enum IdentityDocumentType: String, Sendable, Hashable, CaseIterable, Coda
     case foreignPermanentResident
     /// Unified social credit code of an organisation (统一社会信用代码), checked against GB 32100.
     case unifiedSocialCreditCode
+    /// Organisation code (组织机构代码): GB 11714's 9 characters, or the unified social credit code replacing it.
+    case organisationCode
+    /// Business licence (营业执照).
+    case businessLicence
+    /// Military officer's card (军官证).
+    case militaryOfficerCard
+    /// Soldier's card (士兵证).
+    case soldierCard
+    /// Another document (其他证件).
+    case other
 }
 
 /// The evaluator or requester (评价人/诉求人). `name`, `phone` and `documentNumber` are sensitive:
@@ -39,10 +57,13 @@ public struct Party: Sendable, Hashable, Codable {
     public var documentType: IdentityDocumentType?
     /// Identity document number (证件号码). Sensitive.
     public var documentNumber: String
+    /// The national identity system's key (certKey): a hash of ID number and name, for statistics and
+    /// de-duplication. Shown in masked views only, never beside the full name.
+    public var identityKey: String
 
     public init(
         kind: PartyKind? = nil, realName: Bool = false, name: String = "", phone: String = "",
-        documentType: IdentityDocumentType? = nil, documentNumber: String = ""
+        documentType: IdentityDocumentType? = nil, documentNumber: String = "", identityKey: String = ""
     ) {
         self.kind = kind
         self.realName = realName
@@ -50,6 +71,7 @@ public struct Party: Sendable, Hashable, Codable {
         self.phone = phone
         self.documentType = documentType
         self.documentNumber = documentNumber
+        self.identityKey = identityKey
     }
 }
 

@@ -196,9 +196,27 @@ private struct Checker {
                         "requester.document_number", .creditCode,
                         "is not a unified social credit code with a valid check character")
                 }
+            case .organisationCode?:
+                // GB 11714's 8 characters and a check character (often written with a hyphen before it), or the
+                // unified social credit code that has replaced it.
+                let code = p.documentNumber.replacingOccurrences(of: "-", with: "")
+                let isOrganisationCode =
+                    code.count == 9 && code.allSatisfy { $0.isASCII && ($0.isNumber || $0.isUppercase) }
+                if !isOrganisationCode && !UnifiedSocialCreditCode.isValid(p.documentNumber) {
+                    add(
+                        "requester.document_number", .creditCode,
+                        "is neither a 9-character organisation code (GB 11714) nor a unified social credit code")
+                }
             default:
                 maxLength("requester.document_number", p.documentNumber, 32)
             }
+        }
+        if !p.identityKey.isEmpty,
+            p.identityKey.count > 128 || !p.identityKey.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline })
+        {
+            add(
+                "requester.identity_key", .identityKey,
+                "the identity key (certKey) is a hash: at most 128 printable ASCII characters without spaces")
         }
     }
 

@@ -25,7 +25,7 @@ public struct ValidationRule: RawRepresentable, Sendable, Hashable, Codable, Cus
 
     /// A required field is missing or blank.
     public static let required = ValidationRule(rawValue: "required")
-    /// Not a 6-digit division code with a real province prefix (GB/T 2260).
+    /// Not a division code (6 digits, GB/T 2260, or 12 whose first 6 are one) with a real province prefix.
     public static let regionCode = ValidationRule(rawValue: "region_code")
     /// Not a unified social credit code with a valid GB 32100 check character.
     public static let creditCode = ValidationRule(rawValue: "credit_code")
@@ -47,4 +47,6 @@ public struct ValidationRule: RawRepresentable, Sendable, Hashable, Codable, Cus
     public static let unknownCode = ValidationRule(rawValue: "unknown_code")
     /// An action not allowed from the case's status.
     public static let lifecycleTransition = ValidationRule(rawValue: "lifecycle_transition")
+    /// Not an identity key (certKey): at most 128 printable ASCII characters.
+    public static let identityKey = ValidationRule(rawValue: "identity_key")
 }

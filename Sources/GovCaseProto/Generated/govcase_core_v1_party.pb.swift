@@ -33,11 +33,23 @@ public nonisolated enum Govcase_Core_V1_PartyKind: SwiftProtobuf.Enum, Swift.Cas
   /// Natural person (自然人).
   case naturalPerson // = 1
 
-  /// Legal person, e.g. an enterprise (法人).
+  /// Legal person, e.g. an enterprise (法人; the national platform's userProp 2, 企业法人).
   case legalPerson // = 2
 
-  /// Other organisation, e.g. an unincorporated association (其他组织).
+  /// Other organisation, e.g. an unincorporated association (其他组织; userProp 9).
   case otherOrganisation // = 3
+
+  /// Public institution (事业法人; userProp 3).
+  case publicInstitution // = 4
+
+  /// Social organisation (社会组织法人; userProp 4).
+  case socialOrganisation // = 5
+
+  /// Unincorporated enterprise (非法人企业; userProp 5).
+  case unincorporatedEnterprise // = 6
+
+  /// Government body (行政机关; userProp 6).
+  case governmentBody // = 7
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -50,6 +62,10 @@ public nonisolated enum Govcase_Core_V1_PartyKind: SwiftProtobuf.Enum, Swift.Cas
     case 1: self = .naturalPerson
     case 2: self = .legalPerson
     case 3: self = .otherOrganisation
+    case 4: self = .publicInstitution
+    case 5: self = .socialOrganisation
+    case 6: self = .unincorporatedEnterprise
+    case 7: self = .governmentBody
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -60,6 +76,10 @@ public nonisolated enum Govcase_Core_V1_PartyKind: SwiftProtobuf.Enum, Swift.Cas
     case .naturalPerson: return 1
     case .legalPerson: return 2
     case .otherOrganisation: return 3
+    case .publicInstitution: return 4
+    case .socialOrganisation: return 5
+    case .unincorporatedEnterprise: return 6
+    case .governmentBody: return 7
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -70,6 +90,10 @@ public nonisolated enum Govcase_Core_V1_PartyKind: SwiftProtobuf.Enum, Swift.Cas
     .naturalPerson,
     .legalPerson,
     .otherOrganisation,
+    .publicInstitution,
+    .socialOrganisation,
+    .unincorporatedEnterprise,
+    .governmentBody,
   ]
 
 }
@@ -98,6 +122,22 @@ public nonisolated enum Govcase_Core_V1_IdentityDocumentType: SwiftProtobuf.Enum
 
   /// Unified social credit code of an organisation (统一社会信用代码), GB 32100.
   case unifiedSocialCreditCode // = 6
+
+  /// Organisation code (组织机构代码; the national platform's 001): a 9-character GB 11714 code, or the unified
+  /// social credit code that replaced it.
+  case organisationCode // = 7
+
+  /// Business licence (营业执照; 821).
+  case businessLicence // = 8
+
+  /// Military officer's card (军官证; 114).
+  case militaryOfficerCard // = 9
+
+  /// Soldier's card (士兵证; 118).
+  case soldierCard // = 10
+
+  /// Another document (其他证件; 999).
+  case other // = 11
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -113,6 +153,11 @@ public nonisolated enum Govcase_Core_V1_IdentityDocumentType: SwiftProtobuf.Enum
     case 4: self = .taiwanPermit
     case 5: self = .foreignPermanentResident
     case 6: self = .unifiedSocialCreditCode
+    case 7: self = .organisationCode
+    case 8: self = .businessLicence
+    case 9: self = .militaryOfficerCard
+    case 10: self = .soldierCard
+    case 11: self = .other
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -126,6 +171,11 @@ public nonisolated enum Govcase_Core_V1_IdentityDocumentType: SwiftProtobuf.Enum
     case .taiwanPermit: return 4
     case .foreignPermanentResident: return 5
     case .unifiedSocialCreditCode: return 6
+    case .organisationCode: return 7
+    case .businessLicence: return 8
+    case .militaryOfficerCard: return 9
+    case .soldierCard: return 10
+    case .other: return 11
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -139,6 +189,11 @@ public nonisolated enum Govcase_Core_V1_IdentityDocumentType: SwiftProtobuf.Enum
     .taiwanPermit,
     .foreignPermanentResident,
     .unifiedSocialCreditCode,
+    .organisationCode,
+    .businessLicence,
+    .militaryOfficerCard,
+    .soldierCard,
+    .other,
   ]
 
 }
@@ -167,6 +222,11 @@ public nonisolated struct Govcase_Core_V1_Party: Sendable {
 
   /// Identity document number (证件号码). Sensitive.
   public var documentNumber: String = String()
+
+  /// The national unified identity system's key for the person (评价人身份唯一标识, certKey): a hash of the ID
+  /// number and name that statistics and de-duplication use. Not secret in itself, but beside a full name it would
+  /// confirm a guessed ID number: the gateway shows it in masked views only, never beside the full name.
+  public var identityKey: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -250,16 +310,16 @@ public nonisolated let Govcase_Core_V1_Extensions_sensitive = SwiftProtobuf.Mess
 fileprivate nonisolated let _protobuf_package = "govcase.core.v1"
 
 nonisolated extension Govcase_Core_V1_PartyKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PARTY_KIND_UNSPECIFIED\0\u{1}PARTY_KIND_NATURAL_PERSON\0\u{1}PARTY_KIND_LEGAL_PERSON\0\u{1}PARTY_KIND_OTHER_ORGANISATION\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PARTY_KIND_UNSPECIFIED\0\u{1}PARTY_KIND_NATURAL_PERSON\0\u{1}PARTY_KIND_LEGAL_PERSON\0\u{1}PARTY_KIND_OTHER_ORGANISATION\0\u{1}PARTY_KIND_PUBLIC_INSTITUTION\0\u{1}PARTY_KIND_SOCIAL_ORGANISATION\0\u{1}PARTY_KIND_UNINCORPORATED_ENTERPRISE\0\u{1}PARTY_KIND_GOVERNMENT_BODY\0")
 }
 
 nonisolated extension Govcase_Core_V1_IdentityDocumentType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0IDENTITY_DOCUMENT_TYPE_UNSPECIFIED\0\u{1}IDENTITY_DOCUMENT_TYPE_RESIDENT_ID_CARD\0\u{1}IDENTITY_DOCUMENT_TYPE_PASSPORT\0\u{1}IDENTITY_DOCUMENT_TYPE_HK_MACAO_PERMIT\0\u{1}IDENTITY_DOCUMENT_TYPE_TAIWAN_PERMIT\0\u{1}IDENTITY_DOCUMENT_TYPE_FOREIGN_PERMANENT_RESIDENT\0\u{1}IDENTITY_DOCUMENT_TYPE_UNIFIED_SOCIAL_CREDIT_CODE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0IDENTITY_DOCUMENT_TYPE_UNSPECIFIED\0\u{1}IDENTITY_DOCUMENT_TYPE_RESIDENT_ID_CARD\0\u{1}IDENTITY_DOCUMENT_TYPE_PASSPORT\0\u{1}IDENTITY_DOCUMENT_TYPE_HK_MACAO_PERMIT\0\u{1}IDENTITY_DOCUMENT_TYPE_TAIWAN_PERMIT\0\u{1}IDENTITY_DOCUMENT_TYPE_FOREIGN_PERMANENT_RESIDENT\0\u{1}IDENTITY_DOCUMENT_TYPE_UNIFIED_SOCIAL_CREDIT_CODE\0\u{1}IDENTITY_DOCUMENT_TYPE_ORGANISATION_CODE\0\u{1}IDENTITY_DOCUMENT_TYPE_BUSINESS_LICENCE\0\u{1}IDENTITY_DOCUMENT_TYPE_MILITARY_OFFICER_CARD\0\u{1}IDENTITY_DOCUMENT_TYPE_SOLDIER_CARD\0\u{1}IDENTITY_DOCUMENT_TYPE_OTHER\0")
 }
 
 nonisolated extension Govcase_Core_V1_Party: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Party"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}real_name\0\u{1}name\0\u{1}phone\0\u{3}document_type\0\u{3}document_number\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}real_name\0\u{1}name\0\u{1}phone\0\u{3}document_type\0\u{3}document_number\0\u{3}identity_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -273,6 +333,7 @@ nonisolated extension Govcase_Core_V1_Party: SwiftProtobuf.Message, SwiftProtobu
       case 4: try { try decoder.decodeSingularStringField(value: &self.phone) }()
       case 5: try { try decoder.decodeSingularEnumField(value: &self.documentType) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.documentNumber) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.identityKey) }()
       default: break
       }
     }
@@ -297,6 +358,9 @@ nonisolated extension Govcase_Core_V1_Party: SwiftProtobuf.Message, SwiftProtobu
     if !self.documentNumber.isEmpty {
       try visitor.visitSingularStringField(value: self.documentNumber, fieldNumber: 6)
     }
+    if !self.identityKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.identityKey, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -307,6 +371,7 @@ nonisolated extension Govcase_Core_V1_Party: SwiftProtobuf.Message, SwiftProtobu
     if lhs.phone != rhs.phone {return false}
     if lhs.documentType != rhs.documentType {return false}
     if lhs.documentNumber != rhs.documentNumber {return false}
+    if lhs.identityKey != rhs.identityKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -55,7 +55,8 @@ public nonisolated struct Govcase_Sources_National_V1_Evaluator: Sendable {
 
   /// Party type code (用户属性), e.g. natural or legal person, in the province's codes.
   /// Default codes (table "partyType"; a deployment may override them per source system): 1 = naturalPerson, 2 =
-  /// legalPerson, 3 = otherOrganisation.
+  /// legalPerson, 3 = publicInstitution, 4 = socialOrganisation, 5 = unincorporatedEnterprise, 6 = governmentBody, 9 =
+  /// otherOrganisation.
   public var partyType: String = String()
 
   /// Whether the evaluator is real-name (是否实名). Anonymous evaluations carry no name or document.
@@ -68,13 +69,18 @@ public nonisolated struct Govcase_Sources_National_V1_Evaluator: Sendable {
   public var phone: String = String()
 
   /// Document type code (证件类型), in the province's codes.
-  /// Default codes (table "documentType"; a deployment may override them per source system): 001 =
-  /// unifiedSocialCreditCode, 111 = residentIDCard, 414 = passport, 511 = taiwanPermit, 516 = hkMacaoPermit, 553 =
-  /// foreignPermanentResident.
+  /// Default codes (table "documentType"; a deployment may override them per source system): 001 = organisationCode,
+  /// 111 = residentIDCard, 114 = militaryOfficerCard, 118 = soldierCard, 414 = passport, 511 = taiwanPermit, 516 =
+  /// hkMacaoPermit, 553 = foreignPermanentResident, 821 = businessLicence, 999 = other.
   public var documentType: String = String()
 
   /// Document number (证件号码). Sensitive.
   public var documentNumber: String = String()
+
+  /// The evaluator's identity key (certKey, 评价人身份唯一标识): the hash of ID number and name that the national
+  /// unified identity system computes; the platform requires it for online evaluations by resident ID card. At
+  /// most 128 printable ASCII characters. Becomes the core party's identity_key.
+  public var certKey: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -455,7 +461,7 @@ nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Mes
 
 nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Evaluator"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_type\0\u{3}real_name\0\u{1}name\0\u{1}phone\0\u{3}document_type\0\u{3}document_number\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_type\0\u{3}real_name\0\u{1}name\0\u{1}phone\0\u{3}document_type\0\u{3}document_number\0\u{3}cert_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -469,6 +475,7 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
       case 4: try { try decoder.decodeSingularStringField(value: &self.phone) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.documentType) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.documentNumber) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.certKey) }()
       default: break
       }
     }
@@ -493,6 +500,9 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
     if !self.documentNumber.isEmpty {
       try visitor.visitSingularStringField(value: self.documentNumber, fieldNumber: 6)
     }
+    if !self.certKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.certKey, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -503,6 +513,7 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
     if lhs.phone != rhs.phone {return false}
     if lhs.documentType != rhs.documentType {return false}
     if lhs.documentNumber != rhs.documentNumber {return false}
+    if lhs.certKey != rhs.certKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
