@@ -35,6 +35,12 @@ extension NationalPlatformAdapter {
                 $0.phone = p.phone
                 $0.documentNumber = p.documentNumber
                 $0.certKey = p.identityKey
+                $0.agentName = p.agent?.name ?? ""
+                $0.agentDocumentNumber = p.agent?.documentNumber ?? ""
+            }
+            if let agent = p.agent {
+                r.evaluator.agentDocumentType = try table.renderCode(
+                    "documentType", for: agent.documentType, field: "requester.agent.document_type")
             }
             r.evaluator.partyType = try table.renderCode("partyType", for: p.kind, field: "requester.kind")
             r.evaluator.documentType = try table.renderCode(

@@ -14,7 +14,9 @@ extension NationalPlatformAdapter {
         "evaluation.detail_items": "detail_items", "evaluation.text": "text", "evaluation.origin": "evaluation_type",
         "evaluation.evaluated_at": "evaluated_at", "evaluation.service_delivered_at": "matter_completed_at",
         "received_at": "evaluated_at", "requester": "evaluator", "requester.kind": "evaluator.party_type",
-        "requester.identity_key": "evaluator.cert_key",
+        "requester.identity_key": "evaluator.cert_key", "requester.agent.name": "evaluator.agent_name",
+        "requester.agent.document_type": "evaluator.agent_document_type",
+        "requester.agent.document_number": "evaluator.agent_document_number",
     ])
 
     /// An evaluation of a handled matter becomes an evaluation case; a bad review enters the bad-review loop.
@@ -61,7 +63,14 @@ extension NationalPlatformAdapter {
             kind: reader.code("partyType", e.partyType, at: "evaluator.party_type"), realName: e.realName,
             name: e.name, phone: e.phone,
             documentType: reader.optionalCode("documentType", e.documentType, at: "evaluator.document_type"),
-            documentNumber: e.documentNumber, identityKey: e.certKey)
+            documentNumber: e.documentNumber, identityKey: e.certKey,
+            agent: e.agentName.isEmpty && e.agentDocumentNumber.isEmpty && e.agentDocumentType.isEmpty
+                ? nil
+                : Agent(
+                    name: e.agentName,
+                    documentType: reader.optionalCode(
+                        "documentType", e.agentDocumentType, at: "evaluator.agent_document_type"),
+                    documentNumber: e.agentDocumentNumber))
     }
 
     /// Rectification feedback becomes the bad-review loop's steps, in the order they happened:

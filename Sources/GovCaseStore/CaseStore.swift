@@ -96,6 +96,8 @@ public final class CaseStore: Sendable {
             stored.requester?.name = ""
             stored.requester?.phone = ""
             stored.requester?.documentNumber = ""
+            stored.requester?.agent?.name = ""
+            stored.requester?.agent?.documentNumber = ""
         }
         let arguments: StatementArguments = [
             c.caseID, c.source.sourceSystem, c.source.recordType ?? "", c.source.externalID,

@@ -93,13 +93,19 @@ public struct EvaluatorVault: Sendable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
-    /// The sealed secrets of `party`, bound to `caseID`: a `govcase.core.v1.Party` holding only name, phone and
-    /// document number, sealed whole.
+    /// The sealed secrets of `party`, bound to `caseID`: a `govcase.core.v1.Party` holding only name, phone,
+    /// document number and its agent's name and document number, sealed whole.
     func seal(_ party: Party, caseID: String) throws -> Data {
         let secrets = Govcase_Core_V1_Party.with {
             $0.name = party.name
             $0.phone = party.phone
             $0.documentNumber = party.documentNumber
+            if let agent = party.agent {
+                $0.agent = .with {
+                    $0.name = agent.name
+                    $0.documentNumber = agent.documentNumber
+                }
+            }
         }
         return try seal(plain: try secrets.serializedData(), caseID: caseID)
     }
@@ -148,6 +154,10 @@ public struct EvaluatorVault: Sendable {
         } else {
             let secrets = try Govcase_Core_V1_Party(serializedBytes: plain)
             (party.name, party.phone, party.documentNumber) = (secrets.name, secrets.phone, secrets.documentNumber)
+            if secrets.hasAgent {
+                party.agent?.name = secrets.agent.name
+                party.agent?.documentNumber = secrets.agent.documentNumber
+            }
         }
     }
 }

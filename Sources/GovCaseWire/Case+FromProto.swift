@@ -115,7 +115,11 @@ extension Party {
         self.init(
             kind: PartyKind(proto: m.kind), realName: m.realName, name: m.name, phone: m.phone,
             documentType: IdentityDocumentType(proto: m.documentType), documentNumber: m.documentNumber,
-            identityKey: m.identityKey)
+            identityKey: m.identityKey,
+            agent: m.hasAgent
+                ? Agent(
+                    name: m.agent.name, documentType: IdentityDocumentType(proto: m.agent.documentType),
+                    documentNumber: m.agent.documentNumber) : nil)
     }
 }
 

@@ -148,6 +148,13 @@ extension Party {
             $0.documentType = documentType.proto
             $0.documentNumber = documentNumber
             $0.identityKey = identityKey
+            if let agent {
+                $0.agent = .with {
+                    $0.name = agent.name
+                    $0.documentType = agent.documentType.proto
+                    $0.documentNumber = agent.documentNumber
+                }
+            }
         }
     }
 }

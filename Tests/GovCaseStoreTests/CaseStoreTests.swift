@@ -560,6 +560,22 @@ import Testing
         #expect(back.documentNumber == "11010519491231002X")
     }
 
+    /// An agent's name and document number are sealed like the party's own, masked for readers, and opened for
+    /// privacy readers.
+    @Test func anAgentsIdentityIsSealedAtRestAndMasked() throws {
+        var c = Self.evaluation("PJ-agent")
+        c.requester?.agent = Agent(name: "欧阳代办", documentType: .residentIDCard, documentNumber: "11010519491231002X")
+        let store = try open()
+        let id = try store.submit(c, now: now).caseID
+        let wal = (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data()
+        let file = try Data(contentsOf: URL(fileURLWithPath: path)) + wal
+        #expect(file.range(of: Data("欧阳代办".utf8)) == nil)
+        let masked = try store.get(caseID: id, now: now).requester?.agent
+        #expect(masked?.name == "欧***" && masked?.documentNumber != "11010519491231002X")
+        let unmasked = try store.get(caseID: id, reader: reader, now: now).requester?.agent
+        #expect(unmasked == Agent(name: "欧阳代办", documentType: .residentIDCard, documentNumber: "11010519491231002X"))
+    }
+
     /// The identity key (certKey) is kept and shown where the name is masked, never beside the full name.
     @Test func theIdentityKeyIsShownMaskedAndNeverBesideTheFullName() throws {
         var c = Self.evaluation("PJ-certkey")

@@ -60,10 +60,13 @@ public struct Party: Sendable, Hashable, Codable {
     /// The national identity system's key (certKey): a hash of ID number and name, for statistics and
     /// de-duplication. Shown in masked views only, never beside the full name.
     public var identityKey: String
+    /// Who acted for the party (代办人), if anyone did. Its name and document number are sensitive.
+    public var agent: Agent?
 
     public init(
         kind: PartyKind? = nil, realName: Bool = false, name: String = "", phone: String = "",
-        documentType: IdentityDocumentType? = nil, documentNumber: String = "", identityKey: String = ""
+        documentType: IdentityDocumentType? = nil, documentNumber: String = "", identityKey: String = "",
+        agent: Agent? = nil
     ) {
         self.kind = kind
         self.realName = realName
@@ -72,6 +75,23 @@ public struct Party: Sendable, Hashable, Codable {
         self.documentType = documentType
         self.documentNumber = documentNumber
         self.identityKey = identityKey
+        self.agent = agent
+    }
+}
+
+/// A person acting for a party (代办人). `name` and `documentNumber` are sensitive.
+public struct Agent: Sendable, Hashable, Codable {
+    /// Name (姓名). Sensitive.
+    public var name: String
+    /// Type of `documentNumber`.
+    public var documentType: IdentityDocumentType?
+    /// Identity document number (证件号码). Sensitive.
+    public var documentNumber: String
+
+    public init(name: String = "", documentType: IdentityDocumentType? = nil, documentNumber: String = "") {
+        self.name = name
+        self.documentType = documentType
+        self.documentNumber = documentNumber
     }
 }
 

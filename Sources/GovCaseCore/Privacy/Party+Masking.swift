@@ -6,6 +6,8 @@ extension Party {
         copy.name = Self.maskName(name)
         copy.phone = Self.maskPhone(phone)
         copy.documentNumber = Self.maskDocument(documentNumber)
+        copy.agent?.name = Self.maskName(agent?.name ?? "")
+        copy.agent?.documentNumber = Self.maskDocument(agent?.documentNumber ?? "")
         return copy
     }
 

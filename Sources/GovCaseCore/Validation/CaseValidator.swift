@@ -164,6 +164,41 @@ private struct Checker {
         notInFuture("request.occurred_at", r.occurredAt)
     }
 
+    /// An identity document: its type is needed with a number, and the number must fit the type.
+    mutating func document(_ typeField: String, _ numberField: String, _ type: IdentityDocumentType?, _ number: String)
+    {
+        if !number.isEmpty {
+            switch type {
+            case nil:
+                add(typeField, .required, "a document number needs its document type")
+            case .residentIDCard?:
+                let today = CivilDate(context.now, utcOffsetSeconds: context.utcOffsetSeconds)
+                if let problem = ResidentIDNumber.problem(with: number, today: today) {
+                    add(numberField, .residentID, "is not a valid resident ID number: \(problem)")
+                }
+            case .unifiedSocialCreditCode?:
+                if !UnifiedSocialCreditCode.isValid(number) {
+                    add(
+                        numberField, .creditCode,
+                        "is not a unified social credit code with a valid check character")
+                }
+            case .organisationCode?:
+                // GB 11714's 8 characters and a check character (often written with a hyphen before it), or the
+                // unified social credit code that has replaced it.
+                let code = number.replacingOccurrences(of: "-", with: "")
+                let isOrganisationCode =
+                    code.count == 9 && code.allSatisfy { $0.isASCII && ($0.isNumber || $0.isUppercase) }
+                if !isOrganisationCode && !UnifiedSocialCreditCode.isValid(number) {
+                    add(
+                        numberField, .creditCode,
+                        "is neither a 9-character organisation code (GB 11714) nor a unified social credit code")
+                }
+            default:
+                maxLength(numberField, number, 32)
+            }
+        }
+    }
+
     mutating func requester(_ p: Party?, kind: CaseKind) {
         // Anyone may stay anonymous: the hotline accepts anonymous requests, leaving a call-back number at most,
         // and whether a complaint body takes an anonymous complaint is its decision, recorded in the case, not a
@@ -181,35 +216,13 @@ private struct Checker {
         }
         maxLength("requester.name", p.name, context.limits.shortText)
         phone("requester.phone", p.phone)
-        if !p.documentNumber.isEmpty {
-            switch p.documentType {
-            case nil:
-                add("requester.document_type", .required, "a document number needs its document type")
-            case .residentIDCard?:
-                let today = CivilDate(context.now, utcOffsetSeconds: context.utcOffsetSeconds)
-                if let problem = ResidentIDNumber.problem(with: p.documentNumber, today: today) {
-                    add("requester.document_number", .residentID, "is not a valid resident ID number: \(problem)")
-                }
-            case .unifiedSocialCreditCode?:
-                if !UnifiedSocialCreditCode.isValid(p.documentNumber) {
-                    add(
-                        "requester.document_number", .creditCode,
-                        "is not a unified social credit code with a valid check character")
-                }
-            case .organisationCode?:
-                // GB 11714's 8 characters and a check character (often written with a hyphen before it), or the
-                // unified social credit code that has replaced it.
-                let code = p.documentNumber.replacingOccurrences(of: "-", with: "")
-                let isOrganisationCode =
-                    code.count == 9 && code.allSatisfy { $0.isASCII && ($0.isNumber || $0.isUppercase) }
-                if !isOrganisationCode && !UnifiedSocialCreditCode.isValid(p.documentNumber) {
-                    add(
-                        "requester.document_number", .creditCode,
-                        "is neither a 9-character organisation code (GB 11714) nor a unified social credit code")
-                }
-            default:
-                maxLength("requester.document_number", p.documentNumber, 32)
-            }
+        document("requester.document_type", "requester.document_number", p.documentType, p.documentNumber)
+        if let agent = p.agent {
+            required("requester.agent.name", agent.name, "is required: an agent (代办人) acts by name")
+            maxLength("requester.agent.name", agent.name, context.limits.shortText)
+            document(
+                "requester.agent.document_type", "requester.agent.document_number", agent.documentType,
+                agent.documentNumber)
         }
         if !p.identityKey.isEmpty,
             p.identityKey.count > 128 || !p.identityKey.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline })

@@ -228,6 +228,40 @@ public nonisolated struct Govcase_Core_V1_Party: Sendable {
   /// confirm a guessed ID number: the gateway shows it in masked views only, never beside the full name.
   public var identityKey: String = String()
 
+  /// Who acted for the party (代办人), e.g. a relative or an employee applying on their behalf; absent when the
+  /// party acted itself. Its name and document number are sensitive like the party's.
+  public var agent: Govcase_Core_V1_Agent {
+    get {_agent ?? Govcase_Core_V1_Agent()}
+    set {_agent = newValue}
+  }
+  /// Returns true if `agent` has been explicitly set.
+  public var hasAgent: Bool {self._agent != nil}
+  /// Clears the value of `agent`. Subsequent reads from it will return its default value.
+  public mutating func clearAgent() {self._agent = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _agent: Govcase_Core_V1_Agent? = nil
+}
+
+/// A person acting for a party (代办人): the national platform's handleUserName, handleUserPageType and
+/// handleUserPageCode.
+public nonisolated struct Govcase_Core_V1_Agent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Name (代办人姓名). Sensitive.
+  public var name: String = String()
+
+  /// Type of the identity document below.
+  public var documentType: Govcase_Core_V1_IdentityDocumentType = .unspecified
+
+  /// Identity document number (代办人证件号码). Sensitive.
+  public var documentNumber: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -319,7 +353,7 @@ nonisolated extension Govcase_Core_V1_IdentityDocumentType: SwiftProtobuf._Proto
 
 nonisolated extension Govcase_Core_V1_Party: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Party"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}real_name\0\u{1}name\0\u{1}phone\0\u{3}document_type\0\u{3}document_number\0\u{3}identity_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}real_name\0\u{1}name\0\u{1}phone\0\u{3}document_type\0\u{3}document_number\0\u{3}identity_key\0\u{1}agent\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -334,12 +368,17 @@ nonisolated extension Govcase_Core_V1_Party: SwiftProtobuf.Message, SwiftProtobu
       case 5: try { try decoder.decodeSingularEnumField(value: &self.documentType) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.documentNumber) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.identityKey) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._agent) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if self.kind != .unspecified {
       try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
     }
@@ -361,6 +400,9 @@ nonisolated extension Govcase_Core_V1_Party: SwiftProtobuf.Message, SwiftProtobu
     if !self.identityKey.isEmpty {
       try visitor.visitSingularStringField(value: self.identityKey, fieldNumber: 7)
     }
+    try { if let v = self._agent {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -372,6 +414,47 @@ nonisolated extension Govcase_Core_V1_Party: SwiftProtobuf.Message, SwiftProtobu
     if lhs.documentType != rhs.documentType {return false}
     if lhs.documentNumber != rhs.documentNumber {return false}
     if lhs.identityKey != rhs.identityKey {return false}
+    if lhs._agent != rhs._agent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Core_V1_Agent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Agent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}document_type\0\u{3}document_number\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.documentType) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.documentNumber) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.documentType != .unspecified {
+      try visitor.visitSingularEnumField(value: self.documentType, fieldNumber: 2)
+    }
+    if !self.documentNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.documentNumber, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Core_V1_Agent, rhs: Govcase_Core_V1_Agent) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.documentType != rhs.documentType {return false}
+    if lhs.documentNumber != rhs.documentNumber {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

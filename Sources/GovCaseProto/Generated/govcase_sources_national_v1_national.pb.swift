@@ -82,6 +82,16 @@ public nonisolated struct Govcase_Sources_National_V1_Evaluator: Sendable {
   /// most 128 printable ASCII characters. Becomes the core party's identity_key.
   public var certKey: String = String()
 
+  /// Name of the agent who acted for the evaluator (代办人姓名, handleUserName); empty when the evaluator acted
+  /// alone. Sensitive.
+  public var agentName: String = String()
+
+  /// Document type code of the agent (代办人证件类型, handleUserPageType), in the documentType table's codes.
+  public var agentDocumentType: String = String()
+
+  /// Document number of the agent (代办人证件号码, handleUserPageCode). Sensitive.
+  public var agentDocumentNumber: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -461,7 +471,7 @@ nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Mes
 
 nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Evaluator"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_type\0\u{3}real_name\0\u{1}name\0\u{1}phone\0\u{3}document_type\0\u{3}document_number\0\u{3}cert_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_type\0\u{3}real_name\0\u{1}name\0\u{1}phone\0\u{3}document_type\0\u{3}document_number\0\u{3}cert_key\0\u{3}agent_name\0\u{3}agent_document_type\0\u{3}agent_document_number\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -476,6 +486,9 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
       case 5: try { try decoder.decodeSingularStringField(value: &self.documentType) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.documentNumber) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.certKey) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.agentName) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.agentDocumentType) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.agentDocumentNumber) }()
       default: break
       }
     }
@@ -503,6 +516,15 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
     if !self.certKey.isEmpty {
       try visitor.visitSingularStringField(value: self.certKey, fieldNumber: 7)
     }
+    if !self.agentName.isEmpty {
+      try visitor.visitSingularStringField(value: self.agentName, fieldNumber: 8)
+    }
+    if !self.agentDocumentType.isEmpty {
+      try visitor.visitSingularStringField(value: self.agentDocumentType, fieldNumber: 9)
+    }
+    if !self.agentDocumentNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.agentDocumentNumber, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -514,6 +536,9 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
     if lhs.documentType != rhs.documentType {return false}
     if lhs.documentNumber != rhs.documentNumber {return false}
     if lhs.certKey != rhs.certKey {return false}
+    if lhs.agentName != rhs.agentName {return false}
+    if lhs.agentDocumentType != rhs.agentDocumentType {return false}
+    if lhs.agentDocumentNumber != rhs.agentDocumentNumber {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

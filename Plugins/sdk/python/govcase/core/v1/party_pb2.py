@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgovcase/core/v1/party.proto\x12\x0fgovcase.core.v1\x1a google/protobuf/descriptor.proto\"\xe0\x01\n\x05Party\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.govcase.core.v1.PartyKind\x12\x11\n\treal_name\x18\x02 \x01(\x08\x12\x12\n\x04name\x18\x03 \x01(\tB\x04\xc8\xf3\x18\x01\x12\x13\n\x05phone\x18\x04 \x01(\tB\x04\xc8\xf3\x18\x01\x12<\n\rdocument_type\x18\x05 \x01(\x0e\x32%.govcase.core.v1.IdentityDocumentType\x12\x1d\n\x0f\x64ocument_number\x18\x06 \x01(\tB\x04\xc8\xf3\x18\x01\x12\x14\n\x0cidentity_key\x18\x07 \x01(\t\"O\n\nRespondent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_code\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\x12\r\n\x05trade\x18\x04 \x01(\t*\x97\x02\n\tPartyKind\x12\x1a\n\x16PARTY_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19PARTY_KIND_NATURAL_PERSON\x10\x01\x12\x1b\n\x17PARTY_KIND_LEGAL_PERSON\x10\x02\x12!\n\x1dPARTY_KIND_OTHER_ORGANISATION\x10\x03\x12!\n\x1dPARTY_KIND_PUBLIC_INSTITUTION\x10\x04\x12\"\n\x1ePARTY_KIND_SOCIAL_ORGANISATION\x10\x05\x12(\n$PARTY_KIND_UNINCORPORATED_ENTERPRISE\x10\x06\x12\x1e\n\x1aPARTY_KIND_GOVERNMENT_BODY\x10\x07*\xac\x04\n\x14IdentityDocumentType\x12&\n\"IDENTITY_DOCUMENT_TYPE_UNSPECIFIED\x10\x00\x12+\n\'IDENTITY_DOCUMENT_TYPE_RESIDENT_ID_CARD\x10\x01\x12#\n\x1fIDENTITY_DOCUMENT_TYPE_PASSPORT\x10\x02\x12*\n&IDENTITY_DOCUMENT_TYPE_HK_MACAO_PERMIT\x10\x03\x12(\n$IDENTITY_DOCUMENT_TYPE_TAIWAN_PERMIT\x10\x04\x12\x35\n1IDENTITY_DOCUMENT_TYPE_FOREIGN_PERMANENT_RESIDENT\x10\x05\x12\x35\n1IDENTITY_DOCUMENT_TYPE_UNIFIED_SOCIAL_CREDIT_CODE\x10\x06\x12,\n(IDENTITY_DOCUMENT_TYPE_ORGANISATION_CODE\x10\x07\x12+\n\'IDENTITY_DOCUMENT_TYPE_BUSINESS_LICENCE\x10\x08\x12\x30\n,IDENTITY_DOCUMENT_TYPE_MILITARY_OFFICER_CARD\x10\t\x12\'\n#IDENTITY_DOCUMENT_TYPE_SOLDIER_CARD\x10\n\x12 \n\x1cIDENTITY_DOCUMENT_TYPE_OTHER\x10\x0b:2\n\tsensitive\x12\x1d.google.protobuf.FieldOptions\x18\xb9\x8e\x03 \x01(\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgovcase/core/v1/party.proto\x12\x0fgovcase.core.v1\x1a google/protobuf/descriptor.proto\"\x87\x02\n\x05Party\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.govcase.core.v1.PartyKind\x12\x11\n\treal_name\x18\x02 \x01(\x08\x12\x12\n\x04name\x18\x03 \x01(\tB\x04\xc8\xf3\x18\x01\x12\x13\n\x05phone\x18\x04 \x01(\tB\x04\xc8\xf3\x18\x01\x12<\n\rdocument_type\x18\x05 \x01(\x0e\x32%.govcase.core.v1.IdentityDocumentType\x12\x1d\n\x0f\x64ocument_number\x18\x06 \x01(\tB\x04\xc8\xf3\x18\x01\x12\x14\n\x0cidentity_key\x18\x07 \x01(\t\x12%\n\x05\x61gent\x18\x08 \x01(\x0b\x32\x16.govcase.core.v1.Agent\"x\n\x05\x41gent\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xc8\xf3\x18\x01\x12<\n\rdocument_type\x18\x02 \x01(\x0e\x32%.govcase.core.v1.IdentityDocumentType\x12\x1d\n\x0f\x64ocument_number\x18\x03 \x01(\tB\x04\xc8\xf3\x18\x01\"O\n\nRespondent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_code\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\x12\r\n\x05trade\x18\x04 \x01(\t*\x97\x02\n\tPartyKind\x12\x1a\n\x16PARTY_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19PARTY_KIND_NATURAL_PERSON\x10\x01\x12\x1b\n\x17PARTY_KIND_LEGAL_PERSON\x10\x02\x12!\n\x1dPARTY_KIND_OTHER_ORGANISATION\x10\x03\x12!\n\x1dPARTY_KIND_PUBLIC_INSTITUTION\x10\x04\x12\"\n\x1ePARTY_KIND_SOCIAL_ORGANISATION\x10\x05\x12(\n$PARTY_KIND_UNINCORPORATED_ENTERPRISE\x10\x06\x12\x1e\n\x1aPARTY_KIND_GOVERNMENT_BODY\x10\x07*\xac\x04\n\x14IdentityDocumentType\x12&\n\"IDENTITY_DOCUMENT_TYPE_UNSPECIFIED\x10\x00\x12+\n\'IDENTITY_DOCUMENT_TYPE_RESIDENT_ID_CARD\x10\x01\x12#\n\x1fIDENTITY_DOCUMENT_TYPE_PASSPORT\x10\x02\x12*\n&IDENTITY_DOCUMENT_TYPE_HK_MACAO_PERMIT\x10\x03\x12(\n$IDENTITY_DOCUMENT_TYPE_TAIWAN_PERMIT\x10\x04\x12\x35\n1IDENTITY_DOCUMENT_TYPE_FOREIGN_PERMANENT_RESIDENT\x10\x05\x12\x35\n1IDENTITY_DOCUMENT_TYPE_UNIFIED_SOCIAL_CREDIT_CODE\x10\x06\x12,\n(IDENTITY_DOCUMENT_TYPE_ORGANISATION_CODE\x10\x07\x12+\n\'IDENTITY_DOCUMENT_TYPE_BUSINESS_LICENCE\x10\x08\x12\x30\n,IDENTITY_DOCUMENT_TYPE_MILITARY_OFFICER_CARD\x10\t\x12\'\n#IDENTITY_DOCUMENT_TYPE_SOLDIER_CARD\x10\n\x12 \n\x1cIDENTITY_DOCUMENT_TYPE_OTHER\x10\x0b:2\n\tsensitive\x12\x1d.google.protobuf.FieldOptions\x18\xb9\x8e\x03 \x01(\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,12 +38,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PARTY'].fields_by_name['phone']._serialized_options = b'\310\363\030\001'
   _globals['_PARTY'].fields_by_name['document_number']._loaded_options = None
   _globals['_PARTY'].fields_by_name['document_number']._serialized_options = b'\310\363\030\001'
-  _globals['_PARTYKIND']._serialized_start=391
-  _globals['_PARTYKIND']._serialized_end=670
-  _globals['_IDENTITYDOCUMENTTYPE']._serialized_start=673
-  _globals['_IDENTITYDOCUMENTTYPE']._serialized_end=1229
+  _globals['_AGENT'].fields_by_name['name']._loaded_options = None
+  _globals['_AGENT'].fields_by_name['name']._serialized_options = b'\310\363\030\001'
+  _globals['_AGENT'].fields_by_name['document_number']._loaded_options = None
+  _globals['_AGENT'].fields_by_name['document_number']._serialized_options = b'\310\363\030\001'
+  _globals['_PARTYKIND']._serialized_start=552
+  _globals['_PARTYKIND']._serialized_end=831
+  _globals['_IDENTITYDOCUMENTTYPE']._serialized_start=834
+  _globals['_IDENTITYDOCUMENTTYPE']._serialized_end=1390
   _globals['_PARTY']._serialized_start=83
-  _globals['_PARTY']._serialized_end=307
-  _globals['_RESPONDENT']._serialized_start=309
-  _globals['_RESPONDENT']._serialized_end=388
+  _globals['_PARTY']._serialized_end=346
+  _globals['_AGENT']._serialized_start=348
+  _globals['_AGENT']._serialized_end=468
+  _globals['_RESPONDENT']._serialized_start=470
+  _globals['_RESPONDENT']._serialized_end=549
 # @@protoc_insertion_point(module_scope)
