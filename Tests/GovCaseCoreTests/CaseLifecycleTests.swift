@@ -48,6 +48,30 @@ import Testing
         #expect(c.handling.closedAt == at(40))
     }
 
+    /// POLICY.md §3 rule 7: 不满意 with the rectification sends the loop back to rectifying, open; a later
+    /// 满意 closes it. Closing without a rating needs the reason.
+    @Test func aDissatisfiedRatingSendsTheLoopBackToRectification() throws {
+        var c = Fixtures.evaluation(level: .dissatisfied)
+        func step(_ action: LifecycleAction, _ hour: Double) throws {
+            try c.apply(
+                LifecycleStep(action, actor: actor, occurredAt: at(hour)), recordedAt: at(hour), policy: policy)
+        }
+        try step(LifecycleAction(.verify, note: "属实"), 1)
+        try step(LifecycleAction(.fixByDeadline), 2)
+        try step(LifecycleAction(.completeRectification, note: "增设窗口"), 3)
+        try step(LifecycleAction(.giveFeedback, note: "已告知", feedbackMethod: .phone), 4)
+        try step(LifecycleAction(.rateFeedback, level: .dissatisfied), 5)
+        #expect(c.status == .rectifying)
+        #expect(c.handling.closedAt == nil)
+        try step(LifecycleAction(.completeRectification, note: "再次整改"), 6)
+        try step(LifecycleAction(.giveFeedback, note: "再次告知", feedbackMethod: .phone), 7)
+        #expect(throws: CaseError.self) { try step(LifecycleAction(.close), 8) }
+        try step(LifecycleAction(.rateFeedback, level: .basicallySatisfied), 9)
+        #expect(c.status == .closed)
+        #expect(c.handling.closedAt == at(9))
+        #expect(c.badReview?.evaluatorRating == .basicallySatisfied)
+    }
+
     @Test func anUpheldAppealMarksTheReviewNotAdopted() throws {
         var c = Fixtures.evaluation(level: .veryDissatisfied)
         for action in [

@@ -50,7 +50,13 @@ struct Transition: Sendable, CustomTestStringConvertible {
         .init(lifecycle: .badReview, from: .appealRejected, action: .explain, to: .awaitingFeedback),
         .init(lifecycle: .badReview, from: .rectifying, action: .completeRectification, to: .awaitingFeedback),
         .init(lifecycle: .badReview, from: .awaitingFeedback, action: .giveFeedback, to: .awaitingRating),
+        // POLICY.md §3 rule 7: 满意/基本满意 closes the loop, 不满意 sends it back to rectification.
         .init(lifecycle: .badReview, from: .awaitingRating, action: .rateFeedback, to: .closed, level: .satisfied),
+        .init(
+            lifecycle: .badReview, from: .awaitingRating, action: .rateFeedback, to: .closed,
+            level: .basicallySatisfied),
+        .init(
+            lifecycle: .badReview, from: .awaitingRating, action: .rateFeedback, to: .rectifying, level: .dissatisfied),
         .init(lifecycle: .badReview, from: .awaitingRating, action: .close, to: .closed),
         // Tourism complaint: accept / refuse / transfer → mediation → mediated / terminated.
         .init(lifecycle: .tourismComplaint, from: .received, action: .accept, to: .accepted),
@@ -174,6 +180,8 @@ func completeAction(_ kind: LifecycleActionKind, level: SatisfactionLevel? = nil
             lifecycle: .badReview, from: .appealed, action: .init(.upholdAppeal), field: "action.not_adopted_reason"),
         MissingData(lifecycle: .badReview, from: .awaitingRating, action: .init(.rateFeedback), field: "action.level"),
         MissingData(lifecycle: .tourismComplaint, from: .received, action: .init(.refuse), field: "action.note"),
+        // The unit closing a bad review's loop without a rating records why (not rated in time, unreachable).
+        MissingData(lifecycle: .badReview, from: .awaitingRating, action: .init(.close), field: "action.note"),
     ])
     func anAllowedActionWithoutItsDataIsAFieldViolation(m: MissingData) {
         do {

@@ -114,7 +114,8 @@ extension Case {
         case .rateFeedback:
             loop.evaluatorRating = action.level
             loop.ratedAt = at
-            handling.closedAt = at
+            // 不满意 sends the case back to rectification: the loop is not closed.
+            if action.level?.isBadReview == false { handling.closedAt = at }
         case .accept:
             handling.acceptance = .accepted
             handling.deadlines.mediateBy = policy.deadline(

@@ -40,8 +40,12 @@ extension Lifecycle {
                 .rectifying: [.completeRectification: .to(.awaitingFeedback)],
                 .appealed: [.upholdAppeal: .to(.awaitingFeedback), .rejectAppeal: .to(.appealRejected)],
                 .awaitingFeedback: [.giveFeedback: .to(.awaitingRating)],
-                // `close` without a rating: the evaluator did not rate the feedback in time.
-                .awaitingRating: [.rateFeedback: .to(.closed), .close: .to(.closed)],
+                // POLICY.md §3 rule 7: 满意 or 基本满意 closes the loop (闭环), 不满意 or worse sends it back to
+                // rectification; `close` without a rating (with the reason: not rated within the region's limit,
+                // or unreachable) is the unit closing the loop itself.
+                .awaitingRating: [
+                    .rateFeedback: .byVisit(satisfied: .closed, dissatisfied: .rectifying), .close: .to(.closed),
+                ],
             ]
         case .tourismComplaint:
             return [
@@ -85,7 +89,14 @@ extension Lifecycle {
             throw CaseError.illegalTransition(
                 lifecycle: self, from: status, action: action.kind, allowed: allowedActions(from: status))
         }
-        let violations = action.violations()
+        var violations = action.violations()
+        if self == .badReview, action.kind == .close, action.note.isBlank {
+            violations.append(
+                FieldViolation(
+                    field: "action.note", rule: .required,
+                    message: "closing a bad review without the evaluator's rating needs the reason (not rated within "
+                        + "the region's limit, or unreachable): the loop closes by the evaluator's rating otherwise"))
+        }
         guard violations.isEmpty else { throw CaseError.invalidArgument(violations) }
         switch destination {
         case .to(let next):

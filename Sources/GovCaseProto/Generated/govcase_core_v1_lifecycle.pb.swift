@@ -281,7 +281,9 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
   /// Request: return visit (回访). Needs `level`; 不满意 or worse reopens the case.
   case returnVisit // = 8
 
-  /// Request, bad review: close (办结/闭环).
+  /// Request: close (办结) after the return visit. Bad review: the handling unit closes the loop itself (闭环) when
+  /// the evaluator has not rated the feedback within the region's limit or cannot be reached; needs `note` with
+  /// that reason. A rating closes the loop by itself (RATE_FEEDBACK).
   case close // = 9
 
   /// Bad review: verification done (回访核实).
@@ -311,7 +313,8 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
   /// Bad review: feedback delivered to the evaluator (反馈).
   case giveFeedback // = 18
 
-  /// Bad review: the evaluator rates the feedback (评价整改结果). Needs `level`.
+  /// Bad review: the evaluator rates the feedback (评价整改结果). Needs `level`. 满意 or 基本满意 (3 or better)
+  /// closes the loop (闭环); 不满意 or worse sends it back to rectification (RECTIFYING).
   case rateFeedback // = 19
 
   /// Tourism complaint: accept (受理).
