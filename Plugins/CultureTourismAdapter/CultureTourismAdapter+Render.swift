@@ -131,6 +131,8 @@ extension CultureTourismAdapter {
             ]
         }
         guard c.lifecycle == .request, let step = table.code("handoverStep", for: a.kind) else { return [] }
+        let satisfactionCode =
+            a.level == nil ? "" : try table.renderCode("satisfaction", for: a.level, field: "action.level")
         return [
             .with {
                 $0.handoverProgress = .with {
@@ -143,6 +145,7 @@ extension CultureTourismAdapter {
                     $0.content = a.note
                     if let deadline = a.deadline { $0.extendedTo = Google_Protobuf_Timestamp(date: deadline) }
                     $0.satisfaction = Int32(a.level?.rawValue ?? 0)
+                    $0.satisfactionCode = satisfactionCode
                     $0.occurredAt = at
                 }
             }

@@ -175,7 +175,7 @@ extension CultureTourismAdapter {
         reader.revision(r.revision)
         let kind: LifecycleActionKind? = reader.code("handoverStep", r.step, at: "step")
         let at = reader.required(r.hasOccurredAt ? r.occurredAt.date : nil, at: "occurred_at")
-        let level = reader.level(Int(r.satisfaction), at: "satisfaction", required: false)
+        let level = satisfaction(r, reader: &reader)
         let step = kind.flatMap { kind in
             at.map {
                 progressStep(
@@ -189,6 +189,24 @@ extension CultureTourismAdapter {
                 targetExternalID: r.orderID,
                 targetRecordType: Govcase_Sources_Culturetourism_V1_HotlineHandover.protoMessageName,
                 externalID: r.progressID, revision: r.revision, steps: [step]))
+    }
+
+    /// The return visit's satisfaction: the 12345 platform's code (`satisfaction_code`, through the code table,
+    /// as the hotline's contract carries it) or the older number 1–5; both given must agree.
+    func satisfaction(
+        _ r: Govcase_Sources_Culturetourism_V1_HandoverProgress, reader: inout RecordReader
+    ) -> SatisfactionLevel? {
+        let number = reader.level(Int(r.satisfaction), at: "satisfaction", required: false)
+        guard !r.satisfactionCode.isEmpty else { return number }
+        let coded: SatisfactionLevel? = reader.code("satisfaction", r.satisfactionCode, at: "satisfaction_code")
+        if let coded, let number, coded != number {
+            reader.report(
+                FieldViolation(
+                    field: "satisfaction_code", rule: .inconsistent,
+                    message: "code \(r.satisfactionCode) means \(coded.chineseName) but satisfaction \(r.satisfaction) "
+                        + "means \(number.chineseName); send one of them"))
+        }
+        return coded
     }
 
     /// A progress step; the unit is the target of a transfer and otherwise the acting unit.

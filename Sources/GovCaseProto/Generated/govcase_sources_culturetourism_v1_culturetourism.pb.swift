@@ -614,7 +614,9 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_HandoverProgress: Se
   /// Clears the value of `extendedTo`. Subsequent reads from it will return its default value.
   public mutating func clearExtendedTo() {self._extendedTo = nil}
 
-  /// Return-visit satisfaction 1–5, for a return visit (回访满意度).
+  /// Return-visit satisfaction 1–5 with 5 = 非常满意 (回访满意度), for a return visit. Superseded by
+  /// satisfaction_code, which carries the 12345 platform's own code as the hotline's contract does; still read.
+  /// A record carries one of the two, or both agreeing.
   public var satisfaction: Int32 = 0
 
   /// When the step happened.
@@ -626,6 +628,12 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_HandoverProgress: Se
   public var hasOccurredAt: Bool {self._occurredAt != nil}
   /// Clears the value of `occurredAt`. Subsequent reads from it will return its default value.
   public mutating func clearOccurredAt() {self._occurredAt = nil}
+
+  /// Return-visit satisfaction as the 12345 platform codes it (满意度), for a return visit: the codes of
+  /// govcase.sources.hotline12345.v1.ReturnVisitEvaluation.satisfaction, read through a code table.
+  /// Default codes (table "satisfaction"; a deployment may override them per source system): 1 = verySatisfied, 2 =
+  /// satisfied, 3 = basicallySatisfied, 4 = dissatisfied, 5 = veryDissatisfied.
+  public var satisfactionCode: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1426,7 +1434,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_HotlineHandover: SwiftPr
 
 nonisolated extension Govcase_Sources_Culturetourism_V1_HandoverProgress: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HandoverProgress"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}progress_id\0\u{1}revision\0\u{3}order_id\0\u{1}step\0\u{1}unit\0\u{1}operator\0\u{1}content\0\u{3}extended_to\0\u{1}satisfaction\0\u{3}occurred_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}progress_id\0\u{1}revision\0\u{3}order_id\0\u{1}step\0\u{1}unit\0\u{1}operator\0\u{1}content\0\u{3}extended_to\0\u{1}satisfaction\0\u{3}occurred_at\0\u{3}satisfaction_code\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1444,6 +1452,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_HandoverProgress: SwiftP
       case 8: try { try decoder.decodeSingularMessageField(value: &self._extendedTo) }()
       case 9: try { try decoder.decodeSingularInt32Field(value: &self.satisfaction) }()
       case 10: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.satisfactionCode) }()
       default: break
       }
     }
@@ -1484,6 +1493,9 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_HandoverProgress: SwiftP
     try { if let v = self._occurredAt {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
     } }()
+    if !self.satisfactionCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.satisfactionCode, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1498,6 +1510,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_HandoverProgress: SwiftP
     if lhs._extendedTo != rhs._extendedTo {return false}
     if lhs.satisfaction != rhs.satisfaction {return false}
     if lhs._occurredAt != rhs._occurredAt {return false}
+    if lhs.satisfactionCode != rhs.satisfactionCode {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
