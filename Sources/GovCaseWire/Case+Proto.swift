@@ -179,6 +179,15 @@ extension Handling {
             d.set(\.defaultRatingAt, deadlines.defaultRatingAt.timestamp)
             d.set(\.mediateBy, deadlines.mediateBy.timestamp)
             d.unavailable = deadlines.unavailable
+            // Beside each exclusive instant, its last day in China Standard Time: what an official reads.
+            func lastDay(_ instant: Date?) -> String {
+                instant.map { CivilDate($0.addingTimeInterval(-1), utcOffsetSeconds: 8 * 3600).description } ?? ""
+            }
+            d.acceptLastDay = lastDay(deadlines.acceptBy)
+            d.handleLastDay = lastDay(deadlines.handleBy)
+            d.rectifyLastDay = lastDay(deadlines.rectifyBy)
+            d.ratingLastDay = lastDay(deadlines.defaultRatingAt)
+            d.mediateLastDay = lastDay(deadlines.mediateBy)
             m.deadlines = d
         }
         m.extensions = UInt32(extensions)

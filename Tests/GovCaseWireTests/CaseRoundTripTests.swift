@@ -87,6 +87,19 @@ import Testing
         #expect(back == Self.everyFieldSet)
     }
 
+    /// A deadline's instant is an exclusive end; its last day, in China Standard Time, goes out beside it.
+    @Test func eachDeadlineGoesOutWithItsLastDayInChinaStandardTime() {
+        var c = Self.everyFieldSet
+        // 2025-03-18 00:00 +08:00, the end of Monday 2025-03-17; 2025-03-16 09:00Z is 17:00 on the 16th.
+        c.handling.deadlines.rectifyBy = Date(timeIntervalSince1970: 1_742_227_200)
+        c.handling.deadlines.handleBy = Date(timeIntervalSince1970: 1_742_115_600)
+        c.handling.deadlines.acceptBy = nil
+        let d = c.proto.handling.deadlines
+        #expect(d.rectifyLastDay == "2025-03-17")
+        #expect(d.handleLastDay == "2025-03-16")
+        #expect(d.acceptLastDay == "")
+    }
+
     @Test func unsetOptionalPartsStayUnset() throws {
         let bare = Case(
             caseID: "c-2", source: SourceIdentity(externalID: "PJ-2"), kind: .evaluation, regionCode: "510104",

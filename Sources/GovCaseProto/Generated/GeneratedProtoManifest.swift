@@ -6,7 +6,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/bad_review.proto": "fec0b7f91624182a0423e689c34208b15a46d4d21b5c33be8a275e4c3476d6f7",
         "govcase/core/v1/case.proto": "61be4b5dd50f136a2e1215ea925751efa009d576df4bc1bdc581e23eaec0bedb",
         "govcase/core/v1/evaluation.proto": "615e8646dbd947a22ec1065cc5277a50c2279e99f3e7c99ae5b382862b7cfa13",
-        "govcase/core/v1/handling.proto": "8f1af523e234460850bcd92f2e5d4fb2b248bf4a1f164d1bfcef7f123995d59d",
+        "govcase/core/v1/handling.proto": "16fa29ffacb07c3b9ab6a3d4852bd24b51d97c32f545ca94a6e6bb9324888112",
         "govcase/core/v1/lifecycle.proto": "de6c57007df8221041baf9e008072d9cebfa4836ac7afc43b66b34be342800e4",
         "govcase/core/v1/party.proto": "7c6f1f8eb7963da632f32ae63977c102bc9ed63c01baa868feef153c8fa89d89",
         "govcase/core/v1/request.proto": "375b2f805d5f34810d4f140a988051870d082bd8b7cc2d6779ca1153fa165dce",

@@ -215,6 +215,10 @@ public nonisolated struct Govcase_Core_V1_ReturnVisit: Sendable {
 }
 
 /// Deadlines computed by the gateway from the region's calendar (时限).
+///
+/// Each instant is an exclusive end: the deadline is met by anything before it. A deadline counted in days ends at
+/// 00:00 China Standard Time of the day after its last day, which a client printing the instant in local time would
+/// show a day late: the *_last_day fields carry that last day as a civil date beside each instant.
 public nonisolated struct Govcase_Core_V1_Deadlines: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -274,6 +278,23 @@ public nonisolated struct Govcase_Core_V1_Deadlines: Sendable {
   /// `accept_by: the working calendar has no holiday schedule for 2027: ...`. The field is then unset rather
   /// than wrong; an operator adds the missing year under `deadlines.calendar` in the configuration.
   public var unavailable: [String] = []
+
+  /// The last day on which accept_by is met (受理截止日), YYYY-MM-DD in China Standard Time (UTC+8). This and the
+  /// other *_last_day fields are output only: computed from their instant, ignored on input.
+  public var acceptLastDay: String = String()
+
+  /// The last day on which handle_by is met (办理截止日), YYYY-MM-DD, UTC+8.
+  public var handleLastDay: String = String()
+
+  /// The last day on which rectify_by is met (整改截止日), YYYY-MM-DD, UTC+8.
+  public var rectifyLastDay: String = String()
+
+  /// The last day the evaluator may still rate before the default rating applies at default_rating_at, YYYY-MM-DD,
+  /// UTC+8.
+  public var ratingLastDay: String = String()
+
+  /// The last day on which mediate_by is met (调解截止日), YYYY-MM-DD, UTC+8.
+  public var mediateLastDay: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -522,7 +543,7 @@ nonisolated extension Govcase_Core_V1_ReturnVisit: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Deadlines"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}accept_by\0\u{3}handle_by\0\u{3}rectify_by\0\u{3}default_rating_at\0\u{3}mediate_by\0\u{1}unavailable\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}accept_by\0\u{3}handle_by\0\u{3}rectify_by\0\u{3}default_rating_at\0\u{3}mediate_by\0\u{1}unavailable\0\u{3}accept_last_day\0\u{3}handle_last_day\0\u{3}rectify_last_day\0\u{3}rating_last_day\0\u{3}mediate_last_day\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -536,6 +557,11 @@ nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftPro
       case 4: try { try decoder.decodeSingularMessageField(value: &self._defaultRatingAt) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._mediateBy) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.unavailable) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.acceptLastDay) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.handleLastDay) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.rectifyLastDay) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.ratingLastDay) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.mediateLastDay) }()
       default: break
       }
     }
@@ -564,6 +590,21 @@ nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftPro
     if !self.unavailable.isEmpty {
       try visitor.visitRepeatedStringField(value: self.unavailable, fieldNumber: 6)
     }
+    if !self.acceptLastDay.isEmpty {
+      try visitor.visitSingularStringField(value: self.acceptLastDay, fieldNumber: 7)
+    }
+    if !self.handleLastDay.isEmpty {
+      try visitor.visitSingularStringField(value: self.handleLastDay, fieldNumber: 8)
+    }
+    if !self.rectifyLastDay.isEmpty {
+      try visitor.visitSingularStringField(value: self.rectifyLastDay, fieldNumber: 9)
+    }
+    if !self.ratingLastDay.isEmpty {
+      try visitor.visitSingularStringField(value: self.ratingLastDay, fieldNumber: 10)
+    }
+    if !self.mediateLastDay.isEmpty {
+      try visitor.visitSingularStringField(value: self.mediateLastDay, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -574,6 +615,11 @@ nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftPro
     if lhs._defaultRatingAt != rhs._defaultRatingAt {return false}
     if lhs._mediateBy != rhs._mediateBy {return false}
     if lhs.unavailable != rhs.unavailable {return false}
+    if lhs.acceptLastDay != rhs.acceptLastDay {return false}
+    if lhs.handleLastDay != rhs.handleLastDay {return false}
+    if lhs.rectifyLastDay != rhs.rectifyLastDay {return false}
+    if lhs.ratingLastDay != rhs.ratingLastDay {return false}
+    if lhs.mediateLastDay != rhs.mediateLastDay {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
