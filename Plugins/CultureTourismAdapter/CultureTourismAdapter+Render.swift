@@ -98,6 +98,8 @@ extension CultureTourismAdapter {
         r.content = c.request?.content ?? ""
         r.category = c.request?.category ?? ""
         r.allegesViolation = c.request?.allegesViolation ?? false
+        // A complaint kept as an ordinary request was not a tourism dispute.
+        r.outsideTourismDisputes = c.kind == .complaint && !r.allegesViolation && c.lifecycle == .request
         if let b = c.request?.respondent { r.respondent = business(b) }
         if let at = c.receivedAt { r.receivedAt = Google_Protobuf_Timestamp(date: at) }
         if let at = c.handling.transfers.first?.transferredAt { r.handedOverAt = Google_Protobuf_Timestamp(date: at) }

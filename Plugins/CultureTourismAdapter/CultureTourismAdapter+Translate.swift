@@ -112,7 +112,8 @@ extension CultureTourismAdapter {
         let caller = r.hasCaller ? party(r.caller, at: "caller", reader: &reader) : nil
         let handedOverAt = reader.required(r.hasHandedOverAt ? r.handedOverAt.date : nil, at: "handed_over_at")
         guard let kind else { return .rejected(reader.violations) }
-        let route = Self.route(kind: kind, allegesViolation: r.allegesViolation)
+        let route = Self.route(
+            kind: kind, allegesViolation: r.allegesViolation, tourismDispute: !r.outsideTourismDisputes)
         let unit = reader.codes.tables["routing"]?[route.unitKey] ?? ""
         if unit.isEmpty {
             reader.report(
@@ -139,12 +140,14 @@ extension CultureTourismAdapter {
         return finish(c, reader: reader, paths: paths, context: context)
     }
 
-    /// Where a handed-over order goes: its lifecycle, track and the `routing` table key of its unit.
-    static func route(kind: CaseKind, allegesViolation: Bool)
+    /// Where a handed-over order goes (POLICY.md §4): reports of violations to law enforcement, tourism disputes
+    /// to the tourism complaint body, everything else (other complaints too) to the designated unit. Its
+    /// lifecycle, track and the `routing` table key of its unit.
+    static func route(kind: CaseKind, allegesViolation: Bool, tourismDispute: Bool = true)
         -> (lifecycle: Lifecycle, track: HandlingTrack, unitKey: String)
     {
         if kind == .report || allegesViolation { return (.request, .lawEnforcement, "enforcement") }
-        if kind == .complaint { return (.tourismComplaint, .mediation, "complaint") }
+        if kind == .complaint && tourismDispute { return (.tourismComplaint, .mediation, "complaint") }
         return (.request, .ordinary, "designated")
     }
 

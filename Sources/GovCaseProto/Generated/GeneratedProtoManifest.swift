@@ -16,7 +16,7 @@ public enum GeneratedProtoManifest {
         "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
         "govcase/gateway/v1/ingest.proto": "9d849ae59421efa997482dd110742787111b7e2cbbbad6d9d522174b87483cf1",
         "govcase/plugin/v1/plugin.proto": "94e99e4c4aadb2de85382f6d58c979677498088cbd8a027176cd8b399a467409",
-        "govcase/sources/culturetourism/v1/culturetourism.proto": "74bf8b135b3881508eb379589ce481fa4238bff32787a4f8d399fb9143664613",
+        "govcase/sources/culturetourism/v1/culturetourism.proto": "609dd23f74bc65030324f2b7fef0c747901b48072b308b6f9c36e20fd601806d",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "56a563cdf6484d762f497d013e112b0bb4776998480566ead6f19ed669a6d188",
         "govcase/sources/national/v1/national.proto": "c2c71c168c83beb2499d3dc18aceb858868263751ca3c0345d44a3ca36368686",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",

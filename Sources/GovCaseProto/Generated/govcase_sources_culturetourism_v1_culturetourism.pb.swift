@@ -568,6 +568,15 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_HotlineHandover: @un
   /// Clears the value of `handleBy`. Subsequent reads from it will return its default value.
   public mutating func clearHandleBy() {_uniqueStorage()._handleBy = nil}
 
+  /// For a complaint that alleges no violation: true when it is not a tourism dispute (旅游纠纷, between a tourist
+  /// and a travel business), e.g. a complaint about a museum's booking system. It then goes to the designated unit
+  /// (routing "designated") as an ordinary request, not to the tourism complaint body (Tourism Law arts. 91–92).
+  /// False, the default, keeps a complaint a tourism dispute.
+  public var outsideTourismDisputes: Bool {
+    get {_storage._outsideTourismDisputes}
+    set {_uniqueStorage()._outsideTourismDisputes = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1280,7 +1289,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_ComplaintProgress: Swift
 
 nonisolated extension Govcase_Sources_Culturetourism_V1_HotlineHandover: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HotlineHandover"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{1}revision\0\u{3}region_code\0\u{3}request_kind\0\u{1}caller\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}respondent\0\u{3}received_at\0\u{3}handed_over_at\0\u{3}handle_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{1}revision\0\u{3}region_code\0\u{3}request_kind\0\u{1}caller\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}respondent\0\u{3}received_at\0\u{3}handed_over_at\0\u{3}handle_by\0\u{3}outside_tourism_disputes\0")
 
   fileprivate class _StorageClass {
     var _orderID: String = String()
@@ -1296,6 +1305,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_HotlineHandover: SwiftPr
     var _receivedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _handedOverAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _handleBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _outsideTourismDisputes: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1319,6 +1329,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_HotlineHandover: SwiftPr
       _receivedAt = source._receivedAt
       _handedOverAt = source._handedOverAt
       _handleBy = source._handleBy
+      _outsideTourismDisputes = source._outsideTourismDisputes
     }
   }
 
@@ -1350,6 +1361,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_HotlineHandover: SwiftPr
         case 11: try { try decoder.decodeSingularMessageField(value: &_storage._receivedAt) }()
         case 12: try { try decoder.decodeSingularMessageField(value: &_storage._handedOverAt) }()
         case 13: try { try decoder.decodeSingularMessageField(value: &_storage._handleBy) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._outsideTourismDisputes) }()
         default: break
         }
       }
@@ -1401,6 +1413,9 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_HotlineHandover: SwiftPr
       try { if let v = _storage._handleBy {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
       } }()
+      if _storage._outsideTourismDisputes != false {
+        try visitor.visitSingularBoolField(value: _storage._outsideTourismDisputes, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1423,6 +1438,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_HotlineHandover: SwiftPr
         if _storage._receivedAt != rhs_storage._receivedAt {return false}
         if _storage._handedOverAt != rhs_storage._handedOverAt {return false}
         if _storage._handleBy != rhs_storage._handleBy {return false}
+        if _storage._outsideTourismDisputes != rhs_storage._outsideTourismDisputes {return false}
         return true
       }
       if !storagesAreEqual {return false}
