@@ -27,6 +27,9 @@ extension NationalPlatformAdapter {
         r.channel = try table.renderCode("channel", for: c.service.channel, field: "service.channel")
         r.level = Int32(e.level?.rawValue ?? 0)
         r.detailItems = e.detailItems
+        r.detailVersion = e.detailVersion
+        r.invalid = e.invalidAtSource
+        r.dataSource = e.dataSource
         r.text = e.text
         if let p = c.requester {
             r.evaluator = .with {

@@ -11,7 +11,8 @@ extension NationalPlatformAdapter {
         "service.organisation.name": "item.org_name", "service.organisation.credit_code": "item.org_credit_code",
         "service.matter_id": "matter_id", "service.window": "window", "service.staff_id": "staff_id",
         "service.staff_name": "staff_name", "service.channel": "channel", "evaluation.level": "level",
-        "evaluation.detail_items": "detail_items", "evaluation.text": "text", "evaluation.origin": "evaluation_type",
+        "evaluation.detail_items": "detail_items", "evaluation.detail_version": "detail_version",
+        "evaluation.text": "text", "evaluation.origin": "evaluation_type",
         "evaluation.evaluated_at": "evaluated_at", "evaluation.service_delivered_at": "matter_completed_at",
         "received_at": "evaluated_at", "requester": "evaluator", "requester.kind": "evaluator.party_type",
         "requester.identity_key": "evaluator.cert_key", "requester.agent.name": "evaluator.agent_name",
@@ -44,7 +45,8 @@ extension NationalPlatformAdapter {
                 objectKind: Self.objectKind(staff: r.staffID + r.staffName, channel: channel)),
             evaluation: Evaluation(
                 level: level, detailItems: r.detailItems, text: r.text, origin: origin, evaluatedAt: evaluatedAt,
-                serviceDeliveredAt: r.hasMatterCompletedAt ? r.matterCompletedAt.date : nil),
+                serviceDeliveredAt: r.hasMatterCompletedAt ? r.matterCompletedAt.date : nil,
+                detailVersion: r.detailVersion, invalidAtSource: r.invalid, dataSource: r.dataSource),
             requester: evaluator,
             receivedAt: evaluatedAt)
         reader.validate(

@@ -71,7 +71,8 @@ extension Evaluation {
             questionnaire: m.hasQuestionnaire ? Questionnaire(proto: m.questionnaire) : nil,
             detailItems: m.detailItems, text: m.text, origin: EvaluationOrigin(proto: m.origin),
             evaluatedAt: m.evaluatedAt.date(if: m.hasEvaluatedAt),
-            serviceDeliveredAt: m.serviceDeliveredAt.date(if: m.hasServiceDeliveredAt))
+            serviceDeliveredAt: m.serviceDeliveredAt.date(if: m.hasServiceDeliveredAt),
+            detailVersion: m.detailVersion, invalidAtSource: m.invalidAtSource, dataSource: m.dataSource)
     }
 }
 

@@ -77,6 +77,9 @@ extension Evaluation {
         m.origin = origin.proto
         m.set(\.evaluatedAt, evaluatedAt.timestamp)
         m.set(\.serviceDeliveredAt, serviceDeliveredAt.timestamp)
+        m.detailVersion = detailVersion
+        m.invalidAtSource = invalidAtSource
+        m.dataSource = dataSource
         return m
     }
 }

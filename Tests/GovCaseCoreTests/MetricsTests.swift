@@ -65,6 +65,15 @@ import Testing
         #expect(metrics.ordinary.evaluationRate.value == 0.75)
     }
 
+    /// An evaluation its source marked invalid (无效评价) changes no statistic, good or bad.
+    @Test func anEvaluationMarkedInvalidAtItsSourceIsCountedNowhere() {
+        var invalidBad = Self.evaluation("X1", .veryDissatisfied)
+        invalidBad.evaluation?.invalidAtSource = true
+        var invalidGood = Self.evaluation("X2", .verySatisfied)
+        invalidGood.evaluation?.invalidAtSource = true
+        #expect(CaseMetrics(cases: Self.cases + [invalidBad, invalidGood]) == metrics)
+    }
+
     @Test func goodReviewRate() {
         // Evaluations: E1–E9 = 9. 基本满意 or better: E1, E2, E3, E4, E9 = 5.
         #expect(metrics.ordinary.goodReviewRate == Rate(numerator: 5, denominator: 9))

@@ -24,8 +24,10 @@ public struct SatisfactionMetrics: Sendable, Hashable {
 
     /// Computes every rate over `cases`.
     public init(cases: [Case]) {
-        let evaluated = cases.filter { $0.evaluation?.level != nil }
-        let matters = cases.filter { $0.kind == .evaluation && $0.evaluation?.origin != .supplementary }
+        // An evaluation its source marked invalid (无效评价) is stored and counted nowhere.
+        let valid = cases.filter { $0.evaluation?.invalidAtSource != true }
+        let evaluated = valid.filter { $0.evaluation?.level != nil }
+        let matters = valid.filter { $0.kind == .evaluation && $0.evaluation?.origin != .supplementary }
         let counted = evaluated.filter { !($0.badReview?.isExcludedFromStatistics ?? false) }
         let bad = counted.filter { $0.evaluation?.isBadReview == true }
 
@@ -36,7 +38,7 @@ public struct SatisfactionMetrics: Sendable, Hashable {
         realNameFollowUpRate = Rate(over: bad.filter { $0.requester?.realName == true }) {
             Self.isHandled($0) && $0.badReview?.feedbackAt != nil
         }
-        let closed = cases.filter { $0.handling.closedAt != nil && $0.closureDeadline != nil }
+        let closed = valid.filter { $0.handling.closedAt != nil && $0.closureDeadline != nil }
         onTimeClosureRate = Rate(over: closed) { $0.handling.closedAt! <= $0.closureDeadline! }
     }
 

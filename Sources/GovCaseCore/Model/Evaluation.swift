@@ -82,11 +82,18 @@ public struct Evaluation: Sendable, Hashable, Codable {
     public var evaluatedAt: Date?
     /// When the service was delivered; starts the default-rating period.
     public var serviceDeliveredAt: Date?
+    /// Version of the detail-code list (evaversion); when set, detail items are codes led by their level digit.
+    public var detailVersion: String
+    /// The source marked the evaluation invalid (无效评价): stored, left out of statistics.
+    public var invalidAtSource: Bool
+    /// The source's data-source code (数据来源), as sent.
+    public var dataSource: String
 
     public init(
         level: SatisfactionLevel?, dimensions: [DimensionRating] = [], questionnaire: Questionnaire? = nil,
         detailItems: [String] = [], text: String = "", origin: EvaluationOrigin? = .active,
-        evaluatedAt: Date?, serviceDeliveredAt: Date? = nil
+        evaluatedAt: Date?, serviceDeliveredAt: Date? = nil, detailVersion: String = "",
+        invalidAtSource: Bool = false, dataSource: String = ""
     ) {
         self.level = level
         self.dimensions = dimensions
@@ -96,6 +103,9 @@ public struct Evaluation: Sendable, Hashable, Codable {
         self.origin = origin
         self.evaluatedAt = evaluatedAt
         self.serviceDeliveredAt = serviceDeliveredAt
+        self.detailVersion = detailVersion
+        self.invalidAtSource = invalidAtSource
+        self.dataSource = dataSource
     }
 
     /// Whether this is a bad review (不满意 or 非常不满意).

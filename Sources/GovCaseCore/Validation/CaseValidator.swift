@@ -123,7 +123,17 @@ private struct Checker {
         for (index, item) in e.detailItems.enumerated() {
             required("evaluation.detail_items[\(index)]", item)
             maxLength("evaluation.detail_items[\(index)]", item, context.limits.shortText)
+            // A versioned code list scopes each code to a level by its first digit (1xx … 5xx).
+            if !e.detailVersion.isEmpty, let level = e.level, !item.isEmpty,
+                !(item.allSatisfy { $0.isASCII && $0.isNumber } && item.first == Character("\(level.rawValue)"))
+            {
+                add(
+                    "evaluation.detail_items[\(index)]", .detailLevel,
+                    "\"\(item)\" is not a code of level \(level.rawValue) (\(level.chineseName)) in detail list "
+                        + "\(e.detailVersion): its first digit must be the level")
+            }
         }
+        maxLength("evaluation.detail_version", e.detailVersion, 32)
         maxLength("evaluation.text", e.text, context.limits.evaluationText)
         if let q = e.questionnaire {
             maxLength(

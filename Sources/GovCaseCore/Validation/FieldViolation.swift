@@ -47,6 +47,8 @@ public struct ValidationRule: RawRepresentable, Sendable, Hashable, Codable, Cus
     public static let unknownCode = ValidationRule(rawValue: "unknown_code")
     /// An action not allowed from the case's status.
     public static let lifecycleTransition = ValidationRule(rawValue: "lifecycle_transition")
+    /// A detail code of a versioned list whose first digit is not the evaluation's level.
+    public static let detailLevel = ValidationRule(rawValue: "detail_level")
     /// Not an identity key (certKey): at most 128 printable ASCII characters.
     public static let identityKey = ValidationRule(rawValue: "identity_key")
 }

@@ -5,7 +5,7 @@ public enum GeneratedProtoManifest {
     public static let sha256: [String: String] = [
         "govcase/core/v1/bad_review.proto": "fec0b7f91624182a0423e689c34208b15a46d4d21b5c33be8a275e4c3476d6f7",
         "govcase/core/v1/case.proto": "61be4b5dd50f136a2e1215ea925751efa009d576df4bc1bdc581e23eaec0bedb",
-        "govcase/core/v1/evaluation.proto": "615e8646dbd947a22ec1065cc5277a50c2279e99f3e7c99ae5b382862b7cfa13",
+        "govcase/core/v1/evaluation.proto": "56b5ba9dc51f1621ed90be2dc4325ee87203068fe926a01763491b4e01a71a5f",
         "govcase/core/v1/handling.proto": "16fa29ffacb07c3b9ab6a3d4852bd24b51d97c32f545ca94a6e6bb9324888112",
         "govcase/core/v1/lifecycle.proto": "de6c57007df8221041baf9e008072d9cebfa4836ac7afc43b66b34be342800e4",
         "govcase/core/v1/party.proto": "7c6f1f8eb7963da632f32ae63977c102bc9ed63c01baa868feef153c8fa89d89",
@@ -18,7 +18,7 @@ public enum GeneratedProtoManifest {
         "govcase/plugin/v1/plugin.proto": "94e99e4c4aadb2de85382f6d58c979677498088cbd8a027176cd8b399a467409",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "609dd23f74bc65030324f2b7fef0c747901b48072b308b6f9c36e20fd601806d",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "56a563cdf6484d762f497d013e112b0bb4776998480566ead6f19ed669a6d188",
-        "govcase/sources/national/v1/national.proto": "c2c71c168c83beb2499d3dc18aceb858868263751ca3c0345d44a3ca36368686",
+        "govcase/sources/national/v1/national.proto": "5e7b14f507a9e8c827599eacdbc3376ac2cda79dd4113779ca00994ed68e993b",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",
         "grpc/reflection/v1/reflection.proto": "9aa8bde542b6846c4522d61bfb2da3267290c6c17eba83374f95632998d83044",
         "grpc/reflection/v1alpha/reflection.proto": "21fda06826e098ab53842c8a9f72b9951f8e901b3248c6538d0c26e0bd59577d",

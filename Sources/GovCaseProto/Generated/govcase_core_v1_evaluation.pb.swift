@@ -295,64 +295,98 @@ public nonisolated struct Govcase_Core_V1_Questionnaire: Sendable {
 }
 
 /// One evaluation of a service.
-public nonisolated struct Govcase_Core_V1_Evaluation: Sendable {
+public nonisolated struct Govcase_Core_V1_Evaluation: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Overall level (评价等级). Required.
-  public var level: Govcase_Core_V1_SatisfactionLevel = .unspecified
+  public var level: Govcase_Core_V1_SatisfactionLevel {
+    get {_storage._level}
+    set {_uniqueStorage()._level = newValue}
+  }
 
   /// Levels per dimension, when the channel collects them.
-  public var dimensions: [Govcase_Core_V1_DimensionRating] = []
+  public var dimensions: [Govcase_Core_V1_DimensionRating] {
+    get {_storage._dimensions}
+    set {_uniqueStorage()._dimensions = newValue}
+  }
 
   /// Online questionnaire answers, when given.
   public var questionnaire: Govcase_Core_V1_Questionnaire {
-    get {_questionnaire ?? Govcase_Core_V1_Questionnaire()}
-    set {_questionnaire = newValue}
+    get {_storage._questionnaire ?? Govcase_Core_V1_Questionnaire()}
+    set {_uniqueStorage()._questionnaire = newValue}
   }
   /// Returns true if `questionnaire` has been explicitly set.
-  public var hasQuestionnaire: Bool {self._questionnaire != nil}
+  public var hasQuestionnaire: Bool {_storage._questionnaire != nil}
   /// Clears the value of `questionnaire`. Subsequent reads from it will return its default value.
-  public mutating func clearQuestionnaire() {self._questionnaire = nil}
+  public mutating func clearQuestionnaire() {_uniqueStorage()._questionnaire = nil}
 
   /// Detail items chosen by the evaluator, as the source's item codes or labels, e.g. reasons for a bad
   /// review (评价详情/差评原因). A bad review needs detail items or text.
-  public var detailItems: [String] = []
+  public var detailItems: [String] {
+    get {_storage._detailItems}
+    set {_uniqueStorage()._detailItems = newValue}
+  }
 
   /// Free-text comment (文字评价), at most 2000 characters.
-  public var text: String = String()
+  public var text: String {
+    get {_storage._text}
+    set {_uniqueStorage()._text = newValue}
+  }
 
   /// Whether the evaluation was active, a default rating or supplementary.
-  public var origin: Govcase_Core_V1_EvaluationOrigin = .unspecified
+  public var origin: Govcase_Core_V1_EvaluationOrigin {
+    get {_storage._origin}
+    set {_uniqueStorage()._origin = newValue}
+  }
 
   /// When the evaluation was given (评价时间). Required; not in the future.
   public var evaluatedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_evaluatedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_evaluatedAt = newValue}
+    get {_storage._evaluatedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._evaluatedAt = newValue}
   }
   /// Returns true if `evaluatedAt` has been explicitly set.
-  public var hasEvaluatedAt: Bool {self._evaluatedAt != nil}
+  public var hasEvaluatedAt: Bool {_storage._evaluatedAt != nil}
   /// Clears the value of `evaluatedAt`. Subsequent reads from it will return its default value.
-  public mutating func clearEvaluatedAt() {self._evaluatedAt = nil}
+  public mutating func clearEvaluatedAt() {_uniqueStorage()._evaluatedAt = nil}
 
   /// When the evaluated service was delivered or the matter completed (办结时间); starts the default-rating period.
   public var serviceDeliveredAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_serviceDeliveredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_serviceDeliveredAt = newValue}
+    get {_storage._serviceDeliveredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._serviceDeliveredAt = newValue}
   }
   /// Returns true if `serviceDeliveredAt` has been explicitly set.
-  public var hasServiceDeliveredAt: Bool {self._serviceDeliveredAt != nil}
+  public var hasServiceDeliveredAt: Bool {_storage._serviceDeliveredAt != nil}
   /// Clears the value of `serviceDeliveredAt`. Subsequent reads from it will return its default value.
-  public mutating func clearServiceDeliveredAt() {self._serviceDeliveredAt = nil}
+  public mutating func clearServiceDeliveredAt() {_uniqueStorage()._serviceDeliveredAt = nil}
+
+  /// Version of the detail-code list the detail items come from (评价指标版本, evaversion). When set, the items are
+  /// codes whose first digit is the level they belong to (1xx for 非常不满意 … 5xx for 非常满意), and each must
+  /// match the evaluation's level.
+  public var detailVersion: String {
+    get {_storage._detailVersion}
+    set {_uniqueStorage()._detailVersion = newValue}
+  }
+
+  /// The source marked this evaluation invalid (无效评价, e.g. effectivEvalua = 0: a test, a duplicate): it is
+  /// stored as sent and left out of every statistic.
+  public var invalidAtSource: Bool {
+    get {_storage._invalidAtSource}
+    set {_uniqueStorage()._invalidAtSource = newValue}
+  }
+
+  /// Where the source says the evaluation came from (数据来源, dataSource), as it sends it, for upward reporting.
+  public var dataSource: String {
+    get {_storage._dataSource}
+    set {_uniqueStorage()._dataSource = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _questionnaire: Govcase_Core_V1_Questionnaire? = nil
-  fileprivate var _evaluatedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _serviceDeliveredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -462,68 +496,139 @@ nonisolated extension Govcase_Core_V1_Questionnaire: SwiftProtobuf.Message, Swif
 
 nonisolated extension Govcase_Core_V1_Evaluation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Evaluation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}level\0\u{1}dimensions\0\u{1}questionnaire\0\u{3}detail_items\0\u{1}text\0\u{1}origin\0\u{3}evaluated_at\0\u{3}service_delivered_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}level\0\u{1}dimensions\0\u{1}questionnaire\0\u{3}detail_items\0\u{1}text\0\u{1}origin\0\u{3}evaluated_at\0\u{3}service_delivered_at\0\u{3}detail_version\0\u{3}invalid_at_source\0\u{3}data_source\0")
+
+  fileprivate class _StorageClass {
+    var _level: Govcase_Core_V1_SatisfactionLevel = .unspecified
+    var _dimensions: [Govcase_Core_V1_DimensionRating] = []
+    var _questionnaire: Govcase_Core_V1_Questionnaire? = nil
+    var _detailItems: [String] = []
+    var _text: String = String()
+    var _origin: Govcase_Core_V1_EvaluationOrigin = .unspecified
+    var _evaluatedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _serviceDeliveredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _detailVersion: String = String()
+    var _invalidAtSource: Bool = false
+    var _dataSource: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _level = source._level
+      _dimensions = source._dimensions
+      _questionnaire = source._questionnaire
+      _detailItems = source._detailItems
+      _text = source._text
+      _origin = source._origin
+      _evaluatedAt = source._evaluatedAt
+      _serviceDeliveredAt = source._serviceDeliveredAt
+      _detailVersion = source._detailVersion
+      _invalidAtSource = source._invalidAtSource
+      _dataSource = source._dataSource
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularEnumField(value: &self.level) }()
-      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.dimensions) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._questionnaire) }()
-      case 4: try { try decoder.decodeRepeatedStringField(value: &self.detailItems) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.text) }()
-      case 6: try { try decoder.decodeSingularEnumField(value: &self.origin) }()
-      case 7: try { try decoder.decodeSingularMessageField(value: &self._evaluatedAt) }()
-      case 8: try { try decoder.decodeSingularMessageField(value: &self._serviceDeliveredAt) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularEnumField(value: &_storage._level) }()
+        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._dimensions) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._questionnaire) }()
+        case 4: try { try decoder.decodeRepeatedStringField(value: &_storage._detailItems) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._text) }()
+        case 6: try { try decoder.decodeSingularEnumField(value: &_storage._origin) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._evaluatedAt) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._serviceDeliveredAt) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._detailVersion) }()
+        case 10: try { try decoder.decodeSingularBoolField(value: &_storage._invalidAtSource) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._dataSource) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.level != .unspecified {
-      try visitor.visitSingularEnumField(value: self.level, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._level != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._level, fieldNumber: 1)
+      }
+      if !_storage._dimensions.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._dimensions, fieldNumber: 2)
+      }
+      try { if let v = _storage._questionnaire {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      if !_storage._detailItems.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._detailItems, fieldNumber: 4)
+      }
+      if !_storage._text.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._text, fieldNumber: 5)
+      }
+      if _storage._origin != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._origin, fieldNumber: 6)
+      }
+      try { if let v = _storage._evaluatedAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      try { if let v = _storage._serviceDeliveredAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      if !_storage._detailVersion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._detailVersion, fieldNumber: 9)
+      }
+      if _storage._invalidAtSource != false {
+        try visitor.visitSingularBoolField(value: _storage._invalidAtSource, fieldNumber: 10)
+      }
+      if !_storage._dataSource.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._dataSource, fieldNumber: 11)
+      }
     }
-    if !self.dimensions.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.dimensions, fieldNumber: 2)
-    }
-    try { if let v = self._questionnaire {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
-    if !self.detailItems.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.detailItems, fieldNumber: 4)
-    }
-    if !self.text.isEmpty {
-      try visitor.visitSingularStringField(value: self.text, fieldNumber: 5)
-    }
-    if self.origin != .unspecified {
-      try visitor.visitSingularEnumField(value: self.origin, fieldNumber: 6)
-    }
-    try { if let v = self._evaluatedAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-    } }()
-    try { if let v = self._serviceDeliveredAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Core_V1_Evaluation, rhs: Govcase_Core_V1_Evaluation) -> Bool {
-    if lhs.level != rhs.level {return false}
-    if lhs.dimensions != rhs.dimensions {return false}
-    if lhs._questionnaire != rhs._questionnaire {return false}
-    if lhs.detailItems != rhs.detailItems {return false}
-    if lhs.text != rhs.text {return false}
-    if lhs.origin != rhs.origin {return false}
-    if lhs._evaluatedAt != rhs._evaluatedAt {return false}
-    if lhs._serviceDeliveredAt != rhs._serviceDeliveredAt {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._level != rhs_storage._level {return false}
+        if _storage._dimensions != rhs_storage._dimensions {return false}
+        if _storage._questionnaire != rhs_storage._questionnaire {return false}
+        if _storage._detailItems != rhs_storage._detailItems {return false}
+        if _storage._text != rhs_storage._text {return false}
+        if _storage._origin != rhs_storage._origin {return false}
+        if _storage._evaluatedAt != rhs_storage._evaluatedAt {return false}
+        if _storage._serviceDeliveredAt != rhs_storage._serviceDeliveredAt {return false}
+        if _storage._detailVersion != rhs_storage._detailVersion {return false}
+        if _storage._invalidAtSource != rhs_storage._invalidAtSource {return false}
+        if _storage._dataSource != rhs_storage._dataSource {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

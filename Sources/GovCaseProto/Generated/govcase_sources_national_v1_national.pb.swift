@@ -221,6 +221,25 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   /// Clears the value of `evaluatedAt`. Subsequent reads from it will return its default value.
   public mutating func clearEvaluatedAt() {_uniqueStorage()._evaluatedAt = nil}
 
+  /// Version of the detail-code list (评价指标版本, evaversion). When set, detail_items are level-scoped codes: the
+  /// first digit of each is the level it belongs to, and must equal `level`.
+  public var detailVersion: String {
+    get {_storage._detailVersion}
+    set {_uniqueStorage()._detailVersion = newValue}
+  }
+
+  /// The platform marked the evaluation invalid (无效评价, effectivEvalua = 0): stored, left out of statistics.
+  public var invalid: Bool {
+    get {_storage._invalid}
+    set {_uniqueStorage()._invalid = newValue}
+  }
+
+  /// Data source code (数据来源, dataSource), kept as sent.
+  public var dataSource: String {
+    get {_storage._dataSource}
+    set {_uniqueStorage()._dataSource = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -546,7 +565,7 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
 
 nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EvaluationRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{1}item\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}evaluation_type\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{3}matter_completed_at\0\u{3}evaluated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{1}item\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}evaluation_type\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{3}matter_completed_at\0\u{3}evaluated_at\0\u{3}detail_version\0\u{1}invalid\0\u{3}data_source\0")
 
   fileprivate class _StorageClass {
     var _evaluationID: String = String()
@@ -565,6 +584,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
     var _staffName: String = String()
     var _matterCompletedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _evaluatedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _detailVersion: String = String()
+    var _invalid: Bool = false
+    var _dataSource: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -591,6 +613,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
       _staffName = source._staffName
       _matterCompletedAt = source._matterCompletedAt
       _evaluatedAt = source._evaluatedAt
+      _detailVersion = source._detailVersion
+      _invalid = source._invalid
+      _dataSource = source._dataSource
     }
   }
 
@@ -625,6 +650,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._staffName) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._matterCompletedAt) }()
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._evaluatedAt) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._detailVersion) }()
+        case 18: try { try decoder.decodeSingularBoolField(value: &_storage._invalid) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._dataSource) }()
         default: break
         }
       }
@@ -685,6 +713,15 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
       try { if let v = _storage._evaluatedAt {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
       } }()
+      if !_storage._detailVersion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._detailVersion, fieldNumber: 17)
+      }
+      if _storage._invalid != false {
+        try visitor.visitSingularBoolField(value: _storage._invalid, fieldNumber: 18)
+      }
+      if !_storage._dataSource.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._dataSource, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -710,6 +747,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
         if _storage._staffName != rhs_storage._staffName {return false}
         if _storage._matterCompletedAt != rhs_storage._matterCompletedAt {return false}
         if _storage._evaluatedAt != rhs_storage._evaluatedAt {return false}
+        if _storage._detailVersion != rhs_storage._detailVersion {return false}
+        if _storage._invalid != rhs_storage._invalid {return false}
+        if _storage._dataSource != rhs_storage._dataSource {return false}
         return true
       }
       if !storagesAreEqual {return false}

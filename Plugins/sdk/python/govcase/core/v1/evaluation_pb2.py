@@ -25,25 +25,25 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n govcase/core/v1/evaluation.proto\x12\x0fgovcase.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n\x0f\x44imensionRating\x12\x37\n\tdimension\x18\x01 \x01(\x0e\x32$.govcase.core.v1.EvaluationDimension\x12\x31\n\x05level\x18\x02 \x01(\x0e\x32\".govcase.core.v1.SatisfactionLevel\"\xb1\x02\n\rQuestionnaire\x12<\n\x0eguidance_clear\x18\x01 \x01(\x0e\x32$.govcase.core.v1.QuestionnaireAnswer\x12\x42\n\x14procedure_convenient\x18\x02 \x01(\x0e\x32$.govcase.core.v1.QuestionnaireAnswer\x12<\n\x0epaperwork_lean\x18\x03 \x01(\x0e\x32$.govcase.core.v1.QuestionnaireAnswer\x12@\n\x12interface_friendly\x18\x04 \x01(\x0e\x32$.govcase.core.v1.QuestionnaireAnswer\x12\x1e\n\x16improvement_suggestion\x18\x05 \x01(\t\"\xef\x02\n\nEvaluation\x12\x31\n\x05level\x18\x01 \x01(\x0e\x32\".govcase.core.v1.SatisfactionLevel\x12\x34\n\ndimensions\x18\x02 \x03(\x0b\x32 .govcase.core.v1.DimensionRating\x12\x35\n\rquestionnaire\x18\x03 \x01(\x0b\x32\x1e.govcase.core.v1.Questionnaire\x12\x14\n\x0c\x64\x65tail_items\x18\x04 \x03(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x31\n\x06origin\x18\x06 \x01(\x0e\x32!.govcase.core.v1.EvaluationOrigin\x12\x30\n\x0c\x65valuated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14service_delivered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xfb\x01\n\x11SatisfactionLevel\x12\"\n\x1eSATISFACTION_LEVEL_UNSPECIFIED\x10\x00\x12(\n$SATISFACTION_LEVEL_VERY_DISSATISFIED\x10\x01\x12#\n\x1fSATISFACTION_LEVEL_DISSATISFIED\x10\x02\x12*\n&SATISFACTION_LEVEL_BASICALLY_SATISFIED\x10\x03\x12 \n\x1cSATISFACTION_LEVEL_SATISFIED\x10\x04\x12%\n!SATISFACTION_LEVEL_VERY_SATISFIED\x10\x05*\x97\x01\n\x10\x45valuationOrigin\x12!\n\x1d\x45VALUATION_ORIGIN_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x45VALUATION_ORIGIN_ACTIVE\x10\x01\x12\x1d\n\x19\x45VALUATION_ORIGIN_DEFAULT\x10\x02\x12#\n\x1f\x45VALUATION_ORIGIN_SUPPLEMENTARY\x10\x03*\x9f\x02\n\x13\x45valuationDimension\x12$\n EVALUATION_DIMENSION_UNSPECIFIED\x10\x00\x12(\n$EVALUATION_DIMENSION_ITEM_MANAGEMENT\x10\x01\x12\"\n\x1e\x45VALUATION_DIMENSION_PROCEDURE\x10\x02\x12#\n\x1f\x45VALUATION_DIMENSION_EFFICIENCY\x10\x03\x12&\n\"EVALUATION_DIMENSION_SERVICE_LEVEL\x10\x04\x12!\n\x1d\x45VALUATION_DIMENSION_ATTITUDE\x10\x05\x12$\n EVALUATION_DIMENSION_CONVENIENCE\x10\x06*v\n\x13QuestionnaireAnswer\x12$\n QUESTIONNAIRE_ANSWER_UNSPECIFIED\x10\x00\x12\x1c\n\x18QUESTIONNAIRE_ANSWER_YES\x10\x01\x12\x1b\n\x17QUESTIONNAIRE_ANSWER_NO\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n govcase/core/v1/evaluation.proto\x12\x0fgovcase.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n\x0f\x44imensionRating\x12\x37\n\tdimension\x18\x01 \x01(\x0e\x32$.govcase.core.v1.EvaluationDimension\x12\x31\n\x05level\x18\x02 \x01(\x0e\x32\".govcase.core.v1.SatisfactionLevel\"\xb1\x02\n\rQuestionnaire\x12<\n\x0eguidance_clear\x18\x01 \x01(\x0e\x32$.govcase.core.v1.QuestionnaireAnswer\x12\x42\n\x14procedure_convenient\x18\x02 \x01(\x0e\x32$.govcase.core.v1.QuestionnaireAnswer\x12<\n\x0epaperwork_lean\x18\x03 \x01(\x0e\x32$.govcase.core.v1.QuestionnaireAnswer\x12@\n\x12interface_friendly\x18\x04 \x01(\x0e\x32$.govcase.core.v1.QuestionnaireAnswer\x12\x1e\n\x16improvement_suggestion\x18\x05 \x01(\t\"\xb7\x03\n\nEvaluation\x12\x31\n\x05level\x18\x01 \x01(\x0e\x32\".govcase.core.v1.SatisfactionLevel\x12\x34\n\ndimensions\x18\x02 \x03(\x0b\x32 .govcase.core.v1.DimensionRating\x12\x35\n\rquestionnaire\x18\x03 \x01(\x0b\x32\x1e.govcase.core.v1.Questionnaire\x12\x14\n\x0c\x64\x65tail_items\x18\x04 \x03(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x31\n\x06origin\x18\x06 \x01(\x0e\x32!.govcase.core.v1.EvaluationOrigin\x12\x30\n\x0c\x65valuated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14service_delivered_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x64\x65tail_version\x18\t \x01(\t\x12\x19\n\x11invalid_at_source\x18\n \x01(\x08\x12\x13\n\x0b\x64\x61ta_source\x18\x0b \x01(\t*\xfb\x01\n\x11SatisfactionLevel\x12\"\n\x1eSATISFACTION_LEVEL_UNSPECIFIED\x10\x00\x12(\n$SATISFACTION_LEVEL_VERY_DISSATISFIED\x10\x01\x12#\n\x1fSATISFACTION_LEVEL_DISSATISFIED\x10\x02\x12*\n&SATISFACTION_LEVEL_BASICALLY_SATISFIED\x10\x03\x12 \n\x1cSATISFACTION_LEVEL_SATISFIED\x10\x04\x12%\n!SATISFACTION_LEVEL_VERY_SATISFIED\x10\x05*\x97\x01\n\x10\x45valuationOrigin\x12!\n\x1d\x45VALUATION_ORIGIN_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x45VALUATION_ORIGIN_ACTIVE\x10\x01\x12\x1d\n\x19\x45VALUATION_ORIGIN_DEFAULT\x10\x02\x12#\n\x1f\x45VALUATION_ORIGIN_SUPPLEMENTARY\x10\x03*\x9f\x02\n\x13\x45valuationDimension\x12$\n EVALUATION_DIMENSION_UNSPECIFIED\x10\x00\x12(\n$EVALUATION_DIMENSION_ITEM_MANAGEMENT\x10\x01\x12\"\n\x1e\x45VALUATION_DIMENSION_PROCEDURE\x10\x02\x12#\n\x1f\x45VALUATION_DIMENSION_EFFICIENCY\x10\x03\x12&\n\"EVALUATION_DIMENSION_SERVICE_LEVEL\x10\x04\x12!\n\x1d\x45VALUATION_DIMENSION_ATTITUDE\x10\x05\x12$\n EVALUATION_DIMENSION_CONVENIENCE\x10\x06*v\n\x13QuestionnaireAnswer\x12$\n QUESTIONNAIRE_ANSWER_UNSPECIFIED\x10\x00\x12\x1c\n\x18QUESTIONNAIRE_ANSWER_YES\x10\x01\x12\x1b\n\x17QUESTIONNAIRE_ANSWER_NO\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govcase.core.v1.evaluation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SATISFACTIONLEVEL']._serialized_start=892
-  _globals['_SATISFACTIONLEVEL']._serialized_end=1143
-  _globals['_EVALUATIONORIGIN']._serialized_start=1146
-  _globals['_EVALUATIONORIGIN']._serialized_end=1297
-  _globals['_EVALUATIONDIMENSION']._serialized_start=1300
-  _globals['_EVALUATIONDIMENSION']._serialized_end=1587
-  _globals['_QUESTIONNAIREANSWER']._serialized_start=1589
-  _globals['_QUESTIONNAIREANSWER']._serialized_end=1707
+  _globals['_SATISFACTIONLEVEL']._serialized_start=964
+  _globals['_SATISFACTIONLEVEL']._serialized_end=1215
+  _globals['_EVALUATIONORIGIN']._serialized_start=1218
+  _globals['_EVALUATIONORIGIN']._serialized_end=1369
+  _globals['_EVALUATIONDIMENSION']._serialized_start=1372
+  _globals['_EVALUATIONDIMENSION']._serialized_end=1659
+  _globals['_QUESTIONNAIREANSWER']._serialized_start=1661
+  _globals['_QUESTIONNAIREANSWER']._serialized_end=1779
   _globals['_DIMENSIONRATING']._serialized_start=86
   _globals['_DIMENSIONRATING']._serialized_end=211
   _globals['_QUESTIONNAIRE']._serialized_start=214
   _globals['_QUESTIONNAIRE']._serialized_end=519
   _globals['_EVALUATION']._serialized_start=522
-  _globals['_EVALUATION']._serialized_end=889
+  _globals['_EVALUATION']._serialized_end=961
 # @@protoc_insertion_point(module_scope)
