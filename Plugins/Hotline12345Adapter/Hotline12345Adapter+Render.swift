@@ -60,7 +60,12 @@ extension Hotline12345Adapter {
             r.visitID = id
             r.revision = revision
             r.orderID = c.source.externalID
-            r.satisfaction = try table.renderCode("satisfaction", for: a.level, field: "action.level")
+            // The source's own code when kept: a scale with two codes for one level renders as it came.
+            r.satisfaction =
+                a.sourceSatisfaction.isEmpty
+                ? try table.renderCode("satisfaction", for: a.level, field: "action.level") : a.sourceSatisfaction
+            r.outcome = a.outcome == nil ? "" : try table.renderCode("outcome", for: a.outcome, field: "action.outcome")
+            r.dissatisfactionReason = a.dissatisfactionReason
             r.resolved = a.resolved
             r.comment = a.note
             r.visitor = event.step.actor.person

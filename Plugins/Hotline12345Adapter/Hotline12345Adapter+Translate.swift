@@ -94,7 +94,11 @@ extension Hotline12345Adapter {
         let level: SatisfactionLevel? = reader.code("satisfaction", r.satisfaction, at: "satisfaction")
         let at = reader.required(r.hasVisitedAt ? r.visitedAt.date : nil, at: "visited_at")
         guard let level, let at, reader.violations.isEmpty else { return .rejected(reader.violations) }
-        let action = LifecycleAction(.returnVisit, level: level, note: r.comment, resolved: r.resolved)
+        let outcome: RequestOutcome? = reader.optionalCode("outcome", r.outcome, at: "outcome")
+        guard reader.violations.isEmpty else { return .rejected(reader.violations) }
+        let action = LifecycleAction(
+            .returnVisit, level: level, note: r.comment, resolved: r.resolved, outcome: outcome,
+            dissatisfactionReason: r.dissatisfactionReason, sourceSatisfaction: r.satisfaction)
         return .followUp(
             FollowUp(
                 targetExternalID: r.orderID,

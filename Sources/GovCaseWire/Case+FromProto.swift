@@ -143,7 +143,9 @@ extension Handling {
                 ReturnVisit(
                     satisfaction: try SatisfactionLevel.required(
                         $0.satisfaction, "handling.return_visits.satisfaction"),
-                    resolved: $0.resolved, comment: $0.comment, visitedAt: $0.visitedAt.date)
+                    resolved: $0.resolved, comment: $0.comment, visitedAt: $0.visitedAt.date,
+                    outcome: RequestOutcome(proto: $0.outcome), dissatisfactionReason: $0.dissatisfactionReason,
+                    sourceSatisfaction: $0.sourceSatisfaction)
             },
             closedAt: m.closedAt.date(if: m.hasClosedAt), acceptance: ComplaintAcceptance(proto: m.acceptance),
             mediationOutcome: MediationOutcome(proto: m.mediationOutcome))
@@ -180,7 +182,9 @@ extension LifecycleAction {
             try LifecycleActionKind.required(m.kind, "action.kind"), unit: m.unit,
             deadline: m.deadline.date(if: m.hasDeadline), level: SatisfactionLevel(proto: m.level),
             notAdoptedReason: NotAdoptedReason(proto: m.notAdoptedReason), note: m.note,
-            feedbackMethod: FeedbackMethod(proto: m.feedbackMethod), resolved: m.resolved)
+            feedbackMethod: FeedbackMethod(proto: m.feedbackMethod), resolved: m.resolved,
+            outcome: RequestOutcome(proto: m.outcome), dissatisfactionReason: m.dissatisfactionReason,
+            sourceSatisfaction: m.sourceSatisfaction)
     }
 }
 

@@ -207,6 +207,9 @@ extension Handling {
                 $0.resolved = v.resolved
                 $0.comment = v.comment
                 $0.visitedAt = Google_Protobuf_Timestamp(date: v.visitedAt)
+                $0.outcome = v.outcome.proto
+                $0.dissatisfactionReason = v.dissatisfactionReason
+                $0.sourceSatisfaction = v.sourceSatisfaction
             }
         }
         m.set(\.closedAt, closedAt.timestamp)
@@ -273,6 +276,9 @@ extension LifecycleAction {
         m.note = note
         m.feedbackMethod = feedbackMethod.proto
         m.resolved = resolved
+        m.outcome = outcome.proto
+        m.dissatisfactionReason = dissatisfactionReason
+        m.sourceSatisfaction = sourceSatisfaction
         return m
     }
 }

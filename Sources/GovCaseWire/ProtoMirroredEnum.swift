@@ -38,6 +38,7 @@ extension HandlingTrack: ProtoMirroredEnum { public typealias Proto = Govcase_Co
 extension ComplaintAcceptance: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_ComplaintAcceptance }
 extension MediationOutcome: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_MediationOutcome }
 extension BadReviewOutcome: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_BadReviewOutcome }
+extension RequestOutcome: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_RequestOutcome }
 extension NotAdoptedReason: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_NotAdoptedReason }
 extension AppealDecision: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_AppealDecision }
 extension FeedbackMethod: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_FeedbackMethod }

@@ -136,4 +136,5 @@ extension BadReviewOutcome: CodeTableValue {}
 extension NotAdoptedReason: CodeTableValue {}
 extension AppealDecision: CodeTableValue {}
 extension FeedbackMethod: CodeTableValue {}
+extension RequestOutcome: CodeTableValue {}
 extension LifecycleActionKind: CodeTableValue {}

@@ -69,7 +69,10 @@ extension Case {
             // `next(from:applying:)` has checked that the level is present.
             let level = action.level ?? .basicallySatisfied
             handling.returnVisits.append(
-                ReturnVisit(satisfaction: level, resolved: action.resolved, comment: action.note, visitedAt: at))
+                ReturnVisit(
+                    satisfaction: level, resolved: action.resolved, comment: action.note, visitedAt: at,
+                    outcome: action.outcome, dissatisfactionReason: action.dissatisfactionReason,
+                    sourceSatisfaction: action.sourceSatisfaction))
         case .close:
             handling.closedAt = at
         case .verify:

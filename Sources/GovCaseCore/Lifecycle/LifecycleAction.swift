@@ -73,11 +73,18 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
     public var feedbackMethod: FeedbackMethod?
     /// For a return visit: whether the requester considers the matter resolved.
     public var resolved: Bool
+    /// For a return visit: how the matter ended, when the source says.
+    public var outcome: RequestOutcome?
+    /// For a return visit: why the requester is dissatisfied.
+    public var dissatisfactionReason: String
+    /// For a return visit: the satisfaction as the source coded it.
+    public var sourceSatisfaction: String
 
     public init(
         _ kind: LifecycleActionKind, unit: String = "", deadline: Date? = nil, level: SatisfactionLevel? = nil,
         notAdoptedReason: NotAdoptedReason? = nil, note: String = "", feedbackMethod: FeedbackMethod? = nil,
-        resolved: Bool = false
+        resolved: Bool = false, outcome: RequestOutcome? = nil, dissatisfactionReason: String = "",
+        sourceSatisfaction: String = ""
     ) {
         self.kind = kind
         self.unit = unit
@@ -87,6 +94,9 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
         self.note = note
         self.feedbackMethod = feedbackMethod
         self.resolved = resolved
+        self.outcome = outcome
+        self.dissatisfactionReason = dissatisfactionReason
+        self.sourceSatisfaction = sourceSatisfaction
     }
 
     /// The action's own required data, by kind: every missing item, with its field path under `field`.

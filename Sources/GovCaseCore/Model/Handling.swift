@@ -45,13 +45,37 @@ public struct ReturnVisit: Sendable, Hashable, Codable {
     public var comment: String
     /// When.
     public var visitedAt: Date
+    /// How the matter ended (办理结果), when the source says.
+    public var outcome: RequestOutcome?
+    /// Why the requester is dissatisfied (不满意原因).
+    public var dissatisfactionReason: String
+    /// The satisfaction as the source coded it, beside the mapped level (a four-level hotline's own code).
+    public var sourceSatisfaction: String
 
-    public init(satisfaction: SatisfactionLevel, resolved: Bool = false, comment: String = "", visitedAt: Date) {
+    public init(
+        satisfaction: SatisfactionLevel, resolved: Bool = false, comment: String = "", visitedAt: Date,
+        outcome: RequestOutcome? = nil, dissatisfactionReason: String = "", sourceSatisfaction: String = ""
+    ) {
         self.satisfaction = satisfaction
         self.resolved = resolved
         self.comment = comment
         self.visitedAt = visitedAt
+        self.outcome = outcome
+        self.dissatisfactionReason = dissatisfactionReason
+        self.sourceSatisfaction = sourceSatisfaction
     }
+}
+
+/// How a request ended for the requester (办理结果).
+public enum RequestOutcome: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Resolved (解决).
+    case resolved
+    /// Partly resolved (部分解决).
+    case partlyResolved
+    /// Not resolved (未解决).
+    case unresolved
+    /// Not handled: returned as outside the unit's remit (不办理退单).
+    case notHandled
 }
 
 /// Deadlines in force (时限), computed from the region's `DeadlinePolicy`.

@@ -22,6 +22,63 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// How a request ended for the requester (办理结果), as 12345 return visits record it.
+public nonisolated enum Govcase_Core_V1_RequestOutcome: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not given.
+  case unspecified // = 0
+
+  /// Resolved (解决).
+  case resolved // = 1
+
+  /// Partly resolved (部分解决).
+  case partlyResolved // = 2
+
+  /// Not resolved (未解决).
+  case unresolved // = 3
+
+  /// Not handled: returned as outside the unit's remit (不办理退单).
+  case notHandled // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .resolved
+    case 2: self = .partlyResolved
+    case 3: self = .unresolved
+    case 4: self = .notHandled
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .resolved: return 1
+    case .partlyResolved: return 2
+    case .unresolved: return 3
+    case .notHandled: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Core_V1_RequestOutcome] = [
+    .unspecified,
+    .resolved,
+    .partlyResolved,
+    .unresolved,
+    .notHandled,
+  ]
+
+}
+
 /// Outcome of a tourism complaint's acceptance review (旅游投诉受理).
 public nonisolated enum Govcase_Core_V1_ComplaintAcceptance: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
@@ -207,6 +264,16 @@ public nonisolated struct Govcase_Core_V1_ReturnVisit: Sendable {
   /// Channel of the visit, e.g. telephone.
   public var channel: Govcase_Core_V1_Channel = .unspecified
 
+  /// How the matter ended for the requester (办理结果), when the source says.
+  public var outcome: Govcase_Core_V1_RequestOutcome = .unspecified
+
+  /// Why the requester is dissatisfied (不满意原因), when they are.
+  public var dissatisfactionReason: String = String()
+
+  /// The satisfaction as the source coded it, kept beside the mapped level: hotlines use their own scales (several
+  /// use four levels, 不满意 / 理解 / 满意 / 非常满意), mapped to `satisfaction` by the adapter's configurable table.
+  public var sourceSatisfaction: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -386,6 +453,10 @@ public nonisolated struct Govcase_Core_V1_Handling: @unchecked Sendable {
 
 fileprivate nonisolated let _protobuf_package = "govcase.core.v1"
 
+nonisolated extension Govcase_Core_V1_RequestOutcome: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REQUEST_OUTCOME_UNSPECIFIED\0\u{1}REQUEST_OUTCOME_RESOLVED\0\u{1}REQUEST_OUTCOME_PARTLY_RESOLVED\0\u{1}REQUEST_OUTCOME_UNRESOLVED\0\u{1}REQUEST_OUTCOME_NOT_HANDLED\0")
+}
+
 nonisolated extension Govcase_Core_V1_ComplaintAcceptance: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0COMPLAINT_ACCEPTANCE_UNSPECIFIED\0\u{1}COMPLAINT_ACCEPTANCE_ACCEPTED\0\u{1}COMPLAINT_ACCEPTANCE_REFUSED\0\u{1}COMPLAINT_ACCEPTANCE_TRANSFERRED\0")
 }
@@ -489,7 +560,7 @@ nonisolated extension Govcase_Core_V1_Reply: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Govcase_Core_V1_ReturnVisit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ReturnVisit"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}satisfaction\0\u{1}resolved\0\u{1}comment\0\u{3}visited_at\0\u{1}channel\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}satisfaction\0\u{1}resolved\0\u{1}comment\0\u{3}visited_at\0\u{1}channel\0\u{1}outcome\0\u{3}dissatisfaction_reason\0\u{3}source_satisfaction\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -502,6 +573,9 @@ nonisolated extension Govcase_Core_V1_ReturnVisit: SwiftProtobuf.Message, SwiftP
       case 3: try { try decoder.decodeSingularStringField(value: &self.comment) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._visitedAt) }()
       case 5: try { try decoder.decodeSingularEnumField(value: &self.channel) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.dissatisfactionReason) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.sourceSatisfaction) }()
       default: break
       }
     }
@@ -527,6 +601,15 @@ nonisolated extension Govcase_Core_V1_ReturnVisit: SwiftProtobuf.Message, SwiftP
     if self.channel != .unspecified {
       try visitor.visitSingularEnumField(value: self.channel, fieldNumber: 5)
     }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 6)
+    }
+    if !self.dissatisfactionReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.dissatisfactionReason, fieldNumber: 7)
+    }
+    if !self.sourceSatisfaction.isEmpty {
+      try visitor.visitSingularStringField(value: self.sourceSatisfaction, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -536,6 +619,9 @@ nonisolated extension Govcase_Core_V1_ReturnVisit: SwiftProtobuf.Message, SwiftP
     if lhs.comment != rhs.comment {return false}
     if lhs._visitedAt != rhs._visitedAt {return false}
     if lhs.channel != rhs.channel {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.dissatisfactionReason != rhs.dissatisfactionReason {return false}
+    if lhs.sourceSatisfaction != rhs.sourceSatisfaction {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

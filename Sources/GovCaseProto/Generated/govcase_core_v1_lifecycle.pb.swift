@@ -483,6 +483,15 @@ public nonisolated struct Govcase_Core_V1_LifecycleAction: Sendable {
   /// For a return visit: whether the requester considers the matter resolved (是否解决).
   public var resolved: Bool = false
 
+  /// For a return visit: how the matter ended (办理结果), when the source says.
+  public var outcome: Govcase_Core_V1_RequestOutcome = .unspecified
+
+  /// For a return visit: why the requester is dissatisfied (不满意原因).
+  public var dissatisfactionReason: String = String()
+
+  /// For a return visit: the satisfaction as the source coded it, kept beside the mapped `level`.
+  public var sourceSatisfaction: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -511,48 +520,46 @@ public nonisolated struct Govcase_Core_V1_Actor: Sendable {
 }
 
 /// An action requested for a case, with who did it and when: what adapters produce from follow-up records.
-public nonisolated struct Govcase_Core_V1_LifecycleStep: Sendable {
+public nonisolated struct Govcase_Core_V1_LifecycleStep: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The action.
   public var action: Govcase_Core_V1_LifecycleAction {
-    get {_action ?? Govcase_Core_V1_LifecycleAction()}
-    set {_action = newValue}
+    get {_storage._action ?? Govcase_Core_V1_LifecycleAction()}
+    set {_uniqueStorage()._action = newValue}
   }
   /// Returns true if `action` has been explicitly set.
-  public var hasAction: Bool {self._action != nil}
+  public var hasAction: Bool {_storage._action != nil}
   /// Clears the value of `action`. Subsequent reads from it will return its default value.
-  public mutating func clearAction() {self._action = nil}
+  public mutating func clearAction() {_uniqueStorage()._action = nil}
 
   /// Who performed it.
   public var actor: Govcase_Core_V1_Actor {
-    get {_actor ?? Govcase_Core_V1_Actor()}
-    set {_actor = newValue}
+    get {_storage._actor ?? Govcase_Core_V1_Actor()}
+    set {_uniqueStorage()._actor = newValue}
   }
   /// Returns true if `actor` has been explicitly set.
-  public var hasActor: Bool {self._actor != nil}
+  public var hasActor: Bool {_storage._actor != nil}
   /// Clears the value of `actor`. Subsequent reads from it will return its default value.
-  public mutating func clearActor() {self._actor = nil}
+  public mutating func clearActor() {_uniqueStorage()._actor = nil}
 
   /// When it happened at the source.
   public var occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_occurredAt = newValue}
+    get {_storage._occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._occurredAt = newValue}
   }
   /// Returns true if `occurredAt` has been explicitly set.
-  public var hasOccurredAt: Bool {self._occurredAt != nil}
+  public var hasOccurredAt: Bool {_storage._occurredAt != nil}
   /// Clears the value of `occurredAt`. Subsequent reads from it will return its default value.
-  public mutating func clearOccurredAt() {self._occurredAt = nil}
+  public mutating func clearOccurredAt() {_uniqueStorage()._occurredAt = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _action: Govcase_Core_V1_LifecycleAction? = nil
-  fileprivate var _actor: Govcase_Core_V1_Actor? = nil
-  fileprivate var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// An applied transition; a case's events are append-only and never rewritten.
@@ -686,7 +693,7 @@ nonisolated extension Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf._ProtoN
 
 nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LifecycleAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0\u{1}resolved\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0\u{1}resolved\0\u{1}outcome\0\u{3}dissatisfaction_reason\0\u{3}source_satisfaction\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -702,6 +709,9 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
       case 6: try { try decoder.decodeSingularStringField(value: &self.note) }()
       case 7: try { try decoder.decodeSingularEnumField(value: &self.feedbackMethod) }()
       case 8: try { try decoder.decodeSingularBoolField(value: &self.resolved) }()
+      case 9: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.dissatisfactionReason) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.sourceSatisfaction) }()
       default: break
       }
     }
@@ -736,6 +746,15 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
     if self.resolved != false {
       try visitor.visitSingularBoolField(value: self.resolved, fieldNumber: 8)
     }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 9)
+    }
+    if !self.dissatisfactionReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.dissatisfactionReason, fieldNumber: 10)
+    }
+    if !self.sourceSatisfaction.isEmpty {
+      try visitor.visitSingularStringField(value: self.sourceSatisfaction, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -748,6 +767,9 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
     if lhs.note != rhs.note {return false}
     if lhs.feedbackMethod != rhs.feedbackMethod {return false}
     if lhs.resolved != rhs.resolved {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.dissatisfactionReason != rhs.dissatisfactionReason {return false}
+    if lhs.sourceSatisfaction != rhs.sourceSatisfaction {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -797,41 +819,81 @@ nonisolated extension Govcase_Core_V1_LifecycleStep: SwiftProtobuf.Message, Swif
   public static let protoMessageName: String = _protobuf_package + ".LifecycleStep"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}action\0\u{1}actor\0\u{3}occurred_at\0")
 
+  fileprivate class _StorageClass {
+    var _action: Govcase_Core_V1_LifecycleAction? = nil
+    var _actor: Govcase_Core_V1_Actor? = nil
+    var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _action = source._action
+      _actor = source._actor
+      _occurredAt = source._occurredAt
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._action) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._actor) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._action) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._actor) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._occurredAt) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._action {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    try { if let v = self._actor {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    try { if let v = self._occurredAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._action {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._actor {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._occurredAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Core_V1_LifecycleStep, rhs: Govcase_Core_V1_LifecycleStep) -> Bool {
-    if lhs._action != rhs._action {return false}
-    if lhs._actor != rhs._actor {return false}
-    if lhs._occurredAt != rhs._occurredAt {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._action != rhs_storage._action {return false}
+        if _storage._actor != rhs_storage._actor {return false}
+        if _storage._occurredAt != rhs_storage._occurredAt {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

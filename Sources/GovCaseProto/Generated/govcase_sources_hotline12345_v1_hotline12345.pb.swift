@@ -280,7 +280,10 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_ReturnVisitEvaluation:
   /// Work-order number.
   public var orderID: String = String()
 
-  /// Satisfaction code (满意度), in the platform's codes.
+  /// Satisfaction code (满意度), in the platform's codes; kept as sent beside the level it maps to. A platform with its
+  /// own scale overrides the table per source system, e.g. four levels (不满意 / 理解 / 满意 / 非常满意):
+  /// `code_overrides: { hotline-12345: { <system>: { satisfaction: { "0": dissatisfied, "1": basicallySatisfied,
+  /// "2": satisfied, "3": verySatisfied } } } }`.
   /// Default codes (table "satisfaction"; a deployment may override them per source system): 1 = verySatisfied, 2 =
   /// satisfied, 3 = basicallySatisfied, 4 = dissatisfied, 5 = veryDissatisfied.
   public var satisfaction: String = String()
@@ -303,6 +306,14 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_ReturnVisitEvaluation:
   public var hasVisitedAt: Bool {self._visitedAt != nil}
   /// Clears the value of `visitedAt`. Subsequent reads from it will return its default value.
   public mutating func clearVisitedAt() {self._visitedAt = nil}
+
+  /// Outcome code (办理结果: 解决 / 部分解决 / 未解决 / 不办理退单), in the platform's codes.
+  /// Default codes (table "outcome"; a deployment may override them per source system): 1 = resolved, 2 =
+  /// partlyResolved, 3 = unresolved, 4 = notHandled.
+  public var outcome: String = String()
+
+  /// Why the caller is dissatisfied (不满意原因).
+  public var dissatisfactionReason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -659,7 +670,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobu
 
 nonisolated extension Govcase_Sources_Hotline12345_V1_ReturnVisitEvaluation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ReturnVisitEvaluation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}visit_id\0\u{1}revision\0\u{3}order_id\0\u{1}satisfaction\0\u{1}resolved\0\u{1}comment\0\u{1}visitor\0\u{3}visited_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}visit_id\0\u{1}revision\0\u{3}order_id\0\u{1}satisfaction\0\u{1}resolved\0\u{1}comment\0\u{1}visitor\0\u{3}visited_at\0\u{1}outcome\0\u{3}dissatisfaction_reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -675,6 +686,8 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_ReturnVisitEvaluation: Swi
       case 6: try { try decoder.decodeSingularStringField(value: &self.comment) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.visitor) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._visitedAt) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.dissatisfactionReason) }()
       default: break
       }
     }
@@ -709,6 +722,12 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_ReturnVisitEvaluation: Swi
     try { if let v = self._visitedAt {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
     } }()
+    if !self.outcome.isEmpty {
+      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 9)
+    }
+    if !self.dissatisfactionReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.dissatisfactionReason, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -721,6 +740,8 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_ReturnVisitEvaluation: Swi
     if lhs.comment != rhs.comment {return false}
     if lhs.visitor != rhs.visitor {return false}
     if lhs._visitedAt != rhs._visitedAt {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.dissatisfactionReason != rhs.dissatisfactionReason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -27,25 +27,27 @@ from govcase.core.v1 import evaluation_pb2 as govcase_dot_core_dot_v1_dot_evalua
 from govcase.core.v1 import service_pb2 as govcase_dot_core_dot_v1_dot_service__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovcase/core/v1/handling.proto\x12\x0fgovcase.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a govcase/core/v1/evaluation.proto\x1a\x1dgovcase/core/v1/service.proto\"p\n\x08Transfer\x12\x11\n\tfrom_unit\x18\x01 \x01(\t\x12\x0f\n\x07to_unit\x18\x02 \x01(\t\x12\x32\n\x0etransferred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04note\x18\x04 \x01(\t\"V\n\x05Reply\x12\x0c\n\x04unit\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12.\n\nreplied_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc5\x01\n\x0bReturnVisit\x12\x38\n\x0csatisfaction\x18\x01 \x01(\x0e\x32\".govcase.core.v1.SatisfactionLevel\x12\x10\n\x08resolved\x18\x02 \x01(\x08\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12.\n\nvisited_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x07\x63hannel\x18\x05 \x01(\x0e\x32\x18.govcase.core.v1.Channel\"\x94\x03\n\tDeadlines\x12-\n\taccept_by\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\thandle_by\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrectify_by\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11\x64\x65\x66\x61ult_rating_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nmediate_by\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bunavailable\x18\x06 \x03(\t\x12\x17\n\x0f\x61\x63\x63\x65pt_last_day\x18\x07 \x01(\t\x12\x17\n\x0fhandle_last_day\x18\x08 \x01(\t\x12\x18\n\x10rectify_last_day\x18\t \x01(\t\x12\x17\n\x0frating_last_day\x18\n \x01(\t\x12\x18\n\x10mediate_last_day\x18\x0b \x01(\t\"\x97\x03\n\x08Handling\x12\x15\n\rassigned_unit\x18\x01 \x01(\t\x12,\n\ttransfers\x18\x02 \x03(\x0b\x32\x19.govcase.core.v1.Transfer\x12-\n\tdeadlines\x18\x03 \x01(\x0b\x32\x1a.govcase.core.v1.Deadlines\x12\x12\n\nextensions\x18\x04 \x01(\r\x12\'\n\x07replies\x18\x05 \x03(\x0b\x32\x16.govcase.core.v1.Reply\x12\x33\n\rreturn_visits\x18\x06 \x03(\x0b\x32\x1c.govcase.core.v1.ReturnVisit\x12-\n\tclosed_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\nacceptance\x18\x08 \x01(\x0e\x32$.govcase.core.v1.ComplaintAcceptance\x12<\n\x11mediation_outcome\x18\t \x01(\x0e\x32!.govcase.core.v1.MediationOutcome*\xa6\x01\n\x13\x43omplaintAcceptance\x12$\n COMPLAINT_ACCEPTANCE_UNSPECIFIED\x10\x00\x12!\n\x1d\x43OMPLAINT_ACCEPTANCE_ACCEPTED\x10\x01\x12 \n\x1c\x43OMPLAINT_ACCEPTANCE_REFUSED\x10\x02\x12$\n COMPLAINT_ACCEPTANCE_TRANSFERRED\x10\x03*u\n\x10MediationOutcome\x12!\n\x1dMEDIATION_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n\x18MEDIATION_OUTCOME_AGREED\x10\x01\x12 \n\x1cMEDIATION_OUTCOME_TERMINATED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovcase/core/v1/handling.proto\x12\x0fgovcase.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a govcase/core/v1/evaluation.proto\x1a\x1dgovcase/core/v1/service.proto\"p\n\x08Transfer\x12\x11\n\tfrom_unit\x18\x01 \x01(\t\x12\x0f\n\x07to_unit\x18\x02 \x01(\t\x12\x32\n\x0etransferred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04note\x18\x04 \x01(\t\"V\n\x05Reply\x12\x0c\n\x04unit\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12.\n\nreplied_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb4\x02\n\x0bReturnVisit\x12\x38\n\x0csatisfaction\x18\x01 \x01(\x0e\x32\".govcase.core.v1.SatisfactionLevel\x12\x10\n\x08resolved\x18\x02 \x01(\x08\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12.\n\nvisited_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x07\x63hannel\x18\x05 \x01(\x0e\x32\x18.govcase.core.v1.Channel\x12\x30\n\x07outcome\x18\x06 \x01(\x0e\x32\x1f.govcase.core.v1.RequestOutcome\x12\x1e\n\x16\x64issatisfaction_reason\x18\x07 \x01(\t\x12\x1b\n\x13source_satisfaction\x18\x08 \x01(\t\"\x94\x03\n\tDeadlines\x12-\n\taccept_by\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\thandle_by\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrectify_by\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11\x64\x65\x66\x61ult_rating_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nmediate_by\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bunavailable\x18\x06 \x03(\t\x12\x17\n\x0f\x61\x63\x63\x65pt_last_day\x18\x07 \x01(\t\x12\x17\n\x0fhandle_last_day\x18\x08 \x01(\t\x12\x18\n\x10rectify_last_day\x18\t \x01(\t\x12\x17\n\x0frating_last_day\x18\n \x01(\t\x12\x18\n\x10mediate_last_day\x18\x0b \x01(\t\"\x97\x03\n\x08Handling\x12\x15\n\rassigned_unit\x18\x01 \x01(\t\x12,\n\ttransfers\x18\x02 \x03(\x0b\x32\x19.govcase.core.v1.Transfer\x12-\n\tdeadlines\x18\x03 \x01(\x0b\x32\x1a.govcase.core.v1.Deadlines\x12\x12\n\nextensions\x18\x04 \x01(\r\x12\'\n\x07replies\x18\x05 \x03(\x0b\x32\x16.govcase.core.v1.Reply\x12\x33\n\rreturn_visits\x18\x06 \x03(\x0b\x32\x1c.govcase.core.v1.ReturnVisit\x12-\n\tclosed_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\nacceptance\x18\x08 \x01(\x0e\x32$.govcase.core.v1.ComplaintAcceptance\x12<\n\x11mediation_outcome\x18\t \x01(\x0e\x32!.govcase.core.v1.MediationOutcome*\xb5\x01\n\x0eRequestOutcome\x12\x1f\n\x1bREQUEST_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n\x18REQUEST_OUTCOME_RESOLVED\x10\x01\x12#\n\x1fREQUEST_OUTCOME_PARTLY_RESOLVED\x10\x02\x12\x1e\n\x1aREQUEST_OUTCOME_UNRESOLVED\x10\x03\x12\x1f\n\x1bREQUEST_OUTCOME_NOT_HANDLED\x10\x04*\xa6\x01\n\x13\x43omplaintAcceptance\x12$\n COMPLAINT_ACCEPTANCE_UNSPECIFIED\x10\x00\x12!\n\x1d\x43OMPLAINT_ACCEPTANCE_ACCEPTED\x10\x01\x12 \n\x1c\x43OMPLAINT_ACCEPTANCE_REFUSED\x10\x02\x12$\n COMPLAINT_ACCEPTANCE_TRANSFERRED\x10\x03*u\n\x10MediationOutcome\x12!\n\x1dMEDIATION_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n\x18MEDIATION_OUTCOME_AGREED\x10\x01\x12 \n\x1cMEDIATION_OUTCOME_TERMINATED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govcase.core.v1.handling_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_COMPLAINTACCEPTANCE']._serialized_start=1369
-  _globals['_COMPLAINTACCEPTANCE']._serialized_end=1535
-  _globals['_MEDIATIONOUTCOME']._serialized_start=1537
-  _globals['_MEDIATIONOUTCOME']._serialized_end=1654
+  _globals['_REQUESTOUTCOME']._serialized_start=1480
+  _globals['_REQUESTOUTCOME']._serialized_end=1661
+  _globals['_COMPLAINTACCEPTANCE']._serialized_start=1664
+  _globals['_COMPLAINTACCEPTANCE']._serialized_end=1830
+  _globals['_MEDIATIONOUTCOME']._serialized_start=1832
+  _globals['_MEDIATIONOUTCOME']._serialized_end=1949
   _globals['_TRANSFER']._serialized_start=149
   _globals['_TRANSFER']._serialized_end=261
   _globals['_REPLY']._serialized_start=263
   _globals['_REPLY']._serialized_end=349
   _globals['_RETURNVISIT']._serialized_start=352
-  _globals['_RETURNVISIT']._serialized_end=549
-  _globals['_DEADLINES']._serialized_start=552
-  _globals['_DEADLINES']._serialized_end=956
-  _globals['_HANDLING']._serialized_start=959
-  _globals['_HANDLING']._serialized_end=1366
+  _globals['_RETURNVISIT']._serialized_end=660
+  _globals['_DEADLINES']._serialized_start=663
+  _globals['_DEADLINES']._serialized_end=1067
+  _globals['_HANDLING']._serialized_start=1070
+  _globals['_HANDLING']._serialized_end=1477
 # @@protoc_insertion_point(module_scope)
