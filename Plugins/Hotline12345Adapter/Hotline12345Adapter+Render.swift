@@ -43,6 +43,7 @@ extension Hotline12345Adapter {
             }
         }
         r.handlingUnit = c.handling.assignedUnit
+        r.originEvaluationID = c.request?.originEvaluationID ?? ""
         if let received = c.receivedAt { r.receivedAt = Google_Protobuf_Timestamp(date: received) }
         if let due = c.handling.deadlines.handleBy { r.handleBy = Google_Protobuf_Timestamp(date: due) }
         return [.with { $0.workOrder = r }]

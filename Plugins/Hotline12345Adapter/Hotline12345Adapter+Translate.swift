@@ -47,6 +47,7 @@ extension Hotline12345Adapter {
                         latitude: r.place.latitude == 0 ? nil : r.place.latitude) : nil),
             requester: caller,
             receivedAt: receivedAt)
+        c.request?.originEvaluationID = r.originEvaluationID
         c.handling.assignedUnit = r.handlingUnit
         c.handling.deadlines.handleBy = r.hasHandleBy ? r.handleBy.date : nil
         reader.validate(

@@ -47,13 +47,14 @@ extension CaseStore {
     /// One case: evaluator data masked, or unmasked for `reader`, which is then written to the audit table.
     public func get(caseID: String, reader: PrivacyReader? = nil, now: Date) throws -> Case {
         guard let reader else {
-            guard let c = try pool.read({ db in try fetchCase(id: caseID, db: db) }) else {
+            guard let c = try pool.read({ db in try fetchCase(id: caseID, db: db).map { try linked($0, db: db) } })
+            else {
                 throw StoreError(.notFound, "no case has id \(caseID)")
             }
             return c.masked
         }
         return try pool.write { db in
-            guard let c = try fetchCase(id: caseID, db: db) else {
+            guard let c = try fetchCase(id: caseID, db: db).map({ try linked($0, db: db) }) else {
                 throw StoreError(.notFound, "no case has id \(caseID)")
             }
             if c.requester != nil {
@@ -66,6 +67,23 @@ extension CaseStore {
             unmasked.requester?.identityKey = ""
             return unmasked
         }
+    }
+
+    /// `c` with the cases it is linked with: a request's origin evaluation (差评工单), an evaluation's requests.
+    func linked(_ c: Case, db: Database) throws -> Case {
+        var c = c
+        if let origin = c.request?.originEvaluationID, !origin.isEmpty {
+            c.links.originEvaluationCaseID = try String.fetchOne(
+                db,
+                sql: "SELECT id FROM cases WHERE kind = 'evaluation' AND external_id = ? ORDER BY created_at LIMIT 1",
+                arguments: [origin])
+        }
+        if c.kind == .evaluation {
+            c.links.workOrderCaseIDs = try String.fetchAll(
+                db, sql: "SELECT id FROM cases WHERE origin_evaluation_id = ? ORDER BY created_at, id",
+                arguments: [c.source.externalID])
+        }
+        return c
     }
 
     /// A case's region code, without reading (or decrypting) the case; `nil` if there is no such case.

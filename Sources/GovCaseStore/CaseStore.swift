@@ -104,20 +104,22 @@ public final class CaseStore: Sendable {
             Int64(c.source.revision), c.source.contentDigest, c.source.adapterID, c.kind.rawValue, c.regionCode,
             c.status.rawValue, c.evaluation?.level?.rawValue, c.receivedAt?.timeIntervalSince1970,
             (createdAt ?? now).timeIntervalSince1970, now.timeIntervalSince1970, try Self.payload(of: stored), sealed,
+            c.request?.originEvaluationID ?? "",
         ]
         // Cached: the statement is compiled once per connection, not once per row.
         try db.cachedStatement(
             sql: """
                 INSERT INTO cases (id, source_system, record_type, external_id, revision, content_digest, adapter_id,
                                    kind, region_code, status, level, received_at, created_at, updated_at, payload,
-                                   sealed_requester)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   sealed_requester, origin_evaluation_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     record_type = excluded.record_type, revision = excluded.revision,
                     content_digest = excluded.content_digest, adapter_id = excluded.adapter_id, kind = excluded.kind,
                     region_code = excluded.region_code, status = excluded.status, level = excluded.level,
                     received_at = excluded.received_at, updated_at = excluded.updated_at,
-                    payload = excluded.payload, sealed_requester = excluded.sealed_requester
+                    payload = excluded.payload, sealed_requester = excluded.sealed_requester,
+                    origin_evaluation_id = excluded.origin_evaluation_id
                 """
         ).execute(arguments: arguments)
     }
@@ -129,6 +131,7 @@ public final class CaseStore: Sendable {
     static func payload(of c: Case) throws -> Data {
         var m = c.proto
         m.events = []
+        m.clearLinks()  // found again at each read
         return try m.serializedData()
     }
 

@@ -194,6 +194,15 @@ enum Schema {
                 lastRow = last["rowid"]
             }
         }
+        migrator.registerMigration("v5-origin-evaluation") { db in
+            // A request opened from an evaluation (差评工单) names it by external id; the column lets a read find
+            // the links both ways without decoding payloads. Cases stored before have none.
+            try db.execute(
+                sql: """
+                    ALTER TABLE cases ADD COLUMN origin_evaluation_id TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX cases_origin_evaluation ON cases (origin_evaluation_id) WHERE origin_evaluation_id != '';
+                    """)
+        }
         return migrator
     }
 }

@@ -108,6 +108,7 @@ extension Request {
                     longitude: m.location.longitude == 0 ? nil : m.location.longitude,
                     latitude: m.location.latitude == 0 ? nil : m.location.latitude) : nil,
             occurredAt: m.occurredAt.date(if: m.hasOccurredAt))
+        originEvaluationID = m.originEvaluationID
     }
 }
 

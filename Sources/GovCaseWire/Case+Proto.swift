@@ -23,6 +23,12 @@ extension Case {
         m.status = status.proto
         m.events = events.map(\.proto)
         m.set(\.receivedAt, receivedAt.timestamp)
+        if links != CaseLinks() {
+            m.links = .with {
+                $0.originEvaluationCaseID = links.originEvaluationCaseID ?? ""
+                $0.workOrderCaseIds = links.workOrderCaseIDs
+            }
+        }
         return m
     }
 }
@@ -115,6 +121,7 @@ extension Request {
         m.demand = demand
         m.set(\.location, location?.proto)
         m.set(\.occurredAt, occurredAt.timestamp)
+        m.originEvaluationID = originEvaluationID
         return m
     }
 }

@@ -51,7 +51,7 @@ import Testing
         #expect(
             try store.appliedMigrations() == [
                 "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
-                "v3-record-type-and-content-digest", "v4-events-once-as-protobuf",
+                "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
             ])
         #expect(try store.journalMode() == "wal")
     }
@@ -155,8 +155,8 @@ import Testing
 
         let store = try open()
         #expect(
-            try store.appliedMigrations().suffix(2) == [
-                "v3-record-type-and-content-digest", "v4-events-once-as-protobuf",
+            try store.appliedMigrations().suffix(3) == [
+                "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
             ])
         let read = try store.get(caseID: "case-v2", now: now)
         #expect(read.events == [event])
@@ -574,6 +574,30 @@ import Testing
         #expect(masked?.name == "欧***" && masked?.documentNumber != "11010519491231002X")
         let unmasked = try store.get(caseID: id, reader: reader, now: now).requester?.agent
         #expect(unmasked == Agent(name: "欧阳代办", documentType: .residentIDCard, documentNumber: "11010519491231002X"))
+    }
+
+    /// A work order opened from a bad review (差评工单) names the evaluation; each case, read, links the other.
+    @Test func aWorkOrderOpenedFromABadReviewAndTheReviewLinkEachOther() throws {
+        let store = try open()
+        let review = try store.submit(Self.evaluation("PJ-bad-1", level: .dissatisfied), now: now).caseID
+        var request = Request(title: "差评转工单", content: "窗口等候超时", respondent: Respondent(name: "某政务服务中心"))
+        request.originEvaluationID = "PJ-bad-1"
+        let order = Case(
+            source: SourceIdentity(
+                sourceSystem: "hotline-sz", adapterID: "hotline-12345", externalID: "GD-1", revision: 1,
+                contentDigest: Self.digest("GD-1")),
+            kind: .complaint, regionCode: "510104", request: request,
+            requester: Party(kind: .naturalPerson, realName: true, name: "王五", phone: "13512345678"),
+            receivedAt: now)
+        let orderID = try store.submit(order, now: now).caseID
+        #expect(try store.get(caseID: orderID, now: now).links.originEvaluationCaseID == review)
+        #expect(try store.get(caseID: review, now: now).links.workOrderCaseIDs == [orderID])
+        #expect(try store.get(caseID: review, reader: reader, now: now).links.workOrderCaseIDs == [orderID])
+        // The links are found at each read, never stored in the case itself.
+        let payload = try DatabaseQueue(path: path).read { db in
+            try Data.fetchOne(db, sql: "SELECT payload FROM cases WHERE id = ?", arguments: [review])
+        }
+        #expect(try Govcase_Core_V1_Case(serializedBytes: payload ?? Data()).hasLinks == false)
     }
 
     /// The identity key (certKey) is kept and shown where the name is masked, never beside the full name.

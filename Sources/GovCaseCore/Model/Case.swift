@@ -60,6 +60,8 @@ public struct Case: Sendable, Hashable, Codable {
     public var events: [LifecycleEvent]
     /// When the source received the record.
     public var receivedAt: Date?
+    /// Linked cases, found by the store when the case is read; never stored with the case.
+    public var links = CaseLinks()
 
     public init(
         caseID: String = "", source: SourceIdentity, kind: CaseKind, regionCode: String,
@@ -86,4 +88,17 @@ public struct Case: Sendable, Hashable, Codable {
 
     /// Whether this case counts in satisfaction rates; mediation and law-enforcement matters are set apart.
     public var isSetApartFromSatisfaction: Bool { request?.track.isSetApartFromSatisfaction ?? false }
+}
+
+/// Links between cases, found when a case is read (关联案件).
+public struct CaseLinks: Sendable, Hashable, Codable {
+    /// On a request opened from an evaluation (差评工单): the evaluation's case id, when the gateway holds it.
+    public var originEvaluationCaseID: String?
+    /// On an evaluation: the requests opened from it, oldest first.
+    public var workOrderCaseIDs: [String]
+
+    public init(originEvaluationCaseID: String? = nil, workOrderCaseIDs: [String] = []) {
+        self.originEvaluationCaseID = originEvaluationCaseID
+        self.workOrderCaseIDs = workOrderCaseIDs
+    }
 }

@@ -52,6 +52,8 @@ public struct Request: Sendable, Hashable, Codable {
     public var location: Location?
     /// When it took place.
     public var occurredAt: Date?
+    /// The evaluation this request was opened from (差评工单), by its evaluation id at the source.
+    public var originEvaluationID: String = ""
 
     public init(
         title: String = "", content: String, category: String = "", allegesViolation: Bool = false,

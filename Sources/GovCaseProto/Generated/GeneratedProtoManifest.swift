@@ -4,12 +4,12 @@ public enum GeneratedProtoManifest {
     /// Proto path (relative to Proto/) → SHA-256 of its contents.
     public static let sha256: [String: String] = [
         "govcase/core/v1/bad_review.proto": "fec0b7f91624182a0423e689c34208b15a46d4d21b5c33be8a275e4c3476d6f7",
-        "govcase/core/v1/case.proto": "61be4b5dd50f136a2e1215ea925751efa009d576df4bc1bdc581e23eaec0bedb",
+        "govcase/core/v1/case.proto": "4a4733a9dd17a7ad8e34640e7ed5c67350c3ecc0737f291cae99ea9bf6b07b51",
         "govcase/core/v1/evaluation.proto": "56b5ba9dc51f1621ed90be2dc4325ee87203068fe926a01763491b4e01a71a5f",
         "govcase/core/v1/handling.proto": "b8f90b3557bec61981c812507794af13642124471a62fd3ad991f2d6a8732a8c",
         "govcase/core/v1/lifecycle.proto": "e672ebdc6ac3fa9c422a400415b2e9b99b17a7bd247f1b71fbefe6cca36ce3ef",
         "govcase/core/v1/party.proto": "7c6f1f8eb7963da632f32ae63977c102bc9ed63c01baa868feef153c8fa89d89",
-        "govcase/core/v1/request.proto": "375b2f805d5f34810d4f140a988051870d082bd8b7cc2d6779ca1153fa165dce",
+        "govcase/core/v1/request.proto": "9f31ac370a5eb0a9b0e03cc5165f8669966eed59a8b3db2fef9f1894c5b425b2",
         "govcase/core/v1/service.proto": "292dc7975929e1b517c492f1cf6421250995be63b23bcf668677975956fde5f7",
         "govcase/core/v1/violation.proto": "9474a1cc841c74d41f562ccbdb707ab51509ce7ce43d265f64d578e065dab258",
         "govcase/gateway/v1/adapters.proto": "4758a817759adfe348f13d3f9e1bc2ddf749397bf89c5ff153b4ece67d06a0ad",
@@ -17,7 +17,7 @@ public enum GeneratedProtoManifest {
         "govcase/gateway/v1/ingest.proto": "9d849ae59421efa997482dd110742787111b7e2cbbbad6d9d522174b87483cf1",
         "govcase/plugin/v1/plugin.proto": "94e99e4c4aadb2de85382f6d58c979677498088cbd8a027176cd8b399a467409",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "609dd23f74bc65030324f2b7fef0c747901b48072b308b6f9c36e20fd601806d",
-        "govcase/sources/hotline12345/v1/hotline12345.proto": "bfb0db4d5f28a87c85a6a6f254c3e09985981182d5d44a8c0ef69e44ba5f6068",
+        "govcase/sources/hotline12345/v1/hotline12345.proto": "b7988773e16d4dea1978f35c18241754cb64872b38ad66c30873595334bb8acb",
         "govcase/sources/national/v1/national.proto": "5e7b14f507a9e8c827599eacdbc3376ac2cda79dd4113779ca00994ed68e993b",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",
         "grpc/reflection/v1/reflection.proto": "9aa8bde542b6846c4522d61bfb2da3267290c6c17eba83374f95632998d83044",

@@ -273,11 +273,39 @@ public nonisolated struct Govcase_Core_V1_Case: @unchecked Sendable {
   /// Clears the value of `updatedAt`. Subsequent reads from it will return its default value.
   public mutating func clearUpdatedAt() {_uniqueStorage()._updatedAt = nil}
 
+  /// Cases this one is linked with, filled by the gateway when the case is read; never accepted on input.
+  public var links: Govcase_Core_V1_CaseLinks {
+    get {_storage._links ?? Govcase_Core_V1_CaseLinks()}
+    set {_uniqueStorage()._links = newValue}
+  }
+  /// Returns true if `links` has been explicitly set.
+  public var hasLinks: Bool {_storage._links != nil}
+  /// Clears the value of `links`. Subsequent reads from it will return its default value.
+  public mutating func clearLinks() {_uniqueStorage()._links = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Links between cases, found when a case is read (关联案件).
+public nonisolated struct Govcase_Core_V1_CaseLinks: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// On a request opened from an evaluation (差评工单): the gateway's case id of that evaluation, when it holds it
+  /// (the evaluation whose external id is the request's origin_evaluation_id).
+  public var originEvaluationCaseID: String = String()
+
+  /// On an evaluation: the case ids of the requests opened from it, oldest first.
+  public var workOrderCaseIds: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -345,7 +373,7 @@ nonisolated extension Govcase_Core_V1_SourceIdentity: SwiftProtobuf.Message, Swi
 
 nonisolated extension Govcase_Core_V1_Case: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Case"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}case_id\0\u{1}source\0\u{1}kind\0\u{3}region_code\0\u{1}service\0\u{1}evaluation\0\u{1}request\0\u{1}requester\0\u{1}handling\0\u{3}bad_review\0\u{1}lifecycle\0\u{1}status\0\u{1}events\0\u{3}received_at\0\u{3}created_at\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}case_id\0\u{1}source\0\u{1}kind\0\u{3}region_code\0\u{1}service\0\u{1}evaluation\0\u{1}request\0\u{1}requester\0\u{1}handling\0\u{3}bad_review\0\u{1}lifecycle\0\u{1}status\0\u{1}events\0\u{3}received_at\0\u{3}created_at\0\u{3}updated_at\0\u{1}links\0")
 
   fileprivate class _StorageClass {
     var _caseID: String = String()
@@ -364,6 +392,7 @@ nonisolated extension Govcase_Core_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
     var _receivedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _createdAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _updatedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _links: Govcase_Core_V1_CaseLinks? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -390,6 +419,7 @@ nonisolated extension Govcase_Core_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
       _receivedAt = source._receivedAt
       _createdAt = source._createdAt
       _updatedAt = source._updatedAt
+      _links = source._links
     }
   }
 
@@ -424,6 +454,7 @@ nonisolated extension Govcase_Core_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._receivedAt) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._createdAt) }()
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._updatedAt) }()
+        case 17: try { try decoder.decodeSingularMessageField(value: &_storage._links) }()
         default: break
         }
       }
@@ -484,6 +515,9 @@ nonisolated extension Govcase_Core_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
       try { if let v = _storage._updatedAt {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
       } }()
+      try { if let v = _storage._links {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -509,10 +543,46 @@ nonisolated extension Govcase_Core_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
         if _storage._receivedAt != rhs_storage._receivedAt {return false}
         if _storage._createdAt != rhs_storage._createdAt {return false}
         if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        if _storage._links != rhs_storage._links {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Core_V1_CaseLinks: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CaseLinks"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}origin_evaluation_case_id\0\u{3}work_order_case_ids\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.originEvaluationCaseID) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.workOrderCaseIds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.originEvaluationCaseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.originEvaluationCaseID, fieldNumber: 1)
+    }
+    if !self.workOrderCaseIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.workOrderCaseIds, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Core_V1_CaseLinks, rhs: Govcase_Core_V1_CaseLinks) -> Bool {
+    if lhs.originEvaluationCaseID != rhs.originEvaluationCaseID {return false}
+    if lhs.workOrderCaseIds != rhs.workOrderCaseIds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -99,66 +99,89 @@ public nonisolated struct Govcase_Core_V1_Location: Sendable {
 }
 
 /// The substance of a request.
-public nonisolated struct Govcase_Core_V1_Request: Sendable {
+public nonisolated struct Govcase_Core_V1_Request: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Short title (标题), at most 200 characters.
-  public var title: String = String()
+  public var title: String {
+    get {_storage._title}
+    set {_uniqueStorage()._title = newValue}
+  }
 
   /// What the requester said (诉求内容), at most 4000 characters. Required.
-  public var content: String = String()
+  public var content: String {
+    get {_storage._content}
+    set {_uniqueStorage()._content = newValue}
+  }
 
   /// Business category in the source's vocabulary, e.g. "旅游/导游服务" (诉求分类).
-  public var category: String = String()
+  public var category: String {
+    get {_storage._category}
+    set {_uniqueStorage()._category = newValue}
+  }
 
   /// Whether the request alleges a violation of law or regulation (是否涉嫌违法违规).
-  public var allegesViolation: Bool = false
+  public var allegesViolation: Bool {
+    get {_storage._allegesViolation}
+    set {_uniqueStorage()._allegesViolation = newValue}
+  }
 
   /// Handling track: ordinary, mediation or law enforcement.
-  public var track: Govcase_Core_V1_HandlingTrack = .unspecified
+  public var track: Govcase_Core_V1_HandlingTrack {
+    get {_storage._track}
+    set {_uniqueStorage()._track = newValue}
+  }
 
   /// The party the report or complaint is about. Required for reports and complaints.
   public var respondent: Govcase_Core_V1_Respondent {
-    get {_respondent ?? Govcase_Core_V1_Respondent()}
-    set {_respondent = newValue}
+    get {_storage._respondent ?? Govcase_Core_V1_Respondent()}
+    set {_uniqueStorage()._respondent = newValue}
   }
   /// Returns true if `respondent` has been explicitly set.
-  public var hasRespondent: Bool {self._respondent != nil}
+  public var hasRespondent: Bool {_storage._respondent != nil}
   /// Clears the value of `respondent`. Subsequent reads from it will return its default value.
-  public mutating func clearRespondent() {self._respondent = nil}
+  public mutating func clearRespondent() {_uniqueStorage()._respondent = nil}
 
   /// What the requester asks for, e.g. a refund (诉求请求).
-  public var demand: String = String()
+  public var demand: String {
+    get {_storage._demand}
+    set {_uniqueStorage()._demand = newValue}
+  }
 
   /// Where the matter took place.
   public var location: Govcase_Core_V1_Location {
-    get {_location ?? Govcase_Core_V1_Location()}
-    set {_location = newValue}
+    get {_storage._location ?? Govcase_Core_V1_Location()}
+    set {_uniqueStorage()._location = newValue}
   }
   /// Returns true if `location` has been explicitly set.
-  public var hasLocation: Bool {self._location != nil}
+  public var hasLocation: Bool {_storage._location != nil}
   /// Clears the value of `location`. Subsequent reads from it will return its default value.
-  public mutating func clearLocation() {self._location = nil}
+  public mutating func clearLocation() {_uniqueStorage()._location = nil}
 
   /// When the matter took place (事发时间); not in the future.
   public var occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_occurredAt = newValue}
+    get {_storage._occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._occurredAt = newValue}
   }
   /// Returns true if `occurredAt` has been explicitly set.
-  public var hasOccurredAt: Bool {self._occurredAt != nil}
+  public var hasOccurredAt: Bool {_storage._occurredAt != nil}
   /// Clears the value of `occurredAt`. Subsequent reads from it will return its default value.
-  public mutating func clearOccurredAt() {self._occurredAt = nil}
+  public mutating func clearOccurredAt() {_uniqueStorage()._occurredAt = nil}
+
+  /// The 好差评 evaluation this request was opened from, by its evaluation id at the source (差评工单: a bad review
+  /// turned into a 12345 work order, as in Shenzhen). The gateway links the two cases both ways (Case.links).
+  public var originEvaluationID: String {
+    get {_storage._originEvaluationID}
+    set {_uniqueStorage()._originEvaluationID = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _respondent: Govcase_Core_V1_Respondent? = nil
-  fileprivate var _location: Govcase_Core_V1_Location? = nil
-  fileprivate var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -216,73 +239,132 @@ nonisolated extension Govcase_Core_V1_Location: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}track\0\u{1}respondent\0\u{1}demand\0\u{1}location\0\u{3}occurred_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}track\0\u{1}respondent\0\u{1}demand\0\u{1}location\0\u{3}occurred_at\0\u{3}origin_evaluation_id\0")
+
+  fileprivate class _StorageClass {
+    var _title: String = String()
+    var _content: String = String()
+    var _category: String = String()
+    var _allegesViolation: Bool = false
+    var _track: Govcase_Core_V1_HandlingTrack = .unspecified
+    var _respondent: Govcase_Core_V1_Respondent? = nil
+    var _demand: String = String()
+    var _location: Govcase_Core_V1_Location? = nil
+    var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _originEvaluationID: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _title = source._title
+      _content = source._content
+      _category = source._category
+      _allegesViolation = source._allegesViolation
+      _track = source._track
+      _respondent = source._respondent
+      _demand = source._demand
+      _location = source._location
+      _occurredAt = source._occurredAt
+      _originEvaluationID = source._originEvaluationID
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.title) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.content) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.category) }()
-      case 4: try { try decoder.decodeSingularBoolField(value: &self.allegesViolation) }()
-      case 5: try { try decoder.decodeSingularEnumField(value: &self.track) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._respondent) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.demand) }()
-      case 8: try { try decoder.decodeSingularMessageField(value: &self._location) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._title) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._content) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._category) }()
+        case 4: try { try decoder.decodeSingularBoolField(value: &_storage._allegesViolation) }()
+        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._track) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._respondent) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._demand) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._location) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._occurredAt) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._originEvaluationID) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.title.isEmpty {
-      try visitor.visitSingularStringField(value: self.title, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._title.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._title, fieldNumber: 1)
+      }
+      if !_storage._content.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._content, fieldNumber: 2)
+      }
+      if !_storage._category.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._category, fieldNumber: 3)
+      }
+      if _storage._allegesViolation != false {
+        try visitor.visitSingularBoolField(value: _storage._allegesViolation, fieldNumber: 4)
+      }
+      if _storage._track != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._track, fieldNumber: 5)
+      }
+      try { if let v = _storage._respondent {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if !_storage._demand.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._demand, fieldNumber: 7)
+      }
+      try { if let v = _storage._location {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._occurredAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._originEvaluationID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._originEvaluationID, fieldNumber: 10)
+      }
     }
-    if !self.content.isEmpty {
-      try visitor.visitSingularStringField(value: self.content, fieldNumber: 2)
-    }
-    if !self.category.isEmpty {
-      try visitor.visitSingularStringField(value: self.category, fieldNumber: 3)
-    }
-    if self.allegesViolation != false {
-      try visitor.visitSingularBoolField(value: self.allegesViolation, fieldNumber: 4)
-    }
-    if self.track != .unspecified {
-      try visitor.visitSingularEnumField(value: self.track, fieldNumber: 5)
-    }
-    try { if let v = self._respondent {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
-    if !self.demand.isEmpty {
-      try visitor.visitSingularStringField(value: self.demand, fieldNumber: 7)
-    }
-    try { if let v = self._location {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
-    } }()
-    try { if let v = self._occurredAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Core_V1_Request, rhs: Govcase_Core_V1_Request) -> Bool {
-    if lhs.title != rhs.title {return false}
-    if lhs.content != rhs.content {return false}
-    if lhs.category != rhs.category {return false}
-    if lhs.allegesViolation != rhs.allegesViolation {return false}
-    if lhs.track != rhs.track {return false}
-    if lhs._respondent != rhs._respondent {return false}
-    if lhs.demand != rhs.demand {return false}
-    if lhs._location != rhs._location {return false}
-    if lhs._occurredAt != rhs._occurredAt {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._title != rhs_storage._title {return false}
+        if _storage._content != rhs_storage._content {return false}
+        if _storage._category != rhs_storage._category {return false}
+        if _storage._allegesViolation != rhs_storage._allegesViolation {return false}
+        if _storage._track != rhs_storage._track {return false}
+        if _storage._respondent != rhs_storage._respondent {return false}
+        if _storage._demand != rhs_storage._demand {return false}
+        if _storage._location != rhs_storage._location {return false}
+        if _storage._occurredAt != rhs_storage._occurredAt {return false}
+        if _storage._originEvaluationID != rhs_storage._originEvaluationID {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -201,6 +201,13 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_WorkOrder: @unchecked 
   /// Clears the value of `handleBy`. Subsequent reads from it will return its default value.
   public mutating func clearHandleBy() {_uniqueStorage()._handleBy = nil}
 
+  /// The 好差评 evaluation this order was opened from (差评工单), by its evaluation id at the national platform: the
+  /// gateway links the order's case and the evaluation's case both ways.
+  public var originEvaluationID: String {
+    get {_storage._originEvaluationID}
+    set {_uniqueStorage()._originEvaluationID = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -428,7 +435,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_Place: SwiftProtobuf.Messa
 
 nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkOrder"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{1}revision\0\u{3}region_code\0\u{3}request_kind\0\u{1}channel\0\u{1}caller\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}respondent\0\u{1}place\0\u{3}handling_unit\0\u{3}received_at\0\u{3}handle_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{1}revision\0\u{3}region_code\0\u{3}request_kind\0\u{1}channel\0\u{1}caller\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}respondent\0\u{1}place\0\u{3}handling_unit\0\u{3}received_at\0\u{3}handle_by\0\u{3}origin_evaluation_id\0")
 
   fileprivate class _StorageClass {
     var _orderID: String = String()
@@ -446,6 +453,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
     var _handlingUnit: String = String()
     var _receivedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _handleBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _originEvaluationID: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -471,6 +479,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
       _handlingUnit = source._handlingUnit
       _receivedAt = source._receivedAt
       _handleBy = source._handleBy
+      _originEvaluationID = source._originEvaluationID
     }
   }
 
@@ -504,6 +513,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
         case 13: try { try decoder.decodeSingularStringField(value: &_storage._handlingUnit) }()
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._receivedAt) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._handleBy) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._originEvaluationID) }()
         default: break
         }
       }
@@ -561,6 +571,9 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
       try { if let v = _storage._handleBy {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
       } }()
+      if !_storage._originEvaluationID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._originEvaluationID, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -585,6 +598,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
         if _storage._handlingUnit != rhs_storage._handlingUnit {return false}
         if _storage._receivedAt != rhs_storage._receivedAt {return false}
         if _storage._handleBy != rhs_storage._handleBy {return false}
+        if _storage._originEvaluationID != rhs_storage._originEvaluationID {return false}
         return true
       }
       if !storagesAreEqual {return false}
