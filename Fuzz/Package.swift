@@ -5,6 +5,12 @@ import PackageDescription
 /// sanitizer (`scripts/fuzz.sh`), which supplies `main`, so the gateway's own build never links them.
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
 
+/// What the record targets drive: the built-in adapters and the core validator.
+let adapterPath: [Target.Dependency] = [
+    .product(name: "GovCaseAdapters", package: "GovCaseGateway"), .product(name: "GovCaseCore", package: "GovCaseGateway"),
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+]
+
 let package = Package(
     name: "GovCaseFuzz",
     platforms: [.macOS(.v15)],
@@ -20,20 +26,12 @@ let package = Package(
         // Every source message in protobuf binary, through its adapter and the core validator.
         .executableTarget(
             name: "fuzz-source-records",
-            dependencies: [
-                .product(name: "GovCaseAdapters", package: "GovCaseGateway"),
-                .product(name: "GovCaseCore", package: "GovCaseGateway"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
+            dependencies: adapterPath,
             swiftSettings: settings),
         // `govcase translate`'s JSON input: a record with its @type, through its adapter and the validator.
         .executableTarget(
             name: "fuzz-record-json",
-            dependencies: [
-                .product(name: "GovCaseAdapters", package: "GovCaseGateway"),
-                .product(name: "GovCaseCore", package: "GovCaseGateway"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
+            dependencies: adapterPath,
             swiftSettings: settings),
         // The YAML configuration and access policy loaders.
         .executableTarget(
