@@ -24,6 +24,11 @@ extension NationalPlatformAdapter {
             $0.orgCreditCode = c.service.organisation.creditCode
         }
         r.regionCode = c.regionCode
+        if let node = c.service.node {
+            r.serviceNumber = UInt32(clamping: node.number)
+            r.serviceName = node.name
+            if let at = node.servedAt { r.serviceTime = Google_Protobuf_Timestamp(date: at) }
+        }
         r.channel = try table.renderCode("channel", for: c.service.channel, field: "service.channel")
         r.level = Int32(e.level?.rawValue ?? 0)
         r.detailItems = e.detailItems

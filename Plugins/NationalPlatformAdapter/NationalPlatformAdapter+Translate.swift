@@ -10,7 +10,8 @@ extension NationalPlatformAdapter {
         "service.item_code": "item.item_code", "service.item_name": "item.item_name",
         "service.organisation.name": "item.org_name", "service.organisation.credit_code": "item.org_credit_code",
         "service.matter_id": "matter_id", "service.window": "window", "service.staff_id": "staff_id",
-        "service.staff_name": "staff_name", "service.channel": "channel", "evaluation.level": "level",
+        "service.staff_name": "staff_name", "service.channel": "channel", "service.node.number": "service_number",
+        "service.node.name": "service_name", "service.node.served_at": "service_time", "evaluation.level": "level",
         "evaluation.detail_items": "detail_items", "evaluation.detail_version": "detail_version",
         "evaluation.text": "text", "evaluation.origin": "evaluation_type",
         "evaluation.evaluated_at": "evaluated_at", "evaluation.service_delivered_at": "matter_completed_at",
@@ -42,7 +43,12 @@ extension NationalPlatformAdapter {
                 itemCode: r.item.itemCode, itemName: r.item.itemName, matterID: r.matterID,
                 organisation: Organisation(name: r.item.orgName, creditCode: r.item.orgCreditCode),
                 window: r.window, staffID: r.staffID, staffName: r.staffName, channel: channel,
-                objectKind: Self.objectKind(staff: r.staffID + r.staffName, channel: channel)),
+                objectKind: Self.objectKind(staff: r.staffID + r.staffName, channel: channel),
+                node: r.serviceNumber == 0 && r.serviceName.isEmpty && !r.hasServiceTime
+                    ? nil
+                    : ServiceNode(
+                        number: Int(r.serviceNumber), name: r.serviceName,
+                        servedAt: r.hasServiceTime ? r.serviceTime.date : nil)),
             evaluation: Evaluation(
                 level: level, detailItems: r.detailItems, text: r.text, origin: origin, evaluatedAt: evaluatedAt,
                 serviceDeliveredAt: r.hasMatterCompletedAt ? r.matterCompletedAt.date : nil,

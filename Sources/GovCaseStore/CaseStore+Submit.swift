@@ -55,6 +55,7 @@ extension CaseStore {
 
     func submit(_ c: Case, now: Date, db: Database) throws -> SubmitOutcome {
         let source = c.source
+        try checkOneEvaluationPerNode(c, db: db)
         guard let stored = try storedRevision(of: source, db: db) else {
             var new = c
             new.caseID = CaseID.next(at: now)
@@ -85,5 +86,25 @@ extension CaseStore {
         try save(corrected, db: db, createdAt: nil, now: now)
         try append(Array(corrected.events.dropFirst(current.events.count)), caseID: current.caseID, db: db)
         return .updated(caseID: current.caseID)
+    }
+
+    /// 一事多评: one evaluation per service node of a matter. Another evaluation id for a node that already has
+    /// one (from the same source system) is refused, naming the first.
+    func checkOneEvaluationPerNode(_ c: Case, db: Database) throws {
+        guard c.kind == .evaluation, let node = c.service.node, !c.service.matterID.isEmpty else { return }
+        let first = try String.fetchOne(
+            db,
+            sql: """
+                SELECT external_id FROM cases
+                WHERE source_system = ? AND kind = 'evaluation' AND matter_id = ? AND service_number = ?
+                    AND external_id != ?
+                LIMIT 1
+                """, arguments: [c.source.sourceSystem, c.service.matterID, node.number, c.source.externalID])
+        if let first {
+            throw StoreError(
+                .alreadyExists,
+                "node \(node.number) of matter \(c.service.matterID) already has evaluation \(first); one "
+                    + "evaluation per service node (一事多评)")
+        }
     }
 }

@@ -104,22 +104,23 @@ public final class CaseStore: Sendable {
             Int64(c.source.revision), c.source.contentDigest, c.source.adapterID, c.kind.rawValue, c.regionCode,
             c.status.rawValue, c.evaluation?.level?.rawValue, c.receivedAt?.timeIntervalSince1970,
             (createdAt ?? now).timeIntervalSince1970, now.timeIntervalSince1970, try Self.payload(of: stored), sealed,
-            c.request?.originEvaluationID ?? "",
+            c.request?.originEvaluationID ?? "", c.service.matterID, c.service.node?.number ?? 0,
         ]
         // Cached: the statement is compiled once per connection, not once per row.
         try db.cachedStatement(
             sql: """
                 INSERT INTO cases (id, source_system, record_type, external_id, revision, content_digest, adapter_id,
                                    kind, region_code, status, level, received_at, created_at, updated_at, payload,
-                                   sealed_requester, origin_evaluation_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   sealed_requester, origin_evaluation_id, matter_id, service_number)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     record_type = excluded.record_type, revision = excluded.revision,
                     content_digest = excluded.content_digest, adapter_id = excluded.adapter_id, kind = excluded.kind,
                     region_code = excluded.region_code, status = excluded.status, level = excluded.level,
                     received_at = excluded.received_at, updated_at = excluded.updated_at,
                     payload = excluded.payload, sealed_requester = excluded.sealed_requester,
-                    origin_evaluation_id = excluded.origin_evaluation_id
+                    origin_evaluation_id = excluded.origin_evaluation_id, matter_id = excluded.matter_id,
+                    service_number = excluded.service_number
                 """
         ).execute(arguments: arguments)
     }

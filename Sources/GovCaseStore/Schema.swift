@@ -203,6 +203,17 @@ enum Schema {
                     CREATE INDEX cases_origin_evaluation ON cases (origin_evaluation_id) WHERE origin_evaluation_id != '';
                     """)
         }
+        migrator.registerMigration("v6-service-nodes") { db in
+            // 一事多评: an evaluation names the service node of its matter, and a node has one evaluation. The
+            // columns let the store find a node's evaluation without decoding payloads; older cases have none.
+            try db.execute(
+                sql: """
+                    ALTER TABLE cases ADD COLUMN matter_id TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE cases ADD COLUMN service_number INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX cases_service_node ON cases (source_system, matter_id, service_number)
+                        WHERE service_number > 0;
+                    """)
+        }
         return migrator
     }
 }

@@ -57,6 +57,11 @@ extension ServiceReference {
             organisation: Organisation(name: m.organisation.name, creditCode: m.organisation.creditCode),
             window: m.window, staffID: m.staffID, staffName: m.staffName, channel: Channel(proto: m.channel),
             objectKind: EvaluatedObjectKind(proto: m.objectKind))
+        node =
+            m.hasNode
+            ? ServiceNode(
+                number: Int(m.node.number), name: m.node.name, servedAt: m.node.servedAt.date(if: m.node.hasServedAt))
+            : nil
     }
 }
 

@@ -63,6 +63,13 @@ extension ServiceReference {
             $0.staffName = staffName
             $0.channel = channel.proto
             $0.objectKind = objectKind.proto
+            if let node {
+                $0.node = .with {
+                    $0.number = UInt32(clamping: node.number)
+                    $0.name = node.name
+                    $0.set(\.servedAt, node.servedAt.timestamp)
+                }
+            }
         }
     }
 }

@@ -52,6 +52,7 @@ import Testing
             try store.appliedMigrations() == [
                 "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
+                "v6-service-nodes",
             ])
         #expect(try store.journalMode() == "wal")
     }
@@ -155,8 +156,9 @@ import Testing
 
         let store = try open()
         #expect(
-            try store.appliedMigrations().suffix(3) == [
+            try store.appliedMigrations().suffix(4) == [
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
+                "v6-service-nodes",
             ])
         let read = try store.get(caseID: "case-v2", now: now)
         #expect(read.events == [event])
@@ -574,6 +576,27 @@ import Testing
         #expect(masked?.name == "欧***" && masked?.documentNumber != "11010519491231002X")
         let unmasked = try store.get(caseID: id, reader: reader, now: now).requester?.agent
         #expect(unmasked == Agent(name: "欧阳代办", documentType: .residentIDCard, documentNumber: "11010519491231002X"))
+    }
+
+    /// 一事多评: one evaluation per service node of a matter. Another evaluation id for a node that has one is
+    /// refused naming it; another node of the matter, or a new revision of the same evaluation, is not.
+    @Test func aServiceNodeHasOneEvaluation() throws {
+        let store = try open()
+        func evaluation(_ id: String, node: Int, revision: UInt64 = 1) -> Case {
+            var c = Self.evaluation(id, revision: revision)
+            c.service.matterID = "BJ-510104-20250301-0001"
+            c.service.node = ServiceNode(number: node, name: node == 1 ? "咨询" : "受理")
+            return c
+        }
+        _ = try store.submit(evaluation("PJ-n1", node: 1), now: now)
+        _ = try store.submit(evaluation("PJ-n2", node: 2), now: now)
+        #expect {
+            try store.submit(evaluation("PJ-n2-again", node: 2), now: now)
+        } throws: { error in
+            let error = error as? StoreError
+            return error?.code == .alreadyExists && error?.message.contains("already has evaluation PJ-n2") == true
+        }
+        #expect(try store.submit(evaluation("PJ-n2", node: 2, revision: 2), now: now).caseID != "")
     }
 
     /// A work order opened from a bad review (差评工单) names the evaluation; each case, read, links the other.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What is being evaluated (评价对象类型).
 public enum EvaluatedObjectKind: String, Sendable, Hashable, CaseIterable, Codable {
     /// Hall, centre or window (服务机构).
@@ -41,11 +43,13 @@ public struct ServiceReference: Sendable, Hashable, Codable {
     public var channel: Channel?
     /// What is evaluated.
     public var objectKind: EvaluatedObjectKind?
+    /// The service node of the matter (一事多评), when the source names one.
+    public var node: ServiceNode?
 
     public init(
         itemCode: String = "", itemName: String = "", matterID: String = "", organisation: Organisation = .init(),
         window: String = "", staffID: String = "", staffName: String = "", channel: Channel? = nil,
-        objectKind: EvaluatedObjectKind? = nil
+        objectKind: EvaluatedObjectKind? = nil, node: ServiceNode? = nil
     ) {
         self.itemCode = itemCode
         self.itemName = itemName
@@ -56,5 +60,23 @@ public struct ServiceReference: Sendable, Hashable, Codable {
         self.staffName = staffName
         self.channel = channel
         self.objectKind = objectKind
+        self.node = node
+    }
+}
+
+/// One step of a handled matter at which the applicant was served and may evaluate (一事多评). Each evaluation is
+/// its own case naming its node; one evaluation per (matter, node).
+public struct ServiceNode: Sendable, Hashable, Codable {
+    /// 1 for the first service … at most 99 (服务次序).
+    public var number: Int
+    /// E.g. 咨询, 申报, 受理, 办结 (服务名称).
+    public var name: String
+    /// When the service was given (服务时间).
+    public var servedAt: Date?
+
+    public init(number: Int, name: String = "", servedAt: Date? = nil) {
+        self.number = number
+        self.name = name
+        self.servedAt = servedAt
     }
 }

@@ -96,6 +96,18 @@ private struct Checker {
             required("service.organisation.name", s.organisation.name)
         }
         required("service.channel", s.channel)
+        if let node = s.node {
+            if !(1...99).contains(node.number) {
+                add(
+                    "service.node.number", .serviceNode,
+                    "is \(node.number): a service node is numbered 1 for the first service, at most 99")
+            }
+            if s.matterID.isBlank {
+                add("service.matter_id", .required, "is required with a service node: a node belongs to a matter")
+            }
+            maxLength("service.node.name", node.name, context.limits.shortText)
+            notInFuture("service.node.served_at", node.servedAt)
+        }
         for (field, value) in [
             ("service.item_code", s.itemCode), ("service.item_name", s.itemName), ("service.matter_id", s.matterID),
             ("service.organisation.name", s.organisation.name), ("service.window", s.window),

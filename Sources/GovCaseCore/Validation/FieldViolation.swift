@@ -49,6 +49,8 @@ public struct ValidationRule: RawRepresentable, Sendable, Hashable, Codable, Cus
     public static let lifecycleTransition = ValidationRule(rawValue: "lifecycle_transition")
     /// A detail code of a versioned list whose first digit is not the evaluation's level.
     public static let detailLevel = ValidationRule(rawValue: "detail_level")
+    /// A service node numbered outside 1–99.
+    public static let serviceNode = ValidationRule(rawValue: "service_node")
     /// Not an identity key (certKey): at most 128 printable ASCII characters.
     public static let identityKey = ValidationRule(rawValue: "identity_key")
 }

@@ -247,11 +247,57 @@ public nonisolated struct Govcase_Core_V1_ServiceReference: Sendable {
   /// What is evaluated: organisation, platform or staff member.
   public var objectKind: Govcase_Core_V1_EvaluatedObjectKind = .unspecified
 
+  /// The service node of the matter this case is about (办件服务节点), when the source names one.
+  public var node: Govcase_Core_V1_ServiceNode {
+    get {_node ?? Govcase_Core_V1_ServiceNode()}
+    set {_node = newValue}
+  }
+  /// Returns true if `node` has been explicitly set.
+  public var hasNode: Bool {self._node != nil}
+  /// Clears the value of `node`. Subsequent reads from it will return its default value.
+  public mutating func clearNode() {self._node = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _organisation: Govcase_Core_V1_Organisation? = nil
+  fileprivate var _node: Govcase_Core_V1_ServiceNode? = nil
+}
+
+/// One step of a handled matter at which the applicant was served and may evaluate (一事多评): 咨询, 申报, 受理,
+/// 补正, 缴费, 办结 ….
+///
+/// How a matter with several evaluated nodes becomes cases: each evaluation is a case of its own, with its own
+/// level and, for a bad review, its own rectification loop; it names the node it rates here. The cases of one
+/// matter share service.matter_id. An evaluation's natural key is (matter, node number): a second evaluation of a
+/// node that already has one (another evaluation id) is refused with ALREADY_EXISTS naming the first.
+public nonisolated struct Govcase_Core_V1_ServiceNode: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The node's place in the matter, 1 for the first service … at most 99 (服务次序, serviceNumber/assessNumber).
+  public var number: UInt32 = 0
+
+  /// The node's name, e.g. 咨询, 申报, 受理, 办结 (服务名称, serviceName/nodeName).
+  public var name: String = String()
+
+  /// When the service at this node was given (服务时间, serviceTime).
+  public var servedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_servedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_servedAt = newValue}
+  }
+  /// Returns true if `servedAt` has been explicitly set.
+  public var hasServedAt: Bool {self._servedAt != nil}
+  /// Clears the value of `servedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearServedAt() {self._servedAt = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _servedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -303,7 +349,7 @@ nonisolated extension Govcase_Core_V1_Organisation: SwiftProtobuf.Message, Swift
 
 nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServiceReference"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}matter_id\0\u{1}organisation\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{1}channel\0\u{3}object_kind\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}matter_id\0\u{1}organisation\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{1}channel\0\u{3}object_kind\0\u{1}node\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -320,6 +366,7 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
       case 7: try { try decoder.decodeSingularStringField(value: &self.staffName) }()
       case 8: try { try decoder.decodeSingularEnumField(value: &self.channel) }()
       case 9: try { try decoder.decodeSingularEnumField(value: &self.objectKind) }()
+      case 10: try { try decoder.decodeSingularMessageField(value: &self._node) }()
       default: break
       }
     }
@@ -357,6 +404,9 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
     if self.objectKind != .unspecified {
       try visitor.visitSingularEnumField(value: self.objectKind, fieldNumber: 9)
     }
+    try { if let v = self._node {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -370,6 +420,51 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
     if lhs.staffName != rhs.staffName {return false}
     if lhs.channel != rhs.channel {return false}
     if lhs.objectKind != rhs.objectKind {return false}
+    if lhs._node != rhs._node {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Core_V1_ServiceNode: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ServiceNode"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}name\0\u{3}served_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.number) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._servedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.number != 0 {
+      try visitor.visitSingularUInt32Field(value: self.number, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    try { if let v = self._servedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Core_V1_ServiceNode, rhs: Govcase_Core_V1_ServiceNode) -> Bool {
+    if lhs.number != rhs.number {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs._servedAt != rhs._servedAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

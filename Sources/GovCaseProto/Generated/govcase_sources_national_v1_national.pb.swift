@@ -240,6 +240,30 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
     set {_uniqueStorage()._dataSource = newValue}
   }
 
+  /// The service node evaluated (服务次序, serviceNumber/assessNumber), 1–99; 0 when the evaluation rates the
+  /// matter as a whole. (matter_id, service_number) is the evaluation's natural key: a second evaluation id for a
+  /// node that already has an evaluation is refused with ALREADY_EXISTS (一事多评: one evaluation per node).
+  public var serviceNumber: UInt32 {
+    get {_storage._serviceNumber}
+    set {_uniqueStorage()._serviceNumber = newValue}
+  }
+
+  /// The node's name, e.g. 咨询, 申报, 受理, 办结 (服务名称, serviceName).
+  public var serviceName: String {
+    get {_storage._serviceName}
+    set {_uniqueStorage()._serviceName = newValue}
+  }
+
+  /// When the service at the node was given (服务时间, serviceTime).
+  public var serviceTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._serviceTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._serviceTime = newValue}
+  }
+  /// Returns true if `serviceTime` has been explicitly set.
+  public var hasServiceTime: Bool {_storage._serviceTime != nil}
+  /// Clears the value of `serviceTime`. Subsequent reads from it will return its default value.
+  public mutating func clearServiceTime() {_uniqueStorage()._serviceTime = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -565,7 +589,7 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
 
 nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EvaluationRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{1}item\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}evaluation_type\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{3}matter_completed_at\0\u{3}evaluated_at\0\u{3}detail_version\0\u{1}invalid\0\u{3}data_source\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{1}item\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}evaluation_type\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{3}matter_completed_at\0\u{3}evaluated_at\0\u{3}detail_version\0\u{1}invalid\0\u{3}data_source\0\u{3}service_number\0\u{3}service_name\0\u{3}service_time\0")
 
   fileprivate class _StorageClass {
     var _evaluationID: String = String()
@@ -587,6 +611,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
     var _detailVersion: String = String()
     var _invalid: Bool = false
     var _dataSource: String = String()
+    var _serviceNumber: UInt32 = 0
+    var _serviceName: String = String()
+    var _serviceTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -616,6 +643,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
       _detailVersion = source._detailVersion
       _invalid = source._invalid
       _dataSource = source._dataSource
+      _serviceNumber = source._serviceNumber
+      _serviceName = source._serviceName
+      _serviceTime = source._serviceTime
     }
   }
 
@@ -653,6 +683,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._detailVersion) }()
         case 18: try { try decoder.decodeSingularBoolField(value: &_storage._invalid) }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._dataSource) }()
+        case 20: try { try decoder.decodeSingularUInt32Field(value: &_storage._serviceNumber) }()
+        case 21: try { try decoder.decodeSingularStringField(value: &_storage._serviceName) }()
+        case 22: try { try decoder.decodeSingularMessageField(value: &_storage._serviceTime) }()
         default: break
         }
       }
@@ -722,6 +755,15 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
       if !_storage._dataSource.isEmpty {
         try visitor.visitSingularStringField(value: _storage._dataSource, fieldNumber: 19)
       }
+      if _storage._serviceNumber != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._serviceNumber, fieldNumber: 20)
+      }
+      if !_storage._serviceName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._serviceName, fieldNumber: 21)
+      }
+      try { if let v = _storage._serviceTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -750,6 +792,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
         if _storage._detailVersion != rhs_storage._detailVersion {return false}
         if _storage._invalid != rhs_storage._invalid {return false}
         if _storage._dataSource != rhs_storage._dataSource {return false}
+        if _storage._serviceNumber != rhs_storage._serviceNumber {return false}
+        if _storage._serviceName != rhs_storage._serviceName {return false}
+        if _storage._serviceTime != rhs_storage._serviceTime {return false}
         return true
       }
       if !storagesAreEqual {return false}

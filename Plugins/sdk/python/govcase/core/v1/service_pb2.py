@@ -22,21 +22,24 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgovcase/core/v1/service.proto\x12\x0fgovcase.core.v1\"1\n\x0cOrganisation\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_code\x18\x02 \x01(\t\"\x9c\x02\n\x10ServiceReference\x12\x11\n\titem_code\x18\x01 \x01(\t\x12\x11\n\titem_name\x18\x02 \x01(\t\x12\x11\n\tmatter_id\x18\x03 \x01(\t\x12\x33\n\x0corganisation\x18\x04 \x01(\x0b\x32\x1d.govcase.core.v1.Organisation\x12\x0e\n\x06window\x18\x05 \x01(\t\x12\x10\n\x08staff_id\x18\x06 \x01(\t\x12\x12\n\nstaff_name\x18\x07 \x01(\t\x12)\n\x07\x63hannel\x18\x08 \x01(\x0e\x32\x18.govcase.core.v1.Channel\x12\x39\n\x0bobject_kind\x18\t \x01(\x0e\x32$.govcase.core.v1.EvaluatedObjectKind*\x90\x03\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43HANNEL_WINDOW_DEVICE\x10\x01\x12\x1a\n\x16\x43HANNEL_WINDOW_QR_CODE\x10\x02\x12\x17\n\x13\x43HANNEL_HALL_TABLET\x10\x03\x12!\n\x1d\x43HANNEL_SELF_SERVICE_TERMINAL\x10\x04\x12\x16\n\x12\x43HANNEL_PAPER_FORM\x10\x05\x12\x0f\n\x0b\x43HANNEL_WEB\x10\x06\x12\x16\n\x12\x43HANNEL_MOBILE_APP\x10\x07\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x08\x12\"\n\x1e\x43HANNEL_TELEPHONE_RETURN_VISIT\x10\t\x12\x18\n\x14\x43HANNEL_HOTLINE_CALL\x10\n\x12\x18\n\x14\x43HANNEL_OPEN_COMMENT\x10\x0b\x12\x1e\n\x1a\x43HANNEL_SUPERVISION_SURVEY\x10\x0c\x12\x12\n\x0e\x43HANNEL_WECHAT\x10\r\x12\x1b\n\x17\x43HANNEL_IN_PERSON_VISIT\x10\x0e*\xa9\x01\n\x13\x45valuatedObjectKind\x12%\n!EVALUATED_OBJECT_KIND_UNSPECIFIED\x10\x00\x12&\n\"EVALUATED_OBJECT_KIND_ORGANISATION\x10\x01\x12\"\n\x1e\x45VALUATED_OBJECT_KIND_PLATFORM\x10\x02\x12\x1f\n\x1b\x45VALUATED_OBJECT_KIND_STAFF\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgovcase/core/v1/service.proto\x12\x0fgovcase.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"1\n\x0cOrganisation\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_code\x18\x02 \x01(\t\"\xc8\x02\n\x10ServiceReference\x12\x11\n\titem_code\x18\x01 \x01(\t\x12\x11\n\titem_name\x18\x02 \x01(\t\x12\x11\n\tmatter_id\x18\x03 \x01(\t\x12\x33\n\x0corganisation\x18\x04 \x01(\x0b\x32\x1d.govcase.core.v1.Organisation\x12\x0e\n\x06window\x18\x05 \x01(\t\x12\x10\n\x08staff_id\x18\x06 \x01(\t\x12\x12\n\nstaff_name\x18\x07 \x01(\t\x12)\n\x07\x63hannel\x18\x08 \x01(\x0e\x32\x18.govcase.core.v1.Channel\x12\x39\n\x0bobject_kind\x18\t \x01(\x0e\x32$.govcase.core.v1.EvaluatedObjectKind\x12*\n\x04node\x18\n \x01(\x0b\x32\x1c.govcase.core.v1.ServiceNode\"Z\n\x0bServiceNode\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0c\n\x04name\x18\x02 \x01(\t\x12-\n\tserved_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x90\x03\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43HANNEL_WINDOW_DEVICE\x10\x01\x12\x1a\n\x16\x43HANNEL_WINDOW_QR_CODE\x10\x02\x12\x17\n\x13\x43HANNEL_HALL_TABLET\x10\x03\x12!\n\x1d\x43HANNEL_SELF_SERVICE_TERMINAL\x10\x04\x12\x16\n\x12\x43HANNEL_PAPER_FORM\x10\x05\x12\x0f\n\x0b\x43HANNEL_WEB\x10\x06\x12\x16\n\x12\x43HANNEL_MOBILE_APP\x10\x07\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x08\x12\"\n\x1e\x43HANNEL_TELEPHONE_RETURN_VISIT\x10\t\x12\x18\n\x14\x43HANNEL_HOTLINE_CALL\x10\n\x12\x18\n\x14\x43HANNEL_OPEN_COMMENT\x10\x0b\x12\x1e\n\x1a\x43HANNEL_SUPERVISION_SURVEY\x10\x0c\x12\x12\n\x0e\x43HANNEL_WECHAT\x10\r\x12\x1b\n\x17\x43HANNEL_IN_PERSON_VISIT\x10\x0e*\xa9\x01\n\x13\x45valuatedObjectKind\x12%\n!EVALUATED_OBJECT_KIND_UNSPECIFIED\x10\x00\x12&\n\"EVALUATED_OBJECT_KIND_ORGANISATION\x10\x01\x12\"\n\x1e\x45VALUATED_OBJECT_KIND_PLATFORM\x10\x02\x12\x1f\n\x1b\x45VALUATED_OBJECT_KIND_STAFF\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govcase.core.v1.service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHANNEL']._serialized_start=389
-  _globals['_CHANNEL']._serialized_end=789
-  _globals['_EVALUATEDOBJECTKIND']._serialized_start=792
-  _globals['_EVALUATEDOBJECTKIND']._serialized_end=961
-  _globals['_ORGANISATION']._serialized_start=50
-  _globals['_ORGANISATION']._serialized_end=99
-  _globals['_SERVICEREFERENCE']._serialized_start=102
-  _globals['_SERVICEREFERENCE']._serialized_end=386
+  _globals['_CHANNEL']._serialized_start=558
+  _globals['_CHANNEL']._serialized_end=958
+  _globals['_EVALUATEDOBJECTKIND']._serialized_start=961
+  _globals['_EVALUATEDOBJECTKIND']._serialized_end=1130
+  _globals['_ORGANISATION']._serialized_start=83
+  _globals['_ORGANISATION']._serialized_end=132
+  _globals['_SERVICEREFERENCE']._serialized_start=135
+  _globals['_SERVICEREFERENCE']._serialized_end=463
+  _globals['_SERVICENODE']._serialized_start=465
+  _globals['_SERVICENODE']._serialized_end=555
 # @@protoc_insertion_point(module_scope)
