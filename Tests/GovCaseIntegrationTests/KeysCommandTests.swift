@@ -41,9 +41,27 @@ import Testing
         #expect(mode == 0o600)
         #expect(try await GatewayProcess.run(["keys", "new", "--out", newKey]).status != 0, "never overwritten")
 
+        // The new key alone cannot open the old boxes: the caller gets INTERNAL without the key's id, the
+        // operator's log names it.
+        try deployment.editConfiguration {
+            $0.replacingOccurrences(of: "evaluator_key: evaluator.key", with: "evaluator_key: evaluator-2027.key")
+        }
+        gateway = try deployment.serve()
+        port = try await gateway.servingPort()
+        do {
+            _ = try await Self.readEvaluator(caseIDs[0], port: port, in: deployment.folder)
+            Issue.record("read with a key that does not open it")
+        } catch let error as RPCError {
+            #expect(error.code == .internalError)
+            #expect(!error.message.contains("key"), "\(error.message)")
+        }
+        gateway.send(SIGTERM)
+        #expect(try await gateway.exitStatus() == 0)
+        #expect(gateway.text.contains("which is not configured"), "\(gateway.text)")
+
         try deployment.editConfiguration {
             $0.replacingOccurrences(
-                of: "evaluator_key: evaluator.key",
+                of: "evaluator_key: evaluator-2027.key",
                 with: "evaluator_key: evaluator-2027.key\n  previous_evaluator_keys: [evaluator.key]")
         }
         gateway = try deployment.serve()

@@ -383,6 +383,8 @@ public struct IngestPipeline: Sendable {
 }
 
 extension StoreError {
+    static let logger = Logger(label: "govcase.store")
+
     var rpcError: RPCError {
         let code: RPCError.Code =
             switch code {
@@ -394,6 +396,13 @@ extension StoreError {
             case .configuration, .corrupt: .internalError
             default: .internalError
             }
+        guard code != .internalError else {
+            // Key ids, paths and storage details stay in the gateway's log; the caller learns it is the
+            // gateway's fault, not the record's.
+            Self.logger.error("store failure", metadata: ["error": "\(message)"])
+            return RPCError(
+                code: .internalError, message: "the gateway could not complete this call; its operator has the details")
+        }
         return RPCError(code: code, message: message)
     }
 }
