@@ -1,7 +1,8 @@
 import Foundation
+import Synchronization
 
 extension CaseStore {
-    /// Runs one of the store's blocking methods (a read, or a write and its fsync) on a thread of the store's,
+    /// Runs one of the store's blocking methods (a read, or a write and its fsync) on one of the store's lanes,
     /// and suspends the caller until it returns.
     ///
     /// Swift's cooperative pool has one thread per core (two here): a handler that called SQLite directly would
@@ -10,7 +11,8 @@ extension CaseStore {
     /// at once.
     public func call<T: Sendable>(_ body: @escaping @Sendable (CaseStore) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            callQueue.async { continuation.resume(with: Result { try body(self) }) }
+            let lane = lanes[nextLane.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
+            lane.async { continuation.resume(with: Result { try body(self) }) }
         }
     }
 }

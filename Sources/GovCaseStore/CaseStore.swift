@@ -5,6 +5,7 @@ import GovCaseCore
 import GovCaseProto
 import GovCaseWire
 import SwiftProtobuf
+import Synchronization
 
 /// The durable case store: SQLite through GRDB, in WAL mode, one file.
 ///
@@ -19,8 +20,12 @@ public final class CaseStore: Sendable {
     let checkpointer: Checkpointer
     /// Wakes watchers when events commit.
     let eventSignal = EventSignal()
-    /// Where `call` runs the store's blocking methods: threads of their own, never Swift's cooperative pool.
-    let callQueue = DispatchQueue(label: "govcase.store.calls", attributes: .concurrent)
+    /// Where `call` runs the store's blocking methods: a few serial lanes, never Swift's cooperative pool. Serial,
+    /// so that however many calls wait, at most `lanes.count` threads block in SQLite: a concurrent queue gave
+    /// each waiting call a thread of libdispatch's shared pool, which on Linux also runs Swift's tasks, and a
+    /// hundred audited reads then held health checks up for seconds (bench section 8).
+    let lanes: [DispatchQueue] = (0..<4).map { DispatchQueue(label: "govcase.store.lane-\($0)") }
+    let nextLane = Atomic<Int>(0)
 
     /// Opens (creating if needed) the store at `path` and applies any pending migrations.
     ///
