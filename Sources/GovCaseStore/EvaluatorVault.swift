@@ -15,6 +15,8 @@ public struct EvaluatorVault: Sendable {
     private let key: SymmetricKey
     /// The id of the key new boxes are sealed with.
     public let currentKeyID: String
+    /// The bytes a box sealed with the current key starts with: the marker, then the key id's 8 bytes.
+    public let currentPrefix: Data
     /// Keys that open boxes sealed before a rotation, by id.
     private let previous: [String: SymmetricKey]
 
@@ -31,7 +33,9 @@ public struct EvaluatorVault: Sendable {
 
     public init(key: SymmetricKey, previousKeys: [SymmetricKey] = []) {
         self.key = key
-        currentKeyID = Self.keyID(of: key)
+        let id = Self.keyIDBytes(of: key)
+        currentKeyID = Self.hex(id)
+        currentPrefix = Data(Self.marker) + id
         previous = Dictionary(previousKeys.map { (Self.keyID(of: $0), $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -41,26 +45,18 @@ public struct EvaluatorVault: Sendable {
     }
 
     /// A key's id: 16 hex digits of a SHA-256 of it, stored with each box. It names the key without revealing it.
-    public static func keyID(of key: SymmetricKey) -> String {
-        let digest = key.withUnsafeBytes { SHA256.hash(data: Data("govcase evaluator key id".utf8) + Data($0)) }
-        return digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+    public static func keyID(of key: SymmetricKey) -> String { hex(keyIDBytes(of: key)) }
+
+    static func keyIDBytes(of key: SymmetricKey) -> Data {
+        Data(key.withUnsafeBytes { SHA256.hash(data: Data("govcase evaluator key id".utf8) + Data($0)) }.prefix(8))
     }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     /// The id of the key that sealed `sealed`, or nil for a box sealed before key ids.
     public static func keyID(ofSealed sealed: Data) -> String? {
         guard sealed.count > marker.count + 8, sealed.starts(with: marker) else { return nil }
-        return sealed.dropFirst(marker.count).prefix(8).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// The bytes a box sealed with the current key starts with.
-    public var currentPrefix: Data { Data(Self.marker) + Self.bytes(ofKeyID: currentKeyID) }
-
-    static func bytes(ofKeyID id: String) -> Data {
-        Data(
-            stride(from: 0, to: id.count, by: 2).compactMap { offset in
-                let start = id.index(id.startIndex, offsetBy: offset)
-                return UInt8(id[start..<id.index(start, offsetBy: 2)], radix: 16)
-            })
+        return hex(sealed.dropFirst(marker.count).prefix(8))
     }
 
     /// The key from `path`, with no previous keys.
