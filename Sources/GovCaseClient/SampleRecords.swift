@@ -36,4 +36,26 @@ public enum SampleRecords {
             }
         }
     }
+
+    /// Rectification feedback (整改反馈) on the bad review `evaluationID`: verified, explained (解释说明) and fed
+    /// back by WeChat, which leaves the case awaiting the citizen's rating.
+    public static func rectificationFeedback(
+        _ id: String, for evaluationID: String, at time: Date = Date()
+    ) -> Govcase_Gateway_V1_NationalRecord {
+        .with {
+            $0.rectificationFeedback = .with {
+                $0.feedbackID = id
+                $0.revision = 1
+                $0.evaluationID = evaluationID
+                $0.verifier = "赵核实"
+                $0.verificationFinding = "窗口排队时间过长属实"
+                $0.verifiedAt = Google_Protobuf_Timestamp(date: time.addingTimeInterval(-30))
+                $0.outcome = "3"
+                $0.measures = "该事项须本人到场办理,已解释法律依据"
+                $0.feedbackMethod = "3"
+                $0.feedbackContent = "已解释"
+                $0.feedbackAt = Google_Protobuf_Timestamp(date: time)
+            }
+        }
+    }
 }

@@ -11,6 +11,8 @@ struct Report {
     var messageBytes = 0
     /// Audited reads completed while health was checked beside them (8).
     var auditedReadsBesideHealth = 0
+    /// Bad reviews with their rectification feedback completed meanwhile (8).
+    var followUpsBesideHealth = 0
     var openStreams = 0
     var memoryWithOpenStreams: (current: Int, peak: Int) = (0, 0)
     /// The gateway's database and write-ahead log after the ingest rows, bytes; the largest log seen meanwhile.
@@ -68,7 +70,11 @@ struct Report {
         ])
         rows.append([
             "8 audited reads completed beside the health checks", "\(auditedReadsBesideHealth)", "calls", "", "", "",
-            "", "each a write and an fsync, 100 at once",
+            "", "each a write and an fsync, 50 at once",
+        ])
+        rows.append([
+            "8 follow-up loops completed beside the health checks", "\(followUpsBesideHealth)", "loops", "", "", "",
+            "", "a bad review and its feedback, 50 at once",
         ])
         rows.append([
             "6 start to first SERVING health check", milliseconds(startToServing.seconds) + " ms", "", "", "", "", "",
