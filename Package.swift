@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "GovCaseTrust", targets: ["GovCaseTrust"]),
         .library(name: "GovCasePolicy", targets: ["GovCasePolicy"]),
         .library(name: "GovCaseServer", targets: ["GovCaseServer"]),
+        .library(name: "GovCasePlugins", targets: ["GovCasePlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),

@@ -41,5 +41,15 @@ let package = Package(
                 .product(name: "GovCasePolicy", package: "GovCaseGateway"),
             ],
             swiftSettings: settings),
+        // What a plugin vendor controls: its manifest, its stdout handshake, its Describe descriptor set.
+        .executableTarget(
+            name: "fuzz-plugin-protocol",
+            dependencies: [
+                .product(name: "GovCasePlugins", package: "GovCaseGateway"),
+                .product(name: "GovCaseServer", package: "GovCaseGateway"),
+                .product(name: "GovCaseProto", package: "GovCaseGateway"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: settings),
     ]
 )

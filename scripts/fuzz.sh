@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz-crl fuzz-source-records fuzz-record-json fuzz-configuration)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz-crl fuzz-source-records fuzz-record-json fuzz-configuration fuzz-plugin-protocol)
 
 # Swift's backtracer would intercept the sanitizer's crash reports.
 export SWIFT_BACKTRACE=enable=no

@@ -6,7 +6,9 @@
   index among the built-in adapters' message types, sorted, as the target reads it);
 - fuzz-record-json: each golden vector's record as JSON text with its @type;
 - fuzz-crl: the CRL fixtures of GovCaseTrustTests (openssl and Python cryptography);
-- fuzz-configuration: the README's configuration example and the policies in the repository's YAML files.
+- fuzz-configuration: the README's configuration example and the policies in the repository's YAML files;
+- fuzz-plugin-protocol: the example plugin's manifest (selector 0), a handshake line with a stray line after
+  it (selector 1), and each file of the published contracts as a plugin's Describe descriptor set (selector 2).
 """
 
 import json
@@ -54,3 +56,16 @@ example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
 for number, policy in enumerate(re.findall(r'"""\n(\s*trust_domain:.*?)"""', "\n".join(
         p.read_text() for p in sorted((repository / "Tests").rglob("*.swift"))), re.S)):
     (folder("fuzz-configuration") / f"policy-{number:02}.yaml").write_text(policy)
+
+plugin = folder("fuzz-plugin-protocol")
+for number, manifest in enumerate(sorted((repository / "Plugins").rglob("manifest.yaml"))):
+    (plugin / f"manifest-{number:02}.yaml").write_bytes(b"\x00" + manifest.read_bytes())
+(plugin / "handshake.txt").write_bytes(
+    b"\x01govcase-plugin|1|unix|/run/govcase/p.sock|fuzz-plugin|1.0.0\nstray\n")
+from google.protobuf import descriptor_pb2  # noqa: E402
+published = descriptor_pb2.FileDescriptorSet()
+for binpb in sorted((repository / "Contracts" / "published").glob("*.binpb")):
+    published.ParseFromString(binpb.read_bytes())
+    for number, file in enumerate(published.file):
+        one = descriptor_pb2.FileDescriptorSet(file=[file])
+        (plugin / f"{binpb.stem}-{number:02}.binpb").write_bytes(b"\x02" + one.SerializeToString())

@@ -1,14 +1,14 @@
 /// Splits a byte stream into lines with bounded memory: a line longer than `maxLineBytes` is cut there (and
 /// marked), the rest of it dropped, so a plugin writing without newlines cannot grow the gateway.
-struct LineSplitter {
-    let maxLineBytes: Int
+public struct LineSplitter {
+    public let maxLineBytes: Int
     private var current: [UInt8] = []
     private var cut = false
 
-    init(maxLineBytes: Int = 4_096) { self.maxLineBytes = maxLineBytes }
+    public init(maxLineBytes: Int = 4_096) { self.maxLineBytes = maxLineBytes }
 
     /// Feeds bytes; returns the lines they complete.
-    mutating func feed(_ bytes: some Sequence<UInt8>) -> [String] {
+    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [String] {
         var lines: [String] = []
         for byte in bytes {
             if byte == UInt8(ascii: "\n") {
@@ -23,7 +23,7 @@ struct LineSplitter {
     }
 
     /// What is left at the end of the stream, if anything.
-    mutating func finish() -> String? { current.isEmpty && !cut ? nil : take() }
+    public mutating func finish() -> String? { current.isEmpty && !cut ? nil : take() }
 
     private mutating func take() -> String {
         var line = String(decoding: current, as: UTF8.self)

@@ -4,8 +4,9 @@ import GovCaseProto
 import SwiftProtobuf
 
 /// What gRPC server reflection answers from: the contracts' file descriptors, indexed by file name, by symbol
-/// and by extension. Built once from the committed descriptor set (`ContractDescriptors`).
-struct ReflectionIndex: Sendable {
+/// and by extension. Built from the committed descriptor set (`ContractDescriptors`) and the plugins' sets;
+/// public so the plugin-protocol fuzz target can feed it a plugin's Describe.
+public struct ReflectionIndex: Sendable {
     /// Each file's serialized `FileDescriptorProto`, by file name.
     private let serializedFiles: [String: Data]
     /// Each file's direct imports, by file name.
@@ -16,9 +17,9 @@ struct ReflectionIndex: Sendable {
     /// For each extended message type, its extensions' numbers and the files defining them.
     private let extensions: [String: [Int32: String]]
     /// Fully qualified names of the services the server has.
-    let services: [String]
+    public let services: [String]
 
-    init(descriptors: Google_Protobuf_FileDescriptorSet, services: [String]) throws {
+    public init(descriptors: Google_Protobuf_FileDescriptorSet, services: [String]) throws {
         var serializedFiles: [String: Data] = [:]
         var imports: [String: [String]] = [:]
         var fileBySymbol: [String: String] = [:]
@@ -69,7 +70,9 @@ struct ReflectionIndex: Sendable {
     }
 
     /// The answer to one reflection request.
-    func answer(_ request: Grpc_Reflection_V1_ServerReflectionRequest) -> Grpc_Reflection_V1_ServerReflectionResponse {
+    public func answer(_ request: Grpc_Reflection_V1_ServerReflectionRequest)
+        -> Grpc_Reflection_V1_ServerReflectionResponse
+    {
         var response = Grpc_Reflection_V1_ServerReflectionResponse()
         response.validHost = request.host
         response.originalRequest = request
