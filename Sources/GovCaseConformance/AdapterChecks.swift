@@ -16,7 +16,8 @@ public struct AdapterChecks: Sendable {
         "adapter.describe.matches-manifest", "adapter.vectors.valid", "adapter.vectors.invalid",
         "adapter.robustness.garbage-bytes", "adapter.robustness.unknown-type", "adapter.robustness.empty-batch",
         "adapter.robustness.max-batch", "adapter.robustness.concurrent-calls", "adapter.robustness.cancel-mid-call",
-        "adapter.robustness.large-record",
+        "adapter.robustness.large-record", "adapter.robustness.truncated-record",
+        "adapter.robustness.missing-fields", "adapter.robustness.deep-nesting", "adapter.robustness.no-silent-drop",
     ]
 
     let manifest: PluginManifest
@@ -57,7 +58,7 @@ public struct AdapterChecks: Sendable {
             "adapter.handshake.cookie-required": {
                 let run = await Self.launch(manifest, environment: [:])
                 guard let status = run.status else {
-                    return .fail("still running 5 s after it was started without the cookie")
+                    return .fail("still running \(Self.launchLimit) after it was started without the cookie")
                 }
                 guard status != 0 else { return .fail("exited 0 without the cookie") }
                 guard run.stdout.isEmpty else {
@@ -83,7 +84,7 @@ public struct AdapterChecks: Sendable {
                         "handshook although the gateway offered only protocol 99: \"\(run.stdout.prefix(200))\"")
                 }
                 guard let status = run.status else {
-                    return .fail("still running 5 s after being offered only protocol 99")
+                    return .fail("still running \(Self.launchLimit) after being offered only protocol 99")
                 }
                 guard status != 0 else { return .fail("exited 0 when offered only protocol 99") }
                 return .pass("exited \(status) without a handshake")
@@ -138,7 +139,7 @@ public struct AdapterChecks: Sendable {
             },
             "adapter.robustness.empty-batch": {
                 do {
-                    let answers = try await supervisor.translate([])
+                    let answers = try await Self.translate(supervisor, [])
                     return answers.isEmpty
                         ? .pass("no results for no records") : .fail("\(answers.count) results for no records")
                 } catch { return .fail("\(error)") }
@@ -146,7 +147,7 @@ public struct AdapterChecks: Sendable {
             "adapter.robustness.max-batch": {
                 let batch = Array(repeating: emptyRecord, count: manifest.batchSize)
                 do {
-                    let answers = try await supervisor.translate(batch)
+                    let answers = try await Self.translate(supervisor, batch)
                     return .pass("\(answers.count) results for a batch of \(manifest.batchSize)")
                 } catch { return .fail("a batch of \(manifest.batchSize): \(error)") }
             },
@@ -154,7 +155,7 @@ public struct AdapterChecks: Sendable {
                 let failures = await withTaskGroup(of: String?.self) { group in
                     for _ in 0..<manifest.concurrency {
                         group.addTask {
-                            do { _ = try await supervisor.translate([emptyRecord]); return nil } catch {
+                            do { _ = try await Self.translate(supervisor, [emptyRecord]); return nil } catch {
                                 return "\(error)"
                             }
                         }
@@ -167,13 +168,13 @@ public struct AdapterChecks: Sendable {
             },
             "adapter.robustness.cancel-mid-call": {
                 let call = Task {
-                    try await supervisor.translate(Array(repeating: emptyRecord, count: manifest.batchSize))
+                    try await Self.translate(supervisor, Array(repeating: emptyRecord, count: manifest.batchSize))
                 }
                 try? await Task.sleep(for: .milliseconds(2))
                 call.cancel()
                 _ = try? await call.value
                 do {
-                    _ = try await supervisor.translate([emptyRecord])
+                    _ = try await Self.translate(supervisor, [emptyRecord])
                     return .pass("the call after a cancelled one was answered")
                 } catch { return .fail("after a cancelled call: \(error)") }
             },
@@ -187,12 +188,135 @@ public struct AdapterChecks: Sendable {
                         $0.value = value
                     })
                 do {
-                    _ = try await supervisor.translate([large])
+                    _ = try await Self.translate(supervisor, [large])
                     guard supervisor.statistics.restarts == restarts else { return .fail("the plugin restarted") }
                     return .pass("a 1 MiB record was answered")
                 } catch { return .fail("a 1 MiB record: \(error)") }
             },
+            "adapter.robustness.truncated-record": {
+                guard let vectors else { return .skip("no --vectors folder given") }
+                guard let base = vectors.first(where: \.isValid),
+                    let cut = WireFormat.truncated(Array(base.record.value))
+                else { return .skip("no valid vector with a length-delimited field to cut") }
+                let record = Self.request(
+                    .with {
+                        $0.typeURL = base.record.typeURL
+                        $0.value = Data(cut)
+                    }, vector: base)
+                return await Self.expectRejection(
+                    record, supervisor: supervisor, pluginID: manifest.id,
+                    what: "\(base.name) cut to \(cut.count) of \(base.record.value.count) bytes")
+            },
+            "adapter.robustness.missing-fields": {
+                await Self.expectRejection(
+                    emptyRecord, supervisor: supervisor, pluginID: manifest.id,
+                    what: "a \(accepted) with no field set")
+            },
+            "adapter.robustness.deep-nesting": {
+                // 100,000 groups of an unknown field (4095), each opened inside the last and never closed: a
+                // decoder that skips unknown fields by recursion runs out of stack.
+                let restarts = supervisor.statistics.restarts
+                let open = WireFormat.encodeVarint(4095 << 3 | 3)
+                let nested = Self.request(
+                    .with {
+                        $0.typeURL = "type.googleapis.com/" + accepted
+                        $0.value = Data(Array(repeating: open, count: 100_000).joined())
+                    })
+                do {
+                    _ = try await Self.translate(supervisor, [nested])
+                    guard supervisor.statistics.restarts == restarts else { return .fail("the plugin restarted") }
+                    return .pass("a record nested 100,000 deep was answered")
+                } catch { return .fail("a record nested 100,000 deep: \(error)") }
+            },
+            "adapter.robustness.no-silent-drop": {
+                guard let vectors else { return .skip("no --vectors folder given") }
+                if let why = await ready() { return .fail(why) }
+                guard let set = supervisor.description?.descriptorSet, !set.isEmpty,
+                    let descriptors = try? Google_Protobuf_FileDescriptorSet(serializedBytes: set)
+                else { return .skip("Describe gives no descriptor_set, so the kit cannot find the records' fields") }
+                return await Self.noSilentDrop(
+                    vectors.filter(\.isValid), fields: StringFieldPaths(descriptors), supervisor: supervisor,
+                    pluginID: manifest.id, batchSize: manifest.batchSize)
+            },
         ]
+    }
+
+    /// Each string field of each valid vector, in turn, set to a value no code table holds: the record must be
+    /// rejected, or translated with the value kept somewhere in what it became. Translated with the value
+    /// nowhere is a silent drop (an unknown code mapped to a default, a field ignored).
+    static func noSilentDrop(
+        _ vectors: [GoldenVector], fields: StringFieldPaths, supervisor: PluginSupervisor, pluginID: String,
+        batchSize: Int
+    ) async -> CheckResult {
+        var probes: [(what: String, marker: String, request: Govcase_Plugin_V1_TranslateRequest)] = []
+        for vector in vectors {
+            let typeName = String(vector.record.typeURL.split(separator: "/").last ?? "")
+            guard fields.knows(typeName) else { continue }
+            let bytes = Array(vector.record.value)
+            for field in fields.present(in: bytes, typeName: typeName) {
+                let marker = "GOVCASE-CONFORMANCE-UNKNOWN-\(probes.count)"
+                guard let changed = WireFormat.replacing(field.numbers, with: Array(marker.utf8), in: bytes) else {
+                    continue
+                }
+                let record = Google_Protobuf_Any.with {
+                    $0.typeURL = vector.record.typeURL
+                    $0.value = Data(changed)
+                }
+                probes.append(("\(vector.name): \(field.names)", marker, request(record, vector: vector)))
+            }
+        }
+        guard !probes.isEmpty else { return .skip("no valid vector of a type Describe's descriptor_set defines") }
+        var dropped: [String] = []
+        for start in stride(from: 0, to: probes.count, by: batchSize) {
+            let batch = Array(probes[start..<min(start + batchSize, probes.count)])
+            let answers: [Govcase_Plugin_V1_TranslateResponse]
+            do { answers = try await translate(supervisor, batch.map(\.request)) } catch {
+                return .fail("a batch of changed records failed the whole call: \(error)")
+            }
+            for (probe, answer) in zip(batch, answers) {
+                let context = TranslationContext(
+                    sourceSystem: probe.request.context.sourceSystem, receivedAt: probe.request.context.receivedAt.date)
+                switch PluginAnswer.translation(of: answer, recordExternalID: "", pluginID: pluginID, context: context)
+                {
+                case .failure(let broken): return .fail("\(probe.what): \(broken)")
+                case .success(.rejected(let violations)) where !violations.isEmpty: continue
+                case .success(.rejected): dropped.append("\(probe.what) (rejected with no violation)")
+                case .success(.newCase(let c)):
+                    if !((try? c.proto.jsonString()) ?? "").contains(probe.marker) { dropped.append(probe.what) }
+                case .success(.followUp(let f)):
+                    if !((try? f.proto.jsonString()) ?? "").contains(probe.marker) { dropped.append(probe.what) }
+                }
+            }
+        }
+        guard dropped.isEmpty else {
+            return .fail(
+                "\(dropped.count) of \(probes.count) changed fields were accepted and their value is nowhere in the "
+                    + "translation: " + dropped.prefix(10).joined(separator: "; "))
+        }
+        return .pass("\(probes.count) string fields, each set to an unknown value: each rejected or kept")
+    }
+
+    /// `supervisor.translate`, with each request and answer in the case's wire trace (`--trace`).
+    static func translate(_ supervisor: PluginSupervisor, _ requests: [Govcase_Plugin_V1_TranslateRequest])
+        async throws -> [Govcase_Plugin_V1_TranslateResponse]
+    {
+        WireTrace.note("→ TranslateBatch, \(requests.count) record(s)")
+        for (index, request) in requests.prefix(20).enumerated() {
+            WireTrace.note(
+                "→ [\(index)] \(request.record.typeURL), \(request.record.value.count) bytes: \(WireTrace.describe(request))"
+            )
+        }
+        do {
+            let answers = try await supervisor.translate(requests)
+            WireTrace.note("← \(answers.count) result(s)")
+            for (index, answer) in answers.prefix(20).enumerated() {
+                WireTrace.note("← [\(index)] \(WireTrace.describe(answer))")
+            }
+            return answers
+        } catch {
+            WireTrace.note("✕ the call failed: \(error)")
+            throw error
+        }
     }
 
     static func request(_ record: Google_Protobuf_Any, vector: GoldenVector? = nil)
@@ -211,7 +335,7 @@ public struct AdapterChecks: Sendable {
         _ request: Govcase_Plugin_V1_TranslateRequest, supervisor: PluginSupervisor, pluginID: String, what: String
     ) async -> CheckResult {
         do {
-            guard let answer = try await supervisor.translate([request]).first else {
+            guard let answer = try await Self.translate(supervisor, [request]).first else {
                 return .fail("no answer for \(what)")
             }
             switch PluginAnswer.translation(
@@ -232,7 +356,8 @@ public struct AdapterChecks: Sendable {
     {
         let answer: Govcase_Plugin_V1_TranslateResponse
         do {
-            guard let first = try await supervisor.translate([request(vector.record, vector: vector)]).first else {
+            guard let first = try await Self.translate(supervisor, [request(vector.record, vector: vector)]).first
+            else {
                 return "no answer"
             }
             answer = first
@@ -285,11 +410,15 @@ public struct AdapterChecks: Sendable {
         return "got more than expected: \"\(a[b.count].trimmingCharacters(in: .whitespaces))\""
     }
 
-    /// Runs the plugin's executable with exactly these handshake variables, for at most 5 s.
+    /// How long a plugin launched without a proper handshake environment has to exit: an interpreter's start on a
+    /// busy machine (a CI runner) takes seconds.
+    static let launchLimit = Duration.seconds(10)
+
+    /// Runs the plugin's executable with exactly these handshake variables, for at most `launchLimit`.
     static func launch(_ manifest: PluginManifest, environment extra: [String: String]) async -> (
         status: Int32?, stdout: String
     ) {
-        await within(.seconds(5)) { () async -> (status: Int32?, stdout: String) in
+        await within(launchLimit) { () async -> (status: Int32?, stdout: String) in
             var options = PlatformOptions()
             options.teardownSequence = [.send(signal: .kill, allowedDurationToNextStep: .seconds(1))]
             do {
@@ -303,8 +432,12 @@ public struct AdapterChecks: Sendable {
                     case .exited(let code): code
                     case .signaled(let signal): 128 + signal
                     }
-                return (status, result.standardOutput ?? "")
+                WireTrace.note(
+                    "launched \(manifest.executable) with \(extra.keys.sorted().joined(separator: ", ")): exit \(status), "
+                        + "stdout \"\(result.standardOutput)\"")
+                return (status, result.standardOutput)
             } catch {
+                WireTrace.note("could not launch \(manifest.executable): \(error)")
                 return (-1, "")
             }
         } ?? (nil, "")

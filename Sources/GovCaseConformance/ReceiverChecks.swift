@@ -6,6 +6,7 @@ import GovCaseClient
 import GovCasePKI
 import GovCaseProto
 import SwiftProtobuf
+import Synchronization
 import X509
 
 /// The receiver role: an implementation of `govcase.gateway.v1` ingest (an upper-level platform, or a
@@ -18,7 +19,8 @@ public struct ReceiverChecks: Sendable {
         "receiver.mtls.several-uri-sans", "receiver.mtls.wrong-trust-domain", "receiver.plaintext.refused",
         "receiver.ingest.accepted-and-read-back", "receiver.idempotency.same-record-twice",
         "receiver.idempotency.same-revision-other-content", "receiver.errors.bad-record",
-        "receiver.stream.acks-in-order",
+        "receiver.stream.acks-in-order", "receiver.interop.client-streaming",
+        "receiver.interop.cancel-after-first-response", "receiver.deadline.honoured",
     ]
 
     /// A client identity as PEM text.
@@ -96,7 +98,9 @@ public struct ReceiverChecks: Sendable {
             }
         let transport = try HTTP2ClientTransport.Posix(
             target: .ipv4(address: host, port: port), transportSecurity: security, config: config)
-        return try await withGRPCClient(transport: transport) { try await body($0) }
+        return try await withGRPCClient(transport: transport, interceptors: [WireTraceInterceptor()]) {
+            try await body($0)
+        }
     }
 
     func national<T: Sendable>(
@@ -322,6 +326,86 @@ public struct ReceiverChecks: Sendable {
                         : .fail("\(refused.count) records not accepted: \(refused[0].errorMessage)")
                 } catch { return .fail("\(error)") }
             },
+            "receiver.interop.client-streaming": {
+                do {
+                    let summary = try await national { client in
+                        try await client.submitBatch(requestProducer: { writer in
+                            for m in 0..<3 {
+                                try await writer.write(
+                                    .with { $0.records = (0..<2).map { self.record("batch-\(m)-\($0)") } })
+                            }
+                        }) { try $0.message }
+                    }
+                    let indexes = summary.acks.map(\.index)
+                    guard summary.accepted == 6, summary.duplicates == 0, summary.rejected == 0 else {
+                        return .fail(
+                            "summary: \(summary.accepted) accepted, \(summary.duplicates) duplicates, "
+                                + "\(summary.rejected) rejected; expected 6 accepted")
+                    }
+                    guard indexes == (0..<6).map(UInt64.init) else { return .fail("ack indexes \(indexes)") }
+                    let stored = try await readBack(summary.acks[5].caseID)
+                    return stored.source.externalID == "CONF-\(run)-batch-2-1"
+                        ? .pass("one summary: 6 accepted, acks 0–5 in order, the last read back")
+                        : .fail("the last ack's case reads back \"\(stored.source.externalID)\"")
+                } catch { return .fail("\(error)") }
+            },
+            "receiver.interop.cancel-after-first-response": {
+                // A stream cancelled by the client right after its first acknowledgement: what was acknowledged
+                // stays stored, and the receiver serves the next call.
+                let first = Shared<Govcase_Gateway_V1_RecordAck?>(nil)
+                _ = try? await national { client in
+                    try await client.submitStream(requestProducer: { writer in
+                        try await writer.write(.with { $0.records = [self.record("cancel-after-first")] })
+                        try await Task.sleep(for: .seconds(60))
+                    }) { response in
+                        for try await message in response.messages {
+                            first.set(message.acks.first)
+                            throw CancellationError()  // leaving the handler cancels the call
+                        }
+                    }
+                }
+                guard let ack = first.value else { return .fail("no acknowledgement came before the cancellation") }
+                guard ack.outcome == .accepted else { return .fail("the first record was acknowledged \(ack.outcome)") }
+                do {
+                    let stored = try await readBack(ack.caseID)
+                    return stored.source.externalID == "CONF-\(run)-cancel-after-first"
+                        ? .pass("cancelled after the first ACCEPTED; the record reads back and the next call is served")
+                        : .fail("case \(ack.caseID) reads back \"\(stored.source.externalID)\"")
+                } catch { return .fail("after a cancelled stream: \(error)") }
+            },
+            "receiver.deadline.honoured": {
+                // grpc-timeout is sent as metadata and the kit keeps no deadline of its own, so what ends the call
+                // is the receiver's enforcement alone (gRPC's timeout_on_sleeping_server, on a stream left open).
+                let started = ContinuousClock.now
+                let ended = await within(.seconds(10)) { () async -> Result<Int, any Error> in
+                    do {
+                        let acks = try await self.national { client in
+                            try await client.submitStream(
+                                metadata: ["grpc-timeout": "300m"],
+                                requestProducer: { writer in
+                                    try await writer.write(.with { $0.records = [self.record("deadline")] })
+                                    try await Task.sleep(for: .seconds(60))
+                                }
+                            ) { response in try await response.messages.reduce(0) { $0 + $1.acks.count } }
+                        }
+                        return .success(acks)
+                    } catch { return .failure(error) }
+                }
+                let elapsed = ContinuousClock.now - started
+                switch ended {
+                case nil:
+                    return .fail("the stream was still open 10 s after its 300 ms deadline (grpc-timeout: 300m)")
+                case .success(let acks)?:
+                    return .fail("the stream ended OK (\(acks) acks) while the client was still sending, at \(elapsed)")
+                case .failure(let error as RPCError)? where error.code == .deadlineExceeded:
+                    return .pass("DEADLINE_EXCEEDED after \(elapsed.formatted(.units(allowed: [.milliseconds])))")
+                case .failure(let error as RPCError)?:
+                    return .fail(
+                        "ended \(error.code) \"\(error.message)\" after \(elapsed), expected DEADLINE_EXCEEDED")
+                case .failure(let error)?:
+                    return .fail("\(error)")
+                }
+            },
         ]
     }
 
@@ -375,4 +459,12 @@ public struct ReceiverChecks: Sendable {
             return error.code == .unimplemented ? .pass("UNIMPLEMENTED") : .fail("\(error.code): \(error.message)")
         } catch { return .fail("\(error)") }
     }
+}
+
+/// A value set by one task and read by another.
+final class Shared<Value: Sendable>: Sendable {
+    private let box: Mutex<Value>
+    init(_ value: Value) { box = Mutex(value) }
+    func set(_ value: Value) { box.withLock { $0 = value } }
+    var value: Value { box.withLock { $0 } }
 }

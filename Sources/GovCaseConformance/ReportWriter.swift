@@ -43,6 +43,13 @@ public struct ConformanceReport: Sendable, Codable {
         try encoder.encode(self).write(to: folder.appendingPathComponent("report.json"))
         try junit.write(to: folder.appendingPathComponent("junit.xml"), atomically: true, encoding: .utf8)
         try markdown.write(to: folder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        for result in results {
+            guard let path = result.trace, let text = result.traceText else { continue }
+            let file = folder.appendingPathComponent(path)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: file, atomically: true, encoding: .utf8)
+        }
     }
 
     var junit: String {
@@ -98,8 +105,10 @@ public struct ConformanceReport: Sendable, Codable {
             lines += ["", "## What to fix", ""]
             for r in problems {
                 lines += [
-                    "### `\(r.id)`", "", "- Expected: \(r.expectation)", "- Seen: \(r.seen)", "- Fix: \(r.hint)", "",
+                    "### `\(r.id)`", "", "- Expected: \(r.expectation)", "- Seen: \(r.seen)", "- Fix: \(r.hint)",
                 ]
+                if let trace = r.trace { lines.append("- Wire exchange: [`\(trace)`](\(trace))") }
+                lines.append("")
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -19,6 +19,14 @@ public struct CaseResult: Sendable, Hashable, Codable {
     /// What the kit saw: for a failure, what was wrong; for a skip, why.
     public var seen: String
     public var seconds: Double
+    /// With `--trace`, for a case that failed: the trace file, relative to the report folder.
+    public var trace: String?
+    /// That trace's text (written beside the report, not into it).
+    public var traceText: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, level, strength, expectation, hint, outcome, seen, seconds, trace
+    }
 
     public init(
         id: String, level: String, strength: String, expectation: String, hint: String, outcome: Outcome,

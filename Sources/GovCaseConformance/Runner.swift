@@ -9,6 +9,8 @@ public struct ConformanceRunner: Sendable {
     public var knownFailing: Set<String> = []
     /// Longest a check may take.
     public var timeLimit: Duration = .seconds(120)
+    /// Records each case's wire exchange (`--trace`); the report keeps those of cases that failed.
+    public var tracing = false
 
     public init(catalogue: Catalogue, selection: [String] = [], knownFailing: Set<String> = []) {
         self.catalogue = catalogue
@@ -29,18 +31,23 @@ public struct ConformanceRunner: Sendable {
         for c in cases(of: role) {
             let started = ContinuousClock.now
             let result: CheckResult
+            let trace = tracing ? WireTrace() : nil
             if let check = checks[c.id] {
-                result = await Self.limited(timeLimit, check)
+                result = await WireTrace.$current.withValue(trace) { await Self.limited(timeLimit, check) }
             } else {
                 result = .skip("the kit has no check for this case in the \(role) role")
             }
             let (outcome, seen) = conclude(c.id, result)
             let elapsed = ContinuousClock.now - started
-            results.append(
-                CaseResult(
-                    id: c.id, level: c.level.rawValue, strength: c.strength.rawValue, expectation: c.expectation,
-                    hint: c.hint, outcome: outcome, seen: seen,
-                    seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            var caseResult = CaseResult(
+                id: c.id, level: c.level.rawValue, strength: c.strength.rawValue, expectation: c.expectation,
+                hint: c.hint, outcome: outcome, seen: seen,
+                seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            if let trace, outcome == .failed || outcome == .knownFailing {
+                caseResult.trace = "traces/\(c.id).txt"
+                caseResult.traceText = trace.text
+            }
+            results.append(caseResult)
             FileHandle.standardError.write(Data("\(outcome.rawValue.uppercased())\t\(c.id)\t\(seen)\n".utf8))
         }
         return results

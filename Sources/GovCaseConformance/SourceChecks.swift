@@ -152,7 +152,17 @@ public final class SourceChecks: Sendable {
     static func checks(_ records: [Seen]) -> [String: @Sendable () async -> CheckResult] {
         let real = records.filter { !$0.injected }
         @Sendable func list(_ bad: [Seen], _ reason: (Seen) -> String) -> String {
-            bad.prefix(20).map { "\($0.externalID) (\($0.system)): \(reason($0))" }.joined(separator: "; ")
+            // The trace (`--trace`): every attempt the sandbox saw of each record at fault, in order.
+            for id in Set(bad.map(\.externalID)).sorted() {
+                for seen in records where seen.externalID == id {
+                    WireTrace.note(
+                        "\(ISO8601DateFormatter().string(from: seen.at)) \(seen.system) → \(seen.adapter) \(id): "
+                            + "\(seen.injected ? "refused on purpose (UNAVAILABLE)" : seen.outcome)"
+                            + (seen.errorCode == 0 ? "" : " code \(seen.errorCode) \"\(seen.error)\"")
+                            + (seen.violations.isEmpty ? "" : " [\(seen.violations.joined(separator: "; "))]"))
+                }
+            }
+            return bad.prefix(20).map { "\($0.externalID) (\($0.system)): \(reason($0))" }.joined(separator: "; ")
                 + (bad.count > 20 ? "; and \(bad.count - 20) more (records.json)" : "")
         }
         return [
@@ -205,6 +215,7 @@ public final class SourceChecks: Sendable {
                         continue
                     }
                     let wait = retry.at.timeIntervalSince(refusal.at)
+                    WireTrace.note("\(refusal.externalID): refused on purpose, retried \(Int(wait * 1000)) ms later")
                     if wait < 0.1 { problems.append("\(refusal.externalID): retried after \(Int(wait * 1000)) ms") }
                 }
                 return problems.isEmpty

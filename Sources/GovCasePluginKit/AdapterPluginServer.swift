@@ -21,6 +21,10 @@ struct AdapterPluginServer: Govcase_Plugin_V1_AdapterPluginService.SimpleService
             $0.protocolVersion = protocolVersion
             $0.messageTypes = adapter.info.messageTypes
             $0.description_p = adapter.info.summary
+            // The contracts' own types: their files, so tools and the conformance kit can read the records.
+            if let set = try? ContractDescriptors.files(defining: adapter.info.messageTypes), !set.file.isEmpty {
+                $0.descriptorSet = (try? set.serializedBytes()) ?? Data()
+            }
         }
     }
 

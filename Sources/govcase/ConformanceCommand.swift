@@ -35,6 +35,8 @@ struct ConformanceCommand: AsyncParsableCommand {
         @Option(name: .customLong("case"), help: "Only cases matching this glob (repeatable).") var cases: [String] = []
         @Option(help: "A file of case ids expected to fail, one per line; each must still fail.") var knownFailing:
             String?
+        @Flag(help: "Record the wire exchange of each case; failing cases keep theirs in traces/<case id>.txt.")
+        var trace = false
 
         // adapter
         @Option(help: "adapter: the plugin's manifest.") var manifest: String?
@@ -73,7 +75,8 @@ struct ConformanceCommand: AsyncParsableCommand {
             if let unknown = known.sorted().first(where: { !declared.contains($0) }) {
                 throw ValidationError("--known-failing lists \(unknown), which is not a case")
             }
-            let runner = ConformanceRunner(catalogue: catalogue, selection: cases, knownFailing: known)
+            var runner = ConformanceRunner(catalogue: catalogue, selection: cases, knownFailing: known)
+            runner.tracing = trace
             let started = Date()
             var logger = Logger(label: "govcase.conformance")
             logger.logLevel = .warning
@@ -149,7 +152,7 @@ struct ConformanceCommand: AsyncParsableCommand {
     }
 }
 
-/// `govcase contracts check --against <descriptor set>`: breaking changes against a published version.
+/// `govcase contracts check --against <descriptor set or git ref>`: breaking changes against a published version.
 struct ContractsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contracts", abstract: "The contracts in Proto/ against a published version.",
@@ -159,12 +162,23 @@ struct ContractsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Reports breaking changes (buf breaking's WIRE and WIRE_JSON rules); exits 1 if there is one.")
 
-        @Option(help: "The published version: a descriptor set (protoc --include_imports --descriptor_set_out).")
+        @Option(
+            help: ArgumentHelp(
+                "The published version: a descriptor set file (protoc --include_imports --descriptor_set_out), "
+                    + "or a git ref (tag, branch, commit) of --repository.",
+                valueName: "descriptor set or git ref"))
         var against: String
 
+        @Option(help: "The git repository a ref names.")
+        var repository = "."
+
         func run() throws {
-            let published = try Google_Protobuf_FileDescriptorSet(
-                serializedBytes: Data(contentsOf: URL(fileURLWithPath: against)))
+            let published: Google_Protobuf_FileDescriptorSet
+            do {
+                published = try PublishedContracts.load(against, repository: URL(fileURLWithPath: repository))
+            } catch {
+                throw ValidationError("--against \(against): \(error)")
+            }
             let findings = ContractCompatibility.breakingChanges(
                 from: published, to: try ContractDescriptors.fileDescriptorSet())
             for finding in findings { print(finding) }

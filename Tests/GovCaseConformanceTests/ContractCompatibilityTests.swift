@@ -83,3 +83,90 @@ import Testing
         #expect(rules.contains("PACKAGE_NO_DELETE"))
     }
 }
+
+/// `--against <git ref>`: a ref's contracts read from the descriptor set committed at that ref, or compiled
+/// from its `Proto/` with protoc, in a throwaway repository whose history holds a field today's contracts
+/// lack.
+@Suite struct PublishedContractsFromGitTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A git repository in a new folder, with `files` (path → bytes) committed and tagged `published`.
+    static func repository(_ files: [String: Data]) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("contracts-git-\(UUID())")
+        for (path, bytes) in files {
+            let url = folder.appendingPathComponent(path)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try bytes.write(to: url)
+        }
+        for arguments in [
+            ["init", "-q"], ["add", "-A"],
+            ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "published"], ["tag", "published"],
+        ] {
+            let git = Process()
+            git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            git.arguments = ["git", "-C", folder.path] + arguments
+            try git.run()
+            git.waitUntilExit()
+            try #require(git.terminationStatus == 0, "git \(arguments)")
+        }
+        return folder
+    }
+
+    @Test func aRefsCommittedDescriptorSetIsTheVersionComparedWith() throws {
+        var published = try ContractDescriptors.fileDescriptorSet()
+        let file = try #require(published.file.firstIndex { $0.name == "govcase/gateway/v1/ingest.proto" })
+        let ack = try #require(published.file[file].messageType.firstIndex { $0.name == "RecordAck" })
+        published.file[file].messageType[ack].field.append(
+            .with {
+                $0.name = "retired_note"
+                $0.jsonName = "retiredNote"
+                $0.number = 99
+                $0.type = .string
+                $0.label = .optional
+            })
+        let repository = try Self.repository([
+            "Sources/GovCaseProto/Resources/descriptors.pb": try published.serializedBytes()
+        ])
+        defer { try? FileManager.default.removeItem(at: repository) }
+        let loaded = try PublishedContracts.load("published", repository: repository)
+        let findings = ContractCompatibility.breakingChanges(
+            from: loaded, to: try ContractDescriptors.fileDescriptorSet())
+        #expect(findings.map(\.rule) == ["FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"])
+        #expect(findings.first?.element == "govcase.gateway.v1.RecordAck.retired_note (99)")
+    }
+
+    @Test func aRefWithOnlyProtoFilesIsCompiledWithProtoc() throws {
+        var files: [String: Data] = [:]
+        let proto = Self.root.appendingPathComponent("Proto")
+        for case let path as String in FileManager.default.enumerator(atPath: proto.path)!
+        where path.hasSuffix(".proto") {
+            files["Proto/" + path] = try Data(contentsOf: proto.appendingPathComponent(path))
+        }
+        // The published generic ingest service had a method today's lacks.
+        let ingest = "Proto/govcase/gateway/v1/ingest.proto"
+        var text = String(decoding: try #require(files[ingest]), as: UTF8.self)
+        text = text.replacingOccurrences(
+            of: "  rpc Submit(GenericRecord) returns (RecordAck);",
+            with:
+                "  rpc Submit(GenericRecord) returns (RecordAck);\n  rpc SubmitLegacy(GenericRecord) returns (RecordAck);"
+        )
+        files[ingest] = Data(text.utf8)
+        let repository = try Self.repository(files)
+        defer { try? FileManager.default.removeItem(at: repository) }
+        let loaded = try PublishedContracts.load("published", repository: repository)
+        let findings = ContractCompatibility.breakingChanges(
+            from: loaded, to: try ContractDescriptors.fileDescriptorSet())
+        #expect(findings.map(\.rule) == ["RPC_NO_DELETE"], "\(findings)")
+        #expect(findings.first?.element.contains("SubmitLegacy") == true, "\(findings)")
+    }
+
+    @Test func aNameThatIsNeitherAFileNorARefIsRefusedSayingSo() throws {
+        let repository = try Self.repository(["README": Data("x".utf8)])
+        defer { try? FileManager.default.removeItem(at: repository) }
+        #expect {
+            try PublishedContracts.load("v9-never-tagged", repository: repository)
+        } throws: { "\($0)".contains("neither a descriptor set file nor a git ref") }
+    }
+}

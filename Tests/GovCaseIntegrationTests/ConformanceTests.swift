@@ -4,7 +4,7 @@ import Testing
 /// The conformance kit proves itself: each role against the project's own implementations (every core case
 /// passes) and against deliberately broken ones (mutants), each of which must fail exactly the cases that
 /// catch it. The receiver mutants are a Python grpcio server (`Tests/Interop/mutant_receiver.py`); the
-/// adapter mutants are `Tests/Interop/bad_plugin.py`.
+/// adapter mutants are `Tests/Interop/bad_plugin.py` and `Tests/Interop/mutant_adapter.py`.
 @Suite struct ConformanceTests {
     static let repository = PythonInteropTests.repository
     /// `python3` as the PATH finds it (the one with the pinned grpcio).
@@ -49,9 +49,9 @@ import Testing
         #expect(status == 0, "\(output)")
         let report = try Self.report(folder)
         #expect(report.verdicts == ["core": "Conformant", "extended": "Conformant"], "\(output)")
-        #expect(report.results.count == 17)
+        #expect(report.results.count == 20)
         let junit = try String(contentsOf: folder.appendingPathComponent("junit.xml"), encoding: .utf8)
-        #expect(junit.contains("tests=\"17\" failures=\"0\""), "\(junit)")
+        #expect(junit.contains("tests=\"20\" failures=\"0\""), "\(junit)")
         let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(markdown.contains("- **core**: Conformant"))
     }
@@ -75,7 +75,8 @@ import Testing
             "--ack-before-store",
             [
                 "receiver.ingest.accepted-and-read-back", "receiver.idempotency.same-record-twice",
-                "receiver.idempotency.same-revision-other-content",
+                "receiver.idempotency.same-revision-other-content", "receiver.interop.client-streaming",
+                "receiver.interop.cancel-after-first-response",
             ]
         ),
     ]
@@ -91,10 +92,21 @@ import Testing
             ] + (flag.isEmpty ? [] : [flag]), executableURL: Self.python)
         defer { server.send(SIGKILL) }
         let port = try await server.servingPort()
-        let (status, output, folder) = try await Self.runReceiver(port: port, deployment: deployment)
+        let (status, output, folder) = try await Self.runReceiver(
+            port: port, deployment: deployment, extra: ["--trace"])
         let report = try Self.report(folder)
         #expect(report.failed == caughtBy, "\(flag): \(output)")
         #expect(status == (caughtBy.isEmpty ? 0 : 1), "\(output)")
+        // --trace: each failed case's wire exchange beside the report, and none for the cases that passed.
+        let traces = Set(
+            (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("traces").path)) ?? [])
+        #expect(traces == Set(caughtBy.map { "\($0).txt" }), "\(flag)")
+        for id in caughtBy {
+            let trace = try String(
+                contentsOf: folder.appendingPathComponent("traces/\(id).txt"), encoding: .utf8)
+            #expect(trace.contains("→ govcase.gateway.v1.NationalIngestService/Submit"), "\(id): \(trace)")
+            #expect(trace.contains("←") || trace.contains("✕"), "\(id): what came back: \(trace)")
+        }
     }
 
     @Test func knownFailingCasesMustStillFail() async throws {
@@ -124,22 +136,29 @@ import Testing
                 $0.id == "receiver.health.serving" && $0.outcome == "unexpected-pass"
             })
     }
+}
+
+/// The adapter role against the built-in national adapter's plugin form and against broken plugins. Serialized:
+/// each run starts plugins, several of them Python, and at once they starve a two-core runner.
+@Suite(.serialized) struct AdapterRoleTests {
+    static let repository = PythonInteropTests.repository
+    static func report(_ folder: URL) throws -> ConformanceTests.Report { try ConformanceTests.report(folder) }
 
     /// `govcase conformance run --role adapter` on a manifest; the report.
-    static func runAdapter(manifest: String, vectors: String? = nil) async throws -> (
-        status: Int32, output: String, report: Report
+    static func runAdapter(manifest: String, vectors: String? = nil, extra: [String] = []) async throws -> (
+        status: Int32, output: String, report: ConformanceTests.Report, folder: URL
     ) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID())")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID()).yaml")
         try manifest.write(to: path, atomically: true, encoding: .utf8)
         let run = try await GatewayProcess.run(
             ["conformance", "run", "--role", "adapter", "--manifest", path.path, "--report", folder.path]
-                + (vectors.map { ["--vectors", $0] } ?? []), timeout: .seconds(240))
-        return (run.status, run.output, try report(folder))
+                + (vectors.map { ["--vectors", $0] } ?? []) + extra, timeout: .seconds(240))
+        return (run.status, run.output, try report(folder), folder)
     }
 
     @Test func theBuiltInAdaptersPluginFormPassesEveryAdapterCaseWithTheGoldenVectors() async throws {
-        let (status, output, report) = try await Self.runAdapter(
+        let (status, output, report, _) = try await Self.runAdapter(
             manifest: """
                 id: national-platform
                 version: 1.0.0
@@ -153,6 +172,41 @@ import Testing
         #expect(report.verdicts == ["core": "Conformant", "extended": "Conformant"], "\(output)")
     }
 
+    /// The national adapter's plugin form behind a Python forwarder (`Tests/Interop/mutant_adapter.py`): faithful,
+    /// then with each flaw, and the cases that must catch it.
+    static let adapterMutants: [(flaw: String, caughtBy: Set<String>)] = [
+        ("faithful", []),
+        // Maps unknown codes to "unspecified": the invalid vector with an unknown code says so, and so does the
+        // kit's own probing of every string field (which needs no such vector).
+        ("drop-unknown-codes", ["adapter.vectors.invalid", "adapter.robustness.no-silent-drop"]),
+    ]
+
+    @Test(arguments: adapterMutants.indices)
+    func eachAdapterMutantIsCaughtByItsCases(mutant: Int) async throws {
+        let (flaw, caughtBy) = Self.adapterMutants[mutant]
+        let (status, output, report, folder) = try await Self.runAdapter(
+            manifest: """
+                id: national-platform
+                version: 1.0.0
+                executable: \(Self.repository.appendingPathComponent("Tests/Interop/mutant_adapter.py").path)
+                arguments: [\(GatewayProcess.executable("govcase-adapter-plugin").path), \(flaw)]
+                message_types: [govcase.sources.national.v1.EvaluationRecord, govcase.sources.national.v1.RectificationFeedback, govcase.sources.national.v1.AppealRecord]
+                call_deadline_ms: 30000
+                """,
+            vectors: Self.repository.appendingPathComponent("Tests/Vectors/national-platform").path, extra: ["--trace"])
+        #expect(report.failed == caughtBy, "\(flaw): \(output)")
+        #expect(status == (caughtBy.isEmpty ? 0 : 1), "\(output)")
+        if caughtBy.contains("adapter.robustness.no-silent-drop") {
+            let seen = report.results.first { $0.id == "adapter.robustness.no-silent-drop" }?.seen ?? ""
+            #expect(
+                seen.contains("valid/020-feedback-immediate-fix-whole-loop.json: outcome"), "names the field: \(seen)")
+            let trace = try String(
+                contentsOf: folder.appendingPathComponent("traces/adapter.robustness.no-silent-drop.txt"),
+                encoding: .utf8)
+            #expect(trace.contains("GOVCASE-CONFORMANCE-UNKNOWN-"), "the trace shows the changed records")
+        }
+    }
+
     static func badPluginManifest(_ mode: String) -> String {
         """
         id: province-json
@@ -161,14 +215,14 @@ import Testing
         arguments: [\(mode)]
         environment: {BAD_PLUGIN_ID: province-json}
         message_types: [govcase.examples.provincejson.v1.JsonEvaluation]
-        start_timeout_ms: 4000
+        start_timeout_ms: 15000
         call_deadline_ms: 15000
         restart: {initial_backoff_ms: 20, max_backoff_ms: 200, max_exits: 1000, window_seconds: 60}
         """
     }
 
     @Test func aPluginThatWritesToStdoutFailsTheHandshakeCases() async throws {
-        let (status, output, report) = try await Self.runAdapter(manifest: Self.badPluginManifest("stray-stdout"))
+        let (status, output, report, _) = try await Self.runAdapter(manifest: Self.badPluginManifest("stray-stdout"))
         #expect(status == 1)
         #expect(report.failed.contains("adapter.handshake.one-line"), "\(output)")
         let seen = report.results.first { $0.id == "adapter.handshake.one-line" }?.seen ?? ""
@@ -176,14 +230,19 @@ import Testing
     }
 
     @Test func aPluginThatCrashesOnALargeBatchFailsMaxBatchAlone() async throws {
-        let (status, output, report) = try await Self.runAdapter(
-            manifest: Self.badPluginManifest("crash-on-large-batch"))
+        let (status, output, report, folder) = try await Self.runAdapter(
+            manifest: Self.badPluginManifest("crash-on-large-batch"), extra: ["--trace"])
         #expect(status == 1)
-        // Without vectors those two are skipped (never passed); the crash is caught by max-batch alone.
+        // Without vectors the cases that need them are skipped (never passed); the crash is caught by max-batch alone.
         #expect(report.failed == ["adapter.robustness.max-batch"], "\(output)")
+        let trace = try String(
+            contentsOf: folder.appendingPathComponent("traces/adapter.robustness.max-batch.txt"), encoding: .utf8)
+        #expect(trace.contains("→ TranslateBatch, 100 record(s)"), "\(trace)")
+        #expect(trace.contains("✕ the call failed"), "\(trace)")
         #expect(
             report.results.filter { $0.outcome == "skipped" }.map(\.id) == [
-                "adapter.vectors.valid", "adapter.vectors.invalid",
+                "adapter.vectors.valid", "adapter.vectors.invalid", "adapter.robustness.truncated-record",
+                "adapter.robustness.no-silent-drop",
             ])
     }
 }

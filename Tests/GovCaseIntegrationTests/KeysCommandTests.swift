@@ -67,7 +67,8 @@ import Testing
         gateway = try deployment.serve()
         port = try await gateway.servingPort()
         let config = deployment.configuration.path
-        #expect(try await GatewayProcess.run(["keys", "status", "--config", config]).output.contains("3 boxes"))
+        let status = try await GatewayProcess.run(["keys", "status", "--config", config])
+        #expect(status.output.contains("3 boxes"), "\(status.status): \(status.output)")
         let rotation = try await GatewayProcess.run(["keys", "rotate", "--config", config, "--batch-size", "2"])
         #expect(rotation.status == 0, "\(rotation.output)")
         #expect(rotation.output.contains("rotation complete"), "\(rotation.output)")

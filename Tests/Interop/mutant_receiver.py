@@ -126,6 +126,26 @@ class National(ingest_pb2_grpc.NationalIngestServiceServicer):
             yield ingest_pb2.StreamAcks(acks=acks)
 
 
+    def SubmitBatch(self, request_iterator, context):
+        system = caller(context)
+        if system is None:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "one SPIFFE URI SAN in our trust domain is required")
+        summary = ingest_pb2.BatchSummary()
+        index = 0
+        for batch in request_iterator:
+            for record in batch.records:
+                ack = ingest(record, system, index)
+                index += 1
+                summary.acks.append(ack)
+                if ack.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED:
+                    summary.accepted += 1
+                elif ack.outcome == ingest_pb2.RECORD_OUTCOME_DUPLICATE:
+                    summary.duplicates += 1
+                else:
+                    summary.rejected += 1
+        return summary
+
+
 class Cases(cases_pb2_grpc.CaseServiceServicer):
     def GetCase(self, request, context):
         if caller(context) is None:

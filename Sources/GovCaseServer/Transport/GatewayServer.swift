@@ -67,12 +67,15 @@ public struct GatewayLimits: Sendable, Hashable {
 
 /// Wires the gateway: its services over one mutual-TLS listener.
 public enum GatewayServer {
-    /// A server for `services` on `transport` in which `CallerInterceptor` resolves the caller of every RPC.
+    /// A server for `services` on `transport` in which `CallerInterceptor` resolves the caller of every RPC and
+    /// `CancellationInterceptor` ends each call at its deadline.
     /// The only way the gateway builds a server: no service can be served without it.
     public static func server<Transport: ServerTransport>(
         transport: Transport, services: [any RegistrableRPCService], callers: any CallerResolver
     ) -> GRPCServer<Transport> {
-        GRPCServer(transport: transport, services: services, interceptors: [CallerInterceptor(callers: callers)])
+        GRPCServer(
+            transport: transport, services: services,
+            interceptors: [CancellationInterceptor(), CallerInterceptor(callers: callers)])
     }
 
     /// The gRPC services, sharing one pipeline, with the standard health and reflection services.
