@@ -26,6 +26,11 @@ python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore 
 scripts/check-generated.sh
 swift test "$@"
 
+# A Swift plugin scaffolded, built, tested and started as its author would (several minutes: its own build).
+if [ "${GOVCASE_SWIFT_SCAFFOLD:-1}" != 0 ]; then
+    scripts/check-swift-scaffold.sh
+fi
+
 # A short run of each libFuzzer target, a minute in all (GOVCASE_FUZZ_SECONDS per target; 0 skips it):
 # a crash fails the run. scripts/fuzz.sh runs them for longer; docs/fuzzing.md has the figures.
 fuzz_seconds=${GOVCASE_FUZZ_SECONDS:-15}

@@ -179,19 +179,10 @@ public struct AdapterChecks: Sendable {
                 } catch { return .fail("after a cancelled call: \(error)") }
             },
             "adapter.robustness.large-record": {
-                let restarts = supervisor.statistics.restarts
                 var value = Data([0x0A, 0x80, 0x80, 0x40])  // field 1, 1 MiB (varint 0x100000)
                 value.append(Data(repeating: 0x61, count: 1 << 20))
-                let large = Self.request(
-                    .with {
-                        $0.typeURL = "type.googleapis.com/" + accepted
-                        $0.value = value
-                    })
-                do {
-                    _ = try await Self.translate(supervisor, [large])
-                    guard supervisor.statistics.restarts == restarts else { return .fail("the plugin restarted") }
-                    return .pass("a 1 MiB record was answered")
-                } catch { return .fail("a 1 MiB record: \(error)") }
+                return await Self.answeredWithoutRestart(
+                    value, of: accepted, supervisor: supervisor, what: "a 1 MiB record")
             },
             "adapter.robustness.truncated-record": {
                 guard let vectors else { return .skip("no --vectors folder given") }
@@ -215,18 +206,10 @@ public struct AdapterChecks: Sendable {
             "adapter.robustness.deep-nesting": {
                 // 100,000 groups of an unknown field (4095), each opened inside the last and never closed: a
                 // decoder that skips unknown fields by recursion runs out of stack.
-                let restarts = supervisor.statistics.restarts
                 let open = WireFormat.encodeVarint(4095 << 3 | 3)
-                let nested = Self.request(
-                    .with {
-                        $0.typeURL = "type.googleapis.com/" + accepted
-                        $0.value = Data(Array(repeating: open, count: 100_000).joined())
-                    })
-                do {
-                    _ = try await Self.translate(supervisor, [nested])
-                    guard supervisor.statistics.restarts == restarts else { return .fail("the plugin restarted") }
-                    return .pass("a record nested 100,000 deep was answered")
-                } catch { return .fail("a record nested 100,000 deep: \(error)") }
+                return await Self.answeredWithoutRestart(
+                    Data(Array(repeating: open, count: 100_000).joined()), of: accepted, supervisor: supervisor,
+                    what: "a record nested 100,000 deep")
             },
             "adapter.robustness.no-silent-drop": {
                 guard let vectors else { return .skip("no --vectors folder given") }
@@ -239,6 +222,23 @@ public struct AdapterChecks: Sendable {
                     pluginID: manifest.id, batchSize: manifest.batchSize)
             },
         ]
+    }
+
+    /// A record of `type` with these bytes must be answered (a case or a rejection) without the plugin exiting.
+    static func answeredWithoutRestart(_ value: Data, of type: String, supervisor: PluginSupervisor, what: String)
+        async -> CheckResult
+    {
+        let restarts = supervisor.statistics.restarts
+        let record = request(
+            .with {
+                $0.typeURL = "type.googleapis.com/" + type
+                $0.value = value
+            })
+        do {
+            _ = try await translate(supervisor, [record])
+            guard supervisor.statistics.restarts == restarts else { return .fail("\(what): the plugin restarted") }
+            return .pass("\(what) was answered")
+        } catch { return .fail("\(what): \(error)") }
     }
 
     /// Each string field of each valid vector, in turn, set to a value no code table holds: the record must be

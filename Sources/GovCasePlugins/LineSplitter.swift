@@ -1,5 +1,7 @@
 /// Splits a byte stream into lines with bounded memory: a line longer than `maxLineBytes` is cut there (and
-/// marked), the rest of it dropped, so a plugin writing without newlines cannot grow the gateway.
+/// marked), the rest of it dropped, so a plugin writing without newlines cannot grow the gateway. The bound is on
+/// the bytes read: decoded, an invalid byte becomes U+FFFD, so a line's text is at most three times as long in
+/// UTF-8 (the plugin-protocol fuzz target found that its first, tighter assertion was wrong).
 public struct LineSplitter {
     public let maxLineBytes: Int
     private var current: [UInt8] = []

@@ -207,7 +207,8 @@ import Testing
         }
     }
 
-    static func badPluginManifest(_ mode: String) -> String {
+    /// A plugin of `bad_plugin.py`; `startTimeout` generous for one that starts, short for one that never will.
+    static func badPluginManifest(_ mode: String, startTimeout: Int = 15_000) -> String {
         """
         id: province-json
         version: 0.1.0
@@ -215,14 +216,15 @@ import Testing
         arguments: [\(mode)]
         environment: {BAD_PLUGIN_ID: province-json}
         message_types: [govcase.examples.provincejson.v1.JsonEvaluation]
-        start_timeout_ms: 15000
+        start_timeout_ms: \(startTimeout)
         call_deadline_ms: 15000
         restart: {initial_backoff_ms: 20, max_backoff_ms: 200, max_exits: 1000, window_seconds: 60}
         """
     }
 
     @Test func aPluginThatWritesToStdoutFailsTheHandshakeCases() async throws {
-        let (status, output, report, _) = try await Self.runAdapter(manifest: Self.badPluginManifest("stray-stdout"))
+        let (status, output, report, _) = try await Self.runAdapter(
+            manifest: Self.badPluginManifest("stray-stdout", startTimeout: 4_000))
         #expect(status == 1)
         #expect(report.failed.contains("adapter.handshake.one-line"), "\(output)")
         let seen = report.results.first { $0.id == "adapter.handshake.one-line" }?.seen ?? ""

@@ -19,7 +19,9 @@ public func fuzzPluginProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
         var splitter = LineSplitter(maxLineBytes: 256)
         var lines = splitter.feed(input)
         if let rest = splitter.finish() { lines.append(rest) }
-        precondition(lines.allSatisfy { $0.utf8.count <= 256 + 64 }, "a line outgrew the splitter's bound")
+        // The bound is on bytes read; decoding turns each invalid byte into U+FFFD (three bytes of UTF-8), so a
+        // line's text is at most three times it, plus the cut marker.
+        precondition(lines.allSatisfy { $0.utf8.count <= 3 * 256 + 64 }, "a line outgrew the splitter's bound")
         if let first = lines.first, let line = try? HandshakeLine(parsing: first) {
             try? line.check(socketPath: "/run/govcase/p.sock", manifest: manifest, gatewayVersions: ["1", "2"])
         }

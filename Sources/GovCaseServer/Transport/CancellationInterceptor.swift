@@ -57,7 +57,8 @@ struct CancellationInterceptor: ServerInterceptor {
         // Past its deadline, whatever the work made of it (an error, or a request stream that looked finished)
         // is not the call's outcome.
         if expired.load(ordering: .relaxed) {
-            throw RPCError(code: .deadlineExceeded, message: "the call's deadline (grpc-timeout) passed before it ended")
+            throw RPCError(
+                code: .deadlineExceeded, message: "the call's deadline (grpc-timeout) passed before it ended")
         }
         return try outcome.get()
     }
