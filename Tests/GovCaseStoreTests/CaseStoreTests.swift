@@ -124,6 +124,65 @@ import Testing
         #expect(try Govcase_Core_V1_Case(serializedBytes: payload ?? Data()).caseID == "case-v1")
     }
 
+    /// A store as v1 really wrote it: payloads from the model of that time (`Fixtures/v1-payloads.json`, made from
+    /// git history by `Fixtures/make_v1_payloads.sh`), without the fields the model gained since, and each event
+    /// also in `case_events` as JSON. Opened by this build, every case and event reads back with what v1 kept.
+    @Test func aStoreAsV1WroteItOpensWithEveryCaseAndEvent() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/v1-payloads.json")
+        let payloads = try JSONDecoder().decode([String].self, from: Data(contentsOf: fixture))
+        let v1 = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(v1, upTo: "v1-privacy-audit")
+        try v1.write { db in
+            for payload in payloads {
+                let object = try #require(
+                    try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
+                let source = try #require(object["source"] as? [String: Any])
+                try db.execute(
+                    sql: """
+                        INSERT INTO cases (id, source_system, external_id, revision, adapter_id, kind, region_code,
+                                           status, level, received_at, created_at, updated_at, payload)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        object["caseID"] as? String, source["sourceSystem"] as? String,
+                        source["externalID"] as? String, source["revision"] as? Int, source["adapterID"] as? String,
+                        object["kind"] as? String, object["regionCode"] as? String, object["status"] as? String,
+                        object["receivedAt"] as? Double, now.timeIntervalSince1970, now.timeIntervalSince1970,
+                        Data(payload.utf8),
+                    ])
+                for event in object["events"] as? [[String: Any]] ?? [] {
+                    try db.execute(
+                        sql: "INSERT INTO case_events (case_id, sequence, payload) VALUES (?, ?, ?)",
+                        arguments: [
+                            object["caseID"] as? String, event["sequence"] as? Int,
+                            try JSONSerialization.data(withJSONObject: event, options: .sortedKeys),
+                        ])
+                }
+            }
+        }
+        try v1.close()
+
+        let store = try open()
+        let review = try store.get(caseID: "v1-case-review", now: now)
+        #expect(review.source.externalID == "PJ-V1-1")
+        #expect(review.evaluation?.level == .dissatisfied)
+        #expect(review.evaluation?.text == "排队两小时无人引导")
+        #expect(review.evaluation?.detailItems == ["等待时间过长"])
+        #expect(review.badReview?.finding == "属实")
+        #expect(review.events.map(\.step.action.kind) == [.verify, .explain])
+        #expect(review.status == .awaitingFeedback)  // as v1 kept it: verified and explained, feedback not yet given
+        let complaint = try store.get(caseID: "v1-case-complaint", now: now)
+        #expect(complaint.source.revision == 2)
+        #expect(complaint.kind == .complaint)
+        #expect(complaint.request?.content == "导游带团强制购物")
+        #expect(complaint.request?.respondent?.creditCode == "91510100MA61234567")
+        #expect(complaint.request?.location?.address == "春熙路1号")
+        #expect(complaint.request?.location?.latitude == 30.66)
+        #expect(complaint.request?.originEvaluationID == "")
+        #expect(complaint.evaluation == nil)
+    }
+
     /// A v2 store (events in the case payload and as JSON in `case_events`; records keyed without their type
     /// and kept without a digest) opened by this build: each event is kept once, as protobuf; the old record
     /// matches any type and, having no digest, a resubmission of its revision is refused, never a duplicate.

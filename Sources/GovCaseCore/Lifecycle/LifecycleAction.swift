@@ -127,3 +127,27 @@ extension String {
     /// Empty or only whitespace.
     var isBlank: Bool { allSatisfy(\.isWhitespace) }
 }
+
+extension LifecycleAction {
+    enum CodingKeys: String, CodingKey {
+        case kind, unit, deadline, level, notAdoptedReason, note, feedbackMethod, resolved, outcome
+        case dissatisfactionReason, sourceSatisfaction
+    }
+
+    /// Decodes v1 JSON (payloads and `case_events`, `Schema`'s v2 and v4 migrations), which had no outcome,
+    /// reason or source scale.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            try c.decode(LifecycleActionKind.self, forKey: .kind), unit: try c.decode(String.self, forKey: .unit),
+            deadline: try c.decodeIfPresent(Date.self, forKey: .deadline),
+            level: try c.decodeIfPresent(SatisfactionLevel.self, forKey: .level),
+            notAdoptedReason: try c.decodeIfPresent(NotAdoptedReason.self, forKey: .notAdoptedReason),
+            note: try c.decode(String.self, forKey: .note),
+            feedbackMethod: try c.decodeIfPresent(FeedbackMethod.self, forKey: .feedbackMethod),
+            resolved: try c.decode(Bool.self, forKey: .resolved),
+            outcome: try c.decodeIfPresent(RequestOutcome.self, forKey: .outcome),
+            dissatisfactionReason: try c.decodeIfPresent(String.self, forKey: .dissatisfactionReason) ?? "",
+            sourceSatisfaction: try c.decodeIfPresent(String.self, forKey: .sourceSatisfaction) ?? "")
+    }
+}

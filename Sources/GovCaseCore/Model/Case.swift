@@ -63,6 +63,12 @@ public struct Case: Sendable, Hashable, Codable {
     /// Linked cases, found by the store when the case is read; never stored with the case.
     public var links = CaseLinks()
 
+    /// Everything but `links`, which the store finds at read time (and v1 JSON payloads never had).
+    enum CodingKeys: String, CodingKey {
+        case caseID, source, kind, regionCode, service, evaluation, request, requester, handling, badReview
+        case lifecycle, status, events, receivedAt
+    }
+
     public init(
         caseID: String = "", source: SourceIdentity, kind: CaseKind, regionCode: String,
         service: ServiceReference = .init(), evaluation: Evaluation? = nil, request: Request? = nil,

@@ -111,3 +111,27 @@ public struct Evaluation: Sendable, Hashable, Codable {
     /// Whether this is a bad review (不满意 or 非常不满意).
     public var isBadReview: Bool { level?.isBadReview ?? false }
 }
+
+extension Evaluation {
+    enum CodingKeys: String, CodingKey {
+        case level, dimensions, questionnaire, detailItems, text, origin, evaluatedAt, serviceDeliveredAt
+        case detailVersion, invalidAtSource, dataSource
+    }
+
+    /// Decodes v1 JSON payloads (`Schema`'s v2 migration), which had no detail version, validity or data source.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            level: try c.decodeIfPresent(SatisfactionLevel.self, forKey: .level),
+            dimensions: try c.decode([DimensionRating].self, forKey: .dimensions),
+            questionnaire: try c.decodeIfPresent(Questionnaire.self, forKey: .questionnaire),
+            detailItems: try c.decode([String].self, forKey: .detailItems),
+            text: try c.decode(String.self, forKey: .text),
+            origin: try c.decodeIfPresent(EvaluationOrigin.self, forKey: .origin),
+            evaluatedAt: try c.decodeIfPresent(Date.self, forKey: .evaluatedAt),
+            serviceDeliveredAt: try c.decodeIfPresent(Date.self, forKey: .serviceDeliveredAt),
+            detailVersion: try c.decodeIfPresent(String.self, forKey: .detailVersion) ?? "",
+            invalidAtSource: try c.decodeIfPresent(Bool.self, forKey: .invalidAtSource) ?? false,
+            dataSource: try c.decodeIfPresent(String.self, forKey: .dataSource) ?? "")
+    }
+}

@@ -175,3 +175,21 @@ public struct Handling: Sendable, Hashable, Codable {
         self.mediationOutcome = mediationOutcome
     }
 }
+
+extension ReturnVisit {
+    enum CodingKeys: String, CodingKey {
+        case satisfaction, resolved, comment, visitedAt, outcome, dissatisfactionReason, sourceSatisfaction
+    }
+
+    /// Decodes v1 JSON payloads (`Schema`'s v2 migration), which had no outcome, reason or source scale.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            satisfaction: try c.decode(SatisfactionLevel.self, forKey: .satisfaction),
+            resolved: try c.decode(Bool.self, forKey: .resolved), comment: try c.decode(String.self, forKey: .comment),
+            visitedAt: try c.decode(Date.self, forKey: .visitedAt),
+            outcome: try c.decodeIfPresent(RequestOutcome.self, forKey: .outcome),
+            dissatisfactionReason: try c.decodeIfPresent(String.self, forKey: .dissatisfactionReason) ?? "",
+            sourceSatisfaction: try c.decodeIfPresent(String.self, forKey: .sourceSatisfaction) ?? "")
+    }
+}

@@ -113,3 +113,22 @@ public struct Respondent: Sendable, Hashable, Codable {
         self.trade = trade
     }
 }
+
+extension Party {
+    enum CodingKeys: String, CodingKey {
+        case kind, realName, name, phone, documentType, documentNumber, identityKey, agent
+    }
+
+    /// Decodes v1 JSON payloads (`Schema`'s v2 migration), which had no identity key.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            kind: try c.decodeIfPresent(PartyKind.self, forKey: .kind),
+            realName: try c.decode(Bool.self, forKey: .realName), name: try c.decode(String.self, forKey: .name),
+            phone: try c.decode(String.self, forKey: .phone),
+            documentType: try c.decodeIfPresent(IdentityDocumentType.self, forKey: .documentType),
+            documentNumber: try c.decode(String.self, forKey: .documentNumber),
+            identityKey: try c.decodeIfPresent(String.self, forKey: .identityKey) ?? "",
+            agent: try c.decodeIfPresent(Agent.self, forKey: .agent))
+    }
+}

@@ -71,3 +71,25 @@ public struct Request: Sendable, Hashable, Codable {
         self.occurredAt = occurredAt
     }
 }
+
+extension Request {
+    enum CodingKeys: String, CodingKey {
+        case title, content, category, allegesViolation, track, respondent, demand, location, occurredAt
+        case originEvaluationID
+    }
+
+    /// Decodes v1 JSON payloads (`Schema`'s v2 migration), which had no origin evaluation.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            title: try c.decode(String.self, forKey: .title), content: try c.decode(String.self, forKey: .content),
+            category: try c.decode(String.self, forKey: .category),
+            allegesViolation: try c.decode(Bool.self, forKey: .allegesViolation),
+            track: try c.decode(HandlingTrack.self, forKey: .track),
+            respondent: try c.decodeIfPresent(Respondent.self, forKey: .respondent),
+            demand: try c.decode(String.self, forKey: .demand),
+            location: try c.decodeIfPresent(Location.self, forKey: .location),
+            occurredAt: try c.decodeIfPresent(Date.self, forKey: .occurredAt))
+        originEvaluationID = try c.decodeIfPresent(String.self, forKey: .originEvaluationID) ?? ""
+    }
+}
