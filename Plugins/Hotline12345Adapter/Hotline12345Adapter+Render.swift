@@ -40,10 +40,16 @@ extension Hotline12345Adapter {
                 $0.address = place.address
                 $0.longitude = place.longitude ?? 0
                 $0.latitude = place.latitude ?? 0
+                $0.street = place.street
+                $0.community = place.community
             }
         }
         r.handlingUnit = c.handling.assignedUnit
         r.originEvaluationID = c.request?.originEvaluationID ?? ""
+        r.categoryLevels = request.categoryLevels
+        r.urgency =
+            request.urgency == nil
+            ? "" : try table.renderCode("urgency", for: request.urgency, field: "request.urgency")
         if let received = c.receivedAt { r.receivedAt = Google_Protobuf_Timestamp(date: received) }
         if let due = c.handling.deadlines.handleBy { r.handleBy = Google_Protobuf_Timestamp(date: due) }
         return [.with { $0.workOrder = r }]

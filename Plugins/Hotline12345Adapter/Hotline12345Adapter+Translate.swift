@@ -10,6 +10,7 @@ extension Hotline12345Adapter {
         "service.channel": "channel", "request.title": "title", "request.content": "content",
         "request.category": "category", "request.respondent.name": "respondent", "request.location": "place",
         "requester": "caller", "requester.kind": "caller.party_type", "received_at": "received_at",
+        "request.category_levels": "category_levels", "request.urgency": "urgency",
     ])
 
     /// Core action paths → `StatusUpdate` paths.
@@ -27,6 +28,7 @@ extension Hotline12345Adapter {
         reader.revision(r.revision)
         let kind: CaseKind? = reader.code("requestKind", r.requestKind, at: "request_kind")
         let channel: Channel? = reader.code("channel", r.channel, at: "channel")
+        let urgency: Urgency? = reader.optionalCode("urgency", r.urgency, at: "urgency")
         let caller = r.hasCaller ? party(r.caller, reader: &reader) : nil
         guard let kind else { return .rejected(reader.violations) }
         let receivedAt = r.hasReceivedAt ? r.receivedAt.date : nil
@@ -44,10 +46,13 @@ extension Hotline12345Adapter {
                     ? Location(
                         regionCode: r.place.regionCode, address: r.place.address,
                         longitude: r.place.longitude == 0 ? nil : r.place.longitude,
-                        latitude: r.place.latitude == 0 ? nil : r.place.latitude) : nil),
+                        latitude: r.place.latitude == 0 ? nil : r.place.latitude, street: r.place.street,
+                        community: r.place.community) : nil),
             requester: caller,
             receivedAt: receivedAt)
         c.request?.originEvaluationID = r.originEvaluationID
+        c.request?.categoryLevels = r.categoryLevels
+        c.request?.urgency = urgency
         c.handling.assignedUnit = r.handlingUnit
         c.handling.deadlines.handleBy = r.hasHandleBy ? r.handleBy.date : nil
         reader.validate(

@@ -111,9 +111,12 @@ extension Request {
                 ? Location(
                     regionCode: m.location.regionCode, address: m.location.address,
                     longitude: m.location.longitude == 0 ? nil : m.location.longitude,
-                    latitude: m.location.latitude == 0 ? nil : m.location.latitude) : nil,
+                    latitude: m.location.latitude == 0 ? nil : m.location.latitude, street: m.location.street,
+                    community: m.location.community) : nil,
             occurredAt: m.occurredAt.date(if: m.hasOccurredAt))
         originEvaluationID = m.originEvaluationID
+        categoryLevels = m.categoryLevels
+        urgency = Urgency(proto: m.urgency)
     }
 }
 

@@ -129,6 +129,8 @@ extension Request {
         m.set(\.location, location?.proto)
         m.set(\.occurredAt, occurredAt.timestamp)
         m.originEvaluationID = originEvaluationID
+        m.categoryLevels = categoryLevels
+        m.urgency = urgency.proto
         return m
     }
 }
@@ -151,6 +153,8 @@ extension Location {
             $0.address = address
             $0.longitude = longitude ?? 0
             $0.latitude = latitude ?? 0
+            $0.street = street
+            $0.community = community
         }
     }
 }

@@ -39,6 +39,7 @@ extension ComplaintAcceptance: ProtoMirroredEnum { public typealias Proto = Govc
 extension MediationOutcome: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_MediationOutcome }
 extension BadReviewOutcome: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_BadReviewOutcome }
 extension RequestOutcome: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_RequestOutcome }
+extension Urgency: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_Urgency }
 extension NotAdoptedReason: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_NotAdoptedReason }
 extension AppealDecision: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_AppealDecision }
 extension FeedbackMethod: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_FeedbackMethod }

@@ -172,6 +172,40 @@ def main() -> None:
         check(len(found) == 31 and len(set(found)) == 31, "QueryCases with page tokens: all 31 records, each once")
         check(first.evaluation.level == 4 and first.source.revision == 2, "GetCase: the corrected revision")
 
+    # A 12345 work order as a hotline sends it: anonymous (no caller), classified in levels, rated urgent, with the
+    # street and community of the place; read back as the core case (written from Proto/ alone).
+    from govcase.core.v1 import request_pb2
+    from govcase.sources.hotline12345.v1 import hotline12345_pb2
+    with channel(args.target, args.pki, "hotline-tongnan") as hotline_channel:
+        hotline = ingest_pb2_grpc.HotlineIngestServiceStub(hotline_channel)
+
+        def work_order(number: int, urgency: str) -> ingest_pb2.HotlineRecord:
+            order = hotline12345_pb2.WorkOrder(
+                order_id=f"GD-PY-{run}-{number:04d}", revision=1, region_code="500151", request_kind="5",
+                channel="1", title="建议延长图书馆开放时间", content="希望区图书馆周末开放到晚上九点。",
+                category="图书馆", category_levels=["文化旅游", "公共文化服务", "图书馆"], urgency=urgency,
+                place=hotline12345_pb2.Place(region_code="500151", address="桂林街道某路1号", street="桂林街道",
+                                             community="某某社区"))
+            order.received_at.CopyFrom(an_hour_ago)
+            return ingest_pb2.HotlineRecord(work_order=order)
+
+        placed = hotline.Submit(work_order(1, "2"))
+        check(placed.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED, "an anonymous, classified, urgent work order: ACCEPTED")
+        stored = cases_pb2_grpc.CaseServiceStub(hotline_channel).GetCase(cases_pb2.GetCaseRequest(case_id=placed.case_id))
+        check(list(stored.request.category_levels) == ["文化旅游", "公共文化服务", "图书馆"]
+              and stored.request.urgency == request_pb2.URGENCY_URGENT
+              and stored.request.location.street == "桂林街道" and stored.request.location.community == "某某社区",
+              "GetCase: its classification levels, urgency (URGENCY_URGENT), street and community")
+        try:
+            hotline.Submit(work_order(2, "9"))
+            check(False, "an unknown urgency code is refused")
+        except grpc.RpcError as error:
+            rejection = violation_pb2.Rejection.FromString(
+                dict(error.trailing_metadata() or ()).get("govcase-rejection-bin", b""))
+            check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
+                  and [(v.field, v.rule) for v in rejection.violations] == [("urgency", "unknown_code")],
+                  "urgency 9: INVALID_ARGUMENT naming urgency, unknown_code")
+
     if args.long_stream:
         with channel(args.target, args.pki, "national-sc") as source:
             national = ingest_pb2_grpc.NationalIngestServiceStub(source)

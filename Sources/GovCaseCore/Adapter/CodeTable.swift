@@ -137,4 +137,5 @@ extension NotAdoptedReason: CodeTableValue {}
 extension AppealDecision: CodeTableValue {}
 extension FeedbackMethod: CodeTableValue {}
 extension RequestOutcome: CodeTableValue {}
+extension Urgency: CodeTableValue {}
 extension LifecycleActionKind: CodeTableValue {}

@@ -23,13 +23,32 @@ public struct Location: Sendable, Hashable, Codable {
     public var longitude: Double?
     /// WGS-84 latitude, when known.
     public var latitude: Double?
+    /// Street or township (街道/乡镇), in the source's words.
+    public var street: String = ""
+    /// Community or village (社区/村), in the source's words.
+    public var community: String = ""
 
-    public init(regionCode: String = "", address: String = "", longitude: Double? = nil, latitude: Double? = nil) {
+    public init(
+        regionCode: String = "", address: String = "", longitude: Double? = nil, latitude: Double? = nil,
+        street: String = "", community: String = ""
+    ) {
         self.regionCode = regionCode
         self.address = address
         self.longitude = longitude
         self.latitude = latitude
+        self.street = street
+        self.community = community
     }
+}
+
+/// How urgent a request is (紧急程度), as 12345 platforms grade it.
+public enum Urgency: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Ordinary (一般).
+    case normal
+    /// Urgent (紧急).
+    case urgent
+    /// Very urgent (特急): a matter of safety or of many people.
+    case veryUrgent
 }
 
 /// The substance of a citizen's request (诉求).
@@ -54,6 +73,10 @@ public struct Request: Sendable, Hashable, Codable {
     public var occurredAt: Date?
     /// The evaluation this request was opened from (差评工单), by its evaluation id at the source.
     public var originEvaluationID: String = ""
+    /// The source's classification from the first level down (一级分类 … 四级分类); `category` is the finest.
+    public var categoryLevels: [String] = []
+    /// How urgent the source rated it (紧急程度); `nil` when it did not say.
+    public var urgency: Urgency?
 
     public init(
         title: String = "", content: String, category: String = "", allegesViolation: Bool = false,
@@ -75,10 +98,11 @@ public struct Request: Sendable, Hashable, Codable {
 extension Request {
     enum CodingKeys: String, CodingKey {
         case title, content, category, allegesViolation, track, respondent, demand, location, occurredAt
-        case originEvaluationID
+        case originEvaluationID, categoryLevels, urgency
     }
 
-    /// Decodes v1 JSON payloads (`Schema`'s v2 migration), which had no origin evaluation.
+    /// Decodes v1 JSON payloads (`Schema`'s v2 migration), which had no origin evaluation, classification
+    /// levels or urgency.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -91,5 +115,23 @@ extension Request {
             location: try c.decodeIfPresent(Location.self, forKey: .location),
             occurredAt: try c.decodeIfPresent(Date.self, forKey: .occurredAt))
         originEvaluationID = try c.decodeIfPresent(String.self, forKey: .originEvaluationID) ?? ""
+        categoryLevels = try c.decodeIfPresent([String].self, forKey: .categoryLevels) ?? []
+        urgency = try c.decodeIfPresent(Urgency.self, forKey: .urgency)
+    }
+}
+
+extension Location {
+    enum CodingKeys: String, CodingKey { case regionCode, address, longitude, latitude, street, community }
+
+    /// Decodes v1 JSON payloads (`Schema`'s v2 migration), which had no street or community.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            regionCode: try c.decode(String.self, forKey: .regionCode),
+            address: try c.decode(String.self, forKey: .address),
+            longitude: try c.decodeIfPresent(Double.self, forKey: .longitude),
+            latitude: try c.decodeIfPresent(Double.self, forKey: .latitude),
+            street: try c.decodeIfPresent(String.self, forKey: .street) ?? "",
+            community: try c.decodeIfPresent(String.self, forKey: .community) ?? "")
     }
 }

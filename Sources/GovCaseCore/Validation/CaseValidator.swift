@@ -167,6 +167,13 @@ private struct Checker {
         maxLength("request.content", r.content, context.limits.content)
         maxLength("request.demand", r.demand, context.limits.content)
         maxLength("request.category", r.category, context.limits.shortText)
+        // 一级 … 四级分类: deeper levels are not part of any hotline's published catalogue.
+        if r.categoryLevels.count > 4 {
+            add("request.category_levels", .maxLength, "has \(r.categoryLevels.count) levels, at most 4 allowed")
+        }
+        for (index, level) in r.categoryLevels.enumerated() {
+            maxLength("request.category_levels[\(index)]", level, context.limits.shortText)
+        }
         if kind == .complaint || kind == .report {
             let respondent = r.respondent ?? Respondent()
             // A report may point at a place when the wrongdoer is unknown; a complaint always names its respondent.
@@ -182,6 +189,8 @@ private struct Checker {
         if let location = r.location {
             regionCode("request.location.region_code", location.regionCode, required: false)
             maxLength("request.location.address", location.address, context.limits.address)
+            maxLength("request.location.street", location.street, context.limits.shortText)
+            maxLength("request.location.community", location.community, context.limits.shortText)
         }
         notInFuture("request.occurred_at", r.occurredAt)
     }

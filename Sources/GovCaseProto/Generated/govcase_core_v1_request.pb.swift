@@ -74,6 +74,57 @@ public nonisolated enum Govcase_Core_V1_HandlingTrack: SwiftProtobuf.Enum, Swift
 
 }
 
+/// How urgent a request is (紧急程度), as 12345 platforms grade it.
+public nonisolated enum Govcase_Core_V1_Urgency: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not given by the source.
+  case unspecified // = 0
+
+  /// Ordinary (一般).
+  case normal // = 1
+
+  /// Urgent (紧急).
+  case urgent // = 2
+
+  /// Very urgent (特急): a matter of safety or of many people.
+  case veryUrgent // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .normal
+    case 2: self = .urgent
+    case 3: self = .veryUrgent
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .normal: return 1
+    case .urgent: return 2
+    case .veryUrgent: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Core_V1_Urgency] = [
+    .unspecified,
+    .normal,
+    .urgent,
+    .veryUrgent,
+  ]
+
+}
+
 /// Where the matter took place (事发地点).
 public nonisolated struct Govcase_Core_V1_Location: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -92,6 +143,12 @@ public nonisolated struct Govcase_Core_V1_Location: Sendable {
 
   /// WGS-84 latitude in degrees, when known.
   public var latitude: Double = 0
+
+  /// Street or township (街道/乡镇), in the source's words.
+  public var street: String = String()
+
+  /// Community or village (社区/村), in the source's words.
+  public var community: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -177,6 +234,19 @@ public nonisolated struct Govcase_Core_V1_Request: @unchecked Sendable {
     set {_uniqueStorage()._originEvaluationID = newValue}
   }
 
+  /// The source's classification from the first level down (一级分类 … 四级分类), at most 4 levels of at most 100
+  /// characters each; `category` is the finest level as the source reports it.
+  public var categoryLevels: [String] {
+    get {_storage._categoryLevels}
+    set {_uniqueStorage()._categoryLevels = newValue}
+  }
+
+  /// How urgent the source rated the request (紧急程度); unspecified when it did not say.
+  public var urgency: Govcase_Core_V1_Urgency {
+    get {_storage._urgency}
+    set {_uniqueStorage()._urgency = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -192,9 +262,13 @@ nonisolated extension Govcase_Core_V1_HandlingTrack: SwiftProtobuf._ProtoNamePro
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0HANDLING_TRACK_UNSPECIFIED\0\u{1}HANDLING_TRACK_ORDINARY\0\u{1}HANDLING_TRACK_MEDIATION\0\u{1}HANDLING_TRACK_LAW_ENFORCEMENT\0")
 }
 
+nonisolated extension Govcase_Core_V1_Urgency: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0URGENCY_UNSPECIFIED\0\u{1}URGENCY_NORMAL\0\u{1}URGENCY_URGENT\0\u{1}URGENCY_VERY_URGENT\0")
+}
+
 nonisolated extension Govcase_Core_V1_Location: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Location"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_code\0\u{1}address\0\u{1}longitude\0\u{1}latitude\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_code\0\u{1}address\0\u{1}longitude\0\u{1}latitude\0\u{1}street\0\u{1}community\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -206,6 +280,8 @@ nonisolated extension Govcase_Core_V1_Location: SwiftProtobuf.Message, SwiftProt
       case 2: try { try decoder.decodeSingularStringField(value: &self.address) }()
       case 3: try { try decoder.decodeSingularDoubleField(value: &self.longitude) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.latitude) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.street) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.community) }()
       default: break
       }
     }
@@ -224,6 +300,12 @@ nonisolated extension Govcase_Core_V1_Location: SwiftProtobuf.Message, SwiftProt
     if self.latitude.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.latitude, fieldNumber: 4)
     }
+    if !self.street.isEmpty {
+      try visitor.visitSingularStringField(value: self.street, fieldNumber: 5)
+    }
+    if !self.community.isEmpty {
+      try visitor.visitSingularStringField(value: self.community, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -232,6 +314,8 @@ nonisolated extension Govcase_Core_V1_Location: SwiftProtobuf.Message, SwiftProt
     if lhs.address != rhs.address {return false}
     if lhs.longitude != rhs.longitude {return false}
     if lhs.latitude != rhs.latitude {return false}
+    if lhs.street != rhs.street {return false}
+    if lhs.community != rhs.community {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -239,7 +323,7 @@ nonisolated extension Govcase_Core_V1_Location: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}track\0\u{1}respondent\0\u{1}demand\0\u{1}location\0\u{3}occurred_at\0\u{3}origin_evaluation_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}track\0\u{1}respondent\0\u{1}demand\0\u{1}location\0\u{3}occurred_at\0\u{3}origin_evaluation_id\0\u{3}category_levels\0\u{1}urgency\0")
 
   fileprivate class _StorageClass {
     var _title: String = String()
@@ -252,6 +336,8 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
     var _location: Govcase_Core_V1_Location? = nil
     var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _originEvaluationID: String = String()
+    var _categoryLevels: [String] = []
+    var _urgency: Govcase_Core_V1_Urgency = .unspecified
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -272,6 +358,8 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
       _location = source._location
       _occurredAt = source._occurredAt
       _originEvaluationID = source._originEvaluationID
+      _categoryLevels = source._categoryLevels
+      _urgency = source._urgency
     }
   }
 
@@ -300,6 +388,8 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._location) }()
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._occurredAt) }()
         case 10: try { try decoder.decodeSingularStringField(value: &_storage._originEvaluationID) }()
+        case 11: try { try decoder.decodeRepeatedStringField(value: &_storage._categoryLevels) }()
+        case 12: try { try decoder.decodeSingularEnumField(value: &_storage._urgency) }()
         default: break
         }
       }
@@ -342,6 +432,12 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
       if !_storage._originEvaluationID.isEmpty {
         try visitor.visitSingularStringField(value: _storage._originEvaluationID, fieldNumber: 10)
       }
+      if !_storage._categoryLevels.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._categoryLevels, fieldNumber: 11)
+      }
+      if _storage._urgency != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._urgency, fieldNumber: 12)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -361,6 +457,8 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
         if _storage._location != rhs_storage._location {return false}
         if _storage._occurredAt != rhs_storage._occurredAt {return false}
         if _storage._originEvaluationID != rhs_storage._originEvaluationID {return false}
+        if _storage._categoryLevels != rhs_storage._categoryLevels {return false}
+        if _storage._urgency != rhs_storage._urgency {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -79,6 +79,12 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_Place: Sendable {
   /// WGS-84 latitude.
   public var latitude: Double = 0
 
+  /// Street or township (街道/乡镇), as the hotline names it.
+  public var street: String = String()
+
+  /// Community or village (社区/村), as the hotline names it.
+  public var community: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -206,6 +212,22 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_WorkOrder: @unchecked 
   public var originEvaluationID: String {
     get {_storage._originEvaluationID}
     set {_uniqueStorage()._originEvaluationID = newValue}
+  }
+
+  /// The hotline's classification from the first level down (一级分类 … 四级分类), e.g. ["文化旅游", "旅游市场",
+  /// "导游服务"]: names or codes of the hotline's own catalogue, at most 4 levels of at most 100 characters each.
+  /// `category` stays the finest level the hotline reports on its own.
+  public var categoryLevels: [String] {
+    get {_storage._categoryLevels}
+    set {_uniqueStorage()._categoryLevels = newValue}
+  }
+
+  /// Urgency code (紧急程度).
+  /// Default codes (table "urgency"; a deployment may override them per source system): 1 = normal, 2 = urgent, 3 =
+  /// veryUrgent.
+  public var urgency: String {
+    get {_storage._urgency}
+    set {_uniqueStorage()._urgency = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -390,7 +412,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_Caller: SwiftProtobuf.Mess
 
 nonisolated extension Govcase_Sources_Hotline12345_V1_Place: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Place"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_code\0\u{1}address\0\u{1}longitude\0\u{1}latitude\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_code\0\u{1}address\0\u{1}longitude\0\u{1}latitude\0\u{1}street\0\u{1}community\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -402,6 +424,8 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_Place: SwiftProtobuf.Messa
       case 2: try { try decoder.decodeSingularStringField(value: &self.address) }()
       case 3: try { try decoder.decodeSingularDoubleField(value: &self.longitude) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.latitude) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.street) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.community) }()
       default: break
       }
     }
@@ -420,6 +444,12 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_Place: SwiftProtobuf.Messa
     if self.latitude.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.latitude, fieldNumber: 4)
     }
+    if !self.street.isEmpty {
+      try visitor.visitSingularStringField(value: self.street, fieldNumber: 5)
+    }
+    if !self.community.isEmpty {
+      try visitor.visitSingularStringField(value: self.community, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -428,6 +458,8 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_Place: SwiftProtobuf.Messa
     if lhs.address != rhs.address {return false}
     if lhs.longitude != rhs.longitude {return false}
     if lhs.latitude != rhs.latitude {return false}
+    if lhs.street != rhs.street {return false}
+    if lhs.community != rhs.community {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -435,7 +467,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_Place: SwiftProtobuf.Messa
 
 nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkOrder"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{1}revision\0\u{3}region_code\0\u{3}request_kind\0\u{1}channel\0\u{1}caller\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}respondent\0\u{1}place\0\u{3}handling_unit\0\u{3}received_at\0\u{3}handle_by\0\u{3}origin_evaluation_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{1}revision\0\u{3}region_code\0\u{3}request_kind\0\u{1}channel\0\u{1}caller\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}respondent\0\u{1}place\0\u{3}handling_unit\0\u{3}received_at\0\u{3}handle_by\0\u{3}origin_evaluation_id\0\u{3}category_levels\0\u{1}urgency\0")
 
   fileprivate class _StorageClass {
     var _orderID: String = String()
@@ -454,6 +486,8 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
     var _receivedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _handleBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _originEvaluationID: String = String()
+    var _categoryLevels: [String] = []
+    var _urgency: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -480,6 +514,8 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
       _receivedAt = source._receivedAt
       _handleBy = source._handleBy
       _originEvaluationID = source._originEvaluationID
+      _categoryLevels = source._categoryLevels
+      _urgency = source._urgency
     }
   }
 
@@ -514,6 +550,8 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._receivedAt) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._handleBy) }()
         case 16: try { try decoder.decodeSingularStringField(value: &_storage._originEvaluationID) }()
+        case 17: try { try decoder.decodeRepeatedStringField(value: &_storage._categoryLevels) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._urgency) }()
         default: break
         }
       }
@@ -574,6 +612,12 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
       if !_storage._originEvaluationID.isEmpty {
         try visitor.visitSingularStringField(value: _storage._originEvaluationID, fieldNumber: 16)
       }
+      if !_storage._categoryLevels.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._categoryLevels, fieldNumber: 17)
+      }
+      if !_storage._urgency.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._urgency, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -599,6 +643,8 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
         if _storage._receivedAt != rhs_storage._receivedAt {return false}
         if _storage._handleBy != rhs_storage._handleBy {return false}
         if _storage._originEvaluationID != rhs_storage._originEvaluationID {return false}
+        if _storage._categoryLevels != rhs_storage._categoryLevels {return false}
+        if _storage._urgency != rhs_storage._urgency {return false}
         return true
       }
       if !storagesAreEqual {return false}
