@@ -15,8 +15,11 @@ struct CancellationInterceptor: ServerInterceptor {
         request: StreamingServerRequest<Input>, context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        let deadline = request.metadata[stringValues: "grpc-timeout"].first { _ in true }
-            .flatMap(Self.timeout(fromHeader:)).map { ContinuousClock.now + $0 }
+        // No deadline, nothing to enforce: the call runs as it is, without a task of its own.
+        guard
+            let deadline = request.metadata[stringValues: "grpc-timeout"].first(where: { _ in true })
+                .flatMap(Self.timeout(fromHeader:)).map({ ContinuousClock.now + $0 })
+        else { return try await next(request, context) }
         // A unary handler does its work here; a streaming one, in the producer below. `cancellable` awaits its
         // task to the end, so `next` does not outlive this call.
         var response = try await withoutActuallyEscaping(next) { next in
@@ -37,7 +40,7 @@ struct CancellationInterceptor: ServerInterceptor {
     /// cancelled). Other cancellations of the RPC (the client resets the stream, the gateway drains) are left to
     /// the handlers, which end their streams normally on them (`WatchCaseEvents`, health's `Watch`).
     static func cancellable<Result: Sendable>(
-        _ deadline: ContinuousClock.Instant?, _ work: @escaping @Sendable () async throws -> Result
+        _ deadline: ContinuousClock.Instant, _ work: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let task = Task { try await work() }
         let expired = Atomic(false)
@@ -47,7 +50,7 @@ struct CancellationInterceptor: ServerInterceptor {
             } onCancelRPC: {
                 // grpc-swift's own timer started a moment before this interceptor read the header, so it fires a
                 // little before `deadline`: a cancellation that close to it is the deadline's.
-                guard let deadline, ContinuousClock.now + deadlineTolerance >= deadline else { return }
+                guard ContinuousClock.now + deadlineTolerance >= deadline else { return }
                 expired.store(true, ordering: .relaxed)
                 task.cancel()
             }
