@@ -24,17 +24,25 @@ struct PythonScaffold {
 
     /// Generates `record_pb2.py` from `record.proto` with grpcio-tools.
     func generate(in folder: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "grpc_tools.protoc", "-I.", "--python_out=.", "record.proto"]
-        process.currentDirectoryURL = folder
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard
+            try Self.succeeds(
+                ["python3", "-m", "grpc_tools.protoc", "-I.", "--python_out=.", "record.proto"], in: folder)
+        else {
             throw ValidationError(
                 "could not generate record_pb2.py (pip install -r \(sdk)/requirements.txt, then run in \(folder.path): "
                     + "python3 -m grpc_tools.protoc -I. --python_out=. record.proto)")
         }
+    }
+
+    /// Runs a command (found on PATH) in `folder` to its end; whether it exited 0.
+    static func succeeds(_ command: [String], in folder: URL) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        process.currentDirectoryURL = folder
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 
     var manifest: String {

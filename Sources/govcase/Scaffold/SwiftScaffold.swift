@@ -51,16 +51,11 @@ struct SwiftScaffold {
                     + "protoc-plugins --scratch-path \(checkout)/.build-protoc --product protoc-gen-swift` (or set "
                     + "PROTOC_GEN_SWIFT), then run again")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        let protoc = [
             "protoc", "--plugin=protoc-gen-swift=\(generator)", "--swift_opt=Visibility=Public",
             "--swift_out=Sources/\(module)", "record.proto",
         ]
-        process.currentDirectoryURL = folder
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard try PythonScaffold.succeeds(protoc, in: folder) else {
             throw ValidationError("protoc could not generate Sources/\(module)/record.pb.swift from record.proto")
         }
     }
