@@ -42,13 +42,26 @@ public struct AdapterChecks: Sendable {
         return await withTaskGroup { group in
             group.addTask { await supervisor.run() }
             defer { supervisor.stop() }
-            return await runner.run(role: "adapter", checks: checks(supervisor))
+            // A plugin's own record types are read from the descriptors its Describe gives.
+            var vectors = self.vectors
+            if vectors?.contains(where: { $0.pendingJSON != nil }) == true {
+                _ = await supervisor.waitUntilReady(timeout: .milliseconds(manifest.startTimeoutMilliseconds + 1_000))
+                let descriptors = supervisor.description.flatMap {
+                    try? Google_Protobuf_FileDescriptorSet(serializedBytes: $0.descriptorSet)
+                }
+                vectors = vectors?.map { $0.resolved(with: descriptors) }
+            }
+            return await runner.run(role: "adapter", checks: checks(supervisor, vectors: vectors))
         }
     }
 
-    func checks(_ supervisor: PluginSupervisor) -> [String: @Sendable () async -> CheckResult] {
+    func checks(_ supervisor: PluginSupervisor, vectors allVectors: [GoldenVector]?)
+        -> [String: @Sendable () async -> CheckResult]
+    {
         let manifest = self.manifest
-        let vectors = self.vectors
+        // Vectors the kit could not serialize fail the vector cases; the robustness cases use the others.
+        let vectors = allVectors
+        let usable = allVectors?.filter { $0.unusable == nil }
         let ready: @Sendable () async -> String? = {
             await supervisor.waitUntilReady(timeout: .milliseconds(manifest.startTimeoutMilliseconds + 1_000))
         }
@@ -185,8 +198,8 @@ public struct AdapterChecks: Sendable {
                     value, of: accepted, supervisor: supervisor, what: "a 1 MiB record")
             },
             "adapter.robustness.truncated-record": {
-                guard let vectors else { return .skip("no --vectors folder given") }
-                guard let base = vectors.first(where: \.isValid),
+                guard let usable else { return .skip("no --vectors folder given") }
+                guard let base = usable.first(where: \.isValid),
                     let cut = WireFormat.truncated(Array(base.record.value))
                 else { return .skip("no valid vector with a length-delimited field to cut") }
                 let record = Self.request(
@@ -212,13 +225,13 @@ public struct AdapterChecks: Sendable {
                     what: "a record nested 100,000 deep")
             },
             "adapter.robustness.no-silent-drop": {
-                guard let vectors else { return .skip("no --vectors folder given") }
+                guard usable != nil else { return .skip("no --vectors folder given") }
                 if let why = await ready() { return .fail(why) }
                 guard let set = supervisor.description?.descriptorSet, !set.isEmpty,
                     let descriptors = try? Google_Protobuf_FileDescriptorSet(serializedBytes: set)
                 else { return .skip("Describe gives no descriptor_set, so the kit cannot find the records' fields") }
                 return await Self.noSilentDrop(
-                    vectors.filter(\.isValid), fields: StringFieldPaths(descriptors), supervisor: supervisor,
+                    (usable ?? []).filter(\.isValid), fields: StringFieldPaths(descriptors), supervisor: supervisor,
                     pluginID: manifest.id, batchSize: manifest.batchSize)
             },
         ]
@@ -354,6 +367,7 @@ public struct AdapterChecks: Sendable {
     static func differenceFromExpected(_ vector: GoldenVector, supervisor: PluginSupervisor, pluginID: String) async
         -> String?
     {
+        if let unusable = vector.unusable { return unusable }
         let answer: Govcase_Plugin_V1_TranslateResponse
         do {
             guard let first = try await Self.translate(supervisor, [request(vector.record, vector: vector)]).first
@@ -441,5 +455,23 @@ public struct AdapterChecks: Sendable {
                 return (-1, "")
             }
         } ?? (nil, "")
+    }
+}
+
+extension AdapterChecks {
+    /// Each vector of `folder` through a running plugin, as `govcase adapters check` reports them: the vector's
+    /// name and, when it failed, why.
+    public static func vectorResults(folder: URL, supervisor: PluginSupervisor, pluginID: String) async throws
+        -> [(name: String, problem: String?)]
+    {
+        let descriptors = supervisor.description.flatMap {
+            try? Google_Protobuf_FileDescriptorSet(serializedBytes: $0.descriptorSet)
+        }
+        var results: [(name: String, problem: String?)] = []
+        for vector in try GoldenVector.load(folder).map({ $0.resolved(with: descriptors) }) {
+            results.append(
+                (vector.name, await differenceFromExpected(vector, supervisor: supervisor, pluginID: pluginID)))
+        }
+        return results
     }
 }

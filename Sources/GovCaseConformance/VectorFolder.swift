@@ -6,8 +6,9 @@ import SwiftProtobuf
 
 /// Golden vectors for the adapter role, in the project's format (Tests/Vectors/README.md): `valid/*.json`
 /// expect a case (`expect.case`) or a follow-up (`expect.follow_up`), `invalid/*.json` list violations
-/// (`expect.violations`). A record is JSON with its `@type` when the type is one of the contracts, or
-/// `{"@type": ..., "base64": ...}` with its serialized bytes for a plugin's own type. Vectors that need code
+/// (`expect.violations`). A record is protobuf JSON with its `@type`: a contract type is read here, a plugin's own
+/// type once the plugin has described it (`resolved(with:)`); `{"@type": ..., "base64": ...}` gives the
+/// serialized bytes instead. Vectors that need code
 /// overrides are left out: they test a gateway's configuration, not an adapter. So are those that need a prior
 /// case (`given`), except a valid follow-up: its translation does not depend on the case it applies to (the
 /// `status_after` it leads to is the gateway's part).
@@ -15,6 +16,10 @@ public struct GoldenVector: Sendable {
     public var name: String
     public var isValid: Bool
     public var record: Google_Protobuf_Any
+    /// A plugin type's record in JSON, until the plugin's descriptors turn it into `record`.
+    var pendingJSON: String?
+    /// Why the record could not be serialized; the vector fails with it.
+    public var unusable: String?
     public var receivedAt: Date
     public var sourceSystem: String
     /// The expected case or follow-up, as protobuf JSON; nil for invalid vectors.
@@ -61,10 +66,14 @@ public struct GoldenVector: Sendable {
             }
         } else {
             let json = try SourceRecordJSON(try text(record))
-            guard let adapter = BuiltInAdapters.all().first(where: { $0.messageTypes[type] != nil }),
+            if let adapter = BuiltInAdapters.all().first(where: { $0.messageTypes[type] != nil }),
                 let message = try adapter.decode(json: json.json, typeName: type)
-            else { throw ConformanceError("\(name): \(type) is not a contract type; give the record as base64") }
-            self.record = try Google_Protobuf_Any(message: message)
+            {
+                self.record = try Google_Protobuf_Any(message: message)
+            } else {
+                self.record = .with { $0.typeURL = "type.googleapis.com/" + type }
+                pendingJSON = try text(record)
+            }
         }
         receivedAt = ISO8601DateFormatter().date(from: object["received_at"] as? String ?? "") ?? Date()
         sourceSystem = object["source_system"] as? String ?? "vector-source"
@@ -74,6 +83,26 @@ public struct GoldenVector: Sendable {
         expectedViolations = (expect["violations"] as? [[String: Any]] ?? []).map {
             (field: $0["field"] as? String ?? "", rule: $0["rule"] as? String ?? "")
         }
+    }
+}
+
+extension GoldenVector {
+    /// The vector with a plugin type's JSON record serialized through the plugin's descriptor set (Describe's
+    /// `descriptor_set`); a record that cannot be is kept as `unusable`, with the reason.
+    func resolved(with descriptors: Google_Protobuf_FileDescriptorSet?) -> GoldenVector {
+        guard let pendingJSON else { return self }
+        var vector = self
+        vector.pendingJSON = nil
+        let typeName = String(record.typeURL.split(separator: "/").last ?? "")
+        guard let descriptors else {
+            vector.unusable = "\(typeName) is no contract type and Describe gave no descriptor_set to read it with"
+            return vector
+        }
+        do {
+            let object = try JSONSerialization.jsonObject(with: Data(pendingJSON.utf8)) as? [String: Any] ?? [:]
+            vector.record.value = try DescriptorJSON(descriptors).encode(object, typeName: typeName)
+        } catch { vector.unusable = "the record as \(typeName): \(error)" }
+        return vector
     }
 }
 

@@ -4,6 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GovCaseAdapters
 import GovCaseClient
+import GovCaseConformance
 import GovCaseCore
 import GovCasePlugins
 import GovCaseProto
@@ -139,8 +140,16 @@ struct AdaptersCommand: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Starts a plugin alone from its manifest: handshake, health and Describe, then stops it.")
+            abstract:
+                "Starts a plugin alone from its manifest: handshake, health and Describe, then its golden vectors; stops it.",
+            discussion: """
+                Exits 0 when the plugin started and every vector gave what it expects, 1 otherwise. The vectors are \
+                the conformance kit's format (valid/ and invalid/, docs/plugins.md); by default the manifest's \
+                folder's vectors/, when there is one.
+                """)
         @Argument(help: "The plugin's manifest (YAML).") var manifest: String
+        @Option(help: "A golden vectors folder (valid/ and invalid/); default: vectors/ beside the manifest.")
+        var vectors: String?
 
         func run() async throws {
             let manifest = try PluginManifest.load(path: manifest)
@@ -160,6 +169,24 @@ struct AdaptersCommand: AsyncParsableCommand {
                 print(
                     "  protocol \(described?.protocolVersion ?? "?"); types: \(described?.messageTypes.joined(separator: ", ") ?? "")"
                 )
+                let folder = URL(fileURLWithPath: self.manifest).standardizedFileURL.deletingLastPathComponent()
+                    .appendingPathComponent("vectors")
+                guard
+                    let vectors = self.vectors.map({ URL(fileURLWithPath: $0) })
+                        ?? (FileManager.default.fileExists(atPath: folder.path) ? folder : nil)
+                else {
+                    print(
+                        "no vectors folder: give --vectors, or put valid/ and invalid/ in vectors/ beside the manifest")
+                    return
+                }
+                let results = try await AdapterChecks.vectorResults(
+                    folder: vectors, supervisor: supervisor, pluginID: manifest.id)
+                for result in results {
+                    print(result.problem.map { "FAIL \(result.name): \($0)" } ?? "ok   \(result.name)")
+                }
+                let failed = results.filter { $0.problem != nil }.count
+                print("\(results.count) vector(s), \(failed) failed")
+                if results.isEmpty || failed > 0 { throw ExitCode(1) }
             }
         }
     }

@@ -38,6 +38,8 @@ import Testing
         let check = try await GatewayProcess.run(["adapters", "check", manifest])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("ok: province-json 1.0.0 handshaken, healthy and described"), "\(check.output)")
+        #expect(check.output.contains("ok   valid/001-app-evaluation-satisfied.json"), "\(check.output)")
+        #expect(check.output.contains("2 vector(s), 0 failed"), "\(check.output)")
 
         var gateway = try deployment.serve()
         var port = try await gateway.servingPort()
@@ -83,6 +85,19 @@ import Testing
             ["adapters", "check", folder.appendingPathComponent("manifest.yaml").path])
         #expect(checked.status == 0, "\(checked.output)")
         #expect(checked.output.contains("ok: city-hotline 0.1.0"), "\(checked.output)")
+        #expect(checked.output.contains("2 vector(s), 0 failed"), "\(checked.output)")
+        // A vector whose expected case differs from the translation fails the check, naming the vector and field.
+        let valid = folder.appendingPathComponent("vectors/valid/001-very-satisfied.json")
+        try String(contentsOf: valid, encoding: .utf8).replacingOccurrences(
+            of: "\"text\": \"办事很快\"", with: "\"text\": \"办事很慢\""
+        )
+        .write(to: valid, atomically: true, encoding: .utf8)
+        let failing = try await GatewayProcess.run(
+            ["adapters", "check", folder.appendingPathComponent("manifest.yaml").path])
+        #expect(failing.status == 1, "\(failing.output)")
+        #expect(
+            failing.output.contains("FAIL valid/001-very-satisfied.json: expected \"text: \"办事很慢\"\""),
+            "\(failing.output)")
         let again = try await GatewayProcess.run(["adapters", "new", "city-hotline", "--out", folder.path])
         #expect(again.status != 0 && again.output.contains("exists"), "\(again.output)")
     }

@@ -18,9 +18,12 @@ struct PythonScaffold {
     var files: [(String, String)] {
         [
             ("manifest.yaml", manifest), ("record.proto", proto), ("plugin.py", plugin), ("test_plugin.py", test),
-            ("README.md", readme), ("vectors/valid-001.json", validVector), ("vectors/invalid-001.json", invalidVector),
+            ("README.md", readme), (Self.validVectorPath, validVector), (Self.invalidVectorPath, invalidVector),
         ]
     }
+
+    static let validVectorPath = "vectors/valid/001-very-satisfied.json"
+    static let invalidVectorPath = "vectors/invalid/001-no-region-level-7.json"
 
     /// Generates `record_pb2.py` from `record.proto` with grpcio-tools.
     func generate(in folder: URL) throws {
@@ -157,8 +160,9 @@ struct PythonScaffold {
     var test: String {
         """
         #!/usr/bin/env python3
-        \"\"\"Runs every vector in vectors/ through the adapter: valid ones give a case, invalid ones the listed
-        violations. `python3 test_plugin.py`; then `govcase adapters check manifest.yaml` starts it for real.\"\"\"
+        \"\"\"Runs every vector in vectors/ through the adapter: a valid one must give its expected case, an invalid
+        one exactly its violations. `python3 test_plugin.py`; then `govcase adapters check manifest.yaml` runs the
+        same vectors through the plugin started for real, as the gateway sees its answers.\"\"\"
 
         import glob
         import json
@@ -171,25 +175,45 @@ struct PythonScaffold {
         HERE = os.path.dirname(os.path.abspath(__file__))
         sys.path.insert(0, HERE)
         import plugin  # noqa: E402
+        from govcase.core.v1 import case_pb2  # noqa: E402
         from govcase.plugin.v1 import plugin_pb2  # noqa: E402
+
+
+        def expected_case(vector, answer):
+            \"\"\"The vector's expected case as the plugin itself answers it: the gateway fills in the source system
+            and adapter id, and derives the lifecycle, status and handling when the plugin leaves them unset.\"\"\"
+            want = json_format.ParseDict(vector["expect"]["case"], case_pb2.Case())
+            want.source.ClearField("source_system")
+            want.source.ClearField("adapter_id")
+            for name in ("lifecycle", "status"):
+                if getattr(answer, name) == 0:
+                    want.ClearField(name)
+            if not answer.HasField("handling"):
+                want.ClearField("handling")
+            return want
 
 
         class Vectors(unittest.TestCase):
             def test_vectors(self):
                 adapter = plugin.Adapter()
-                files = sorted(glob.glob(os.path.join(HERE, "vectors", "*.json")))
+                files = sorted(glob.glob(os.path.join(HERE, "vectors", "*", "*.json")))
                 self.assertTrue(files)
                 for path in files:
-                    with self.subTest(vector=os.path.basename(path)):
+                    with self.subTest(vector=os.path.relpath(path, HERE)):
                         vector = json.load(open(path, encoding="utf-8"))
-                        record = json_format.ParseDict(vector["record"], plugin.Evaluation())
+                        fields = {k: v for k, v in vector["record"].items() if k != "@type"}
+                        record = json_format.ParseDict(fields, plugin.Evaluation())
                         answer = adapter.translate(record, plugin_pb2.TranslationContext(source_system="test"))
-                        if vector["expect"] == "case":
-                            self.assertEqual(answer.WhichOneof("result"), "case")
-                            self.assertEqual(answer.case.source.external_id, record.record_id)
+                        if "case" in vector["expect"]:
+                            self.assertEqual(answer.WhichOneof("result"), "case", answer)
+                            self.assertEqual(
+                                json_format.MessageToDict(answer.case, preserving_proto_field_name=True),
+                                json_format.MessageToDict(
+                                    expected_case(vector, answer.case), preserving_proto_field_name=True))
                         else:
                             got = [(v.field, v.rule) for v in answer.rejection.violations]
-                            self.assertEqual(got, [tuple(v) for v in vector["violations"]])
+                            want = [(v["field"], v["rule"]) for v in vector["expect"]["violations"]]
+                            self.assertEqual(got, want)
 
 
         if __name__ == "__main__":
@@ -198,14 +222,31 @@ struct PythonScaffold {
         """
     }
 
+    /// The valid vector's record and the case it must give, written from the adapter's rules (not recorded from
+    /// its output): 2026-11-30T10:00:00+08:00 is 02:00 UTC; level 5 is 非常满意.
     var validVector: String {
         """
         {
           "description": "a very satisfied evaluation becomes a case",
-          "record": {"record_id": "R-0001", "revision": 1, "region_code": "510104", "level": 5,
-                     "comment": "办事很快", "item_code": "SC-001", "organisation": "锦江区行政审批局",
+          "received_at": "2026-11-30T02:05:00Z",
+          "record": {"@type": "\(typeName)", "record_id": "R-0001", "revision": 1, "region_code": "510104",
+                     "level": 5, "comment": "办事很快", "item_code": "SC-001", "organisation": "锦江区行政审批局",
                      "evaluated_at": "2026-11-30T10:00:00+08:00"},
-          "expect": "case"
+          "expect": {
+            "case": {
+              "source": {"source_system": "vector-source", "adapter_id": "\(id)", "external_id": "R-0001",
+                         "revision": "1"},
+              "kind": "CASE_KIND_EVALUATION",
+              "region_code": "510104",
+              "service": {"item_code": "SC-001", "organisation": {"name": "锦江区行政审批局"}, "channel": "CHANNEL_WEB"},
+              "evaluation": {"level": "SATISFACTION_LEVEL_VERY_SATISFIED", "text": "办事很快",
+                             "origin": "EVALUATION_ORIGIN_ACTIVE", "evaluated_at": "2026-11-30T02:00:00Z"},
+              "handling": {},
+              "lifecycle": "LIFECYCLE_EVALUATION",
+              "status": "CASE_STATUS_RECORDED",
+              "received_at": "2026-11-30T02:00:00Z"
+            }
+          }
         }
 
         """
@@ -215,9 +256,9 @@ struct PythonScaffold {
         """
         {
           "description": "a level outside 1–5 and no region are refused, each naming its field",
-          "record": {"record_id": "R-0002", "level": 7, "evaluated_at": "2026-11-30T10:00:00+08:00"},
-          "expect": "rejection",
-          "violations": [["region_code", "required"], ["level", "level"]]
+          "record": {"@type": "\(typeName)", "record_id": "R-0002", "level": 7,
+                     "evaluated_at": "2026-11-30T10:00:00+08:00"},
+          "expect": {"violations": [{"field": "region_code", "rule": "required"}, {"field": "level", "rule": "level"}]}
         }
 
         """
@@ -235,12 +276,12 @@ struct PythonScaffold {
         | `record.proto` | the record as the source sends it (`\(typeName)`); `record_pb2.py` is generated from it |
         | `plugin.py` | the adapter: `translate` turns a record into a core case or a rejection |
         | `manifest.yaml` | what the gateway starts and how it treats it |
-        | `vectors/` | example records with what they must give |
+        | `vectors/` | golden vectors: `valid/` records with the case each must give, `invalid/` with their violations (the conformance kit's format, docs/plugins.md) |
         | `test_plugin.py` | runs the vectors through the adapter |
 
         ```sh
         python3 test_plugin.py                                   # the vectors
-        govcase adapters check manifest.yaml                     # start it alone: handshake, health, Describe
+        govcase adapters check manifest.yaml                     # start it alone: handshake, health, Describe, vectors
         govcase adapters register manifest.yaml --gateway <host:port> --cert <pem> --key <pem> --ca <pem>
         ```
 

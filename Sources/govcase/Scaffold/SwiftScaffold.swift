@@ -34,7 +34,8 @@ struct SwiftScaffold {
             ("Package.swift", package), ("record.proto", record.proto), ("manifest.yaml", manifest),
             ("Sources/\(module)/\(module).swift", adapter), ("Sources/\(executable)/main.swift", main),
             ("Tests/\(module)Tests/VectorTests.swift", test), ("README.md", readme),
-            ("vectors/valid-001.json", record.validVector), ("vectors/invalid-001.json", record.invalidVector),
+            (PythonScaffold.validVectorPath, record.validVector),
+            (PythonScaffold.invalidVectorPath, record.invalidVector),
         ]
     }
 
@@ -92,7 +93,11 @@ struct SwiftScaffold {
                     ]),
                 .testTarget(
                     name: "\(module)Tests",
-                    dependencies: ["\(module)", .product(name: "GovCaseCore", package: "GovCaseGateway")]),
+                    dependencies: [
+                        "\(module)", .product(name: "GovCaseCore", package: "GovCaseGateway"),
+                        .product(name: "GovCaseWire", package: "GovCaseGateway"),
+                        .product(name: "GovCaseProto", package: "GovCaseGateway"),
+                    ]),
             ],
             swiftLanguageModes: [.v6]
         )
@@ -191,43 +196,56 @@ struct SwiftScaffold {
         """
         import Foundation
         import GovCaseCore
+        import GovCaseProto
+        import GovCaseWire
         import SwiftProtobuf
         import Testing
         import \(module)
 
-        /// Every vector in vectors/ through the adapter: valid ones give a case, invalid ones the listed violations.
-        /// `swift test`; then `govcase adapters check manifest.yaml` starts the plugin for real.
+        /// Every vector in vectors/ through the adapter: a valid one must give its expected case, an invalid one
+        /// exactly its violations. `swift test`; then `govcase adapters check manifest.yaml` runs the same vectors
+        /// through the plugin started for real.
         @Suite struct VectorTests {
-            struct Vector: Decodable {
-                var description: String
-                var expect: String
-                var violations: [[String]]?
-            }
-
             @Test func everyVectorGivesWhatItExpects() throws {
                 let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                     .deletingLastPathComponent().appendingPathComponent("vectors")
-                let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
-                #expect(!files.isEmpty)
-                for file in files.sorted() {
-                    let data = try Data(contentsOf: folder.appendingPathComponent(file))
-                    let vector = try JSONDecoder().decode(Vector.self, from: data)
-                    let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-                    let recordJSON = try JSONSerialization.data(withJSONObject: object["record"] ?? [:])
-                    let record = try \(swiftType)(jsonUTF8Data: recordJSON)
-                    let answer = \(module)().translate(
-                        record, context: TranslationContext(sourceSystem: "test", receivedAt: Date()))
-                    switch answer {
-                    case .newCase(let c):
-                        #expect(vector.expect == "case", "\\(file)")
-                        #expect(c.source.externalID == record.recordID, "\\(file)")
-                    case .rejected(let violations):
-                        #expect(vector.expect == "rejection", "\\(file): \\(violations)")
-                        #expect(violations.map { [$0.field, $0.rule.rawValue] } == vector.violations, "\\(file)")
-                    case .followUp:
-                        Issue.record("\\(file): a follow-up")
+                var checked = 0
+                for kind in ["valid", "invalid"] {
+                    let dir = folder.appendingPathComponent(kind)
+                    for file in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+                    where file.hasSuffix(".json") {
+                        let name = "\\(kind)/\\(file)"
+                        let object = try #require(
+                            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(file)))
+                                as? [String: Any])
+                        var fields = try #require(object["record"] as? [String: Any])
+                        fields["@type"] = nil
+                        let record = try \(swiftType)(jsonUTF8Data: try JSONSerialization.data(withJSONObject: fields))
+                        let expect = try #require(object["expect"] as? [String: Any])
+                        let answer = \(module)().translate(
+                            record, context: TranslationContext(sourceSystem: "vector-source", receivedAt: Date()))
+                        switch answer {
+                        case .newCase(var c):
+                            let expected = try #require(expect["case"], "\\(name): a case, expected a rejection")
+                            // The gateway fills in who sent the record and through which adapter.
+                            c.source.sourceSystem = "vector-source"
+                            c.source.adapterID = "\(id)"
+                            let want = try Govcase_Core_V1_Case(
+                                jsonUTF8Data: try JSONSerialization.data(withJSONObject: expected))
+                            #expect(c.proto == want, "\\(name): \\(c.proto.textFormatString())")
+                        case .rejected(let violations):
+                            let expected = try #require(
+                                expect["violations"] as? [[String: String]], "\\(name): rejected \\(violations)")
+                            #expect(
+                                violations.map { [$0.field, $0.rule.rawValue] }
+                                    == expected.map { [$0["field"] ?? "", $0["rule"] ?? ""] }, "\\(name)")
+                        case .followUp:
+                            Issue.record("\\(name): a follow-up")
+                        }
+                        checked += 1
                     }
                 }
+                #expect(checked > 0)
             }
         }
 
@@ -249,12 +267,12 @@ struct SwiftScaffold {
         | `Sources/\(module)/\(module).swift` | the adapter: `translate` turns a record into a core case or a rejection |
         | `Sources/\(executable)/main.swift` | the plugin executable |
         | `manifest.yaml` | what the gateway starts and how it treats it |
-        | `vectors/` | example records with what they must give |
+        | `vectors/` | golden vectors: `valid/` records with the case each must give, `invalid/` with their violations (the conformance kit's format, docs/plugins.md) |
         | `Tests/\(module)Tests/` | runs the vectors through the adapter |
 
         ```sh
         swift build && swift test                                # the plugin and its vectors
-        govcase adapters check manifest.yaml                     # start it alone: handshake, health, Describe
+        govcase adapters check manifest.yaml                     # start it alone: handshake, health, Describe, vectors
         govcase conformance run --role adapter --manifest manifest.yaml --report conformance/
         govcase adapters register manifest.yaml --gateway <host:port> --cert <pem> --key <pem> --ca <pem>
         ```
