@@ -11,6 +11,8 @@ import SwiftProtobuf
 struct AdapterPluginServer: Govcase_Plugin_V1_AdapterPluginService.SimpleServiceProtocol {
     let adapter: AnySourceAdapter
     let protocolVersion: String
+    /// The serialized descriptor set of the plugin's own record types, if it has any.
+    var ownDescriptors: Data? = nil
 
     func describe(request: Govcase_Plugin_V1_DescribeRequest, context: ServerContext) async throws
         -> Govcase_Plugin_V1_DescribeResponse
@@ -21,10 +23,14 @@ struct AdapterPluginServer: Govcase_Plugin_V1_AdapterPluginService.SimpleService
             $0.protocolVersion = protocolVersion
             $0.messageTypes = adapter.info.messageTypes
             $0.description_p = adapter.info.summary
-            // The contracts' own types: their files, so tools and the conformance kit can read the records.
-            if let set = try? ContractDescriptors.files(defining: adapter.info.messageTypes), !set.file.isEmpty {
-                $0.descriptorSet = (try? set.serializedBytes()) ?? Data()
+            // The files that define the accepted types (the contracts' own, and the plugin's), so tools and the
+            // conformance kit can read the records.
+            var set = (try? ContractDescriptors.files(defining: adapter.info.messageTypes)) ?? .init()
+            if let ownDescriptors, let own = try? Google_Protobuf_FileDescriptorSet(serializedBytes: ownDescriptors) {
+                let known = Set(set.file.map(\.name))
+                set.file += own.file.filter { !known.contains($0.name) }
             }
+            if !set.file.isEmpty { $0.descriptorSet = (try? set.serializedBytes()) ?? Data() }
         }
     }
 

@@ -15,7 +15,10 @@ public enum PluginMain {
     public static let protocolVersions = ProtocolVersions.gateway
 
     /// Runs until the gateway stops the plugin; exits the process with 1 if it was not launched by one.
-    public static func serve(_ adapter: AnySourceAdapter) async throws {
+    /// `descriptorSet` (a serialized `FileDescriptorSet`, e.g. `protoc --include_imports --descriptor_set_out`)
+    /// defines the plugin's own record types: Describe gives it, with the files of any contract types the adapter
+    /// accepts, so the gateway's reflection, grpcurl and the conformance kit can read its records.
+    public static func serve(_ adapter: AnySourceAdapter, descriptorSet: Data? = nil) async throws {
         let environment = ProcessInfo.processInfo.environment
         guard environment[HandshakeEnvironment.cookieName] == HandshakeEnvironment.cookieValue else {
             FileHandle.standardError.write(
@@ -42,7 +45,7 @@ public enum PluginMain {
             address: .unixDomainSocket(path: socket), transportSecurity: .plaintext, config: config)
         let server = GRPCServer(
             transport: transport,
-            services: [AdapterPluginServer(adapter: adapter, protocolVersion: chosen), PluginHealthServer()])
+            services: [AdapterPluginServer(adapter: adapter, protocolVersion: chosen, ownDescriptors: descriptorSet), PluginHealthServer()])
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try await server.serve()

@@ -60,10 +60,13 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Concurrently open streams for the memory measurement.")
     var openStreams: Int?
 
+    @Flag(help: "Only the plugin path (section 7) and the in-process rows it is compared with.")
+    var pluginOnly = false
+
     func run() async throws {
         let settings = BenchSettings(
             duration: .seconds(seconds ?? (smoke ? 0.5 : 8)), queryCases: queryCases ?? (smoke ? 2_000 : 1_000_000),
-            openStreams: openStreams ?? (smoke ? 50 : 1_000))
+            openStreams: openStreams ?? (smoke ? 50 : 1_000), pluginOnly: pluginOnly)
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-bench-\(UUID())")
         defer { try? FileManager.default.removeItem(at: work) }
         let report = try await BenchRun(settings: settings, work: work).measureAll()
@@ -78,4 +81,5 @@ struct BenchSettings: Sendable {
     var duration: Duration
     var queryCases: Int
     var openStreams: Int
+    var pluginOnly = false
 }

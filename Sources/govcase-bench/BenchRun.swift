@@ -42,6 +42,14 @@ struct BenchRun {
         let gatewayPort = try await gateway.port()
         report.startToServing = try await timeToServing(gateway, port: gatewayPort)
 
+        if settings.pluginOnly {
+            try await PluginBench(settings: settings, work: work, pki: pki, run: run)
+                .measure(inProcessPort: gatewayPort, report: &report)
+            await gateway.stop()
+            await echo.stop()
+            return report
+        }
+
         let record = SampleRecords.nationalEvaluation("PJ-size-probe")
         let size = try (record.serializedBytes() as [UInt8]).count
         let payload = [UInt8](repeating: 0x47, count: size)

@@ -52,13 +52,19 @@ struct SwiftScaffold {
                     + "protoc-plugins --scratch-path \(checkout)/.build-protoc --product protoc-gen-swift` (or set "
                     + "PROTOC_GEN_SWIFT), then run again")
         }
-        let protoc = [
-            "protoc", "--plugin=protoc-gen-swift=\(generator)", "--swift_opt=Visibility=Public",
-            "--swift_out=Sources/\(module)", "record.proto",
-        ]
-        guard try PythonScaffold.succeeds(protoc, in: folder) else {
-            throw ValidationError("protoc could not generate Sources/\(module)/record.pb.swift from record.proto")
+        guard try PythonScaffold.succeeds(Self.protoc(generator: generator, module: module), in: folder) else {
+            throw ValidationError(
+                "protoc could not generate Sources/\(module)/record.pb.swift and record.binpb from record.proto")
         }
+    }
+
+    /// The record's Swift code and its descriptor set (which the plugin's Describe gives the gateway), in one run.
+    static func protoc(generator: String, module: String) -> [String] {
+        [
+            "protoc", "--plugin=protoc-gen-swift=\(generator)", "--swift_opt=Visibility=Public",
+            "--swift_out=Sources/\(module)", "--include_imports",
+            "--descriptor_set_out=Sources/\(module)/record.binpb", "record.proto",
+        ]
     }
 
     var package: String {
@@ -83,7 +89,9 @@ struct SwiftScaffold {
                         .product(name: "GovCaseAdapters", package: "GovCaseGateway"),
                         .product(name: "GovCaseCore", package: "GovCaseGateway"),
                         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                    ]),
+                    ],
+                    // record.proto's descriptors, generated beside record.pb.swift: Describe gives them.
+                    resources: [.copy("record.binpb")]),
                 // The plugin executable the manifest names.
                 .executableTarget(
                     name: "\(executable)",
@@ -141,6 +149,11 @@ struct SwiftScaffold {
             public let codes = CodeTables(defaults: CodeTable())
             public static let messageTypes: [any SwiftProtobuf.Message.Type] = [\(swiftType).self]
 
+            /// The descriptors of record.proto (`protoc --include_imports --descriptor_set_out`), for Describe.
+            public static var descriptorSet: Data? {
+                Bundle.module.url(forResource: "record", withExtension: "binpb").flatMap { try? Data(contentsOf: $0) }
+            }
+
             public static func wrap(_ message: any SwiftProtobuf.Message) -> SourceRecord? { message as? SourceRecord }
             public static func unwrap(_ record: SourceRecord) -> (any SwiftProtobuf.Message)? { record }
 
@@ -187,7 +200,7 @@ struct SwiftScaffold {
         import \(module)
 
         // Started by the gateway from manifest.yaml: handshake, health, Describe and translation are the kit's.
-        try await PluginMain.serve(AnySourceAdapter(\(module)()))
+        try await PluginMain.serve(AnySourceAdapter(\(module)()), descriptorSet: \(module).descriptorSet)
 
         """
     }
@@ -263,7 +276,7 @@ struct SwiftScaffold {
         | file | what it is |
         |---|---|
         | `record.proto` | the record as the source sends it (`\(record.typeName)`) |
-        | `Sources/\(module)/record.pb.swift` | generated from it by protoc-gen-swift |
+        | `Sources/\(module)/record.pb.swift`, `record.binpb` | its Swift code (protoc-gen-swift) and descriptor set (for Describe), generated from it |
         | `Sources/\(module)/\(module).swift` | the adapter: `translate` turns a record into a core case or a rejection |
         | `Sources/\(executable)/main.swift` | the plugin executable |
         | `manifest.yaml` | what the gateway starts and how it treats it |
@@ -277,8 +290,8 @@ struct SwiftScaffold {
         govcase adapters register manifest.yaml --gateway <host:port> --cert <pem> --key <pem> --ca <pem>
         ```
 
-        After changing `record.proto`: `protoc --plugin=protoc-gen-swift=<path> --swift_opt=Visibility=Public
-        --swift_out=Sources/\(module) record.proto`. Senders submit through
+        After changing `record.proto`, regenerate its code and descriptors (Describe gives them to the gateway):
+        `\(Self.protoc(generator: "<path>", module: module).joined(separator: " "))`. Senders submit through
         `govcase.gateway.v1.GenericIngestService` with `adapter_id: \(id)` and the record packed in
         `google.protobuf.Any`.
 
