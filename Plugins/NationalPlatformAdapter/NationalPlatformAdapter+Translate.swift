@@ -19,6 +19,10 @@ extension NationalPlatformAdapter {
         "requester.identity_key": "evaluator.cert_key", "requester.agent.name": "evaluator.agent_name",
         "requester.agent.document_type": "evaluator.agent_document_type",
         "requester.agent.document_number": "evaluator.agent_document_number",
+        "service.handle_item_code": "item.handle_item_code", "service.item_type": "item.item_type",
+        "service.item_subject": "item.subject", "service.item_version": "item.item_version",
+        "service.matter": "matter",
+        "service.evaluated_people": "evaluated_persons", "service.device_number": "device_number",
     ])
 
     /// An evaluation of a handled matter becomes an evaluation case; a bad review enters the bad-review loop.
@@ -33,7 +37,7 @@ extension NationalPlatformAdapter {
         let origin: EvaluationOrigin? = reader.code("evaluationType", r.evaluationType, at: "evaluation_type")
         let evaluator = r.hasEvaluator ? party(r.evaluator, reader: &reader) : nil
         let evaluatedAt = r.hasEvaluatedAt ? r.evaluatedAt.date : nil
-        let c = Case(
+        var c = Case(
             source: SourceIdentity(
                 sourceSystem: context.sourceSystem, adapterID: info.id, externalID: r.evaluationID,
                 revision: r.revision),
@@ -55,9 +59,36 @@ extension NationalPlatformAdapter {
                 detailVersion: r.detailVersion, invalidAtSource: r.invalid, dataSource: r.dataSource),
             requester: evaluator,
             receivedAt: evaluatedAt)
+        c.service.handleItemCode = r.item.handleItemCode
+        c.service.itemType = reader.optionalCode("itemType", r.item.itemType, at: "item.item_type")
+        c.service.itemSubject = r.item.subject
+        c.service.itemVersion = r.item.itemVersion
+        c.service.matter = r.hasMatter ? matter(r.matter, reader: &reader) : nil
+        c.service.evaluatedPeople = r.evaluatedPersons.enumerated().map { index, person in
+            EvaluatedPerson(
+                role: reader.code("evaluatedRole", person.role, at: "evaluated_persons[\(index)].role"),
+                staffNumber: person.staffNumber, name: person.name, office: person.office)
+        }
+        c.service.deviceNumber = r.deviceNumber
         reader.validate(
             c, with: CaseValidator(context: context.validation), paths: Self.evaluationPaths)
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
+    }
+
+    /// The handled matter (办件信息): its codes through the tables, the rest as sent.
+    func matter(_ m: Govcase_Sources_National_V1_MatterInfo, reader: inout RecordReader) -> Matter {
+        func limit(_ l: Govcase_Sources_National_V1_TimeLimit, at field: String) -> TimeLimit {
+            TimeLimit(value: Int(l.value), unit: reader.code("timeLimitUnit", l.unit, at: "\(field).unit"))
+        }
+        return Matter(
+            status: reader.optionalCode("matterStatus", m.status, at: "matter.status"),
+            acceptedAt: m.hasAcceptedAt ? m.acceptedAt.date : nil,
+            kind: reader.optionalCode("matterKind", m.kind, at: "matter.kind"),
+            promisedLimit: m.hasPromisedLimit ? limit(m.promisedLimit, at: "matter.promised_limit") : nil,
+            statutoryLimit: m.hasStatutoryLimit ? limit(m.statutoryLimit, at: "matter.statutory_limit") : nil,
+            handlingChannel: reader.optionalCode("handlingChannel", m.handlingChannel, at: "matter.handling_channel"),
+            handlerName: m.handlerName, handlerNumber: m.handlerNumber, officeCode: m.officeCode,
+            officeName: m.officeName)
     }
 
     /// What is evaluated: a named staff member, else the platform for online channels, else the organisation.

@@ -45,7 +45,10 @@ public enum PluginMain {
             address: .unixDomainSocket(path: socket), transportSecurity: .plaintext, config: config)
         let server = GRPCServer(
             transport: transport,
-            services: [AdapterPluginServer(adapter: adapter, protocolVersion: chosen, ownDescriptors: descriptorSet), PluginHealthServer()])
+            services: [
+                AdapterPluginServer(adapter: adapter, protocolVersion: chosen, ownDescriptors: descriptorSet),
+                PluginHealthServer(),
+            ])
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try await server.serve()

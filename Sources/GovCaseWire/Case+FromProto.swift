@@ -62,6 +62,35 @@ extension ServiceReference {
             ? ServiceNode(
                 number: Int(m.node.number), name: m.node.name, servedAt: m.node.servedAt.date(if: m.node.hasServedAt))
             : nil
+        handleItemCode = m.handleItemCode
+        itemType = ItemType(proto: m.itemType)
+        itemSubject = m.itemSubject
+        itemVersion = m.itemVersion
+        matter = m.hasMatter ? Matter(proto: m.matter) : nil
+        evaluatedPeople = m.evaluatedPeople.map {
+            EvaluatedPerson(
+                role: EvaluatedPersonRole(proto: $0.role), staffNumber: $0.staffNumber, name: $0.name, office: $0.office
+            )
+        }
+        deviceNumber = m.deviceNumber
+    }
+}
+
+extension Matter {
+    init(proto m: Govcase_Core_V1_Matter) {
+        self.init(
+            status: MatterStatus(proto: m.status), acceptedAt: m.acceptedAt.date(if: m.hasAcceptedAt),
+            kind: MatterKind(proto: m.kind),
+            promisedLimit: m.hasPromisedLimit ? TimeLimit(proto: m.promisedLimit) : nil,
+            statutoryLimit: m.hasStatutoryLimit ? TimeLimit(proto: m.statutoryLimit) : nil,
+            handlingChannel: HandlingChannel(proto: m.handlingChannel), handlerName: m.handlerName,
+            handlerNumber: m.handlerNumber, officeCode: m.officeCode, officeName: m.officeName)
+    }
+}
+
+extension TimeLimit {
+    init(proto m: Govcase_Core_V1_TimeLimit) {
+        self.init(value: Int(m.value), unit: TimeLimitUnit(proto: m.unit))
     }
 }
 

@@ -70,6 +70,46 @@ extension ServiceReference {
                     $0.set(\.servedAt, node.servedAt.timestamp)
                 }
             }
+            $0.handleItemCode = handleItemCode
+            $0.itemType = itemType.proto
+            $0.itemSubject = itemSubject
+            $0.itemVersion = itemVersion
+            if let matter { $0.matter = matter.proto }
+            $0.evaluatedPeople = evaluatedPeople.map { person in
+                .with {
+                    $0.role = person.role.proto
+                    $0.staffNumber = person.staffNumber
+                    $0.name = person.name
+                    $0.office = person.office
+                }
+            }
+            $0.deviceNumber = deviceNumber
+        }
+    }
+}
+
+extension Matter {
+    var proto: Govcase_Core_V1_Matter {
+        .with {
+            $0.status = status.proto
+            $0.set(\.acceptedAt, acceptedAt.timestamp)
+            $0.kind = kind.proto
+            if let promisedLimit { $0.promisedLimit = promisedLimit.proto }
+            if let statutoryLimit { $0.statutoryLimit = statutoryLimit.proto }
+            $0.handlingChannel = handlingChannel.proto
+            $0.handlerName = handlerName
+            $0.handlerNumber = handlerNumber
+            $0.officeCode = officeCode
+            $0.officeName = officeName
+        }
+    }
+}
+
+extension TimeLimit {
+    var proto: Govcase_Core_V1_TimeLimit {
+        .with {
+            $0.value = UInt32(clamping: value)
+            $0.unit = unit.proto
         }
     }
 }

@@ -155,6 +155,46 @@ def main() -> None:
         except grpc.RpcError as error:
             check(error.code() == grpc.StatusCode.PERMISSION_DENIED, "outside its regions: PERMISSION_DENIED")
 
+        # A matter as Shandong sends it (FIELDS.md §1.1–1.2): a 12-digit region, a completed 承诺件 handled online, a
+        # licence item with its handling item code, window and back-office staff rated, and two of its service nodes
+        # each evaluated (一事多评); a second evaluation of a node already rated is refused.
+        def node_evaluation(number: int, node: int) -> ingest_pb2.NationalRecord:
+            record = evaluation(number, region="510104000000", prefix="SD").evaluation
+            record.matter_id = f"SD-{run}-matter"
+            record.service_number = node
+            record.service_name = {1: "提交申请信息", 3: "出证办结"}[node]
+            record.service_time.CopyFrom(an_hour_ago)
+            record.item.handle_item_code = record.item.item_code + "01"
+            record.item.item_type = "01"
+            record.matter.CopyFrom(national_pb2.MatterInfo(
+                status="3", kind="2", promised_limit=national_pb2.TimeLimit(value=5, unit="1"), handling_channel="1"))
+            record.matter.accepted_at.CopyFrom(an_hour_ago)
+            record.evaluated_persons.extend([
+                national_pb2.EvaluatedPerson(role="1", staff_number="W-01", name="赵六"),
+                national_pb2.EvaluatedPerson(role="2", staff_number="B-02", name="王五", office="许可科")])
+            return ingest_pb2.NationalRecord(evaluation=record)
+        first_node, last_node = national.Submit(node_evaluation(400, 1)), national.Submit(node_evaluation(401, 3))
+        check(first_node.outcome == last_node.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED
+              and first_node.case_id != last_node.case_id, "一事多评: two nodes of one matter, two cases")
+        try:
+            national.Submit(node_evaluation(402, 3))
+            check(False, "a second evaluation of node 3 is refused")
+        except grpc.RpcError as error:
+            check(error.code() == grpc.StatusCode.ALREADY_EXISTS and f"SD-{run}-0401" in error.details(),
+                  "a second evaluation of the same node: ALREADY_EXISTS naming the first")
+        unfinished = node_evaluation(403, 1)
+        unfinished.evaluation.matter_id = f"SD-{run}-other"
+        unfinished.evaluation.matter.ClearField("accepted_at")
+        try:
+            national.Submit(unfinished)
+            check(False, "a completed matter without its accept date is refused")
+        except grpc.RpcError as error:
+            trailer = dict(error.trailing_metadata() or ())
+            rejection = violation_pb2.Rejection.FromString(trailer.get("govcase-rejection-bin", b""))
+            check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
+                  and [(v.field, v.rule) for v in rejection.violations] == [("matter.accepted_at", "required")],
+                  "a completed matter without its accept date: INVALID_ARGUMENT naming matter.accepted_at")
+
     with channel(args.target, args.pki, "auditor-sc") as reader:
         cases = cases_pb2_grpc.CaseServiceStub(reader)
         first = cases.GetCase(cases_pb2.GetCaseRequest(case_id=ack.case_id))
@@ -171,6 +211,22 @@ def main() -> None:
                 break
         check(len(found) == 31 and len(set(found)) == 31, "QueryCases with page tokens: all 31 records, each once")
         check(first.evaluation.level == 4 and first.source.revision == 2, "GetCase: the corrected revision")
+        from govcase.core.v1 import service_pb2
+        node = cases.GetCase(cases_pb2.GetCaseRequest(case_id=last_node.case_id))
+        service = node.service
+        check(node.region_code == "510104000000" and service.node.number == 3 and service.node.name == "出证办结"
+              and service.matter_id == f"SD-{run}-matter", "GetCase: the node's case, its 12-digit region kept as sent")
+        check(service.item_type == service_pb2.ITEM_TYPE_LICENCE and len(service.handle_item_code) == 33
+              and service.matter.status == service_pb2.MATTER_STATUS_COMPLETED
+              and service.matter.kind == service_pb2.MATTER_KIND_PROMISED
+              and service.matter.promised_limit.value == 5
+              and service.matter.promised_limit.unit == service_pb2.TIME_LIMIT_UNIT_WORKING_DAYS
+              and service.matter.handling_channel == service_pb2.HANDLING_CHANNEL_ONLINE,
+              "GetCase: the item type, handling item code and the matter's status, kind, limit and channel")
+        check([(p.role, p.staff_number, p.office) for p in service.evaluated_people]
+              == [(service_pb2.EVALUATED_PERSON_ROLE_WINDOW, "W-01", ""),
+                  (service_pb2.EVALUATED_PERSON_ROLE_BACK_OFFICE, "B-02", "许可科")],
+              "GetCase: window and back-office staff rated, in order")
 
     # A 12345 work order as a hotline sends it: anonymous (no caller), classified in levels, rated urgent, with the
     # street and community of the place; read back as the core case (written from Proto/ alone).

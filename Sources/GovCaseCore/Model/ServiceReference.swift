@@ -45,6 +45,20 @@ public struct ServiceReference: Sendable, Hashable, Codable {
     public var objectKind: EvaluatedObjectKind?
     /// The service node of the matter (一事多评), when the source names one.
     public var node: ServiceNode?
+    /// Business handling item code (业务办理项编码): 33 digits or capital letters.
+    public var handleItemCode = ""
+    /// The item's type (事项类型).
+    public var itemType: ItemType?
+    /// The item's subject (事项主题).
+    public var itemSubject = ""
+    /// The item's version in the item list (事项版本), kept as sent.
+    public var itemVersion = ""
+    /// The handled matter (办件信息), when the source gives it.
+    public var matter: Matter?
+    /// The staff rated (被评价人), window and back office; `staffID`/`staffName` name one where a source has only one.
+    public var evaluatedPeople: [EvaluatedPerson] = []
+    /// The evaluator device's number (评价器编号).
+    public var deviceNumber = ""
 
     public init(
         itemCode: String = "", itemName: String = "", matterID: String = "", organisation: Organisation = .init(),
@@ -61,6 +75,35 @@ public struct ServiceReference: Sendable, Hashable, Codable {
         self.channel = channel
         self.objectKind = objectKind
         self.node = node
+    }
+}
+
+extension ServiceReference {
+    enum CodingKeys: String, CodingKey {
+        case itemCode, itemName, matterID, organisation, window, staffID, staffName, channel, objectKind, node
+        case handleItemCode, itemType, itemSubject, itemVersion, matter, evaluatedPeople, deviceNumber
+    }
+
+    /// Decodes payloads written before the item, matter and evaluated-staff fields (they read as empty).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            itemCode: try c.decode(String.self, forKey: .itemCode),
+            itemName: try c.decode(String.self, forKey: .itemName),
+            matterID: try c.decode(String.self, forKey: .matterID),
+            organisation: try c.decode(Organisation.self, forKey: .organisation),
+            window: try c.decode(String.self, forKey: .window), staffID: try c.decode(String.self, forKey: .staffID),
+            staffName: try c.decode(String.self, forKey: .staffName),
+            channel: try c.decodeIfPresent(Channel.self, forKey: .channel),
+            objectKind: try c.decodeIfPresent(EvaluatedObjectKind.self, forKey: .objectKind),
+            node: try c.decodeIfPresent(ServiceNode.self, forKey: .node))
+        handleItemCode = try c.decodeIfPresent(String.self, forKey: .handleItemCode) ?? ""
+        itemType = try c.decodeIfPresent(ItemType.self, forKey: .itemType)
+        itemSubject = try c.decodeIfPresent(String.self, forKey: .itemSubject) ?? ""
+        itemVersion = try c.decodeIfPresent(String.self, forKey: .itemVersion) ?? ""
+        matter = try c.decodeIfPresent(Matter.self, forKey: .matter)
+        evaluatedPeople = try c.decodeIfPresent([EvaluatedPerson].self, forKey: .evaluatedPeople) ?? []
+        deviceNumber = try c.decodeIfPresent(String.self, forKey: .deviceNumber) ?? ""
     }
 }
 

@@ -14,6 +14,7 @@ public struct CaseValidator: Sendable {
         check.maxLength("source.external_id", c.source.externalID, context.limits.shortText)
         check.regionCode("region_code", c.regionCode)
         check.service(c.service, kind: c.kind)
+        check.matter(c)
         check.evaluation(c.evaluation, kind: c.kind)
         check.request(c.request, kind: c.kind)
         check.requester(c.requester, kind: c.kind)
@@ -116,6 +117,60 @@ private struct Checker {
             maxLength(field, value, context.limits.shortText)
         }
         creditCode("service.organisation.credit_code", s.organisation.creditCode)
+    }
+
+    /// The item's codes, the handled matter and the staff rated (FIELDS.md §1.2–1.3): a status needs its dates,
+    /// a promised matter its limit, a rated member of staff a number to be told apart by.
+    mutating func matter(_ c: Case) {
+        let s = c.service
+        if !s.handleItemCode.isEmpty,
+            s.handleItemCode.utf8.count != 33
+                || !s.handleItemCode.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) })
+        {
+            add(
+                "service.handle_item_code", .itemCode,
+                "\"\(s.handleItemCode)\" is not a business handling item code: 33 digits or capital letters")
+        }
+        for (field, value) in [
+            ("service.item_subject", s.itemSubject), ("service.item_version", s.itemVersion),
+            ("service.device_number", s.deviceNumber),
+        ] {
+            maxLength(field, value, context.limits.shortText)
+        }
+        for (index, person) in s.evaluatedPeople.enumerated() {
+            let at = "service.evaluated_people[\(index)]"
+            required("\(at).role", person.role, "is required: window or back-office staff")
+            required("\(at).staff_number", person.staffNumber, "is required: staff are told apart by number, not name")
+            for (field, value) in [
+                ("staff_number", person.staffNumber), ("name", person.name), ("office", person.office),
+            ] {
+                maxLength("\(at).\(field)", value, context.limits.shortText)
+            }
+        }
+        guard let m = s.matter else { return }
+        if m.status == .accepted || m.status == .completed {
+            required("service.matter.accepted_at", m.acceptedAt, "is required once the matter is accepted")
+        }
+        notInFuture("service.matter.accepted_at", m.acceptedAt)
+        if m.status == .completed, c.kind == .evaluation {
+            required(
+                "evaluation.service_delivered_at", c.evaluation?.serviceDeliveredAt,
+                "is required for a completed matter: when it was completed (办结时间)")
+        }
+        if m.kind == .promised {
+            required("service.matter.promised_limit", m.promisedLimit, "is required for a promised matter (承诺件)")
+        }
+        for (field, limit) in [("promised_limit", m.promisedLimit), ("statutory_limit", m.statutoryLimit)] {
+            guard let limit else { continue }
+            if limit.value < 1 { add("service.matter.\(field).value", .required, "is at least one unit") }
+            required("service.matter.\(field).unit", limit.unit)
+        }
+        for (field, value) in [
+            ("handler_name", m.handlerName), ("handler_number", m.handlerNumber), ("office_code", m.officeCode),
+            ("office_name", m.officeName),
+        ] {
+            maxLength("service.matter.\(field)", value, context.limits.shortText)
+        }
     }
 
     mutating func evaluation(_ e: Evaluation?, kind: CaseKind) {

@@ -190,6 +190,330 @@ public nonisolated enum Govcase_Core_V1_EvaluatedObjectKind: SwiftProtobuf.Enum,
 
 }
 
+/// The type of a government service item (事项类型), as the national item list classes it.
+public nonisolated enum Govcase_Core_V1_ItemType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not given.
+  case unspecified // = 0
+
+  /// Administrative licence (行政许可, national 01).
+  case licence // = 1
+
+  /// Administrative payment (行政给付, 05).
+  case payment // = 2
+
+  /// Administrative confirmation (行政确认, 07).
+  case confirmation // = 3
+
+  /// Administrative reward (行政奖励, 08).
+  case reward // = 4
+
+  /// Administrative adjudication (行政裁决, 09).
+  case adjudication // = 5
+
+  /// Other administrative power (其他行政权力, 10).
+  case otherPower // = 6
+
+  /// Public service (公共服务, 20).
+  case publicService // = 7
+
+  /// Other (其它, 99).
+  case other // = 8
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .licence
+    case 2: self = .payment
+    case 3: self = .confirmation
+    case 4: self = .reward
+    case 5: self = .adjudication
+    case 6: self = .otherPower
+    case 7: self = .publicService
+    case 8: self = .other
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .licence: return 1
+    case .payment: return 2
+    case .confirmation: return 3
+    case .reward: return 4
+    case .adjudication: return 5
+    case .otherPower: return 6
+    case .publicService: return 7
+    case .other: return 8
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Core_V1_ItemType] = [
+    .unspecified,
+    .licence,
+    .payment,
+    .confirmation,
+    .reward,
+    .adjudication,
+    .otherPower,
+    .publicService,
+    .other,
+  ]
+
+}
+
+/// Where a handled matter stands (办件状态, national proStatus).
+public nonisolated enum Govcase_Core_V1_MatterStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not given.
+  case unspecified // = 0
+
+  /// Submitted, not yet accepted (待受理).
+  case pending // = 1
+
+  /// Accepted (已受理): accepted_at is required.
+  case accepted // = 2
+
+  /// Completed (已办结): accepted_at is required, and for an evaluation its service_delivered_at (办结时间).
+  case completed // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .pending
+    case 2: self = .accepted
+    case 3: self = .completed
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .pending: return 1
+    case .accepted: return 2
+    case .completed: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Core_V1_MatterStatus] = [
+    .unspecified,
+    .pending,
+    .accepted,
+    .completed,
+  ]
+
+}
+
+/// How a matter is handled against time (办件类型, national projectType).
+public nonisolated enum Govcase_Core_V1_MatterKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not given.
+  case unspecified // = 0
+
+  /// Handled at once (即办件).
+  case immediate // = 1
+
+  /// Handled within a promised limit (承诺件): promised_limit is required.
+  case promised // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .immediate
+    case 2: self = .promised
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .immediate: return 1
+    case .promised: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Core_V1_MatterKind] = [
+    .unspecified,
+    .immediate,
+    .promised,
+  ]
+
+}
+
+/// The unit of a time limit (时限单位, national promiseType/anticipateType).
+public nonisolated enum Govcase_Core_V1_TimeLimitUnit: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not given.
+  case unspecified // = 0
+
+  /// Natural days (自然日, national 0).
+  case naturalDays // = 1
+
+  /// Working days (工作日, 1).
+  case workingDays // = 2
+
+  /// Months (月, 2).
+  case months // = 3
+
+  /// Years (年, 3).
+  case years // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .naturalDays
+    case 2: self = .workingDays
+    case 3: self = .months
+    case 4: self = .years
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .naturalDays: return 1
+    case .workingDays: return 2
+    case .months: return 3
+    case .years: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Core_V1_TimeLimitUnit] = [
+    .unspecified,
+    .naturalDays,
+    .workingDays,
+    .months,
+    .years,
+  ]
+
+}
+
+/// Online or at a hall (办理渠道, national proChannel).
+public nonisolated enum Govcase_Core_V1_HandlingChannel: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not given.
+  case unspecified // = 0
+
+  /// Online (线上).
+  case online // = 1
+
+  /// Offline, at a hall or window (线下).
+  case offline // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .online
+    case 2: self = .offline
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .online: return 1
+    case .offline: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Core_V1_HandlingChannel] = [
+    .unspecified,
+    .online,
+    .offline,
+  ]
+
+}
+
+/// Whom an evaluated member of staff serves (被评价人类型).
+public nonisolated enum Govcase_Core_V1_EvaluatedPersonRole: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not given.
+  case unspecified // = 0
+
+  /// Window staff (窗口人员).
+  case window // = 1
+
+  /// Back-office staff (后台人员).
+  case backOffice // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .window
+    case 2: self = .backOffice
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .window: return 1
+    case .backOffice: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Core_V1_EvaluatedPersonRole] = [
+    .unspecified,
+    .window,
+    .backOffice,
+  ]
+
+}
+
 /// An organisation that implements or handles a service (实施机构/承办单位).
 public nonisolated struct Govcase_Core_V1_Organisation: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -208,61 +532,230 @@ public nonisolated struct Govcase_Core_V1_Organisation: Sendable {
 }
 
 /// The government service evaluated or concerned.
-public nonisolated struct Govcase_Core_V1_ServiceReference: Sendable {
+public nonisolated struct Govcase_Core_V1_ServiceReference: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Service item code from the national item list (事项编码).
-  public var itemCode: String = String()
+  public var itemCode: String {
+    get {_storage._itemCode}
+    set {_uniqueStorage()._itemCode = newValue}
+  }
 
   /// Service item name (事项名称).
-  public var itemName: String = String()
+  public var itemName: String {
+    get {_storage._itemName}
+    set {_uniqueStorage()._itemName = newValue}
+  }
 
   /// Handled-matter id (办件编号) identifying one application handled under the item.
-  public var matterID: String = String()
+  public var matterID: String {
+    get {_storage._matterID}
+    set {_uniqueStorage()._matterID = newValue}
+  }
 
   /// Implementing organisation (实施机构).
   public var organisation: Govcase_Core_V1_Organisation {
-    get {_organisation ?? Govcase_Core_V1_Organisation()}
-    set {_organisation = newValue}
+    get {_storage._organisation ?? Govcase_Core_V1_Organisation()}
+    set {_uniqueStorage()._organisation = newValue}
   }
   /// Returns true if `organisation` has been explicitly set.
-  public var hasOrganisation: Bool {self._organisation != nil}
+  public var hasOrganisation: Bool {_storage._organisation != nil}
   /// Clears the value of `organisation`. Subsequent reads from it will return its default value.
-  public mutating func clearOrganisation() {self._organisation = nil}
+  public mutating func clearOrganisation() {_uniqueStorage()._organisation = nil}
 
   /// Service window, e.g. "3号窗口" (服务窗口).
-  public var window: String = String()
+  public var window: String {
+    get {_storage._window}
+    set {_uniqueStorage()._window = newValue}
+  }
 
   /// Staff member's work id (工作人员工号).
-  public var staffID: String = String()
+  public var staffID: String {
+    get {_storage._staffID}
+    set {_uniqueStorage()._staffID = newValue}
+  }
 
   /// Staff member's name (工作人员姓名). Staff are public servants acting in office, so not sensitive.
-  public var staffName: String = String()
+  public var staffName: String {
+    get {_storage._staffName}
+    set {_uniqueStorage()._staffName = newValue}
+  }
 
   /// Channel through which the service was delivered or evaluated.
-  public var channel: Govcase_Core_V1_Channel = .unspecified
+  public var channel: Govcase_Core_V1_Channel {
+    get {_storage._channel}
+    set {_uniqueStorage()._channel = newValue}
+  }
 
   /// What is evaluated: organisation, platform or staff member.
-  public var objectKind: Govcase_Core_V1_EvaluatedObjectKind = .unspecified
+  public var objectKind: Govcase_Core_V1_EvaluatedObjectKind {
+    get {_storage._objectKind}
+    set {_uniqueStorage()._objectKind = newValue}
+  }
 
   /// The service node of the matter this case is about (办件服务节点), when the source names one.
   public var node: Govcase_Core_V1_ServiceNode {
-    get {_node ?? Govcase_Core_V1_ServiceNode()}
-    set {_node = newValue}
+    get {_storage._node ?? Govcase_Core_V1_ServiceNode()}
+    set {_uniqueStorage()._node = newValue}
   }
   /// Returns true if `node` has been explicitly set.
-  public var hasNode: Bool {self._node != nil}
+  public var hasNode: Bool {_storage._node != nil}
   /// Clears the value of `node`. Subsequent reads from it will return its default value.
-  public mutating func clearNode() {self._node = nil}
+  public mutating func clearNode() {_uniqueStorage()._node = nil}
+
+  /// Business handling item code (业务办理项编码, national taskHandleItem): 33 characters, digits and capital letters.
+  public var handleItemCode: String {
+    get {_storage._handleItemCode}
+    set {_uniqueStorage()._handleItemCode = newValue}
+  }
+
+  /// The item's type (事项类型, national taskType).
+  public var itemType: Govcase_Core_V1_ItemType {
+    get {_storage._itemType}
+    set {_uniqueStorage()._itemType = newValue}
+  }
+
+  /// The item's subject (事项主题, national subMatter).
+  public var itemSubject: String {
+    get {_storage._itemSubject}
+    set {_uniqueStorage()._itemSubject = newValue}
+  }
+
+  /// The item's version in the item list (事项版本, serviceVersion), kept as sent.
+  public var itemVersion: String {
+    get {_storage._itemVersion}
+    set {_uniqueStorage()._itemVersion = newValue}
+  }
+
+  /// The handled matter's status, dates, limits and handler (办件信息), when the source gives them.
+  public var matter: Govcase_Core_V1_Matter {
+    get {_storage._matter ?? Govcase_Core_V1_Matter()}
+    set {_uniqueStorage()._matter = newValue}
+  }
+  /// Returns true if `matter` has been explicitly set.
+  public var hasMatter: Bool {_storage._matter != nil}
+  /// Clears the value of `matter`. Subsequent reads from it will return its default value.
+  public mutating func clearMatter() {_uniqueStorage()._matter = nil}
+
+  /// The staff the case rates or concerns (被评价人), window and back office (national evaluatedPersonInfo and
+  /// htEvaluatedPersonInfo). staff_id and staff_name name one member of staff where a source has only one.
+  public var evaluatedPeople: [Govcase_Core_V1_EvaluatedPerson] {
+    get {_storage._evaluatedPeople}
+    set {_uniqueStorage()._evaluatedPeople = newValue}
+  }
+
+  /// The evaluator device's number (评价器编号), for an evaluation made on one.
+  public var deviceNumber: String {
+    get {_storage._deviceNumber}
+    set {_uniqueStorage()._deviceNumber = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _organisation: Govcase_Core_V1_Organisation? = nil
-  fileprivate var _node: Govcase_Core_V1_ServiceNode? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// A time limit (办理时限): a number of units, both required.
+public nonisolated struct Govcase_Core_V1_TimeLimit: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// More than 0.
+  public var value: UInt32 = 0
+
+  public var unit: Govcase_Core_V1_TimeLimitUnit = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The handled matter (办件) as the source records it.
+public nonisolated struct Govcase_Core_V1_Matter: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var status: Govcase_Core_V1_MatterStatus = .unspecified
+
+  /// When the matter was accepted (受理时间).
+  public var acceptedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_acceptedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_acceptedAt = newValue}
+  }
+  /// Returns true if `acceptedAt` has been explicitly set.
+  public var hasAcceptedAt: Bool {self._acceptedAt != nil}
+  /// Clears the value of `acceptedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearAcceptedAt() {self._acceptedAt = nil}
+
+  public var kind: Govcase_Core_V1_MatterKind = .unspecified
+
+  /// The promised limit (承诺时限).
+  public var promisedLimit: Govcase_Core_V1_TimeLimit {
+    get {_promisedLimit ?? Govcase_Core_V1_TimeLimit()}
+    set {_promisedLimit = newValue}
+  }
+  /// Returns true if `promisedLimit` has been explicitly set.
+  public var hasPromisedLimit: Bool {self._promisedLimit != nil}
+  /// Clears the value of `promisedLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearPromisedLimit() {self._promisedLimit = nil}
+
+  /// The statutory limit (法定时限).
+  public var statutoryLimit: Govcase_Core_V1_TimeLimit {
+    get {_statutoryLimit ?? Govcase_Core_V1_TimeLimit()}
+    set {_statutoryLimit = newValue}
+  }
+  /// Returns true if `statutoryLimit` has been explicitly set.
+  public var hasStatutoryLimit: Bool {self._statutoryLimit != nil}
+  /// Clears the value of `statutoryLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearStatutoryLimit() {self._statutoryLimit = nil}
+
+  public var handlingChannel: Govcase_Core_V1_HandlingChannel = .unspecified
+
+  /// The official who handled it (经办人) and their staff number; public servants in office, not sensitive.
+  public var handlerName: String = String()
+
+  public var handlerNumber: String = String()
+
+  /// The section that handled it (科室).
+  public var officeCode: String = String()
+
+  public var officeName: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _acceptedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _promisedLimit: Govcase_Core_V1_TimeLimit? = nil
+  fileprivate var _statutoryLimit: Govcase_Core_V1_TimeLimit? = nil
+}
+
+/// A member of staff an evaluation rates (被评价人). Public servants in office, so not sensitive.
+public nonisolated struct Govcase_Core_V1_EvaluatedPerson: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required.
+  public var role: Govcase_Core_V1_EvaluatedPersonRole = .unspecified
+
+  /// Staff number or login name (工号); required.
+  public var staffNumber: String = String()
+
+  public var name: String = String()
+
+  /// Section (科室).
+  public var office: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// One step of a handled matter at which the applicant was served and may evaluate (一事多评): 咨询, 申报, 受理,
@@ -312,6 +805,30 @@ nonisolated extension Govcase_Core_V1_EvaluatedObjectKind: SwiftProtobuf._ProtoN
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVALUATED_OBJECT_KIND_UNSPECIFIED\0\u{1}EVALUATED_OBJECT_KIND_ORGANISATION\0\u{1}EVALUATED_OBJECT_KIND_PLATFORM\0\u{1}EVALUATED_OBJECT_KIND_STAFF\0")
 }
 
+nonisolated extension Govcase_Core_V1_ItemType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ITEM_TYPE_UNSPECIFIED\0\u{1}ITEM_TYPE_LICENCE\0\u{1}ITEM_TYPE_PAYMENT\0\u{1}ITEM_TYPE_CONFIRMATION\0\u{1}ITEM_TYPE_REWARD\0\u{1}ITEM_TYPE_ADJUDICATION\0\u{1}ITEM_TYPE_OTHER_POWER\0\u{1}ITEM_TYPE_PUBLIC_SERVICE\0\u{1}ITEM_TYPE_OTHER\0")
+}
+
+nonisolated extension Govcase_Core_V1_MatterStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MATTER_STATUS_UNSPECIFIED\0\u{1}MATTER_STATUS_PENDING\0\u{1}MATTER_STATUS_ACCEPTED\0\u{1}MATTER_STATUS_COMPLETED\0")
+}
+
+nonisolated extension Govcase_Core_V1_MatterKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MATTER_KIND_UNSPECIFIED\0\u{1}MATTER_KIND_IMMEDIATE\0\u{1}MATTER_KIND_PROMISED\0")
+}
+
+nonisolated extension Govcase_Core_V1_TimeLimitUnit: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TIME_LIMIT_UNIT_UNSPECIFIED\0\u{1}TIME_LIMIT_UNIT_NATURAL_DAYS\0\u{1}TIME_LIMIT_UNIT_WORKING_DAYS\0\u{1}TIME_LIMIT_UNIT_MONTHS\0\u{1}TIME_LIMIT_UNIT_YEARS\0")
+}
+
+nonisolated extension Govcase_Core_V1_HandlingChannel: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0HANDLING_CHANNEL_UNSPECIFIED\0\u{1}HANDLING_CHANNEL_ONLINE\0\u{1}HANDLING_CHANNEL_OFFLINE\0")
+}
+
+nonisolated extension Govcase_Core_V1_EvaluatedPersonRole: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVALUATED_PERSON_ROLE_UNSPECIFIED\0\u{1}EVALUATED_PERSON_ROLE_WINDOW\0\u{1}EVALUATED_PERSON_ROLE_BACK_OFFICE\0")
+}
+
 nonisolated extension Govcase_Core_V1_Organisation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Organisation"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}credit_code\0")
@@ -349,7 +866,189 @@ nonisolated extension Govcase_Core_V1_Organisation: SwiftProtobuf.Message, Swift
 
 nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServiceReference"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}matter_id\0\u{1}organisation\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{1}channel\0\u{3}object_kind\0\u{1}node\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}matter_id\0\u{1}organisation\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{1}channel\0\u{3}object_kind\0\u{1}node\0\u{3}handle_item_code\0\u{3}item_type\0\u{3}item_subject\0\u{3}item_version\0\u{1}matter\0\u{3}evaluated_people\0\u{3}device_number\0")
+
+  fileprivate class _StorageClass {
+    var _itemCode: String = String()
+    var _itemName: String = String()
+    var _matterID: String = String()
+    var _organisation: Govcase_Core_V1_Organisation? = nil
+    var _window: String = String()
+    var _staffID: String = String()
+    var _staffName: String = String()
+    var _channel: Govcase_Core_V1_Channel = .unspecified
+    var _objectKind: Govcase_Core_V1_EvaluatedObjectKind = .unspecified
+    var _node: Govcase_Core_V1_ServiceNode? = nil
+    var _handleItemCode: String = String()
+    var _itemType: Govcase_Core_V1_ItemType = .unspecified
+    var _itemSubject: String = String()
+    var _itemVersion: String = String()
+    var _matter: Govcase_Core_V1_Matter? = nil
+    var _evaluatedPeople: [Govcase_Core_V1_EvaluatedPerson] = []
+    var _deviceNumber: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _itemCode = source._itemCode
+      _itemName = source._itemName
+      _matterID = source._matterID
+      _organisation = source._organisation
+      _window = source._window
+      _staffID = source._staffID
+      _staffName = source._staffName
+      _channel = source._channel
+      _objectKind = source._objectKind
+      _node = source._node
+      _handleItemCode = source._handleItemCode
+      _itemType = source._itemType
+      _itemSubject = source._itemSubject
+      _itemVersion = source._itemVersion
+      _matter = source._matter
+      _evaluatedPeople = source._evaluatedPeople
+      _deviceNumber = source._deviceNumber
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._itemCode) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._itemName) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._matterID) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._organisation) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._window) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._staffID) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._staffName) }()
+        case 8: try { try decoder.decodeSingularEnumField(value: &_storage._channel) }()
+        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._objectKind) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._node) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._handleItemCode) }()
+        case 12: try { try decoder.decodeSingularEnumField(value: &_storage._itemType) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._itemSubject) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._itemVersion) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._matter) }()
+        case 16: try { try decoder.decodeRepeatedMessageField(value: &_storage._evaluatedPeople) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._deviceNumber) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._itemCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._itemCode, fieldNumber: 1)
+      }
+      if !_storage._itemName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._itemName, fieldNumber: 2)
+      }
+      if !_storage._matterID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._matterID, fieldNumber: 3)
+      }
+      try { if let v = _storage._organisation {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if !_storage._window.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._window, fieldNumber: 5)
+      }
+      if !_storage._staffID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._staffID, fieldNumber: 6)
+      }
+      if !_storage._staffName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._staffName, fieldNumber: 7)
+      }
+      if _storage._channel != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._channel, fieldNumber: 8)
+      }
+      if _storage._objectKind != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._objectKind, fieldNumber: 9)
+      }
+      try { if let v = _storage._node {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      if !_storage._handleItemCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._handleItemCode, fieldNumber: 11)
+      }
+      if _storage._itemType != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._itemType, fieldNumber: 12)
+      }
+      if !_storage._itemSubject.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._itemSubject, fieldNumber: 13)
+      }
+      if !_storage._itemVersion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._itemVersion, fieldNumber: 14)
+      }
+      try { if let v = _storage._matter {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
+      if !_storage._evaluatedPeople.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._evaluatedPeople, fieldNumber: 16)
+      }
+      if !_storage._deviceNumber.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deviceNumber, fieldNumber: 17)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Core_V1_ServiceReference, rhs: Govcase_Core_V1_ServiceReference) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._itemCode != rhs_storage._itemCode {return false}
+        if _storage._itemName != rhs_storage._itemName {return false}
+        if _storage._matterID != rhs_storage._matterID {return false}
+        if _storage._organisation != rhs_storage._organisation {return false}
+        if _storage._window != rhs_storage._window {return false}
+        if _storage._staffID != rhs_storage._staffID {return false}
+        if _storage._staffName != rhs_storage._staffName {return false}
+        if _storage._channel != rhs_storage._channel {return false}
+        if _storage._objectKind != rhs_storage._objectKind {return false}
+        if _storage._node != rhs_storage._node {return false}
+        if _storage._handleItemCode != rhs_storage._handleItemCode {return false}
+        if _storage._itemType != rhs_storage._itemType {return false}
+        if _storage._itemSubject != rhs_storage._itemSubject {return false}
+        if _storage._itemVersion != rhs_storage._itemVersion {return false}
+        if _storage._matter != rhs_storage._matter {return false}
+        if _storage._evaluatedPeople != rhs_storage._evaluatedPeople {return false}
+        if _storage._deviceNumber != rhs_storage._deviceNumber {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Core_V1_TimeLimit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TimeLimit"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}value\0\u{1}unit\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -357,16 +1056,51 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.itemCode) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.itemName) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.matterID) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._organisation) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.window) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.staffID) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.staffName) }()
-      case 8: try { try decoder.decodeSingularEnumField(value: &self.channel) }()
-      case 9: try { try decoder.decodeSingularEnumField(value: &self.objectKind) }()
-      case 10: try { try decoder.decodeSingularMessageField(value: &self._node) }()
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.value) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.unit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.value != 0 {
+      try visitor.visitSingularUInt32Field(value: self.value, fieldNumber: 1)
+    }
+    if self.unit != .unspecified {
+      try visitor.visitSingularEnumField(value: self.unit, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Core_V1_TimeLimit, rhs: Govcase_Core_V1_TimeLimit) -> Bool {
+    if lhs.value != rhs.value {return false}
+    if lhs.unit != rhs.unit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Core_V1_Matter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Matter"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{3}accepted_at\0\u{1}kind\0\u{3}promised_limit\0\u{3}statutory_limit\0\u{3}handling_channel\0\u{3}handler_name\0\u{3}handler_number\0\u{3}office_code\0\u{3}office_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._acceptedAt) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._promisedLimit) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._statutoryLimit) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.handlingChannel) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.handlerName) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.handlerNumber) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.officeCode) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.officeName) }()
       default: break
       }
     }
@@ -377,50 +1111,95 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.itemCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.itemCode, fieldNumber: 1)
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 1)
     }
-    if !self.itemName.isEmpty {
-      try visitor.visitSingularStringField(value: self.itemName, fieldNumber: 2)
+    try { if let v = self._acceptedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 3)
     }
-    if !self.matterID.isEmpty {
-      try visitor.visitSingularStringField(value: self.matterID, fieldNumber: 3)
-    }
-    try { if let v = self._organisation {
+    try { if let v = self._promisedLimit {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
-    if !self.window.isEmpty {
-      try visitor.visitSingularStringField(value: self.window, fieldNumber: 5)
-    }
-    if !self.staffID.isEmpty {
-      try visitor.visitSingularStringField(value: self.staffID, fieldNumber: 6)
-    }
-    if !self.staffName.isEmpty {
-      try visitor.visitSingularStringField(value: self.staffName, fieldNumber: 7)
-    }
-    if self.channel != .unspecified {
-      try visitor.visitSingularEnumField(value: self.channel, fieldNumber: 8)
-    }
-    if self.objectKind != .unspecified {
-      try visitor.visitSingularEnumField(value: self.objectKind, fieldNumber: 9)
-    }
-    try { if let v = self._node {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    try { if let v = self._statutoryLimit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if self.handlingChannel != .unspecified {
+      try visitor.visitSingularEnumField(value: self.handlingChannel, fieldNumber: 6)
+    }
+    if !self.handlerName.isEmpty {
+      try visitor.visitSingularStringField(value: self.handlerName, fieldNumber: 7)
+    }
+    if !self.handlerNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.handlerNumber, fieldNumber: 8)
+    }
+    if !self.officeCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.officeCode, fieldNumber: 9)
+    }
+    if !self.officeName.isEmpty {
+      try visitor.visitSingularStringField(value: self.officeName, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Govcase_Core_V1_ServiceReference, rhs: Govcase_Core_V1_ServiceReference) -> Bool {
-    if lhs.itemCode != rhs.itemCode {return false}
-    if lhs.itemName != rhs.itemName {return false}
-    if lhs.matterID != rhs.matterID {return false}
-    if lhs._organisation != rhs._organisation {return false}
-    if lhs.window != rhs.window {return false}
-    if lhs.staffID != rhs.staffID {return false}
-    if lhs.staffName != rhs.staffName {return false}
-    if lhs.channel != rhs.channel {return false}
-    if lhs.objectKind != rhs.objectKind {return false}
-    if lhs._node != rhs._node {return false}
+  public static func ==(lhs: Govcase_Core_V1_Matter, rhs: Govcase_Core_V1_Matter) -> Bool {
+    if lhs.status != rhs.status {return false}
+    if lhs._acceptedAt != rhs._acceptedAt {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs._promisedLimit != rhs._promisedLimit {return false}
+    if lhs._statutoryLimit != rhs._statutoryLimit {return false}
+    if lhs.handlingChannel != rhs.handlingChannel {return false}
+    if lhs.handlerName != rhs.handlerName {return false}
+    if lhs.handlerNumber != rhs.handlerNumber {return false}
+    if lhs.officeCode != rhs.officeCode {return false}
+    if lhs.officeName != rhs.officeName {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Core_V1_EvaluatedPerson: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EvaluatedPerson"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}role\0\u{3}staff_number\0\u{1}name\0\u{1}office\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.role) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.staffNumber) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.office) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.role != .unspecified {
+      try visitor.visitSingularEnumField(value: self.role, fieldNumber: 1)
+    }
+    if !self.staffNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.staffNumber, fieldNumber: 2)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    }
+    if !self.office.isEmpty {
+      try visitor.visitSingularStringField(value: self.office, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Core_V1_EvaluatedPerson, rhs: Govcase_Core_V1_EvaluatedPerson) -> Bool {
+    if lhs.role != rhs.role {return false}
+    if lhs.staffNumber != rhs.staffNumber {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.office != rhs.office {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -42,6 +42,139 @@ public nonisolated struct Govcase_Sources_National_V1_ServiceItem: Sendable {
   /// Implementing organisation's unified social credit code (实施机构统一社会信用代码).
   public var orgCreditCode: String = String()
 
+  /// Business handling item code (业务办理项编码, taskHandleItem): 33 characters, digits and capital letters.
+  public var handleItemCode: String = String()
+
+  /// Item type code (事项类型, taskType), in the province's codes.
+  /// Default codes (table "itemType"; a deployment may override them per source system): 01 = licence, 05 = payment,
+  /// 07 = confirmation, 08 = reward, 09 = adjudication, 10 = otherPower, 20 = publicService, 99 = other.
+  public var itemType: String = String()
+
+  /// Item subject (事项主题, subMatter), as the item list names it.
+  public var subject: String = String()
+
+  /// Version of the item in the item list (事项版本, serviceVersion), kept as sent.
+  public var itemVersion: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A time limit of a matter (办理时限): a number of units.
+public nonisolated struct Govcase_Sources_National_V1_TimeLimit: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// How many units (promiseDay/anticipateDay); more than 0.
+  public var value: UInt32 = 0
+
+  /// The unit's code (promiseType/anticipateType), in the province's codes.
+  /// Default codes (table "timeLimitUnit"; a deployment may override them per source system): 0 = naturalDays, 1 =
+  /// workingDays, 2 = months, 3 = years.
+  public var unit: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The handled matter as the platform records it (办件信息): its status, dates and time limits, and who handled
+/// it. Its completion time is EvaluationRecord.matter_completed_at (办结时间, resultDate).
+public nonisolated struct Govcase_Sources_National_V1_MatterInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Matter status code (办件状态, proStatus), in the province's codes. An accepted or completed matter needs
+  /// accepted_at; a completed one needs EvaluationRecord.matter_completed_at.
+  /// Default codes (table "matterStatus"; a deployment may override them per source system): 1 = pending, 2 =
+  /// accepted, 3 = completed.
+  public var status: String = String()
+
+  /// When the matter was accepted (受理时间, acceptDate).
+  public var acceptedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_acceptedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_acceptedAt = newValue}
+  }
+  /// Returns true if `acceptedAt` has been explicitly set.
+  public var hasAcceptedAt: Bool {self._acceptedAt != nil}
+  /// Clears the value of `acceptedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearAcceptedAt() {self._acceptedAt = nil}
+
+  /// Matter kind code (办件类型, projectType/promisetime): handled at once or against a promised limit, in the
+  /// province's codes. A promised matter needs promised_limit.
+  /// Default codes (table "matterKind"; a deployment may override them per source system): 1 = immediate, 2 =
+  /// promised.
+  public var kind: String = String()
+
+  /// The promised time limit (承诺时限, promiseDay + promiseType).
+  public var promisedLimit: Govcase_Sources_National_V1_TimeLimit {
+    get {_promisedLimit ?? Govcase_Sources_National_V1_TimeLimit()}
+    set {_promisedLimit = newValue}
+  }
+  /// Returns true if `promisedLimit` has been explicitly set.
+  public var hasPromisedLimit: Bool {self._promisedLimit != nil}
+  /// Clears the value of `promisedLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearPromisedLimit() {self._promisedLimit = nil}
+
+  /// The statutory time limit (法定时限, anticipateDay + anticipateType).
+  public var statutoryLimit: Govcase_Sources_National_V1_TimeLimit {
+    get {_statutoryLimit ?? Govcase_Sources_National_V1_TimeLimit()}
+    set {_statutoryLimit = newValue}
+  }
+  /// Returns true if `statutoryLimit` has been explicitly set.
+  public var hasStatutoryLimit: Bool {self._statutoryLimit != nil}
+  /// Clears the value of `statutoryLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearStatutoryLimit() {self._statutoryLimit = nil}
+
+  /// Handling channel code (办理渠道, proChannel): online or at a hall, in the province's codes.
+  /// Default codes (table "handlingChannel"; a deployment may override them per source system): 1 = online, 2 =
+  /// offline.
+  public var handlingChannel: String = String()
+
+  /// The official who handled the matter (经办人, proManager). A public servant in office, not sensitive.
+  public var handlerName: String = String()
+
+  /// The handler's staff number (经办人编号, proManagerNo).
+  public var handlerNumber: String = String()
+
+  /// The section that handled it (科室, officeCode/officeName).
+  public var officeCode: String = String()
+
+  public var officeName: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _acceptedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _promisedLimit: Govcase_Sources_National_V1_TimeLimit? = nil
+  fileprivate var _statutoryLimit: Govcase_Sources_National_V1_TimeLimit? = nil
+}
+
+/// A member of staff the evaluation rates (被评价人): window staff and back-office staff are listed apart
+/// (evaluatedPersonInfo, htEvaluatedPersonInfo).
+public nonisolated struct Govcase_Sources_National_V1_EvaluatedPerson: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Role code (被评价人类型), in the province's codes.
+  /// Default codes (table "evaluatedRole"; a deployment may override them per source system): 1 = window, 2 =
+  /// backOffice.
+  public var role: String = String()
+
+  /// Staff number or login name (工号, loginName); required.
+  public var staffNumber: String = String()
+
+  /// Name (姓名). A public servant in office, not sensitive.
+  public var name: String = String()
+
+  /// Section (科室), when the source names one.
+  public var office: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -264,6 +397,29 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   /// Clears the value of `serviceTime`. Subsequent reads from it will return its default value.
   public mutating func clearServiceTime() {_uniqueStorage()._serviceTime = nil}
 
+  /// The handled matter: status, dates, time limits, handler (办件信息).
+  public var matter: Govcase_Sources_National_V1_MatterInfo {
+    get {_storage._matter ?? Govcase_Sources_National_V1_MatterInfo()}
+    set {_uniqueStorage()._matter = newValue}
+  }
+  /// Returns true if `matter` has been explicitly set.
+  public var hasMatter: Bool {_storage._matter != nil}
+  /// Clears the value of `matter`. Subsequent reads from it will return its default value.
+  public mutating func clearMatter() {_uniqueStorage()._matter = nil}
+
+  /// The staff the evaluation rates (被评价人), window and back office; staff_id and staff_name above name one
+  /// member of staff where a source has only one.
+  public var evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] {
+    get {_storage._evaluatedPersons}
+    set {_uniqueStorage()._evaluatedPersons = newValue}
+  }
+
+  /// The evaluator device's number (评价器编号), for an evaluation made on one.
+  public var deviceNumber: String {
+    get {_storage._deviceNumber}
+    set {_uniqueStorage()._deviceNumber = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -469,7 +625,7 @@ fileprivate nonisolated let _protobuf_package = "govcase.sources.national.v1"
 
 nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServiceItem"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}org_name\0\u{3}org_credit_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}org_name\0\u{3}org_credit_code\0\u{3}handle_item_code\0\u{3}item_type\0\u{1}subject\0\u{3}item_version\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -481,6 +637,10 @@ nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Mes
       case 2: try { try decoder.decodeSingularStringField(value: &self.itemName) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.orgName) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.orgCreditCode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.handleItemCode) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.itemType) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.subject) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.itemVersion) }()
       default: break
       }
     }
@@ -499,6 +659,18 @@ nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Mes
     if !self.orgCreditCode.isEmpty {
       try visitor.visitSingularStringField(value: self.orgCreditCode, fieldNumber: 4)
     }
+    if !self.handleItemCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.handleItemCode, fieldNumber: 5)
+    }
+    if !self.itemType.isEmpty {
+      try visitor.visitSingularStringField(value: self.itemType, fieldNumber: 6)
+    }
+    if !self.subject.isEmpty {
+      try visitor.visitSingularStringField(value: self.subject, fieldNumber: 7)
+    }
+    if !self.itemVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.itemVersion, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -507,6 +679,169 @@ nonisolated extension Govcase_Sources_National_V1_ServiceItem: SwiftProtobuf.Mes
     if lhs.itemName != rhs.itemName {return false}
     if lhs.orgName != rhs.orgName {return false}
     if lhs.orgCreditCode != rhs.orgCreditCode {return false}
+    if lhs.handleItemCode != rhs.handleItemCode {return false}
+    if lhs.itemType != rhs.itemType {return false}
+    if lhs.subject != rhs.subject {return false}
+    if lhs.itemVersion != rhs.itemVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Sources_National_V1_TimeLimit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TimeLimit"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}value\0\u{1}unit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.value) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.unit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.value != 0 {
+      try visitor.visitSingularUInt32Field(value: self.value, fieldNumber: 1)
+    }
+    if !self.unit.isEmpty {
+      try visitor.visitSingularStringField(value: self.unit, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Sources_National_V1_TimeLimit, rhs: Govcase_Sources_National_V1_TimeLimit) -> Bool {
+    if lhs.value != rhs.value {return false}
+    if lhs.unit != rhs.unit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Sources_National_V1_MatterInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MatterInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{3}accepted_at\0\u{1}kind\0\u{3}promised_limit\0\u{3}statutory_limit\0\u{3}handling_channel\0\u{3}handler_name\0\u{3}handler_number\0\u{3}office_code\0\u{3}office_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._acceptedAt) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._promisedLimit) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._statutoryLimit) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.handlingChannel) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.handlerName) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.handlerNumber) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.officeCode) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.officeName) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 1)
+    }
+    try { if let v = self._acceptedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 3)
+    }
+    try { if let v = self._promisedLimit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._statutoryLimit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if !self.handlingChannel.isEmpty {
+      try visitor.visitSingularStringField(value: self.handlingChannel, fieldNumber: 6)
+    }
+    if !self.handlerName.isEmpty {
+      try visitor.visitSingularStringField(value: self.handlerName, fieldNumber: 7)
+    }
+    if !self.handlerNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.handlerNumber, fieldNumber: 8)
+    }
+    if !self.officeCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.officeCode, fieldNumber: 9)
+    }
+    if !self.officeName.isEmpty {
+      try visitor.visitSingularStringField(value: self.officeName, fieldNumber: 10)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Sources_National_V1_MatterInfo, rhs: Govcase_Sources_National_V1_MatterInfo) -> Bool {
+    if lhs.status != rhs.status {return false}
+    if lhs._acceptedAt != rhs._acceptedAt {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs._promisedLimit != rhs._promisedLimit {return false}
+    if lhs._statutoryLimit != rhs._statutoryLimit {return false}
+    if lhs.handlingChannel != rhs.handlingChannel {return false}
+    if lhs.handlerName != rhs.handlerName {return false}
+    if lhs.handlerNumber != rhs.handlerNumber {return false}
+    if lhs.officeCode != rhs.officeCode {return false}
+    if lhs.officeName != rhs.officeName {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Sources_National_V1_EvaluatedPerson: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EvaluatedPerson"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}role\0\u{3}staff_number\0\u{1}name\0\u{1}office\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.role) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.staffNumber) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.office) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 1)
+    }
+    if !self.staffNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.staffNumber, fieldNumber: 2)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    }
+    if !self.office.isEmpty {
+      try visitor.visitSingularStringField(value: self.office, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Sources_National_V1_EvaluatedPerson, rhs: Govcase_Sources_National_V1_EvaluatedPerson) -> Bool {
+    if lhs.role != rhs.role {return false}
+    if lhs.staffNumber != rhs.staffNumber {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.office != rhs.office {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -589,7 +924,7 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
 
 nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EvaluationRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{1}item\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}evaluation_type\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{3}matter_completed_at\0\u{3}evaluated_at\0\u{3}detail_version\0\u{1}invalid\0\u{3}data_source\0\u{3}service_number\0\u{3}service_name\0\u{3}service_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{1}item\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}evaluation_type\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{3}matter_completed_at\0\u{3}evaluated_at\0\u{3}detail_version\0\u{1}invalid\0\u{3}data_source\0\u{3}service_number\0\u{3}service_name\0\u{3}service_time\0\u{1}matter\0\u{3}evaluated_persons\0\u{3}device_number\0")
 
   fileprivate class _StorageClass {
     var _evaluationID: String = String()
@@ -614,6 +949,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
     var _serviceNumber: UInt32 = 0
     var _serviceName: String = String()
     var _serviceTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _matter: Govcase_Sources_National_V1_MatterInfo? = nil
+    var _evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] = []
+    var _deviceNumber: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -646,6 +984,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
       _serviceNumber = source._serviceNumber
       _serviceName = source._serviceName
       _serviceTime = source._serviceTime
+      _matter = source._matter
+      _evaluatedPersons = source._evaluatedPersons
+      _deviceNumber = source._deviceNumber
     }
   }
 
@@ -686,6 +1027,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
         case 20: try { try decoder.decodeSingularUInt32Field(value: &_storage._serviceNumber) }()
         case 21: try { try decoder.decodeSingularStringField(value: &_storage._serviceName) }()
         case 22: try { try decoder.decodeSingularMessageField(value: &_storage._serviceTime) }()
+        case 23: try { try decoder.decodeSingularMessageField(value: &_storage._matter) }()
+        case 24: try { try decoder.decodeRepeatedMessageField(value: &_storage._evaluatedPersons) }()
+        case 25: try { try decoder.decodeSingularStringField(value: &_storage._deviceNumber) }()
         default: break
         }
       }
@@ -764,6 +1108,15 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
       try { if let v = _storage._serviceTime {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
       } }()
+      try { if let v = _storage._matter {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+      } }()
+      if !_storage._evaluatedPersons.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._evaluatedPersons, fieldNumber: 24)
+      }
+      if !_storage._deviceNumber.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deviceNumber, fieldNumber: 25)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -795,6 +1148,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
         if _storage._serviceNumber != rhs_storage._serviceNumber {return false}
         if _storage._serviceName != rhs_storage._serviceName {return false}
         if _storage._serviceTime != rhs_storage._serviceTime {return false}
+        if _storage._matter != rhs_storage._matter {return false}
+        if _storage._evaluatedPersons != rhs_storage._evaluatedPersons {return false}
+        if _storage._deviceNumber != rhs_storage._deviceNumber {return false}
         return true
       }
       if !storagesAreEqual {return false}
