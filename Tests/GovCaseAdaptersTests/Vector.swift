@@ -30,7 +30,12 @@ struct Vector: Sendable, CustomTestStringConvertible {
     static func all(valid: Bool? = nil) -> [Vector] {
         let files =
             FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?
-            .compactMap { $0 as? URL }.filter { $0.pathExtension == "json" } ?? []
+            .compactMap { $0 as? URL }
+            .filter {
+                // <adapter>/valid/*.json and <adapter>/invalid/*.json; provinces/ holds record sets, not vectors.
+                $0.pathExtension == "json"
+                    && ["valid", "invalid"].contains($0.deletingLastPathComponent().lastPathComponent)
+            } ?? []
         return files.map { try! Vector(url: $0) }.filter { valid == nil || $0.isValid == valid }
             .sorted { $0.testDescription < $1.testDescription }
     }
