@@ -208,7 +208,7 @@ public struct IngestPipeline: Sendable {
             case .success(.rejected(let violations)): results[position] = .success(.rejected(violations))
             case .success(.accepted(let message)):
                 // A typed service's record (a plugin registered in place of a disabled built-in) travels packed.
-                guard let any = message as? Google_Protobuf_Any ?? (try? Google_Protobuf_Any(message: message)) else {
+                guard let any = message as? Google_Protobuf_Any ?? Self.packed(message) else {
                     results[position] = .failure(
                         RPCError(code: .invalidArgument, message: "record: cannot be packed for \(record.adapterID)"))
                     continue
@@ -225,6 +225,17 @@ public struct IngestPipeline: Sendable {
         }
         for (position, result) in answered { results[position] = result }
         return results.map { $0! }
+    }
+
+    /// `message` in an Any holding its bytes. `Google_Protobuf_Any(message:)` keeps the message and serializes it
+    /// again on every read of `value` (the record id, the content digest, the plugin request each read it): a
+    /// quarter of the plugin path's CPU before this.
+    static func packed(_ message: any SwiftProtobuf.Message) -> Google_Protobuf_Any? {
+        guard let bytes = try? message.serializedBytes() as [UInt8] else { return nil }
+        return .with {
+            $0.typeURL = "type.googleapis.com/" + type(of: message).protoMessageName
+            $0.value = Data(bytes)
+        }
     }
 
     /// A plugin's records, translated in one call (the supervisor batches it): each answer held to the
