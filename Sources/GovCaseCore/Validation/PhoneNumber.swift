@@ -5,12 +5,12 @@ public enum PhoneNumber {
     public static func isValid(_ text: String) -> Bool { isMobile(text) || isLandline(text) }
 
     /// 11 digits starting 13–19, after removing spaces, dashes and a country prefix.
+    /// On bytes: it runs on every record with a phone.
     public static func isMobile(_ text: String) -> Bool {
-        var digits = text.filter { $0 != " " && $0 != "-" }
-        for prefix in ["+86", "0086"] where digits.hasPrefix(prefix) { digits.removeFirst(prefix.count) }
-        guard digits.count == 11, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
-        let second = digits.dropFirst().first!
-        return digits.first == "1" && ("3"..."9").contains(second)
+        var digits = Array(text.utf8.lazy.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "-") })[...]
+        for prefix in ["+86", "0086"] where digits.starts(with: prefix.utf8) { digits = digits.dropFirst(prefix.utf8.count) }
+        guard digits.count == 11, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return false }
+        return digits.first == UInt8(ascii: "1") && (UInt8(ascii: "3")...UInt8(ascii: "9")).contains(digits.dropFirst().first!)
     }
 
     /// `0AA(A)-NNNNNNN(N)` with optional separators and an extension `-NNNN` after the number.
