@@ -59,6 +59,7 @@ struct PluginBench {
                 $0 += 1; return $0
             }
         }
+        let before = try await pluginStatistics(port: port, as: operatorIdentity)
         try await withGatewayClient(host: "127.0.0.1", port: inProcessPort, as: source) { inProcessClient in
             try await withGatewayClient(host: "127.0.0.1", port: port, as: source) { pluginClient in
                 let inProcess = Govcase_Gateway_V1_NationalIngestService.Client(wrapping: inProcessClient)
@@ -79,6 +80,13 @@ struct PluginBench {
                 }
                 report.add(unaryIn)
                 report.add(unaryPlugin, comparedTo: unaryIn.name)
+                let after = try await pluginStatistics(port: port, as: operatorIdentity)
+                report.pluginUnaryCalls = (
+                    after.calls - before.calls, after.records - before.records,
+                    after.calls > before.calls
+                        ? (after.meanCallMicros * after.calls - before.meanCallMicros * before.calls)
+                            / (after.calls - before.calls) : 0
+                )
                 let (streamIn, streamPlugin) = await Load.interleaved(duration) { duration in
                     await BenchRun.ingestStream(
                         "3 bidi ingest, 100 records/message, in process", inProcess, run: "\(run)-si-\(nextSlice())",
@@ -94,6 +102,17 @@ struct PluginBench {
             }
         }
         await gateway.stop()
+    }
+
+    /// The plugin's statistics as the admin API reports them.
+    func pluginStatistics(port: Int, as identity: GatewayClientIdentity) async throws
+        -> Govcase_Gateway_V1_PluginStatus
+    {
+        try await withGatewayClient(host: "127.0.0.1", port: port, as: identity) { grpc in
+            try await Govcase_Gateway_V1_AdapterService.Client(wrapping: grpc).describeAdapter(
+                .with { $0.id = "national-platform" }
+            ).plugin
+        }
     }
 
     static func submit(

@@ -8,6 +8,8 @@ struct Report {
     var startToServing: Duration = .zero
     /// From `RegisterAdapter` to the first record accepted through the plugin.
     var registerToFirstRecord: Duration = .zero
+    /// The plugin's own call figures over the unary slices: calls, records, mean call (µs).
+    var pluginUnaryCalls: (calls: UInt64, records: UInt64, meanMicros: UInt64) = (0, 0, 0)
     var messageBytes = 0
     /// Audited reads completed while health was checked beside them (8).
     var auditedReadsBesideHealth = 0
@@ -67,6 +69,13 @@ struct Report {
         rows.append([
             "7 plugin register to first record accepted", milliseconds(registerToFirstRecord.seconds) + " ms", "", "",
             "", "", "", "",
+        ])
+        rows.append([
+            "7 plugin calls in the unary slices", "\(pluginUnaryCalls.calls)", "calls", "", "", "", "",
+            String(
+                format: "%.1f records a call, mean call %.2f ms",
+                Double(pluginUnaryCalls.records) / Double(max(pluginUnaryCalls.calls, 1)),
+                Double(pluginUnaryCalls.meanMicros) / 1000),
         ])
         rows.append([
             "8 audited reads completed beside the health checks", "\(auditedReadsBesideHealth)", "calls", "", "", "",
