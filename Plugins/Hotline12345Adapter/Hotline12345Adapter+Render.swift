@@ -90,6 +90,7 @@ extension Hotline12345Adapter {
         r.note = a.note
         if let deadline = a.deadline { r.extendedTo = Google_Protobuf_Timestamp(date: deadline) }
         r.occurredAt = at
+        r.byLeader = a.byLeader
         return [.with { $0.statusUpdate = r }]
     }
 }

@@ -78,8 +78,9 @@ extension Hotline12345Adapter {
         let at = reader.required(r.hasOccurredAt ? r.occurredAt.date : nil, at: "occurred_at")
         guard let kind, let at else { return .rejected(reader.violations) }
         let targetsUnit = kind == .dispatch || kind == .transfer
-        let action = LifecycleAction(
+        var action = LifecycleAction(
             kind, unit: targetsUnit ? r.unit : "", deadline: r.hasExtendedTo ? r.extendedTo.date : nil, note: r.note)
+        action.byLeader = r.byLeader
         reader.report(action.violations(), renamedBy: Self.statusPaths)
         guard reader.violations.isEmpty else { return .rejected(reader.violations) }
         let actor = Actor(unit: targetsUnit ? "" : r.unit, person: r.operator)

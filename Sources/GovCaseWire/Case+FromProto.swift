@@ -187,6 +187,8 @@ extension Handling {
             },
             closedAt: m.closedAt.date(if: m.hasClosedAt), acceptance: ComplaintAcceptance(proto: m.acceptance),
             mediationOutcome: MediationOutcome(proto: m.mediationOutcome))
+        urgings = Int(m.urgings)
+        supervisions = Int(m.supervisions)
     }
 }
 
@@ -223,6 +225,7 @@ extension LifecycleAction {
             feedbackMethod: FeedbackMethod(proto: m.feedbackMethod), resolved: m.resolved,
             outcome: RequestOutcome(proto: m.outcome), dissatisfactionReason: m.dissatisfactionReason,
             sourceSatisfaction: m.sourceSatisfaction)
+        byLeader = m.byLeader
     }
 }
 

@@ -252,6 +252,8 @@ extension Handling {
             m.deadlines = d
         }
         m.extensions = UInt32(extensions)
+        m.urgings = UInt32(urgings)
+        m.supervisions = UInt32(supervisions)
         m.replies = replies.map { r in
             .with {
                 $0.unit = r.unit
@@ -337,6 +339,7 @@ extension LifecycleAction {
         m.outcome = outcome.proto
         m.dissatisfactionReason = dissatisfactionReason
         m.sourceSatisfaction = sourceSatisfaction
+        m.byLeader = byLeader
         return m
     }
 }

@@ -120,6 +120,38 @@ import Testing
         #expect(c.handling.closedAt == at(11))
     }
 
+    @Test func urgingAndSupervisionAreCountedAndLeaveTheStatusAsItWas() throws {
+        var c = Fixtures.request(.complaint)
+        let steps: [LifecycleAction] = [
+            .init(.dispatch, unit: "区文旅委"), .init(.urge), .init(.sign), .init(.urge),
+            {
+                var a = LifecycleAction(.supervise, note: "三日内办结"); a.byLeader = true; return a
+            }(),
+        ]
+        var statuses: [CaseStatus] = []
+        for (hour, action) in steps.enumerated() {
+            try c.apply(
+                LifecycleStep(action, occurredAt: at(Double(hour))), recordedAt: at(Double(hour)), policy: policy)
+            statuses.append(c.status)
+        }
+        #expect(statuses == [.dispatched, .dispatched, .signed, .signed, .signed])
+        #expect(c.handling.urgings == 2)
+        #expect(c.handling.supervisions == 1)
+        #expect(c.events.last?.step.action.byLeader == true)
+        // A supervision says what to do; without its instruction it is refused and nothing changes.
+        let before = c
+        #expect(throws: CaseError.self) {
+            try c.apply(LifecycleStep(.init(.supervise), occurredAt: at(6)), recordedAt: at(6), policy: policy)
+        }
+        #expect(c == before)
+        // Nothing is urged once the order is closed.
+        var closed = Fixtures.request(.consultation)
+        closed.status = .closed
+        #expect(throws: CaseError.self) {
+            try closed.apply(LifecycleStep(.init(.urge), occurredAt: at(7)), recordedAt: at(7), policy: policy)
+        }
+    }
+
     @Test func aTourismComplaintGetsItsAcceptanceAndMediationDeadlines() throws {
         var c = Fixtures.request(.complaint)
         c.lifecycle = .tourismComplaint

@@ -65,6 +65,32 @@ struct Transition: Sendable, CustomTestStringConvertible {
         .init(lifecycle: .tourismComplaint, from: .accepted, action: .startMediation, to: .mediating),
         .init(lifecycle: .tourismComplaint, from: .mediating, action: .recordAgreement, to: .mediated),
         .init(lifecycle: .tourismComplaint, from: .mediating, action: .terminateMediation, to: .terminated),
+        // 催办 and 督办 (FIELDS.md §3; 12301 督办): in every open status of a work order or a tourism complaint,
+        // which they keep; counted, never moving the case on.
+        .init(lifecycle: .request, from: .received, action: .urge, to: .received),
+        .init(lifecycle: .request, from: .received, action: .supervise, to: .received),
+        .init(lifecycle: .request, from: .dispatched, action: .urge, to: .dispatched),
+        .init(lifecycle: .request, from: .dispatched, action: .supervise, to: .dispatched),
+        .init(lifecycle: .request, from: .transferred, action: .urge, to: .transferred),
+        .init(lifecycle: .request, from: .transferred, action: .supervise, to: .transferred),
+        .init(lifecycle: .request, from: .returned, action: .urge, to: .returned),
+        .init(lifecycle: .request, from: .returned, action: .supervise, to: .returned),
+        .init(lifecycle: .request, from: .signed, action: .urge, to: .signed),
+        .init(lifecycle: .request, from: .signed, action: .supervise, to: .signed),
+        .init(lifecycle: .request, from: .inProgress, action: .urge, to: .inProgress),
+        .init(lifecycle: .request, from: .inProgress, action: .supervise, to: .inProgress),
+        .init(lifecycle: .request, from: .replied, action: .urge, to: .replied),
+        .init(lifecycle: .request, from: .replied, action: .supervise, to: .replied),
+        .init(lifecycle: .request, from: .returnVisited, action: .urge, to: .returnVisited),
+        .init(lifecycle: .request, from: .returnVisited, action: .supervise, to: .returnVisited),
+        .init(lifecycle: .request, from: .reopened, action: .urge, to: .reopened),
+        .init(lifecycle: .request, from: .reopened, action: .supervise, to: .reopened),
+        .init(lifecycle: .tourismComplaint, from: .received, action: .urge, to: .received),
+        .init(lifecycle: .tourismComplaint, from: .received, action: .supervise, to: .received),
+        .init(lifecycle: .tourismComplaint, from: .accepted, action: .urge, to: .accepted),
+        .init(lifecycle: .tourismComplaint, from: .accepted, action: .supervise, to: .accepted),
+        .init(lifecycle: .tourismComplaint, from: .mediating, action: .urge, to: .mediating),
+        .init(lifecycle: .tourismComplaint, from: .mediating, action: .supervise, to: .mediating),
     ]
 }
 
@@ -115,13 +141,19 @@ func completeAction(_ kind: LifecycleActionKind, level: SatisfactionLevel? = nil
     @Test(arguments: [
         Forbidden(
             lifecycle: .request, from: .received, action: .sign,
-            message: "sign is not allowed in status received of the request lifecycle; allowed: dispatch, transfer"),
+            message:
+                "sign is not allowed in status received of the request lifecycle; allowed: dispatch, transfer, urge, supervise"
+        ),
         Forbidden(
             lifecycle: .request, from: .signed, action: .reply,
-            message: "reply is not allowed in status signed of the request lifecycle; allowed: startHandling"),
+            message:
+                "reply is not allowed in status signed of the request lifecycle; allowed: startHandling, urge, supervise"
+        ),
         Forbidden(
             lifecycle: .request, from: .replied, action: .close,
-            message: "close is not allowed in status replied of the request lifecycle; allowed: returnVisit"),
+            message:
+                "close is not allowed in status replied of the request lifecycle; allowed: returnVisit, urge, supervise"
+        ),
         Forbidden(
             lifecycle: .request, from: .closed, action: .reply,
             message: "reply is not allowed in status closed of the request lifecycle; allowed: none, the case is final"),
@@ -140,7 +172,7 @@ func completeAction(_ kind: LifecycleActionKind, level: SatisfactionLevel? = nil
         Forbidden(
             lifecycle: .tourismComplaint, from: .received, action: .startMediation,
             message: "startMediation is not allowed in status received of the tourismComplaint lifecycle; "
-                + "allowed: transfer, accept, refuse"),
+                + "allowed: transfer, accept, refuse, urge, supervise"),
         Forbidden(
             lifecycle: .tourismComplaint, from: .mediated, action: .terminateMediation,
             message: "terminateMediation is not allowed in status mediated of the tourismComplaint lifecycle; "

@@ -62,6 +62,10 @@ extension Case {
         case .extend:
             handling.deadlines.handleBy = action.deadline
             handling.extensions += 1
+        case .urge:
+            handling.urgings += 1
+        case .supervise:
+            handling.supervisions += 1
         case .reply:
             let unit = step.actor.unit.isEmpty ? handling.assignedUnit : step.actor.unit
             handling.replies.append(Reply(unit: unit, content: action.note, repliedAt: at))

@@ -9,7 +9,18 @@ extension Lifecycle {
     }
 
     /// The transition table of this lifecycle. A status absent from it, or mapped to nothing, is terminal.
+    /// Work orders and tourism complaints may be urged (催办) or supervised (督办) in any open status, which the
+    /// action keeps.
     var transitions: [CaseStatus: [LifecycleActionKind: Destination]] {
+        guard self == .request || self == .tourismComplaint else { return steps }
+        return Dictionary(
+            uniqueKeysWithValues: steps.map { status, actions in
+                (status, actions.merging([.urge: .to(status), .supervise: .to(status)]) { step, _ in step })
+            })
+    }
+
+    /// The steps that move a case on, without urging and supervision.
+    private var steps: [CaseStatus: [LifecycleActionKind: Destination]] {
         switch self {
         case .evaluation:
             return [:]

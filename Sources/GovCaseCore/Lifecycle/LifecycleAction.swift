@@ -53,6 +53,11 @@ public enum LifecycleActionKind: String, Sendable, Hashable, CaseIterable, Codab
     /// 更正: the source corrected the record with a higher revision; recorded by the gateway, never sent, and
     /// refused by every state machine. See `Case.corrected(by:recordedAt:policy:)`.
     case correct
+    /// 催办: urging the handling unit; any open status, which it keeps; counted in `Handling.urgings`.
+    case urge
+    /// 督办: supervising the handling, by a body or a leader (领导督办); any open status, which it keeps; needs
+    /// `note`; counted in `Handling.supervisions`.
+    case supervise
 }
 
 /// One lifecycle action with its data.
@@ -79,6 +84,8 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
     public var dissatisfactionReason: String
     /// For a return visit: the satisfaction as the source coded it.
     public var sourceSatisfaction: String
+    /// For a supervision: a leader supervises (领导督办).
+    public var byLeader = false
 
     public init(
         _ kind: LifecycleActionKind, unit: String = "", deadline: Date? = nil, level: SatisfactionLevel? = nil,
@@ -117,6 +124,8 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
             return level == nil ? [missing("level", "a satisfaction level")] : []
         case .upholdAppeal:
             return notAdoptedReason == nil ? [missing("not_adopted_reason", "mistaken or malicious")] : []
+        case .supervise:
+            return note.isBlank ? [missing("note", "the supervision's instruction (督办意见)")] : []
         default:
             return []
         }
@@ -131,7 +140,7 @@ extension String {
 extension LifecycleAction {
     enum CodingKeys: String, CodingKey {
         case kind, unit, deadline, level, notAdoptedReason, note, feedbackMethod, resolved, outcome
-        case dissatisfactionReason, sourceSatisfaction
+        case dissatisfactionReason, sourceSatisfaction, byLeader
     }
 
     /// Decodes v1 JSON (payloads and `case_events`, `Schema`'s v2 and v4 migrations), which had no outcome,
@@ -149,5 +158,6 @@ extension LifecycleAction {
             outcome: try c.decodeIfPresent(RequestOutcome.self, forKey: .outcome),
             dissatisfactionReason: try c.decodeIfPresent(String.self, forKey: .dissatisfactionReason) ?? "",
             sourceSatisfaction: try c.decodeIfPresent(String.self, forKey: .sourceSatisfaction) ?? "")
+        byLeader = try c.decodeIfPresent(Bool.self, forKey: .byLeader) ?? false
     }
 }

@@ -158,6 +158,10 @@ public struct Handling: Sendable, Hashable, Codable {
     public var acceptance: ComplaintAcceptance?
     /// Mediation outcome, for tourism complaints.
     public var mediationOutcome: MediationOutcome?
+    /// Times the handling unit was urged (催办次数).
+    public var urgings = 0
+    /// Times the handling was supervised (督办次数).
+    public var supervisions = 0
 
     public init(
         assignedUnit: String = "", transfers: [Transfer] = [], deadlines: Deadlines = .init(), extensions: Int = 0,
@@ -173,6 +177,30 @@ public struct Handling: Sendable, Hashable, Codable {
         self.closedAt = closedAt
         self.acceptance = acceptance
         self.mediationOutcome = mediationOutcome
+    }
+}
+
+extension Handling {
+    enum CodingKeys: String, CodingKey {
+        case assignedUnit, transfers, deadlines, extensions, replies, returnVisits, closedAt, acceptance
+        case mediationOutcome, urgings, supervisions
+    }
+
+    /// Decodes payloads written before urgings and supervisions were counted (they read as 0).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            assignedUnit: try c.decode(String.self, forKey: .assignedUnit),
+            transfers: try c.decode([Transfer].self, forKey: .transfers),
+            deadlines: try c.decode(Deadlines.self, forKey: .deadlines),
+            extensions: try c.decode(Int.self, forKey: .extensions),
+            replies: try c.decode([Reply].self, forKey: .replies),
+            returnVisits: try c.decode([ReturnVisit].self, forKey: .returnVisits),
+            closedAt: try c.decodeIfPresent(Date.self, forKey: .closedAt),
+            acceptance: try c.decodeIfPresent(ComplaintAcceptance.self, forKey: .acceptance),
+            mediationOutcome: try c.decodeIfPresent(MediationOutcome.self, forKey: .mediationOutcome))
+        urgings = try c.decodeIfPresent(Int.self, forKey: .urgings) ?? 0
+        supervisions = try c.decodeIfPresent(Int.self, forKey: .supervisions) ?? 0
     }
 }
 

@@ -8,9 +8,12 @@ public enum PhoneNumber {
     /// On bytes: it runs on every record with a phone.
     public static func isMobile(_ text: String) -> Bool {
         var digits = Array(text.utf8.lazy.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "-") })[...]
-        for prefix in ["+86", "0086"] where digits.starts(with: prefix.utf8) { digits = digits.dropFirst(prefix.utf8.count) }
+        for prefix in ["+86", "0086"] where digits.starts(with: prefix.utf8) {
+            digits = digits.dropFirst(prefix.utf8.count)
+        }
         guard digits.count == 11, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return false }
-        return digits.first == UInt8(ascii: "1") && (UInt8(ascii: "3")...UInt8(ascii: "9")).contains(digits.dropFirst().first!)
+        return digits.first == UInt8(ascii: "1")
+            && (UInt8(ascii: "3")...UInt8(ascii: "9")).contains(digits.dropFirst().first!)
     }
 
     /// `0AA(A)-NNNNNNN(N)` with optional separators and an extension `-NNNN` after the number.

@@ -442,6 +442,18 @@ public nonisolated struct Govcase_Core_V1_Handling: @unchecked Sendable {
     set {_uniqueStorage()._mediationOutcome = newValue}
   }
 
+  /// Times the handling unit was urged (催办次数).
+  public var urgings: UInt32 {
+    get {_storage._urgings}
+    set {_uniqueStorage()._urgings = newValue}
+  }
+
+  /// Times the handling was supervised (督办次数), by leaders or not.
+  public var supervisions: UInt32 {
+    get {_storage._supervisions}
+    set {_uniqueStorage()._supervisions = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -713,7 +725,7 @@ nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Handling"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assigned_unit\0\u{1}transfers\0\u{1}deadlines\0\u{1}extensions\0\u{1}replies\0\u{3}return_visits\0\u{3}closed_at\0\u{1}acceptance\0\u{3}mediation_outcome\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assigned_unit\0\u{1}transfers\0\u{1}deadlines\0\u{1}extensions\0\u{1}replies\0\u{3}return_visits\0\u{3}closed_at\0\u{1}acceptance\0\u{3}mediation_outcome\0\u{1}urgings\0\u{1}supervisions\0")
 
   fileprivate class _StorageClass {
     var _assignedUnit: String = String()
@@ -725,6 +737,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
     var _closedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _acceptance: Govcase_Core_V1_ComplaintAcceptance = .unspecified
     var _mediationOutcome: Govcase_Core_V1_MediationOutcome = .unspecified
+    var _urgings: UInt32 = 0
+    var _supervisions: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -744,6 +758,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
       _closedAt = source._closedAt
       _acceptance = source._acceptance
       _mediationOutcome = source._mediationOutcome
+      _urgings = source._urgings
+      _supervisions = source._supervisions
     }
   }
 
@@ -771,6 +787,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._closedAt) }()
         case 8: try { try decoder.decodeSingularEnumField(value: &_storage._acceptance) }()
         case 9: try { try decoder.decodeSingularEnumField(value: &_storage._mediationOutcome) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._urgings) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._supervisions) }()
         default: break
         }
       }
@@ -810,6 +828,12 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
       if _storage._mediationOutcome != .unspecified {
         try visitor.visitSingularEnumField(value: _storage._mediationOutcome, fieldNumber: 9)
       }
+      if _storage._urgings != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._urgings, fieldNumber: 10)
+      }
+      if _storage._supervisions != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._supervisions, fieldNumber: 11)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -828,6 +852,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
         if _storage._closedAt != rhs_storage._closedAt {return false}
         if _storage._acceptance != rhs_storage._acceptance {return false}
         if _storage._mediationOutcome != rhs_storage._mediationOutcome {return false}
+        if _storage._urgings != rhs_storage._urgings {return false}
+        if _storage._supervisions != rhs_storage._supervisions {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -344,6 +344,15 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
   ///   correction replaces the record's fields and keeps the status, handling and bad-review loop.
   /// Either way the correction is appended to the case's events with this kind.
   case correct // = 25
+
+  /// 12345 work order or tourism complaint: urge the unit handling it (催办), in any open status; the status does
+  /// not change and Handling.urgings counts it. The actor is who urged.
+  case urge // = 26
+
+  /// 12345 work order or tourism complaint: supervise its handling (督办), in any open status; needs `note` (the
+  /// supervision's instruction, 督办意见); `by_leader` marks a leader's supervision (领导督办). The status does not
+  /// change and Handling.supervisions counts it. The actor's unit is the supervising body.
+  case supervise // = 27
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -378,6 +387,8 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     case 23: self = .recordAgreement
     case 24: self = .terminateMediation
     case 25: self = .correct
+    case 26: self = .urge
+    case 27: self = .supervise
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -410,6 +421,8 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     case .recordAgreement: return 23
     case .terminateMediation: return 24
     case .correct: return 25
+    case .urge: return 26
+    case .supervise: return 27
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -442,6 +455,8 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     .recordAgreement,
     .terminateMediation,
     .correct,
+    .urge,
+    .supervise,
   ]
 
 }
@@ -491,6 +506,9 @@ public nonisolated struct Govcase_Core_V1_LifecycleAction: Sendable {
 
   /// For a return visit: the satisfaction as the source coded it, kept beside the mapped `level`.
   public var sourceSatisfaction: String = String()
+
+  /// For supervise: a leader supervises (领导督办).
+  public var byLeader: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -688,12 +706,12 @@ nonisolated extension Govcase_Core_V1_CaseStatus: SwiftProtobuf._ProtoNameProvid
 }
 
 nonisolated extension Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIFECYCLE_ACTION_KIND_UNSPECIFIED\0\u{1}LIFECYCLE_ACTION_KIND_DISPATCH\0\u{1}LIFECYCLE_ACTION_KIND_TRANSFER\0\u{1}LIFECYCLE_ACTION_KIND_SIGN\0\u{1}LIFECYCLE_ACTION_KIND_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_START_HANDLING\0\u{1}LIFECYCLE_ACTION_KIND_EXTEND\0\u{1}LIFECYCLE_ACTION_KIND_REPLY\0\u{1}LIFECYCLE_ACTION_KIND_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_CLOSE\0\u{1}LIFECYCLE_ACTION_KIND_VERIFY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_IMMEDIATELY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_BY_DEADLINE\0\u{1}LIFECYCLE_ACTION_KIND_COMPLETE_RECTIFICATION\0\u{1}LIFECYCLE_ACTION_KIND_EXPLAIN\0\u{1}LIFECYCLE_ACTION_KIND_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_UPHOLD_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_REJECT_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_GIVE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_RATE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_ACCEPT\0\u{1}LIFECYCLE_ACTION_KIND_REFUSE\0\u{1}LIFECYCLE_ACTION_KIND_START_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_RECORD_AGREEMENT\0\u{1}LIFECYCLE_ACTION_KIND_TERMINATE_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_CORRECT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIFECYCLE_ACTION_KIND_UNSPECIFIED\0\u{1}LIFECYCLE_ACTION_KIND_DISPATCH\0\u{1}LIFECYCLE_ACTION_KIND_TRANSFER\0\u{1}LIFECYCLE_ACTION_KIND_SIGN\0\u{1}LIFECYCLE_ACTION_KIND_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_START_HANDLING\0\u{1}LIFECYCLE_ACTION_KIND_EXTEND\0\u{1}LIFECYCLE_ACTION_KIND_REPLY\0\u{1}LIFECYCLE_ACTION_KIND_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_CLOSE\0\u{1}LIFECYCLE_ACTION_KIND_VERIFY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_IMMEDIATELY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_BY_DEADLINE\0\u{1}LIFECYCLE_ACTION_KIND_COMPLETE_RECTIFICATION\0\u{1}LIFECYCLE_ACTION_KIND_EXPLAIN\0\u{1}LIFECYCLE_ACTION_KIND_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_UPHOLD_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_REJECT_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_GIVE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_RATE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_ACCEPT\0\u{1}LIFECYCLE_ACTION_KIND_REFUSE\0\u{1}LIFECYCLE_ACTION_KIND_START_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_RECORD_AGREEMENT\0\u{1}LIFECYCLE_ACTION_KIND_TERMINATE_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_CORRECT\0\u{1}LIFECYCLE_ACTION_KIND_URGE\0\u{1}LIFECYCLE_ACTION_KIND_SUPERVISE\0")
 }
 
 nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LifecycleAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0\u{1}resolved\0\u{1}outcome\0\u{3}dissatisfaction_reason\0\u{3}source_satisfaction\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0\u{1}resolved\0\u{1}outcome\0\u{3}dissatisfaction_reason\0\u{3}source_satisfaction\0\u{3}by_leader\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -712,6 +730,7 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
       case 9: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.dissatisfactionReason) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.sourceSatisfaction) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self.byLeader) }()
       default: break
       }
     }
@@ -755,6 +774,9 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
     if !self.sourceSatisfaction.isEmpty {
       try visitor.visitSingularStringField(value: self.sourceSatisfaction, fieldNumber: 11)
     }
+    if self.byLeader != false {
+      try visitor.visitSingularBoolField(value: self.byLeader, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -770,6 +792,7 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
     if lhs.outcome != rhs.outcome {return false}
     if lhs.dissatisfactionReason != rhs.dissatisfactionReason {return false}
     if lhs.sourceSatisfaction != rhs.sourceSatisfaction {return false}
+    if lhs.byLeader != rhs.byLeader {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

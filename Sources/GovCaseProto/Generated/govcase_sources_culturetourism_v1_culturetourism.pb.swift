@@ -426,9 +426,11 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_ComplaintProgress: S
   /// The complaint id it belongs to.
   public var complaintID: String = String()
 
-  /// Step code: accepted, refused, transferred, mediation started, mediated, terminated (进展类型).
-  /// Default codes (table "complaintStep"; a deployment may override them per source system): SL = accept, TJ =
-  /// startMediation, ZB = transfer, BSL = refuse, TJCG = recordAgreement, ZZTJ = terminateMediation.
+  /// Step code: accepted, refused, transferred, mediation started, mediated, terminated, urged (催办) or supervised
+  /// (督办, by a national or provincial body: `unit`, with its instruction in `note`) (进展类型).
+  /// Default codes (table "complaintStep"; a deployment may override them per source system): CB = urge, DB =
+  /// supervise, SL = accept, TJ = startMediation, ZB = transfer, BSL = refuse, TJCG = recordAgreement, ZZTJ =
+  /// terminateMediation.
   public var step: String = String()
 
   /// Unit acting, or the unit transferred to.

@@ -253,8 +253,11 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_StatusUpdate: Sendable
   public var orderID: String = String()
 
   /// Status code (工单状态), in the platform's codes.
+  /// Urging (催办) and supervision (督办) are updates too: the status stays, the case counts them; a supervision
+  /// needs its instruction in `note`.
   /// Default codes (table "status"; a deployment may override them per source system): 20 = dispatch, 21 =
-  /// transfer, 30 = sign, 31 = return, 40 = startHandling, 41 = extend, 50 = reply, 70 = close.
+  /// transfer, 30 = sign, 31 = return, 40 = startHandling, 41 = extend, 50 = reply, 60 = urge, 61 = supervise, 70 =
+  /// close.
   public var status: String = String()
 
   /// Unit acting, or the target unit of a dispatch or transfer (单位).
@@ -285,6 +288,9 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_StatusUpdate: Sendable
   public var hasOccurredAt: Bool {self._occurredAt != nil}
   /// Clears the value of `occurredAt`. Subsequent reads from it will return its default value.
   public mutating func clearOccurredAt() {self._occurredAt = nil}
+
+  /// For a supervision: a leader supervises (领导督办).
+  public var byLeader: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -656,7 +662,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
 
 nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusUpdate"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}update_id\0\u{1}revision\0\u{3}order_id\0\u{1}status\0\u{1}unit\0\u{1}operator\0\u{1}note\0\u{3}extended_to\0\u{3}occurred_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}update_id\0\u{1}revision\0\u{3}order_id\0\u{1}status\0\u{1}unit\0\u{1}operator\0\u{1}note\0\u{3}extended_to\0\u{3}occurred_at\0\u{3}by_leader\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -673,6 +679,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobu
       case 7: try { try decoder.decodeSingularStringField(value: &self.note) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._extendedTo) }()
       case 9: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.byLeader) }()
       default: break
       }
     }
@@ -710,6 +717,9 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobu
     try { if let v = self._occurredAt {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
     } }()
+    if self.byLeader != false {
+      try visitor.visitSingularBoolField(value: self.byLeader, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -723,6 +733,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobu
     if lhs.note != rhs.note {return false}
     if lhs._extendedTo != rhs._extendedTo {return false}
     if lhs._occurredAt != rhs._occurredAt {return false}
+    if lhs.byLeader != rhs.byLeader {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
