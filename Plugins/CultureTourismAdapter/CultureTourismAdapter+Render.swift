@@ -84,6 +84,16 @@ extension CultureTourismAdapter {
         if let at = c.receivedAt { r.receivedAt = Google_Protobuf_Timestamp(date: at) }
         // The handling unit at creation: the first transfer's source if the complaint was transferred since.
         r.handlingUnit = c.handling.transfers.first?.fromUnit ?? c.handling.assignedUnit
+        r.contractEndedOn = c.request?.contractEndedOn ?? ""
+        r.attachments = (c.request?.attachments ?? []).map { a in
+            .with {
+                $0.name = a.name
+                $0.uri = a.uri
+                $0.mediaType = a.mediaType
+                $0.sizeBytes = a.sizeBytes
+                $0.sha256 = a.sha256
+            }
+        }
         return .with { $0.tourismComplaint = r }
     }
 

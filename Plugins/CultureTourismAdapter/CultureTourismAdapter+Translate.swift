@@ -96,8 +96,16 @@ extension CultureTourismAdapter {
             lifecycle: .tourismComplaint,
             receivedAt: r.hasReceivedAt ? r.receivedAt.date : nil)
         c.handling.assignedUnit = r.handlingUnit
+        c.request?.contractEndedOn = r.contractEndedOn
+        c.request?.attachments = r.attachments.map {
+            Attachment(name: $0.name, uri: $0.uri, mediaType: $0.mediaType, sizeBytes: $0.sizeBytes, sha256: $0.sha256)
+        }
         let paths = Self.requestPaths(
-            id: "complaint_id", person: "complainant", extra: ["request.respondent": "respondent"])
+            id: "complaint_id", person: "complainant",
+            extra: [
+                "request.respondent": "respondent", "request.contract_ended_on": "contract_ended_on",
+                "request.attachments": "attachments",
+            ])
         return finish(c, reader: reader, paths: paths, context: context)
     }
 

@@ -146,6 +146,10 @@ extension Request {
         originEvaluationID = m.originEvaluationID
         categoryLevels = m.categoryLevels
         urgency = Urgency(proto: m.urgency)
+        contractEndedOn = m.contractEndedOn
+        attachments = m.attachments.map {
+            Attachment(name: $0.name, uri: $0.uri, mediaType: $0.mediaType, sizeBytes: $0.sizeBytes, sha256: $0.sha256)
+        }
     }
 }
 

@@ -171,6 +171,16 @@ extension Request {
         m.originEvaluationID = originEvaluationID
         m.categoryLevels = categoryLevels
         m.urgency = urgency.proto
+        m.contractEndedOn = contractEndedOn
+        m.attachments = attachments.map { a in
+            .with {
+                $0.name = a.name
+                $0.uri = a.uri
+                $0.mediaType = a.mediaType
+                $0.sizeBytes = a.sizeBytes
+                $0.sha256 = a.sha256
+            }
+        }
         return m
     }
 }

@@ -77,6 +77,10 @@ public struct Request: Sendable, Hashable, Codable {
     public var categoryLevels: [String] = []
     /// How urgent the source rated it (紧急程度); `nil` when it did not say.
     public var urgency: Urgency?
+    /// For a tourism complaint: the day the travel contract ended (旅游合同终止日期), `YYYY-MM-DD`, China time.
+    public var contractEndedOn = ""
+    /// Files attached (附件), by reference.
+    public var attachments: [Attachment] = []
 
     public init(
         title: String = "", content: String, category: String = "", allegesViolation: Bool = false,
@@ -98,7 +102,7 @@ public struct Request: Sendable, Hashable, Codable {
 extension Request {
     enum CodingKeys: String, CodingKey {
         case title, content, category, allegesViolation, track, respondent, demand, location, occurredAt
-        case originEvaluationID, categoryLevels, urgency
+        case originEvaluationID, categoryLevels, urgency, contractEndedOn, attachments
     }
 
     /// Decodes v1 JSON payloads (`Schema`'s v2 migration), which had no origin evaluation, classification
@@ -117,6 +121,8 @@ extension Request {
         originEvaluationID = try c.decodeIfPresent(String.self, forKey: .originEvaluationID) ?? ""
         categoryLevels = try c.decodeIfPresent([String].self, forKey: .categoryLevels) ?? []
         urgency = try c.decodeIfPresent(Urgency.self, forKey: .urgency)
+        contractEndedOn = try c.decodeIfPresent(String.self, forKey: .contractEndedOn) ?? ""
+        attachments = try c.decodeIfPresent([Attachment].self, forKey: .attachments) ?? []
     }
 }
 
@@ -133,5 +139,24 @@ extension Location {
             latitude: try c.decodeIfPresent(Double.self, forKey: .latitude),
             street: try c.decodeIfPresent(String.self, forKey: .street) ?? "",
             community: try c.decodeIfPresent(String.self, forKey: .community) ?? "")
+    }
+}
+
+/// A file attached to a request, by reference: where the source keeps it, never its content (附件).
+public struct Attachment: Sendable, Hashable, Codable {
+    public var name: String
+    /// An absolute URI.
+    public var uri: String
+    public var mediaType: String
+    public var sizeBytes: UInt64
+    /// SHA-256 of the content, 64 lowercase hexadecimal digits, or empty.
+    public var sha256: String
+
+    public init(name: String, uri: String, mediaType: String = "", sizeBytes: UInt64 = 0, sha256: String = "") {
+        self.name = name
+        self.uri = uri
+        self.mediaType = mediaType
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
     }
 }

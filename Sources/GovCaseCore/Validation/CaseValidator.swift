@@ -119,6 +119,30 @@ private struct Checker {
         creditCode("service.organisation.credit_code", s.organisation.creditCode)
     }
 
+    /// Attachments are references: a name, an absolute URI, and a digest that can be checked when given.
+    mutating func attachments(_ attachments: [Attachment]) {
+        if attachments.count > 20 {
+            add("request.attachments", .maxLength, "has \(attachments.count) attachments, at most 20 allowed")
+        }
+        for (index, a) in attachments.enumerated() {
+            let at = "request.attachments[\(index)]"
+            required("\(at).name", a.name)
+            maxLength("\(at).name", a.name, context.limits.shortText)
+            maxLength("\(at).media_type", a.mediaType, context.limits.shortText)
+            if a.uri.isBlank {
+                add("\(at).uri", .required, "is required: where the source keeps the file")
+            } else if a.uri.utf8.count > 2000 || URLComponents(string: a.uri)?.scheme == nil {
+                add("\(at).uri", .inconsistent, "is not an absolute URI of at most 2000 characters")
+            }
+            if !a.sha256.isEmpty,
+                a.sha256.utf8.count != 64
+                    || !a.sha256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+            {
+                add("\(at).sha256", .inconsistent, "is not a SHA-256 in 64 lowercase hexadecimal digits")
+            }
+        }
+    }
+
     /// The item's codes, the handled matter and the staff rated (FIELDS.md §1.2–1.3): a status needs its dates,
     /// a promised matter its limit, a rated member of staff a number to be told apart by.
     mutating func matter(_ c: Case) {
@@ -229,6 +253,10 @@ private struct Checker {
         for (index, level) in r.categoryLevels.enumerated() {
             maxLength("request.category_levels[\(index)]", level, context.limits.shortText)
         }
+        if !r.contractEndedOn.isEmpty, CivilDate(r.contractEndedOn) == nil {
+            add("request.contract_ended_on", .civilDate, "\"\(r.contractEndedOn)\" is not a day YYYY-MM-DD")
+        }
+        attachments(r.attachments)
         if kind == .complaint || kind == .report {
             let respondent = r.respondent ?? Respondent()
             // A report may point at a place when the wrongdoer is unknown; a complaint always names its respondent.

@@ -51,6 +51,8 @@ public struct ValidationRule: RawRepresentable, Sendable, Hashable, Codable, Cus
     public static let detailLevel = ValidationRule(rawValue: "detail_level")
     /// A service node numbered outside 1–99.
     public static let serviceNode = ValidationRule(rawValue: "service_node")
+    /// A civil date that is not a real day written YYYY-MM-DD.
+    public static let civilDate = ValidationRule(rawValue: "civil_date")
     /// A business handling item code that is not 33 digits or capital letters.
     public static let itemCode = ValidationRule(rawValue: "item_code")
     /// Not an identity key (certKey): at most 128 printable ASCII characters.

@@ -247,11 +247,50 @@ public nonisolated struct Govcase_Core_V1_Request: @unchecked Sendable {
     set {_uniqueStorage()._urgency = newValue}
   }
 
+  /// For a tourism complaint: the day the travel contract ended (旅游合同终止日期), YYYY-MM-DD in China time; the
+  /// 90-day time limit runs from it, and the complaint body decides on a late complaint.
+  public var contractEndedOn: String {
+    get {_storage._contractEndedOn}
+    set {_uniqueStorage()._contractEndedOn = newValue}
+  }
+
+  /// Files attached to the request (附件), by reference; at most 20.
+  public var attachments: [Govcase_Core_V1_Attachment] {
+    get {_storage._attachments}
+    set {_uniqueStorage()._attachments = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// A file attached to a request, by reference: the gateway keeps where it is, never its content (附件).
+public nonisolated struct Govcase_Core_V1_Attachment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// File name (文件名); required.
+  public var name: String = String()
+
+  /// Where the source keeps it: an absolute URI (a scheme, then ":"), at most 2000 characters; required.
+  public var uri: String = String()
+
+  /// Media type, e.g. image/jpeg.
+  public var mediaType: String = String()
+
+  /// Size in bytes.
+  public var sizeBytes: UInt64 = 0
+
+  /// SHA-256 of the content, 64 lowercase hexadecimal digits, when the source gives it.
+  public var sha256: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -323,7 +362,7 @@ nonisolated extension Govcase_Core_V1_Location: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}track\0\u{1}respondent\0\u{1}demand\0\u{1}location\0\u{3}occurred_at\0\u{3}origin_evaluation_id\0\u{3}category_levels\0\u{1}urgency\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}title\0\u{1}content\0\u{1}category\0\u{3}alleges_violation\0\u{1}track\0\u{1}respondent\0\u{1}demand\0\u{1}location\0\u{3}occurred_at\0\u{3}origin_evaluation_id\0\u{3}category_levels\0\u{1}urgency\0\u{3}contract_ended_on\0\u{1}attachments\0")
 
   fileprivate class _StorageClass {
     var _title: String = String()
@@ -338,6 +377,8 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
     var _originEvaluationID: String = String()
     var _categoryLevels: [String] = []
     var _urgency: Govcase_Core_V1_Urgency = .unspecified
+    var _contractEndedOn: String = String()
+    var _attachments: [Govcase_Core_V1_Attachment] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -360,6 +401,8 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
       _originEvaluationID = source._originEvaluationID
       _categoryLevels = source._categoryLevels
       _urgency = source._urgency
+      _contractEndedOn = source._contractEndedOn
+      _attachments = source._attachments
     }
   }
 
@@ -390,6 +433,8 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
         case 10: try { try decoder.decodeSingularStringField(value: &_storage._originEvaluationID) }()
         case 11: try { try decoder.decodeRepeatedStringField(value: &_storage._categoryLevels) }()
         case 12: try { try decoder.decodeSingularEnumField(value: &_storage._urgency) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._contractEndedOn) }()
+        case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._attachments) }()
         default: break
         }
       }
@@ -438,6 +483,12 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
       if _storage._urgency != .unspecified {
         try visitor.visitSingularEnumField(value: _storage._urgency, fieldNumber: 12)
       }
+      if !_storage._contractEndedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._contractEndedOn, fieldNumber: 13)
+      }
+      if !_storage._attachments.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._attachments, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -459,10 +510,62 @@ nonisolated extension Govcase_Core_V1_Request: SwiftProtobuf.Message, SwiftProto
         if _storage._originEvaluationID != rhs_storage._originEvaluationID {return false}
         if _storage._categoryLevels != rhs_storage._categoryLevels {return false}
         if _storage._urgency != rhs_storage._urgency {return false}
+        if _storage._contractEndedOn != rhs_storage._contractEndedOn {return false}
+        if _storage._attachments != rhs_storage._attachments {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Core_V1_Attachment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Attachment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}uri\0\u{3}media_type\0\u{3}size_bytes\0\u{1}sha256\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.uri) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.mediaType) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.sizeBytes) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.uri.isEmpty {
+      try visitor.visitSingularStringField(value: self.uri, fieldNumber: 2)
+    }
+    if !self.mediaType.isEmpty {
+      try visitor.visitSingularStringField(value: self.mediaType, fieldNumber: 3)
+    }
+    if self.sizeBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sizeBytes, fieldNumber: 4)
+    }
+    if !self.sha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Core_V1_Attachment, rhs: Govcase_Core_V1_Attachment) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.uri != rhs.uri {return false}
+    if lhs.mediaType != rhs.mediaType {return false}
+    if lhs.sizeBytes != rhs.sizeBytes {return false}
+    if lhs.sha256 != rhs.sha256 {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

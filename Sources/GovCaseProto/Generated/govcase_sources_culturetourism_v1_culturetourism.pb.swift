@@ -404,11 +404,52 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_TourismComplaint: @u
     set {_uniqueStorage()._handlingUnit = newValue}
   }
 
+  /// The day the travel contract ended (旅游合同终止日期), YYYY-MM-DD in China time. A tourism complaint's 90-day
+  /// time limit (旅游投诉处理办法) runs from it; whether a late complaint is accepted is the complaint body's
+  /// decision (refuse, with the reason), so the gateway keeps the date and refuses nothing for it.
+  public var contractEndedOn: String {
+    get {_storage._contractEndedOn}
+    set {_uniqueStorage()._contractEndedOn = newValue}
+  }
+
+  /// Files the complainant attached (附件: photos, contracts, receipts), by reference; at most 20.
+  public var attachments: [Govcase_Sources_Culturetourism_V1_Attachment] {
+    get {_storage._attachments}
+    set {_uniqueStorage()._attachments = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// A file attached to a record, by reference: the gateway keeps where it is, never its content (附件).
+public nonisolated struct Govcase_Sources_Culturetourism_V1_Attachment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// File name as the complainant gave it (文件名); required.
+  public var name: String = String()
+
+  /// Where the source keeps it (存储地址): an absolute URI, at most 2000 characters; required.
+  public var uri: String = String()
+
+  /// Media type, e.g. image/jpeg (文件类型).
+  public var mediaType: String = String()
+
+  /// Size in bytes (文件大小).
+  public var sizeBytes: UInt64 = 0
+
+  /// SHA-256 of the content, 64 lowercase hexadecimal digits (摘要), when the source gives it: the file can be checked
+  /// against the record later.
+  public var sha256: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Progress of a tourism complaint: acceptance decision, mediation and its outcome (受理/调解进展).
@@ -1075,7 +1116,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_MarketReport: SwiftProto
 
 nonisolated extension Govcase_Sources_Culturetourism_V1_TourismComplaint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TourismComplaint"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}complaint_id\0\u{1}revision\0\u{3}region_code\0\u{1}channel\0\u{1}complainant\0\u{1}respondent\0\u{1}category\0\u{1}content\0\u{1}demand\0\u{3}occurred_at\0\u{3}received_at\0\u{3}handling_unit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}complaint_id\0\u{1}revision\0\u{3}region_code\0\u{1}channel\0\u{1}complainant\0\u{1}respondent\0\u{1}category\0\u{1}content\0\u{1}demand\0\u{3}occurred_at\0\u{3}received_at\0\u{3}handling_unit\0\u{3}contract_ended_on\0\u{1}attachments\0")
 
   fileprivate class _StorageClass {
     var _complaintID: String = String()
@@ -1090,6 +1131,8 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_TourismComplaint: SwiftP
     var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _receivedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _handlingUnit: String = String()
+    var _contractEndedOn: String = String()
+    var _attachments: [Govcase_Sources_Culturetourism_V1_Attachment] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1112,6 +1155,8 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_TourismComplaint: SwiftP
       _occurredAt = source._occurredAt
       _receivedAt = source._receivedAt
       _handlingUnit = source._handlingUnit
+      _contractEndedOn = source._contractEndedOn
+      _attachments = source._attachments
     }
   }
 
@@ -1142,6 +1187,8 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_TourismComplaint: SwiftP
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._occurredAt) }()
         case 11: try { try decoder.decodeSingularMessageField(value: &_storage._receivedAt) }()
         case 12: try { try decoder.decodeSingularStringField(value: &_storage._handlingUnit) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._contractEndedOn) }()
+        case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._attachments) }()
         default: break
         }
       }
@@ -1190,6 +1237,12 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_TourismComplaint: SwiftP
       if !_storage._handlingUnit.isEmpty {
         try visitor.visitSingularStringField(value: _storage._handlingUnit, fieldNumber: 12)
       }
+      if !_storage._contractEndedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._contractEndedOn, fieldNumber: 13)
+      }
+      if !_storage._attachments.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._attachments, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1211,10 +1264,62 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_TourismComplaint: SwiftP
         if _storage._occurredAt != rhs_storage._occurredAt {return false}
         if _storage._receivedAt != rhs_storage._receivedAt {return false}
         if _storage._handlingUnit != rhs_storage._handlingUnit {return false}
+        if _storage._contractEndedOn != rhs_storage._contractEndedOn {return false}
+        if _storage._attachments != rhs_storage._attachments {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Sources_Culturetourism_V1_Attachment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Attachment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}uri\0\u{3}media_type\0\u{3}size_bytes\0\u{1}sha256\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.uri) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.mediaType) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.sizeBytes) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.sha256) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.uri.isEmpty {
+      try visitor.visitSingularStringField(value: self.uri, fieldNumber: 2)
+    }
+    if !self.mediaType.isEmpty {
+      try visitor.visitSingularStringField(value: self.mediaType, fieldNumber: 3)
+    }
+    if self.sizeBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sizeBytes, fieldNumber: 4)
+    }
+    if !self.sha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.sha256, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Sources_Culturetourism_V1_Attachment, rhs: Govcase_Sources_Culturetourism_V1_Attachment) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.uri != rhs.uri {return false}
+    if lhs.mediaType != rhs.mediaType {return false}
+    if lhs.sizeBytes != rhs.sizeBytes {return false}
+    if lhs.sha256 != rhs.sha256 {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

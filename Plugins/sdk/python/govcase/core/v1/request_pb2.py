@@ -26,19 +26,21 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from govcase.core.v1 import party_pb2 as govcase_dot_core_dot_v1_dot_party__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgovcase/core/v1/request.proto\x12\x0fgovcase.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgovcase/core/v1/party.proto\"x\n\x08Location\x12\x13\n\x0bregion_code\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x11\n\tlongitude\x18\x03 \x01(\x01\x12\x10\n\x08latitude\x18\x04 \x01(\x01\x12\x0e\n\x06street\x18\x05 \x01(\t\x12\x11\n\tcommunity\x18\x06 \x01(\t\"\x86\x03\n\x07Request\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x19\n\x11\x61lleges_violation\x18\x04 \x01(\x08\x12-\n\x05track\x18\x05 \x01(\x0e\x32\x1e.govcase.core.v1.HandlingTrack\x12/\n\nrespondent\x18\x06 \x01(\x0b\x32\x1b.govcase.core.v1.Respondent\x12\x0e\n\x06\x64\x65mand\x18\x07 \x01(\t\x12+\n\x08location\x18\x08 \x01(\x0b\x32\x19.govcase.core.v1.Location\x12/\n\x0boccurred_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14origin_evaluation_id\x18\n \x01(\t\x12\x17\n\x0f\x63\x61tegory_levels\x18\x0b \x03(\t\x12)\n\x07urgency\x18\x0c \x01(\x0e\x32\x18.govcase.core.v1.Urgency*\x8e\x01\n\rHandlingTrack\x12\x1e\n\x1aHANDLING_TRACK_UNSPECIFIED\x10\x00\x12\x1b\n\x17HANDLING_TRACK_ORDINARY\x10\x01\x12\x1c\n\x18HANDLING_TRACK_MEDIATION\x10\x02\x12\"\n\x1eHANDLING_TRACK_LAW_ENFORCEMENT\x10\x03*c\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x12\n\x0eURGENCY_NORMAL\x10\x01\x12\x12\n\x0eURGENCY_URGENT\x10\x02\x12\x17\n\x13URGENCY_VERY_URGENT\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgovcase/core/v1/request.proto\x12\x0fgovcase.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgovcase/core/v1/party.proto\"x\n\x08Location\x12\x13\n\x0bregion_code\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x11\n\tlongitude\x18\x03 \x01(\x01\x12\x10\n\x08latitude\x18\x04 \x01(\x01\x12\x0e\n\x06street\x18\x05 \x01(\t\x12\x11\n\tcommunity\x18\x06 \x01(\t\"\xd3\x03\n\x07Request\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x19\n\x11\x61lleges_violation\x18\x04 \x01(\x08\x12-\n\x05track\x18\x05 \x01(\x0e\x32\x1e.govcase.core.v1.HandlingTrack\x12/\n\nrespondent\x18\x06 \x01(\x0b\x32\x1b.govcase.core.v1.Respondent\x12\x0e\n\x06\x64\x65mand\x18\x07 \x01(\t\x12+\n\x08location\x18\x08 \x01(\x0b\x32\x19.govcase.core.v1.Location\x12/\n\x0boccurred_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14origin_evaluation_id\x18\n \x01(\t\x12\x17\n\x0f\x63\x61tegory_levels\x18\x0b \x03(\t\x12)\n\x07urgency\x18\x0c \x01(\x0e\x32\x18.govcase.core.v1.Urgency\x12\x19\n\x11\x63ontract_ended_on\x18\r \x01(\t\x12\x30\n\x0b\x61ttachments\x18\x0e \x03(\x0b\x32\x1b.govcase.core.v1.Attachment\"_\n\nAttachment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03uri\x18\x02 \x01(\t\x12\x12\n\nmedia_type\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\x12\x0e\n\x06sha256\x18\x05 \x01(\t*\x8e\x01\n\rHandlingTrack\x12\x1e\n\x1aHANDLING_TRACK_UNSPECIFIED\x10\x00\x12\x1b\n\x17HANDLING_TRACK_ORDINARY\x10\x01\x12\x1c\n\x18HANDLING_TRACK_MEDIATION\x10\x02\x12\"\n\x1eHANDLING_TRACK_LAW_ENFORCEMENT\x10\x03*c\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x12\n\x0eURGENCY_NORMAL\x10\x01\x12\x12\n\x0eURGENCY_URGENT\x10\x02\x12\x17\n\x13URGENCY_VERY_URGENT\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govcase.core.v1.request_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_HANDLINGTRACK']._serialized_start=628
-  _globals['_HANDLINGTRACK']._serialized_end=770
-  _globals['_URGENCY']._serialized_start=772
-  _globals['_URGENCY']._serialized_end=871
+  _globals['_HANDLINGTRACK']._serialized_start=802
+  _globals['_HANDLINGTRACK']._serialized_end=944
+  _globals['_URGENCY']._serialized_start=946
+  _globals['_URGENCY']._serialized_end=1045
   _globals['_LOCATION']._serialized_start=112
   _globals['_LOCATION']._serialized_end=232
   _globals['_REQUEST']._serialized_start=235
-  _globals['_REQUEST']._serialized_end=625
+  _globals['_REQUEST']._serialized_end=702
+  _globals['_ATTACHMENT']._serialized_start=704
+  _globals['_ATTACHMENT']._serialized_end=799
 # @@protoc_insertion_point(module_scope)
