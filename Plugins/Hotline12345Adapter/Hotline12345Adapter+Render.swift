@@ -91,6 +91,13 @@ extension Hotline12345Adapter {
         if let deadline = a.deadline { r.extendedTo = Google_Protobuf_Timestamp(date: deadline) }
         r.occurredAt = at
         r.byLeader = a.byLeader
+        r.coUnits = a.coUnits
+        r.joint = a.joint
+        if let limit = a.statutoryLimit {
+            r.statutoryLimit = UInt32(clamping: limit.value)
+            r.statutoryLimitUnit = try table.renderCode(
+                "timeLimitUnit", for: limit.unit, field: "action.statutory_limit.unit")
+        }
         return [.with { $0.statusUpdate = r }]
     }
 }

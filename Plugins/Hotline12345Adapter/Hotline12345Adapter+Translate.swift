@@ -16,6 +16,8 @@ extension Hotline12345Adapter {
     /// Core action paths → `StatusUpdate` paths.
     static let statusPaths = FieldPathMap([
         "action.unit": "unit", "action.note": "note", "action.deadline": "extended_to", "action.kind": "status",
+        "action.co_units": "co_units", "action.statutory_limit.value": "statutory_limit",
+        "action.statutory_limit.unit": "statutory_limit_unit",
     ])
 
     /// A work order becomes a request case. Reports and orders alleging a violation go to law enforcement,
@@ -81,6 +83,13 @@ extension Hotline12345Adapter {
         var action = LifecycleAction(
             kind, unit: targetsUnit ? r.unit : "", deadline: r.hasExtendedTo ? r.extendedTo.date : nil, note: r.note)
         action.byLeader = r.byLeader
+        action.coUnits = r.coUnits
+        action.joint = r.joint
+        if r.statutoryLimit != 0 || !r.statutoryLimitUnit.isEmpty {
+            action.statutoryLimit = TimeLimit(
+                value: Int(r.statutoryLimit),
+                unit: reader.code("timeLimitUnit", r.statutoryLimitUnit, at: "statutory_limit_unit"))
+        }
         reader.report(action.violations(), renamedBy: Self.statusPaths)
         guard reader.violations.isEmpty else { return .rejected(reader.violations) }
         let actor = Actor(unit: targetsUnit ? "" : r.unit, person: r.operator)

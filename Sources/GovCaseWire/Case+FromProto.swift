@@ -193,6 +193,8 @@ extension Handling {
             mediationOutcome: MediationOutcome(proto: m.mediationOutcome))
         urgings = Int(m.urgings)
         supervisions = Int(m.supervisions)
+        coUnits = m.coUnits
+        joint = m.joint
     }
 }
 
@@ -230,6 +232,9 @@ extension LifecycleAction {
             outcome: RequestOutcome(proto: m.outcome), dissatisfactionReason: m.dissatisfactionReason,
             sourceSatisfaction: m.sourceSatisfaction)
         byLeader = m.byLeader
+        coUnits = m.coUnits
+        joint = m.joint
+        statutoryLimit = m.hasStatutoryLimit ? TimeLimit(proto: m.statutoryLimit) : nil
     }
 }
 

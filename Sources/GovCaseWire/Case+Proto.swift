@@ -264,6 +264,8 @@ extension Handling {
         m.extensions = UInt32(extensions)
         m.urgings = UInt32(urgings)
         m.supervisions = UInt32(supervisions)
+        m.coUnits = coUnits
+        m.joint = joint
         m.replies = replies.map { r in
             .with {
                 $0.unit = r.unit
@@ -350,6 +352,9 @@ extension LifecycleAction {
         m.dissatisfactionReason = dissatisfactionReason
         m.sourceSatisfaction = sourceSatisfaction
         m.byLeader = byLeader
+        m.coUnits = coUnits
+        m.joint = joint
+        if let statutoryLimit { m.statutoryLimit = statutoryLimit.proto }
         return m
     }
 }

@@ -100,7 +100,8 @@ import Testing
         var c = Fixtures.request(.consultation)
         let steps: [LifecycleAction] = [
             .init(.dispatch, unit: "区文旅委"), .init(.return, note: "非本单位职责"), .init(.transfer, unit: "区市场监管局"),
-            .init(.sign), .init(.startHandling), .init(.extend, deadline: at(100)), .init(.reply, note: "已答复政策依据"),
+            .init(.sign), .init(.startHandling), .init(.extend, deadline: at(100), note: "需现场核查"),
+            .init(.reply, note: "已答复政策依据"),
             .init(.returnVisit, level: .dissatisfied, note: "未解决"), .init(.startHandling), .init(.reply, note: "再次答复"),
             .init(.returnVisit, level: .satisfied), .init(.close),
         ]

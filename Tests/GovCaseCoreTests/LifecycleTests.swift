@@ -205,7 +205,14 @@ func completeAction(_ kind: LifecycleActionKind, level: SatisfactionLevel? = nil
         MissingData(lifecycle: .request, from: .received, action: .init(.dispatch), field: "action.unit"),
         MissingData(lifecycle: .request, from: .received, action: .init(.transfer), field: "action.unit"),
         MissingData(lifecycle: .request, from: .dispatched, action: .init(.return), field: "action.note"),
-        MissingData(lifecycle: .request, from: .inProgress, action: .init(.extend), field: "action.deadline"),
+        MissingData(
+            lifecycle: .request, from: .inProgress, action: .init(.extend, note: "需现场核查"), field: "action.deadline"),
+        // 延期审批: an extension states its basis and reason (FIELDS.md §3).
+        MissingData(
+            lifecycle: .request, from: .inProgress, action: .init(.extend, deadline: Fixtures.now), field: "action.note"
+        ),
+        MissingData(
+            lifecycle: .request, from: .received, action: .init(.supervise, unit: "区政府办"), field: "action.note"),
         MissingData(lifecycle: .request, from: .inProgress, action: .init(.reply), field: "action.note"),
         MissingData(lifecycle: .request, from: .replied, action: .init(.returnVisit), field: "action.level"),
         MissingData(

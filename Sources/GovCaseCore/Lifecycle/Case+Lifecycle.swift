@@ -51,6 +51,8 @@ extension Case {
             handling.transfers.append(
                 Transfer(fromUnit: handling.assignedUnit, toUnit: action.unit, transferredAt: at, note: action.note))
             handling.assignedUnit = action.unit
+            handling.coUnits = action.coUnits
+            handling.joint = action.joint
             if lifecycle == .tourismComplaint {
                 handling.acceptance = .transferred
                 handling.closedAt = at

@@ -12,7 +12,7 @@ public enum LifecycleActionKind: String, Sendable, Hashable, CaseIterable, Codab
     case `return`
     /// 办理.
     case startHandling
-    /// 延期; needs `deadline`.
+    /// 延期 (延期审批); needs `deadline` (the promised extension) and `note` (its basis and reason).
     case extend
     /// 回复; needs `note`.
     case reply
@@ -86,6 +86,12 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
     public var sourceSatisfaction: String
     /// For a supervision: a leader supervises (领导督办).
     public var byLeader = false
+    /// For dispatch and transfer: co-handling units (协办单位) beside the lead unit in `unit`.
+    public var coUnits: [String] = []
+    /// For dispatch and transfer: the units handle it jointly (联合办理).
+    public var joint = false
+    /// For an extension: the time limit laws and regulations set (法律法规规定的时限).
+    public var statutoryLimit: TimeLimit?
 
     public init(
         _ kind: LifecycleActionKind, unit: String = "", deadline: Date? = nil, level: SatisfactionLevel? = nil,
@@ -113,13 +119,32 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
         }
         switch kind {
         case .dispatch, .transfer:
-            return unit.isBlank ? [missing("unit", "the target unit")] : []
+            var found = unit.isBlank ? [missing("unit", "the target unit")] : []
+            if coUnits.count > 5 {
+                found.append(
+                    FieldViolation(
+                        field: "\(field).co_units", rule: .maxLength,
+                        message: "names \(coUnits.count) co-handling units, at most 5 allowed"))
+            }
+            for (index, co) in coUnits.enumerated() where co.isBlank || co == unit {
+                found.append(
+                    FieldViolation(
+                        field: "\(field).co_units[\(index)]", rule: .inconsistent,
+                        message: co.isBlank ? "is empty" : "is the lead unit: a unit leads or assists, not both"))
+            }
+            return found
         case .return, .refuse:
             return note.isBlank ? [missing("note", "the reason")] : []
         case .reply:
             return note.isBlank ? [missing("note", "the reply")] : []
         case .extend:
-            return deadline == nil ? [missing("deadline", "the new deadline")] : []
+            var found = deadline == nil ? [missing("deadline", "the new deadline")] : []
+            if note.isBlank { found.append(missing("note", "its basis and reason (延长时限的依据和理由)")) }
+            if let limit = statutoryLimit {
+                if limit.value < 1 { found.append(missing("statutory_limit.value", "at least one unit")) }
+                if limit.unit == nil { found.append(missing("statutory_limit.unit", "the limit's unit")) }
+            }
+            return found
         case .returnVisit, .rateFeedback:
             return level == nil ? [missing("level", "a satisfaction level")] : []
         case .upholdAppeal:
@@ -140,7 +165,7 @@ extension String {
 extension LifecycleAction {
     enum CodingKeys: String, CodingKey {
         case kind, unit, deadline, level, notAdoptedReason, note, feedbackMethod, resolved, outcome
-        case dissatisfactionReason, sourceSatisfaction, byLeader
+        case dissatisfactionReason, sourceSatisfaction, byLeader, coUnits, joint, statutoryLimit
     }
 
     /// Decodes v1 JSON (payloads and `case_events`, `Schema`'s v2 and v4 migrations), which had no outcome,
@@ -159,5 +184,8 @@ extension LifecycleAction {
             dissatisfactionReason: try c.decodeIfPresent(String.self, forKey: .dissatisfactionReason) ?? "",
             sourceSatisfaction: try c.decodeIfPresent(String.self, forKey: .sourceSatisfaction) ?? "")
         byLeader = try c.decodeIfPresent(Bool.self, forKey: .byLeader) ?? false
+        coUnits = try c.decodeIfPresent([String].self, forKey: .coUnits) ?? []
+        joint = try c.decodeIfPresent(Bool.self, forKey: .joint) ?? false
+        statutoryLimit = try c.decodeIfPresent(TimeLimit.self, forKey: .statutoryLimit)
     }
 }

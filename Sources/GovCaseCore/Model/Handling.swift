@@ -162,6 +162,10 @@ public struct Handling: Sendable, Hashable, Codable {
     public var urgings = 0
     /// Times the handling was supervised (督办次数).
     public var supervisions = 0
+    /// Co-handling units (协办单位) of the last dispatch or transfer, beside `assignedUnit` (主办).
+    public var coUnits: [String] = []
+    /// Whether the last dispatch or transfer made it a joint handling (联合办理).
+    public var joint = false
 
     public init(
         assignedUnit: String = "", transfers: [Transfer] = [], deadlines: Deadlines = .init(), extensions: Int = 0,
@@ -183,7 +187,7 @@ public struct Handling: Sendable, Hashable, Codable {
 extension Handling {
     enum CodingKeys: String, CodingKey {
         case assignedUnit, transfers, deadlines, extensions, replies, returnVisits, closedAt, acceptance
-        case mediationOutcome, urgings, supervisions
+        case mediationOutcome, urgings, supervisions, coUnits, joint
     }
 
     /// Decodes payloads written before urgings and supervisions were counted (they read as 0).
@@ -201,6 +205,8 @@ extension Handling {
             mediationOutcome: try c.decodeIfPresent(MediationOutcome.self, forKey: .mediationOutcome))
         urgings = try c.decodeIfPresent(Int.self, forKey: .urgings) ?? 0
         supervisions = try c.decodeIfPresent(Int.self, forKey: .supervisions) ?? 0
+        coUnits = try c.decodeIfPresent([String].self, forKey: .coUnits) ?? []
+        joint = try c.decodeIfPresent(Bool.self, forKey: .joint) ?? false
     }
 }
 

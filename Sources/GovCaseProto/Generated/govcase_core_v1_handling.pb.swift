@@ -454,6 +454,18 @@ public nonisolated struct Govcase_Core_V1_Handling: @unchecked Sendable {
     set {_uniqueStorage()._supervisions = newValue}
   }
 
+  /// The co-handling units (协办单位) of the last dispatch or transfer, beside assigned_unit (主办).
+  public var coUnits: [String] {
+    get {_storage._coUnits}
+    set {_uniqueStorage()._coUnits = newValue}
+  }
+
+  /// Whether the units of the last dispatch or transfer handle it jointly (联合办理).
+  public var joint: Bool {
+    get {_storage._joint}
+    set {_uniqueStorage()._joint = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -725,7 +737,7 @@ nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Handling"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assigned_unit\0\u{1}transfers\0\u{1}deadlines\0\u{1}extensions\0\u{1}replies\0\u{3}return_visits\0\u{3}closed_at\0\u{1}acceptance\0\u{3}mediation_outcome\0\u{1}urgings\0\u{1}supervisions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assigned_unit\0\u{1}transfers\0\u{1}deadlines\0\u{1}extensions\0\u{1}replies\0\u{3}return_visits\0\u{3}closed_at\0\u{1}acceptance\0\u{3}mediation_outcome\0\u{1}urgings\0\u{1}supervisions\0\u{3}co_units\0\u{1}joint\0")
 
   fileprivate class _StorageClass {
     var _assignedUnit: String = String()
@@ -739,6 +751,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
     var _mediationOutcome: Govcase_Core_V1_MediationOutcome = .unspecified
     var _urgings: UInt32 = 0
     var _supervisions: UInt32 = 0
+    var _coUnits: [String] = []
+    var _joint: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -760,6 +774,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
       _mediationOutcome = source._mediationOutcome
       _urgings = source._urgings
       _supervisions = source._supervisions
+      _coUnits = source._coUnits
+      _joint = source._joint
     }
   }
 
@@ -789,6 +805,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
         case 9: try { try decoder.decodeSingularEnumField(value: &_storage._mediationOutcome) }()
         case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._urgings) }()
         case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._supervisions) }()
+        case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._coUnits) }()
+        case 13: try { try decoder.decodeSingularBoolField(value: &_storage._joint) }()
         default: break
         }
       }
@@ -834,6 +852,12 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
       if _storage._supervisions != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._supervisions, fieldNumber: 11)
       }
+      if !_storage._coUnits.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._coUnits, fieldNumber: 12)
+      }
+      if _storage._joint != false {
+        try visitor.visitSingularBoolField(value: _storage._joint, fieldNumber: 13)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -854,6 +878,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
         if _storage._mediationOutcome != rhs_storage._mediationOutcome {return false}
         if _storage._urgings != rhs_storage._urgings {return false}
         if _storage._supervisions != rhs_storage._supervisions {return false}
+        if _storage._coUnits != rhs_storage._coUnits {return false}
+        if _storage._joint != rhs_storage._joint {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -462,59 +462,116 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
 }
 
 /// One lifecycle action with its data. Fields not named by the kind's comment are ignored.
-public nonisolated struct Govcase_Core_V1_LifecycleAction: Sendable {
+public nonisolated struct Govcase_Core_V1_LifecycleAction: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// What to do.
-  public var kind: Govcase_Core_V1_LifecycleActionKind = .unspecified
+  public var kind: Govcase_Core_V1_LifecycleActionKind {
+    get {_storage._kind}
+    set {_uniqueStorage()._kind = newValue}
+  }
 
   /// Target unit for dispatch and transfer (承办单位).
-  public var unit: String = String()
+  public var unit: String {
+    get {_storage._unit}
+    set {_uniqueStorage()._unit = newValue}
+  }
 
   /// New deadline for extend and fix-by-deadline.
   public var deadline: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_deadline ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_deadline = newValue}
+    get {_storage._deadline ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._deadline = newValue}
   }
   /// Returns true if `deadline` has been explicitly set.
-  public var hasDeadline: Bool {self._deadline != nil}
+  public var hasDeadline: Bool {_storage._deadline != nil}
   /// Clears the value of `deadline`. Subsequent reads from it will return its default value.
-  public mutating func clearDeadline() {self._deadline = nil}
+  public mutating func clearDeadline() {_uniqueStorage()._deadline = nil}
 
   /// Satisfaction level for a return visit or a rating of feedback.
-  public var level: Govcase_Core_V1_SatisfactionLevel = .unspecified
+  public var level: Govcase_Core_V1_SatisfactionLevel {
+    get {_storage._level}
+    set {_uniqueStorage()._level = newValue}
+  }
 
   /// Reason for an upheld appeal.
-  public var notAdoptedReason: Govcase_Core_V1_NotAdoptedReason = .unspecified
+  public var notAdoptedReason: Govcase_Core_V1_NotAdoptedReason {
+    get {_storage._notAdoptedReason}
+    set {_uniqueStorage()._notAdoptedReason = newValue}
+  }
 
   /// Free text: reply content, return reason, verification finding, rectification measures, opinion.
-  public var note: String = String()
+  public var note: String {
+    get {_storage._note}
+    set {_uniqueStorage()._note = newValue}
+  }
 
   /// How feedback was delivered, for give-feedback.
-  public var feedbackMethod: Govcase_Core_V1_FeedbackMethod = .unspecified
+  public var feedbackMethod: Govcase_Core_V1_FeedbackMethod {
+    get {_storage._feedbackMethod}
+    set {_uniqueStorage()._feedbackMethod = newValue}
+  }
 
   /// For a return visit: whether the requester considers the matter resolved (是否解决).
-  public var resolved: Bool = false
+  public var resolved: Bool {
+    get {_storage._resolved}
+    set {_uniqueStorage()._resolved = newValue}
+  }
 
   /// For a return visit: how the matter ended (办理结果), when the source says.
-  public var outcome: Govcase_Core_V1_RequestOutcome = .unspecified
+  public var outcome: Govcase_Core_V1_RequestOutcome {
+    get {_storage._outcome}
+    set {_uniqueStorage()._outcome = newValue}
+  }
 
   /// For a return visit: why the requester is dissatisfied (不满意原因).
-  public var dissatisfactionReason: String = String()
+  public var dissatisfactionReason: String {
+    get {_storage._dissatisfactionReason}
+    set {_uniqueStorage()._dissatisfactionReason = newValue}
+  }
 
   /// For a return visit: the satisfaction as the source coded it, kept beside the mapped `level`.
-  public var sourceSatisfaction: String = String()
+  public var sourceSatisfaction: String {
+    get {_storage._sourceSatisfaction}
+    set {_uniqueStorage()._sourceSatisfaction = newValue}
+  }
 
   /// For supervise: a leader supervises (领导督办).
-  public var byLeader: Bool = false
+  public var byLeader: Bool {
+    get {_storage._byLeader}
+    set {_uniqueStorage()._byLeader = newValue}
+  }
+
+  /// For dispatch and transfer: the co-handling units (协办单位) beside the lead unit in `unit` (主办), at most five,
+  /// none of them the lead unit; they replace the case's co-handlers.
+  public var coUnits: [String] {
+    get {_storage._coUnits}
+    set {_uniqueStorage()._coUnits = newValue}
+  }
+
+  /// For dispatch and transfer: the units handle it jointly (联合办理) rather than lead and assist.
+  public var joint: Bool {
+    get {_storage._joint}
+    set {_uniqueStorage()._joint = newValue}
+  }
+
+  /// For extend (延期审批): the time limit laws and regulations set (法律法规规定的时限), beside the promised new
+  /// deadline in `deadline` and the basis and reason in `note`, which an extension needs.
+  public var statutoryLimit: Govcase_Core_V1_TimeLimit {
+    get {_storage._statutoryLimit ?? Govcase_Core_V1_TimeLimit()}
+    set {_uniqueStorage()._statutoryLimit = newValue}
+  }
+  /// Returns true if `statutoryLimit` has been explicitly set.
+  public var hasStatutoryLimit: Bool {_storage._statutoryLimit != nil}
+  /// Clears the value of `statutoryLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearStatutoryLimit() {_uniqueStorage()._statutoryLimit = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _deadline: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Who performed an action (操作人).
@@ -538,130 +595,120 @@ public nonisolated struct Govcase_Core_V1_Actor: Sendable {
 }
 
 /// An action requested for a case, with who did it and when: what adapters produce from follow-up records.
-public nonisolated struct Govcase_Core_V1_LifecycleStep: @unchecked Sendable {
+public nonisolated struct Govcase_Core_V1_LifecycleStep: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The action.
   public var action: Govcase_Core_V1_LifecycleAction {
-    get {_storage._action ?? Govcase_Core_V1_LifecycleAction()}
-    set {_uniqueStorage()._action = newValue}
+    get {_action ?? Govcase_Core_V1_LifecycleAction()}
+    set {_action = newValue}
   }
   /// Returns true if `action` has been explicitly set.
-  public var hasAction: Bool {_storage._action != nil}
+  public var hasAction: Bool {self._action != nil}
   /// Clears the value of `action`. Subsequent reads from it will return its default value.
-  public mutating func clearAction() {_uniqueStorage()._action = nil}
+  public mutating func clearAction() {self._action = nil}
 
   /// Who performed it.
   public var actor: Govcase_Core_V1_Actor {
-    get {_storage._actor ?? Govcase_Core_V1_Actor()}
-    set {_uniqueStorage()._actor = newValue}
+    get {_actor ?? Govcase_Core_V1_Actor()}
+    set {_actor = newValue}
   }
   /// Returns true if `actor` has been explicitly set.
-  public var hasActor: Bool {_storage._actor != nil}
+  public var hasActor: Bool {self._actor != nil}
   /// Clears the value of `actor`. Subsequent reads from it will return its default value.
-  public mutating func clearActor() {_uniqueStorage()._actor = nil}
+  public mutating func clearActor() {self._actor = nil}
 
   /// When it happened at the source.
   public var occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_storage._occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_uniqueStorage()._occurredAt = newValue}
+    get {_occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_occurredAt = newValue}
   }
   /// Returns true if `occurredAt` has been explicitly set.
-  public var hasOccurredAt: Bool {_storage._occurredAt != nil}
+  public var hasOccurredAt: Bool {self._occurredAt != nil}
   /// Clears the value of `occurredAt`. Subsequent reads from it will return its default value.
-  public mutating func clearOccurredAt() {_uniqueStorage()._occurredAt = nil}
+  public mutating func clearOccurredAt() {self._occurredAt = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _action: Govcase_Core_V1_LifecycleAction? = nil
+  fileprivate var _actor: Govcase_Core_V1_Actor? = nil
+  fileprivate var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 /// An applied transition; a case's events are append-only and never rewritten.
-public nonisolated struct Govcase_Core_V1_LifecycleEvent: @unchecked Sendable {
+public nonisolated struct Govcase_Core_V1_LifecycleEvent: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Position of the event in the case's history, from 1.
-  public var sequence: UInt64 {
-    get {_storage._sequence}
-    set {_uniqueStorage()._sequence = newValue}
-  }
+  public var sequence: UInt64 = 0
 
   /// The action applied.
   public var action: Govcase_Core_V1_LifecycleAction {
-    get {_storage._action ?? Govcase_Core_V1_LifecycleAction()}
-    set {_uniqueStorage()._action = newValue}
+    get {_action ?? Govcase_Core_V1_LifecycleAction()}
+    set {_action = newValue}
   }
   /// Returns true if `action` has been explicitly set.
-  public var hasAction: Bool {_storage._action != nil}
+  public var hasAction: Bool {self._action != nil}
   /// Clears the value of `action`. Subsequent reads from it will return its default value.
-  public mutating func clearAction() {_uniqueStorage()._action = nil}
+  public mutating func clearAction() {self._action = nil}
 
   /// Who performed it.
   public var actor: Govcase_Core_V1_Actor {
-    get {_storage._actor ?? Govcase_Core_V1_Actor()}
-    set {_uniqueStorage()._actor = newValue}
+    get {_actor ?? Govcase_Core_V1_Actor()}
+    set {_actor = newValue}
   }
   /// Returns true if `actor` has been explicitly set.
-  public var hasActor: Bool {_storage._actor != nil}
+  public var hasActor: Bool {self._actor != nil}
   /// Clears the value of `actor`. Subsequent reads from it will return its default value.
-  public mutating func clearActor() {_uniqueStorage()._actor = nil}
+  public mutating func clearActor() {self._actor = nil}
 
   /// When it happened at the source.
   public var occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_storage._occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_uniqueStorage()._occurredAt = newValue}
+    get {_occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_occurredAt = newValue}
   }
   /// Returns true if `occurredAt` has been explicitly set.
-  public var hasOccurredAt: Bool {_storage._occurredAt != nil}
+  public var hasOccurredAt: Bool {self._occurredAt != nil}
   /// Clears the value of `occurredAt`. Subsequent reads from it will return its default value.
-  public mutating func clearOccurredAt() {_uniqueStorage()._occurredAt = nil}
+  public mutating func clearOccurredAt() {self._occurredAt = nil}
 
   /// Status before.
-  public var fromStatus: Govcase_Core_V1_CaseStatus {
-    get {_storage._fromStatus}
-    set {_uniqueStorage()._fromStatus = newValue}
-  }
+  public var fromStatus: Govcase_Core_V1_CaseStatus = .unspecified
 
   /// Status after.
-  public var toStatus: Govcase_Core_V1_CaseStatus {
-    get {_storage._toStatus}
-    set {_uniqueStorage()._toStatus = newValue}
-  }
+  public var toStatus: Govcase_Core_V1_CaseStatus = .unspecified
 
   /// When the gateway recorded it.
   public var recordedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_storage._recordedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_uniqueStorage()._recordedAt = newValue}
+    get {_recordedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_recordedAt = newValue}
   }
   /// Returns true if `recordedAt` has been explicitly set.
-  public var hasRecordedAt: Bool {_storage._recordedAt != nil}
+  public var hasRecordedAt: Bool {self._recordedAt != nil}
   /// Clears the value of `recordedAt`. Subsequent reads from it will return its default value.
-  public mutating func clearRecordedAt() {_uniqueStorage()._recordedAt = nil}
+  public mutating func clearRecordedAt() {self._recordedAt = nil}
 
   /// External id of the follow-up record that carried the action, if a source sent it; empty for transitions
   /// made through the case service.
-  public var sourceRecordID: String {
-    get {_storage._sourceRecordID}
-    set {_uniqueStorage()._sourceRecordID = newValue}
-  }
+  public var sourceRecordID: String = String()
 
   /// Revision of that follow-up record.
-  public var sourceRecordRevision: UInt64 {
-    get {_storage._sourceRecordRevision}
-    set {_uniqueStorage()._sourceRecordRevision = newValue}
-  }
+  public var sourceRecordRevision: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _action: Govcase_Core_V1_LifecycleAction? = nil
+  fileprivate var _actor: Govcase_Core_V1_Actor? = nil
+  fileprivate var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _recordedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 /// A follow-up record (rectification feedback, status update, return visit) applied to an existing case,
@@ -711,88 +758,167 @@ nonisolated extension Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf._ProtoN
 
 nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LifecycleAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0\u{1}resolved\0\u{1}outcome\0\u{3}dissatisfaction_reason\0\u{3}source_satisfaction\0\u{3}by_leader\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0\u{1}resolved\0\u{1}outcome\0\u{3}dissatisfaction_reason\0\u{3}source_satisfaction\0\u{3}by_leader\0\u{3}co_units\0\u{1}joint\0\u{3}statutory_limit\0")
+
+  fileprivate class _StorageClass {
+    var _kind: Govcase_Core_V1_LifecycleActionKind = .unspecified
+    var _unit: String = String()
+    var _deadline: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _level: Govcase_Core_V1_SatisfactionLevel = .unspecified
+    var _notAdoptedReason: Govcase_Core_V1_NotAdoptedReason = .unspecified
+    var _note: String = String()
+    var _feedbackMethod: Govcase_Core_V1_FeedbackMethod = .unspecified
+    var _resolved: Bool = false
+    var _outcome: Govcase_Core_V1_RequestOutcome = .unspecified
+    var _dissatisfactionReason: String = String()
+    var _sourceSatisfaction: String = String()
+    var _byLeader: Bool = false
+    var _coUnits: [String] = []
+    var _joint: Bool = false
+    var _statutoryLimit: Govcase_Core_V1_TimeLimit? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _kind = source._kind
+      _unit = source._unit
+      _deadline = source._deadline
+      _level = source._level
+      _notAdoptedReason = source._notAdoptedReason
+      _note = source._note
+      _feedbackMethod = source._feedbackMethod
+      _resolved = source._resolved
+      _outcome = source._outcome
+      _dissatisfactionReason = source._dissatisfactionReason
+      _sourceSatisfaction = source._sourceSatisfaction
+      _byLeader = source._byLeader
+      _coUnits = source._coUnits
+      _joint = source._joint
+      _statutoryLimit = source._statutoryLimit
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.unit) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._deadline) }()
-      case 4: try { try decoder.decodeSingularEnumField(value: &self.level) }()
-      case 5: try { try decoder.decodeSingularEnumField(value: &self.notAdoptedReason) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.note) }()
-      case 7: try { try decoder.decodeSingularEnumField(value: &self.feedbackMethod) }()
-      case 8: try { try decoder.decodeSingularBoolField(value: &self.resolved) }()
-      case 9: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.dissatisfactionReason) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.sourceSatisfaction) }()
-      case 12: try { try decoder.decodeSingularBoolField(value: &self.byLeader) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularEnumField(value: &_storage._kind) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._unit) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._deadline) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._level) }()
+        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._notAdoptedReason) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._note) }()
+        case 7: try { try decoder.decodeSingularEnumField(value: &_storage._feedbackMethod) }()
+        case 8: try { try decoder.decodeSingularBoolField(value: &_storage._resolved) }()
+        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._outcome) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._dissatisfactionReason) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._sourceSatisfaction) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._byLeader) }()
+        case 13: try { try decoder.decodeRepeatedStringField(value: &_storage._coUnits) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._joint) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._statutoryLimit) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.kind != .unspecified {
-      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
-    }
-    if !self.unit.isEmpty {
-      try visitor.visitSingularStringField(value: self.unit, fieldNumber: 2)
-    }
-    try { if let v = self._deadline {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
-    if self.level != .unspecified {
-      try visitor.visitSingularEnumField(value: self.level, fieldNumber: 4)
-    }
-    if self.notAdoptedReason != .unspecified {
-      try visitor.visitSingularEnumField(value: self.notAdoptedReason, fieldNumber: 5)
-    }
-    if !self.note.isEmpty {
-      try visitor.visitSingularStringField(value: self.note, fieldNumber: 6)
-    }
-    if self.feedbackMethod != .unspecified {
-      try visitor.visitSingularEnumField(value: self.feedbackMethod, fieldNumber: 7)
-    }
-    if self.resolved != false {
-      try visitor.visitSingularBoolField(value: self.resolved, fieldNumber: 8)
-    }
-    if self.outcome != .unspecified {
-      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 9)
-    }
-    if !self.dissatisfactionReason.isEmpty {
-      try visitor.visitSingularStringField(value: self.dissatisfactionReason, fieldNumber: 10)
-    }
-    if !self.sourceSatisfaction.isEmpty {
-      try visitor.visitSingularStringField(value: self.sourceSatisfaction, fieldNumber: 11)
-    }
-    if self.byLeader != false {
-      try visitor.visitSingularBoolField(value: self.byLeader, fieldNumber: 12)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._kind != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._kind, fieldNumber: 1)
+      }
+      if !_storage._unit.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._unit, fieldNumber: 2)
+      }
+      try { if let v = _storage._deadline {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      if _storage._level != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._level, fieldNumber: 4)
+      }
+      if _storage._notAdoptedReason != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._notAdoptedReason, fieldNumber: 5)
+      }
+      if !_storage._note.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._note, fieldNumber: 6)
+      }
+      if _storage._feedbackMethod != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._feedbackMethod, fieldNumber: 7)
+      }
+      if _storage._resolved != false {
+        try visitor.visitSingularBoolField(value: _storage._resolved, fieldNumber: 8)
+      }
+      if _storage._outcome != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._outcome, fieldNumber: 9)
+      }
+      if !_storage._dissatisfactionReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._dissatisfactionReason, fieldNumber: 10)
+      }
+      if !_storage._sourceSatisfaction.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._sourceSatisfaction, fieldNumber: 11)
+      }
+      if _storage._byLeader != false {
+        try visitor.visitSingularBoolField(value: _storage._byLeader, fieldNumber: 12)
+      }
+      if !_storage._coUnits.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._coUnits, fieldNumber: 13)
+      }
+      if _storage._joint != false {
+        try visitor.visitSingularBoolField(value: _storage._joint, fieldNumber: 14)
+      }
+      try { if let v = _storage._statutoryLimit {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Core_V1_LifecycleAction, rhs: Govcase_Core_V1_LifecycleAction) -> Bool {
-    if lhs.kind != rhs.kind {return false}
-    if lhs.unit != rhs.unit {return false}
-    if lhs._deadline != rhs._deadline {return false}
-    if lhs.level != rhs.level {return false}
-    if lhs.notAdoptedReason != rhs.notAdoptedReason {return false}
-    if lhs.note != rhs.note {return false}
-    if lhs.feedbackMethod != rhs.feedbackMethod {return false}
-    if lhs.resolved != rhs.resolved {return false}
-    if lhs.outcome != rhs.outcome {return false}
-    if lhs.dissatisfactionReason != rhs.dissatisfactionReason {return false}
-    if lhs.sourceSatisfaction != rhs.sourceSatisfaction {return false}
-    if lhs.byLeader != rhs.byLeader {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._kind != rhs_storage._kind {return false}
+        if _storage._unit != rhs_storage._unit {return false}
+        if _storage._deadline != rhs_storage._deadline {return false}
+        if _storage._level != rhs_storage._level {return false}
+        if _storage._notAdoptedReason != rhs_storage._notAdoptedReason {return false}
+        if _storage._note != rhs_storage._note {return false}
+        if _storage._feedbackMethod != rhs_storage._feedbackMethod {return false}
+        if _storage._resolved != rhs_storage._resolved {return false}
+        if _storage._outcome != rhs_storage._outcome {return false}
+        if _storage._dissatisfactionReason != rhs_storage._dissatisfactionReason {return false}
+        if _storage._sourceSatisfaction != rhs_storage._sourceSatisfaction {return false}
+        if _storage._byLeader != rhs_storage._byLeader {return false}
+        if _storage._coUnits != rhs_storage._coUnits {return false}
+        if _storage._joint != rhs_storage._joint {return false}
+        if _storage._statutoryLimit != rhs_storage._statutoryLimit {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -842,81 +968,41 @@ nonisolated extension Govcase_Core_V1_LifecycleStep: SwiftProtobuf.Message, Swif
   public static let protoMessageName: String = _protobuf_package + ".LifecycleStep"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}action\0\u{1}actor\0\u{3}occurred_at\0")
 
-  fileprivate class _StorageClass {
-    var _action: Govcase_Core_V1_LifecycleAction? = nil
-    var _actor: Govcase_Core_V1_Actor? = nil
-    var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _action = source._action
-      _actor = source._actor
-      _occurredAt = source._occurredAt
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._action) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._actor) }()
-        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._occurredAt) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._action) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._actor) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._action {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      try { if let v = _storage._actor {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-      try { if let v = _storage._occurredAt {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-      } }()
-    }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._action {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._actor {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._occurredAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Core_V1_LifecycleStep, rhs: Govcase_Core_V1_LifecycleStep) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._action != rhs_storage._action {return false}
-        if _storage._actor != rhs_storage._actor {return false}
-        if _storage._occurredAt != rhs_storage._occurredAt {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._action != rhs._action {return false}
+    if lhs._actor != rhs._actor {return false}
+    if lhs._occurredAt != rhs._occurredAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -926,123 +1012,71 @@ nonisolated extension Govcase_Core_V1_LifecycleEvent: SwiftProtobuf.Message, Swi
   public static let protoMessageName: String = _protobuf_package + ".LifecycleEvent"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}action\0\u{1}actor\0\u{3}occurred_at\0\u{3}from_status\0\u{3}to_status\0\u{3}recorded_at\0\u{3}source_record_id\0\u{3}source_record_revision\0")
 
-  fileprivate class _StorageClass {
-    var _sequence: UInt64 = 0
-    var _action: Govcase_Core_V1_LifecycleAction? = nil
-    var _actor: Govcase_Core_V1_Actor? = nil
-    var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-    var _fromStatus: Govcase_Core_V1_CaseStatus = .unspecified
-    var _toStatus: Govcase_Core_V1_CaseStatus = .unspecified
-    var _recordedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-    var _sourceRecordID: String = String()
-    var _sourceRecordRevision: UInt64 = 0
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _sequence = source._sequence
-      _action = source._action
-      _actor = source._actor
-      _occurredAt = source._occurredAt
-      _fromStatus = source._fromStatus
-      _toStatus = source._toStatus
-      _recordedAt = source._recordedAt
-      _sourceRecordID = source._sourceRecordID
-      _sourceRecordRevision = source._sourceRecordRevision
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._sequence) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._action) }()
-        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._actor) }()
-        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._occurredAt) }()
-        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._fromStatus) }()
-        case 6: try { try decoder.decodeSingularEnumField(value: &_storage._toStatus) }()
-        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._recordedAt) }()
-        case 8: try { try decoder.decodeSingularStringField(value: &_storage._sourceRecordID) }()
-        case 9: try { try decoder.decodeSingularUInt64Field(value: &_storage._sourceRecordRevision) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._action) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._actor) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.fromStatus) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.toStatus) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._recordedAt) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.sourceRecordID) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.sourceRecordRevision) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if _storage._sequence != 0 {
-        try visitor.visitSingularUInt64Field(value: _storage._sequence, fieldNumber: 1)
-      }
-      try { if let v = _storage._action {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-      try { if let v = _storage._actor {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-      } }()
-      try { if let v = _storage._occurredAt {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-      } }()
-      if _storage._fromStatus != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._fromStatus, fieldNumber: 5)
-      }
-      if _storage._toStatus != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._toStatus, fieldNumber: 6)
-      }
-      try { if let v = _storage._recordedAt {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-      } }()
-      if !_storage._sourceRecordID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._sourceRecordID, fieldNumber: 8)
-      }
-      if _storage._sourceRecordRevision != 0 {
-        try visitor.visitSingularUInt64Field(value: _storage._sourceRecordRevision, fieldNumber: 9)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.sequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sequence, fieldNumber: 1)
+    }
+    try { if let v = self._action {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._actor {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._occurredAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if self.fromStatus != .unspecified {
+      try visitor.visitSingularEnumField(value: self.fromStatus, fieldNumber: 5)
+    }
+    if self.toStatus != .unspecified {
+      try visitor.visitSingularEnumField(value: self.toStatus, fieldNumber: 6)
+    }
+    try { if let v = self._recordedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    if !self.sourceRecordID.isEmpty {
+      try visitor.visitSingularStringField(value: self.sourceRecordID, fieldNumber: 8)
+    }
+    if self.sourceRecordRevision != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sourceRecordRevision, fieldNumber: 9)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Core_V1_LifecycleEvent, rhs: Govcase_Core_V1_LifecycleEvent) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._sequence != rhs_storage._sequence {return false}
-        if _storage._action != rhs_storage._action {return false}
-        if _storage._actor != rhs_storage._actor {return false}
-        if _storage._occurredAt != rhs_storage._occurredAt {return false}
-        if _storage._fromStatus != rhs_storage._fromStatus {return false}
-        if _storage._toStatus != rhs_storage._toStatus {return false}
-        if _storage._recordedAt != rhs_storage._recordedAt {return false}
-        if _storage._sourceRecordID != rhs_storage._sourceRecordID {return false}
-        if _storage._sourceRecordRevision != rhs_storage._sourceRecordRevision {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.sequence != rhs.sequence {return false}
+    if lhs._action != rhs._action {return false}
+    if lhs._actor != rhs._actor {return false}
+    if lhs._occurredAt != rhs._occurredAt {return false}
+    if lhs.fromStatus != rhs.fromStatus {return false}
+    if lhs.toStatus != rhs.toStatus {return false}
+    if lhs._recordedAt != rhs._recordedAt {return false}
+    if lhs.sourceRecordID != rhs.sourceRecordID {return false}
+    if lhs.sourceRecordRevision != rhs.sourceRecordRevision {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

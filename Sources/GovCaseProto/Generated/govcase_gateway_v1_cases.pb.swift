@@ -132,54 +132,46 @@ public nonisolated struct Govcase_Gateway_V1_QueryCasesResponse: Sendable {
 }
 
 /// A lifecycle action on a case, by a caller with the handler role.
-public nonisolated struct Govcase_Gateway_V1_TransitionCaseRequest: @unchecked Sendable {
+public nonisolated struct Govcase_Gateway_V1_TransitionCaseRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Gateway case id.
-  public var caseID: String {
-    get {_storage._caseID}
-    set {_uniqueStorage()._caseID = newValue}
-  }
+  public var caseID: String = String()
 
   /// The action.
   public var action: Govcase_Core_V1_LifecycleAction {
-    get {_storage._action ?? Govcase_Core_V1_LifecycleAction()}
-    set {_uniqueStorage()._action = newValue}
+    get {_action ?? Govcase_Core_V1_LifecycleAction()}
+    set {_action = newValue}
   }
   /// Returns true if `action` has been explicitly set.
-  public var hasAction: Bool {_storage._action != nil}
+  public var hasAction: Bool {self._action != nil}
   /// Clears the value of `action`. Subsequent reads from it will return its default value.
-  public mutating func clearAction() {_uniqueStorage()._action = nil}
+  public mutating func clearAction() {self._action = nil}
 
   /// If set, the transition applies only if the case is in this status (optimistic concurrency).
-  public var expectedStatus: Govcase_Core_V1_CaseStatus {
-    get {_storage._expectedStatus}
-    set {_uniqueStorage()._expectedStatus = newValue}
-  }
+  public var expectedStatus: Govcase_Core_V1_CaseStatus = .unspecified
 
   /// When the action happened; the gateway's clock if unset.
   public var occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_storage._occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_uniqueStorage()._occurredAt = newValue}
+    get {_occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_occurredAt = newValue}
   }
   /// Returns true if `occurredAt` has been explicitly set.
-  public var hasOccurredAt: Bool {_storage._occurredAt != nil}
+  public var hasOccurredAt: Bool {self._occurredAt != nil}
   /// Clears the value of `occurredAt`. Subsequent reads from it will return its default value.
-  public mutating func clearOccurredAt() {_uniqueStorage()._occurredAt = nil}
+  public mutating func clearOccurredAt() {self._occurredAt = nil}
 
   /// Person acting, recorded in the event (操作人).
-  public var person: String {
-    get {_storage._person}
-    set {_uniqueStorage()._person = newValue}
-  }
+  public var person: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _action: Govcase_Core_V1_LifecycleAction? = nil
+  fileprivate var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 /// Result of a transition.
@@ -452,95 +444,51 @@ nonisolated extension Govcase_Gateway_V1_TransitionCaseRequest: SwiftProtobuf.Me
   public static let protoMessageName: String = _protobuf_package + ".TransitionCaseRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}case_id\0\u{1}action\0\u{3}expected_status\0\u{3}occurred_at\0\u{1}person\0")
 
-  fileprivate class _StorageClass {
-    var _caseID: String = String()
-    var _action: Govcase_Core_V1_LifecycleAction? = nil
-    var _expectedStatus: Govcase_Core_V1_CaseStatus = .unspecified
-    var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-    var _person: String = String()
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _caseID = source._caseID
-      _action = source._action
-      _expectedStatus = source._expectedStatus
-      _occurredAt = source._occurredAt
-      _person = source._person
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._caseID) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._action) }()
-        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._expectedStatus) }()
-        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._occurredAt) }()
-        case 5: try { try decoder.decodeSingularStringField(value: &_storage._person) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.caseID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._action) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.expectedStatus) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.person) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._caseID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._caseID, fieldNumber: 1)
-      }
-      try { if let v = _storage._action {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-      if _storage._expectedStatus != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._expectedStatus, fieldNumber: 3)
-      }
-      try { if let v = _storage._occurredAt {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-      } }()
-      if !_storage._person.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._person, fieldNumber: 5)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.caseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.caseID, fieldNumber: 1)
+    }
+    try { if let v = self._action {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.expectedStatus != .unspecified {
+      try visitor.visitSingularEnumField(value: self.expectedStatus, fieldNumber: 3)
+    }
+    try { if let v = self._occurredAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.person.isEmpty {
+      try visitor.visitSingularStringField(value: self.person, fieldNumber: 5)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Gateway_V1_TransitionCaseRequest, rhs: Govcase_Gateway_V1_TransitionCaseRequest) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._caseID != rhs_storage._caseID {return false}
-        if _storage._action != rhs_storage._action {return false}
-        if _storage._expectedStatus != rhs_storage._expectedStatus {return false}
-        if _storage._occurredAt != rhs_storage._occurredAt {return false}
-        if _storage._person != rhs_storage._person {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.caseID != rhs.caseID {return false}
+    if lhs._action != rhs._action {return false}
+    if lhs.expectedStatus != rhs.expectedStatus {return false}
+    if lhs._occurredAt != rhs._occurredAt {return false}
+    if lhs.person != rhs.person {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -292,6 +292,23 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_StatusUpdate: Sendable
   /// For a supervision: a leader supervises (领导督办).
   public var byLeader: Bool = false
 
+  /// For a dispatch or transfer: the co-handling units (协办单位, 部门1–5) beside the lead unit in `unit` (主办); at
+  /// most five, none of them the lead unit.
+  public var coUnits: [String] = []
+
+  /// For a dispatch or transfer: the units handle it jointly (联合办理).
+  public var joint: Bool = false
+
+  /// For an extension (延期审批): the time limit laws and regulations set (法律法规规定的时限), in days of
+  /// `statutory_limit_unit`; an extension also needs its new deadline (`extended_to`) and its basis and reason
+  /// (`note`).
+  public var statutoryLimit: UInt32 = 0
+
+  /// The unit of `statutory_limit`, in the platform's codes.
+  /// Default codes (table "timeLimitUnit"; a deployment may override them per source system): 0 = naturalDays, 1 =
+  /// workingDays, 2 = months, 3 = years.
+  public var statutoryLimitUnit: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -662,7 +679,7 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
 
 nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusUpdate"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}update_id\0\u{1}revision\0\u{3}order_id\0\u{1}status\0\u{1}unit\0\u{1}operator\0\u{1}note\0\u{3}extended_to\0\u{3}occurred_at\0\u{3}by_leader\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}update_id\0\u{1}revision\0\u{3}order_id\0\u{1}status\0\u{1}unit\0\u{1}operator\0\u{1}note\0\u{3}extended_to\0\u{3}occurred_at\0\u{3}by_leader\0\u{3}co_units\0\u{1}joint\0\u{3}statutory_limit\0\u{3}statutory_limit_unit\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -680,6 +697,10 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobu
       case 8: try { try decoder.decodeSingularMessageField(value: &self._extendedTo) }()
       case 9: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
       case 10: try { try decoder.decodeSingularBoolField(value: &self.byLeader) }()
+      case 11: try { try decoder.decodeRepeatedStringField(value: &self.coUnits) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self.joint) }()
+      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.statutoryLimit) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.statutoryLimitUnit) }()
       default: break
       }
     }
@@ -720,6 +741,18 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobu
     if self.byLeader != false {
       try visitor.visitSingularBoolField(value: self.byLeader, fieldNumber: 10)
     }
+    if !self.coUnits.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.coUnits, fieldNumber: 11)
+    }
+    if self.joint != false {
+      try visitor.visitSingularBoolField(value: self.joint, fieldNumber: 12)
+    }
+    if self.statutoryLimit != 0 {
+      try visitor.visitSingularUInt32Field(value: self.statutoryLimit, fieldNumber: 13)
+    }
+    if !self.statutoryLimitUnit.isEmpty {
+      try visitor.visitSingularStringField(value: self.statutoryLimitUnit, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -734,6 +767,10 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobu
     if lhs._extendedTo != rhs._extendedTo {return false}
     if lhs._occurredAt != rhs._occurredAt {return false}
     if lhs.byLeader != rhs.byLeader {return false}
+    if lhs.coUnits != rhs.coUnits {return false}
+    if lhs.joint != rhs.joint {return false}
+    if lhs.statutoryLimit != rhs.statutoryLimit {return false}
+    if lhs.statutoryLimitUnit != rhs.statutoryLimitUnit {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
