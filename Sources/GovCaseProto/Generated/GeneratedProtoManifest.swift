@@ -18,7 +18,7 @@ public enum GeneratedProtoManifest {
         "govcase/plugin/v1/plugin.proto": "94e99e4c4aadb2de85382f6d58c979677498088cbd8a027176cd8b399a467409",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "68dbee07cba04117b944e2db4bd68df86abf864b0a1c0f487a29f19ea6647def",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "165ca45dd6e2a25a838e816e369e3f488ccd34c9f99d7bcc58330a894e7a5f1e",
-        "govcase/sources/national/v1/national.proto": "010e7d34ca702160e2afd4b4a60337a910c11ec792bdc1ecff53a3e48604c2b0",
+        "govcase/sources/national/v1/national.proto": "6d2e8826592dd786fd34e9c983b4da542de2242bed113d38a47c8a0806ccd666",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",
         "grpc/reflection/v1/reflection.proto": "9aa8bde542b6846c4522d61bfb2da3267290c6c17eba83374f95632998d83044",
         "grpc/reflection/v1alpha/reflection.proto": "21fda06826e098ab53842c8a9f72b9951f8e901b3248c6538d0c26e0bd59577d",

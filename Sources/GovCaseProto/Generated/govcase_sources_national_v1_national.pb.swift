@@ -10,7 +10,9 @@
 
 /// What the national integrated online government service platform's 好差评 system exchanges
 /// (全国一体化在线政务服务平台"好差评"系统). Codes are the province's own: the adapter maps them
-/// through its code table, so fields that carry codes are strings.
+/// through its code table, so fields that carry codes are strings. Where a real provincial field is known, each
+/// comment names it (Shandong's in plain, Fujian's as "Fujian X"); Tests/Vectors/README.md maps both record sets
+/// onto these messages.
 
 import SwiftProtobuf
 
@@ -30,19 +32,22 @@ public nonisolated struct Govcase_Sources_National_V1_ServiceItem: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Item code (事项编码), unique nationwide.
+  /// Item code (事项编码, 实施编码: taskCode; Fujian itemCode), unique nationwide: 31 characters, the implementing
+  /// organisation's credit code then 13.
   public var itemCode: String = String()
 
-  /// Unified item name (事项名称).
+  /// Unified item name (事项名称, taskName; Fujian businessName).
   public var itemName: String = String()
 
-  /// Implementing organisation's name (实施机构).
+  /// Implementing organisation's name (实施机构, proDepart).
   public var orgName: String = String()
 
-  /// Implementing organisation's unified social credit code (实施机构统一社会信用代码).
+  /// Implementing organisation's unified social credit code (实施机构统一社会信用代码); the first 18 characters of
+  /// item_code.
   public var orgCreditCode: String = String()
 
-  /// Business handling item code (业务办理项编码, taskHandleItem): 33 characters, digits and capital letters.
+  /// Business handling item code (业务办理项编码, taskHandleItem; Fujian businessCode): 33 characters, digits and
+  /// capital letters.
   public var handleItemCode: String = String()
 
   /// Item type code (事项类型, taskType), in the province's codes.
@@ -186,7 +191,7 @@ public nonisolated struct Govcase_Sources_National_V1_Evaluator: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Party type code (用户属性), e.g. natural or legal person, in the province's codes.
+  /// Party type code (用户属性, userProp), e.g. natural or legal person, in the province's codes.
   /// Default codes (table "partyType"; a deployment may override them per source system): 1 = naturalPerson, 2 =
   /// legalPerson, 3 = publicInstitution, 4 = socialOrganisation, 5 = unincorporatedEnterprise, 6 = governmentBody, 9 =
   /// otherOrganisation.
@@ -195,19 +200,19 @@ public nonisolated struct Govcase_Sources_National_V1_Evaluator: Sendable {
   /// Whether the evaluator is real-name (是否实名). Anonymous evaluations carry no name or document.
   public var realName: Bool = false
 
-  /// Name (姓名/名称). Sensitive.
+  /// Name (姓名/名称, userName). Sensitive.
   public var name: String = String()
 
-  /// Phone (联系电话). Sensitive.
+  /// Phone (联系电话, mobile/telPhone; Fujian contactMobile). Sensitive.
   public var phone: String = String()
 
-  /// Document type code (证件类型), in the province's codes.
+  /// Document type code (证件类型, userPageType), in the province's codes.
   /// Default codes (table "documentType"; a deployment may override them per source system): 001 = organisationCode,
   /// 111 = residentIDCard, 114 = militaryOfficerCard, 118 = soldierCard, 414 = passport, 511 = taiwanPermit, 516 =
   /// hkMacaoPermit, 553 = foreignPermanentResident, 821 = businessLicence, 999 = other.
   public var documentType: String = String()
 
-  /// Document number (证件号码). Sensitive.
+  /// Document number (证件号码, userPageCode). Sensitive.
   public var documentNumber: String = String()
 
   /// The evaluator's identity key (certKey, 评价人身份唯一标识): the hash of ID number and name that the national
@@ -236,7 +241,8 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Evaluation id in the national system (评价编号); the case's external id.
+  /// Evaluation id in the national system (评价编号; Fujian EXE_ID); the case's external id. A system without one
+  /// (Shandong) makes it from its natural key, the matter and the node: "<projectNo>-<assessNumber>".
   public var evaluationID: String {
     get {_storage._evaluationID}
     set {_uniqueStorage()._evaluationID = newValue}
@@ -248,7 +254,7 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
     set {_uniqueStorage()._revision = newValue}
   }
 
-  /// Handled-matter id (办件编号).
+  /// Handled-matter id (办件编号, projectNo).
   public var matterID: String {
     get {_storage._matterID}
     set {_uniqueStorage()._matterID = newValue}
@@ -264,14 +270,15 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   /// Clears the value of `item`. Subsequent reads from it will return its default value.
   public mutating func clearItem() {_uniqueStorage()._item = nil}
 
-  /// Division code of the region responsible (行政区划代码): 6 digits (GB/T 2260), or 12 (the 6 padded
-  /// with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and queries.
+  /// Division code of the region responsible (行政区划代码, areaCode; Fujian regionCode): 6 digits (GB/T 2260), or
+  /// 12 (the 6 padded with zeros, or a 统计用区划代码): kept as sent; its first 6 digits decide policy, deadlines and
+  /// queries.
   public var regionCode: String {
     get {_storage._regionCode}
     set {_uniqueStorage()._regionCode = newValue}
   }
 
-  /// Evaluation channel code (评价渠道), in the province's codes.
+  /// Evaluation channel code (评价渠道, pf), in the province's codes.
   /// Default codes (table "channel"; a deployment may override them per source system): 1 = web, 2 = mobileApp, 3 =
   /// windowQRCode, 4 = hallTablet, 5 = selfServiceTerminal, 6 = telephoneReturnVisit, 7 = sms, 8 = windowDevice, 9
   /// = paperForm, 10 = openComment, 11 = supervisionSurvey, 12 = hotlineCall, 13 = wechat.
@@ -280,19 +287,20 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
     set {_uniqueStorage()._channel = newValue}
   }
 
-  /// Level 1–5, 5 = 非常满意 (评价等级).
+  /// Level 1–5, 5 = 非常满意 (评价等级, satisfaction; Fujian alternate).
   public var level: Int32 {
     get {_storage._level}
     set {_uniqueStorage()._level = newValue}
   }
 
-  /// Detail item codes chosen by the evaluator (评价详情), required for a bad review without text.
+  /// Detail item codes chosen by the evaluator (评价详情, evalDetail split at commas; Fujian appraisald), required
+  /// for a bad review without text.
   public var detailItems: [String] {
     get {_storage._detailItems}
     set {_uniqueStorage()._detailItems = newValue}
   }
 
-  /// Free text (文字评价).
+  /// Free text (文字评价, writingEvaluation; Fujian writingevalua).
   public var text: String {
     get {_storage._text}
     set {_uniqueStorage()._text = newValue}
@@ -308,7 +316,8 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   /// Clears the value of `evaluator`. Subsequent reads from it will return its default value.
   public mutating func clearEvaluator() {_uniqueStorage()._evaluator = nil}
 
-  /// Evaluation type code (评价类型): active, default or supplementary, in the province's codes.
+  /// Evaluation type code (评价类型): active, default or supplementary, in the province's codes (Shandong marks a
+  /// default rating with isdefault = 1).
   /// Default codes (table "evaluationType"; a deployment may override them per source system): 1 = active, 2 =
   /// default, 3 = supplementary.
   public var evaluationType: String {
@@ -334,7 +343,7 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
     set {_uniqueStorage()._staffName = newValue}
   }
 
-  /// When the matter was completed (办结时间).
+  /// When the matter was completed (办结时间, resultDate).
   public var matterCompletedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._matterCompletedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_uniqueStorage()._matterCompletedAt = newValue}
@@ -344,7 +353,7 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   /// Clears the value of `matterCompletedAt`. Subsequent reads from it will return its default value.
   public mutating func clearMatterCompletedAt() {_uniqueStorage()._matterCompletedAt = nil}
 
-  /// When the evaluation was given (评价时间).
+  /// When the evaluation was given (评价时间, assessTime).
   public var evaluatedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._evaluatedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_uniqueStorage()._evaluatedAt = newValue}
@@ -381,7 +390,7 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
     set {_uniqueStorage()._serviceNumber = newValue}
   }
 
-  /// The node's name, e.g. 咨询, 申报, 受理, 办结 (服务名称, serviceName).
+  /// The node's name, e.g. 咨询, 申报, 受理, 办结 (服务名称, serviceName; Fujian nodeName).
   public var serviceName: String {
     get {_storage._serviceName}
     set {_uniqueStorage()._serviceName = newValue}
@@ -407,14 +416,14 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   /// Clears the value of `matter`. Subsequent reads from it will return its default value.
   public mutating func clearMatter() {_uniqueStorage()._matter = nil}
 
-  /// The staff the evaluation rates (被评价人), window and back office; staff_id and staff_name above name one
-  /// member of staff where a source has only one.
+  /// The staff the evaluation rates (被评价人: Anhui evaluatedPersonInfo and htEvaluatedPersonInfo), window and back
+  /// office; staff_id and staff_name above name one member of staff where a source has only one.
   public var evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] {
     get {_storage._evaluatedPersons}
     set {_uniqueStorage()._evaluatedPersons = newValue}
   }
 
-  /// The evaluator device's number (评价器编号), for an evaluation made on one.
+  /// The evaluator device's number (评价器编号; Fujian customFields, its first part), for an evaluation made on one.
   public var deviceNumber: String {
     get {_storage._deviceNumber}
     set {_uniqueStorage()._deviceNumber = newValue}
