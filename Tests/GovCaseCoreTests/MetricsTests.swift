@@ -65,6 +65,13 @@ import Testing
         #expect(metrics.ordinary.evaluationRate.value == 0.75)
     }
 
+    /// A back-filled evaluation (系统补报) stands for its matter and was evaluated by no one: it raises 评价率's
+    /// denominator only.
+    @Test func aBackfilledEvaluationCountsItsMatterNotAnEvaluator() {
+        let metrics = CaseMetrics(cases: Self.cases + [Self.evaluation("B1", .verySatisfied, origin: .backfilled)])
+        #expect(metrics.ordinary.evaluationRate == Rate(numerator: 6, denominator: 9))
+    }
+
     /// An evaluation its source marked invalid (无效评价) changes no statistic, good or bad.
     @Test func anEvaluationMarkedInvalidAtItsSourceIsCountedNowhere() {
         var invalidBad = Self.evaluation("X1", .veryDissatisfied)

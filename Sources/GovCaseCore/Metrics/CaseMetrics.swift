@@ -4,7 +4,8 @@
 /// `CaseMetrics` computes these rates separately for them.
 public struct SatisfactionMetrics: Sendable, Hashable {
     /// 评价率: evaluation cases given by the evaluator (origin active) over evaluation cases that stand for
-    /// a handled matter (origin active or default; a supplementary evaluation adds no new matter).
+    /// a handled matter (origin active, default or back-filled; a supplementary evaluation adds no new matter).
+    /// A back-filled evaluation (系统补报) counts its matter and never as evaluated: no person gave it.
     /// Every handled matter gets an evaluation case, the default 基本满意 if none arrives in time.
     public var evaluationRate: Rate
     /// 好评率: evaluations at 基本满意 or better over all evaluations (any origin, with a level).

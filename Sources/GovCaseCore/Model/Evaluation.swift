@@ -8,6 +8,8 @@ public enum EvaluationOrigin: String, Sendable, Hashable, CaseIterable, Codable 
     case `default`
     /// Later supplementary evaluation of an on-site service (补充评价).
     case supplementary
+    /// Back-filled by a system (系统补报) for a handled matter that had no evaluation: no person gave it.
+    case backfilled
 }
 
 /// Dimensions of the national evaluation template (评价维度).

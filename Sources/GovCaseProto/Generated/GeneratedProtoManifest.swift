@@ -5,7 +5,7 @@ public enum GeneratedProtoManifest {
     public static let sha256: [String: String] = [
         "govcase/core/v1/bad_review.proto": "fec0b7f91624182a0423e689c34208b15a46d4d21b5c33be8a275e4c3476d6f7",
         "govcase/core/v1/case.proto": "4a4733a9dd17a7ad8e34640e7ed5c67350c3ecc0737f291cae99ea9bf6b07b51",
-        "govcase/core/v1/evaluation.proto": "56b5ba9dc51f1621ed90be2dc4325ee87203068fe926a01763491b4e01a71a5f",
+        "govcase/core/v1/evaluation.proto": "91ff4ca1397c9793da40de131a1cb2b431610cb9f40a8222afc60f5375372f5e",
         "govcase/core/v1/handling.proto": "bb3c2e85b88f56b4908af819627729c46113066ea06b7192fa2fa1cb42e317f3",
         "govcase/core/v1/lifecycle.proto": "594ee61ac2a13cb1c900999c2165b68d414a8fe0f5c03eb28e1c11818b8be39a",
         "govcase/core/v1/party.proto": "7c6f1f8eb7963da632f32ae63977c102bc9ed63c01baa868feef153c8fa89d89",
@@ -18,7 +18,7 @@ public enum GeneratedProtoManifest {
         "govcase/plugin/v1/plugin.proto": "94e99e4c4aadb2de85382f6d58c979677498088cbd8a027176cd8b399a467409",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "68dbee07cba04117b944e2db4bd68df86abf864b0a1c0f487a29f19ea6647def",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "165ca45dd6e2a25a838e816e369e3f488ccd34c9f99d7bcc58330a894e7a5f1e",
-        "govcase/sources/national/v1/national.proto": "6d2e8826592dd786fd34e9c983b4da542de2242bed113d38a47c8a0806ccd666",
+        "govcase/sources/national/v1/national.proto": "f5310dd449a1e53a77820affdd074b28d1fca6989b5fb77efb9a025c545ac184",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",
         "grpc/reflection/v1/reflection.proto": "9aa8bde542b6846c4522d61bfb2da3267290c6c17eba83374f95632998d83044",
         "grpc/reflection/v1alpha/reflection.proto": "21fda06826e098ab53842c8a9f72b9951f8e901b3248c6538d0c26e0bd59577d",

@@ -101,6 +101,11 @@ public nonisolated enum Govcase_Core_V1_EvaluationOrigin: SwiftProtobuf.Enum, Sw
 
   /// Later supplementary evaluation of an on-site service, within the allowed period (补充评价).
   case supplementary // = 3
+
+  /// Back-filled by a system (系统补报): the platform recorded an evaluation for a handled matter that had none
+  /// (e.g. Fujian's 补报 of earlier matters), not given by a person. It stands for a matter in 评价率's denominator and
+  /// never in its numerator, and stays apart from ratings people gave.
+  case backfilled // = 4
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -113,6 +118,7 @@ public nonisolated enum Govcase_Core_V1_EvaluationOrigin: SwiftProtobuf.Enum, Sw
     case 1: self = .active
     case 2: self = .default
     case 3: self = .supplementary
+    case 4: self = .backfilled
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -123,6 +129,7 @@ public nonisolated enum Govcase_Core_V1_EvaluationOrigin: SwiftProtobuf.Enum, Sw
     case .active: return 1
     case .default: return 2
     case .supplementary: return 3
+    case .backfilled: return 4
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -133,6 +140,7 @@ public nonisolated enum Govcase_Core_V1_EvaluationOrigin: SwiftProtobuf.Enum, Sw
     .active,
     .default,
     .supplementary,
+    .backfilled,
   ]
 
 }
@@ -398,7 +406,7 @@ nonisolated extension Govcase_Core_V1_SatisfactionLevel: SwiftProtobuf._ProtoNam
 }
 
 nonisolated extension Govcase_Core_V1_EvaluationOrigin: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVALUATION_ORIGIN_UNSPECIFIED\0\u{1}EVALUATION_ORIGIN_ACTIVE\0\u{1}EVALUATION_ORIGIN_DEFAULT\0\u{1}EVALUATION_ORIGIN_SUPPLEMENTARY\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVALUATION_ORIGIN_UNSPECIFIED\0\u{1}EVALUATION_ORIGIN_ACTIVE\0\u{1}EVALUATION_ORIGIN_DEFAULT\0\u{1}EVALUATION_ORIGIN_SUPPLEMENTARY\0\u{1}EVALUATION_ORIGIN_BACKFILLED\0")
 }
 
 nonisolated extension Govcase_Core_V1_EvaluationDimension: SwiftProtobuf._ProtoNameProviding {

@@ -316,10 +316,10 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   /// Clears the value of `evaluator`. Subsequent reads from it will return its default value.
   public mutating func clearEvaluator() {_uniqueStorage()._evaluator = nil}
 
-  /// Evaluation type code (评价类型): active, default or supplementary, in the province's codes (Shandong marks a
-  /// default rating with isdefault = 1).
+  /// Evaluation type code (评价类型): active, default, supplementary or back-filled by a system (系统补报), in the
+  /// province's codes (Shandong marks a default rating with isdefault = 1).
   /// Default codes (table "evaluationType"; a deployment may override them per source system): 1 = active, 2 =
-  /// default, 3 = supplementary.
+  /// default, 3 = supplementary, 4 = backfilled.
   public var evaluationType: String {
     get {_storage._evaluationType}
     set {_uniqueStorage()._evaluationType = newValue}
