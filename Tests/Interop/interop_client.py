@@ -262,6 +262,38 @@ def main() -> None:
                   and [(v.field, v.rule) for v in rejection.violations] == [("urgency", "unknown_code")],
                   "urgency 9: INVALID_ARGUMENT naming urgency, unknown_code")
 
+        # The order dispatched to a lead unit with co-handlers handling it jointly, urged once, supervised by a
+        # leader; a supervision without its instruction is refused naming the field.
+        def update(number: int, status: str, **fields) -> ingest_pb2.HotlineRecord:
+            record = hotline12345_pb2.StatusUpdate(
+                update_id=f"LZ-PY-{run}-{number}", revision=1, order_id=f"GD-PY-{run}-0001", status=status,
+                operator="话务员01", **fields)
+            record.occurred_at.CopyFrom(an_hour_ago)
+            return ingest_pb2.HotlineRecord(status_update=record)
+        steps = [
+            update(1, "20", unit="潼南区文化和旅游发展委员会", co_units=["潼南区图书馆", "桂林街道办事处"], joint=True),
+            update(2, "60", unit="潼南区12345热线办公室"),
+            update(3, "61", unit="潼南区人民政府办公室", note="请三个工作日内答复市民", by_leader=True),
+        ]
+        check(all(hotline.Submit(s).outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED for s in steps),
+              "dispatch with co-handlers, an urging and a leader's supervision: each ACCEPTED")
+        handled = cases_pb2_grpc.CaseServiceStub(hotline_channel).GetCase(
+            cases_pb2.GetCaseRequest(case_id=placed.case_id))
+        check(handled.handling.assigned_unit == "潼南区文化和旅游发展委员会"
+              and list(handled.handling.co_units) == ["潼南区图书馆", "桂林街道办事处"] and handled.handling.joint
+              and handled.handling.urgings == 1 and handled.handling.supervisions == 1
+              and handled.events[-1].action.by_leader,
+              "GetCase: the lead unit, its co-handlers, joint handling, one urging, one leader's supervision")
+        try:
+            hotline.Submit(update(4, "61", unit="潼南区人民政府办公室"))
+            check(False, "a supervision without its instruction is refused")
+        except grpc.RpcError as error:
+            rejection = violation_pb2.Rejection.FromString(
+                dict(error.trailing_metadata() or ()).get("govcase-rejection-bin", b""))
+            check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
+                  and [(v.field, v.rule) for v in rejection.violations] == [("note", "required")],
+                  "a supervision without its instruction: INVALID_ARGUMENT naming note, required")
+
     if args.long_stream:
         with channel(args.target, args.pki, "national-sc") as source:
             national = ingest_pb2_grpc.NationalIngestServiceStub(source)
