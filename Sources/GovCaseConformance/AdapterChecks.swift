@@ -46,22 +46,18 @@ public struct AdapterChecks: Sendable {
             var vectors = self.vectors
             if vectors?.contains(where: { $0.pendingJSON != nil }) == true {
                 _ = await supervisor.waitUntilReady(timeout: .milliseconds(manifest.startTimeoutMilliseconds + 1_000))
-                let descriptors = supervisor.description.flatMap {
-                    try? Google_Protobuf_FileDescriptorSet(serializedBytes: $0.descriptorSet)
-                }
-                vectors = vectors?.map { $0.resolved(with: descriptors) }
+                vectors = vectors?.map { $0.resolved(with: Self.describedTypes(supervisor)) }
             }
             return await runner.run(role: "adapter", checks: checks(supervisor, vectors: vectors))
         }
     }
 
-    func checks(_ supervisor: PluginSupervisor, vectors allVectors: [GoldenVector]?)
+    func checks(_ supervisor: PluginSupervisor, vectors: [GoldenVector]?)
         -> [String: @Sendable () async -> CheckResult]
     {
         let manifest = self.manifest
         // Vectors the kit could not serialize fail the vector cases; the robustness cases use the others.
-        let vectors = allVectors
-        let usable = allVectors?.filter { $0.unusable == nil }
+        let usable = vectors?.filter { $0.unusable == nil }
         let ready: @Sendable () async -> String? = {
             await supervisor.waitUntilReady(timeout: .milliseconds(manifest.startTimeoutMilliseconds + 1_000))
         }
@@ -227,9 +223,9 @@ public struct AdapterChecks: Sendable {
             "adapter.robustness.no-silent-drop": {
                 guard usable != nil else { return .skip("no --vectors folder given") }
                 if let why = await ready() { return .fail(why) }
-                guard let set = supervisor.description?.descriptorSet, !set.isEmpty,
-                    let descriptors = try? Google_Protobuf_FileDescriptorSet(serializedBytes: set)
-                else { return .skip("Describe gives no descriptor_set, so the kit cannot find the records' fields") }
+                guard let descriptors = Self.describedTypes(supervisor) else {
+                    return .skip("Describe gives no descriptor_set, so the kit cannot find the records' fields")
+                }
                 return await Self.noSilentDrop(
                     (usable ?? []).filter(\.isValid), fields: StringFieldPaths(descriptors), supervisor: supervisor,
                     pluginID: manifest.id, batchSize: manifest.batchSize)
@@ -459,14 +455,18 @@ public struct AdapterChecks: Sendable {
 }
 
 extension AdapterChecks {
+    /// The descriptor set the plugin's Describe gave, if it gave one.
+    static func describedTypes(_ supervisor: PluginSupervisor) -> Google_Protobuf_FileDescriptorSet? {
+        guard let set = supervisor.description?.descriptorSet, !set.isEmpty else { return nil }
+        return try? Google_Protobuf_FileDescriptorSet(serializedBytes: set)
+    }
+
     /// Each vector of `folder` through a running plugin, as `govcase adapters check` reports them: the vector's
     /// name and, when it failed, why.
     public static func vectorResults(folder: URL, supervisor: PluginSupervisor, pluginID: String) async throws
         -> [(name: String, problem: String?)]
     {
-        let descriptors = supervisor.description.flatMap {
-            try? Google_Protobuf_FileDescriptorSet(serializedBytes: $0.descriptorSet)
-        }
+        let descriptors = describedTypes(supervisor)
         var results: [(name: String, problem: String?)] = []
         for vector in try GoldenVector.load(folder).map({ $0.resolved(with: descriptors) }) {
             results.append(

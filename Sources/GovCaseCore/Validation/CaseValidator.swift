@@ -14,7 +14,7 @@ public struct CaseValidator: Sendable {
         check.maxLength("source.external_id", c.source.externalID, context.limits.shortText)
         check.regionCode("region_code", c.regionCode)
         check.service(c.service, kind: c.kind)
-        check.matter(c)
+        check.serviceDetails(c)
         check.evaluation(c.evaluation, kind: c.kind)
         check.request(c.request, kind: c.kind)
         check.requester(c.requester, kind: c.kind)
@@ -145,7 +145,7 @@ private struct Checker {
 
     /// The item's codes, the handled matter and the staff rated (FIELDS.md §1.2–1.3): a status needs its dates,
     /// a promised matter its limit, a rated member of staff a number to be told apart by.
-    mutating func matter(_ c: Case) {
+    mutating func serviceDetails(_ c: Case) {
         let s = c.service
         if !s.handleItemCode.isEmpty,
             s.handleItemCode.utf8.count != 33
