@@ -94,11 +94,41 @@ final class Checkpointer: Sendable {
 
     /// Stops checkpointing, after any pass in progress; copies the whole log into the database and empties it
     /// (a TRUNCATE checkpoint on the writer, after every commit queued before), then closes its connection.
-    func stop() throws {
+    ///
+    /// Another process may have the same file open: `govcase keys rotate` beside a running gateway. While it
+    /// reads, a TRUNCATE waits; while it checkpoints, SQLite answers "database is locked" at once without
+    /// waiting (the checkpoint lock has no busy handler), and `keys rotate` failed after finishing its work.
+    /// Every commit is already durable in the log, so the last checkpoint is tidiness, not safety: it is
+    /// retried for `closingWait`, then the log is left to the other process's checkpoints, with a notice.
+    func stop(closingWait: Duration = .seconds(2)) throws {
         running.withLock { $0 = false }
         try queue.sync {
-            _ = try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            try closingCheckpoint(within: closingWait)
             try connection.close()
+        }
+    }
+
+    private func closingCheckpoint(within wait: Duration) throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + wait
+        while true {
+            do {
+                _ = try writer.writeWithoutTransaction { db in
+                    // Wait for another process's readers no longer than the whole closing wait.
+                    try db.execute(sql: "PRAGMA busy_timeout = \(Int(wait.components.seconds * 1000) / 4)")
+                    return try db.checkpoint(.truncate)
+                }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                guard clock.now < deadline else {
+                    counters.withLock { $0.failures += 1 }
+                    logger.notice(
+                        "the write-ahead log is left for another process's checkpoint: every commit is durable in it",
+                        metadata: ["wal.bytes": "\(walBytes)", "error": "\(error)"])
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
     }
 }
