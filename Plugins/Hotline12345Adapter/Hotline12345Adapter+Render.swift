@@ -93,6 +93,9 @@ extension Hotline12345Adapter {
         r.byLeader = a.byLeader
         r.coUnits = a.coUnits
         r.joint = a.joint
+        if let review = a.review {
+            r.reviewResult = try table.renderCode("reviewResult", for: review, field: "action.review")
+        }
         if let limit = a.statutoryLimit {
             r.statutoryLimit = UInt32(clamping: limit.value)
             r.statutoryLimitUnit = try table.renderCode(

@@ -17,7 +17,7 @@ extension Hotline12345Adapter {
     static let statusPaths = FieldPathMap([
         "action.unit": "unit", "action.note": "note", "action.deadline": "extended_to", "action.kind": "status",
         "action.co_units": "co_units", "action.statutory_limit.value": "statutory_limit",
-        "action.statutory_limit.unit": "statutory_limit_unit",
+        "action.statutory_limit.unit": "statutory_limit_unit", "action.review": "review_result",
     ])
 
     /// A work order becomes a request case. Reports and orders alleging a violation go to law enforcement,
@@ -85,6 +85,7 @@ extension Hotline12345Adapter {
         action.byLeader = r.byLeader
         action.coUnits = r.coUnits
         action.joint = r.joint
+        action.review = reader.optionalCode("reviewResult", r.reviewResult, at: "review_result")
         if r.statutoryLimit != 0 || !r.statutoryLimitUnit.isEmpty {
             action.statutoryLimit = TimeLimit(
                 value: Int(r.statutoryLimit),

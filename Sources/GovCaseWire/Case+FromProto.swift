@@ -195,6 +195,8 @@ extension Handling {
         supervisions = Int(m.supervisions)
         coUnits = m.coUnits
         joint = m.joint
+        restarts = Int(m.restarts)
+        returns = Int(m.returns)
     }
 }
 
@@ -235,6 +237,7 @@ extension LifecycleAction {
         coUnits = m.coUnits
         joint = m.joint
         statutoryLimit = m.hasStatutoryLimit ? TimeLimit(proto: m.statutoryLimit) : nil
+        review = ReviewResult(proto: m.review)
     }
 }
 

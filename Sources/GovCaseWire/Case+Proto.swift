@@ -266,6 +266,8 @@ extension Handling {
         m.supervisions = UInt32(supervisions)
         m.coUnits = coUnits
         m.joint = joint
+        m.restarts = UInt32(restarts)
+        m.returns = UInt32(returns)
         m.replies = replies.map { r in
             .with {
                 $0.unit = r.unit
@@ -355,6 +357,7 @@ extension LifecycleAction {
         m.coUnits = coUnits
         m.joint = joint
         if let statutoryLimit { m.statutoryLimit = statutoryLimit.proto }
+        m.review = review.proto
         return m
     }
 }

@@ -39,6 +39,7 @@ extension ComplaintAcceptance: ProtoMirroredEnum { public typealias Proto = Govc
 extension MediationOutcome: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_MediationOutcome }
 extension BadReviewOutcome: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_BadReviewOutcome }
 extension RequestOutcome: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_RequestOutcome }
+extension ReviewResult: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_ReviewResult }
 extension Urgency: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_Urgency }
 extension ItemType: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_ItemType }
 extension MatterStatus: ProtoMirroredEnum { public typealias Proto = Govcase_Core_V1_MatterStatus }

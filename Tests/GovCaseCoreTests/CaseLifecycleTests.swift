@@ -153,6 +153,45 @@ import Testing
         }
     }
 
+    /// 退回审核, 回访复核 and 重启流程 on one work order: a rejected return gives the order back to the unit that
+    /// returned it, an approved one leaves it with the centre; a dissatisfied visit found unfounded goes on to
+    /// closing; a restarted order starts again unassigned, with its new deadline and its history kept.
+    @Test func reviewsAndARestartMoveAWorkOrderAndAreCounted() throws {
+        var c = Fixtures.request(.complaint)
+        func review(_ kind: LifecycleActionKind, _ result: ReviewResult) -> LifecycleAction {
+            var a = LifecycleAction(kind, note: "审核意见")
+            a.review = result
+            return a
+        }
+        let newDeadline = at(24 * 10)
+        let steps: [LifecycleAction] = [
+            .init(.dispatch, unit: "区文旅委"), .init(.return, note: "不属于本单位职责"),
+            review(.reviewReturn, .overturned), .init(.return, note: "仍认为不属于本单位"),
+            review(.reviewReturn, .upheld), .init(.dispatch, unit: "区市场监管局"), .init(.sign),
+            .init(.startHandling), .init(.reply, note: "已处理"), .init(.returnVisit, level: .dissatisfied),
+            review(.reviewReturnVisit, .overturned), .init(.close),
+            .init(.restart, deadline: newDeadline, note: "市民再次来电, 问题复发"),
+        ]
+        var trail: [String] = []
+        for (hour, action) in steps.enumerated() {
+            try c.apply(
+                LifecycleStep(action, occurredAt: at(Double(hour))), recordedAt: at(Double(hour)), policy: policy)
+            trail.append("\(c.status) \(c.handling.assignedUnit)")
+        }
+        #expect(
+            trail == [
+                "dispatched 区文旅委", "returned ", "dispatched 区文旅委", "returned ", "received ",
+                "dispatched 区市场监管局", "signed 区市场监管局", "inProgress 区市场监管局", "replied 区市场监管局",
+                "reopened 区市场监管局", "returnVisited 区市场监管局", "closed 区市场监管局", "received ",
+            ])
+        #expect(c.handling.returns == 2)
+        #expect(c.handling.restarts == 1)
+        #expect(c.handling.closedAt == nil, "a restarted order is open again")
+        #expect(c.handling.deadlines.handleBy == newDeadline)
+        #expect(c.handling.returnVisits.count == 1 && c.handling.transfers.count == 2, "its history stays")
+        #expect(c.events.count == steps.count)
+    }
+
     @Test func aTourismComplaintGetsItsAcceptanceAndMediationDeadlines() throws {
         var c = Fixtures.request(.complaint)
         c.lifecycle = .tourismComplaint

@@ -11,6 +11,8 @@ struct Transition: Sendable, CustomTestStringConvertible {
     let to: CaseStatus
     /// For return visits, the level given.
     var level: SatisfactionLevel? = nil
+    /// For reviews, their result.
+    var review: ReviewResult? = nil
 
     var testDescription: String { "\(lifecycle): \(from) --\(action)--> \(to)" }
 
@@ -37,6 +39,23 @@ struct Transition: Sendable, CustomTestStringConvertible {
         .init(lifecycle: .request, from: .reopened, action: .startHandling, to: .inProgress),
         .init(lifecycle: .request, from: .reopened, action: .dispatch, to: .dispatched),
         .init(lifecycle: .request, from: .reopened, action: .transfer, to: .transferred),
+        // 退回审核 (FIELDS.md §3, 职能局退回): the centre approves a return (the order is its own again, to dispatch)
+        // or rejects it (the unit that returned it has it again, to sign).
+        .init(lifecycle: .request, from: .returned, action: .reviewReturn, to: .received, review: .upheld),
+        .init(lifecycle: .request, from: .returned, action: .reviewReturn, to: .dispatched, review: .overturned),
+        // 回访复核: the visit confirmed keeps the status; reversed, a dissatisfied visit found unfounded goes on to
+        // closing and a satisfied one found unsound is handled again.
+        .init(
+            lifecycle: .request, from: .returnVisited, action: .reviewReturnVisit, to: .returnVisited,
+            review: .upheld),
+        .init(
+            lifecycle: .request, from: .returnVisited, action: .reviewReturnVisit, to: .reopened,
+            review: .overturned),
+        .init(lifecycle: .request, from: .reopened, action: .reviewReturnVisit, to: .reopened, review: .upheld),
+        .init(
+            lifecycle: .request, from: .reopened, action: .reviewReturnVisit, to: .returnVisited, review: .overturned),
+        // 重启流程: a closed work order starts again from the centre. A closed bad review stays closed.
+        .init(lifecycle: .request, from: .closed, action: .restart, to: .received),
         // Bad-review loop: verify → fix now / fix by deadline / explain / appeal → feedback → rating → closed.
         .init(lifecycle: .badReview, from: .awaitingVerification, action: .verify, to: .verified),
         .init(lifecycle: .badReview, from: .verified, action: .fixImmediately, to: .awaitingFeedback),
@@ -95,16 +114,30 @@ struct Transition: Sendable, CustomTestStringConvertible {
 }
 
 /// An action of `kind` carrying the data its kind needs.
-func completeAction(_ kind: LifecycleActionKind, level: SatisfactionLevel? = nil) -> LifecycleAction {
-    LifecycleAction(
+func completeAction(
+    _ kind: LifecycleActionKind, level: SatisfactionLevel? = nil, review: ReviewResult? = nil
+) -> LifecycleAction {
+    var action = LifecycleAction(
         kind, unit: "潼南区文化旅游委", deadline: Fixtures.now.addingTimeInterval(86_400 * 3),
         level: level ?? .satisfied, notAdoptedReason: .malicious, note: "说明", feedbackMethod: .phone)
+    action.review = review ?? .upheld
+    return action
+}
+
+extension LifecycleAction {
+    /// A review with its result and no opinion.
+    static func reviewed(_ kind: LifecycleActionKind, _ review: ReviewResult) -> LifecycleAction {
+        var action = LifecycleAction(kind)
+        action.review = review
+        return action
+    }
 }
 
 @Suite struct LifecycleTests {
     @Test(arguments: Transition.all)
     func everyAllowedTransitionLeadsWhereThePolicySays(t: Transition) throws {
-        let next = try t.lifecycle.next(from: t.from, applying: completeAction(t.action, level: t.level))
+        let next = try t.lifecycle.next(
+            from: t.from, applying: completeAction(t.action, level: t.level, review: t.review))
         #expect(next == t.to)
     }
 
@@ -154,9 +187,18 @@ func completeAction(_ kind: LifecycleActionKind, level: SatisfactionLevel? = nil
             message:
                 "close is not allowed in status replied of the request lifecycle; allowed: returnVisit, urge, supervise"
         ),
+        // A closed work order is not open: it is restarted (重启流程), not urged or supervised.
         Forbidden(
-            lifecycle: .request, from: .closed, action: .reply,
-            message: "reply is not allowed in status closed of the request lifecycle; allowed: none, the case is final"),
+            lifecycle: .request, from: .closed, action: .urge,
+            message: "urge is not allowed in status closed of the request lifecycle; allowed: restart"),
+        Forbidden(
+            lifecycle: .badReview, from: .closed, action: .restart,
+            message: "restart is not allowed in status closed of the badReview lifecycle; allowed: none, the case is "
+                + "final"),
+        Forbidden(
+            lifecycle: .request, from: .dispatched, action: .reviewReturn,
+            message: "reviewReturn is not allowed in status dispatched of the request lifecycle; allowed: transfer, "
+                + "sign, return, urge, supervise"),
         Forbidden(
             lifecycle: .badReview, from: .awaitingVerification, action: .fixImmediately,
             message: "fixImmediately is not allowed in status awaitingVerification of the badReview lifecycle; "
@@ -214,6 +256,14 @@ func completeAction(_ kind: LifecycleActionKind, level: SatisfactionLevel? = nil
         MissingData(
             lifecycle: .request, from: .received, action: .init(.supervise, unit: "区政府办"), field: "action.note"),
         MissingData(lifecycle: .request, from: .inProgress, action: .init(.reply), field: "action.note"),
+        // 退回审核 and 回访复核 state their result and opinion; a restart its reason.
+        MissingData(
+            lifecycle: .request, from: .returned, action: .init(.reviewReturn, note: "不属于本单位职责"),
+            field: "action.review"),
+        MissingData(
+            lifecycle: .request, from: .reopened, action: .reviewed(.reviewReturnVisit, .overturned),
+            field: "action.note"),
+        MissingData(lifecycle: .request, from: .closed, action: .init(.restart), field: "action.note"),
         MissingData(lifecycle: .request, from: .replied, action: .init(.returnVisit), field: "action.level"),
         MissingData(
             lifecycle: .badReview, from: .appealed, action: .init(.upholdAppeal), field: "action.not_adopted_reason"),

@@ -230,7 +230,7 @@ def main() -> None:
 
     # A 12345 work order as a hotline sends it: anonymous (no caller), classified in levels, rated urgent, with the
     # street and community of the place; read back as the core case (written from Proto/ alone).
-    from govcase.core.v1 import request_pb2
+    from govcase.core.v1 import lifecycle_pb2, request_pb2
     from govcase.sources.hotline12345.v1 import hotline12345_pb2
     with channel(args.target, args.pki, "hotline-tongnan") as hotline_channel:
         hotline = ingest_pb2_grpc.HotlineIngestServiceStub(hotline_channel)
@@ -293,6 +293,28 @@ def main() -> None:
             check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
                   and [(v.field, v.rule) for v in rejection.violations] == [("note", "required")],
                   "a supervision without its instruction: INVALID_ARGUMENT naming note, required")
+
+        # The unit returns the order (退回); the centre's review (退回审核) without its result is refused naming
+        # review_result; with result 2 (rejected) the order is the returning unit's again.
+        returned = hotline.Submit(update(5, "31", unit="潼南区文化和旅游发展委员会", note="开放时间由区图书馆决定"))
+        check(returned.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED, "a return with its reason: ACCEPTED")
+        try:
+            hotline.Submit(update(6, "32", unit="潼南区12345热线办公室", note="不同意退回"))
+            check(False, "a review of a return without its result is refused")
+        except grpc.RpcError as error:
+            rejection = violation_pb2.Rejection.FromString(
+                dict(error.trailing_metadata() or ()).get("govcase-rejection-bin", b""))
+            check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
+                  and [(v.field, v.rule) for v in rejection.violations] == [("review_result", "required")],
+                  "退回审核 without its result: INVALID_ARGUMENT naming review_result, required")
+        reviewed = hotline.Submit(update(7, "32", unit="潼南区12345热线办公室", note="图书馆由区文旅委主管, 不同意退回",
+                                         review_result="2"))
+        check(reviewed.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED, "退回审核, return rejected: ACCEPTED")
+        back = cases_pb2_grpc.CaseServiceStub(hotline_channel).GetCase(cases_pb2.GetCaseRequest(case_id=placed.case_id))
+        check(back.status == lifecycle_pb2.CASE_STATUS_DISPATCHED
+              and back.handling.assigned_unit == "潼南区文化和旅游发展委员会" and back.handling.returns == 1
+              and back.events[-1].action.review == lifecycle_pb2.REVIEW_RESULT_OVERTURNED,
+              "GetCase: the rejected return gives the order back to the unit (DISPATCHED), one return counted")
 
     if args.long_stream:
         with channel(args.target, args.pki, "national-sc") as source:

@@ -139,3 +139,4 @@ extension FeedbackMethod: CodeTableValue {}
 extension RequestOutcome: CodeTableValue {}
 extension Urgency: CodeTableValue {}
 extension LifecycleActionKind: CodeTableValue {}
+extension ReviewResult: CodeTableValue {}

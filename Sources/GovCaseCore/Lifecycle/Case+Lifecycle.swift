@@ -59,6 +59,19 @@ extension Case {
             }
         case .return:
             handling.assignedUnit = ""
+            handling.returns += 1
+        case .reviewReturn:
+            // A rejected return: the order is the returning unit's again (the last dispatch or transfer named it).
+            if action.review == .overturned { handling.assignedUnit = handling.transfers.last?.toUnit ?? "" }
+        case .reviewReturnVisit:
+            break
+        case .restart:
+            handling.restarts += 1
+            handling.closedAt = nil
+            handling.assignedUnit = ""
+            handling.coUnits = []
+            handling.joint = false
+            if let deadline = action.deadline { handling.deadlines.handleBy = deadline }
         case .sign, .startHandling, .startMediation:
             break
         case .extend:

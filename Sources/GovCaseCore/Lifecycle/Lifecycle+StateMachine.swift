@@ -6,16 +6,19 @@ extension Lifecycle {
         case to(CaseStatus)
         /// A return visit: to `satisfied`, or to `dissatisfied` when the level is a bad review.
         case byVisit(satisfied: CaseStatus, dissatisfied: CaseStatus)
+        /// A review: to `upheld` when the reviewed step stands, to `overturned` otherwise.
+        case byReview(upheld: CaseStatus, overturned: CaseStatus)
     }
 
     /// The transition table of this lifecycle. A status absent from it, or mapped to nothing, is terminal.
     /// Work orders and tourism complaints may be urged (催办) or supervised (督办) in any open status, which the
-    /// action keeps.
+    /// action keeps; a closed work order is not open, though its workflow may be restarted.
     var transitions: [CaseStatus: [LifecycleActionKind: Destination]] {
         guard self == .request || self == .tourismComplaint else { return steps }
         return Dictionary(
             uniqueKeysWithValues: steps.map { status, actions in
-                (status, actions.merging([.urge: .to(status), .supervise: .to(status)]) { step, _ in step })
+                guard status != .closed else { return (status, actions) }
+                return (status, actions.merging([.urge: .to(status), .supervise: .to(status)]) { step, _ in step })
             })
     }
 
@@ -29,14 +32,25 @@ extension Lifecycle {
                 .received: [.dispatch: .to(.dispatched), .transfer: .to(.transferred)],
                 .dispatched: [.sign: .to(.signed), .return: .to(.returned), .transfer: .to(.transferred)],
                 .transferred: [.sign: .to(.signed), .return: .to(.returned)],
-                .returned: [.dispatch: .to(.dispatched), .transfer: .to(.transferred)],
+                // 退回审核: an approved return is back with the centre; a rejected one back with the unit.
+                .returned: [
+                    .dispatch: .to(.dispatched), .transfer: .to(.transferred),
+                    .reviewReturn: .byReview(upheld: .received, overturned: .dispatched),
+                ],
                 .signed: [.startHandling: .to(.inProgress)],
                 .inProgress: [.extend: .to(.inProgress), .reply: .to(.replied)],
                 .replied: [.returnVisit: .byVisit(satisfied: .returnVisited, dissatisfied: .reopened)],
-                .returnVisited: [.close: .to(.closed)],
+                // 回访复核 confirms the visit or reverses it.
+                .returnVisited: [
+                    .close: .to(.closed),
+                    .reviewReturnVisit: .byReview(upheld: .returnVisited, overturned: .reopened),
+                ],
                 .reopened: [
                     .startHandling: .to(.inProgress), .dispatch: .to(.dispatched), .transfer: .to(.transferred),
+                    .reviewReturnVisit: .byReview(upheld: .reopened, overturned: .returnVisited),
                 ],
+                // 重启流程: a closed order's workflow starts again.
+                .closed: [.restart: .to(.received)],
             ]
         case .badReview:
             // After a rejected appeal the outcome is decided again, but a second appeal is not allowed.
@@ -75,7 +89,7 @@ extension Lifecycle {
             for destination in actions.values {
                 switch destination {
                 case .to(let status): all.insert(status)
-                case .byVisit(let a, let b): all.formUnion([a, b])
+                case .byVisit(let a, let b), .byReview(let a, let b): all.formUnion([a, b])
                 }
             }
         }
@@ -114,6 +128,9 @@ extension Lifecycle {
             return next
         case .byVisit(let satisfied, let dissatisfied):
             return action.level?.isBadReview == true ? dissatisfied : satisfied
+        case .byReview(let upheld, let overturned):
+            // `violations()` has checked that the result is present.
+            return action.review == .overturned ? overturned : upheld
         }
     }
 }

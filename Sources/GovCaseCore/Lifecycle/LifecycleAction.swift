@@ -58,6 +58,23 @@ public enum LifecycleActionKind: String, Sendable, Hashable, CaseIterable, Codab
     /// 督办: supervising the handling, by a body or a leader (领导督办); any open status, which it keeps; needs
     /// `note`; counted in `Handling.supervisions`.
     case supervise
+    /// 退回审核: the centre reviews a unit's return; needs `review` and `note`. Upheld: back to the centre
+    /// (received); overturned: back to the unit that returned it (dispatched).
+    case reviewReturn
+    /// 回访复核: the centre reviews a return visit before closing; needs `review` and `note`. Upheld keeps the
+    /// status; overturned reverses the visit (reopened ↔ return visited).
+    case reviewReturnVisit
+    /// 重启流程: a closed work order's workflow starts again (received); needs `note`; `deadline` optional, the
+    /// new handling deadline; counted in `Handling.restarts`.
+    case restart
+}
+
+/// Whether a reviewed step stands (退回审核, 回访复核).
+public enum ReviewResult: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The step stands: the return is approved, the visit confirmed.
+    case upheld
+    /// The step is overturned: the return rejected, the visit's result reversed.
+    case overturned
 }
 
 /// One lifecycle action with its data.
@@ -92,6 +109,8 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
     public var joint = false
     /// For an extension: the time limit laws and regulations set (法律法规规定的时限).
     public var statutoryLimit: TimeLimit?
+    /// For a review of a return or of a return visit: whether the reviewed step stands.
+    public var review: ReviewResult?
 
     public init(
         _ kind: LifecycleActionKind, unit: String = "", deadline: Date? = nil, level: SatisfactionLevel? = nil,
@@ -151,6 +170,12 @@ public struct LifecycleAction: Sendable, Hashable, Codable {
             return notAdoptedReason == nil ? [missing("not_adopted_reason", "mistaken or malicious")] : []
         case .supervise:
             return note.isBlank ? [missing("note", "the supervision's instruction (督办意见)")] : []
+        case .reviewReturn, .reviewReturnVisit:
+            var found = review == nil ? [missing("review", "its result: upheld or overturned")] : []
+            if note.isBlank { found.append(missing("note", "the review's opinion (审核意见)")) }
+            return found
+        case .restart:
+            return note.isBlank ? [missing("note", "the reason the workflow starts again")] : []
         default:
             return []
         }
@@ -165,7 +190,7 @@ extension String {
 extension LifecycleAction {
     enum CodingKeys: String, CodingKey {
         case kind, unit, deadline, level, notAdoptedReason, note, feedbackMethod, resolved, outcome
-        case dissatisfactionReason, sourceSatisfaction, byLeader, coUnits, joint, statutoryLimit
+        case dissatisfactionReason, sourceSatisfaction, byLeader, coUnits, joint, statutoryLimit, review
     }
 
     /// Decodes v1 JSON (payloads and `case_events`, `Schema`'s v2 and v4 migrations), which had no outcome,
@@ -187,5 +212,6 @@ extension LifecycleAction {
         coUnits = try c.decodeIfPresent([String].self, forKey: .coUnits) ?? []
         joint = try c.decodeIfPresent(Bool.self, forKey: .joint) ?? false
         statutoryLimit = try c.decodeIfPresent(TimeLimit.self, forKey: .statutoryLimit)
+        review = try c.decodeIfPresent(ReviewResult.self, forKey: .review)
     }
 }

@@ -166,6 +166,10 @@ public struct Handling: Sendable, Hashable, Codable {
     public var coUnits: [String] = []
     /// Whether the last dispatch or transfer made it a joint handling (联合办理).
     public var joint = false
+    /// Times a closed work order's workflow was restarted (重启流程).
+    public var restarts = 0
+    /// Times a unit returned the order (退回次数), approved or not.
+    public var returns = 0
 
     public init(
         assignedUnit: String = "", transfers: [Transfer] = [], deadlines: Deadlines = .init(), extensions: Int = 0,
@@ -187,7 +191,7 @@ public struct Handling: Sendable, Hashable, Codable {
 extension Handling {
     enum CodingKeys: String, CodingKey {
         case assignedUnit, transfers, deadlines, extensions, replies, returnVisits, closedAt, acceptance
-        case mediationOutcome, urgings, supervisions, coUnits, joint
+        case mediationOutcome, urgings, supervisions, coUnits, joint, restarts, returns
     }
 
     /// Decodes payloads written before urgings and supervisions were counted (they read as 0).
@@ -207,6 +211,8 @@ extension Handling {
         supervisions = try c.decodeIfPresent(Int.self, forKey: .supervisions) ?? 0
         coUnits = try c.decodeIfPresent([String].self, forKey: .coUnits) ?? []
         joint = try c.decodeIfPresent(Bool.self, forKey: .joint) ?? false
+        restarts = try c.decodeIfPresent(Int.self, forKey: .restarts) ?? 0
+        returns = try c.decodeIfPresent(Int.self, forKey: .returns) ?? 0
     }
 }
 

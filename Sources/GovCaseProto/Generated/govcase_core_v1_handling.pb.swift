@@ -466,6 +466,18 @@ public nonisolated struct Govcase_Core_V1_Handling: @unchecked Sendable {
     set {_uniqueStorage()._joint = newValue}
   }
 
+  /// Times the workflow of a closed work order was restarted (重启流程).
+  public var restarts: UInt32 {
+    get {_storage._restarts}
+    set {_uniqueStorage()._restarts = newValue}
+  }
+
+  /// Times a unit returned the order (退回次数), whether or not the return was approved.
+  public var returns: UInt32 {
+    get {_storage._returns}
+    set {_uniqueStorage()._returns = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -737,7 +749,7 @@ nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Handling"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assigned_unit\0\u{1}transfers\0\u{1}deadlines\0\u{1}extensions\0\u{1}replies\0\u{3}return_visits\0\u{3}closed_at\0\u{1}acceptance\0\u{3}mediation_outcome\0\u{1}urgings\0\u{1}supervisions\0\u{3}co_units\0\u{1}joint\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assigned_unit\0\u{1}transfers\0\u{1}deadlines\0\u{1}extensions\0\u{1}replies\0\u{3}return_visits\0\u{3}closed_at\0\u{1}acceptance\0\u{3}mediation_outcome\0\u{1}urgings\0\u{1}supervisions\0\u{3}co_units\0\u{1}joint\0\u{1}restarts\0\u{1}returns\0")
 
   fileprivate class _StorageClass {
     var _assignedUnit: String = String()
@@ -753,6 +765,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
     var _supervisions: UInt32 = 0
     var _coUnits: [String] = []
     var _joint: Bool = false
+    var _restarts: UInt32 = 0
+    var _returns: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -776,6 +790,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
       _supervisions = source._supervisions
       _coUnits = source._coUnits
       _joint = source._joint
+      _restarts = source._restarts
+      _returns = source._returns
     }
   }
 
@@ -807,6 +823,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
         case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._supervisions) }()
         case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._coUnits) }()
         case 13: try { try decoder.decodeSingularBoolField(value: &_storage._joint) }()
+        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._restarts) }()
+        case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._returns) }()
         default: break
         }
       }
@@ -858,6 +876,12 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
       if _storage._joint != false {
         try visitor.visitSingularBoolField(value: _storage._joint, fieldNumber: 13)
       }
+      if _storage._restarts != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._restarts, fieldNumber: 14)
+      }
+      if _storage._returns != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._returns, fieldNumber: 15)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -880,6 +904,8 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
         if _storage._supervisions != rhs_storage._supervisions {return false}
         if _storage._coUnits != rhs_storage._coUnits {return false}
         if _storage._joint != rhs_storage._joint {return false}
+        if _storage._restarts != rhs_storage._restarts {return false}
+        if _storage._returns != rhs_storage._returns {return false}
         return true
       }
       if !storagesAreEqual {return false}

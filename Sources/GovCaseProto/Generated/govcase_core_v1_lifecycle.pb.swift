@@ -116,7 +116,8 @@ public nonisolated enum Govcase_Core_V1_CaseStatus: SwiftProtobuf.Enum, Swift.Ca
   /// Request: reopened after a 不满意 return visit (重办).
   case reopened // = 10
 
-  /// Request, bad review: closed (办结/闭环); terminal.
+  /// Request, bad review: closed (办结/闭环). Terminal for a bad review; a request's workflow may be restarted
+  /// (RESTART, 重启流程).
   case closed // = 11
 
   /// Bad review: awaiting return visit and verification (待核实).
@@ -353,6 +354,24 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
   /// supervision's instruction, 督办意见); `by_leader` marks a leader's supervision (领导督办). The status does not
   /// change and Handling.supervisions counts it. The actor's unit is the supervising body.
   case supervise // = 27
+
+  /// 12345 work order: the hotline centre reviews a unit's return (退回审核), in RETURNED. Needs `review` and `note`
+  /// (the review's opinion, 审核意见). UPHELD approves the return: the order is back with the centre (RECEIVED) to
+  /// be dispatched again. OVERTURNED rejects it: the order goes back to the unit that returned it (DISPATCHED),
+  /// which signs for it again. A source that does not report its reviews may still dispatch or transfer a returned
+  /// order directly.
+  case reviewReturn // = 28
+
+  /// 12345 work order: the hotline centre reviews a return visit before closing (回访复核), in RETURN_VISITED or
+  /// REOPENED. Needs `review` and `note` (the finding). UPHELD confirms the visit and keeps the status. OVERTURNED
+  /// reverses it: a dissatisfied visit found unfounded (the unit handled the matter as it should) goes to
+  /// RETURN_VISITED, to be closed; a satisfied visit found unsound goes to REOPENED, to be handled again (重办).
+  case reviewReturnVisit // = 29
+
+  /// 12345 work order: restart the workflow of a closed order (重启流程), back to RECEIVED with no unit assigned.
+  /// Needs `note` with the reason; `deadline`, when given, is the new handling deadline. Counted in
+  /// Handling.restarts; the earlier transfers, replies and visits stay in the case's history.
+  case restart // = 30
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -389,6 +408,9 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     case 25: self = .correct
     case 26: self = .urge
     case 27: self = .supervise
+    case 28: self = .reviewReturn
+    case 29: self = .reviewReturnVisit
+    case 30: self = .restart
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -423,6 +445,9 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     case .correct: return 25
     case .urge: return 26
     case .supervise: return 27
+    case .reviewReturn: return 28
+    case .reviewReturnVisit: return 29
+    case .restart: return 30
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -457,6 +482,55 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     .correct,
     .urge,
     .supervise,
+    .reviewReturn,
+    .reviewReturnVisit,
+    .restart,
+  ]
+
+}
+
+/// The result of a review of an earlier step (退回审核, 回访复核).
+public nonisolated enum Govcase_Core_V1_ReviewResult: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not set; a review without its result is refused.
+  case unspecified // = 0
+
+  /// The step stands: the return is approved (同意退回); the visit's result is confirmed.
+  case upheld // = 1
+
+  /// The step is overturned: the return is rejected (驳回), the unit keeps the order; the visit's result is
+  /// reversed.
+  case overturned // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .upheld
+    case 2: self = .overturned
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .upheld: return 1
+    case .overturned: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Core_V1_ReviewResult] = [
+    .unspecified,
+    .upheld,
+    .overturned,
   ]
 
 }
@@ -566,6 +640,12 @@ public nonisolated struct Govcase_Core_V1_LifecycleAction: @unchecked Sendable {
   public var hasStatutoryLimit: Bool {_storage._statutoryLimit != nil}
   /// Clears the value of `statutoryLimit`. Subsequent reads from it will return its default value.
   public mutating func clearStatutoryLimit() {_uniqueStorage()._statutoryLimit = nil}
+
+  /// For a review of a return or of a return visit (退回审核, 回访复核): whether the reviewed step stands.
+  public var review: Govcase_Core_V1_ReviewResult {
+    get {_storage._review}
+    set {_uniqueStorage()._review = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -753,12 +833,16 @@ nonisolated extension Govcase_Core_V1_CaseStatus: SwiftProtobuf._ProtoNameProvid
 }
 
 nonisolated extension Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIFECYCLE_ACTION_KIND_UNSPECIFIED\0\u{1}LIFECYCLE_ACTION_KIND_DISPATCH\0\u{1}LIFECYCLE_ACTION_KIND_TRANSFER\0\u{1}LIFECYCLE_ACTION_KIND_SIGN\0\u{1}LIFECYCLE_ACTION_KIND_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_START_HANDLING\0\u{1}LIFECYCLE_ACTION_KIND_EXTEND\0\u{1}LIFECYCLE_ACTION_KIND_REPLY\0\u{1}LIFECYCLE_ACTION_KIND_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_CLOSE\0\u{1}LIFECYCLE_ACTION_KIND_VERIFY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_IMMEDIATELY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_BY_DEADLINE\0\u{1}LIFECYCLE_ACTION_KIND_COMPLETE_RECTIFICATION\0\u{1}LIFECYCLE_ACTION_KIND_EXPLAIN\0\u{1}LIFECYCLE_ACTION_KIND_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_UPHOLD_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_REJECT_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_GIVE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_RATE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_ACCEPT\0\u{1}LIFECYCLE_ACTION_KIND_REFUSE\0\u{1}LIFECYCLE_ACTION_KIND_START_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_RECORD_AGREEMENT\0\u{1}LIFECYCLE_ACTION_KIND_TERMINATE_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_CORRECT\0\u{1}LIFECYCLE_ACTION_KIND_URGE\0\u{1}LIFECYCLE_ACTION_KIND_SUPERVISE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIFECYCLE_ACTION_KIND_UNSPECIFIED\0\u{1}LIFECYCLE_ACTION_KIND_DISPATCH\0\u{1}LIFECYCLE_ACTION_KIND_TRANSFER\0\u{1}LIFECYCLE_ACTION_KIND_SIGN\0\u{1}LIFECYCLE_ACTION_KIND_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_START_HANDLING\0\u{1}LIFECYCLE_ACTION_KIND_EXTEND\0\u{1}LIFECYCLE_ACTION_KIND_REPLY\0\u{1}LIFECYCLE_ACTION_KIND_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_CLOSE\0\u{1}LIFECYCLE_ACTION_KIND_VERIFY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_IMMEDIATELY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_BY_DEADLINE\0\u{1}LIFECYCLE_ACTION_KIND_COMPLETE_RECTIFICATION\0\u{1}LIFECYCLE_ACTION_KIND_EXPLAIN\0\u{1}LIFECYCLE_ACTION_KIND_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_UPHOLD_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_REJECT_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_GIVE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_RATE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_ACCEPT\0\u{1}LIFECYCLE_ACTION_KIND_REFUSE\0\u{1}LIFECYCLE_ACTION_KIND_START_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_RECORD_AGREEMENT\0\u{1}LIFECYCLE_ACTION_KIND_TERMINATE_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_CORRECT\0\u{1}LIFECYCLE_ACTION_KIND_URGE\0\u{1}LIFECYCLE_ACTION_KIND_SUPERVISE\0\u{1}LIFECYCLE_ACTION_KIND_REVIEW_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_REVIEW_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_RESTART\0")
+}
+
+nonisolated extension Govcase_Core_V1_ReviewResult: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REVIEW_RESULT_UNSPECIFIED\0\u{1}REVIEW_RESULT_UPHELD\0\u{1}REVIEW_RESULT_OVERTURNED\0")
 }
 
 nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LifecycleAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0\u{1}resolved\0\u{1}outcome\0\u{3}dissatisfaction_reason\0\u{3}source_satisfaction\0\u{3}by_leader\0\u{3}co_units\0\u{1}joint\0\u{3}statutory_limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}unit\0\u{1}deadline\0\u{1}level\0\u{3}not_adopted_reason\0\u{1}note\0\u{3}feedback_method\0\u{1}resolved\0\u{1}outcome\0\u{3}dissatisfaction_reason\0\u{3}source_satisfaction\0\u{3}by_leader\0\u{3}co_units\0\u{1}joint\0\u{3}statutory_limit\0\u{1}review\0")
 
   fileprivate class _StorageClass {
     var _kind: Govcase_Core_V1_LifecycleActionKind = .unspecified
@@ -776,6 +860,7 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
     var _coUnits: [String] = []
     var _joint: Bool = false
     var _statutoryLimit: Govcase_Core_V1_TimeLimit? = nil
+    var _review: Govcase_Core_V1_ReviewResult = .unspecified
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -801,6 +886,7 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
       _coUnits = source._coUnits
       _joint = source._joint
       _statutoryLimit = source._statutoryLimit
+      _review = source._review
     }
   }
 
@@ -834,6 +920,7 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
         case 13: try { try decoder.decodeRepeatedStringField(value: &_storage._coUnits) }()
         case 14: try { try decoder.decodeSingularBoolField(value: &_storage._joint) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._statutoryLimit) }()
+        case 16: try { try decoder.decodeSingularEnumField(value: &_storage._review) }()
         default: break
         }
       }
@@ -891,6 +978,9 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
       try { if let v = _storage._statutoryLimit {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
       } }()
+      if _storage._review != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._review, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -915,6 +1005,7 @@ nonisolated extension Govcase_Core_V1_LifecycleAction: SwiftProtobuf.Message, Sw
         if _storage._coUnits != rhs_storage._coUnits {return false}
         if _storage._joint != rhs_storage._joint {return false}
         if _storage._statutoryLimit != rhs_storage._statutoryLimit {return false}
+        if _storage._review != rhs_storage._review {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -238,83 +238,129 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_WorkOrder: @unchecked 
 }
 
 /// A status update of a work order along 受理 → 派单/转办 → 签收/退回 → 办理 (延期) → 回复 → 回访 → 办结 (重办).
-public nonisolated struct Govcase_Sources_Hotline12345_V1_StatusUpdate: Sendable {
+public nonisolated struct Govcase_Sources_Hotline12345_V1_StatusUpdate: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Id of this update (流转编号).
-  public var updateID: String = String()
+  public var updateID: String {
+    get {_storage._updateID}
+    set {_uniqueStorage()._updateID = newValue}
+  }
 
   /// Revision at the source.
-  public var revision: UInt64 = 0
+  public var revision: UInt64 {
+    get {_storage._revision}
+    set {_uniqueStorage()._revision = newValue}
+  }
 
   /// Work-order number.
-  public var orderID: String = String()
+  public var orderID: String {
+    get {_storage._orderID}
+    set {_uniqueStorage()._orderID = newValue}
+  }
 
   /// Status code (工单状态), in the platform's codes.
   /// Urging (催办) and supervision (督办) are updates too: the status stays, the case counts them; a supervision
-  /// needs its instruction in `note`.
+  /// needs its instruction in `note`. The centre's review of a return (退回审核) or of a return visit (回访复核)
+  /// needs `review_result` and its opinion in `note`; restarting a closed order's workflow (重启流程) needs the
+  /// reason in `note`, and `extended_to` may give the new handling deadline.
   /// Default codes (table "status"; a deployment may override them per source system): 20 = dispatch, 21 =
-  /// transfer, 30 = sign, 31 = return, 40 = startHandling, 41 = extend, 50 = reply, 60 = urge, 61 = supervise, 70 =
-  /// close.
-  public var status: String = String()
+  /// transfer, 30 = sign, 31 = return, 32 = reviewReturn, 40 = startHandling, 41 = extend, 50 = reply, 51 =
+  /// reviewReturnVisit, 60 = urge, 61 = supervise, 70 = close, 71 = restart.
+  public var status: String {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
 
   /// Unit acting, or the target unit of a dispatch or transfer (单位).
-  public var unit: String = String()
+  public var unit: String {
+    get {_storage._unit}
+    set {_uniqueStorage()._unit = newValue}
+  }
 
   /// Person acting (经办人).
-  public var `operator`: String = String()
+  public var `operator`: String {
+    get {_storage._operator}
+    set {_uniqueStorage()._operator = newValue}
+  }
 
   /// Reply content, return reason or opinion (意见).
-  public var note: String = String()
+  public var note: String {
+    get {_storage._note}
+    set {_uniqueStorage()._note = newValue}
+  }
 
-  /// New deadline, for an extension (延期至).
+  /// New deadline, for an extension (延期至), or the new handling deadline of a restarted order.
   public var extendedTo: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_extendedTo ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_extendedTo = newValue}
+    get {_storage._extendedTo ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._extendedTo = newValue}
   }
   /// Returns true if `extendedTo` has been explicitly set.
-  public var hasExtendedTo: Bool {self._extendedTo != nil}
+  public var hasExtendedTo: Bool {_storage._extendedTo != nil}
   /// Clears the value of `extendedTo`. Subsequent reads from it will return its default value.
-  public mutating func clearExtendedTo() {self._extendedTo = nil}
+  public mutating func clearExtendedTo() {_uniqueStorage()._extendedTo = nil}
 
   /// When the status changed.
   public var occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_occurredAt = newValue}
+    get {_storage._occurredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._occurredAt = newValue}
   }
   /// Returns true if `occurredAt` has been explicitly set.
-  public var hasOccurredAt: Bool {self._occurredAt != nil}
+  public var hasOccurredAt: Bool {_storage._occurredAt != nil}
   /// Clears the value of `occurredAt`. Subsequent reads from it will return its default value.
-  public mutating func clearOccurredAt() {self._occurredAt = nil}
+  public mutating func clearOccurredAt() {_uniqueStorage()._occurredAt = nil}
 
   /// For a supervision: a leader supervises (领导督办).
-  public var byLeader: Bool = false
+  public var byLeader: Bool {
+    get {_storage._byLeader}
+    set {_uniqueStorage()._byLeader = newValue}
+  }
 
   /// For a dispatch or transfer: the co-handling units (协办单位, 部门1–5) beside the lead unit in `unit` (主办); at
   /// most five, none of them the lead unit.
-  public var coUnits: [String] = []
+  public var coUnits: [String] {
+    get {_storage._coUnits}
+    set {_uniqueStorage()._coUnits = newValue}
+  }
 
   /// For a dispatch or transfer: the units handle it jointly (联合办理).
-  public var joint: Bool = false
+  public var joint: Bool {
+    get {_storage._joint}
+    set {_uniqueStorage()._joint = newValue}
+  }
 
   /// For an extension (延期审批): the time limit laws and regulations set (法律法规规定的时限), in days of
   /// `statutory_limit_unit`; an extension also needs its new deadline (`extended_to`) and its basis and reason
   /// (`note`).
-  public var statutoryLimit: UInt32 = 0
+  public var statutoryLimit: UInt32 {
+    get {_storage._statutoryLimit}
+    set {_uniqueStorage()._statutoryLimit = newValue}
+  }
 
   /// The unit of `statutory_limit`, in the platform's codes.
   /// Default codes (table "timeLimitUnit"; a deployment may override them per source system): 0 = naturalDays, 1 =
   /// workingDays, 2 = months, 3 = years.
-  public var statutoryLimitUnit: String = String()
+  public var statutoryLimitUnit: String {
+    get {_storage._statutoryLimitUnit}
+    set {_uniqueStorage()._statutoryLimitUnit = newValue}
+  }
+
+  /// For a review of a return or of a return visit (退回审核, 回访复核): whether the reviewed step stands, in the
+  /// platform's codes; required by those statuses.
+  /// Default codes (table "reviewResult"; a deployment may override them per source system): 1 = upheld, 2 =
+  /// overturned.
+  public var reviewResult: String {
+    get {_storage._reviewResult}
+    set {_uniqueStorage()._reviewResult = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _extendedTo: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// A return-visit evaluation of a work order (回访评价).
@@ -679,98 +725,167 @@ nonisolated extension Govcase_Sources_Hotline12345_V1_WorkOrder: SwiftProtobuf.M
 
 nonisolated extension Govcase_Sources_Hotline12345_V1_StatusUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusUpdate"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}update_id\0\u{1}revision\0\u{3}order_id\0\u{1}status\0\u{1}unit\0\u{1}operator\0\u{1}note\0\u{3}extended_to\0\u{3}occurred_at\0\u{3}by_leader\0\u{3}co_units\0\u{1}joint\0\u{3}statutory_limit\0\u{3}statutory_limit_unit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}update_id\0\u{1}revision\0\u{3}order_id\0\u{1}status\0\u{1}unit\0\u{1}operator\0\u{1}note\0\u{3}extended_to\0\u{3}occurred_at\0\u{3}by_leader\0\u{3}co_units\0\u{1}joint\0\u{3}statutory_limit\0\u{3}statutory_limit_unit\0\u{3}review_result\0")
+
+  fileprivate class _StorageClass {
+    var _updateID: String = String()
+    var _revision: UInt64 = 0
+    var _orderID: String = String()
+    var _status: String = String()
+    var _unit: String = String()
+    var _operator: String = String()
+    var _note: String = String()
+    var _extendedTo: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _occurredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _byLeader: Bool = false
+    var _coUnits: [String] = []
+    var _joint: Bool = false
+    var _statutoryLimit: UInt32 = 0
+    var _statutoryLimitUnit: String = String()
+    var _reviewResult: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _updateID = source._updateID
+      _revision = source._revision
+      _orderID = source._orderID
+      _status = source._status
+      _unit = source._unit
+      _operator = source._operator
+      _note = source._note
+      _extendedTo = source._extendedTo
+      _occurredAt = source._occurredAt
+      _byLeader = source._byLeader
+      _coUnits = source._coUnits
+      _joint = source._joint
+      _statutoryLimit = source._statutoryLimit
+      _statutoryLimitUnit = source._statutoryLimitUnit
+      _reviewResult = source._reviewResult
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.updateID) }()
-      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.revision) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.orderID) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.status) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.unit) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.`operator`) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.note) }()
-      case 8: try { try decoder.decodeSingularMessageField(value: &self._extendedTo) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._occurredAt) }()
-      case 10: try { try decoder.decodeSingularBoolField(value: &self.byLeader) }()
-      case 11: try { try decoder.decodeRepeatedStringField(value: &self.coUnits) }()
-      case 12: try { try decoder.decodeSingularBoolField(value: &self.joint) }()
-      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.statutoryLimit) }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self.statutoryLimitUnit) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._updateID) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._revision) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._orderID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._status) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._unit) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._operator) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._note) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._extendedTo) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._occurredAt) }()
+        case 10: try { try decoder.decodeSingularBoolField(value: &_storage._byLeader) }()
+        case 11: try { try decoder.decodeRepeatedStringField(value: &_storage._coUnits) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._joint) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._statutoryLimit) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._statutoryLimitUnit) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._reviewResult) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.updateID.isEmpty {
-      try visitor.visitSingularStringField(value: self.updateID, fieldNumber: 1)
-    }
-    if self.revision != 0 {
-      try visitor.visitSingularUInt64Field(value: self.revision, fieldNumber: 2)
-    }
-    if !self.orderID.isEmpty {
-      try visitor.visitSingularStringField(value: self.orderID, fieldNumber: 3)
-    }
-    if !self.status.isEmpty {
-      try visitor.visitSingularStringField(value: self.status, fieldNumber: 4)
-    }
-    if !self.unit.isEmpty {
-      try visitor.visitSingularStringField(value: self.unit, fieldNumber: 5)
-    }
-    if !self.`operator`.isEmpty {
-      try visitor.visitSingularStringField(value: self.`operator`, fieldNumber: 6)
-    }
-    if !self.note.isEmpty {
-      try visitor.visitSingularStringField(value: self.note, fieldNumber: 7)
-    }
-    try { if let v = self._extendedTo {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
-    } }()
-    try { if let v = self._occurredAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
-    if self.byLeader != false {
-      try visitor.visitSingularBoolField(value: self.byLeader, fieldNumber: 10)
-    }
-    if !self.coUnits.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.coUnits, fieldNumber: 11)
-    }
-    if self.joint != false {
-      try visitor.visitSingularBoolField(value: self.joint, fieldNumber: 12)
-    }
-    if self.statutoryLimit != 0 {
-      try visitor.visitSingularUInt32Field(value: self.statutoryLimit, fieldNumber: 13)
-    }
-    if !self.statutoryLimitUnit.isEmpty {
-      try visitor.visitSingularStringField(value: self.statutoryLimitUnit, fieldNumber: 14)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._updateID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._updateID, fieldNumber: 1)
+      }
+      if _storage._revision != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._revision, fieldNumber: 2)
+      }
+      if !_storage._orderID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._orderID, fieldNumber: 3)
+      }
+      if !_storage._status.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._status, fieldNumber: 4)
+      }
+      if !_storage._unit.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._unit, fieldNumber: 5)
+      }
+      if !_storage._operator.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._operator, fieldNumber: 6)
+      }
+      if !_storage._note.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._note, fieldNumber: 7)
+      }
+      try { if let v = _storage._extendedTo {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._occurredAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if _storage._byLeader != false {
+        try visitor.visitSingularBoolField(value: _storage._byLeader, fieldNumber: 10)
+      }
+      if !_storage._coUnits.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._coUnits, fieldNumber: 11)
+      }
+      if _storage._joint != false {
+        try visitor.visitSingularBoolField(value: _storage._joint, fieldNumber: 12)
+      }
+      if _storage._statutoryLimit != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._statutoryLimit, fieldNumber: 13)
+      }
+      if !_storage._statutoryLimitUnit.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._statutoryLimitUnit, fieldNumber: 14)
+      }
+      if !_storage._reviewResult.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._reviewResult, fieldNumber: 15)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Sources_Hotline12345_V1_StatusUpdate, rhs: Govcase_Sources_Hotline12345_V1_StatusUpdate) -> Bool {
-    if lhs.updateID != rhs.updateID {return false}
-    if lhs.revision != rhs.revision {return false}
-    if lhs.orderID != rhs.orderID {return false}
-    if lhs.status != rhs.status {return false}
-    if lhs.unit != rhs.unit {return false}
-    if lhs.`operator` != rhs.`operator` {return false}
-    if lhs.note != rhs.note {return false}
-    if lhs._extendedTo != rhs._extendedTo {return false}
-    if lhs._occurredAt != rhs._occurredAt {return false}
-    if lhs.byLeader != rhs.byLeader {return false}
-    if lhs.coUnits != rhs.coUnits {return false}
-    if lhs.joint != rhs.joint {return false}
-    if lhs.statutoryLimit != rhs.statutoryLimit {return false}
-    if lhs.statutoryLimitUnit != rhs.statutoryLimitUnit {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._updateID != rhs_storage._updateID {return false}
+        if _storage._revision != rhs_storage._revision {return false}
+        if _storage._orderID != rhs_storage._orderID {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._unit != rhs_storage._unit {return false}
+        if _storage._operator != rhs_storage._operator {return false}
+        if _storage._note != rhs_storage._note {return false}
+        if _storage._extendedTo != rhs_storage._extendedTo {return false}
+        if _storage._occurredAt != rhs_storage._occurredAt {return false}
+        if _storage._byLeader != rhs_storage._byLeader {return false}
+        if _storage._coUnits != rhs_storage._coUnits {return false}
+        if _storage._joint != rhs_storage._joint {return false}
+        if _storage._statutoryLimit != rhs_storage._statutoryLimit {return false}
+        if _storage._statutoryLimitUnit != rhs_storage._statutoryLimitUnit {return false}
+        if _storage._reviewResult != rhs_storage._reviewResult {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
