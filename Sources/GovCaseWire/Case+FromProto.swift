@@ -178,7 +178,8 @@ extension Handling {
                 acceptBy: d.acceptBy.date(if: d.hasAcceptBy), handleBy: d.handleBy.date(if: d.hasHandleBy),
                 rectifyBy: d.rectifyBy.date(if: d.hasRectifyBy),
                 defaultRatingAt: d.defaultRatingAt.date(if: d.hasDefaultRatingAt),
-                mediateBy: d.mediateBy.date(if: d.hasMediateBy), unavailable: d.unavailable),
+                mediateBy: d.mediateBy.date(if: d.hasMediateBy), unavailable: d.unavailable,
+                defaultRatingLevel: SatisfactionLevel(proto: d.defaultRatingLevel)),
             extensions: Int(m.extensions),
             replies: m.replies.map { Reply(unit: $0.unit, content: $0.content, repliedAt: $0.repliedAt.date) },
             returnVisits: try m.returnVisits.map {

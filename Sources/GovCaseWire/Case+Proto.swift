@@ -250,6 +250,7 @@ extension Handling {
             d.set(\.defaultRatingAt, deadlines.defaultRatingAt.timestamp)
             d.set(\.mediateBy, deadlines.mediateBy.timestamp)
             d.unavailable = deadlines.unavailable
+            d.defaultRatingLevel = deadlines.defaultRatingLevel.proto
             // Beside each exclusive instant, its last day in China Standard Time: what an official reads.
             func lastDay(_ instant: Date?) -> String {
                 instant.map { CivilDate($0.addingTimeInterval(-1), utcOffsetSeconds: 8 * 3600).description } ?? ""

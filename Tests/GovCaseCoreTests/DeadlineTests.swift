@@ -118,6 +118,52 @@ import Testing
         #expect(try policy.lastDay(of: .workingDays(1), startingAt: start) == CivilDate("2025-03-17"))
     }
 
+    /// POLICY.md §2: the default rating's level and delay are the region's. Guangdong: 基本满意 after 7 natural
+    /// days; Fujian: 非常满意 after 2 (FIELDS.md §1.5). A record marked as a default rating must agree with both.
+    @Test func aDefaultRatingMustHaveItsRegionsLevelAndComeAfterItsDelay() {
+        var fujian = DeadlinePolicy.standard
+        fujian.defaultRating = .naturalDays(2)
+        fujian.defaultRatingLevel = .verySatisfied
+        func defaulted(level: SatisfactionLevel, deliveredOn: String, ratedOn: String) -> Case {
+            var c = Fixtures.evaluation(level: level)
+            c.evaluation?.origin = .default
+            c.evaluation?.serviceDeliveredAt = beijing(deliveredOn)
+            c.evaluation?.evaluatedAt = beijing(ratedOn, hour: 0)
+            return c
+        }
+        func violations(_ c: Case, _ policy: DeadlinePolicy) -> [String] {
+            var c = c
+            c.startDeadlines(using: policy)
+            #expect(c.handling.deadlines.defaultRatingLevel == policy.defaultRatingLevel)
+            return c.defaultRatingViolations(using: policy).map { "\($0.field) \($0.rule)" }
+        }
+        // Delivered on 3 March: Fujian's default applies from 00:00 on 6 March, the standard one from 00:00 on 11.
+        #expect(
+            violations(defaulted(level: .verySatisfied, deliveredOn: "2025-03-03", ratedOn: "2025-03-06"), fujian) == []
+        )
+        #expect(
+            violations(
+                defaulted(level: .basicallySatisfied, deliveredOn: "2025-03-03", ratedOn: "2025-03-11"), .standard)
+                == [])
+        #expect(
+            violations(defaulted(level: .basicallySatisfied, deliveredOn: "2025-03-03", ratedOn: "2025-03-06"), fujian)
+                == ["evaluation.level inconsistent"])
+        #expect(
+            violations(defaulted(level: .verySatisfied, deliveredOn: "2025-03-03", ratedOn: "2025-03-05"), fujian)
+                == ["evaluation.evaluated_at inconsistent"])
+        #expect(
+            violations(defaulted(level: .verySatisfied, deliveredOn: "2025-03-03", ratedOn: "2025-03-10"), .standard)
+                == ["evaluation.level inconsistent", "evaluation.evaluated_at inconsistent"])
+        // An evaluation given by the person is not a default rating: any level, any time.
+        var given = Fixtures.evaluation(level: .verySatisfied)
+        given.startDeadlines(using: .standard)
+        #expect(given.defaultRatingViolations(using: .standard).isEmpty)
+        // The refusal names the setting and the level it expects.
+        let wrongLevel = defaulted(level: .satisfied, deliveredOn: "2025-03-03", ratedOn: "2025-03-06")
+        let message = wrongLevel.defaultRatingViolations(using: fujian).first?.message ?? ""
+        #expect(message.contains("default_rating_level") && message.contains("5 (非常满意)"), "\(message)")
+    }
+
     @Test func periodsAreConfigurablePerRegion() throws {
         var tongnan = DeadlinePolicy.standard
         tongnan.badReviewRectification = .workingDays(3)

@@ -105,6 +105,7 @@ import Testing
                     request_handling: { complaint: 15 working days, help_request: 5 working days }
                   regions:
                     "500151": { bad_review_rectification: 3 working days }
+                    "35": { default_rating: 2 natural days, default_rating_level: 5 }
                   calendar:
                     years: [2027]
                     holidays: ["2027-01-01"]
@@ -116,6 +117,9 @@ import Testing
         #expect(tongnan.badReviewRectification == .workingDays(3))
         #expect(chengdu.badReviewRectification == .workingDays(5), "the national default where not configured")
         #expect(tongnan.defaultRating == .naturalDays(2) && chengdu.defaultRating == .naturalDays(2))
+        // Fujian's default: 非常满意 after 2 days; elsewhere 基本满意 (FIELDS.md §1.5).
+        #expect(policies.policy(forRegion: "350100").defaultRatingLevel == .verySatisfied)
+        #expect(chengdu.defaultRatingLevel == .basicallySatisfied)
         #expect(chengdu.requestHandling == [.complaint: .workingDays(15), .helpRequest: .workingDays(5)])
         #expect(chengdu.calendar.coveredYears == [2024, 2025, 2026, 2027])
         #expect(chengdu.calendar.holidays.contains(CivilDate("2027-01-01")!))
@@ -129,6 +133,7 @@ import Testing
             "deadlines.default.bad_review_rectificaton"
         ),
         ("deadlines: { default: { default_rating: 3 weeks } }", "deadlines.default.default_rating"),
+        ("deadlines: { default: { default_rating_level: 6 } }", "deadlines.default.default_rating_level"),
         (
             "deadlines: { default: { request_handling: { complain: 1 working day } } }",
             "deadlines.default.request_handling"

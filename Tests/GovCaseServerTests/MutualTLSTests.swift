@@ -48,6 +48,10 @@ import Testing
                 regions: ["51"]
                 adapters: [national-platform]
                 roles: [submitter]
+              - systems: [national-fj]
+                regions: ["35"]
+                adapters: [national-platform]
+                roles: [submitter]
               - systems: [handler-jinjiang]
                 regions: ["510104"]
                 roles: [handler, reader]
@@ -69,34 +73,37 @@ import Testing
     /// Runs the gateway on 127.0.0.1:0 and calls `body` with a client presenting `clientCertificate`.
     func withGateway(
         client clientCertificate: IssuedCertificate?, trusting trustRoots: String? = nil,
-        limits: GatewayLimits = GatewayLimits(),
+        limits: GatewayLimits = GatewayLimits(), deadlines: RegionalDeadlinePolicies = RegionalDeadlinePolicies(),
         _ body: (Govcase_Gateway_V1_NationalIngestService.Client<HTTP2ClientTransport.Posix>) async throws -> Void
     ) async throws {
-        try await withGatewayClient(client: clientCertificate, trusting: trustRoots, limits: limits) { client in
+        try await withGatewayClient(
+            client: clientCertificate, trusting: trustRoots, limits: limits, deadlines: deadlines
+        ) { client in
             try await body(Govcase_Gateway_V1_NationalIngestService.Client(wrapping: client))
         }
     }
 
     func withGatewayClient(
         client clientCertificate: IssuedCertificate?, trusting trustRoots: String? = nil,
-        limits: GatewayLimits = GatewayLimits(),
+        limits: GatewayLimits = GatewayLimits(), deadlines: RegionalDeadlinePolicies = RegionalDeadlinePolicies(),
         _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Void
     ) async throws {
-        try await withRunningGateway(limits: limits) { address in
+        try await withRunningGateway(limits: limits, deadlines: deadlines) { address in
             try await connect(to: address, as: clientCertificate, trusting: trustRoots, body)
         }
     }
 
     /// Runs the gateway with its real services, store and policy on 127.0.0.1:0.
     func withRunningGateway(
-        limits: GatewayLimits = GatewayLimits(), _ body: (SocketAddress.IPv4) async throws -> Void
+        limits: GatewayLimits = GatewayLimits(), deadlines: RegionalDeadlinePolicies = RegionalDeadlinePolicies(),
+        _ body: (SocketAddress.IPv4) async throws -> Void
     ) async throws {
         let store = try CaseStore(
             path: folder.appendingPathComponent("cases.sqlite").path,
             vault: EvaluatorVault(key: SymmetricKey(size: .bits256)))
         let adapters = BuiltInAdapters.all()
         let pipeline = IngestPipeline(
-            adapters: adapters, store: store, policy: Self.policy, deadlines: RegionalDeadlinePolicies())
+            adapters: adapters, store: store, policy: Self.policy, deadlines: deadlines)
         let callers = CertificateCallerResolver(policy: Self.policy, logger: Logger(label: "test"))
         let services = try GatewayServer.services(
             pipeline: pipeline, adapters: adapters, limits: limits, watchPollInterval: .milliseconds(20))
@@ -246,6 +253,43 @@ import Testing
                 #expect(badRequest.violations.allSatisfy { $0.violationDescription.hasPrefix("level: ") })
                 // The rule travels as the violation's reason, not only inside the description text.
                 #expect(badRequest.violations.map(\.reason) == ["LEVEL"])
+            }
+        }
+    }
+
+    /// A record marked as a default rating (evaluation type 2) must have its region's default level and come after
+    /// its region's delay (POLICY.md §2). Fujian (35…) is configured as 非常满意 after 2 natural days; the caller sees
+    /// INVALID_ARGUMENT naming the core field and the setting, and nothing is stored.
+    @Test func aDefaultRatingThatDisagreesWithItsRegionIsRefusedNamingTheSetting() async throws {
+        var fujian = DeadlinePolicy.standard
+        fujian.defaultRating = .naturalDays(2)
+        fujian.defaultRatingLevel = .verySatisfied
+        let deadlines = RegionalDeadlinePolicies(byRegionPrefix: ["35": fujian])
+        let client = try ca.issueClient(commonName: "national-fj", uri: Self.spiffe("national-fj", region: "350100"))
+        func defaulted(_ id: String, level: Int32, daysAfterCompletion: Double) -> Govcase_Gateway_V1_NationalRecord {
+            var record = SampleRecords.nationalEvaluation(id, level: level, region: "350102")
+            record.evaluation.evaluationType = "2"
+            let rated = record.evaluation.evaluatedAt.date
+            record.evaluation.matterCompletedAt = .init(date: rated.addingTimeInterval(-daysAfterCompletion * 86_400))
+            return record
+        }
+        try await withGateway(client: client, deadlines: deadlines) { gateway in
+            let ack = try await gateway.submit(defaulted("PJ-fj-default", level: 5, daysAfterCompletion: 3))
+            #expect(ack.outcome == .accepted, "非常满意 three days after completion: Fujian's rule")
+            for (id, level, days, field) in [
+                ("PJ-fj-level", Int32(3), 3.0, "evaluation.level"), ("PJ-fj-early", 5, 0.5, "evaluation.evaluated_at"),
+            ] {
+                do {
+                    _ = try await gateway.submit(defaulted(id, level: level, daysAfterCompletion: days))
+                    Issue.record("\(id) accepted")
+                } catch let error as RPCError {
+                    #expect(error.code == .invalidArgument)
+                    let bytes = try #require(
+                        error.metadata[binaryValues: "govcase-rejection-bin"].first(where: { _ in true }))
+                    let rejection = try Govcase_Core_V1_Rejection(serializedBytes: bytes)
+                    #expect(rejection.violations.map { "\($0.field) \($0.rule)" } == ["\(field) inconsistent"])
+                    #expect(error.message.contains("deadlines.default_rating"), "\(error.message)")
+                }
             }
         }
     }

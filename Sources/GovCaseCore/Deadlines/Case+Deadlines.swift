@@ -11,6 +11,7 @@ extension Case {
         {
             handling.deadlines.defaultRatingAt = policy.deadline(
                 of: policy.defaultRating, startingAt: delivered, for: "default_rating_at", in: &handling.deadlines)
+            handling.deadlines.defaultRatingLevel = policy.defaultRatingLevel
         }
         if lifecycle == .tourismComplaint, handling.deadlines.acceptBy == nil, let received = receivedAt {
             handling.deadlines.acceptBy = policy.deadline(
@@ -23,6 +24,32 @@ extension Case {
             handling.deadlines.handleBy = policy.deadline(
                 of: limit, startingAt: received, for: "handle_by", in: &handling.deadlines)
         }
+    }
+
+    /// Where an evaluation marked as a default rating (默认评价) disagrees with its region's rule: its level is not
+    /// the region's default level, or it was recorded before the default time. POLICY.md §2: the level and the
+    /// delay are the region's configuration. Call after `startDeadlines(using:)`; empty for anything else.
+    public func defaultRatingViolations(using policy: DeadlinePolicy) -> [FieldViolation] {
+        guard kind == .evaluation, let evaluation, evaluation.origin == .default else { return [] }
+        var found: [FieldViolation] = []
+        let region = "region \(regionCode)"
+        if let level = evaluation.level, level != policy.defaultRatingLevel {
+            found.append(
+                FieldViolation(
+                    field: "evaluation.level", rule: .inconsistent,
+                    message: "a default rating in \(region) is \(policy.defaultRatingLevel.rawValue) "
+                        + "(\(policy.defaultRatingLevel.chineseName)) by the gateway's deadlines.default_rating_level; "
+                        + "this one is \(level.rawValue): the record or the region's setting is wrong"))
+        }
+        if let due = handling.deadlines.defaultRatingAt, let at = evaluation.evaluatedAt, at < due {
+            found.append(
+                FieldViolation(
+                    field: "evaluation.evaluated_at", rule: .inconsistent,
+                    message: "a default rating in \(region) applies from \(due.formatted(.iso8601)) "
+                        + "(deadlines.default_rating: \(policy.defaultRating) after the service); this one is dated "
+                        + "\(at.formatted(.iso8601))"))
+        }
+        return found
     }
 
     /// The deadline its closure is measured against for 按时办结率: the handling deadline of a request,

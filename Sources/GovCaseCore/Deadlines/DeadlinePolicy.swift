@@ -10,6 +10,8 @@ public struct DeadlinePolicy: Sendable, Hashable {
     public var badReviewRectification: Period
     /// After this, a service not evaluated gets the default rating: 7 natural days (Tongnan, Guangdong).
     public var defaultRating: Period
+    /// The level of that default rating: 基本满意 (Tongnan, Guangdong); one province records 非常满意.
+    public var defaultRatingLevel: SatisfactionLevel = .basicallySatisfied
     /// Acceptance decision on a tourism complaint: 5 working days (旅游投诉处理办法).
     public var tourismComplaintAcceptance: Period
     /// Mediation of an accepted tourism complaint: 60 natural days.

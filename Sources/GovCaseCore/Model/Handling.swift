@@ -86,8 +86,10 @@ public struct Deadlines: Sendable, Hashable, Codable {
     public var handleBy: Date?
     /// Rectification deadline of a bad review (整改时限).
     public var rectifyBy: Date?
-    /// When a missing evaluation becomes the default 基本满意.
+    /// When a missing evaluation becomes the default rating, at `defaultRatingLevel`.
     public var defaultRatingAt: Date?
+    /// The level of that default rating, by the region's policy.
+    public var defaultRatingLevel: SatisfactionLevel?
     /// Mediation deadline of a tourism complaint (调解时限).
     public var mediateBy: Date?
     /// Deadlines that could not be computed, each `<field>: <why>`, e.g. a working-day count into a year the
@@ -96,8 +98,9 @@ public struct Deadlines: Sendable, Hashable, Codable {
 
     public init(
         acceptBy: Date? = nil, handleBy: Date? = nil, rectifyBy: Date? = nil, defaultRatingAt: Date? = nil,
-        mediateBy: Date? = nil, unavailable: [String] = []
+        mediateBy: Date? = nil, unavailable: [String] = [], defaultRatingLevel: SatisfactionLevel? = nil
     ) {
+        self.defaultRatingLevel = defaultRatingLevel
         self.acceptBy = acceptBy
         self.handleBy = handleBy
         self.rectifyBy = rectifyBy
@@ -106,7 +109,9 @@ public struct Deadlines: Sendable, Hashable, Codable {
         self.unavailable = unavailable
     }
 
-    enum CodingKeys: String, CodingKey { case acceptBy, handleBy, rectifyBy, defaultRatingAt, mediateBy, unavailable }
+    enum CodingKeys: String, CodingKey {
+        case acceptBy, handleBy, rectifyBy, defaultRatingAt, mediateBy, unavailable, defaultRatingLevel
+    }
 
     /// Decodes v1 JSON payloads, which had no `unavailable`.
     public init(from decoder: any Decoder) throws {
@@ -117,6 +122,7 @@ public struct Deadlines: Sendable, Hashable, Codable {
         defaultRatingAt = try c.decodeIfPresent(Date.self, forKey: .defaultRatingAt)
         mediateBy = try c.decodeIfPresent(Date.self, forKey: .mediateBy)
         unavailable = try c.decodeIfPresent([String].self, forKey: .unavailable) ?? []
+        defaultRatingLevel = try c.decodeIfPresent(SatisfactionLevel.self, forKey: .defaultRatingLevel)
     }
 }
 

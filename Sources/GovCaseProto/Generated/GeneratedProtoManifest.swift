@@ -6,7 +6,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/bad_review.proto": "fec0b7f91624182a0423e689c34208b15a46d4d21b5c33be8a275e4c3476d6f7",
         "govcase/core/v1/case.proto": "4a4733a9dd17a7ad8e34640e7ed5c67350c3ecc0737f291cae99ea9bf6b07b51",
         "govcase/core/v1/evaluation.proto": "91ff4ca1397c9793da40de131a1cb2b431610cb9f40a8222afc60f5375372f5e",
-        "govcase/core/v1/handling.proto": "03ebaa5c09f6df178f43b2dce3a86a7e2c77a880b55ccea76a7057a2c6afdff0",
+        "govcase/core/v1/handling.proto": "dc42a53457e9d3c0009f4535d6cabbd3e8a7ea59cd1b618bf7fe973881a25cb9",
         "govcase/core/v1/lifecycle.proto": "db9fd0eec45dab0431beb86a50235cc52968547085b28ed04781b48faea05179",
         "govcase/core/v1/party.proto": "7c6f1f8eb7963da632f32ae63977c102bc9ed63c01baa868feef153c8fa89d89",
         "govcase/core/v1/request.proto": "1bd1fb8957273df9626bb9869cac96c051ff901a7b863a9deacf46338760e994",

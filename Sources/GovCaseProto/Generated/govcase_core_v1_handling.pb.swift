@@ -286,196 +286,109 @@ public nonisolated struct Govcase_Core_V1_ReturnVisit: Sendable {
 /// Each instant is an exclusive end: the deadline is met by anything before it. A deadline counted in days ends at
 /// 00:00 China Standard Time of the day after its last day, which a client printing the instant in local time would
 /// show a day late: the *_last_day fields carry that last day as a civil date beside each instant.
-public nonisolated struct Govcase_Core_V1_Deadlines: Sendable {
+public nonisolated struct Govcase_Core_V1_Deadlines: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Acceptance deadline, e.g. 5 working days for a tourism complaint (受理时限).
   public var acceptBy: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_acceptBy ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_acceptBy = newValue}
+    get {_storage._acceptBy ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._acceptBy = newValue}
   }
   /// Returns true if `acceptBy` has been explicitly set.
-  public var hasAcceptBy: Bool {self._acceptBy != nil}
+  public var hasAcceptBy: Bool {_storage._acceptBy != nil}
   /// Clears the value of `acceptBy`. Subsequent reads from it will return its default value.
-  public mutating func clearAcceptBy() {self._acceptBy = nil}
+  public mutating func clearAcceptBy() {_uniqueStorage()._acceptBy = nil}
 
   /// Handling deadline, including granted extensions (办理时限).
   public var handleBy: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_handleBy ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_handleBy = newValue}
+    get {_storage._handleBy ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._handleBy = newValue}
   }
   /// Returns true if `handleBy` has been explicitly set.
-  public var hasHandleBy: Bool {self._handleBy != nil}
+  public var hasHandleBy: Bool {_storage._handleBy != nil}
   /// Clears the value of `handleBy`. Subsequent reads from it will return its default value.
-  public mutating func clearHandleBy() {self._handleBy = nil}
+  public mutating func clearHandleBy() {_uniqueStorage()._handleBy = nil}
 
   /// Rectification deadline of a bad review fixed by a deadline, 5 working days by default (整改时限).
   public var rectifyBy: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_rectifyBy ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_rectifyBy = newValue}
+    get {_storage._rectifyBy ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._rectifyBy = newValue}
   }
   /// Returns true if `rectifyBy` has been explicitly set.
-  public var hasRectifyBy: Bool {self._rectifyBy != nil}
+  public var hasRectifyBy: Bool {_storage._rectifyBy != nil}
   /// Clears the value of `rectifyBy`. Subsequent reads from it will return its default value.
-  public mutating func clearRectifyBy() {self._rectifyBy = nil}
+  public mutating func clearRectifyBy() {_uniqueStorage()._rectifyBy = nil}
 
-  /// Time after which a missing evaluation becomes the default 基本满意, 7 natural days by default.
+  /// Time after which a missing evaluation becomes the default rating (默认评价) at default_rating_level: the
+  /// region's configuration, 7 natural days after the service by default (Fujian: 2 days).
   public var defaultRatingAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_defaultRatingAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_defaultRatingAt = newValue}
+    get {_storage._defaultRatingAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._defaultRatingAt = newValue}
   }
   /// Returns true if `defaultRatingAt` has been explicitly set.
-  public var hasDefaultRatingAt: Bool {self._defaultRatingAt != nil}
+  public var hasDefaultRatingAt: Bool {_storage._defaultRatingAt != nil}
   /// Clears the value of `defaultRatingAt`. Subsequent reads from it will return its default value.
-  public mutating func clearDefaultRatingAt() {self._defaultRatingAt = nil}
+  public mutating func clearDefaultRatingAt() {_uniqueStorage()._defaultRatingAt = nil}
 
   /// Mediation deadline of a tourism complaint, 60 days by default (调解时限).
   public var mediateBy: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_mediateBy ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_mediateBy = newValue}
+    get {_storage._mediateBy ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._mediateBy = newValue}
   }
   /// Returns true if `mediateBy` has been explicitly set.
-  public var hasMediateBy: Bool {self._mediateBy != nil}
+  public var hasMediateBy: Bool {_storage._mediateBy != nil}
   /// Clears the value of `mediateBy`. Subsequent reads from it will return its default value.
-  public mutating func clearMediateBy() {self._mediateBy = nil}
+  public mutating func clearMediateBy() {_uniqueStorage()._mediateBy = nil}
 
   /// Deadlines the gateway could not compute (时限无法计算), each `<field>: <why>`, e.g.
   /// `accept_by: the working calendar has no holiday schedule for 2027: ...`. The field is then unset rather
   /// than wrong; an operator adds the missing year under `deadlines.calendar` in the configuration.
-  public var unavailable: [String] = []
+  public var unavailable: [String] {
+    get {_storage._unavailable}
+    set {_uniqueStorage()._unavailable = newValue}
+  }
 
   /// The last day on which accept_by is met (受理截止日), YYYY-MM-DD in China Standard Time (UTC+8). This and the
   /// other *_last_day fields are output only: computed from their instant, ignored on input.
-  public var acceptLastDay: String = String()
+  public var acceptLastDay: String {
+    get {_storage._acceptLastDay}
+    set {_uniqueStorage()._acceptLastDay = newValue}
+  }
 
   /// The last day on which handle_by is met (办理截止日), YYYY-MM-DD, UTC+8.
-  public var handleLastDay: String = String()
+  public var handleLastDay: String {
+    get {_storage._handleLastDay}
+    set {_uniqueStorage()._handleLastDay = newValue}
+  }
 
   /// The last day on which rectify_by is met (整改截止日), YYYY-MM-DD, UTC+8.
-  public var rectifyLastDay: String = String()
+  public var rectifyLastDay: String {
+    get {_storage._rectifyLastDay}
+    set {_uniqueStorage()._rectifyLastDay = newValue}
+  }
 
   /// The last day the evaluator may still rate before the default rating applies at default_rating_at, YYYY-MM-DD,
   /// UTC+8.
-  public var ratingLastDay: String = String()
+  public var ratingLastDay: String {
+    get {_storage._ratingLastDay}
+    set {_uniqueStorage()._ratingLastDay = newValue}
+  }
 
   /// The last day on which mediate_by is met (调解截止日), YYYY-MM-DD, UTC+8.
-  public var mediateLastDay: String = String()
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-
-  fileprivate var _acceptBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _handleBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _rectifyBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _defaultRatingAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _mediateBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-}
-
-/// The handling record of a case.
-public nonisolated struct Govcase_Core_V1_Handling: @unchecked Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  /// Unit currently responsible (承办单位); "谁办理、谁负责".
-  public var assignedUnit: String {
-    get {_storage._assignedUnit}
-    set {_uniqueStorage()._assignedUnit = newValue}
+  public var mediateLastDay: String {
+    get {_storage._mediateLastDay}
+    set {_uniqueStorage()._mediateLastDay = newValue}
   }
 
-  /// Hand-overs in order.
-  public var transfers: [Govcase_Core_V1_Transfer] {
-    get {_storage._transfers}
-    set {_uniqueStorage()._transfers = newValue}
-  }
-
-  /// Deadlines in force.
-  public var deadlines: Govcase_Core_V1_Deadlines {
-    get {_storage._deadlines ?? Govcase_Core_V1_Deadlines()}
-    set {_uniqueStorage()._deadlines = newValue}
-  }
-  /// Returns true if `deadlines` has been explicitly set.
-  public var hasDeadlines: Bool {_storage._deadlines != nil}
-  /// Clears the value of `deadlines`. Subsequent reads from it will return its default value.
-  public mutating func clearDeadlines() {_uniqueStorage()._deadlines = nil}
-
-  /// Number of deadline extensions granted (延期次数).
-  public var extensions: UInt32 {
-    get {_storage._extensions}
-    set {_uniqueStorage()._extensions = newValue}
-  }
-
-  /// Replies in order.
-  public var replies: [Govcase_Core_V1_Reply] {
-    get {_storage._replies}
-    set {_uniqueStorage()._replies = newValue}
-  }
-
-  /// Return visits in order; the last one decides whether the case closes or reopens.
-  public var returnVisits: [Govcase_Core_V1_ReturnVisit] {
-    get {_storage._returnVisits}
-    set {_uniqueStorage()._returnVisits = newValue}
-  }
-
-  /// When the case was closed (办结时间), if it is.
-  public var closedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_storage._closedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_uniqueStorage()._closedAt = newValue}
-  }
-  /// Returns true if `closedAt` has been explicitly set.
-  public var hasClosedAt: Bool {_storage._closedAt != nil}
-  /// Clears the value of `closedAt`. Subsequent reads from it will return its default value.
-  public mutating func clearClosedAt() {_uniqueStorage()._closedAt = nil}
-
-  /// Acceptance decision of a tourism complaint.
-  public var acceptance: Govcase_Core_V1_ComplaintAcceptance {
-    get {_storage._acceptance}
-    set {_uniqueStorage()._acceptance = newValue}
-  }
-
-  /// Mediation outcome of a tourism complaint.
-  public var mediationOutcome: Govcase_Core_V1_MediationOutcome {
-    get {_storage._mediationOutcome}
-    set {_uniqueStorage()._mediationOutcome = newValue}
-  }
-
-  /// Times the handling unit was urged (催办次数).
-  public var urgings: UInt32 {
-    get {_storage._urgings}
-    set {_uniqueStorage()._urgings = newValue}
-  }
-
-  /// Times the handling was supervised (督办次数), by leaders or not.
-  public var supervisions: UInt32 {
-    get {_storage._supervisions}
-    set {_uniqueStorage()._supervisions = newValue}
-  }
-
-  /// The co-handling units (协办单位) of the last dispatch or transfer, beside assigned_unit (主办).
-  public var coUnits: [String] {
-    get {_storage._coUnits}
-    set {_uniqueStorage()._coUnits = newValue}
-  }
-
-  /// Whether the units of the last dispatch or transfer handle it jointly (联合办理).
-  public var joint: Bool {
-    get {_storage._joint}
-    set {_uniqueStorage()._joint = newValue}
-  }
-
-  /// Times the workflow of a closed work order was restarted (重启流程).
-  public var restarts: UInt32 {
-    get {_storage._restarts}
-    set {_uniqueStorage()._restarts = newValue}
-  }
-
-  /// Times a unit returned the order (退回次数), whether or not the return was approved.
-  public var returns: UInt32 {
-    get {_storage._returns}
-    set {_uniqueStorage()._returns = newValue}
+  /// The level a missing evaluation becomes at default_rating_at: the region's configuration
+  /// (`deadlines.*.default_rating_level`), 基本满意 by default (Guangdong), 非常满意 in Fujian. A record marked as a
+  /// default rating (origin DEFAULT) at another level, or given before default_rating_at, disagrees with its
+  /// region's rule and is refused, naming the setting.
+  public var defaultRatingLevel: Govcase_Core_V1_SatisfactionLevel {
+    get {_storage._defaultRatingLevel}
+    set {_uniqueStorage()._defaultRatingLevel = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -483,6 +396,79 @@ public nonisolated struct Govcase_Core_V1_Handling: @unchecked Sendable {
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The handling record of a case.
+public nonisolated struct Govcase_Core_V1_Handling: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Unit currently responsible (承办单位); "谁办理、谁负责".
+  public var assignedUnit: String = String()
+
+  /// Hand-overs in order.
+  public var transfers: [Govcase_Core_V1_Transfer] = []
+
+  /// Deadlines in force.
+  public var deadlines: Govcase_Core_V1_Deadlines {
+    get {_deadlines ?? Govcase_Core_V1_Deadlines()}
+    set {_deadlines = newValue}
+  }
+  /// Returns true if `deadlines` has been explicitly set.
+  public var hasDeadlines: Bool {self._deadlines != nil}
+  /// Clears the value of `deadlines`. Subsequent reads from it will return its default value.
+  public mutating func clearDeadlines() {self._deadlines = nil}
+
+  /// Number of deadline extensions granted (延期次数).
+  public var extensions: UInt32 = 0
+
+  /// Replies in order.
+  public var replies: [Govcase_Core_V1_Reply] = []
+
+  /// Return visits in order; the last one decides whether the case closes or reopens.
+  public var returnVisits: [Govcase_Core_V1_ReturnVisit] = []
+
+  /// When the case was closed (办结时间), if it is.
+  public var closedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_closedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_closedAt = newValue}
+  }
+  /// Returns true if `closedAt` has been explicitly set.
+  public var hasClosedAt: Bool {self._closedAt != nil}
+  /// Clears the value of `closedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearClosedAt() {self._closedAt = nil}
+
+  /// Acceptance decision of a tourism complaint.
+  public var acceptance: Govcase_Core_V1_ComplaintAcceptance = .unspecified
+
+  /// Mediation outcome of a tourism complaint.
+  public var mediationOutcome: Govcase_Core_V1_MediationOutcome = .unspecified
+
+  /// Times the handling unit was urged (催办次数).
+  public var urgings: UInt32 = 0
+
+  /// Times the handling was supervised (督办次数), by leaders or not.
+  public var supervisions: UInt32 = 0
+
+  /// The co-handling units (协办单位) of the last dispatch or transfer, beside assigned_unit (主办).
+  public var coUnits: [String] = []
+
+  /// Whether the units of the last dispatch or transfer handle it jointly (联合办理).
+  public var joint: Bool = false
+
+  /// Times the workflow of a closed work order was restarted (重启流程).
+  public var restarts: UInt32 = 0
+
+  /// Times a unit returned the order (退回次数), whether or not the return was approved.
+  public var returns: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _deadlines: Govcase_Core_V1_Deadlines? = nil
+  fileprivate var _closedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -665,108 +651,21 @@ nonisolated extension Govcase_Core_V1_ReturnVisit: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Govcase_Core_V1_Deadlines: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Deadlines"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}accept_by\0\u{3}handle_by\0\u{3}rectify_by\0\u{3}default_rating_at\0\u{3}mediate_by\0\u{1}unavailable\0\u{3}accept_last_day\0\u{3}handle_last_day\0\u{3}rectify_last_day\0\u{3}rating_last_day\0\u{3}mediate_last_day\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._acceptBy) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._handleBy) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._rectifyBy) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._defaultRatingAt) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._mediateBy) }()
-      case 6: try { try decoder.decodeRepeatedStringField(value: &self.unavailable) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.acceptLastDay) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.handleLastDay) }()
-      case 9: try { try decoder.decodeSingularStringField(value: &self.rectifyLastDay) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.ratingLastDay) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.mediateLastDay) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._acceptBy {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    try { if let v = self._handleBy {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    try { if let v = self._rectifyBy {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
-    try { if let v = self._defaultRatingAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    try { if let v = self._mediateBy {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if !self.unavailable.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.unavailable, fieldNumber: 6)
-    }
-    if !self.acceptLastDay.isEmpty {
-      try visitor.visitSingularStringField(value: self.acceptLastDay, fieldNumber: 7)
-    }
-    if !self.handleLastDay.isEmpty {
-      try visitor.visitSingularStringField(value: self.handleLastDay, fieldNumber: 8)
-    }
-    if !self.rectifyLastDay.isEmpty {
-      try visitor.visitSingularStringField(value: self.rectifyLastDay, fieldNumber: 9)
-    }
-    if !self.ratingLastDay.isEmpty {
-      try visitor.visitSingularStringField(value: self.ratingLastDay, fieldNumber: 10)
-    }
-    if !self.mediateLastDay.isEmpty {
-      try visitor.visitSingularStringField(value: self.mediateLastDay, fieldNumber: 11)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Govcase_Core_V1_Deadlines, rhs: Govcase_Core_V1_Deadlines) -> Bool {
-    if lhs._acceptBy != rhs._acceptBy {return false}
-    if lhs._handleBy != rhs._handleBy {return false}
-    if lhs._rectifyBy != rhs._rectifyBy {return false}
-    if lhs._defaultRatingAt != rhs._defaultRatingAt {return false}
-    if lhs._mediateBy != rhs._mediateBy {return false}
-    if lhs.unavailable != rhs.unavailable {return false}
-    if lhs.acceptLastDay != rhs.acceptLastDay {return false}
-    if lhs.handleLastDay != rhs.handleLastDay {return false}
-    if lhs.rectifyLastDay != rhs.rectifyLastDay {return false}
-    if lhs.ratingLastDay != rhs.ratingLastDay {return false}
-    if lhs.mediateLastDay != rhs.mediateLastDay {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".Handling"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assigned_unit\0\u{1}transfers\0\u{1}deadlines\0\u{1}extensions\0\u{1}replies\0\u{3}return_visits\0\u{3}closed_at\0\u{1}acceptance\0\u{3}mediation_outcome\0\u{1}urgings\0\u{1}supervisions\0\u{3}co_units\0\u{1}joint\0\u{1}restarts\0\u{1}returns\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}accept_by\0\u{3}handle_by\0\u{3}rectify_by\0\u{3}default_rating_at\0\u{3}mediate_by\0\u{1}unavailable\0\u{3}accept_last_day\0\u{3}handle_last_day\0\u{3}rectify_last_day\0\u{3}rating_last_day\0\u{3}mediate_last_day\0\u{3}default_rating_level\0")
 
   fileprivate class _StorageClass {
-    var _assignedUnit: String = String()
-    var _transfers: [Govcase_Core_V1_Transfer] = []
-    var _deadlines: Govcase_Core_V1_Deadlines? = nil
-    var _extensions: UInt32 = 0
-    var _replies: [Govcase_Core_V1_Reply] = []
-    var _returnVisits: [Govcase_Core_V1_ReturnVisit] = []
-    var _closedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-    var _acceptance: Govcase_Core_V1_ComplaintAcceptance = .unspecified
-    var _mediationOutcome: Govcase_Core_V1_MediationOutcome = .unspecified
-    var _urgings: UInt32 = 0
-    var _supervisions: UInt32 = 0
-    var _coUnits: [String] = []
-    var _joint: Bool = false
-    var _restarts: UInt32 = 0
-    var _returns: UInt32 = 0
+    var _acceptBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _handleBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _rectifyBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _defaultRatingAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _mediateBy: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _unavailable: [String] = []
+    var _acceptLastDay: String = String()
+    var _handleLastDay: String = String()
+    var _rectifyLastDay: String = String()
+    var _ratingLastDay: String = String()
+    var _mediateLastDay: String = String()
+    var _defaultRatingLevel: Govcase_Core_V1_SatisfactionLevel = .unspecified
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -777,21 +676,18 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
     private init() {}
 
     init(copying source: _StorageClass) {
-      _assignedUnit = source._assignedUnit
-      _transfers = source._transfers
-      _deadlines = source._deadlines
-      _extensions = source._extensions
-      _replies = source._replies
-      _returnVisits = source._returnVisits
-      _closedAt = source._closedAt
-      _acceptance = source._acceptance
-      _mediationOutcome = source._mediationOutcome
-      _urgings = source._urgings
-      _supervisions = source._supervisions
-      _coUnits = source._coUnits
-      _joint = source._joint
-      _restarts = source._restarts
-      _returns = source._returns
+      _acceptBy = source._acceptBy
+      _handleBy = source._handleBy
+      _rectifyBy = source._rectifyBy
+      _defaultRatingAt = source._defaultRatingAt
+      _mediateBy = source._mediateBy
+      _unavailable = source._unavailable
+      _acceptLastDay = source._acceptLastDay
+      _handleLastDay = source._handleLastDay
+      _rectifyLastDay = source._rectifyLastDay
+      _ratingLastDay = source._ratingLastDay
+      _mediateLastDay = source._mediateLastDay
+      _defaultRatingLevel = source._defaultRatingLevel
     }
   }
 
@@ -810,21 +706,18 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
         // allocates stack space for every case branch when no optimizations are
         // enabled. https://github.com/apple/swift-protobuf/issues/1034
         switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._assignedUnit) }()
-        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._transfers) }()
-        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._deadlines) }()
-        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._extensions) }()
-        case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._replies) }()
-        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._returnVisits) }()
-        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._closedAt) }()
-        case 8: try { try decoder.decodeSingularEnumField(value: &_storage._acceptance) }()
-        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._mediationOutcome) }()
-        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._urgings) }()
-        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._supervisions) }()
-        case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._coUnits) }()
-        case 13: try { try decoder.decodeSingularBoolField(value: &_storage._joint) }()
-        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._restarts) }()
-        case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._returns) }()
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._acceptBy) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._handleBy) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._rectifyBy) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._defaultRatingAt) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._mediateBy) }()
+        case 6: try { try decoder.decodeRepeatedStringField(value: &_storage._unavailable) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._acceptLastDay) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._handleLastDay) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._rectifyLastDay) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._ratingLastDay) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._mediateLastDay) }()
+        case 12: try { try decoder.decodeSingularEnumField(value: &_storage._defaultRatingLevel) }()
         default: break
         }
       }
@@ -837,79 +730,171 @@ nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProt
       // allocates stack space for every if/case branch local when no optimizations
       // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
       // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._assignedUnit.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._assignedUnit, fieldNumber: 1)
-      }
-      if !_storage._transfers.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._transfers, fieldNumber: 2)
-      }
-      try { if let v = _storage._deadlines {
+      try { if let v = _storage._acceptBy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._handleBy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._rectifyBy {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
       } }()
-      if _storage._extensions != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._extensions, fieldNumber: 4)
-      }
-      if !_storage._replies.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._replies, fieldNumber: 5)
-      }
-      if !_storage._returnVisits.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._returnVisits, fieldNumber: 6)
-      }
-      try { if let v = _storage._closedAt {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      try { if let v = _storage._defaultRatingAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
       } }()
-      if _storage._acceptance != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._acceptance, fieldNumber: 8)
+      try { if let v = _storage._mediateBy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._unavailable.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._unavailable, fieldNumber: 6)
       }
-      if _storage._mediationOutcome != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._mediationOutcome, fieldNumber: 9)
+      if !_storage._acceptLastDay.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._acceptLastDay, fieldNumber: 7)
       }
-      if _storage._urgings != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._urgings, fieldNumber: 10)
+      if !_storage._handleLastDay.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._handleLastDay, fieldNumber: 8)
       }
-      if _storage._supervisions != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._supervisions, fieldNumber: 11)
+      if !_storage._rectifyLastDay.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._rectifyLastDay, fieldNumber: 9)
       }
-      if !_storage._coUnits.isEmpty {
-        try visitor.visitRepeatedStringField(value: _storage._coUnits, fieldNumber: 12)
+      if !_storage._ratingLastDay.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._ratingLastDay, fieldNumber: 10)
       }
-      if _storage._joint != false {
-        try visitor.visitSingularBoolField(value: _storage._joint, fieldNumber: 13)
+      if !_storage._mediateLastDay.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._mediateLastDay, fieldNumber: 11)
       }
-      if _storage._restarts != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._restarts, fieldNumber: 14)
-      }
-      if _storage._returns != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._returns, fieldNumber: 15)
+      if _storage._defaultRatingLevel != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._defaultRatingLevel, fieldNumber: 12)
       }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Govcase_Core_V1_Handling, rhs: Govcase_Core_V1_Handling) -> Bool {
+  public static func ==(lhs: Govcase_Core_V1_Deadlines, rhs: Govcase_Core_V1_Deadlines) -> Bool {
     if lhs._storage !== rhs._storage {
       let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
         let _storage = _args.0
         let rhs_storage = _args.1
-        if _storage._assignedUnit != rhs_storage._assignedUnit {return false}
-        if _storage._transfers != rhs_storage._transfers {return false}
-        if _storage._deadlines != rhs_storage._deadlines {return false}
-        if _storage._extensions != rhs_storage._extensions {return false}
-        if _storage._replies != rhs_storage._replies {return false}
-        if _storage._returnVisits != rhs_storage._returnVisits {return false}
-        if _storage._closedAt != rhs_storage._closedAt {return false}
-        if _storage._acceptance != rhs_storage._acceptance {return false}
-        if _storage._mediationOutcome != rhs_storage._mediationOutcome {return false}
-        if _storage._urgings != rhs_storage._urgings {return false}
-        if _storage._supervisions != rhs_storage._supervisions {return false}
-        if _storage._coUnits != rhs_storage._coUnits {return false}
-        if _storage._joint != rhs_storage._joint {return false}
-        if _storage._restarts != rhs_storage._restarts {return false}
-        if _storage._returns != rhs_storage._returns {return false}
+        if _storage._acceptBy != rhs_storage._acceptBy {return false}
+        if _storage._handleBy != rhs_storage._handleBy {return false}
+        if _storage._rectifyBy != rhs_storage._rectifyBy {return false}
+        if _storage._defaultRatingAt != rhs_storage._defaultRatingAt {return false}
+        if _storage._mediateBy != rhs_storage._mediateBy {return false}
+        if _storage._unavailable != rhs_storage._unavailable {return false}
+        if _storage._acceptLastDay != rhs_storage._acceptLastDay {return false}
+        if _storage._handleLastDay != rhs_storage._handleLastDay {return false}
+        if _storage._rectifyLastDay != rhs_storage._rectifyLastDay {return false}
+        if _storage._ratingLastDay != rhs_storage._ratingLastDay {return false}
+        if _storage._mediateLastDay != rhs_storage._mediateLastDay {return false}
+        if _storage._defaultRatingLevel != rhs_storage._defaultRatingLevel {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Core_V1_Handling: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Handling"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assigned_unit\0\u{1}transfers\0\u{1}deadlines\0\u{1}extensions\0\u{1}replies\0\u{3}return_visits\0\u{3}closed_at\0\u{1}acceptance\0\u{3}mediation_outcome\0\u{1}urgings\0\u{1}supervisions\0\u{3}co_units\0\u{1}joint\0\u{1}restarts\0\u{1}returns\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assignedUnit) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.transfers) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._deadlines) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.extensions) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.replies) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.returnVisits) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._closedAt) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.acceptance) }()
+      case 9: try { try decoder.decodeSingularEnumField(value: &self.mediationOutcome) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.urgings) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.supervisions) }()
+      case 12: try { try decoder.decodeRepeatedStringField(value: &self.coUnits) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self.joint) }()
+      case 14: try { try decoder.decodeSingularUInt32Field(value: &self.restarts) }()
+      case 15: try { try decoder.decodeSingularUInt32Field(value: &self.returns) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.assignedUnit.isEmpty {
+      try visitor.visitSingularStringField(value: self.assignedUnit, fieldNumber: 1)
+    }
+    if !self.transfers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.transfers, fieldNumber: 2)
+    }
+    try { if let v = self._deadlines {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if self.extensions != 0 {
+      try visitor.visitSingularUInt32Field(value: self.extensions, fieldNumber: 4)
+    }
+    if !self.replies.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.replies, fieldNumber: 5)
+    }
+    if !self.returnVisits.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.returnVisits, fieldNumber: 6)
+    }
+    try { if let v = self._closedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    if self.acceptance != .unspecified {
+      try visitor.visitSingularEnumField(value: self.acceptance, fieldNumber: 8)
+    }
+    if self.mediationOutcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.mediationOutcome, fieldNumber: 9)
+    }
+    if self.urgings != 0 {
+      try visitor.visitSingularUInt32Field(value: self.urgings, fieldNumber: 10)
+    }
+    if self.supervisions != 0 {
+      try visitor.visitSingularUInt32Field(value: self.supervisions, fieldNumber: 11)
+    }
+    if !self.coUnits.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.coUnits, fieldNumber: 12)
+    }
+    if self.joint != false {
+      try visitor.visitSingularBoolField(value: self.joint, fieldNumber: 13)
+    }
+    if self.restarts != 0 {
+      try visitor.visitSingularUInt32Field(value: self.restarts, fieldNumber: 14)
+    }
+    if self.returns != 0 {
+      try visitor.visitSingularUInt32Field(value: self.returns, fieldNumber: 15)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Core_V1_Handling, rhs: Govcase_Core_V1_Handling) -> Bool {
+    if lhs.assignedUnit != rhs.assignedUnit {return false}
+    if lhs.transfers != rhs.transfers {return false}
+    if lhs._deadlines != rhs._deadlines {return false}
+    if lhs.extensions != rhs.extensions {return false}
+    if lhs.replies != rhs.replies {return false}
+    if lhs.returnVisits != rhs.returnVisits {return false}
+    if lhs._closedAt != rhs._closedAt {return false}
+    if lhs.acceptance != rhs.acceptance {return false}
+    if lhs.mediationOutcome != rhs.mediationOutcome {return false}
+    if lhs.urgings != rhs.urgings {return false}
+    if lhs.supervisions != rhs.supervisions {return false}
+    if lhs.coUnits != rhs.coUnits {return false}
+    if lhs.joint != rhs.joint {return false}
+    if lhs.restarts != rhs.restarts {return false}
+    if lhs.returns != rhs.returns {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

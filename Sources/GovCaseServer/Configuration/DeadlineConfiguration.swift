@@ -10,6 +10,7 @@ import GovCasePolicy
 ///   default:                                  # every key optional; the national default where left out
 ///     bad_review_rectification: 5 working days
 ///     default_rating: 7 natural days
+///     default_rating_level: 3                 # 1–5; 3 = 基本满意, 5 = 非常满意
 ///     tourism_complaint_acceptance: 5 working days
 ///     tourism_complaint_mediation: 60 natural days
 ///     request_handling: { complaint: 15 working days, consultation: 1 working days }
@@ -67,6 +68,7 @@ public struct DeadlineConfiguration: Sendable, Hashable, Decodable {
     public struct PolicySettings: Sendable, Hashable, Decodable {
         public var badReviewRectification: Period?
         public var defaultRating: Period?
+        public var defaultRatingLevel: SatisfactionLevel?
         public var tourismComplaintAcceptance: Period?
         public var tourismComplaintMediation: Period?
         public var requestHandling: [CaseKind: Period] = [:]
@@ -77,6 +79,7 @@ public struct DeadlineConfiguration: Sendable, Hashable, Decodable {
             var policy = policy
             if let badReviewRectification { policy.badReviewRectification = badReviewRectification }
             if let defaultRating { policy.defaultRating = defaultRating }
+            if let defaultRatingLevel { policy.defaultRatingLevel = defaultRatingLevel }
             if let tourismComplaintAcceptance { policy.tourismComplaintAcceptance = tourismComplaintAcceptance }
             if let tourismComplaintMediation { policy.tourismComplaintMediation = tourismComplaintMediation }
             policy.requestHandling.merge(requestHandling) { _, new in new }
@@ -86,6 +89,7 @@ public struct DeadlineConfiguration: Sendable, Hashable, Decodable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case badReviewRectification = "bad_review_rectification"
             case defaultRating = "default_rating"
+            case defaultRatingLevel = "default_rating_level"
             case tourismComplaintAcceptance = "tourism_complaint_acceptance"
             case tourismComplaintMediation = "tourism_complaint_mediation"
             case requestHandling = "request_handling"
@@ -106,6 +110,14 @@ public struct DeadlineConfiguration: Sendable, Hashable, Decodable {
             }
             badReviewRectification = try period(.badReviewRectification)
             defaultRating = try period(.defaultRating)
+            if let level = try c.decodeIfPresent(Int.self, forKey: .defaultRatingLevel) {
+                guard let known = SatisfactionLevel(rawValue: level) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .defaultRatingLevel, in: c,
+                        debugDescription: "\(level) is not a level: write 1 (非常不满意) to 5 (非常满意)")
+                }
+                defaultRatingLevel = known
+            }
             tourismComplaintAcceptance = try period(.tourismComplaintAcceptance)
             tourismComplaintMediation = try period(.tourismComplaintMediation)
             let limits = try c.decodeIfPresent([String: String].self, forKey: .requestHandling) ?? [:]

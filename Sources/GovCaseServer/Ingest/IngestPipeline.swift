@@ -108,7 +108,14 @@ public struct IngestPipeline: Sendable {
         for (position, record) in records.enumerated() {
             switch translations[position] {
             case .success(.newCase(var c)):
-                c.startDeadlines(using: deadlines.policy(forRegion: c.regionCode))
+                let regionPolicy = deadlines.policy(forRegion: c.regionCode)
+                c.startDeadlines(using: regionPolicy)
+                let disagreements = c.defaultRatingViolations(using: regionPolicy)
+                guard disagreements.isEmpty else {
+                    prepared.acks[position] = .rejected(
+                        record.index, externalID: record.externalID, violations: disagreements)
+                    continue
+                }
                 for problem in c.handling.deadlines.unavailable {
                     // Stored all the same, with the deadline unset and this reason in the case.
                     logger.warning(
