@@ -72,6 +72,7 @@ extension NationalPlatformAdapter {
         c.service.deviceNumber = r.deviceNumber
         reader.validate(
             c, with: CaseValidator(context: context.validation), paths: Self.evaluationPaths)
+        reader.checkDetailItems(r.detailItems, version: r.detailVersion, at: "detail_items")
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
     }
 

@@ -62,6 +62,23 @@ import Testing
                 ["national-platform": ["sc": ["channel": [" ": "windowDevice"]]]],
                 "code_overrides.national-platform.sc.channel"
             ),
+            // A detail-code list: level-scoped codes with labels, named by version.
+            (
+                ["national-platform": ["sc": ["detailItems.2023": ["601": "其他"]]]],
+                "code_overrides.national-platform.sc.detailItems.2023.601"
+            ),
+            (
+                ["national-platform": ["sc": ["detailItems.2023": ["501": " "]]]],
+                "code_overrides.national-platform.sc.detailItems.2023.501"
+            ),
+            (
+                ["national-platform": ["sc": ["detailItems.": ["501": "流程简便"]]]],
+                "code_overrides.national-platform.sc.detailItems."
+            ),
+            (
+                ["hotline-12345": ["sc": ["detailItems.2023": ["501": "流程简便"]]]],
+                "code_overrides.hotline-12345.sc.detailItems.2023"
+            ),
         ] {
             broken = configuration
             broken.codeOverrides = overrides
@@ -69,6 +86,8 @@ import Testing
         }
         broken = configuration
         broken.codeOverrides = ["national-platform": ["sc": ["channel": ["31": "windowDevice"]]]]
+        #expect(faultyKey(broken) == nil)
+        broken.codeOverrides = ["national-platform": ["sc": ["detailItems.2023": ["501": "流程简便", "101": "态度差"]]]]
         #expect(faultyKey(broken) == nil)
         broken = configuration
         broken.tls.keyPath = files.serverCertificate

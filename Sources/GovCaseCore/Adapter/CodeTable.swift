@@ -47,6 +47,14 @@ public struct CodeTable: Sendable, Hashable, Codable {
 }
 
 extension CodeTable {
+    /// The table that holds a detail-code list (评价指标) of `version` (the record's `detail_version`): detail code
+    /// → its label, as the platform publishes the list. Lists are a deployment's data (`code_overrides`); none
+    /// ships, since no list has been published where we could read it.
+    public static func detailListName(version: String) -> String { "\(detailListPrefix)\(version)" }
+
+    /// The prefix of detail-list tables, whose values are labels rather than core values.
+    public static let detailListPrefix = "detailItems."
+
     /// An adapter's shipped table from its bundle; a missing or broken resource is a build defect, so it traps.
     public static func shipped(_ url: URL?, adapter: String) -> CodeTable {
         guard let url, let table = try? CodeTable(json: Data(contentsOf: url)) else {

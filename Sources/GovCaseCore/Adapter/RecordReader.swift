@@ -66,6 +66,22 @@ public struct RecordReader: Sendable {
         }
     }
 
+    /// Checks detail item codes against the detail-code list of their version (table
+    /// `CodeTable.detailListName(version:)`) when the deployment has loaded that list: a code not in it is
+    /// `unknown_code` at `field[i]`. Without a version, or without its list, only the core's level rule applies.
+    /// A field already reported is not reported again.
+    public mutating func checkDetailItems(_ items: [String], version: String, at field: String) {
+        guard !version.isEmpty, let list = codes.tables[CodeTable.detailListName(version: version)] else { return }
+        let reported = Set(violations.map(\.field))
+        for (index, item) in items.enumerated() where list[item] == nil && !reported.contains("\(field)[\(index)]") {
+            let known = list.keys.sorted { ($0.count, $0) < ($1.count, $1) }.joined(separator: ", ")
+            report(
+                FieldViolation(
+                    field: "\(field)[\(index)]", rule: .unknownCode,
+                    message: "\"\(item)\" is not in detail list \(version) (评价指标版本); its codes: \(known)"))
+        }
+    }
+
     /// Adds the core validator's violations for `c`, renamed to the source's field paths by `paths`.
     public mutating func validate(_ c: Case, with validator: CaseValidator, paths: FieldPathMap) {
         report(validator.violations(in: c), renamedBy: paths)

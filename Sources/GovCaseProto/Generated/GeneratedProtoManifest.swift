@@ -18,7 +18,7 @@ public enum GeneratedProtoManifest {
         "govcase/plugin/v1/plugin.proto": "94e99e4c4aadb2de85382f6d58c979677498088cbd8a027176cd8b399a467409",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "68dbee07cba04117b944e2db4bd68df86abf864b0a1c0f487a29f19ea6647def",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "37d5d538c5e11eb4c7d9c0bfb273d5d6628fe44a4e50a59cbbfe25f8ccf471a1",
-        "govcase/sources/national/v1/national.proto": "f5310dd449a1e53a77820affdd074b28d1fca6989b5fb77efb9a025c545ac184",
+        "govcase/sources/national/v1/national.proto": "8c8b783127cc2054499d88a077f3d87b470fd9d0d3f5b7b8329de3b87ef7b180",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",
         "grpc/reflection/v1/reflection.proto": "9aa8bde542b6846c4522d61bfb2da3267290c6c17eba83374f95632998d83044",
         "grpc/reflection/v1alpha/reflection.proto": "21fda06826e098ab53842c8a9f72b9951f8e901b3248c6538d0c26e0bd59577d",

@@ -364,7 +364,9 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   public mutating func clearEvaluatedAt() {_uniqueStorage()._evaluatedAt = nil}
 
   /// Version of the detail-code list (评价指标版本, evaversion). When set, detail_items are level-scoped codes: the
-  /// first digit of each is the level it belongs to, and must equal `level`.
+  /// first digit of each is the level it belongs to, and must equal `level`. A deployment that loads the platform's
+  /// list of a version (code table `detailItems.<version>`, code → label, under code_overrides) has each code
+  /// checked against it: a code not in the list is refused as unknown_code.
   public var detailVersion: String {
     get {_storage._detailVersion}
     set {_uniqueStorage()._detailVersion = newValue}

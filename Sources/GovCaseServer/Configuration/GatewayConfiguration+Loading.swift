@@ -115,6 +115,11 @@ extension GatewayConfiguration {
             for (system, tables) in systems.sorted(by: { $0.key < $1.key }) {
                 for (table, codes) in tables.sorted(by: { $0.key < $1.key }) {
                     let key = "code_overrides.\(adapterID).\(system).\(table)"
+                    if table.hasPrefix(CodeTable.detailListPrefix), adapterID == "national-platform" {
+                        try Self.checkDetailList(
+                            codes, version: String(table.dropFirst(CodeTable.detailListPrefix.count)), key: key)
+                        continue
+                    }
                     guard let shipped = defaults[table] else {
                         throw ConfigurationError(
                             key: key,
@@ -134,6 +139,26 @@ extension GatewayConfiguration {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// A detail-code list (评价指标) of one version: level-scoped codes (digits, the first one the level 1–5), each
+    /// with its label.
+    static func checkDetailList(_ codes: [String: String], version: String, key: String) throws(ConfigurationError) {
+        guard !version.isEmpty else {
+            throw ConfigurationError(
+                key: key, message: "a detail list is named detailItems.<version>, e.g. detailItems.2023")
+        }
+        guard !codes.isEmpty else { throw ConfigurationError(key: key, message: "the list is empty") }
+        for (code, label) in codes.sorted(by: { $0.key < $1.key }) {
+            guard let first = code.first, code.allSatisfy({ $0.isASCII && $0.isNumber }), ("1"..."5").contains(first)
+            else {
+                throw ConfigurationError(
+                    key: "\(key).\(code)", message: "a detail code is digits whose first digit is its level, 1–5")
+            }
+            guard !label.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ConfigurationError(key: "\(key).\(code)", message: "the code has no label")
             }
         }
     }
