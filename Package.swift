@@ -123,7 +123,10 @@ let package = Package(
         ),
         .target(
             name: "CultureTourismAdapter",
-            dependencies: ["GovCaseCore", "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "GovCaseCore", "GovCaseProto", "NationalPlatformAdapter",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             path: "Plugins/CultureTourismAdapter",
             resources: [.copy("Resources/codes.json")],
             swiftSettings: swiftSettings

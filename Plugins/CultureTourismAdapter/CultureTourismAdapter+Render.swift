@@ -1,6 +1,7 @@
 import Foundation
 import GovCaseCore
 import GovCaseProto
+import NationalPlatformAdapter
 import SwiftProtobuf
 
 extension CultureTourismAdapter {
@@ -49,6 +50,19 @@ extension CultureTourismAdapter {
         if let p = c.requester { r.evaluator = try person(p, table) }
         if let at = c.evaluation?.serviceDeliveredAt { r.approvedAt = Google_Protobuf_Timestamp(date: at) }
         if let at = c.evaluation?.evaluatedAt { r.evaluatedAt = Google_Protobuf_Timestamp(date: at) }
+        // The national record's fields: an evaluation given by the person is sent without a type, as it came.
+        if let origin = c.evaluation?.origin, origin != .active {
+            r.evaluationType = try table.renderCode("evaluationType", for: origin, field: "evaluation.origin")
+        }
+        r.detailVersion = c.evaluation?.detailVersion ?? ""
+        if let node = c.service.node {
+            r.serviceNumber = UInt32(clamping: node.number)
+            r.serviceName = node.name
+            if let at = node.servedAt { r.serviceTime = Google_Protobuf_Timestamp(date: at) }
+        }
+        if let m = c.service.matter { r.matter = try NationalShapes.matterInfo(m, table: table) }
+        r.evaluatedPersons = try NationalShapes.evaluatedPersons(c.service.evaluatedPeople, table: table)
+        r.deviceNumber = c.service.deviceNumber
         return r
     }
 

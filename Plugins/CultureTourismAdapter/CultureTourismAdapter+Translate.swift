@@ -1,6 +1,7 @@
 import Foundation
 import GovCaseCore
 import GovCaseProto
+import NationalPlatformAdapter
 import SwiftProtobuf
 
 extension CultureTourismAdapter {
@@ -12,6 +13,10 @@ extension CultureTourismAdapter {
         "evaluation.level": "level", "evaluation.detail_items": "detail_items", "evaluation.text": "text",
         "evaluation.evaluated_at": "evaluated_at", "evaluation.service_delivered_at": "approved_at",
         "received_at": "evaluated_at", "requester": "evaluator", "requester.kind": "evaluator.party_type",
+        "evaluation.origin": "evaluation_type", "evaluation.detail_version": "detail_version",
+        "service.node.number": "service_number", "service.node.name": "service_name",
+        "service.node.served_at": "service_time", "service.matter": "matter",
+        "service.evaluated_people": "evaluated_persons", "service.device_number": "device_number",
     ])
 
     /// Core paths → paths of the request-like messages; `person` names the party field of each.
@@ -38,19 +43,27 @@ extension CultureTourismAdapter {
         reader.revision(r.revision)
         let channel: Channel? = reader.code("channel", r.channel, at: "channel")
         let level = reader.level(Int(r.level), at: "level")
+        let origin: EvaluationOrigin? =
+            r.evaluationType.isEmpty ? .active : reader.code("evaluationType", r.evaluationType, at: "evaluation_type")
         let evaluatedAt = r.hasEvaluatedAt ? r.evaluatedAt.date : nil
-        let c = Case(
+        var c = Case(
             source: source(r.evaluationID, r.revision, context),
             kind: .evaluation, regionCode: r.regionCode,
             service: ServiceReference(
                 itemCode: r.itemCode, itemName: r.itemName, matterID: r.matterID,
                 organisation: Organisation(name: r.department, creditCode: r.departmentCreditCode), channel: channel,
-                objectKind: .organisation),
+                objectKind: .organisation,
+                node: NationalShapes.node(
+                    number: r.serviceNumber, name: r.serviceName, time: r.hasServiceTime ? r.serviceTime : nil)),
             evaluation: Evaluation(
-                level: level, detailItems: r.detailItems, text: r.text, origin: .active, evaluatedAt: evaluatedAt,
-                serviceDeliveredAt: r.hasApprovedAt ? r.approvedAt.date : nil),
+                level: level, detailItems: r.detailItems, text: r.text, origin: origin, evaluatedAt: evaluatedAt,
+                serviceDeliveredAt: r.hasApprovedAt ? r.approvedAt.date : nil, detailVersion: r.detailVersion),
             requester: r.hasEvaluator ? party(r.evaluator, at: "evaluator", reader: &reader) : nil,
             receivedAt: evaluatedAt)
+        c.service.matter = r.hasMatter ? NationalShapes.matter(r.matter, reader: &reader) : nil
+        c.service.evaluatedPeople = NationalShapes.evaluatedPeople(r.evaluatedPersons, reader: &reader)
+        c.service.deviceNumber = r.deviceNumber
+        reader.checkDetailItems(r.detailItems, version: r.detailVersion, at: "detail_items")
         return finish(c, reader: reader, paths: Self.approvalPaths, context: context)
     }
 

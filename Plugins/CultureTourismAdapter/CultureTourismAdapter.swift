@@ -1,6 +1,7 @@
 import Foundation
 import GovCaseCore
 import GovCaseProto
+import NationalPlatformAdapter
 
 /// The adapter for the culture and tourism market platforms (全国文化市场技术监管与服务平台 /
 /// 全国旅游监管服务平台): evaluations of approvals, culture-market reports, tourism complaints and their
@@ -29,9 +30,11 @@ public struct CultureTourismAdapter: Adapter {
         summary: "Culture and tourism market platforms: approval evaluations, market reports, tourism complaints, "
             + "12345 hand-overs")
 
-    /// The shipped code table (`Resources/codes.json`).
-    public static let defaultCodes = CodeTable.shipped(
-        Bundle.module.url(forResource: "codes", withExtension: "json"), adapter: "CultureTourismAdapter")
+    /// The shipped code table (`Resources/codes.json`), with the national tables of the messages the approval
+    /// evaluation shares with the national record (`NationalShapes.sharedTables`).
+    public static let defaultCodes = NationalShapes.addingSharedTables(
+        to: CodeTable.shipped(
+            Bundle.module.url(forResource: "codes", withExtension: "json"), adapter: "CultureTourismAdapter"))
 
     /// - Parameter overrides: Code-table overrides by source system.
     public init(overrides: [String: CodeTable] = [:]) {

@@ -27,16 +27,8 @@ extension NationalPlatformAdapter {
             $0.itemVersion = c.service.itemVersion
         }
         r.item.itemType = try table.renderCode("itemType", for: c.service.itemType, field: "service.item_type")
-        if let m = c.service.matter { r.matter = try matter(m, table: table) }
-        r.evaluatedPersons = try c.service.evaluatedPeople.enumerated().map { (index, person) throws(CaseError) in
-            var rendered = Govcase_Sources_National_V1_EvaluatedPerson()
-            rendered.role = try table.renderCode(
-                "evaluatedRole", for: person.role, field: "service.evaluated_people[\(index)].role")
-            rendered.staffNumber = person.staffNumber
-            rendered.name = person.name
-            rendered.office = person.office
-            return rendered
-        }
+        if let m = c.service.matter { r.matter = try NationalShapes.matterInfo(m, table: table) }
+        r.evaluatedPersons = try NationalShapes.evaluatedPersons(c.service.evaluatedPeople, table: table)
         r.deviceNumber = c.service.deviceNumber
         r.regionCode = c.regionCode
         if let node = c.service.node {
@@ -76,29 +68,6 @@ extension NationalPlatformAdapter {
         if let delivered = e.serviceDeliveredAt { r.matterCompletedAt = Google_Protobuf_Timestamp(date: delivered) }
         if let evaluated = e.evaluatedAt { r.evaluatedAt = Google_Protobuf_Timestamp(date: evaluated) }
         return [.with { $0.evaluation = r }]
-    }
-
-    /// The handled matter in the national shape, its codes through the source system's tables.
-    func matter(_ m: Matter, table: CodeTable) throws(CaseError) -> Govcase_Sources_National_V1_MatterInfo {
-        func limit(_ l: TimeLimit, _ field: String) throws(CaseError) -> Govcase_Sources_National_V1_TimeLimit {
-            var rendered = Govcase_Sources_National_V1_TimeLimit()
-            rendered.value = UInt32(clamping: l.value)
-            rendered.unit = try table.renderCode("timeLimitUnit", for: l.unit, field: "service.matter.\(field).unit")
-            return rendered
-        }
-        var r = Govcase_Sources_National_V1_MatterInfo()
-        r.status = try table.renderCode("matterStatus", for: m.status, field: "service.matter.status")
-        if let at = m.acceptedAt { r.acceptedAt = Google_Protobuf_Timestamp(date: at) }
-        r.kind = try table.renderCode("matterKind", for: m.kind, field: "service.matter.kind")
-        if let l = m.promisedLimit { r.promisedLimit = try limit(l, "promised_limit") }
-        if let l = m.statutoryLimit { r.statutoryLimit = try limit(l, "statutory_limit") }
-        r.handlingChannel = try table.renderCode(
-            "handlingChannel", for: m.handlingChannel, field: "service.matter.handling_channel")
-        r.handlerName = m.handlerName
-        r.handlerNumber = m.handlerNumber
-        r.officeCode = m.officeCode
-        r.officeName = m.officeName
-        return r
     }
 
     /// A bad-review event as the follow-up record it belongs to: every event that came from the same source

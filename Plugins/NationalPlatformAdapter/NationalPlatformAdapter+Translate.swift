@@ -48,11 +48,8 @@ extension NationalPlatformAdapter {
                 organisation: Organisation(name: r.item.orgName, creditCode: r.item.orgCreditCode),
                 window: r.window, staffID: r.staffID, staffName: r.staffName, channel: channel,
                 objectKind: Self.objectKind(staff: r.staffID + r.staffName, channel: channel),
-                node: r.serviceNumber == 0 && r.serviceName.isEmpty && !r.hasServiceTime
-                    ? nil
-                    : ServiceNode(
-                        number: Int(r.serviceNumber), name: r.serviceName,
-                        servedAt: r.hasServiceTime ? r.serviceTime.date : nil)),
+                node: NationalShapes.node(
+                    number: r.serviceNumber, name: r.serviceName, time: r.hasServiceTime ? r.serviceTime : nil)),
             evaluation: Evaluation(
                 level: level, detailItems: r.detailItems, text: r.text, origin: origin, evaluatedAt: evaluatedAt,
                 serviceDeliveredAt: r.hasMatterCompletedAt ? r.matterCompletedAt.date : nil,
@@ -63,33 +60,13 @@ extension NationalPlatformAdapter {
         c.service.itemType = reader.optionalCode("itemType", r.item.itemType, at: "item.item_type")
         c.service.itemSubject = r.item.subject
         c.service.itemVersion = r.item.itemVersion
-        c.service.matter = r.hasMatter ? matter(r.matter, reader: &reader) : nil
-        c.service.evaluatedPeople = r.evaluatedPersons.enumerated().map { index, person in
-            EvaluatedPerson(
-                role: reader.code("evaluatedRole", person.role, at: "evaluated_persons[\(index)].role"),
-                staffNumber: person.staffNumber, name: person.name, office: person.office)
-        }
+        c.service.matter = r.hasMatter ? NationalShapes.matter(r.matter, reader: &reader) : nil
+        c.service.evaluatedPeople = NationalShapes.evaluatedPeople(r.evaluatedPersons, reader: &reader)
         c.service.deviceNumber = r.deviceNumber
         reader.validate(
             c, with: CaseValidator(context: context.validation), paths: Self.evaluationPaths)
         reader.checkDetailItems(r.detailItems, version: r.detailVersion, at: "detail_items")
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
-    }
-
-    /// The handled matter (办件信息): its codes through the tables, the rest as sent.
-    func matter(_ m: Govcase_Sources_National_V1_MatterInfo, reader: inout RecordReader) -> Matter {
-        func limit(_ l: Govcase_Sources_National_V1_TimeLimit, at field: String) -> TimeLimit {
-            TimeLimit(value: Int(l.value), unit: reader.code("timeLimitUnit", l.unit, at: "\(field).unit"))
-        }
-        return Matter(
-            status: reader.optionalCode("matterStatus", m.status, at: "matter.status"),
-            acceptedAt: m.hasAcceptedAt ? m.acceptedAt.date : nil,
-            kind: reader.optionalCode("matterKind", m.kind, at: "matter.kind"),
-            promisedLimit: m.hasPromisedLimit ? limit(m.promisedLimit, at: "matter.promised_limit") : nil,
-            statutoryLimit: m.hasStatutoryLimit ? limit(m.statutoryLimit, at: "matter.statutory_limit") : nil,
-            handlingChannel: reader.optionalCode("handlingChannel", m.handlingChannel, at: "matter.handling_channel"),
-            handlerName: m.handlerName, handlerNumber: m.handlerNumber, officeCode: m.officeCode,
-            officeName: m.officeName)
     }
 
     /// What is evaluated: a named staff member, else the platform for online channels, else the organisation.

@@ -8,16 +8,23 @@ import Testing
 @Suite struct ContractCodeDocsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
+    /// Each adapter's source protos: the culture-tourism approval evaluation carries the national record's
+    /// messages, whose codes (the tables in `NationalShapes.sharedTables`) the national proto documents.
     static let protos = [
-        "national-platform": "Proto/govcase/sources/national/v1/national.proto",
-        "culture-tourism": "Proto/govcase/sources/culturetourism/v1/culturetourism.proto",
-        "hotline-12345": "Proto/govcase/sources/hotline12345/v1/hotline12345.proto",
+        "national-platform": ["Proto/govcase/sources/national/v1/national.proto"],
+        "culture-tourism": [
+            "Proto/govcase/sources/culturetourism/v1/culturetourism.proto",
+            "Proto/govcase/sources/national/v1/national.proto",
+        ],
+        "hotline-12345": ["Proto/govcase/sources/hotline12345/v1/hotline12345.proto"],
     ]
 
     @Test(arguments: BuiltInAdapters.all().map(\.info.id))
     func everyCodeTableIsDocumentedInTheSourceProto(adapterID: String) throws {
         let adapter = try #require(BuiltInAdapters.all().first { $0.info.id == adapterID })
-        let proto = try String(contentsOf: Self.root.appendingPathComponent(Self.protos[adapterID]!), encoding: .utf8)
+        let proto = try Self.protos[adapterID]!.map {
+            try String(contentsOf: Self.root.appendingPathComponent($0), encoding: .utf8)
+        }.joined(separator: "\n")
         let comments = proto.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { $0.hasPrefix("//") }.map { $0.dropFirst(2).trimmingCharacters(in: .whitespaces) }
             .joined(separator: " ")

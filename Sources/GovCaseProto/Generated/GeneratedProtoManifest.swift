@@ -16,7 +16,7 @@ public enum GeneratedProtoManifest {
         "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
         "govcase/gateway/v1/ingest.proto": "9d849ae59421efa997482dd110742787111b7e2cbbbad6d9d522174b87483cf1",
         "govcase/plugin/v1/plugin.proto": "94e99e4c4aadb2de85382f6d58c979677498088cbd8a027176cd8b399a467409",
-        "govcase/sources/culturetourism/v1/culturetourism.proto": "68dbee07cba04117b944e2db4bd68df86abf864b0a1c0f487a29f19ea6647def",
+        "govcase/sources/culturetourism/v1/culturetourism.proto": "1293849effdc5a549f354e04b428958bf1b6db02ce0b67fdd4e41508febd4068",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "37d5d538c5e11eb4c7d9c0bfb273d5d6628fe44a4e50a59cbbfe25f8ccf471a1",
         "govcase/sources/national/v1/national.proto": "8c8b783127cc2054499d88a077f3d87b470fd9d0d3f5b7b8329de3b87ef7b180",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",

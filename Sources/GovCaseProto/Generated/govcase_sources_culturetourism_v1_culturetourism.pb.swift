@@ -194,6 +194,65 @@ public nonisolated struct Govcase_Sources_Culturetourism_V1_ApprovalEvaluation: 
   /// Clears the value of `evaluatedAt`. Subsequent reads from it will return its default value.
   public mutating func clearEvaluatedAt() {_uniqueStorage()._evaluatedAt = nil}
 
+  /// Evaluation type code (评价类型), as the national record's evaluation_type: 1 = active, 2 = default, 3 =
+  /// supplementary, 4 = back-filled by a system (table "evaluationType"). Empty: given by the person.
+  public var evaluationType: String {
+    get {_storage._evaluationType}
+    set {_uniqueStorage()._evaluationType = newValue}
+  }
+
+  /// Version of the detail-code list (评价指标版本), as the national record's detail_version: when set, each detail
+  /// item's first digit is its level and must equal `level`.
+  public var detailVersion: String {
+    get {_storage._detailVersion}
+    set {_uniqueStorage()._detailVersion = newValue}
+  }
+
+  /// The service node evaluated (服务次序) 1–99, as the national record's service_number: (matter_id,
+  /// service_number) is the natural key, one evaluation per node (一事多评).
+  public var serviceNumber: UInt32 {
+    get {_storage._serviceNumber}
+    set {_uniqueStorage()._serviceNumber = newValue}
+  }
+
+  /// The node's name, e.g. 咨询, 受理, 办结 (服务名称).
+  public var serviceName: String {
+    get {_storage._serviceName}
+    set {_uniqueStorage()._serviceName = newValue}
+  }
+
+  /// When the service at the node was given (服务时间).
+  public var serviceTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._serviceTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._serviceTime = newValue}
+  }
+  /// Returns true if `serviceTime` has been explicitly set.
+  public var hasServiceTime: Bool {_storage._serviceTime != nil}
+  /// Clears the value of `serviceTime`. Subsequent reads from it will return its default value.
+  public mutating func clearServiceTime() {_uniqueStorage()._serviceTime = nil}
+
+  /// The approval matter: status, dates, time limits, handler (办件信息), the national message.
+  public var matter: Govcase_Sources_National_V1_MatterInfo {
+    get {_storage._matter ?? Govcase_Sources_National_V1_MatterInfo()}
+    set {_uniqueStorage()._matter = newValue}
+  }
+  /// Returns true if `matter` has been explicitly set.
+  public var hasMatter: Bool {_storage._matter != nil}
+  /// Clears the value of `matter`. Subsequent reads from it will return its default value.
+  public mutating func clearMatter() {_uniqueStorage()._matter = nil}
+
+  /// The staff the evaluation rates (被评价人), window and back office, the national message.
+  public var evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] {
+    get {_storage._evaluatedPersons}
+    set {_uniqueStorage()._evaluatedPersons = newValue}
+  }
+
+  /// The evaluator device's number (评价器编号), for an evaluation made on one.
+  public var deviceNumber: String {
+    get {_storage._deviceNumber}
+    set {_uniqueStorage()._deviceNumber = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -801,7 +860,7 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_Business: SwiftProtobuf.
 
 nonisolated extension Govcase_Sources_Culturetourism_V1_ApprovalEvaluation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ApprovalEvaluation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{3}item_code\0\u{3}item_name\0\u{1}department\0\u{3}department_credit_code\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}approved_at\0\u{3}evaluated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{3}item_code\0\u{3}item_name\0\u{1}department\0\u{3}department_credit_code\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}approved_at\0\u{3}evaluated_at\0\u{3}evaluation_type\0\u{3}detail_version\0\u{3}service_number\0\u{3}service_name\0\u{3}service_time\0\u{1}matter\0\u{3}evaluated_persons\0\u{3}device_number\0")
 
   fileprivate class _StorageClass {
     var _evaluationID: String = String()
@@ -819,6 +878,14 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_ApprovalEvaluation: Swif
     var _evaluator: Govcase_Sources_Culturetourism_V1_Person? = nil
     var _approvedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _evaluatedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _evaluationType: String = String()
+    var _detailVersion: String = String()
+    var _serviceNumber: UInt32 = 0
+    var _serviceName: String = String()
+    var _serviceTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _matter: Govcase_Sources_National_V1_MatterInfo? = nil
+    var _evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] = []
+    var _deviceNumber: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -844,6 +911,14 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_ApprovalEvaluation: Swif
       _evaluator = source._evaluator
       _approvedAt = source._approvedAt
       _evaluatedAt = source._evaluatedAt
+      _evaluationType = source._evaluationType
+      _detailVersion = source._detailVersion
+      _serviceNumber = source._serviceNumber
+      _serviceName = source._serviceName
+      _serviceTime = source._serviceTime
+      _matter = source._matter
+      _evaluatedPersons = source._evaluatedPersons
+      _deviceNumber = source._deviceNumber
     }
   }
 
@@ -877,6 +952,14 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_ApprovalEvaluation: Swif
         case 13: try { try decoder.decodeSingularMessageField(value: &_storage._evaluator) }()
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._approvedAt) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._evaluatedAt) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._evaluationType) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._detailVersion) }()
+        case 18: try { try decoder.decodeSingularUInt32Field(value: &_storage._serviceNumber) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._serviceName) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._serviceTime) }()
+        case 21: try { try decoder.decodeSingularMessageField(value: &_storage._matter) }()
+        case 22: try { try decoder.decodeRepeatedMessageField(value: &_storage._evaluatedPersons) }()
+        case 23: try { try decoder.decodeSingularStringField(value: &_storage._deviceNumber) }()
         default: break
         }
       }
@@ -934,6 +1017,30 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_ApprovalEvaluation: Swif
       try { if let v = _storage._evaluatedAt {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
       } }()
+      if !_storage._evaluationType.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._evaluationType, fieldNumber: 16)
+      }
+      if !_storage._detailVersion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._detailVersion, fieldNumber: 17)
+      }
+      if _storage._serviceNumber != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._serviceNumber, fieldNumber: 18)
+      }
+      if !_storage._serviceName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._serviceName, fieldNumber: 19)
+      }
+      try { if let v = _storage._serviceTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
+      try { if let v = _storage._matter {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+      } }()
+      if !_storage._evaluatedPersons.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._evaluatedPersons, fieldNumber: 22)
+      }
+      if !_storage._deviceNumber.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deviceNumber, fieldNumber: 23)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -958,6 +1065,14 @@ nonisolated extension Govcase_Sources_Culturetourism_V1_ApprovalEvaluation: Swif
         if _storage._evaluator != rhs_storage._evaluator {return false}
         if _storage._approvedAt != rhs_storage._approvedAt {return false}
         if _storage._evaluatedAt != rhs_storage._evaluatedAt {return false}
+        if _storage._evaluationType != rhs_storage._evaluationType {return false}
+        if _storage._detailVersion != rhs_storage._detailVersion {return false}
+        if _storage._serviceNumber != rhs_storage._serviceNumber {return false}
+        if _storage._serviceName != rhs_storage._serviceName {return false}
+        if _storage._serviceTime != rhs_storage._serviceTime {return false}
+        if _storage._matter != rhs_storage._matter {return false}
+        if _storage._evaluatedPersons != rhs_storage._evaluatedPersons {return false}
+        if _storage._deviceNumber != rhs_storage._deviceNumber {return false}
         return true
       }
       if !storagesAreEqual {return false}
