@@ -4,8 +4,12 @@ import GovCaseProto
 import SwiftProtobuf
 
 extension NationalPlatformAdapter {
-    /// An evaluation case as the national `EvaluationRecord`.
+    /// An evaluation case as the national `EvaluationRecord`; a service-node case as the `ServiceNodeRecord`.
     public func render(_ c: Case) throws(CaseError) -> [SourceRecord] {
+        if c.kind == .serviceNode {
+            let node = try serviceNode(c)
+            return [.with { $0.serviceNode = node }]
+        }
         guard c.kind == .evaluation, let e = c.evaluation else {
             throw CaseError.invalidArgument([
                 FieldViolation(
@@ -17,16 +21,7 @@ extension NationalPlatformAdapter {
         r.evaluationID = c.source.externalID
         r.revision = c.source.revision
         r.matterID = c.service.matterID
-        r.item = .with {
-            $0.itemCode = c.service.itemCode
-            $0.itemName = c.service.itemName
-            $0.orgName = c.service.organisation.name
-            $0.orgCreditCode = c.service.organisation.creditCode
-            $0.handleItemCode = c.service.handleItemCode
-            $0.subject = c.service.itemSubject
-            $0.itemVersion = c.service.itemVersion
-        }
-        r.item.itemType = try table.renderCode("itemType", for: c.service.itemType, field: "service.item_type")
+        r.item = try item(of: c.service, table: table)
         if let m = c.service.matter { r.matter = try NationalShapes.matterInfo(m, table: table) }
         r.evaluatedPersons = try NationalShapes.evaluatedPersons(c.service.evaluatedPeople, table: table)
         r.deviceNumber = c.service.deviceNumber
@@ -68,6 +63,39 @@ extension NationalPlatformAdapter {
         if let delivered = e.serviceDeliveredAt { r.matterCompletedAt = Google_Protobuf_Timestamp(date: delivered) }
         if let evaluated = e.evaluatedAt { r.evaluatedAt = Google_Protobuf_Timestamp(date: evaluated) }
         return [.with { $0.evaluation = r }]
+    }
+
+    /// The service item (事项) in the national shape.
+    func item(of s: ServiceReference, table: CodeTable) throws(CaseError) -> Govcase_Sources_National_V1_ServiceItem {
+        var item = Govcase_Sources_National_V1_ServiceItem()
+        item.itemCode = s.itemCode
+        item.itemName = s.itemName
+        item.orgName = s.organisation.name
+        item.orgCreditCode = s.organisation.creditCode
+        item.handleItemCode = s.handleItemCode
+        item.subject = s.itemSubject
+        item.itemVersion = s.itemVersion
+        item.itemType = try table.renderCode("itemType", for: s.itemType, field: "service.item_type")
+        return item
+    }
+
+    /// A service-node case as the national `ServiceNodeRecord`.
+    func serviceNode(_ c: Case) throws(CaseError) -> Govcase_Sources_National_V1_ServiceNodeRecord {
+        let table = codes.table(for: c.source.sourceSystem)
+        var r = Govcase_Sources_National_V1_ServiceNodeRecord()
+        r.nodeID = c.source.externalID
+        r.revision = c.source.revision
+        r.matterID = c.service.matterID
+        if let node = c.service.node {
+            r.serviceNumber = UInt32(clamping: node.number)
+            r.serviceName = node.name
+            if let at = node.servedAt { r.serviceTime = Google_Protobuf_Timestamp(date: at) }
+        }
+        r.regionCode = c.regionCode
+        r.item = try item(of: c.service, table: table)
+        if let m = c.service.matter { r.matter = try NationalShapes.matterInfo(m, table: table) }
+        r.evaluatedPersons = try NationalShapes.evaluatedPersons(c.service.evaluatedPeople, table: table)
+        return r
     }
 
     /// A bad-review event as the follow-up record it belongs to: every event that came from the same source

@@ -69,6 +69,50 @@ extension NationalPlatformAdapter {
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
     }
 
+    /// Core paths → `ServiceNodeRecord` paths.
+    static let nodePaths = FieldPathMap([
+        "source.external_id": "node_id", "region_code": "region_code", "service.matter_id": "matter_id",
+        "service.node": "service_number", "service.node.number": "service_number",
+        "service.node.name": "service_name", "service.node.served_at": "service_time",
+        "service.item_code": "item.item_code", "service.item_name": "item.item_name",
+        "service.organisation.name": "item.org_name", "service.organisation.credit_code": "item.org_credit_code",
+        "service.handle_item_code": "item.handle_item_code", "service.matter": "matter",
+        "service.evaluated_people": "evaluated_persons", "received_at": "service_time",
+    ])
+
+    /// A service node pushed before its evaluation (办件服务) becomes a case of kind `serviceNode`: the node of its
+    /// matter, with the item, the matter and the staff who served; its region's default-rating time is set at
+    /// ingest.
+    func translate(
+        _ r: Govcase_Sources_National_V1_ServiceNodeRecord, reader: RecordReader, context: TranslationContext
+    ) -> Translation {
+        var reader = reader
+        reader.required(r.nodeID, at: "node_id")
+        reader.revision(r.revision)
+        reader.required(r.matterID, at: "matter_id")
+        if r.serviceNumber == 0 {
+            reader.report(FieldViolation(field: "service_number", rule: .required, message: "is required: 1–99"))
+        }
+        let servedAt = r.hasServiceTime ? r.serviceTime.date : nil
+        var c = Case(
+            source: SourceIdentity(
+                sourceSystem: context.sourceSystem, adapterID: info.id, externalID: r.nodeID, revision: r.revision),
+            kind: .serviceNode, regionCode: r.regionCode,
+            service: ServiceReference(
+                itemCode: r.item.itemCode, itemName: r.item.itemName, matterID: r.matterID,
+                organisation: Organisation(name: r.item.orgName, creditCode: r.item.orgCreditCode),
+                node: ServiceNode(number: Int(r.serviceNumber), name: r.serviceName, servedAt: servedAt)),
+            receivedAt: servedAt)
+        c.service.handleItemCode = r.item.handleItemCode
+        c.service.itemType = reader.optionalCode("itemType", r.item.itemType, at: "item.item_type")
+        c.service.itemSubject = r.item.subject
+        c.service.itemVersion = r.item.itemVersion
+        c.service.matter = r.hasMatter ? NationalShapes.matter(r.matter, reader: &reader) : nil
+        c.service.evaluatedPeople = NationalShapes.evaluatedPeople(r.evaluatedPersons, reader: &reader)
+        reader.validate(c, with: CaseValidator(context: context.validation), paths: Self.nodePaths)
+        return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
+    }
+
     /// What is evaluated: a named staff member, else the platform for online channels, else the organisation.
     static func objectKind(staff: String, channel: Channel?) -> EvaluatedObjectKind {
         if !staff.isEmpty { return .staff }

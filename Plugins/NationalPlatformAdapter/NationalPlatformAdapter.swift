@@ -16,8 +16,10 @@ public struct NationalPlatformAdapter: Adapter {
             Govcase_Sources_National_V1_EvaluationRecord.protoMessageName,
             Govcase_Sources_National_V1_RectificationFeedback.protoMessageName,
             Govcase_Sources_National_V1_AppealRecord.protoMessageName,
+            Govcase_Sources_National_V1_ServiceNodeRecord.protoMessageName,
         ],
-        summary: "National 好差评 system: evaluations of handled matters, rectification feedback, appeals")
+        summary:
+            "National 好差评 system: evaluations of handled matters, rectification feedback, appeals, service nodes")
 
     /// The shipped code table (`Resources/codes.json`).
     public static let defaultCodes = CodeTable.shipped(
@@ -34,6 +36,7 @@ public struct NationalPlatformAdapter: Adapter {
         case .evaluation(let r): return translate(r, reader: reader, context: context)
         case .rectificationFeedback(let r): return translate(r, reader: reader)
         case .appeal(let r): return translate(r, reader: reader)
+        case .serviceNode(let r): return translate(r, reader: reader, context: context)
         case nil: return .rejected([FieldViolation(field: "record", rule: .required, message: "no record is set")])
         }
     }

@@ -21,7 +21,7 @@ public protocol SourceMessageAdapter: Adapter where SourceRecord: SwiftProtobuf.
 extension NationalPlatformAdapter: SourceMessageAdapter {
     public static let messageTypes: [any SwiftProtobuf.Message.Type] = [
         Govcase_Sources_National_V1_EvaluationRecord.self, Govcase_Sources_National_V1_RectificationFeedback.self,
-        Govcase_Sources_National_V1_AppealRecord.self,
+        Govcase_Sources_National_V1_AppealRecord.self, Govcase_Sources_National_V1_ServiceNodeRecord.self,
     ]
 
     public static func wrap(_ message: any SwiftProtobuf.Message) -> SourceRecord? {
@@ -29,6 +29,7 @@ extension NationalPlatformAdapter: SourceMessageAdapter {
         case let m as Govcase_Sources_National_V1_EvaluationRecord: .with { $0.evaluation = m }
         case let m as Govcase_Sources_National_V1_RectificationFeedback: .with { $0.rectificationFeedback = m }
         case let m as Govcase_Sources_National_V1_AppealRecord: .with { $0.appeal = m }
+        case let m as Govcase_Sources_National_V1_ServiceNodeRecord: .with { $0.serviceNode = m }
         default: nil
         }
     }
@@ -38,6 +39,7 @@ extension NationalPlatformAdapter: SourceMessageAdapter {
         case .evaluation(let m): m
         case .rectificationFeedback(let m): m
         case .appeal(let m): m
+        case .serviceNode(let m): m
         case nil: nil
         }
     }

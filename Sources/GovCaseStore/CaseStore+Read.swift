@@ -83,6 +83,21 @@ extension CaseStore {
                 db, sql: "SELECT id FROM cases WHERE origin_evaluation_id = ? ORDER BY created_at, id",
                 arguments: [c.source.externalID])
         }
+        // 一事多评: a node and its evaluation, by (source system, matter, node number).
+        if let node = c.service.node, !c.service.matterID.isEmpty, c.kind == .evaluation || c.kind == .serviceNode {
+            let other = c.kind == .evaluation ? CaseKind.serviceNode : .evaluation
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM cases WHERE source_system = ? AND kind = ? AND matter_id = ? AND service_number = ?
+                    ORDER BY created_at, id
+                    """, arguments: [c.source.sourceSystem, other.rawValue, c.service.matterID, node.number])
+            if c.kind == .evaluation {
+                c.links.serviceNodeCaseID = ids.first
+            } else {
+                c.links.nodeEvaluationCaseIDs = ids
+            }
+        }
         return c
     }
 

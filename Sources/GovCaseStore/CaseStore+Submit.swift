@@ -88,23 +88,29 @@ extension CaseStore {
         return .updated(caseID: current.caseID)
     }
 
-    /// 一事多评: one evaluation per service node of a matter. Another evaluation id for a node that already has
-    /// one (from the same source system) is refused, naming the first.
+    /// 一事多评: one evaluation per service node of a matter, and one node record per node. Another evaluation
+    /// id for a node that already has one (from the same source system) is refused, naming the first; so is
+    /// another node id for a node already pushed.
     func checkOneEvaluationPerNode(_ c: Case, db: Database) throws {
-        guard c.kind == .evaluation, let node = c.service.node, !c.service.matterID.isEmpty else { return }
+        guard c.kind == .evaluation || c.kind == .serviceNode, let node = c.service.node, !c.service.matterID.isEmpty
+        else { return }
         let first = try String.fetchOne(
             db,
             sql: """
                 SELECT external_id FROM cases
-                WHERE source_system = ? AND kind = 'evaluation' AND matter_id = ? AND service_number = ?
+                WHERE source_system = ? AND kind = ? AND matter_id = ? AND service_number = ?
                     AND external_id != ?
                 LIMIT 1
-                """, arguments: [c.source.sourceSystem, c.service.matterID, node.number, c.source.externalID])
+                """,
+            arguments: [c.source.sourceSystem, c.kind.rawValue, c.service.matterID, node.number, c.source.externalID])
         if let first {
             throw StoreError(
                 .alreadyExists,
-                "node \(node.number) of matter \(c.service.matterID) already has evaluation \(first); one "
-                    + "evaluation per service node (一事多评)")
+                c.kind == .evaluation
+                    ? "node \(node.number) of matter \(c.service.matterID) already has evaluation \(first); one "
+                        + "evaluation per service node (一事多评)"
+                    : "node \(node.number) of matter \(c.service.matterID) is already recorded as \(first); one "
+                        + "record per service node")
         }
     }
 }

@@ -27,6 +27,8 @@ extension Case {
             m.links = .with {
                 $0.originEvaluationCaseID = links.originEvaluationCaseID ?? ""
                 $0.workOrderCaseIds = links.workOrderCaseIDs
+                $0.serviceNodeCaseID = links.serviceNodeCaseID ?? ""
+                $0.nodeEvaluationCaseIds = links.nodeEvaluationCaseIDs
             }
         }
         return m

@@ -680,6 +680,40 @@ import Testing
         #expect(try store.submit(evaluation("PJ-n2", node: 2, revision: 2), now: now).caseID != "")
     }
 
+    /// A node pushed before its evaluation (办件服务) is a case of its own, one per node; the evaluation that names
+    /// the node (same source system, matter and number) and the node link each other when read.
+    @Test func aServiceNodeAndItsEvaluationLinkEachOther() throws {
+        let store = try open()
+        let matter = "SD-370102-20250303-0007"
+        func node(_ id: String, number: Int) -> Case {
+            Case(
+                source: SourceIdentity(
+                    sourceSystem: "sc-gov", adapterID: "national-platform", externalID: id, revision: 1,
+                    contentDigest: Self.digest(id)),
+                kind: .serviceNode, regionCode: "510104",
+                service: ServiceReference(
+                    itemCode: "X", matterID: matter, organisation: Organisation(name: "行政审批局"),
+                    node: ServiceNode(number: number, name: "受理", servedAt: now.addingTimeInterval(-7200))),
+                receivedAt: now.addingTimeInterval(-7200))
+        }
+        let nodeID = try store.submit(node("\(matter)-2", number: 2), now: now).caseID
+        var rated = Self.evaluation("PJ-node-2")
+        rated.service.matterID = matter
+        rated.service.node = ServiceNode(number: 2, name: "受理")
+        let ratedID = try store.submit(rated, now: now).caseID
+        #expect(try store.get(caseID: ratedID, now: now).links.serviceNodeCaseID == nodeID)
+        #expect(try store.get(caseID: nodeID, now: now).links.nodeEvaluationCaseIDs == [ratedID])
+        // Another node id for the same node is refused, naming the first; another node of the matter is not.
+        #expect {
+            try store.submit(node("N-other", number: 2), now: now)
+        } throws: { error in
+            (error as? StoreError)?.code == .alreadyExists
+                && (error as? StoreError)?.message.contains("already recorded as \(matter)-2") == true
+        }
+        let third = try store.submit(node("\(matter)-3", number: 3), now: now).caseID
+        #expect(try store.get(caseID: third, now: now).links.nodeEvaluationCaseIDs == [])
+    }
+
     /// A work order opened from a bad review (差评工单) names the evaluation; each case, read, links the other.
     @Test func aWorkOrderOpenedFromABadReviewAndTheReviewLinkEachOther() throws {
         let store = try open()

@@ -173,6 +173,15 @@ def main() -> None:
                 national_pb2.EvaluatedPerson(role="1", staff_number="W-01", name="赵六"),
                 national_pb2.EvaluatedPerson(role="2", staff_number="B-02", name="王五", office="许可科")])
             return ingest_pb2.NationalRecord(evaluation=record)
+        # Node 3 pushed first on its own (办件服务), as Shandong does, then its evaluation.
+        pushed = national_pb2.ServiceNodeRecord(
+            node_id=f"SD-{run}-matter-3", revision=1, matter_id=f"SD-{run}-matter", service_number=3,
+            service_name="出证办结", region_code="510104000000",
+            item=national_pb2.ServiceItem(item_code="11510104MB1234567X4000117009000", item_name="食品经营许可",
+                                          org_name="成都市锦江区行政审批局"))
+        pushed.service_time.CopyFrom(an_hour_ago)
+        node_ack = national.Submit(ingest_pb2.NationalRecord(service_node=pushed))
+        check(node_ack.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED, "a service node pushed on its own: ACCEPTED")
         first_node, last_node = national.Submit(node_evaluation(400, 1)), national.Submit(node_evaluation(401, 3))
         check(first_node.outcome == last_node.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED
               and first_node.case_id != last_node.case_id, "一事多评: two nodes of one matter, two cases")
@@ -227,6 +236,13 @@ def main() -> None:
               == [(service_pb2.EVALUATED_PERSON_ROLE_WINDOW, "W-01", ""),
                   (service_pb2.EVALUATED_PERSON_ROLE_BACK_OFFICE, "B-02", "许可科")],
               "GetCase: window and back-office staff rated, in order")
+        from govcase.core.v1 import case_pb2
+        pushed_case = cases.GetCase(cases_pb2.GetCaseRequest(case_id=node_ack.case_id))
+        check(pushed_case.kind == case_pb2.CASE_KIND_SERVICE_NODE and not pushed_case.HasField("evaluation")
+              and pushed_case.HasField("handling") and pushed_case.handling.deadlines.HasField("default_rating_at")
+              and list(pushed_case.links.node_evaluation_case_ids) == [last_node.case_id]
+              and node.links.service_node_case_id == node_ack.case_id,
+              "GetCase: the pushed node (SERVICE_NODE, its default-rating time) and its evaluation link each other")
 
     # A 12345 work order as a hotline sends it: anonymous (no caller), classified in levels, rated urgent, with the
     # street and community of the place; read back as the core case (written from Proto/ alone).

@@ -6,9 +6,9 @@ extension Case {
     /// request whose kind has a configured limit. Deadlines the source already set are kept; one that cannot be
     /// computed is left unset and named in `handling.deadlines.unavailable`.
     public mutating func startDeadlines(using policy: DeadlinePolicy) {
-        if kind == .evaluation, handling.deadlines.defaultRatingAt == nil,
-            let delivered = evaluation?.serviceDeliveredAt
-        {
+        // An evaluation's default time runs from the service it rates; a node's, from the node's service.
+        let delivered = kind == .serviceNode ? service.node?.servedAt : evaluation?.serviceDeliveredAt
+        if kind == .evaluation || kind == .serviceNode, handling.deadlines.defaultRatingAt == nil, let delivered {
             handling.deadlines.defaultRatingAt = policy.deadline(
                 of: policy.defaultRating, startingAt: delivered, for: "default_rating_at", in: &handling.deadlines)
             handling.deadlines.defaultRatingLevel = policy.defaultRatingLevel

@@ -102,6 +102,10 @@ public struct CaseLinks: Sendable, Hashable, Codable {
     public var originEvaluationCaseID: String?
     /// On an evaluation: the requests opened from it, oldest first.
     public var workOrderCaseIDs: [String]
+    /// On an evaluation naming a service node: the node's case id, when the gateway holds it.
+    public var serviceNodeCaseID: String?
+    /// On a service node: its evaluations' case ids, oldest first.
+    public var nodeEvaluationCaseIDs: [String] = []
 
     public init(originEvaluationCaseID: String? = nil, workOrderCaseIDs: [String] = []) {
         self.originEvaluationCaseID = originEvaluationCaseID

@@ -12,7 +12,15 @@ public enum CaseKind: String, Sendable, Hashable, CaseIterable, Codable {
     case helpRequest
     /// A suggestion (意见建议).
     case suggestion
+    /// A service node of a handled matter (办件服务), pushed before its evaluation; neither an evaluation nor a
+    /// request, and left out of every rate.
+    case serviceNode
 
-    /// Whether this kind is a citizen's request (诉求) rather than an evaluation.
-    public var isRequest: Bool { self != .evaluation }
+    /// Whether this kind is a citizen's request (诉求).
+    public var isRequest: Bool {
+        switch self {
+        case .report, .complaint, .consultation, .helpRequest, .suggestion: true
+        case .evaluation, .serviceNode: false
+        }
+    }
 }

@@ -96,7 +96,15 @@ private struct Checker {
             }
             required("service.organisation.name", s.organisation.name)
         }
-        required("service.channel", s.channel)
+        if kind == .serviceNode {
+            // A node pushed on its own: which step of which matter, and when it was served.
+            if s.node == nil { add("service.node", .required, "a service-node case names its node") }
+            if let node = s.node, node.servedAt == nil {
+                add("service.node.served_at", .required, "is required: the default rating runs from it")
+            }
+        } else {
+            required("service.channel", s.channel)
+        }
         if let node = s.node {
             if !(1...99).contains(node.number) {
                 add(
@@ -198,6 +206,12 @@ private struct Checker {
     }
 
     mutating func evaluation(_ e: Evaluation?, kind: CaseKind) {
+        if kind == .serviceNode, e != nil {
+            add(
+                "evaluation", .inconsistent, "a service node carries no evaluation: its evaluation is a case of its own"
+            )
+            return
+        }
         guard let e else {
             if kind == .evaluation { add("evaluation", .required, "an evaluation case needs its evaluation") }
             return
@@ -240,7 +254,7 @@ private struct Checker {
             if kind.isRequest { add("request", .required, "a \(kind.rawValue) case needs its request") }
             return
         }
-        if !kind.isRequest { add("request", .inconsistent, "an evaluation case carries no request") }
+        if !kind.isRequest { add("request", .inconsistent, "a \(kind.rawValue) case carries no request") }
         required("request.content", r.content)
         maxLength("request.title", r.title, context.limits.title)
         maxLength("request.content", r.content, context.limits.content)
@@ -350,7 +364,8 @@ private struct Checker {
     mutating func lifecycle(_ c: Case) {
         let fits: Bool =
             switch c.lifecycle {
-            case .evaluation: c.kind == .evaluation && !(c.evaluation?.isBadReview ?? false)
+            case .evaluation:
+                (c.kind == .evaluation && !(c.evaluation?.isBadReview ?? false)) || c.kind == .serviceNode
             case .badReview: c.kind == .evaluation && (c.evaluation?.isBadReview ?? false)
             case .request: c.kind.isRequest
             case .tourismComplaint: c.kind == .complaint

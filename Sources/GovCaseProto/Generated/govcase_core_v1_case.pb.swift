@@ -51,6 +51,13 @@ public nonisolated enum Govcase_Core_V1_CaseKind: SwiftProtobuf.Enum, Swift.Case
 
   /// A suggestion (意见建议).
   case suggestion // = 6
+
+  /// A service node of a handled matter (办件服务): a step at which the applicant was served and may evaluate,
+  /// pushed before its evaluation (一事多评). It carries service.matter_id and service.node, no evaluation and no
+  /// requester, follows the evaluation lifecycle (RECORDED) and gets the default-rating time of its region. Each
+  /// evaluation of the node is a case of its own, linked to it both ways (CaseLinks). Not a request and not an
+  /// evaluation: left out of every rate.
+  case serviceNode // = 7
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -66,6 +73,7 @@ public nonisolated enum Govcase_Core_V1_CaseKind: SwiftProtobuf.Enum, Swift.Case
     case 4: self = .consultation
     case 5: self = .helpRequest
     case 6: self = .suggestion
+    case 7: self = .serviceNode
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -79,6 +87,7 @@ public nonisolated enum Govcase_Core_V1_CaseKind: SwiftProtobuf.Enum, Swift.Case
     case .consultation: return 4
     case .helpRequest: return 5
     case .suggestion: return 6
+    case .serviceNode: return 7
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -92,6 +101,7 @@ public nonisolated enum Govcase_Core_V1_CaseKind: SwiftProtobuf.Enum, Swift.Case
     .consultation,
     .helpRequest,
     .suggestion,
+    .serviceNode,
   ]
 
 }
@@ -303,6 +313,13 @@ public nonisolated struct Govcase_Core_V1_CaseLinks: Sendable {
   /// On an evaluation: the case ids of the requests opened from it, oldest first.
   public var workOrderCaseIds: [String] = []
 
+  /// On an evaluation that names a service node: the case id of that node (CASE_KIND_SERVICE_NODE, the same source
+  /// system, matter and node number), when the gateway holds it.
+  public var serviceNodeCaseID: String = String()
+
+  /// On a service node: the case ids of its evaluations (at most one per source system), oldest first.
+  public var nodeEvaluationCaseIds: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -313,7 +330,7 @@ public nonisolated struct Govcase_Core_V1_CaseLinks: Sendable {
 fileprivate nonisolated let _protobuf_package = "govcase.core.v1"
 
 nonisolated extension Govcase_Core_V1_CaseKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CASE_KIND_UNSPECIFIED\0\u{1}CASE_KIND_EVALUATION\0\u{1}CASE_KIND_REPORT\0\u{1}CASE_KIND_COMPLAINT\0\u{1}CASE_KIND_CONSULTATION\0\u{1}CASE_KIND_HELP_REQUEST\0\u{1}CASE_KIND_SUGGESTION\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CASE_KIND_UNSPECIFIED\0\u{1}CASE_KIND_EVALUATION\0\u{1}CASE_KIND_REPORT\0\u{1}CASE_KIND_COMPLAINT\0\u{1}CASE_KIND_CONSULTATION\0\u{1}CASE_KIND_HELP_REQUEST\0\u{1}CASE_KIND_SUGGESTION\0\u{1}CASE_KIND_SERVICE_NODE\0")
 }
 
 nonisolated extension Govcase_Core_V1_SourceIdentity: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -555,7 +572,7 @@ nonisolated extension Govcase_Core_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Govcase_Core_V1_CaseLinks: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CaseLinks"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}origin_evaluation_case_id\0\u{3}work_order_case_ids\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}origin_evaluation_case_id\0\u{3}work_order_case_ids\0\u{3}service_node_case_id\0\u{3}node_evaluation_case_ids\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -565,6 +582,8 @@ nonisolated extension Govcase_Core_V1_CaseLinks: SwiftProtobuf.Message, SwiftPro
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.originEvaluationCaseID) }()
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.workOrderCaseIds) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.serviceNodeCaseID) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.nodeEvaluationCaseIds) }()
       default: break
       }
     }
@@ -577,12 +596,20 @@ nonisolated extension Govcase_Core_V1_CaseLinks: SwiftProtobuf.Message, SwiftPro
     if !self.workOrderCaseIds.isEmpty {
       try visitor.visitRepeatedStringField(value: self.workOrderCaseIds, fieldNumber: 2)
     }
+    if !self.serviceNodeCaseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.serviceNodeCaseID, fieldNumber: 3)
+    }
+    if !self.nodeEvaluationCaseIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.nodeEvaluationCaseIds, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Core_V1_CaseLinks, rhs: Govcase_Core_V1_CaseLinks) -> Bool {
     if lhs.originEvaluationCaseID != rhs.originEvaluationCaseID {return false}
     if lhs.workOrderCaseIds != rhs.workOrderCaseIds {return false}
+    if lhs.serviceNodeCaseID != rhs.serviceNodeCaseID {return false}
+    if lhs.nodeEvaluationCaseIds != rhs.nodeEvaluationCaseIds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

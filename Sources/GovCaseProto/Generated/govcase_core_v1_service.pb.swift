@@ -764,7 +764,9 @@ public nonisolated struct Govcase_Core_V1_EvaluatedPerson: Sendable {
 /// How a matter with several evaluated nodes becomes cases: each evaluation is a case of its own, with its own
 /// level and, for a bad review, its own rectification loop; it names the node it rates here. The cases of one
 /// matter share service.matter_id. An evaluation's natural key is (matter, node number): a second evaluation of a
-/// node that already has one (another evaluation id) is refused with ALREADY_EXISTS naming the first.
+/// node that already has one (another evaluation id) is refused with ALREADY_EXISTS naming the first. A node pushed
+/// on its own, before any evaluation (办件服务), is a case of kind SERVICE_NODE with the same key, one per node; the
+/// node and its evaluation link to each other (CaseLinks).
 public nonisolated struct Govcase_Core_V1_ServiceNode: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

@@ -211,6 +211,15 @@ public nonisolated struct Govcase_Gateway_V1_NationalRecord: Sendable {
     set {record = .appeal(newValue)}
   }
 
+  /// A service node of a handled matter, pushed before its evaluation.
+  public var serviceNode: Govcase_Sources_National_V1_ServiceNodeRecord {
+    get {
+      if case .serviceNode(let v)? = record {return v}
+      return Govcase_Sources_National_V1_ServiceNodeRecord()
+    }
+    set {record = .serviceNode(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// The record.
@@ -221,6 +230,8 @@ public nonisolated struct Govcase_Gateway_V1_NationalRecord: Sendable {
     case rectificationFeedback(Govcase_Sources_National_V1_RectificationFeedback)
     /// An appeal and its review.
     case appeal(Govcase_Sources_National_V1_AppealRecord)
+    /// A service node of a handled matter, pushed before its evaluation.
+    case serviceNode(Govcase_Sources_National_V1_ServiceNodeRecord)
 
   }
 
@@ -600,7 +611,7 @@ nonisolated extension Govcase_Gateway_V1_StreamAcks: SwiftProtobuf.Message, Swif
 
 nonisolated extension Govcase_Gateway_V1_NationalRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NationalRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}evaluation\0\u{3}rectification_feedback\0\u{1}appeal\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}evaluation\0\u{3}rectification_feedback\0\u{1}appeal\0\u{3}service_node\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -647,6 +658,19 @@ nonisolated extension Govcase_Gateway_V1_NationalRecord: SwiftProtobuf.Message, 
           self.record = .appeal(v)
         }
       }()
+      case 4: try {
+        var v: Govcase_Sources_National_V1_ServiceNodeRecord?
+        var hadOneofValue = false
+        if let current = self.record {
+          hadOneofValue = true
+          if case .serviceNode(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.record = .serviceNode(v)
+        }
+      }()
       default: break
       }
     }
@@ -669,6 +693,10 @@ nonisolated extension Govcase_Gateway_V1_NationalRecord: SwiftProtobuf.Message, 
     case .appeal?: try {
       guard case .appeal(let v)? = self.record else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .serviceNode?: try {
+      guard case .serviceNode(let v)? = self.record else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     }()
     case nil: break
     }

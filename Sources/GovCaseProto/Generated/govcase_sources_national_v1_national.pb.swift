@@ -438,6 +438,95 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// A service node of a handled matter (办件服务), pushed before its evaluation: Shandong pushes its 办件服务 records
+/// (serviceNumber, serviceName, serviceTime) and then evaluations that name the node. The gateway keeps the node as
+/// a case of kind SERVICE_NODE with the default-rating time of its region, one per (matter_id, service_number); the
+/// evaluation naming the node links to it.
+public nonisolated struct Govcase_Sources_National_V1_ServiceNodeRecord: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Id of the node at the source (办件服务编号); a system without one makes it from the natural key:
+  /// "<projectNo>-<serviceNumber>". The case's external id.
+  public var nodeID: String {
+    get {_storage._nodeID}
+    set {_uniqueStorage()._nodeID = newValue}
+  }
+
+  /// Revision of this record at the source; starts at 1.
+  public var revision: UInt64 {
+    get {_storage._revision}
+    set {_uniqueStorage()._revision = newValue}
+  }
+
+  /// Handled-matter id (办件编号, projectNo); required.
+  public var matterID: String {
+    get {_storage._matterID}
+    set {_uniqueStorage()._matterID = newValue}
+  }
+
+  /// The node's place in the matter (服务次序, serviceNumber), 1–99; required.
+  public var serviceNumber: UInt32 {
+    get {_storage._serviceNumber}
+    set {_uniqueStorage()._serviceNumber = newValue}
+  }
+
+  /// The node's name, e.g. 咨询, 申报, 受理, 办结 (服务名称, serviceName).
+  public var serviceName: String {
+    get {_storage._serviceName}
+    set {_uniqueStorage()._serviceName = newValue}
+  }
+
+  /// When the service at the node was given (服务时间, serviceTime); required: the default rating runs from it.
+  public var serviceTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._serviceTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._serviceTime = newValue}
+  }
+  /// Returns true if `serviceTime` has been explicitly set.
+  public var hasServiceTime: Bool {_storage._serviceTime != nil}
+  /// Clears the value of `serviceTime`. Subsequent reads from it will return its default value.
+  public mutating func clearServiceTime() {_uniqueStorage()._serviceTime = nil}
+
+  /// Division code of the region responsible (行政区划代码, areaCode), 6 or 12 digits as in EvaluationRecord.
+  public var regionCode: String {
+    get {_storage._regionCode}
+    set {_uniqueStorage()._regionCode = newValue}
+  }
+
+  /// The service item (事项).
+  public var item: Govcase_Sources_National_V1_ServiceItem {
+    get {_storage._item ?? Govcase_Sources_National_V1_ServiceItem()}
+    set {_uniqueStorage()._item = newValue}
+  }
+  /// Returns true if `item` has been explicitly set.
+  public var hasItem: Bool {_storage._item != nil}
+  /// Clears the value of `item`. Subsequent reads from it will return its default value.
+  public mutating func clearItem() {_uniqueStorage()._item = nil}
+
+  /// The handled matter: status, dates, time limits, handler (办件信息).
+  public var matter: Govcase_Sources_National_V1_MatterInfo {
+    get {_storage._matter ?? Govcase_Sources_National_V1_MatterInfo()}
+    set {_uniqueStorage()._matter = newValue}
+  }
+  /// Returns true if `matter` has been explicitly set.
+  public var hasMatter: Bool {_storage._matter != nil}
+  /// Clears the value of `matter`. Subsequent reads from it will return its default value.
+  public mutating func clearMatter() {_uniqueStorage()._matter = nil}
+
+  /// The staff who served at the node (被评价人), window and back office.
+  public var evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] {
+    get {_storage._evaluatedPersons}
+    set {_uniqueStorage()._evaluatedPersons = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 /// Rectification feedback for a bad review (差评整改反馈).
 public nonisolated struct Govcase_Sources_National_V1_RectificationFeedback: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1162,6 +1251,139 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
         if _storage._matter != rhs_storage._matter {return false}
         if _storage._evaluatedPersons != rhs_storage._evaluatedPersons {return false}
         if _storage._deviceNumber != rhs_storage._deviceNumber {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Sources_National_V1_ServiceNodeRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ServiceNodeRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{1}revision\0\u{3}matter_id\0\u{3}service_number\0\u{3}service_name\0\u{3}service_time\0\u{3}region_code\0\u{1}item\0\u{1}matter\0\u{3}evaluated_persons\0")
+
+  fileprivate class _StorageClass {
+    var _nodeID: String = String()
+    var _revision: UInt64 = 0
+    var _matterID: String = String()
+    var _serviceNumber: UInt32 = 0
+    var _serviceName: String = String()
+    var _serviceTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _regionCode: String = String()
+    var _item: Govcase_Sources_National_V1_ServiceItem? = nil
+    var _matter: Govcase_Sources_National_V1_MatterInfo? = nil
+    var _evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _nodeID = source._nodeID
+      _revision = source._revision
+      _matterID = source._matterID
+      _serviceNumber = source._serviceNumber
+      _serviceName = source._serviceName
+      _serviceTime = source._serviceTime
+      _regionCode = source._regionCode
+      _item = source._item
+      _matter = source._matter
+      _evaluatedPersons = source._evaluatedPersons
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._nodeID) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._revision) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._matterID) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._serviceNumber) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._serviceName) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._serviceTime) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._regionCode) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._item) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._matter) }()
+        case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._evaluatedPersons) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._nodeID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._nodeID, fieldNumber: 1)
+      }
+      if _storage._revision != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._revision, fieldNumber: 2)
+      }
+      if !_storage._matterID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._matterID, fieldNumber: 3)
+      }
+      if _storage._serviceNumber != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._serviceNumber, fieldNumber: 4)
+      }
+      if !_storage._serviceName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._serviceName, fieldNumber: 5)
+      }
+      try { if let v = _storage._serviceTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if !_storage._regionCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._regionCode, fieldNumber: 7)
+      }
+      try { if let v = _storage._item {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._matter {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._evaluatedPersons.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._evaluatedPersons, fieldNumber: 10)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Sources_National_V1_ServiceNodeRecord, rhs: Govcase_Sources_National_V1_ServiceNodeRecord) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._nodeID != rhs_storage._nodeID {return false}
+        if _storage._revision != rhs_storage._revision {return false}
+        if _storage._matterID != rhs_storage._matterID {return false}
+        if _storage._serviceNumber != rhs_storage._serviceNumber {return false}
+        if _storage._serviceName != rhs_storage._serviceName {return false}
+        if _storage._serviceTime != rhs_storage._serviceTime {return false}
+        if _storage._regionCode != rhs_storage._regionCode {return false}
+        if _storage._item != rhs_storage._item {return false}
+        if _storage._matter != rhs_storage._matter {return false}
+        if _storage._evaluatedPersons != rhs_storage._evaluatedPersons {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -29,15 +29,15 @@ from govcase.sources.hotline12345.v1 import hotline12345_pb2 as govcase_dot_sour
 from govcase.sources.national.v1 import national_pb2 as govcase_dot_sources_dot_national_dot_v1_dot_national__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgovcase/gateway/v1/ingest.proto\x12\x12govcase.gateway.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgovcase/core/v1/violation.proto\x1a\x36govcase/sources/culturetourism/v1/culturetourism.proto\x1a\x32govcase/sources/hotline12345/v1/hotline12345.proto\x1a*govcase/sources/national/v1/national.proto\"\xce\x01\n\tRecordAck\x12\r\n\x05index\x18\x01 \x01(\x04\x12\x13\n\x0b\x65xternal_id\x18\x02 \x01(\t\x12\x32\n\x07outcome\x18\x03 \x01(\x0e\x32!.govcase.gateway.v1.RecordOutcome\x12\x0f\n\x07\x63\x61se_id\x18\x04 \x01(\t\x12-\n\trejection\x18\x05 \x01(\x0b\x32\x1a.govcase.core.v1.Rejection\x12\x12\n\nerror_code\x18\x06 \x01(\x05\x12\x15\n\rerror_message\x18\x07 \x01(\t\"\x89\x01\n\x0c\x42\x61tchSummary\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x04\x12\x12\n\nduplicates\x18\x02 \x01(\x04\x12\x10\n\x08rejected\x18\x03 \x01(\x04\x12+\n\x04\x61\x63ks\x18\x04 \x03(\x0b\x32\x1d.govcase.gateway.v1.RecordAck\x12\x14\n\x0c\x61\x63ks_omitted\x18\x05 \x01(\x04\"9\n\nStreamAcks\x12+\n\x04\x61\x63ks\x18\x01 \x03(\x0b\x32\x1d.govcase.gateway.v1.RecordAck\"\xf2\x01\n\x0eNationalRecord\x12\x43\n\nevaluation\x18\x01 \x01(\x0b\x32-.govcase.sources.national.v1.EvaluationRecordH\x00\x12T\n\x16rectification_feedback\x18\x02 \x01(\x0b\x32\x32.govcase.sources.national.v1.RectificationFeedbackH\x00\x12;\n\x06\x61ppeal\x18\x03 \x01(\x0b\x32).govcase.sources.national.v1.AppealRecordH\x00\x42\x08\n\x06record\"D\n\rNationalBatch\x12\x33\n\x07records\x18\x01 \x03(\x0b\x32\".govcase.gateway.v1.NationalRecord\"\x88\x04\n\x14\x43ultureTourismRecord\x12T\n\x13\x61pproval_evaluation\x18\x01 \x01(\x0b\x32\x35.govcase.sources.culturetourism.v1.ApprovalEvaluationH\x00\x12H\n\rmarket_report\x18\x02 \x01(\x0b\x32/.govcase.sources.culturetourism.v1.MarketReportH\x00\x12P\n\x11tourism_complaint\x18\x03 \x01(\x0b\x32\x33.govcase.sources.culturetourism.v1.TourismComplaintH\x00\x12R\n\x12\x63omplaint_progress\x18\x04 \x01(\x0b\x32\x34.govcase.sources.culturetourism.v1.ComplaintProgressH\x00\x12N\n\x10hotline_handover\x18\x05 \x01(\x0b\x32\x32.govcase.sources.culturetourism.v1.HotlineHandoverH\x00\x12P\n\x11handover_progress\x18\x06 \x01(\x0b\x32\x33.govcase.sources.culturetourism.v1.HandoverProgressH\x00\x42\x08\n\x06record\"P\n\x13\x43ultureTourismBatch\x12\x39\n\x07records\x18\x01 \x03(\x0b\x32(.govcase.gateway.v1.CultureTourismRecord\"\xf3\x01\n\rHotlineRecord\x12@\n\nwork_order\x18\x01 \x01(\x0b\x32*.govcase.sources.hotline12345.v1.WorkOrderH\x00\x12\x46\n\rstatus_update\x18\x02 \x01(\x0b\x32-.govcase.sources.hotline12345.v1.StatusUpdateH\x00\x12N\n\x0creturn_visit\x18\x03 \x01(\x0b\x32\x36.govcase.sources.hotline12345.v1.ReturnVisitEvaluationH\x00\x42\x08\n\x06record\"B\n\x0cHotlineBatch\x12\x32\n\x07records\x18\x01 \x03(\x0b\x32!.govcase.gateway.v1.HotlineRecord\"I\n\rGenericRecord\x12\x12\n\nadapter_id\x18\x01 \x01(\t\x12$\n\x06record\x18\x02 \x01(\x0b\x32\x14.google.protobuf.Any\"B\n\x0cGenericBatch\x12\x32\n\x07records\x18\x01 \x03(\x0b\x32!.govcase.gateway.v1.GenericRecord*\x87\x01\n\rRecordOutcome\x12\x1e\n\x1aRECORD_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n\x17RECORD_OUTCOME_ACCEPTED\x10\x01\x12\x1c\n\x18RECORD_OUTCOME_DUPLICATE\x10\x02\x12\x1b\n\x17RECORD_OUTCOME_REJECTED\x10\x03\x32\x91\x02\n\x15NationalIngestService\x12K\n\x06Submit\x12\".govcase.gateway.v1.NationalRecord\x1a\x1d.govcase.gateway.v1.RecordAck\x12T\n\x0bSubmitBatch\x12!.govcase.gateway.v1.NationalBatch\x1a .govcase.gateway.v1.BatchSummary(\x01\x12U\n\x0cSubmitStream\x12!.govcase.gateway.v1.NationalBatch\x1a\x1e.govcase.gateway.v1.StreamAcks(\x01\x30\x01\x32\xa9\x02\n\x1b\x43ultureTourismIngestService\x12Q\n\x06Submit\x12(.govcase.gateway.v1.CultureTourismRecord\x1a\x1d.govcase.gateway.v1.RecordAck\x12Z\n\x0bSubmitBatch\x12\'.govcase.gateway.v1.CultureTourismBatch\x1a .govcase.gateway.v1.BatchSummary(\x01\x12[\n\x0cSubmitStream\x12\'.govcase.gateway.v1.CultureTourismBatch\x1a\x1e.govcase.gateway.v1.StreamAcks(\x01\x30\x01\x32\x8d\x02\n\x14HotlineIngestService\x12J\n\x06Submit\x12!.govcase.gateway.v1.HotlineRecord\x1a\x1d.govcase.gateway.v1.RecordAck\x12S\n\x0bSubmitBatch\x12 .govcase.gateway.v1.HotlineBatch\x1a .govcase.gateway.v1.BatchSummary(\x01\x12T\n\x0cSubmitStream\x12 .govcase.gateway.v1.HotlineBatch\x1a\x1e.govcase.gateway.v1.StreamAcks(\x01\x30\x01\x32\x8d\x02\n\x14GenericIngestService\x12J\n\x06Submit\x12!.govcase.gateway.v1.GenericRecord\x1a\x1d.govcase.gateway.v1.RecordAck\x12S\n\x0bSubmitBatch\x12 .govcase.gateway.v1.GenericBatch\x1a .govcase.gateway.v1.BatchSummary(\x01\x12T\n\x0cSubmitStream\x12 .govcase.gateway.v1.GenericBatch\x1a\x1e.govcase.gateway.v1.StreamAcks(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgovcase/gateway/v1/ingest.proto\x12\x12govcase.gateway.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgovcase/core/v1/violation.proto\x1a\x36govcase/sources/culturetourism/v1/culturetourism.proto\x1a\x32govcase/sources/hotline12345/v1/hotline12345.proto\x1a*govcase/sources/national/v1/national.proto\"\xce\x01\n\tRecordAck\x12\r\n\x05index\x18\x01 \x01(\x04\x12\x13\n\x0b\x65xternal_id\x18\x02 \x01(\t\x12\x32\n\x07outcome\x18\x03 \x01(\x0e\x32!.govcase.gateway.v1.RecordOutcome\x12\x0f\n\x07\x63\x61se_id\x18\x04 \x01(\t\x12-\n\trejection\x18\x05 \x01(\x0b\x32\x1a.govcase.core.v1.Rejection\x12\x12\n\nerror_code\x18\x06 \x01(\x05\x12\x15\n\rerror_message\x18\x07 \x01(\t\"\x89\x01\n\x0c\x42\x61tchSummary\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x04\x12\x12\n\nduplicates\x18\x02 \x01(\x04\x12\x10\n\x08rejected\x18\x03 \x01(\x04\x12+\n\x04\x61\x63ks\x18\x04 \x03(\x0b\x32\x1d.govcase.gateway.v1.RecordAck\x12\x14\n\x0c\x61\x63ks_omitted\x18\x05 \x01(\x04\"9\n\nStreamAcks\x12+\n\x04\x61\x63ks\x18\x01 \x03(\x0b\x32\x1d.govcase.gateway.v1.RecordAck\"\xba\x02\n\x0eNationalRecord\x12\x43\n\nevaluation\x18\x01 \x01(\x0b\x32-.govcase.sources.national.v1.EvaluationRecordH\x00\x12T\n\x16rectification_feedback\x18\x02 \x01(\x0b\x32\x32.govcase.sources.national.v1.RectificationFeedbackH\x00\x12;\n\x06\x61ppeal\x18\x03 \x01(\x0b\x32).govcase.sources.national.v1.AppealRecordH\x00\x12\x46\n\x0cservice_node\x18\x04 \x01(\x0b\x32..govcase.sources.national.v1.ServiceNodeRecordH\x00\x42\x08\n\x06record\"D\n\rNationalBatch\x12\x33\n\x07records\x18\x01 \x03(\x0b\x32\".govcase.gateway.v1.NationalRecord\"\x88\x04\n\x14\x43ultureTourismRecord\x12T\n\x13\x61pproval_evaluation\x18\x01 \x01(\x0b\x32\x35.govcase.sources.culturetourism.v1.ApprovalEvaluationH\x00\x12H\n\rmarket_report\x18\x02 \x01(\x0b\x32/.govcase.sources.culturetourism.v1.MarketReportH\x00\x12P\n\x11tourism_complaint\x18\x03 \x01(\x0b\x32\x33.govcase.sources.culturetourism.v1.TourismComplaintH\x00\x12R\n\x12\x63omplaint_progress\x18\x04 \x01(\x0b\x32\x34.govcase.sources.culturetourism.v1.ComplaintProgressH\x00\x12N\n\x10hotline_handover\x18\x05 \x01(\x0b\x32\x32.govcase.sources.culturetourism.v1.HotlineHandoverH\x00\x12P\n\x11handover_progress\x18\x06 \x01(\x0b\x32\x33.govcase.sources.culturetourism.v1.HandoverProgressH\x00\x42\x08\n\x06record\"P\n\x13\x43ultureTourismBatch\x12\x39\n\x07records\x18\x01 \x03(\x0b\x32(.govcase.gateway.v1.CultureTourismRecord\"\xf3\x01\n\rHotlineRecord\x12@\n\nwork_order\x18\x01 \x01(\x0b\x32*.govcase.sources.hotline12345.v1.WorkOrderH\x00\x12\x46\n\rstatus_update\x18\x02 \x01(\x0b\x32-.govcase.sources.hotline12345.v1.StatusUpdateH\x00\x12N\n\x0creturn_visit\x18\x03 \x01(\x0b\x32\x36.govcase.sources.hotline12345.v1.ReturnVisitEvaluationH\x00\x42\x08\n\x06record\"B\n\x0cHotlineBatch\x12\x32\n\x07records\x18\x01 \x03(\x0b\x32!.govcase.gateway.v1.HotlineRecord\"I\n\rGenericRecord\x12\x12\n\nadapter_id\x18\x01 \x01(\t\x12$\n\x06record\x18\x02 \x01(\x0b\x32\x14.google.protobuf.Any\"B\n\x0cGenericBatch\x12\x32\n\x07records\x18\x01 \x03(\x0b\x32!.govcase.gateway.v1.GenericRecord*\x87\x01\n\rRecordOutcome\x12\x1e\n\x1aRECORD_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n\x17RECORD_OUTCOME_ACCEPTED\x10\x01\x12\x1c\n\x18RECORD_OUTCOME_DUPLICATE\x10\x02\x12\x1b\n\x17RECORD_OUTCOME_REJECTED\x10\x03\x32\x91\x02\n\x15NationalIngestService\x12K\n\x06Submit\x12\".govcase.gateway.v1.NationalRecord\x1a\x1d.govcase.gateway.v1.RecordAck\x12T\n\x0bSubmitBatch\x12!.govcase.gateway.v1.NationalBatch\x1a .govcase.gateway.v1.BatchSummary(\x01\x12U\n\x0cSubmitStream\x12!.govcase.gateway.v1.NationalBatch\x1a\x1e.govcase.gateway.v1.StreamAcks(\x01\x30\x01\x32\xa9\x02\n\x1b\x43ultureTourismIngestService\x12Q\n\x06Submit\x12(.govcase.gateway.v1.CultureTourismRecord\x1a\x1d.govcase.gateway.v1.RecordAck\x12Z\n\x0bSubmitBatch\x12\'.govcase.gateway.v1.CultureTourismBatch\x1a .govcase.gateway.v1.BatchSummary(\x01\x12[\n\x0cSubmitStream\x12\'.govcase.gateway.v1.CultureTourismBatch\x1a\x1e.govcase.gateway.v1.StreamAcks(\x01\x30\x01\x32\x8d\x02\n\x14HotlineIngestService\x12J\n\x06Submit\x12!.govcase.gateway.v1.HotlineRecord\x1a\x1d.govcase.gateway.v1.RecordAck\x12S\n\x0bSubmitBatch\x12 .govcase.gateway.v1.HotlineBatch\x1a .govcase.gateway.v1.BatchSummary(\x01\x12T\n\x0cSubmitStream\x12 .govcase.gateway.v1.HotlineBatch\x1a\x1e.govcase.gateway.v1.StreamAcks(\x01\x30\x01\x32\x8d\x02\n\x14GenericIngestService\x12J\n\x06Submit\x12!.govcase.gateway.v1.GenericRecord\x1a\x1d.govcase.gateway.v1.RecordAck\x12S\n\x0bSubmitBatch\x12 .govcase.gateway.v1.GenericBatch\x1a .govcase.gateway.v1.BatchSummary(\x01\x12T\n\x0cSubmitStream\x12 .govcase.gateway.v1.GenericBatch\x1a\x1e.govcase.gateway.v1.StreamAcks(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govcase.gateway.v1.ingest_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RECORDOUTCOME']._serialized_start=2053
-  _globals['_RECORDOUTCOME']._serialized_end=2188
+  _globals['_RECORDOUTCOME']._serialized_start=2125
+  _globals['_RECORDOUTCOME']._serialized_end=2260
   _globals['_RECORDACK']._serialized_start=268
   _globals['_RECORDACK']._serialized_end=474
   _globals['_BATCHSUMMARY']._serialized_start=477
@@ -45,27 +45,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STREAMACKS']._serialized_start=616
   _globals['_STREAMACKS']._serialized_end=673
   _globals['_NATIONALRECORD']._serialized_start=676
-  _globals['_NATIONALRECORD']._serialized_end=918
-  _globals['_NATIONALBATCH']._serialized_start=920
-  _globals['_NATIONALBATCH']._serialized_end=988
-  _globals['_CULTURETOURISMRECORD']._serialized_start=991
-  _globals['_CULTURETOURISMRECORD']._serialized_end=1511
-  _globals['_CULTURETOURISMBATCH']._serialized_start=1513
-  _globals['_CULTURETOURISMBATCH']._serialized_end=1593
-  _globals['_HOTLINERECORD']._serialized_start=1596
-  _globals['_HOTLINERECORD']._serialized_end=1839
-  _globals['_HOTLINEBATCH']._serialized_start=1841
-  _globals['_HOTLINEBATCH']._serialized_end=1907
-  _globals['_GENERICRECORD']._serialized_start=1909
-  _globals['_GENERICRECORD']._serialized_end=1982
-  _globals['_GENERICBATCH']._serialized_start=1984
-  _globals['_GENERICBATCH']._serialized_end=2050
-  _globals['_NATIONALINGESTSERVICE']._serialized_start=2191
-  _globals['_NATIONALINGESTSERVICE']._serialized_end=2464
-  _globals['_CULTURETOURISMINGESTSERVICE']._serialized_start=2467
-  _globals['_CULTURETOURISMINGESTSERVICE']._serialized_end=2764
-  _globals['_HOTLINEINGESTSERVICE']._serialized_start=2767
-  _globals['_HOTLINEINGESTSERVICE']._serialized_end=3036
-  _globals['_GENERICINGESTSERVICE']._serialized_start=3039
-  _globals['_GENERICINGESTSERVICE']._serialized_end=3308
+  _globals['_NATIONALRECORD']._serialized_end=990
+  _globals['_NATIONALBATCH']._serialized_start=992
+  _globals['_NATIONALBATCH']._serialized_end=1060
+  _globals['_CULTURETOURISMRECORD']._serialized_start=1063
+  _globals['_CULTURETOURISMRECORD']._serialized_end=1583
+  _globals['_CULTURETOURISMBATCH']._serialized_start=1585
+  _globals['_CULTURETOURISMBATCH']._serialized_end=1665
+  _globals['_HOTLINERECORD']._serialized_start=1668
+  _globals['_HOTLINERECORD']._serialized_end=1911
+  _globals['_HOTLINEBATCH']._serialized_start=1913
+  _globals['_HOTLINEBATCH']._serialized_end=1979
+  _globals['_GENERICRECORD']._serialized_start=1981
+  _globals['_GENERICRECORD']._serialized_end=2054
+  _globals['_GENERICBATCH']._serialized_start=2056
+  _globals['_GENERICBATCH']._serialized_end=2122
+  _globals['_NATIONALINGESTSERVICE']._serialized_start=2263
+  _globals['_NATIONALINGESTSERVICE']._serialized_end=2536
+  _globals['_CULTURETOURISMINGESTSERVICE']._serialized_start=2539
+  _globals['_CULTURETOURISMINGESTSERVICE']._serialized_end=2836
+  _globals['_HOTLINEINGESTSERVICE']._serialized_start=2839
+  _globals['_HOTLINEINGESTSERVICE']._serialized_end=3108
+  _globals['_GENERICINGESTSERVICE']._serialized_start=3111
+  _globals['_GENERICINGESTSERVICE']._serialized_end=3380
 # @@protoc_insertion_point(module_scope)
