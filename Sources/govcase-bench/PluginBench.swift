@@ -33,7 +33,7 @@ struct PluginBench {
             version: 1.0.0
             executable: \(BenchRun.binaries.appendingPathComponent("govcase-adapter-plugin").path)
             arguments: [national-platform]
-            message_types: [govcase.sources.national.v1.EvaluationRecord, govcase.sources.national.v1.RectificationFeedback, govcase.sources.national.v1.AppealRecord]
+            message_types: [govcase.sources.national.v1.EvaluationRecord, govcase.sources.national.v1.RectificationFeedback, govcase.sources.national.v1.AppealRecord, govcase.sources.national.v1.ServiceNodeRecord]
             concurrency: 16
             batch_size: 100
             """

@@ -164,7 +164,7 @@ import Testing
                 version: 1.0.0
                 executable: \(GatewayProcess.executable("govcase-adapter-plugin").path)
                 arguments: [national-platform]
-                message_types: [govcase.sources.national.v1.EvaluationRecord, govcase.sources.national.v1.RectificationFeedback, govcase.sources.national.v1.AppealRecord]
+                message_types: [govcase.sources.national.v1.EvaluationRecord, govcase.sources.national.v1.RectificationFeedback, govcase.sources.national.v1.AppealRecord, govcase.sources.national.v1.ServiceNodeRecord]
                 call_deadline_ms: 30000
                 """,
             vectors: Self.repository.appendingPathComponent("Tests/Vectors/national-platform").path)
@@ -190,7 +190,7 @@ import Testing
                 version: 1.0.0
                 executable: \(Self.repository.appendingPathComponent("Tests/Interop/mutant_adapter.py").path)
                 arguments: [\(GatewayProcess.executable("govcase-adapter-plugin").path), \(flaw)]
-                message_types: [govcase.sources.national.v1.EvaluationRecord, govcase.sources.national.v1.RectificationFeedback, govcase.sources.national.v1.AppealRecord]
+                message_types: [govcase.sources.national.v1.EvaluationRecord, govcase.sources.national.v1.RectificationFeedback, govcase.sources.national.v1.AppealRecord, govcase.sources.national.v1.ServiceNodeRecord]
                 call_deadline_ms: 30000
                 """,
             vectors: Self.repository.appendingPathComponent("Tests/Vectors/national-platform").path, extra: ["--trace"])

@@ -57,7 +57,8 @@ class Forwarding(govcase_plugin.Adapter):
     id = "national-platform"
     version = "1.0.0"
     description = f"the national-platform plugin behind a forwarder ({flaw})"
-    message_types = [national_pb2.EvaluationRecord, national_pb2.RectificationFeedback, national_pb2.AppealRecord]
+    message_types = [national_pb2.EvaluationRecord, national_pb2.RectificationFeedback, national_pb2.AppealRecord,
+                     national_pb2.ServiceNodeRecord]
 
     real = None
     starting = threading.Lock()

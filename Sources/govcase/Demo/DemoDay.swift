@@ -69,7 +69,8 @@ struct DemoDay {
                 $0.detailItems = ["等待时间过长", "服务态度差"]
                 $0.text = "排队两小时无人引导"
             }
-            $0.matterCompletedAt = at(hour)
+            // A default rating comes once the region's 7 natural days after completion have run out.
+            $0.matterCompletedAt = type == "2" ? at(hour - 8 * 24) : at(hour)
             $0.evaluatedAt = at(hour, 30)
         }
     }
