@@ -9,14 +9,14 @@ import Testing
 @Suite struct ProvinceRecordSetTests {
     static let vectors = PythonInteropTests.repository.appendingPathComponent("Tests/Vectors")
 
-    /// The golden vectors of national-platform/valid, by their record's evaluation id.
-    static func vectorsByEvaluationID() throws -> [String: [String: Any]] {
+    /// The golden vectors of national-platform/valid, by their record's type and id (evaluation or node id).
+    static func vectorsByRecordID() throws -> [String: [String: Any]] {
         let folder = vectors.appendingPathComponent("national-platform/valid")
         var found: [String: [String: Any]] = [:]
         for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".json") {
             let object = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(file)))
             if let vector = object as? [String: Any], let record = vector["record"] as? [String: Any],
-                let id = record["evaluation_id"] as? String
+                let id = Self.recordID(record)
             {
                 found[id] = vector
             }
@@ -24,24 +24,34 @@ import Testing
         return found
     }
 
+    /// A mapped record's type and id: `<@type> <evaluation_id or node_id>`.
+    static func recordID(_ record: [String: Any]) -> String? {
+        guard let type = record["@type"] as? String,
+            let id = (record["evaluation_id"] as? String) ?? (record["node_id"] as? String)
+        else { return nil }
+        return "\(type) \(id)"
+    }
+
     /// JSON text with sorted keys: equal values, equal texts.
     static func canonical(_ value: Any) throws -> String {
         String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
     }
 
-    @Test(arguments: ["shandong.json", "fujian.json"])
-    func aProvincialRecordSetMapsOntoTheContractAndTranslates(file: String) async throws {
+    /// Shandong pushes its matter's three service nodes (办件服务) and then evaluations of two of them; Fujian
+    /// pushes two evaluations.
+    @Test(arguments: [("shandong.json", 5), ("fujian.json", 2)])
+    func aProvincialRecordSetMapsOntoTheContractAndTranslates(file: String, count: Int) async throws {
         let mapped = try await ExternalProgram.python(
             Self.vectors.appendingPathComponent("provinces/map_to_national.py"),
             [Self.vectors.appendingPathComponent("provinces/\(file)").path])
         #expect(mapped.status == 0, "\(mapped.output)")
         let records = mapped.output.split(separator: "\n").map(String.init)
-        #expect(records.count == 2)
-        let vectors = try Self.vectorsByEvaluationID()
+        #expect(records.count == count)
+        let vectors = try Self.vectorsByRecordID()
         for line in records {
             let record = try #require(
                 try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
-            let id = try #require(record["evaluation_id"] as? String)
+            let id = try #require(Self.recordID(record), "\(line)")
             let vector = try #require(vectors[id], "no golden vector holds record \(id)")
             #expect(try Self.canonical(record) == Self.canonical(vector["record"] ?? [:]), "\(id)")
 

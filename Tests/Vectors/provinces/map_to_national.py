@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Maps a Shandong- or Fujian-shaped record set (shandong.json, fujian.json) onto the national contract's
-EvaluationRecord, as an integrator would, following the tables in Tests/Vectors/README.md ("Provincial record
+ServiceNodeRecord (Shandong's 办件服务, pushed first) and EvaluationRecord, as an integrator would, following the tables in Tests/Vectors/README.md ("Provincial record
 sets"). Prints one record per line, protobuf JSON with its @type; `govcase translate --adapter national-platform`
 takes each as it is.
 
@@ -13,6 +13,7 @@ import sys
 
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
 TYPE = "govcase.sources.national.v1.EvaluationRecord"
+NODE_TYPE = "govcase.sources.national.v1.ServiceNodeRecord"
 
 
 def utc(local: str) -> str:
@@ -25,10 +26,50 @@ def codes(joined: str) -> list:
     return [c for c in joined.split(",") if c]
 
 
-def shandong(data: dict) -> list:
-    # The node record is pushed first; an evaluation points at it by (projectNo, assessNumber = serviceNumber).
-    nodes = {(s["projectNo"], s["serviceNumber"]): s for s in data["services"]}
+def item(e: dict) -> dict:
+    return {
+        "item_code": e["taskCode"], "item_name": e["taskName"], "org_name": e["proDepart"],
+        # 实施编码 = the implementing organisation's USCC (18) + 13.
+        "org_credit_code": e["taskCode"][:18], "handle_item_code": e["taskHandleItem"],
+        "subject": e["subMatter"],
+    }
+
+
+def shandong_nodes(data: dict) -> list:
+    # 办件服务 records carry the node alone; the matter's region, item and time limit are the integrator's own data
+    # about the matter, the same an evaluation of it carries (here: the first evaluation of the matter).
+    matters = {}
+    for e in data["evaluations"]:
+        matters.setdefault(e["projectNo"], e)
     records = []
+    for s in data["services"]:
+        e = matters[s["projectNo"]]
+        matter = {"status": s["proStatus"], "kind": e["promisetime"]}
+        if "acceptDate" in s:
+            matter["accepted_at"] = utc(s["acceptDate"])
+        if e.get("promiseDay"):
+            matter["promised_limit"] = {"value": e["promiseDay"], "unit": e["promiseType"]}
+        records.append({
+            "@type": NODE_TYPE,
+            # No node id of its own either: the natural key, (projectNo, serviceNumber).
+            "node_id": f'{s["projectNo"]}-{s["serviceNumber"]}',
+            "revision": 1,
+            "matter_id": s["projectNo"],
+            "service_number": s["serviceNumber"],
+            "service_name": s["serviceName"],
+            "service_time": utc(s["serviceTime"]),
+            "region_code": e["areaCode"],
+            "item": item(e),
+            "matter": matter,
+        })
+    return records
+
+
+def shandong(data: dict) -> list:
+    # The node records are pushed first; an evaluation points at its node by (projectNo, assessNumber =
+    # serviceNumber).
+    nodes = {(s["projectNo"], s["serviceNumber"]): s for s in data["services"]}
+    records = shandong_nodes(data)
     for e in data["evaluations"]:
         node = nodes[(e["projectNo"], e["assessNumber"])]
         matter = {"status": node["proStatus"], "kind": e["promisetime"]}
@@ -42,12 +83,7 @@ def shandong(data: dict) -> list:
             "evaluation_id": f'{e["projectNo"]}-{e["assessNumber"]}',
             "revision": 1,
             "matter_id": e["projectNo"],
-            "item": {
-                "item_code": e["taskCode"], "item_name": e["taskName"], "org_name": e["proDepart"],
-                # 实施编码 = the implementing organisation's USCC (18) + 13.
-                "org_credit_code": e["taskCode"][:18], "handle_item_code": e["taskHandleItem"],
-                "subject": e["subMatter"],
-            },
+            "item": item(e),
             "region_code": e["areaCode"],
             "channel": e["pf"],
             "level": e["satisfaction"],
