@@ -56,10 +56,7 @@ extension NationalPlatformAdapter {
                 detailVersion: r.detailVersion, invalidAtSource: r.invalid, dataSource: r.dataSource),
             requester: evaluator,
             receivedAt: evaluatedAt)
-        c.service.handleItemCode = r.item.handleItemCode
-        c.service.itemType = reader.optionalCode("itemType", r.item.itemType, at: "item.item_type")
-        c.service.itemSubject = r.item.subject
-        c.service.itemVersion = r.item.itemVersion
+        Self.read(r.item, into: &c.service, reader: &reader)
         c.service.matter = r.hasMatter ? NationalShapes.matter(r.matter, reader: &reader) : nil
         c.service.evaluatedPeople = NationalShapes.evaluatedPeople(r.evaluatedPersons, reader: &reader)
         c.service.deviceNumber = r.deviceNumber
@@ -103,14 +100,22 @@ extension NationalPlatformAdapter {
                 organisation: Organisation(name: r.item.orgName, creditCode: r.item.orgCreditCode),
                 node: ServiceNode(number: Int(r.serviceNumber), name: r.serviceName, servedAt: servedAt)),
             receivedAt: servedAt)
-        c.service.handleItemCode = r.item.handleItemCode
-        c.service.itemType = reader.optionalCode("itemType", r.item.itemType, at: "item.item_type")
-        c.service.itemSubject = r.item.subject
-        c.service.itemVersion = r.item.itemVersion
+        Self.read(r.item, into: &c.service, reader: &reader)
         c.service.matter = r.hasMatter ? NationalShapes.matter(r.matter, reader: &reader) : nil
         c.service.evaluatedPeople = NationalShapes.evaluatedPeople(r.evaluatedPersons, reader: &reader)
         reader.validate(c, with: CaseValidator(context: context.validation), paths: Self.nodePaths)
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
+    }
+
+    /// The item's fields beyond code, name and organisation (业务办理项编码, 事项类型, 事项主题, version).
+    static func read(
+        _ item: Govcase_Sources_National_V1_ServiceItem, into service: inout ServiceReference,
+        reader: inout RecordReader
+    ) {
+        service.handleItemCode = item.handleItemCode
+        service.itemType = reader.optionalCode("itemType", item.itemType, at: "item.item_type")
+        service.itemSubject = item.subject
+        service.itemVersion = item.itemVersion
     }
 
     /// What is evaluated: a named staff member, else the platform for online channels, else the organisation.
