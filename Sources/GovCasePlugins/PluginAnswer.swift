@@ -68,7 +68,7 @@ public enum PluginAnswer {
             // A case starts where its lifecycle starts, or in a status still open (a hand-over already
             // transferred); never in a closing status, which would skip the loop its lifecycle demands.
             guard c.lifecycle.statuses.contains(c.status),
-                c.status == c.lifecycle.initialStatus || !c.lifecycle.isTerminal(c.status)
+                c.status == c.lifecycle.initialStatus || !c.lifecycle.isClosing(c.status)
             else {
                 return broken("a new case may not start in status \(c.status) of lifecycle \(c.lifecycle)")
             }

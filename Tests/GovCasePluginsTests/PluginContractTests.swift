@@ -120,6 +120,15 @@ import Testing
                     $0.status = .closed
                 }
             ),
+            // A closed work order may be restarted, but a new one never starts closed.
+            (
+                "may not start in status",
+                {
+                    $0.kind = .complaint
+                    $0.lifecycle = .request
+                    $0.status = .closed
+                }
+            ),
         ]
         for (expected, edit) in faults {
             let reason = brokenReason(edit)

@@ -105,6 +105,10 @@ extension Lifecycle {
     /// Whether no action leaves `status`.
     public func isTerminal(_ status: CaseStatus) -> Bool { allowedActions(from: status).isEmpty }
 
+    /// Whether `status` ends the case's loop: a terminal status, or a closed work order (which only a restart
+    /// opens again).
+    public func isClosing(_ status: CaseStatus) -> Bool { status == .closed || isTerminal(status) }
+
     /// The status after applying `action` in `status`.
     ///
     /// - Throws: `CaseError` with code `.invalidArgument` when the action lacks its data, or
