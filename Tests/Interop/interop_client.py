@@ -69,6 +69,19 @@ def main() -> None:
     from govcase.gateway.v1 import cases_pb2, cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc
     from govcase.sources.national.v1 import national_pb2
 
+    def expect_invalid(submit, record, violations: list, what: str) -> None:
+        """Submits `record` and checks it is refused with INVALID_ARGUMENT naming exactly (field, rule) `violations`
+        in the structured rejection (trailer govcase-rejection-bin)."""
+        try:
+            submit(record)
+        except grpc.RpcError as error:
+            rejection = violation_pb2.Rejection.FromString(
+                dict(error.trailing_metadata() or ()).get("govcase-rejection-bin", b""))
+            check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
+                  and [(v.field, v.rule) for v in rejection.violations] == violations, what)
+            return
+        check(False, f"{what} (it was accepted)")
+
     run = uuid.uuid4().hex[:8]
     an_hour_ago = timestamp_pb2.Timestamp()
     an_hour_ago.FromDatetime(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1))
@@ -194,15 +207,8 @@ def main() -> None:
         unfinished = node_evaluation(403, 1)
         unfinished.evaluation.matter_id = f"SD-{run}-other"
         unfinished.evaluation.matter.ClearField("accepted_at")
-        try:
-            national.Submit(unfinished)
-            check(False, "a completed matter without its accept date is refused")
-        except grpc.RpcError as error:
-            trailer = dict(error.trailing_metadata() or ())
-            rejection = violation_pb2.Rejection.FromString(trailer.get("govcase-rejection-bin", b""))
-            check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
-                  and [(v.field, v.rule) for v in rejection.violations] == [("matter.accepted_at", "required")],
-                  "a completed matter without its accept date: INVALID_ARGUMENT naming matter.accepted_at")
+        expect_invalid(national.Submit, unfinished, [("matter.accepted_at", "required")],
+                       "a completed matter without its accept date: INVALID_ARGUMENT naming matter.accepted_at")
 
     with channel(args.target, args.pki, "auditor-sc") as reader:
         cases = cases_pb2_grpc.CaseServiceStub(reader)
@@ -268,15 +274,8 @@ def main() -> None:
               and stored.request.urgency == request_pb2.URGENCY_URGENT
               and stored.request.location.street == "桂林街道" and stored.request.location.community == "某某社区",
               "GetCase: its classification levels, urgency (URGENCY_URGENT), street and community")
-        try:
-            hotline.Submit(work_order(2, "9"))
-            check(False, "an unknown urgency code is refused")
-        except grpc.RpcError as error:
-            rejection = violation_pb2.Rejection.FromString(
-                dict(error.trailing_metadata() or ()).get("govcase-rejection-bin", b""))
-            check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
-                  and [(v.field, v.rule) for v in rejection.violations] == [("urgency", "unknown_code")],
-                  "urgency 9: INVALID_ARGUMENT naming urgency, unknown_code")
+        expect_invalid(hotline.Submit, work_order(2, "9"), [("urgency", "unknown_code")],
+                       "urgency 9: INVALID_ARGUMENT naming urgency, unknown_code")
 
         # The order dispatched to a lead unit with co-handlers handling it jointly, urged once, supervised by a
         # leader; a supervision without its instruction is refused naming the field.
@@ -300,29 +299,16 @@ def main() -> None:
               and handled.handling.urgings == 1 and handled.handling.supervisions == 1
               and handled.events[-1].action.by_leader,
               "GetCase: the lead unit, its co-handlers, joint handling, one urging, one leader's supervision")
-        try:
-            hotline.Submit(update(4, "61", unit="潼南区人民政府办公室"))
-            check(False, "a supervision without its instruction is refused")
-        except grpc.RpcError as error:
-            rejection = violation_pb2.Rejection.FromString(
-                dict(error.trailing_metadata() or ()).get("govcase-rejection-bin", b""))
-            check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
-                  and [(v.field, v.rule) for v in rejection.violations] == [("note", "required")],
-                  "a supervision without its instruction: INVALID_ARGUMENT naming note, required")
+        expect_invalid(hotline.Submit, update(4, "61", unit="潼南区人民政府办公室"), [("note", "required")],
+                       "a supervision without its instruction: INVALID_ARGUMENT naming note, required")
 
         # The unit returns the order (退回); the centre's review (退回审核) without its result is refused naming
         # review_result; with result 2 (rejected) the order is the returning unit's again.
         returned = hotline.Submit(update(5, "31", unit="潼南区文化和旅游发展委员会", note="开放时间由区图书馆决定"))
         check(returned.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED, "a return with its reason: ACCEPTED")
-        try:
-            hotline.Submit(update(6, "32", unit="潼南区12345热线办公室", note="不同意退回"))
-            check(False, "a review of a return without its result is refused")
-        except grpc.RpcError as error:
-            rejection = violation_pb2.Rejection.FromString(
-                dict(error.trailing_metadata() or ()).get("govcase-rejection-bin", b""))
-            check(error.code() == grpc.StatusCode.INVALID_ARGUMENT
-                  and [(v.field, v.rule) for v in rejection.violations] == [("review_result", "required")],
-                  "退回审核 without its result: INVALID_ARGUMENT naming review_result, required")
+        expect_invalid(hotline.Submit, update(6, "32", unit="潼南区12345热线办公室", note="不同意退回"),
+                       [("review_result", "required")],
+                       "退回审核 without its result: INVALID_ARGUMENT naming review_result, required")
         reviewed = hotline.Submit(update(7, "32", unit="潼南区12345热线办公室", note="图书馆由区文旅委主管, 不同意退回",
                                          review_result="2"))
         check(reviewed.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED, "退回审核, return rejected: ACCEPTED")
