@@ -23,6 +23,7 @@ struct AdapterPluginServer: Govcase_Plugin_V1_AdapterPluginService.SimpleService
             $0.protocolVersion = protocolVersion
             $0.messageTypes = adapter.info.messageTypes
             $0.description_p = adapter.info.summary
+            $0.translateStream = true
             // The files that define the accepted types (the contracts' own, and the plugin's), so tools and the
             // conformance kit can read the records.
             var set = (try? ContractDescriptors.files(defining: adapter.info.messageTypes)) ?? .init()
@@ -44,6 +45,16 @@ struct AdapterPluginServer: Govcase_Plugin_V1_AdapterPluginService.SimpleService
         -> Govcase_Plugin_V1_TranslateBatchResponse
     {
         .with { $0.responses = request.requests.map(answer) }
+    }
+
+    /// Each batch answered as `translateBatch` would, in order, on one stream the gateway holds open.
+    func translateStream(
+        request: RPCAsyncSequence<Govcase_Plugin_V1_TranslateBatchRequest, any Error>,
+        response: RPCWriter<Govcase_Plugin_V1_TranslateBatchResponse>, context: ServerContext
+    ) async throws {
+        for try await batch in request {
+            try await response.write(.with { $0.responses = batch.requests.map(answer) })
+        }
     }
 
     func render(request: Govcase_Plugin_V1_RenderRequest, context: ServerContext) async throws

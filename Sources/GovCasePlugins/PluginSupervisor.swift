@@ -10,9 +10,11 @@ import SystemPackage
 
 typealias PluginClient = Govcase_Plugin_V1_AdapterPluginService.Client<HTTP2ClientTransport.Posix>
 
-/// A ready plugin: its client, and which launch of the process it talks to.
+/// A ready plugin: its client, its translation streams if it serves them, and which launch of the process it
+/// talks to.
 struct ReadyPlugin: Sendable {
     let client: PluginClient
+    let streams: TranslationStreams?
     let launch: Int
 }
 
@@ -337,15 +339,17 @@ public final class PluginSupervisor: Sendable {
                 try check(description)
                 described.withLock { $0 = description }
                 stats.withLock { $0.state = .ready }
-                gate.set(.ready(ReadyPlugin(client: client, launch: launch)))
+                let streams = description.translateStream ? TranslationStreams(client: client) : nil
+                gate.set(.ready(ReadyPlugin(client: client, streams: streams, launch: launch)))
                 logger.info(
                     "plugin ready",
                     metadata: [
                         "plugin.version": "\(description.version)",
                         "plugin.startup": "\(ContinuousClock.now - started)",
                     ])
-                // Hold the connection for the life of this launch: the task is cancelled when the process's
-                // output ends.
+                // Hold the connection (and the streams) for the life of this launch: the task is cancelled when
+                // the process's output ends.
+                await streams?.run()
                 while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
             }
         } catch is CancellationError {
@@ -501,12 +505,9 @@ public final class PluginSupervisor: Sendable {
         -> [Govcase_Plugin_V1_TranslateResponse]
     {
         let deadline = Duration.milliseconds(manifest.callDeadlineMilliseconds)
-        let client: PluginClient
-        let launch: Int
+        let ready: ReadyPlugin
         switch await gate.wait(timeout: .milliseconds(manifest.startTimeoutMilliseconds)) {
-        case .ready(let ready):
-            client = ready.client
-            launch = ready.launch
+        case .ready(let plugin): ready = plugin
         case .unavailable(let why): throw PluginCallError(pluginID: manifest.id, reason: why)
         case .starting:
             let s = statistics
@@ -515,18 +516,18 @@ public final class PluginSupervisor: Sendable {
                 reason: "not ready within \(manifest.startTimeoutMilliseconds) ms (\(s.state.rawValue)"
                     + (s.lastError.isEmpty ? ")" : "; last error: \(s.lastError))"))
         }
+        let launch = ready.launch
         return try await limiter.withPermit {
-            var options = CallOptions.defaults
-            options.timeout = deadline
-            // No waiting for a connection that will not come back: a plugin's connection lost is its process
-            // gone, and the call is better failed now and sent to the next launch.
-            options.waitForReady = false
-            // A batch's answers (up to `batch_size` cases) can exceed the default 4 MiB.
-            options.maxResponseMessageBytes = 64 << 20
-            options.maxRequestMessageBytes = 64 << 20
+            let options = CallOptions.translation(timeout: deadline)
             let started = ContinuousClock.now
             do {
-                let answer = try await client.translateBatch(.with { $0.requests = batch }, options: options)
+                let request = BatchRequest.with { $0.requests = batch }
+                let answer =
+                    if let streams = ready.streams {
+                        try await streams.exchange(request, deadline: deadline)
+                    } else {
+                        try await ready.client.translateBatch(request, options: options)
+                    }
                 guard answer.responses.count == batch.count else {
                     throw PluginCallError(
                         pluginID: manifest.id,
@@ -544,6 +545,9 @@ public final class PluginSupervisor: Sendable {
             } catch let error as PluginCallError {
                 countFailure()
                 throw error
+            } catch let error as PluginStreamError {
+                countFailure()
+                throw PluginCallError(pluginID: manifest.id, reason: error.description)
             } catch let error as RPCError where error.code == .deadlineExceeded {
                 countFailure()
                 logger.error(
@@ -578,5 +582,20 @@ public final class PluginSupervisor: Sendable {
             $0.calls += 1
             $0.callErrors += 1
         }
+    }
+}
+
+extension CallOptions {
+    /// Options of a translation call or stream.
+    static func translation(timeout: Duration?) -> CallOptions {
+        var options = CallOptions.defaults
+        options.timeout = timeout
+        // No waiting for a connection that will not come back: a plugin's connection lost is its process
+        // gone, and the call is better failed now and sent to the next launch.
+        options.waitForReady = false
+        // A batch's answers (up to `batch_size` cases) can exceed the default 4 MiB.
+        options.maxResponseMessageBytes = 64 << 20
+        options.maxRequestMessageBytes = 64 << 20
+        return options
     }
 }

@@ -15,7 +15,7 @@ public enum GeneratedProtoManifest {
         "govcase/gateway/v1/adapters.proto": "4758a817759adfe348f13d3f9e1bc2ddf749397bf89c5ff153b4ece67d06a0ad",
         "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
         "govcase/gateway/v1/ingest.proto": "307efba489370318de02352a7c09bb38bfa091c276e3482c6da328ea6b76b387",
-        "govcase/plugin/v1/plugin.proto": "94e99e4c4aadb2de85382f6d58c979677498088cbd8a027176cd8b399a467409",
+        "govcase/plugin/v1/plugin.proto": "7e379f587e12499f0f10c20acfd6be6445a8a24596705fb0d4f9234758ed76fa",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "1293849effdc5a549f354e04b428958bf1b6db02ce0b67fdd4e41508febd4068",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "37d5d538c5e11eb4c7d9c0bfb273d5d6628fe44a4e50a59cbbfe25f8ccf471a1",
         "govcase/sources/national/v1/national.proto": "e2f9ba37fcb7d8d50e599cc60c5bc20bce0885f825a0c3746b6587e8ed86c02a",

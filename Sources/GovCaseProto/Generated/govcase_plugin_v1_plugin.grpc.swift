@@ -16,7 +16,8 @@
 /// Serving. On the socket the plugin serves `grpc.health.v1.Health` (the empty service name SERVING) and
 /// `AdapterPluginService`. The gateway checks health, calls Describe, then TranslateBatch with batches of up
 /// to the manifest's `batch_size` records, at most `concurrency` calls at once, each with the manifest's
-/// `call_deadline_ms`. A plugin that misses a deadline is killed and started again.
+/// `call_deadline_ms` (or, if Describe says `translate_stream`, sends the same batches over TranslateStream
+/// streams, at most `concurrency` batches at once). A plugin that misses a deadline is killed and started again.
 
 // DO NOT EDIT.
 // swift-format-ignore-file
@@ -79,6 +80,19 @@ public enum Govcase_Plugin_V1_AdapterPluginService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "TranslateStream" metadata.
+        public enum TranslateStream: Sendable {
+            /// Request type for "TranslateStream".
+            public typealias Input = Govcase_Plugin_V1_TranslateBatchRequest
+            /// Response type for "TranslateStream".
+            public typealias Output = Govcase_Plugin_V1_TranslateBatchResponse
+            /// Descriptor for "TranslateStream".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "govcase.plugin.v1.AdapterPluginService"),
+                method: "TranslateStream",
+                type: .bidirectionalStreaming
+            )
+        }
         /// Namespace for "Render" metadata.
         public enum Render: Sendable {
             /// Request type for "Render".
@@ -110,6 +124,7 @@ public enum Govcase_Plugin_V1_AdapterPluginService: Sendable {
             Describe.descriptor,
             Translate.descriptor,
             TranslateBatch.descriptor,
+            TranslateStream.descriptor,
             Render.descriptor,
             RenderBatch.descriptor
         ]
@@ -192,6 +207,27 @@ extension Govcase_Plugin_V1_AdapterPluginService {
         ///     to an internal error.
         /// - Returns: A streaming response of `Govcase_Plugin_V1_TranslateBatchResponse` messages.
         func translateBatch(
+            request: GRPCCore.StreamingServerRequest<Govcase_Plugin_V1_TranslateBatchRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Plugin_V1_TranslateBatchResponse>
+
+        /// Handle the "TranslateStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
+        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
+        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
+        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Govcase_Plugin_V1_TranslateBatchRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Govcase_Plugin_V1_TranslateBatchResponse` messages.
+        func translateStream(
             request: GRPCCore.StreamingServerRequest<Govcase_Plugin_V1_TranslateBatchRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Plugin_V1_TranslateBatchResponse>
@@ -299,6 +335,27 @@ extension Govcase_Plugin_V1_AdapterPluginService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Govcase_Plugin_V1_TranslateBatchResponse>
 
+        /// Handle the "TranslateStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
+        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
+        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
+        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Govcase_Plugin_V1_TranslateBatchRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Govcase_Plugin_V1_TranslateBatchResponse` messages.
+        func translateStream(
+            request: GRPCCore.StreamingServerRequest<Govcase_Plugin_V1_TranslateBatchRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Plugin_V1_TranslateBatchResponse>
+
         /// Handle the "Render" method.
         ///
         /// > Source IDL Documentation:
@@ -400,6 +457,28 @@ extension Govcase_Plugin_V1_AdapterPluginService {
             context: GRPCCore.ServerContext
         ) async throws -> Govcase_Plugin_V1_TranslateBatchResponse
 
+        /// Handle the "TranslateStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
+        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
+        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
+        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Govcase_Plugin_V1_TranslateBatchRequest` messages.
+        ///   - response: A response stream of `Govcase_Plugin_V1_TranslateBatchResponse` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func translateStream(
+            request: GRPCCore.RPCAsyncSequence<Govcase_Plugin_V1_TranslateBatchRequest, any Swift.Error>,
+            response: GRPCCore.RPCWriter<Govcase_Plugin_V1_TranslateBatchResponse>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
         /// Handle the "Render" method.
         ///
         /// > Source IDL Documentation:
@@ -470,6 +549,17 @@ extension Govcase_Plugin_V1_AdapterPluginService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Plugin_V1_TranslateBatchResponse>(),
             handler: { request, context in
                 try await self.translateBatch(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Govcase_Plugin_V1_AdapterPluginService.Method.TranslateStream.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Govcase_Plugin_V1_TranslateBatchRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Plugin_V1_TranslateBatchResponse>(),
+            handler: { request, context in
+                try await self.translateStream(
                     request: request,
                     context: context
                 )
@@ -601,6 +691,23 @@ extension Govcase_Plugin_V1_AdapterPluginService.SimpleServiceProtocol {
         )
     }
 
+    public func translateStream(
+        request: GRPCCore.StreamingServerRequest<Govcase_Plugin_V1_TranslateBatchRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Govcase_Plugin_V1_TranslateBatchResponse> {
+        return GRPCCore.StreamingServerResponse<Govcase_Plugin_V1_TranslateBatchResponse>(
+            metadata: [:],
+            producer: { writer in
+                try await self.translateStream(
+                    request: request.messages,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
     public func render(
         request: GRPCCore.ServerRequest<Govcase_Plugin_V1_RenderRequest>,
         context: GRPCCore.ServerContext
@@ -708,6 +815,32 @@ extension Govcase_Plugin_V1_AdapterPluginService {
             deserializer: some GRPCCore.MessageDeserializer<Govcase_Plugin_V1_TranslateBatchResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Govcase_Plugin_V1_TranslateBatchResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "TranslateStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
+        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
+        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
+        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Govcase_Plugin_V1_TranslateBatchRequest` messages.
+        ///   - serializer: A serializer for `Govcase_Plugin_V1_TranslateBatchRequest` messages.
+        ///   - deserializer: A deserializer for `Govcase_Plugin_V1_TranslateBatchResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func translateStream<Result>(
+            request: GRPCCore.StreamingClientRequest<Govcase_Plugin_V1_TranslateBatchRequest>,
+            serializer: some GRPCCore.MessageSerializer<Govcase_Plugin_V1_TranslateBatchRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Govcase_Plugin_V1_TranslateBatchResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Govcase_Plugin_V1_TranslateBatchResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Render" method.
@@ -879,6 +1012,41 @@ extension Govcase_Plugin_V1_AdapterPluginService {
             )
         }
 
+        /// Call the "TranslateStream" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
+        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
+        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
+        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Govcase_Plugin_V1_TranslateBatchRequest` messages.
+        ///   - serializer: A serializer for `Govcase_Plugin_V1_TranslateBatchRequest` messages.
+        ///   - deserializer: A deserializer for `Govcase_Plugin_V1_TranslateBatchResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func translateStream<Result>(
+            request: GRPCCore.StreamingClientRequest<Govcase_Plugin_V1_TranslateBatchRequest>,
+            serializer: some GRPCCore.MessageSerializer<Govcase_Plugin_V1_TranslateBatchRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Govcase_Plugin_V1_TranslateBatchResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Govcase_Plugin_V1_TranslateBatchResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.bidirectionalStreaming(
+                request: request,
+                descriptor: Govcase_Plugin_V1_AdapterPluginService.Method.TranslateStream.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "Render" method.
         ///
         /// > Source IDL Documentation:
@@ -1031,6 +1199,36 @@ extension Govcase_Plugin_V1_AdapterPluginService.ClientProtocol {
         }
     ) async throws -> Result where Result: Sendable {
         try await self.translateBatch(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Plugin_V1_TranslateBatchRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Govcase_Plugin_V1_TranslateBatchResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "TranslateStream" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
+    /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
+    /// > next batch on a stream only after the answer to the previous one, and holds several streams for
+    /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Govcase_Plugin_V1_TranslateBatchRequest` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func translateStream<Result>(
+        request: GRPCCore.StreamingClientRequest<Govcase_Plugin_V1_TranslateBatchRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Govcase_Plugin_V1_TranslateBatchResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.translateStream(
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Govcase_Plugin_V1_TranslateBatchRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Govcase_Plugin_V1_TranslateBatchResponse>(),
@@ -1194,6 +1392,41 @@ extension Govcase_Plugin_V1_AdapterPluginService.ClientProtocol {
             metadata: metadata
         )
         return try await self.translateBatch(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "TranslateStream" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
+    /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
+    /// > next batch on a stream only after the answer to the previous one, and holds several streams for
+    /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func translateStream<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Govcase_Plugin_V1_TranslateBatchRequest>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Govcase_Plugin_V1_TranslateBatchResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Govcase_Plugin_V1_TranslateBatchRequest>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.translateStream(
             request: request,
             options: options,
             onResponse: handleResponse

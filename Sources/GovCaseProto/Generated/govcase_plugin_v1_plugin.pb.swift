@@ -26,7 +26,8 @@
 /// Serving. On the socket the plugin serves `grpc.health.v1.Health` (the empty service name SERVING) and
 /// `AdapterPluginService`. The gateway checks health, calls Describe, then TranslateBatch with batches of up
 /// to the manifest's `batch_size` records, at most `concurrency` calls at once, each with the manifest's
-/// `call_deadline_ms`. A plugin that misses a deadline is killed and started again.
+/// `call_deadline_ms` (or, if Describe says `translate_stream`, sends the same batches over TranslateStream
+/// streams, at most `concurrency` batches at once). A plugin that misses a deadline is killed and started again.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -84,6 +85,12 @@ public nonisolated struct Govcase_Plugin_V1_DescribeResponse: Sendable {
   /// imports (protoc --include_imports --descriptor_set_out). Optional; when set, integrators' tools can
   /// find the types by reflection.
   public var descriptorSet: Data = Data()
+
+  /// True if the plugin serves `TranslateStream` (流式转换). The gateway then sends batches over streams it
+  /// holds open for the life of the plugin's process, one batch at a time on each, instead of a
+  /// `TranslateBatch` call per batch: the same answers, without a call's setup for every batch. False or unset:
+  /// `TranslateBatch` only, as before this field existed.
+  public var translateStream: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -363,7 +370,7 @@ nonisolated extension Govcase_Plugin_V1_DescribeRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DescribeResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}protocol_version\0\u{3}message_types\0\u{1}description\0\u{3}descriptor_set\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}protocol_version\0\u{3}message_types\0\u{1}description\0\u{3}descriptor_set\0\u{3}translate_stream\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -377,6 +384,7 @@ nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message,
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.messageTypes) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       case 6: try { try decoder.decodeSingularBytesField(value: &self.descriptorSet) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.translateStream) }()
       default: break
       }
     }
@@ -401,6 +409,9 @@ nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message,
     if !self.descriptorSet.isEmpty {
       try visitor.visitSingularBytesField(value: self.descriptorSet, fieldNumber: 6)
     }
+    if self.translateStream != false {
+      try visitor.visitSingularBoolField(value: self.translateStream, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -411,6 +422,7 @@ nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message,
     if lhs.messageTypes != rhs.messageTypes {return false}
     if lhs.description_p != rhs.description_p {return false}
     if lhs.descriptorSet != rhs.descriptorSet {return false}
+    if lhs.translateStream != rhs.translateStream {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -50,6 +50,11 @@ class AdapterPluginServiceStub(object):
                 request_serializer=govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchRequest.SerializeToString,
                 response_deserializer=govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchResponse.FromString,
                 _registered_method=True)
+        self.TranslateStream = channel.stream_stream(
+                '/govcase.plugin.v1.AdapterPluginService/TranslateStream',
+                request_serializer=govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchRequest.SerializeToString,
+                response_deserializer=govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchResponse.FromString,
+                _registered_method=True)
         self.Render = channel.unary_unary(
                 '/govcase.plugin.v1.AdapterPluginService/Render',
                 request_serializer=govcase_dot_plugin_dot_v1_dot_plugin__pb2.RenderRequest.SerializeToString,
@@ -87,6 +92,16 @@ class AdapterPluginServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TranslateStream(self, request_iterator, context):
+        """Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
+        message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
+        next batch on a stream only after the answer to the previous one, and holds several streams for
+        concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Render(self, request, context):
         """Renders a case or event into source records.
         """
@@ -116,6 +131,11 @@ def add_AdapterPluginServiceServicer_to_server(servicer, server):
             ),
             'TranslateBatch': grpc.unary_unary_rpc_method_handler(
                     servicer.TranslateBatch,
+                    request_deserializer=govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchRequest.FromString,
+                    response_serializer=govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchResponse.SerializeToString,
+            ),
+            'TranslateStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.TranslateStream,
                     request_deserializer=govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchRequest.FromString,
                     response_serializer=govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchResponse.SerializeToString,
             ),
@@ -210,6 +230,33 @@ class AdapterPluginService(object):
             request,
             target,
             '/govcase.plugin.v1.AdapterPluginService/TranslateBatch',
+            govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchRequest.SerializeToString,
+            govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TranslateStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/govcase.plugin.v1.AdapterPluginService/TranslateStream',
             govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchRequest.SerializeToString,
             govcase_dot_plugin_dot_v1_dot_plugin__pb2.TranslateBatchResponse.FromString,
             options,
