@@ -329,6 +329,8 @@ let package = Package(
             name: "GovCasePluginsTests",
             dependencies: [
                 "GovCaseCore", "GovCasePlugins", "GovCasePolicy", "GovCaseProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings),

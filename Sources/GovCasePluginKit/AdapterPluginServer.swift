@@ -23,7 +23,8 @@ struct AdapterPluginServer: Govcase_Plugin_V1_AdapterPluginService.SimpleService
             $0.protocolVersion = protocolVersion
             $0.messageTypes = adapter.info.messageTypes
             $0.description_p = adapter.info.summary
-            $0.translateStream = true
+            // Each stream is a task here: the limit is the gateway's concurrency, not ours.
+            $0.maxTranslateStreams = 256
             // The files that define the accepted types (the contracts' own, and the plugin's), so tools and the
             // conformance kit can read the records.
             var set = (try? ContractDescriptors.files(defining: adapter.info.messageTypes)) ?? .init()

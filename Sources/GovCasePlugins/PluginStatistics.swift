@@ -17,6 +17,10 @@ public struct PluginStatistics: Sendable, Hashable {
     /// Sum of successful calls' durations, microseconds.
     public var callMicros: UInt64 = 0
     public var stderrLinesDropped: UInt64 = 0
+    /// Of `calls`, the batches sent over a TranslateStream.
+    public var streamBatches: UInt64 = 0
+    /// TranslateStream streams open now.
+    public var openStreams = 0
 
     /// Mean duration of a successful call, microseconds.
     public var meanCallMicros: UInt64 {

@@ -67,7 +67,11 @@ public final class PluginSupervisor: Sendable {
     }
 
     /// What an operator sees.
-    public var statistics: PluginStatistics { stats.withLock { $0 } }
+    public var statistics: PluginStatistics {
+        var statistics = stats.withLock { $0 }
+        if case .ready(let ready) = gate.availability { statistics.openStreams = ready.streams?.openCount ?? 0 }
+        return statistics
+    }
 
     /// What the plugin said of itself, once it has been ready.
     public var description: Govcase_Plugin_V1_DescribeResponse? { described.withLock { $0 } }
@@ -339,7 +343,11 @@ public final class PluginSupervisor: Sendable {
                 try check(description)
                 described.withLock { $0 = description }
                 stats.withLock { $0.state = .ready }
-                let streams = description.translateStream ? TranslationStreams(client: client) : nil
+                let streams =
+                    description.maxTranslateStreams > 0
+                    ? TranslationStreams(
+                        client: client, limit: min(Int(description.maxTranslateStreams), manifest.concurrency))
+                    : nil
                 gate.set(.ready(ReadyPlugin(client: client, streams: streams, launch: launch)))
                 logger.info(
                     "plugin ready",
@@ -522,12 +530,16 @@ public final class PluginSupervisor: Sendable {
             let started = ContinuousClock.now
             do {
                 let request = BatchRequest.with { $0.requests = batch }
-                let answer =
-                    if let streams = ready.streams {
-                        try await streams.exchange(request, deadline: deadline)
-                    } else {
-                        try await ready.client.translateBatch(request, options: options)
-                    }
+                let answer: BatchResponse
+                let byStream: Bool
+                if let streams = ready.streams, let stream = streams.checkOut() {
+                    defer { streams.checkIn(stream) }
+                    byStream = true
+                    answer = try await stream.exchange(request, deadline: deadline)
+                } else {
+                    byStream = false
+                    answer = try await ready.client.translateBatch(request, options: options)
+                }
                 guard answer.responses.count == batch.count else {
                     throw PluginCallError(
                         pluginID: manifest.id,
@@ -536,6 +548,7 @@ public final class PluginSupervisor: Sendable {
                 let elapsed = ContinuousClock.now - started
                 stats.withLock {
                     $0.calls += 1
+                    if byStream { $0.streamBatches += 1 }
                     $0.records += UInt64(batch.count)
                     $0.callMicros +=
                         UInt64(elapsed.components.seconds * 1_000_000)

@@ -8,17 +8,21 @@ typealias BatchRequest = Govcase_Plugin_V1_TranslateBatchRequest
 typealias BatchResponse = Govcase_Plugin_V1_TranslateBatchResponse
 
 /// The `TranslateStream` streams held open to one launch of a plugin that serves them (plugin.proto). A batch
-/// takes an idle stream, or opens one; each stream carries one batch at a time, so answers need no
-/// correlation and the streams in use never outnumber the calls the limiter lets through. A single-record
-/// submit then costs a message each way on an open stream instead of a call's setup and teardown in both
-/// processes, which was most of the plugin's work for a small batch (BENCHMARKS.md, the plugin path).
+/// takes an idle stream, or opens one while fewer than `limit` are open; each stream carries one batch at a
+/// time, so answers need no correlation. A single-record submit then costs a message each way on an open
+/// stream instead of a call's setup and teardown in both processes, which was most of the plugin's work for a
+/// small batch (BENCHMARKS.md, the plugin path).
 final class TranslationStreams: Sendable {
     private let client: PluginClient
-    private let idle = Mutex<[TranslationStream]>([])
-    private let opened: (stream: AsyncStream<TranslationStream>, continuation: AsyncStream<TranslationStream>.Continuation)
+    /// Most streams open at once: what the plugin says it serves, and no more than the manifest's concurrency.
+    let limit: Int
+    private let streams = Mutex<(idle: [TranslationStream], open: Int)>(([], 0))
+    private let opened:
+        (stream: AsyncStream<TranslationStream>, continuation: AsyncStream<TranslationStream>.Continuation)
 
-    init(client: PluginClient) {
+    init(client: PluginClient, limit: Int) {
         self.client = client
+        self.limit = limit
         self.opened = AsyncStream.makeStream()
     }
 
@@ -28,33 +32,42 @@ final class TranslationStreams: Sendable {
         defer { opened.continuation.finish() }
         await withDiscardingTaskGroup { group in
             for await stream in opened.stream {
-                group.addTask { await stream.run(on: self.client) }
+                group.addTask {
+                    await stream.run(on: self.client)
+                    self.streams.withLock { $0.open -= 1 }
+                }
             }
         }
     }
 
-    /// Sends a batch and returns its answer. Throws the stream's error (an `RPCError` as a call would, a
-    /// `deadlineExceeded` one if no answer came within `deadline`), or `PluginCallError` if the plugin broke
-    /// the stream's rules.
-    func exchange(_ batch: BatchRequest, deadline: Duration) async throws -> BatchResponse {
-        let stream = idle.withLock { streams -> TranslationStream? in
-            while let last = streams.popLast() {
-                if last.isOpen { return last }
+    /// Streams open now.
+    var openCount: Int { streams.withLock { $0.open } }
+
+    /// An idle stream, or a new one; nil if `limit` streams are busy (the batch then goes as a call).
+    func checkOut() -> TranslationStream? {
+        let taken = streams.withLock { streams -> (stream: TranslationStream, isNew: Bool)? in
+            while let last = streams.idle.popLast() {
+                if last.isOpen { return (last, false) }
             }
-            return nil
+            guard streams.open < limit else { return nil }
+            streams.open += 1
+            return (TranslationStream(), true)
         }
-        let chosen: TranslationStream
-        if let stream {
-            chosen = stream
-        } else {
-            chosen = TranslationStream()
-            guard case .enqueued = opened.continuation.yield(chosen) else {
-                throw RPCError(code: .unavailable, message: "the plugin's connection is closing")
+        guard let taken else { return nil }
+        if taken.isNew {
+            guard case .enqueued = opened.continuation.yield(taken.stream) else {
+                // The launch is ending: no stream; the call will find out why.
+                streams.withLock { $0.open -= 1 }
+                return nil
             }
         }
-        let answer = try await chosen.exchange(batch, deadline: deadline)
-        idle.withLock { $0.append(chosen) }
-        return answer
+        return taken.stream
+    }
+
+    /// Gives a stream back after its batch; one that ended is dropped.
+    func checkIn(_ stream: TranslationStream) {
+        guard stream.isOpen else { return }
+        streams.withLock { $0.idle.append(stream) }
     }
 }
 
@@ -88,7 +101,9 @@ final class TranslationStream: Sendable {
             end(with: PluginStreamError.endedByPlugin)
         } catch {
             // Cancelled: the launch is over, its process gone or going; the batch may go to the next launch.
-            end(with: Task.isCancelled ? RPCError(code: .unavailable, message: "the plugin's connection closed") : error)
+            end(
+                with: Task.isCancelled ? RPCError(code: .unavailable, message: "the plugin's connection closed") : error
+            )
         }
     }
 
@@ -101,9 +116,10 @@ final class TranslationStream: Sendable {
                     case .open(.some, _): return PluginStreamError.busy
                     case .open(.none, _):
                         // Cheap on an event loop; cancelled when the answer comes.
-                        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(
-                            Int64(deadline.components.seconds) * 1_000_000_000
-                                + deadline.components.attoseconds / 1_000_000_000)
+                        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
+                            in: .nanoseconds(
+                                Int64(deadline.components.seconds) * 1_000_000_000
+                                    + deadline.components.attoseconds / 1_000_000_000)
                         ) { [self] in
                             end(with: RPCError(code: .deadlineExceeded, message: "no answer on the stream in time"))
                         }

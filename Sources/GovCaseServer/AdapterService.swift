@@ -69,6 +69,8 @@ struct AdapterService: Govcase_Gateway_V1_AdapterService.SimpleServiceProtocol {
                 $0.records = s.records
                 $0.meanCallMicros = s.meanCallMicros
                 $0.stderrLinesDropped = s.stderrLinesDropped
+                $0.streamBatches = s.streamBatches
+                $0.openStreams = UInt32(s.openStreams)
             }
         }
     }

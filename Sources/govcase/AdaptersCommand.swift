@@ -213,8 +213,9 @@ private func details(_ a: Govcase_Gateway_V1_AdapterInfo) -> String {
     if a.kind == .plugin {
         let p = a.plugin
         lines += [
-            "    pid \(p.pid), restarts \(p.restarts), calls \(p.calls) (\(p.callErrors) failed), records \(p.records), "
-                + "mean call \(p.meanCallMicros) µs, stderr lines dropped \(p.stderrLinesDropped)"
+            "    pid \(p.pid), restarts \(p.restarts), calls \(p.calls) (\(p.callErrors) failed, \(p.streamBatches) by stream), "
+                + "records \(p.records), mean call \(p.meanCallMicros) µs, open streams \(p.openStreams), "
+                + "stderr lines dropped \(p.stderrLinesDropped)"
         ]
         if !p.lastError.isEmpty { lines.append("    last error: \(p.lastError)") }
         if !p.quarantineReason.isEmpty { lines.append("    quarantined: \(p.quarantineReason)") }

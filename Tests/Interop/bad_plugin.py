@@ -11,6 +11,9 @@
   stderr-flood    writes 50,000 lines to stderr on every call, then answers
   crash-on-large-batch  exits 5 when a batch has more than 10 records
   good            behaves (the example format, minimal)
+
+BAD_PLUGIN_STREAMS in the environment sets how many TranslateStream streams it offers (the SDK's default if
+unset; 0: TranslateBatch calls only), so each misbehaviour can be met on either path.
 """
 
 import os
@@ -89,4 +92,5 @@ class WrongCount(govcase_plugin._Servicer):
 if mode == "wrong-count":
     govcase_plugin._Servicer = WrongCount
 
-govcase_plugin.serve(Bad())
+streams = os.environ.get("BAD_PLUGIN_STREAMS")
+govcase_plugin.serve(Bad(), translate_streams=None if streams is None else int(streams))

@@ -38,11 +38,13 @@ def main() -> None:
     # The id the development policy lets national-sc submit to; one misbehaving plugin at a time takes it.
     GRANTED = "province-json"
 
-    def manifest(mode, plugin_id=None, types=("govcase.examples.provincejson.v1.JsonEvaluation",), extra=""):
+    def manifest(mode, plugin_id=None, types=("govcase.examples.provincejson.v1.JsonEvaluation",), extra="",
+                 streams=None):
         plugin_id = plugin_id or f"bad-{mode}"
+        environment = f"BAD_PLUGIN_ID: {plugin_id}" + ("" if streams is None else f", BAD_PLUGIN_STREAMS: '{streams}'")
         return "\n".join([
             f"id: {plugin_id}", "version: 0.1.0", f"executable: {executable}", f"arguments: [{mode}]",
-            f"environment: {{BAD_PLUGIN_ID: {plugin_id}}}", f"message_types: [{', '.join(types)}]",
+            f"environment: {{{environment}}}", f"message_types: [{', '.join(types)}]",
             "call_deadline_ms: 1500", "start_timeout_ms: 4000",
             "restart: {initial_backoff_ms: 20, max_backoff_ms: 200, max_exits: 3, window_seconds: 60}", extra, ""])
 
@@ -92,21 +94,33 @@ def main() -> None:
     except grpc.RpcError as error:
         check(error.code() == grpc.StatusCode.NOT_FOUND, "a refused registration leaves nothing behind")
 
-    # Hang: the record gets UNAVAILABLE after the call deadline, the plugin is killed and restarted.
-    register(manifest("hang", plugin_id=GRANTED))
-    error = submit(GRANTED, 1)
-    check(error is not None and error.code() == grpc.StatusCode.UNAVAILABLE and "1500 ms" in error.details(),
-          f"hang: UNAVAILABLE after the call deadline: {error and error.details()}")
-    check(wait_for(GRANTED, adapters_pb2.PLUGIN_STATE_READY, restarted=True),
-          "hang: the plugin was killed and is back")
-    admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
+    # Both paths a batch may take: over a TranslateStream (the SDK offers streams) and as a TranslateBatch call
+    # (a plugin that offers none).
+    for streams, path in ((None, "stream"), (0, "call")):
+        # A plugin that behaves: its records are accepted on either path.
+        register(manifest("good", plugin_id=GRANTED, streams=streams))
+        error = submit(GRANTED, 101 if streams is None else 102)
+        check(error is None, f"good, by {path}: the record is accepted ({error and error.details()})")
+        seen = status(GRANTED)
+        check(seen.calls == 1 and seen.stream_batches == (1 if streams is None else 0),
+              f"good, by {path}: {seen.calls} call(s), {seen.stream_batches} by stream, {seen.open_streams} open")
+        admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
 
-    # Wrong count: the whole call is refused, retryable, naming the plugin.
-    register(manifest("wrong-count", plugin_id=GRANTED))
-    error = submit(GRANTED, 1)
-    check(error is not None and error.code() == grpc.StatusCode.UNAVAILABLE and "0 results for 1" in error.details(),
-          f"wrong count: UNAVAILABLE naming the plugin: {error and error.details()}")
-    admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
+        # Hang: the record gets UNAVAILABLE after the call deadline, the plugin is killed and restarted.
+        register(manifest("hang", plugin_id=GRANTED, streams=streams))
+        error = submit(GRANTED, 1)
+        check(error is not None and error.code() == grpc.StatusCode.UNAVAILABLE and "1500 ms" in error.details(),
+              f"hang, by {path}: UNAVAILABLE after the call deadline: {error and error.details()}")
+        check(wait_for(GRANTED, adapters_pb2.PLUGIN_STATE_READY, restarted=True),
+              f"hang, by {path}: the plugin was killed and is back")
+        admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
+
+        # Wrong count: the whole batch is refused, retryable, naming the plugin.
+        register(manifest("wrong-count", plugin_id=GRANTED, streams=streams))
+        error = submit(GRANTED, 1)
+        check(error is not None and error.code() == grpc.StatusCode.UNAVAILABLE and "0 results for 1" in error.details(),
+              f"wrong count, by {path}: UNAVAILABLE naming the plugin: {error and error.details()}")
+        admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
 
     # A case for another source: refused per record, naming the plugin.
     register(manifest("other-source", plugin_id=GRANTED))

@@ -214,7 +214,8 @@ public nonisolated struct Govcase_Gateway_V1_PluginStatus: Sendable {
   /// Why it is quarantined; empty unless `state` is QUARANTINED.
   public var quarantineReason: String = String()
 
-  /// Translation calls made to it (one per batch of records).
+  /// Translation calls made to it (one per batch of records, whether a TranslateBatch call or a batch on a
+  /// TranslateStream).
   public var calls: UInt64 = 0
 
   /// Calls that failed: deadline exceeded, the process gone, an answer that broke the protocol.
@@ -231,6 +232,13 @@ public nonisolated struct Govcase_Gateway_V1_PluginStatus: Sendable {
 
   /// The manifest it was registered with, as YAML.
   public var manifest: String = String()
+
+  /// Of `calls`, the batches sent over its TranslateStream streams (plugin.proto); the rest were TranslateBatch
+  /// calls (a plugin that serves no streams, or every stream busy).
+  public var streamBatches: UInt64 = 0
+
+  /// TranslateStream streams open to it now.
+  public var openStreams: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -463,7 +471,7 @@ nonisolated extension Govcase_Gateway_V1_AdapterInfo: SwiftProtobuf.Message, Swi
 
 nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PluginStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}pid\0\u{1}restarts\0\u{3}last_error\0\u{3}quarantine_reason\0\u{1}calls\0\u{3}call_errors\0\u{1}records\0\u{3}mean_call_micros\0\u{3}stderr_lines_dropped\0\u{1}manifest\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}pid\0\u{1}restarts\0\u{3}last_error\0\u{3}quarantine_reason\0\u{1}calls\0\u{3}call_errors\0\u{1}records\0\u{3}mean_call_micros\0\u{3}stderr_lines_dropped\0\u{1}manifest\0\u{3}stream_batches\0\u{3}open_streams\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -482,6 +490,8 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.meanCallMicros) }()
       case 10: try { try decoder.decodeSingularUInt64Field(value: &self.stderrLinesDropped) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.manifest) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.streamBatches) }()
+      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.openStreams) }()
       default: break
       }
     }
@@ -521,6 +531,12 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
     if !self.manifest.isEmpty {
       try visitor.visitSingularStringField(value: self.manifest, fieldNumber: 11)
     }
+    if self.streamBatches != 0 {
+      try visitor.visitSingularUInt64Field(value: self.streamBatches, fieldNumber: 12)
+    }
+    if self.openStreams != 0 {
+      try visitor.visitSingularUInt32Field(value: self.openStreams, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -536,6 +552,8 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
     if lhs.meanCallMicros != rhs.meanCallMicros {return false}
     if lhs.stderrLinesDropped != rhs.stderrLinesDropped {return false}
     if lhs.manifest != rhs.manifest {return false}
+    if lhs.streamBatches != rhs.streamBatches {return false}
+    if lhs.openStreams != rhs.openStreams {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -16,8 +16,8 @@
 /// Serving. On the socket the plugin serves `grpc.health.v1.Health` (the empty service name SERVING) and
 /// `AdapterPluginService`. The gateway checks health, calls Describe, then TranslateBatch with batches of up
 /// to the manifest's `batch_size` records, at most `concurrency` calls at once, each with the manifest's
-/// `call_deadline_ms` (or, if Describe says `translate_stream`, sends the same batches over TranslateStream
-/// streams, at most `concurrency` batches at once). A plugin that misses a deadline is killed and started again.
+/// `call_deadline_ms` (or, if Describe gives `max_translate_streams`, sends the same batches over that many
+/// TranslateStream streams at most). A plugin that misses a deadline is killed and started again.
 
 // DO NOT EDIT.
 // swift-format-ignore-file
@@ -215,10 +215,11 @@ extension Govcase_Plugin_V1_AdapterPluginService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
-        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
-        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
-        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.max_translate_streams` is set): for
+        /// > each request message, exactly one response message, as `TranslateBatch` would answer it, in order. The
+        /// > gateway sends the next batch on a stream only after the answer to the previous one, and holds several
+        /// > streams for concurrency; an answer later than the manifest's `call_deadline_ms` is a missed deadline, as
+        /// > for a call.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Govcase_Plugin_V1_TranslateBatchRequest` messages.
@@ -339,10 +340,11 @@ extension Govcase_Plugin_V1_AdapterPluginService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
-        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
-        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
-        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.max_translate_streams` is set): for
+        /// > each request message, exactly one response message, as `TranslateBatch` would answer it, in order. The
+        /// > gateway sends the next batch on a stream only after the answer to the previous one, and holds several
+        /// > streams for concurrency; an answer later than the manifest's `call_deadline_ms` is a missed deadline, as
+        /// > for a call.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Govcase_Plugin_V1_TranslateBatchRequest` messages.
@@ -461,10 +463,11 @@ extension Govcase_Plugin_V1_AdapterPluginService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
-        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
-        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
-        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.max_translate_streams` is set): for
+        /// > each request message, exactly one response message, as `TranslateBatch` would answer it, in order. The
+        /// > gateway sends the next batch on a stream only after the answer to the previous one, and holds several
+        /// > streams for concurrency; an answer later than the manifest's `call_deadline_ms` is a missed deadline, as
+        /// > for a call.
         ///
         /// - Parameters:
         ///   - request: A stream of `Govcase_Plugin_V1_TranslateBatchRequest` messages.
@@ -821,10 +824,11 @@ extension Govcase_Plugin_V1_AdapterPluginService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
-        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
-        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
-        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.max_translate_streams` is set): for
+        /// > each request message, exactly one response message, as `TranslateBatch` would answer it, in order. The
+        /// > gateway sends the next batch on a stream only after the answer to the previous one, and holds several
+        /// > streams for concurrency; an answer later than the manifest's `call_deadline_ms` is a missed deadline, as
+        /// > for a call.
         ///
         /// - Parameters:
         ///   - request: A streaming request producing `Govcase_Plugin_V1_TranslateBatchRequest` messages.
@@ -1016,10 +1020,11 @@ extension Govcase_Plugin_V1_AdapterPluginService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
-        /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
-        /// > next batch on a stream only after the answer to the previous one, and holds several streams for
-        /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        /// > Translates batches over one long-lived stream (if `DescribeResponse.max_translate_streams` is set): for
+        /// > each request message, exactly one response message, as `TranslateBatch` would answer it, in order. The
+        /// > gateway sends the next batch on a stream only after the answer to the previous one, and holds several
+        /// > streams for concurrency; an answer later than the manifest's `call_deadline_ms` is a missed deadline, as
+        /// > for a call.
         ///
         /// - Parameters:
         ///   - request: A streaming request producing `Govcase_Plugin_V1_TranslateBatchRequest` messages.
@@ -1211,10 +1216,11 @@ extension Govcase_Plugin_V1_AdapterPluginService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
-    /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
-    /// > next batch on a stream only after the answer to the previous one, and holds several streams for
-    /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+    /// > Translates batches over one long-lived stream (if `DescribeResponse.max_translate_streams` is set): for
+    /// > each request message, exactly one response message, as `TranslateBatch` would answer it, in order. The
+    /// > gateway sends the next batch on a stream only after the answer to the previous one, and holds several
+    /// > streams for concurrency; an answer later than the manifest's `call_deadline_ms` is a missed deadline, as
+    /// > for a call.
     ///
     /// - Parameters:
     ///   - request: A streaming request producing `Govcase_Plugin_V1_TranslateBatchRequest` messages.
@@ -1402,10 +1408,11 @@ extension Govcase_Plugin_V1_AdapterPluginService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
-    /// > message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
-    /// > next batch on a stream only after the answer to the previous one, and holds several streams for
-    /// > concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+    /// > Translates batches over one long-lived stream (if `DescribeResponse.max_translate_streams` is set): for
+    /// > each request message, exactly one response message, as `TranslateBatch` would answer it, in order. The
+    /// > gateway sends the next batch on a stream only after the answer to the previous one, and holds several
+    /// > streams for concurrency; an answer later than the manifest's `call_deadline_ms` is a missed deadline, as
+    /// > for a call.
     ///
     /// - Parameters:
     ///   - metadata: Additional metadata to send, defaults to empty.

@@ -26,8 +26,8 @@
 /// Serving. On the socket the plugin serves `grpc.health.v1.Health` (the empty service name SERVING) and
 /// `AdapterPluginService`. The gateway checks health, calls Describe, then TranslateBatch with batches of up
 /// to the manifest's `batch_size` records, at most `concurrency` calls at once, each with the manifest's
-/// `call_deadline_ms` (or, if Describe says `translate_stream`, sends the same batches over TranslateStream
-/// streams, at most `concurrency` batches at once). A plugin that misses a deadline is killed and started again.
+/// `call_deadline_ms` (or, if Describe gives `max_translate_streams`, sends the same batches over that many
+/// TranslateStream streams at most). A plugin that misses a deadline is killed and started again.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -86,11 +86,13 @@ public nonisolated struct Govcase_Plugin_V1_DescribeResponse: Sendable {
   /// find the types by reflection.
   public var descriptorSet: Data = Data()
 
-  /// True if the plugin serves `TranslateStream` (流式转换). The gateway then sends batches over streams it
-  /// holds open for the life of the plugin's process, one batch at a time on each, instead of a
-  /// `TranslateBatch` call per batch: the same answers, without a call's setup for every batch. False or unset:
-  /// `TranslateBatch` only, as before this field existed.
-  public var translateStream: Bool = false
+  /// How many `TranslateStream` streams (流式转换) the plugin serves at once; 0 (unset): it does not serve
+  /// them. The gateway then holds up to this many streams open for the life of the plugin's process (and no
+  /// more than the manifest's `concurrency`), sends one batch at a time on each, and sends a batch that finds
+  /// every stream busy as a `TranslateBatch` call: the same answers, without a call's setup for every batch.
+  /// Count what the server can serve beside Health and Describe (a thread-pool server holds a thread per
+  /// open stream).
+  public var maxTranslateStreams: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -370,7 +372,7 @@ nonisolated extension Govcase_Plugin_V1_DescribeRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DescribeResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}protocol_version\0\u{3}message_types\0\u{1}description\0\u{3}descriptor_set\0\u{3}translate_stream\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}version\0\u{3}protocol_version\0\u{3}message_types\0\u{1}description\0\u{3}descriptor_set\0\u{3}max_translate_streams\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -384,7 +386,7 @@ nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message,
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.messageTypes) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       case 6: try { try decoder.decodeSingularBytesField(value: &self.descriptorSet) }()
-      case 7: try { try decoder.decodeSingularBoolField(value: &self.translateStream) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.maxTranslateStreams) }()
       default: break
       }
     }
@@ -409,8 +411,8 @@ nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message,
     if !self.descriptorSet.isEmpty {
       try visitor.visitSingularBytesField(value: self.descriptorSet, fieldNumber: 6)
     }
-    if self.translateStream != false {
-      try visitor.visitSingularBoolField(value: self.translateStream, fieldNumber: 7)
+    if self.maxTranslateStreams != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxTranslateStreams, fieldNumber: 7)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -422,7 +424,7 @@ nonisolated extension Govcase_Plugin_V1_DescribeResponse: SwiftProtobuf.Message,
     if lhs.messageTypes != rhs.messageTypes {return false}
     if lhs.description_p != rhs.description_p {return false}
     if lhs.descriptorSet != rhs.descriptorSet {return false}
-    if lhs.translateStream != rhs.translateStream {return false}
+    if lhs.maxTranslateStreams != rhs.maxTranslateStreams {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -90,9 +90,10 @@ def descriptor_set(message_types: Iterable[Type[Message]]) -> bytes:
 
 
 class _Servicer(plugin_pb2_grpc.AdapterPluginServiceServicer):
-    def __init__(self, adapter: Adapter, protocol_version: str):
+    def __init__(self, adapter: Adapter, protocol_version: str, translate_streams: int = 0):
         self.adapter = adapter
         self.protocol_version = protocol_version
+        self.translate_streams = translate_streams
         self.types = {t.DESCRIPTOR.full_name: t for t in adapter.message_types}
 
     def Describe(self, request, context):
@@ -103,6 +104,7 @@ class _Servicer(plugin_pb2_grpc.AdapterPluginServiceServicer):
             message_types=sorted(self.types),
             description=self.adapter.description,
             descriptor_set=descriptor_set(self.types.values()),
+            max_translate_streams=self.translate_streams,
         )
 
     def _translate(self, request: plugin_pb2.TranslateRequest) -> plugin_pb2.TranslateResponse:
@@ -126,6 +128,11 @@ class _Servicer(plugin_pb2_grpc.AdapterPluginServiceServicer):
     def TranslateBatch(self, request, context):
         return plugin_pb2.TranslateBatchResponse(responses=[self._translate(r) for r in request.requests])
 
+    def TranslateStream(self, request_iterator, context):
+        # One answer per batch, in order, for as long as the gateway holds the stream open.
+        for batch in request_iterator:
+            yield self.TranslateBatch(batch, context)
+
     def Render(self, request, context):
         context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{self.adapter.id} does not render cases")
 
@@ -133,8 +140,17 @@ class _Servicer(plugin_pb2_grpc.AdapterPluginServiceServicer):
         context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{self.adapter.id} does not render cases")
 
 
-def serve(adapter: Adapter, max_workers: int = 8) -> None:
-    """Runs the plugin until the gateway stops it. Call it from the plugin's `__main__`."""
+def serve(adapter: Adapter, max_workers: int = 8, translate_streams: int | None = None) -> None:
+    """Runs the plugin until the gateway stops it. Call it from the plugin's `__main__`.
+
+    Each open TranslateStream holds one of the `max_workers` threads for as long as the gateway keeps it, so
+    the plugin offers `max_workers - 2` streams by default, leaving threads for Health, Describe and the
+    TranslateBatch calls the gateway makes when every stream is busy; 0 serves calls only.
+    """
+    if translate_streams is None:
+        translate_streams = max(0, max_workers - 2)
+    if translate_streams > max_workers - 2:
+        raise ValueError(f"{translate_streams} streams need more than {max_workers} worker threads")
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if os.environ.get(COOKIE_NAME) != COOKIE_VALUE:
         sys.stderr.write(
@@ -158,7 +174,7 @@ def serve(adapter: Adapter, max_workers: int = 8) -> None:
         futures.ThreadPoolExecutor(max_workers=max_workers),
         options=[("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 64 << 20)],
     )
-    plugin_pb2_grpc.add_AdapterPluginServiceServicer_to_server(_Servicer(adapter, chosen), server)
+    plugin_pb2_grpc.add_AdapterPluginServiceServicer_to_server(_Servicer(adapter, chosen, translate_streams), server)
     health_servicer = health.HealthServicer()
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

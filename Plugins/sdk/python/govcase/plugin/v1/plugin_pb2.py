@@ -29,7 +29,7 @@ from govcase.core.v1 import lifecycle_pb2 as govcase_dot_core_dot_v1_dot_lifecyc
 from govcase.core.v1 import violation_pb2 as govcase_dot_core_dot_v1_dot_violation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovcase/plugin/v1/plugin.proto\x12\x11govcase.plugin.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agovcase/core/v1/case.proto\x1a\x1fgovcase/core/v1/lifecycle.proto\x1a\x1fgovcase/core/v1/violation.proto\",\n\x0f\x44\x65scribeRequest\x12\x19\n\x11protocol_versions\x18\x01 \x03(\t\"\xa7\x01\n\x10\x44\x65scribeResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12\x15\n\rmessage_types\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x16\n\x0e\x64\x65scriptor_set\x18\x06 \x01(\x0c\x12\x18\n\x10translate_stream\x18\x07 \x01(\x08\"\\\n\x12TranslationContext\x12\x15\n\rsource_system\x18\x01 \x01(\t\x12/\n\x0breceived_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\x10TranslateRequest\x12$\n\x06record\x18\x01 \x01(\x0b\x32\x14.google.protobuf.Any\x12\x36\n\x07\x63ontext\x18\x02 \x01(\x0b\x32%.govcase.plugin.v1.TranslationContext\"\xa5\x01\n\x11TranslateResponse\x12%\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.govcase.core.v1.CaseH\x00\x12.\n\tfollow_up\x18\x02 \x01(\x0b\x32\x19.govcase.core.v1.FollowUpH\x00\x12/\n\trejection\x18\x03 \x01(\x0b\x32\x1a.govcase.core.v1.RejectionH\x00\x42\x08\n\x06result\"N\n\x15TranslateBatchRequest\x12\x35\n\x08requests\x18\x01 \x03(\x0b\x32#.govcase.plugin.v1.TranslateRequest\"Q\n\x16TranslateBatchResponse\x12\x37\n\tresponses\x18\x01 \x03(\x0b\x32$.govcase.plugin.v1.TranslateResponse\"L\n\rRenderRequest\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.govcase.core.v1.Case\x12\x16\n\x0e\x65vent_sequence\x18\x02 \x01(\x04\"f\n\x0eRenderResponse\x12%\n\x07records\x18\x01 \x03(\x0b\x32\x14.google.protobuf.Any\x12-\n\trejection\x18\x02 \x01(\x0b\x32\x1a.govcase.core.v1.Rejection\"H\n\x12RenderBatchRequest\x12\x32\n\x08requests\x18\x01 \x03(\x0b\x32 .govcase.plugin.v1.RenderRequest\"K\n\x13RenderBatchResponse\x12\x34\n\tresponses\x18\x01 \x03(\x0b\x32!.govcase.plugin.v1.RenderResponse2\xc3\x04\n\x14\x41\x64\x61pterPluginService\x12S\n\x08\x44\x65scribe\x12\".govcase.plugin.v1.DescribeRequest\x1a#.govcase.plugin.v1.DescribeResponse\x12V\n\tTranslate\x12#.govcase.plugin.v1.TranslateRequest\x1a$.govcase.plugin.v1.TranslateResponse\x12\x65\n\x0eTranslateBatch\x12(.govcase.plugin.v1.TranslateBatchRequest\x1a).govcase.plugin.v1.TranslateBatchResponse\x12j\n\x0fTranslateStream\x12(.govcase.plugin.v1.TranslateBatchRequest\x1a).govcase.plugin.v1.TranslateBatchResponse(\x01\x30\x01\x12M\n\x06Render\x12 .govcase.plugin.v1.RenderRequest\x1a!.govcase.plugin.v1.RenderResponse\x12\\\n\x0bRenderBatch\x12%.govcase.plugin.v1.RenderBatchRequest\x1a&.govcase.plugin.v1.RenderBatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovcase/plugin/v1/plugin.proto\x12\x11govcase.plugin.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agovcase/core/v1/case.proto\x1a\x1fgovcase/core/v1/lifecycle.proto\x1a\x1fgovcase/core/v1/violation.proto\",\n\x0f\x44\x65scribeRequest\x12\x19\n\x11protocol_versions\x18\x01 \x03(\t\"\xac\x01\n\x10\x44\x65scribeResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12\x15\n\rmessage_types\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x16\n\x0e\x64\x65scriptor_set\x18\x06 \x01(\x0c\x12\x1d\n\x15max_translate_streams\x18\x07 \x01(\r\"\\\n\x12TranslationContext\x12\x15\n\rsource_system\x18\x01 \x01(\t\x12/\n\x0breceived_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\x10TranslateRequest\x12$\n\x06record\x18\x01 \x01(\x0b\x32\x14.google.protobuf.Any\x12\x36\n\x07\x63ontext\x18\x02 \x01(\x0b\x32%.govcase.plugin.v1.TranslationContext\"\xa5\x01\n\x11TranslateResponse\x12%\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.govcase.core.v1.CaseH\x00\x12.\n\tfollow_up\x18\x02 \x01(\x0b\x32\x19.govcase.core.v1.FollowUpH\x00\x12/\n\trejection\x18\x03 \x01(\x0b\x32\x1a.govcase.core.v1.RejectionH\x00\x42\x08\n\x06result\"N\n\x15TranslateBatchRequest\x12\x35\n\x08requests\x18\x01 \x03(\x0b\x32#.govcase.plugin.v1.TranslateRequest\"Q\n\x16TranslateBatchResponse\x12\x37\n\tresponses\x18\x01 \x03(\x0b\x32$.govcase.plugin.v1.TranslateResponse\"L\n\rRenderRequest\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.govcase.core.v1.Case\x12\x16\n\x0e\x65vent_sequence\x18\x02 \x01(\x04\"f\n\x0eRenderResponse\x12%\n\x07records\x18\x01 \x03(\x0b\x32\x14.google.protobuf.Any\x12-\n\trejection\x18\x02 \x01(\x0b\x32\x1a.govcase.core.v1.Rejection\"H\n\x12RenderBatchRequest\x12\x32\n\x08requests\x18\x01 \x03(\x0b\x32 .govcase.plugin.v1.RenderRequest\"K\n\x13RenderBatchResponse\x12\x34\n\tresponses\x18\x01 \x03(\x0b\x32!.govcase.plugin.v1.RenderResponse2\xc3\x04\n\x14\x41\x64\x61pterPluginService\x12S\n\x08\x44\x65scribe\x12\".govcase.plugin.v1.DescribeRequest\x1a#.govcase.plugin.v1.DescribeResponse\x12V\n\tTranslate\x12#.govcase.plugin.v1.TranslateRequest\x1a$.govcase.plugin.v1.TranslateResponse\x12\x65\n\x0eTranslateBatch\x12(.govcase.plugin.v1.TranslateBatchRequest\x1a).govcase.plugin.v1.TranslateBatchResponse\x12j\n\x0fTranslateStream\x12(.govcase.plugin.v1.TranslateBatchRequest\x1a).govcase.plugin.v1.TranslateBatchResponse(\x01\x30\x01\x12M\n\x06Render\x12 .govcase.plugin.v1.RenderRequest\x1a!.govcase.plugin.v1.RenderResponse\x12\\\n\x0bRenderBatch\x12%.govcase.plugin.v1.RenderBatchRequest\x1a&.govcase.plugin.v1.RenderBatchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,25 +39,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DESCRIBEREQUEST']._serialized_start=207
   _globals['_DESCRIBEREQUEST']._serialized_end=251
   _globals['_DESCRIBERESPONSE']._serialized_start=254
-  _globals['_DESCRIBERESPONSE']._serialized_end=421
-  _globals['_TRANSLATIONCONTEXT']._serialized_start=423
-  _globals['_TRANSLATIONCONTEXT']._serialized_end=515
-  _globals['_TRANSLATEREQUEST']._serialized_start=517
-  _globals['_TRANSLATEREQUEST']._serialized_end=629
-  _globals['_TRANSLATERESPONSE']._serialized_start=632
-  _globals['_TRANSLATERESPONSE']._serialized_end=797
-  _globals['_TRANSLATEBATCHREQUEST']._serialized_start=799
-  _globals['_TRANSLATEBATCHREQUEST']._serialized_end=877
-  _globals['_TRANSLATEBATCHRESPONSE']._serialized_start=879
-  _globals['_TRANSLATEBATCHRESPONSE']._serialized_end=960
-  _globals['_RENDERREQUEST']._serialized_start=962
-  _globals['_RENDERREQUEST']._serialized_end=1038
-  _globals['_RENDERRESPONSE']._serialized_start=1040
-  _globals['_RENDERRESPONSE']._serialized_end=1142
-  _globals['_RENDERBATCHREQUEST']._serialized_start=1144
-  _globals['_RENDERBATCHREQUEST']._serialized_end=1216
-  _globals['_RENDERBATCHRESPONSE']._serialized_start=1218
-  _globals['_RENDERBATCHRESPONSE']._serialized_end=1293
-  _globals['_ADAPTERPLUGINSERVICE']._serialized_start=1296
-  _globals['_ADAPTERPLUGINSERVICE']._serialized_end=1875
+  _globals['_DESCRIBERESPONSE']._serialized_end=426
+  _globals['_TRANSLATIONCONTEXT']._serialized_start=428
+  _globals['_TRANSLATIONCONTEXT']._serialized_end=520
+  _globals['_TRANSLATEREQUEST']._serialized_start=522
+  _globals['_TRANSLATEREQUEST']._serialized_end=634
+  _globals['_TRANSLATERESPONSE']._serialized_start=637
+  _globals['_TRANSLATERESPONSE']._serialized_end=802
+  _globals['_TRANSLATEBATCHREQUEST']._serialized_start=804
+  _globals['_TRANSLATEBATCHREQUEST']._serialized_end=882
+  _globals['_TRANSLATEBATCHRESPONSE']._serialized_start=884
+  _globals['_TRANSLATEBATCHRESPONSE']._serialized_end=965
+  _globals['_RENDERREQUEST']._serialized_start=967
+  _globals['_RENDERREQUEST']._serialized_end=1043
+  _globals['_RENDERRESPONSE']._serialized_start=1045
+  _globals['_RENDERRESPONSE']._serialized_end=1147
+  _globals['_RENDERBATCHREQUEST']._serialized_start=1149
+  _globals['_RENDERBATCHREQUEST']._serialized_end=1221
+  _globals['_RENDERBATCHRESPONSE']._serialized_start=1223
+  _globals['_RENDERBATCHRESPONSE']._serialized_end=1298
+  _globals['_ADAPTERPLUGINSERVICE']._serialized_start=1301
+  _globals['_ADAPTERPLUGINSERVICE']._serialized_end=1880
 # @@protoc_insertion_point(module_scope)

@@ -93,10 +93,11 @@ class AdapterPluginServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def TranslateStream(self, request_iterator, context):
-        """Translates batches over one long-lived stream (if `DescribeResponse.translate_stream`): for each request
-        message, exactly one response message, as `TranslateBatch` would answer it, in order. The gateway sends the
-        next batch on a stream only after the answer to the previous one, and holds several streams for
-        concurrency; an answer late by the manifest's `call_deadline_ms` is a missed deadline, as for a call.
+        """Translates batches over one long-lived stream (if `DescribeResponse.max_translate_streams` is set): for
+        each request message, exactly one response message, as `TranslateBatch` would answer it, in order. The
+        gateway sends the next batch on a stream only after the answer to the previous one, and holds several
+        streams for concurrency; an answer later than the manifest's `call_deadline_ms` is a missed deadline, as
+        for a call.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
