@@ -18,6 +18,7 @@ public struct AdapterChecks: Sendable {
         "adapter.robustness.max-batch", "adapter.robustness.concurrent-calls", "adapter.robustness.cancel-mid-call",
         "adapter.robustness.large-record", "adapter.robustness.truncated-record",
         "adapter.robustness.missing-fields", "adapter.robustness.deep-nesting", "adapter.robustness.no-silent-drop",
+        "adapter.streams.same-answers",
     ]
 
     let manifest: PluginManifest
@@ -230,7 +231,42 @@ public struct AdapterChecks: Sendable {
                     (usable ?? []).filter(\.isValid), fields: StringFieldPaths(descriptors), supervisor: supervisor,
                     pluginID: manifest.id, batchSize: manifest.batchSize)
             },
+            "adapter.streams.same-answers": {
+                if let why = await ready() { return .fail(why) }
+                guard let offered = supervisor.description?.maxTranslateStreams, offered > 0 else {
+                    return .skip("Describe offers no TranslateStream streams: every batch goes as a call")
+                }
+                let records = (usable ?? []).filter(\.isValid).map { Self.request($0.record, vector: $0) }
+                return await Self.sameAnswersByStreamAndCall(
+                    Array((records.isEmpty ? [emptyRecord] : records).prefix(manifest.batchSize)),
+                    supervisor: supervisor)
+            },
         ]
+    }
+
+    /// The same batch as a call, then twice on a stream: three identical answers (translation is pure).
+    static func sameAnswersByStreamAndCall(
+        _ batch: [Govcase_Plugin_V1_TranslateRequest], supervisor: PluginSupervisor
+    ) async -> CheckResult {
+        WireTrace.note("→ the same \(batch.count) record(s) as a TranslateBatch call, then twice on a stream")
+        do {
+            let byCall = try await supervisor.translateBatch(batch, route: .call)
+            for round in ["first", "second"] {
+                let byStream = try await supervisor.translateBatch(batch, route: .stream)
+                for (index, (call, stream)) in zip(byCall, byStream).enumerated() where call != stream {
+                    WireTrace.note("← [\(index)] by call: \(WireTrace.describe(call))")
+                    WireTrace.note("← [\(index)] by stream: \(WireTrace.describe(stream))")
+                    return .fail(
+                        "record \(index) of \(batch.count), \(round) batch on the stream: "
+                            + (firstDifference(stream, call) ?? "answered otherwise")
+                            + " (the stream's answer against the call's)")
+                }
+            }
+            return .pass("\(batch.count) record(s): the same answers by call and twice on one stream")
+        } catch {
+            WireTrace.note("✕ \(error)")
+            return .fail("\(error)")
+        }
     }
 
     /// A record of `type` with these bytes must be answered (a case or a rejection) without the plugin exiting.
@@ -309,7 +345,7 @@ public struct AdapterChecks: Sendable {
     static func translate(_ supervisor: PluginSupervisor, _ requests: [Govcase_Plugin_V1_TranslateRequest])
         async throws -> [Govcase_Plugin_V1_TranslateResponse]
     {
-        WireTrace.note("→ TranslateBatch, \(requests.count) record(s)")
+        WireTrace.note("→ a batch, \(requests.count) record(s)")
         for (index, request) in requests.prefix(20).enumerated() {
             WireTrace.note(
                 "→ [\(index)] \(request.record.typeURL), \(request.record.value.count) bytes: \(WireTrace.describe(request))"

@@ -428,6 +428,19 @@ public final class PluginSupervisor: Sendable {
         }
     }
 
+    /// How a batch reaches the plugin: as the gateway chooses (a stream if one is free, else a call), or only
+    /// one way (the conformance kit checks that both answer alike).
+    public enum Route: Sendable {
+        case either, call, stream
+    }
+
+    /// One batch by `route`, as is: no coalescing, no second attempt. For the conformance kit.
+    public func translateBatch(_ requests: [Govcase_Plugin_V1_TranslateRequest], route: Route) async throws
+        -> [Govcase_Plugin_V1_TranslateResponse]
+    {
+        try await attempt(requests, route: route)
+    }
+
     /// Small requests (a unary submit's one record) share calls: up to `coalescingCalls` calls are in flight,
     /// each taking every small request queued meanwhile (up to `batch_size` records). Idle, a request goes out at
     /// once; under load, calls carry several records and the per-call cost is shared.
@@ -509,7 +522,7 @@ public final class PluginSupervisor: Sendable {
 
     /// Waits for the plugin (up to its start timeout, as long as a restart may take), then makes the call under
     /// the call deadline.
-    private func attempt(_ batch: [Govcase_Plugin_V1_TranslateRequest]) async throws
+    private func attempt(_ batch: [Govcase_Plugin_V1_TranslateRequest], route: Route = .either) async throws
         -> [Govcase_Plugin_V1_TranslateResponse]
     {
         let deadline = Duration.milliseconds(manifest.callDeadlineMilliseconds)
@@ -532,11 +545,18 @@ public final class PluginSupervisor: Sendable {
                 let request = BatchRequest.with { $0.requests = batch }
                 let answer: BatchResponse
                 let byStream: Bool
-                if let streams = ready.streams, let stream = streams.checkOut() {
+                if route != .call, let streams = ready.streams, let stream = streams.checkOut() {
                     defer { streams.checkIn(stream) }
                     byStream = true
                     answer = try await stream.exchange(request, deadline: deadline)
                 } else {
+                    guard route != .stream else {
+                        throw PluginCallError(
+                            pluginID: manifest.id,
+                            reason: ready.streams == nil
+                                ? "it serves no TranslateStream (Describe's max_translate_streams is 0)"
+                                : "every TranslateStream stream is busy")
+                    }
                     byStream = false
                     answer = try await ready.client.translateBatch(request, options: options)
                 }

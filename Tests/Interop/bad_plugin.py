@@ -73,11 +73,12 @@ class Bad(govcase_plugin.Adapter):
         return plugin_pb2.TranslateResponse(case=case)
 
 
+# Batches reach `_translate_batch` by call and by stream alike.
 class CrashOnLargeBatch(govcase_plugin._Servicer):
-    def TranslateBatch(self, request, context):
+    def _translate_batch(self, request):
         if len(request.requests) > 10:
             os._exit(5)
-        return super().TranslateBatch(request, context)
+        return super()._translate_batch(request)
 
 
 if mode == "crash-on-large-batch":
@@ -85,7 +86,7 @@ if mode == "crash-on-large-batch":
 
 
 class WrongCount(govcase_plugin._Servicer):
-    def TranslateBatch(self, request, context):
+    def _translate_batch(self, request):
         return plugin_pb2.TranslateBatchResponse()
 
 

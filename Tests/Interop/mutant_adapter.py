@@ -7,6 +7,8 @@ first argument) behind a Python plugin that forwards every record to it, with on
   faithful            no flaw: passes whatever the real plugin passes (the control)
   drop-unknown-codes  a record refused only for unknown codes is translated anyway, with those fields cleared,
                       as an adapter does that maps unknown enum values and codes to "unspecified"
+  call-differs        offers TranslateStream streams (as the SDK does) but its TranslateBatch calls, which the
+                      gateway makes when every stream is busy, answer each case in another region
 """
 
 import os
@@ -26,7 +28,7 @@ from govcase.plugin.v1 import plugin_pb2, plugin_pb2_grpc  # noqa: E402
 from govcase.sources.national.v1 import national_pb2  # noqa: E402
 
 real_plugin, flaw = sys.argv[1], sys.argv[2]
-assert flaw in ("faithful", "drop-unknown-codes"), flaw
+assert flaw in ("faithful", "drop-unknown-codes", "call-differs"), flaw
 
 
 def start_real_plugin():
@@ -84,5 +86,17 @@ class Forwarding(govcase_plugin.Adapter):
                 return second
         return answer
 
+
+class CallDiffers(govcase_plugin._Servicer):
+    def TranslateBatch(self, request, context):
+        answer = super().TranslateBatch(request, context)
+        for response in answer.responses:
+            if response.WhichOneof("result") == "case":
+                response.case.region_code = "110101"
+        return answer
+
+
+if flaw == "call-differs":
+    govcase_plugin._Servicer = CallDiffers
 
 govcase_plugin.serve(Forwarding())

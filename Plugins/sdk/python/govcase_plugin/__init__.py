@@ -125,13 +125,16 @@ class _Servicer(plugin_pb2_grpc.AdapterPluginServiceServicer):
     def Translate(self, request, context):
         return self._translate(request)
 
-    def TranslateBatch(self, request, context):
+    def _translate_batch(self, request: plugin_pb2.TranslateBatchRequest) -> plugin_pb2.TranslateBatchResponse:
         return plugin_pb2.TranslateBatchResponse(responses=[self._translate(r) for r in request.requests])
+
+    def TranslateBatch(self, request, context):
+        return self._translate_batch(request)
 
     def TranslateStream(self, request_iterator, context):
         # One answer per batch, in order, for as long as the gateway holds the stream open.
         for batch in request_iterator:
-            yield self.TranslateBatch(batch, context)
+            yield self._translate_batch(batch)
 
     def Render(self, request, context):
         context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{self.adapter.id} does not render cases")
