@@ -22,8 +22,9 @@ struct ReadyPlugin: Sendable {
 /// health and Describe, and restarts it with exponential backoff and jitter when it exits. A plugin that
 /// exits `restart.max_exits` times within `restart.window_seconds` is quarantined until `release()`.
 ///
-/// Records reach it through `translate`, at most `concurrency` calls at once, each under the manifest's call
-/// deadline; a plugin that misses one is killed (and so restarted). A failed call is a `PluginCallError`:
+/// Records reach it through `translate`, at most `concurrency` batches at once, each under the manifest's call
+/// deadline: over the plugin's `TranslateStream` streams if it serves them (`TranslationStreams`), as
+/// `TranslateBatch` calls otherwise; a plugin that misses a deadline is killed (and so restarted). A failed call is a `PluginCallError`:
 /// the records were not translated and nothing of them is stored, so the sender may retry.
 public final class PluginSupervisor: Sendable {
     public let manifest: PluginManifest

@@ -159,7 +159,8 @@ final class TranslationStream: Sendable {
     }
 }
 
-/// How a plugin broke a stream's rules (plugin.proto, `TranslateStream`).
+/// Why a stream failed a batch: the plugin broke the stream's rules (plugin.proto, `TranslateStream`), or, for
+/// `busy`, the gateway did (a stream carries one batch at a time; `TranslationStreams` keeps to it).
 enum PluginStreamError: Error, CustomStringConvertible {
     case endedByPlugin
     case unaskedAnswer
