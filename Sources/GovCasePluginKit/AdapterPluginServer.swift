@@ -13,6 +13,8 @@ struct AdapterPluginServer: Govcase_Plugin_V1_AdapterPluginService.SimpleService
     let protocolVersion: String
     /// The serialized descriptor set of the plugin's own record types, if it has any.
     var ownDescriptors: Data? = nil
+    /// Streams offered in Describe. Each stream is a task here, so the gateway's concurrency is the real limit.
+    var translateStreams = 256
 
     func describe(request: Govcase_Plugin_V1_DescribeRequest, context: ServerContext) async throws
         -> Govcase_Plugin_V1_DescribeResponse
@@ -23,8 +25,7 @@ struct AdapterPluginServer: Govcase_Plugin_V1_AdapterPluginService.SimpleService
             $0.protocolVersion = protocolVersion
             $0.messageTypes = adapter.info.messageTypes
             $0.description_p = adapter.info.summary
-            // Each stream is a task here: the limit is the gateway's concurrency, not ours.
-            $0.maxTranslateStreams = 256
+            $0.maxTranslateStreams = UInt32(max(0, translateStreams))
             // The files that define the accepted types (the contracts' own, and the plugin's), so tools and the
             // conformance kit can read the records.
             var set = (try? ContractDescriptors.files(defining: adapter.info.messageTypes)) ?? .init()

@@ -18,7 +18,10 @@ public enum PluginMain {
     /// `descriptorSet` (a serialized `FileDescriptorSet`, e.g. `protoc --include_imports --descriptor_set_out`)
     /// defines the plugin's own record types: Describe gives it, with the files of any contract types the adapter
     /// accepts, so the gateway's reflection, grpcurl and the conformance kit can read its records.
-    public static func serve(_ adapter: AnySourceAdapter, descriptorSet: Data? = nil) async throws {
+    /// `translateStreams` is how many `TranslateStream` streams Describe offers (0: `TranslateBatch` calls only).
+    public static func serve(
+        _ adapter: AnySourceAdapter, descriptorSet: Data? = nil, translateStreams: Int = 256
+    ) async throws {
         let environment = ProcessInfo.processInfo.environment
         guard environment[HandshakeEnvironment.cookieName] == HandshakeEnvironment.cookieValue else {
             FileHandle.standardError.write(
@@ -46,7 +49,9 @@ public enum PluginMain {
         let server = GRPCServer(
             transport: transport,
             services: [
-                AdapterPluginServer(adapter: adapter, protocolVersion: chosen, ownDescriptors: descriptorSet),
+                AdapterPluginServer(
+                    adapter: adapter, protocolVersion: chosen, ownDescriptors: descriptorSet,
+                    translateStreams: translateStreams),
                 PluginHealthServer(),
             ])
         try await withThrowingTaskGroup(of: Bool.self) { group in

@@ -28,20 +28,23 @@ struct PluginBench {
 
         let source = GatewayClientIdentity.development("national-sc", in: pki)
         let operatorIdentity = GatewayClientIdentity.development("operator-sc", in: pki)
-        let manifest = """
+        /// The plugin form of the national adapter; `streams` TranslateStream streams offered (0: calls only).
+        func manifest(streams: Int) -> String {
+            """
             id: national-platform
             version: 1.0.0
             executable: \(BenchRun.binaries.appendingPathComponent("govcase-adapter-plugin").path)
-            arguments: [national-platform]
+            arguments: [national-platform, --streams, "\(streams)"]
             message_types: [govcase.sources.national.v1.EvaluationRecord, govcase.sources.national.v1.RectificationFeedback, govcase.sources.national.v1.AppealRecord, govcase.sources.national.v1.ServiceNodeRecord]
             concurrency: 16
             batch_size: 100
             """
+        }
         let run = self.run
         let registered = ContinuousClock.now
         try await withGatewayClient(host: "127.0.0.1", port: port, as: operatorIdentity) { grpc in
             _ = try await Govcase_Gateway_V1_AdapterAdminService.Client(wrapping: grpc).registerAdapter(
-                .with { $0.manifest = manifest })
+                .with { $0.manifest = manifest(streams: 256) })
         }
         try await withGatewayClient(host: "127.0.0.1", port: port, as: source) { grpc in
             let ack = try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc).submit(
@@ -99,6 +102,31 @@ struct PluginBench {
                 }
                 report.add(streamIn)
                 report.add(streamPlugin, comparedTo: streamIn.name)
+
+                // The same plugin offering no streams: every batch a TranslateBatch call, as before streams.
+                try await withGatewayClient(host: "127.0.0.1", port: port, as: operatorIdentity) { grpc in
+                    let admin = Govcase_Gateway_V1_AdapterAdminService.Client(wrapping: grpc)
+                    _ = try await admin.removeAdapter(.with { $0.id = "national-platform" })
+                    _ = try await admin.registerAdapter(.with { $0.manifest = manifest(streams: 0) })
+                }
+                let (callsIn, callsPlugin) = await Load.interleaved(duration) { duration in
+                    let slice = nextSlice()
+                    return await Load.closedLoop(
+                        "2 unary submit ×16, in process (beside calls)", unit: "calls", concurrency: 16,
+                        duration: duration
+                    ) { w, n in
+                        try await Self.submit(inProcess, "PJ-\(run)-uic-\(slice)-\(w)-\(n)")
+                    }
+                } subject: { duration, slice in
+                    await Load.closedLoop(
+                        "7 unary submit ×16, plugin by calls only", unit: "calls", concurrency: 16,
+                        duration: duration
+                    ) { w, n in
+                        try await Self.submit(plugin, "PJ-\(run)-upc-\(slice)-\(w)-\(n)")
+                    }
+                }
+                report.add(callsIn)
+                report.add(callsPlugin, comparedTo: callsIn.name)
             }
         }
         await gateway.stop()

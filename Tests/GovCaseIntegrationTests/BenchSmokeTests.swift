@@ -12,7 +12,9 @@ import Testing
             "A unary echo ×64", "2 unary submit ×64", "2 unary submit @ ½ peak", "A bidi echo stream",
             "3 bidi ingest, 1 record/message", "3 client-stream batch", "B store, 100 rows/commit", "5 query region",
             "3 store after ingest: database, write-ahead log",
-            "6 gateway RSS", "6 start to first SERVING",
+            "6 gateway RSS", "6 start to first SERVING", "7 unary submit ×16, plugin",
+            "7 bidi ingest, 100 records/message, plugin", "7 unary submit ×16, plugin by calls only",
+            "7 plugin register to first record accepted",
         ] {
             #expect(run.output.contains(part), "missing \"\(part)\" in\n\(run.output)")
         }

@@ -102,7 +102,8 @@ def main() -> None:
         error = submit(GRANTED, 101 if streams is None else 102)
         check(error is None, f"good, by {path}: the record is accepted ({error and error.details()})")
         seen = status(GRANTED)
-        check(seen.calls == 1 and seen.stream_batches == (1 if streams is None else 0),
+        by_stream = 1 if streams is None else 0
+        check(seen.calls == 1 and seen.stream_batches == by_stream and seen.open_streams == by_stream,
               f"good, by {path}: {seen.calls} call(s), {seen.stream_batches} by stream, {seen.open_streams} open")
         admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
 
