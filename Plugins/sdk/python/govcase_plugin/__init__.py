@@ -7,7 +7,8 @@ protocol (Proto/govcase/plugin/v1/plugin.proto, docs/plugins.md):
 - refuses to run unless the gateway launched it (the magic cookie), saying what it is;
 - serves gRPC on the Unix socket the gateway chose, with grpc.health.v1 and AdapterPluginService;
 - negotiates the protocol version and writes the one handshake line to stdout;
-- decodes each record's `Any` into your message class, and batches;
+- decodes each record's `Any` into your message class, and batches, answering TranslateBatch calls and the
+  TranslateStream streams it offers alike;
 - logs to stderr (stdout carries the handshake only);
 - stops cleanly on SIGTERM.
 
@@ -152,7 +153,7 @@ def serve(adapter: Adapter, max_workers: int = 8, translate_streams: int | None 
     """
     if translate_streams is None:
         translate_streams = max(0, max_workers - 2)
-    if translate_streams > max_workers - 2:
+    if translate_streams > 0 and translate_streams > max_workers - 2:
         raise ValueError(f"{translate_streams} streams need more than {max_workers} worker threads")
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if os.environ.get(COOKIE_NAME) != COOKIE_VALUE:
