@@ -169,6 +169,11 @@ struct AdaptersCommand: AsyncParsableCommand {
                 print(
                     "  protocol \(described?.protocolVersion ?? "?"); types: \(described?.messageTypes.joined(separator: ", ") ?? "")"
                 )
+                let streams = described?.maxTranslateStreams ?? 0
+                print(
+                    streams > 0
+                        ? "  batches over up to \(min(Int(streams), manifest.concurrency)) TranslateStream stream(s) (offers \(streams), concurrency \(manifest.concurrency)); TranslateBatch calls when all are busy"
+                        : "  batches as TranslateBatch calls (Describe offers no TranslateStream streams)")
                 let folder = URL(fileURLWithPath: self.manifest).standardizedFileURL.deletingLastPathComponent()
                     .appendingPathComponent("vectors")
                 guard

@@ -38,6 +38,10 @@ import Testing
         let check = try await GatewayProcess.run(["adapters", "check", manifest])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("ok: province-json 1.0.0 handshaken, healthy and described"), "\(check.output)")
+        // The Python SDK offers max_workers - 2 = 6 streams; the manifest's concurrency (4) bounds them.
+        #expect(
+            check.output.contains("batches over up to 4 TranslateStream stream(s) (offers 6, concurrency 4)"),
+            "\(check.output)")
         #expect(check.output.contains("ok   valid/001-app-evaluation-satisfied.json"), "\(check.output)")
         #expect(check.output.contains("2 vector(s), 0 failed"), "\(check.output)")
 
