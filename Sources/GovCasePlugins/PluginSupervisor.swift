@@ -24,8 +24,9 @@ struct ReadyPlugin: Sendable {
 ///
 /// Records reach it through `translate`, at most `concurrency` batches at once, each under the manifest's call
 /// deadline: over the plugin's `TranslateStream` streams if it serves them (`TranslationStreams`), as
-/// `TranslateBatch` calls otherwise; a plugin that misses a deadline is killed (and so restarted). A failed call is a `PluginCallError`:
-/// the records were not translated and nothing of them is stored, so the sender may retry.
+/// `TranslateBatch` calls otherwise; a plugin that misses a deadline is killed (and so restarted). A failed
+/// batch is a `PluginCallError`: the records were not translated and nothing of them is stored, so the sender
+/// may retry.
 public final class PluginSupervisor: Sendable {
     public let manifest: PluginManifest
     /// The folder of the plugin's Unix domain sockets, which only the gateway's user can open. Each launch gets
