@@ -10,7 +10,7 @@ import Testing
 #endif
 
 /// A TCP connection that never speaks TLS: what a scanner or a slowloris attacker leaves open.
-final class SilentConnection {
+final class SilentConnection: Sendable {
     let socket: Int32
 
     init(port: Int) throws {
@@ -27,12 +27,41 @@ final class SilentConnection {
         guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
     }
 
-    /// Whether the gateway closed the connection within `seconds` (a read returns end of file).
-    func isClosedByPeer(within seconds: Int) -> Bool {
-        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    /// Whether the gateway has closed the connection (a read returns end of file), waiting at most `seconds`.
+    func isClosedByPeer(within seconds: Double) -> Bool {
+        var entry = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, Int32(seconds * 1000)) == 1 else { return false }
         var byte: UInt8 = 0
-        return recv(socket, &byte, 1, 0) == 0
+        return recv(socket, &byte, 1, Int32(MSG_DONTWAIT)) == 0
+    }
+
+    /// How many of `connections` the gateway has closed by `deadline`, or as soon as `enough` are: polled together,
+    /// so connections left open cost one wait, not one each. A closed connection stays closed, so asking again
+    /// counts it again. The wait blocks a Dispatch thread, never one of the few the tests' tasks share.
+    static func closedByPeer(
+        _ connections: [SilentConnection], before deadline: ContinuousClock.Instant, enough: Int = .max
+    ) async -> Int {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: waitForClosing(connections, before: deadline, enough: enough))
+            }
+        }
+    }
+
+    private static func waitForClosing(
+        _ connections: [SilentConnection], before deadline: ContinuousClock.Instant, enough: Int
+    ) -> Int {
+        var open = connections
+        var closed = 0
+        while !open.isEmpty, closed < enough, ContinuousClock.now < deadline {
+            var entries = open.map { pollfd(fd: $0.socket, events: Int16(POLLIN), revents: 0) }
+            let milliseconds = Int32(max(0, (deadline - ContinuousClock.now) / .milliseconds(1)))
+            guard poll(&entries, nfds_t(entries.count), milliseconds) > 0 else { break }
+            let ready = Set(entries.indices.filter { entries[$0].revents != 0 })
+            closed += ready.filter { open[$0].isClosedByPeer(within: 0) }.count
+            open = open.indices.filter { !ready.contains($0) }.map { open[$0] }
+        }
+        return closed
     }
 
     deinit { close(socket) }
@@ -42,19 +71,32 @@ final class SilentConnection {
 extension MutualTLSTests {
     @Test func connectionsThatNeverHandshakeAreClosedAndAValidClientIsServed() async throws {
         var limits = GatewayLimits()
-        // Short, but not so short that the valid client's own handshake misses it on a loaded CI machine (at
-        // 1 s it did, with the whole suite running beside it).
         limits.handshakeTimeoutSeconds = 3
         let client = try client("national-sc", region: "510000")
         try await withRunningGateway(limits: limits) { address in
-            let silent = try (0..<50).map { _ in try SilentConnection(port: address.port) }
-            try await connect(to: address, as: client) { grpc in
-                let ack = try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
-                    .submit(Self.evaluation("PJ-while-silent"))
-                #expect(ack.outcome == .accepted)
+            // Fifty silent connections, then a valid client while they are open. On a machine starved of CPU (the
+            // whole suite starting at once on two cores) the valid client's own handshake can miss the 3 s too,
+            // as a real client's would; it then tries again beside fifty new silent connections, as a real client
+            // reconnects. Every attempt's silent connections must be closed; one attempt must be served.
+            var silent: [SilentConnection] = []
+            var served = false
+            var failures: [String] = []
+            for attempt in 1...3 where !served {
+                silent += try (0..<50).map { _ in try SilentConnection(port: address.port) }
+                do {
+                    try await connect(to: address, as: client) { grpc in
+                        let ack = try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
+                            .submit(Self.evaluation("PJ-while-silent"))
+                        #expect(ack.outcome == .accepted)
+                    }
+                    served = true
+                } catch let error as RPCError where error.code == .unavailable {
+                    failures.append("attempt \(attempt): \(error)")
+                }
             }
-            let closed = silent.filter { $0.isClosedByPeer(within: 8) }.count
-            #expect(closed == 50, "\(50 - closed) connections without a handshake were still open")
+            #expect(served, "the valid client was never served: \(failures)")
+            let closed = await SilentConnection.closedByPeer(silent, before: .now + .seconds(30))
+            #expect(closed == silent.count, "\(silent.count - closed) connections without a handshake were still open")
         }
     }
 
@@ -67,7 +109,9 @@ extension MutualTLSTests {
             // Four at once: the gateway admits three and closes one (which one depends on which event loop
             // accepts first).
             var held = try (0..<4).map { _ in try SilentConnection(port: address.port) }
-            let closed = held.filter { $0.isClosedByPeer(within: 2) }.count
+            // The first close however loaded the machine, then a second's grace for a wrong second one.
+            _ = await SilentConnection.closedByPeer(held, before: .now + .seconds(30), enough: 1)
+            let closed = await SilentConnection.closedByPeer(held, before: .now + .seconds(1))
             #expect(closed == 1, "\(closed) of four connections from one address were closed; the limit is three")
             held.removeAll()  // the held slots are freed as the sockets close
             try await Task.sleep(for: .milliseconds(200))
