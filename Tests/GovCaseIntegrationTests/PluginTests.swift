@@ -8,8 +8,11 @@ import Testing
     static let repository = PythonInteropTests.repository
 
     /// Runs one of the Python sessions against a new deployment's gateway; returns its output.
-    func runPython(_ script: String) async throws -> (status: Int32, output: String) {
+    func runPython(_ script: String, configure: (String) -> String = { $0 }) async throws -> (
+        status: Int32, output: String
+    ) {
         let deployment = try await Deployment.make()
+        try deployment.editConfiguration(configure)
         let gateway = try deployment.serve()
         let port = try await gateway.servingPort()
         defer { gateway.send(SIGTERM) }
@@ -23,6 +26,20 @@ import Testing
         let (status, output) = try await runPython("plugin_client.py")
         #expect(status == 0, "\(output)")
         #expect(output.contains("plugin session passed"), "\(output)")
+        #expect(output.contains("ok  all "), "\(output)")
+    }
+
+    /// The issue that made plugins is judged by a plugin written outside the project from the documents alone;
+    /// `Tests/Interop/independent_plugin/plugin.py` is one (no SDK, its code generated from Proto/ at run time).
+    @Test func aPluginWrittenFromTheDocumentsAloneIsRegisteredUsedAndSurvivesSIGKILL() async throws {
+        // The operator grants the new adapter to the source system that will send through it.
+        let (status, output) = try await runPython("independent_plugin_client.py") {
+            $0.replacingOccurrences(
+                of: "adapters: [national-platform, province-json]",
+                with: "adapters: [national-platform, province-json, sichuan-line]")
+        }
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("independent plugin session passed"), "\(output)")
         #expect(output.contains("ok  all "), "\(output)")
     }
 

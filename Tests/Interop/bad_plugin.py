@@ -18,7 +18,6 @@ unset; 0: TranslateBatch calls only), so each misbehaviour can be met on either 
 
 import os
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -153,7 +153,7 @@ def main() -> None:
     error = submit(GRANTED, 9)
     check(error is not None and error.code() == grpc.StatusCode.UNAVAILABLE and "quarantined" in error.details(),
           "quarantined: records get UNAVAILABLE saying so")
-    info = admin.ReleaseAdapter(adapters_pb2.ReleaseAdapterRequest(id=GRANTED))
+    admin.ReleaseAdapter(adapters_pb2.ReleaseAdapterRequest(id=GRANTED))
     check(wait_for(GRANTED, adapters_pb2.PLUGIN_STATE_READY), "released: it is started again")
     try:
         admin.ReleaseAdapter(adapters_pb2.ReleaseAdapterRequest(id=GRANTED))

@@ -37,7 +37,7 @@ for flag in ("no-client-auth", "store-retry-twice", "wrong-codes", "ack-before-s
 args = parser.parse_args()
 sys.path.insert(0, str(args.repo / "Plugins" / "sdk" / "python"))
 from govcase.core.v1 import case_pb2, evaluation_pb2  # noqa: E402
-from govcase.gateway.v1 import cases_pb2, cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc  # noqa: E402
+from govcase.gateway.v1 import cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc  # noqa: E402
 
 lock = threading.Lock()
 cases = {}  # case id → Case

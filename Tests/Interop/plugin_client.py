@@ -14,19 +14,16 @@ Finally it removes the plugin. Exits non-zero on the first surprise. Usage:
 
 import argparse
 import json
-import os
 import pathlib
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
 import grpc
 
-from session import channel, check
+from session import channel, check, kill_plugin_mid_stream
 from grpc_status import rpc_status
 from google.rpc import error_details_pb2
 from google.protobuf.any_pb2 import Any
@@ -130,7 +127,7 @@ def main() -> None:
         ingest.Submit(record(first, comment="另一个内容"))
         check(False, "same revision, other content is refused")
     except grpc.RpcError as error:
-        check(error.code() == grpc.StatusCode.ALREADY_EXISTS, f"same revision, other content: ALREADY_EXISTS")
+        check(error.code() == grpc.StatusCode.ALREADY_EXISTS, "same revision, other content: ALREADY_EXISTS")
 
     try:
         ingest.Submit(record(f"PJ-{run}-bad", score=7))
@@ -156,51 +153,8 @@ def main() -> None:
               "a type the plugin does not accept: INVALID_ARGUMENT listing what it accepts")
 
     # Kill the plugin while a stream is sending: nothing acknowledged is lost, the rest is retryable.
-    pid = adapters.DescribeAdapter(adapters_pb2.DescribeAdapterRequest(id="province-json")).plugin.pid
-    batches, per_batch = 60, 10
-    sent = {}
-
-    def requests():
-        for b in range(batches):
-            batch = [record(f"PJ-{run}-s{b}-{i}") for i in range(per_batch)]
-            for r in batch:
-                sent[JsonEvaluation.FromString(r.record.value).evaluation_id] = r
-            yield ingest_pb2.GenericBatch(records=batch)
-            if b == 10:
-                os.kill(pid, signal.SIGKILL)
-            time.sleep(0.02)
-
-    outcomes = {}
-    for message in ingest.SubmitStream(requests()):
-        for a in message.acks:
-            outcomes[a.external_id] = a
-    accepted = [a for a in outcomes.values() if a.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED]
-    unavailable = [a for a in outcomes.values() if a.outcome == ingest_pb2.RECORD_OUTCOME_REJECTED
-                   and a.error_code == grpc.StatusCode.UNAVAILABLE.value[0]]
-    check(len(outcomes) == batches * per_batch, f"every streamed record was acknowledged ({len(outcomes)})")
-    check(len(accepted) + len(unavailable) == len(outcomes),
-          f"each is ACCEPTED ({len(accepted)}) or UNAVAILABLE, retryable ({len(unavailable)}); nothing else")
-    # Records in the killed plugin's hands get UNAVAILABLE; records sent while it restarts wait for it (up to
-    # the manifest's call deadline), so how many are refused depends on timing: zero is the best case.
-    print(f"    the kill cost {len(unavailable)} record(s) a retryable refusal"
-          + (f", e.g. {unavailable[0].error_message}" if unavailable else ""))
-    deadline = time.monotonic() + 20
-    while True:
-        status = adapters.DescribeAdapter(adapters_pb2.DescribeAdapterRequest(id="province-json")).plugin
-        if status.state == adapters_pb2.PLUGIN_STATE_READY and status.pid != pid:
-            break
-        check(time.monotonic() < deadline, "the plugin comes back after SIGKILL")
-        time.sleep(0.05)
-    check(status.restarts >= 1, f"the plugin is back (pid {status.pid}, restarts {status.restarts})")
-    for a in accepted:
-        got = cases.GetCase(cases_pb2.GetCaseRequest(case_id=a.case_id))
-        if got.source.external_id != a.external_id:
-            check(False, f"acknowledged {a.external_id} reads back")
-    check(True, f"all {len(accepted)} acknowledged records read back")
-    if unavailable:
-        retried = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[sent[a.external_id] for a in unavailable])]))
-        check(retried.accepted == len(unavailable) and retried.rejected == 0,
-              f"the {len(unavailable)} refused records are accepted on retry")
+    kill_plugin_mid_stream(ingest, adapters, cases, "province-json", lambda name: record(f"PJ-{run}-{name}"),
+                           lambda r: JsonEvaluation.FromString(r.record.value).evaluation_id)
 
     admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id="province-json"))
     try:
