@@ -57,4 +57,25 @@ import Testing
             }
         }
     }
+
+    /// A development tool still says what it takes: bad arguments exit 2 with the usage line, before any plugin
+    /// protocol (no cookie is needed to be told).
+    @Test(arguments: [
+        [], ["nowhere"], ["national-platform", "--streams"], ["national-platform", "--streams", "-1"],
+        ["national-platform", "--streams", "many"], ["national-platform", "--calls", "2"],
+    ])
+    func badArgumentsExitTwoWithTheUsage(arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = arguments
+        let standardError = Pipe()
+        process.standardError = standardError
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let said = String(decoding: standardError.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2, "\(said)")
+        #expect(said.contains("usage: govcase-adapter-plugin <adapter id> [--streams N]"), "\(said)")
+        #expect(said.contains("national-platform"), "the usage names the adapters: \(said)")
+    }
 }
