@@ -283,7 +283,7 @@ let package = Package(
         .testTarget(
             name: "GovCaseServerTests",
             dependencies: [
-                "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePolicy", "GovCaseProto",
+                "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePlugins", "GovCasePolicy", "GovCaseProto",
                 "GovCaseServer",
                 "GovCaseStore",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

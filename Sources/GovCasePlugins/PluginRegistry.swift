@@ -22,9 +22,10 @@ public struct RegistrationError: Error, Sendable, Hashable, CustomStringConverti
     public var description: String { message }
 }
 
-/// The plugin adapters a gateway runs: registered at start from the kept registrations, or at run time by an
-/// operator; each under its own `PluginSupervisor`. Registrations are kept in `stateDirectory` (one JSON file
-/// each), so a restarted gateway starts the same plugins.
+/// The plugin adapters a gateway runs: declared by manifest files in the configuration's plugins folder,
+/// registered at start from the kept registrations, or at run time by an operator; each under its own
+/// `PluginSupervisor`. Registrations are kept in `stateDirectory` (one JSON file each), so a restarted gateway
+/// starts the same plugins; declared ones are read from their files at every start instead.
 public final class PluginRegistry: Sendable {
     /// The folder of the plugins' sockets, readable by the gateway's user only.
     public let socketDirectory: String
@@ -85,8 +86,22 @@ public final class PluginRegistry: Sendable {
     /// The plugin with this id, if registered.
     public func supervisor(for id: String) -> PluginSupervisor? { supervisors.withLock { $0[id] } }
 
+    /// Starts the plugins declared by manifest files (checked by the configuration), before any kept
+    /// registration, so a declared plugin's id and types are its own.
+    public func startDeclared(_ declared: [(manifest: PluginManifest, origin: ManifestOrigin)])
+        throws(RegistrationError)
+    {
+        for (manifest, origin) in declared {
+            try admit(manifest, origin: origin)
+            logger.info(
+                "plugin started from its manifest file",
+                metadata: ["plugin.id": "\(manifest.id)", "file": "\(origin.file ?? "")"])
+        }
+    }
+
     /// Starts the plugins whose registrations were kept; a registration that no longer starts is logged and
-    /// left in place, so an operator can see it and remove it.
+    /// left in place, so an operator can see it and remove it. One whose id a manifest file declares now is
+    /// left aside: the file wins.
     public func startKeptRegistrations() {
         guard let stateDirectory,
             let files = try? FileManager.default.contentsOfDirectory(atPath: stateDirectory)
@@ -98,7 +113,13 @@ public final class PluginRegistry: Sendable {
                     Registration.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
                 let manifest = try PluginManifest.parse(
                     yaml: kept.manifest, folder: kept.baseDirectory.map { URL(fileURLWithPath: $0) })
-                try admit(manifest)
+                if let declared = supervisor(for: manifest.id)?.origin?.file {
+                    logger.warning(
+                        "a kept plugin registration is left aside: its id is declared by a manifest file",
+                        metadata: ["plugin.id": "\(manifest.id)", "file": "\(path)", "declared.by": "\(declared)"])
+                    continue
+                }
+                try admit(manifest, origin: ManifestOrigin(yaml: kept.manifest))
                 logger.info("plugin registration restored", metadata: ["plugin.id": "\(manifest.id)"])
             } catch {
                 logger.error(
@@ -121,7 +142,7 @@ public final class PluginRegistry: Sendable {
         } catch {
             throw RegistrationError(code: .invalidManifest, message: "manifest: \(error)")
         }
-        let supervisor = try admit(manifest)
+        let supervisor = try admit(manifest, origin: ManifestOrigin(yaml: yaml))
         if let why = await supervisor.waitUntilReady(
             timeout: .milliseconds(manifest.startTimeoutMilliseconds) + .milliseconds(500))
         {
@@ -149,7 +170,7 @@ public final class PluginRegistry: Sendable {
 
     /// Checks a manifest against the adapters the gateway has, then starts supervising it.
     @discardableResult
-    func admit(_ manifest: PluginManifest) throws(RegistrationError) -> PluginSupervisor {
+    func admit(_ manifest: PluginManifest, origin: ManifestOrigin) throws(RegistrationError) -> PluginSupervisor {
         do {
             try manifest.checkExecutable()
         } catch {
@@ -158,7 +179,8 @@ public final class PluginRegistry: Sendable {
         if builtInTypes.values.contains(manifest.id) {
             throw RegistrationError(code: .alreadyExists, message: "\(manifest.id) is a built-in adapter's id")
         }
-        let supervisor = PluginSupervisor(manifest: manifest, socketDirectory: socketDirectory, logger: logger)
+        let supervisor = PluginSupervisor(
+            manifest: manifest, socketDirectory: socketDirectory, logger: logger, origin: origin)
         try supervisors.withLock { (supervisors) throws(RegistrationError) in
             guard supervisors[manifest.id] == nil else {
                 throw RegistrationError(
@@ -189,7 +211,13 @@ public final class PluginRegistry: Sendable {
         await supervisor.waitUntilIdle()
         supervisor.stop()
         if let stateDirectory { try? FileManager.default.removeItem(atPath: stateDirectory + "/" + id + ".json") }
-        logger.notice("plugin removed", metadata: ["plugin.id": "\(id)"])
+        if let file = supervisor.origin?.file {
+            logger.notice(
+                "plugin removed until the gateway restarts: its manifest file declares it; take the file out of the folder to remove it for good",
+                metadata: ["plugin.id": "\(id)", "file": "\(file)"])
+        } else {
+            logger.notice("plugin removed", metadata: ["plugin.id": "\(id)"])
+        }
     }
 
     /// Releases a quarantined plugin.

@@ -18,6 +18,20 @@ struct ReadyPlugin: Sendable {
     let launch: Int
 }
 
+/// Where a supervised plugin's manifest came from, for operators.
+public struct ManifestOrigin: Sendable, Hashable {
+    /// The manifest as written, YAML.
+    public var yaml: String
+    /// The file that declares it, in the configuration's plugins folder; `nil` when it was registered through
+    /// the admin API (or kept from such a registration).
+    public var file: String?
+
+    public init(yaml: String, file: String? = nil) {
+        self.yaml = yaml
+        self.file = file
+    }
+}
+
 /// Runs one plugin adapter and keeps it running: launches its executable, reads its handshake, checks its
 /// health and Describe, and restarts it with exponential backoff and jitter when it exits. A plugin that
 /// exits `restart.max_exits` times within `restart.window_seconds` is quarantined until `release()`.
@@ -29,6 +43,8 @@ struct ReadyPlugin: Sendable {
 /// may retry.
 public final class PluginSupervisor: Sendable {
     public let manifest: PluginManifest
+    /// The manifest's text and the file that declared it, when it came from a gateway's registry.
+    public let origin: ManifestOrigin?
     /// The folder of the plugin's Unix domain sockets, which only the gateway's user can open. Each launch gets
     /// a socket of its own (`<id>-<launch>.sock`), so that nothing meant for a dead process reaches its successor.
     public let socketDirectory: String
@@ -58,8 +74,9 @@ public final class PluginSupervisor: Sendable {
     /// Lines of stderr logged per second at most; the rest are counted as dropped.
     static let stderrLinesPerSecond = 200
 
-    public init(manifest: PluginManifest, socketDirectory: String, logger: Logger) {
+    public init(manifest: PluginManifest, socketDirectory: String, logger: Logger, origin: ManifestOrigin? = nil) {
         self.manifest = manifest
+        self.origin = origin
         self.socketDirectory = socketDirectory
         var logger = logger
         logger[metadataKey: "plugin.id"] = "\(manifest.id)"

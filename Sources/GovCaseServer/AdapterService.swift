@@ -71,6 +71,8 @@ struct AdapterService: Govcase_Gateway_V1_AdapterService.SimpleServiceProtocol {
                 $0.stderrLinesDropped = s.stderrLinesDropped
                 $0.streamBatches = s.streamBatches
                 $0.openStreams = UInt32(s.openStreams)
+                $0.manifest = plugin.origin?.yaml ?? ""
+                $0.manifestFile = plugin.origin?.file ?? ""
             }
         }
     }

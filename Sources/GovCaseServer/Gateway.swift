@@ -95,6 +95,12 @@ public final class Gateway: Service, Sendable {
                 adapters.flatMap { adapter in adapter.info.messageTypes.map { ($0, adapter.info.id) } },
                 uniquingKeysWith: { first, _ in first }),
             logger: logger)
+        let declared = try configuration.plugins.declared(builtInAdapters: configuration.builtInAdapters)
+        do {
+            try plugins.startDeclared(declared.map { ($0.manifest, $0.origin) })
+        } catch {
+            throw ConfigurationError(key: "plugins.manifests", message: error.message)
+        }
         let pipeline = IngestPipeline(
             adapters: adapters, plugins: plugins, store: store, policy: configuration.policy,
             deadlines: configuration.deadlines.policies,

@@ -222,6 +222,7 @@ private func details(_ a: Govcase_Gateway_V1_AdapterInfo) -> String {
                 + "records \(p.records), mean call \(p.meanCallMicros) µs, open streams \(p.openStreams), "
                 + "stderr lines dropped \(p.stderrLinesDropped)"
         ]
+        if !p.manifestFile.isEmpty { lines.append("    declared by \(p.manifestFile)") }
         if !p.lastError.isEmpty { lines.append("    last error: \(p.lastError)") }
         if !p.quarantineReason.isEmpty { lines.append("    quarantined: \(p.quarantineReason)") }
     }

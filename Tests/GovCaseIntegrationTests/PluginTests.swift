@@ -96,6 +96,65 @@ import Testing
         #expect(described.status != 0 && described.output.contains("unknown adapter"), "\(described.output)")
     }
 
+    /// `plugins.manifests` in gateway.yaml: the plugins declared there start with the gateway, show where they
+    /// were declared, keep their ids, and come back at every start; a faulty manifest stops the start.
+    @Test func aPluginsFolderInTheConfigurationStartsItsPluginsWithTheGateway() async throws {
+        let deployment = try await Deployment.make()
+        let declared = deployment.folder.appendingPathComponent("plugins.d")
+        try FileManager.default.createDirectory(at: declared, withIntermediateDirectories: true)
+        let example = Self.repository.appendingPathComponent("Plugins/examples/province-json")
+        let file = declared.appendingPathComponent("province-json.yaml")
+        try String(contentsOf: example.appendingPathComponent("manifest.yaml"), encoding: .utf8)
+            .replacingOccurrences(
+                of: "executable: plugin.py", with: "executable: \(example.appendingPathComponent("plugin.py").path)"
+            )
+            .write(to: file, atomically: true, encoding: .utf8)
+        try deployment.editConfiguration { $0 + "\nplugins: { manifests: plugins.d }\n" }
+
+        var gateway = try deployment.serve()
+        var port = try await gateway.servingPort()
+        func adapters(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+            try await GatewayProcess.run(
+                ["adapters"] + arguments + ["--gateway", "127.0.0.1:\(port)", "--deployment", deployment.folder.path])
+        }
+        func waitUntilListedReady() async throws -> String {
+            var listed = ""
+            for _ in 0..<150 {
+                listed = try await adapters(["list"]).output
+                if listed.contains("province-json\t1.0.0\tplugin ready") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return listed
+        }
+        var listed = try await waitUntilListedReady()
+        #expect(listed.contains("province-json\t1.0.0\tplugin ready"), "\(listed)\n\(gateway.text)")
+        let described = try await adapters(["describe", "province-json"])
+        #expect(described.output.contains("declared by \(file.path)"), "\(described.output)")
+        // Its id is taken: the admin API cannot register another plugin under it.
+        let again = try await adapters(["register", example.appendingPathComponent("manifest.yaml").path])
+        #expect(again.status != 0 && again.output.contains("registered already"), "\(again.output)")
+        // Removed, it stops until the next start, which reads the folder again.
+        let removed = try await adapters(["remove", "province-json"])
+        #expect(removed.status == 0, "\(removed.output)")
+        gateway.send(SIGTERM)
+        #expect(try await gateway.exitStatus() == 0, "\(gateway.text)")
+        #expect(gateway.text.contains("plugin removed until the gateway restarts"), "\(gateway.text)")
+        gateway = try deployment.serve()
+        port = try await gateway.servingPort()
+        listed = try await waitUntilListedReady()
+        #expect(listed.contains("province-json\t1.0.0\tplugin ready"), "\(listed)\n\(gateway.text)")
+        gateway.send(SIGTERM)
+        #expect(try await gateway.exitStatus() == 0, "\(gateway.text)")
+
+        // A faulty manifest in the folder: the gateway does not start, and says which file and key.
+        try "id: city-x\nversion: 1.0.0\nexecutable: /bin/true\nmessage_types: [a.v1.R]\ncolour: blue\n"
+            .write(to: declared.appendingPathComponent("zz-city-x.yaml"), atomically: true, encoding: .utf8)
+        let refused = try await GatewayProcess.run(["serve", "--config", deployment.configuration.path])
+        #expect(refused.status != 0, "\(refused.output)")
+        #expect(refused.output.contains("plugins.manifests"), "\(refused.output)")
+        #expect(refused.output.contains("zz-city-x.yaml: colour"), "\(refused.output)")
+    }
+
     @Test func aScaffoldedPythonPluginPassesItsVectorsAndStarts() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scaffold-\(UUID())")
         let made = try await GatewayProcess.run(["adapters", "new", "city-hotline", "--out", folder.path])

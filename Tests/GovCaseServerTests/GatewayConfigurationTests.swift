@@ -19,6 +19,7 @@ import Testing
         #expect(configuration.listen.port == 8443)
         #expect(configuration.limits == GatewayLimits(), "the README lists the defaults")
         #expect(configuration.policy.trustDomain == "zwfw.sc.gov.cn")
+        #expect(configuration.plugins.manifests == "/etc/govcase/plugins.d")
         #expect(
             configuration.codeOverrides["national-platform"]?["national-sc"]?["documentType"]?["10"] == "residentIDCard"
         )

@@ -71,6 +71,8 @@ def main() -> None:
         manifest=(example / "manifest.yaml").read_text(), base_directory=str(example)))
     check(info.plugin.state == adapters_pb2.PLUGIN_STATE_READY and info.plugin.pid > 0,
           f"registered on the running gateway and READY in {time.monotonic() - started:.2f} s (pid {info.plugin.pid})")
+    check(info.plugin.manifest == (example / "manifest.yaml").read_text() and info.plugin.manifest_file == "",
+          "its status carries the manifest it was registered with, and no declaring file")
     try:
         admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(
             manifest=(example / "manifest.yaml").read_text(), base_directory=str(example)))

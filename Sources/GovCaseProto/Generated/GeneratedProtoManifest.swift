@@ -12,7 +12,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/request.proto": "1bd1fb8957273df9626bb9869cac96c051ff901a7b863a9deacf46338760e994",
         "govcase/core/v1/service.proto": "e29f43caa14ada2eab668e127dc93a79689e58809c6c06380407097835b3f549",
         "govcase/core/v1/violation.proto": "9474a1cc841c74d41f562ccbdb707ab51509ce7ce43d265f64d578e065dab258",
-        "govcase/gateway/v1/adapters.proto": "e62020ca5894dd5adf8318a5c4eea0f4c36262903051237a8952084bbab927d9",
+        "govcase/gateway/v1/adapters.proto": "c4450aed54722008530f69474500eb63b7d8416fc3bf2f99d0e89ef62e21cc76",
         "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
         "govcase/gateway/v1/ingest.proto": "307efba489370318de02352a7c09bb38bfa091c276e3482c6da328ea6b76b387",
         "govcase/plugin/v1/plugin.proto": "138fa8a9f40f7be9200cab25894588ff057e172e4292d722a0404a64afd80d45",

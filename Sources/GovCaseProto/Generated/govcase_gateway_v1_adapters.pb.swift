@@ -240,6 +240,11 @@ public nonisolated struct Govcase_Gateway_V1_PluginStatus: Sendable {
   /// TranslateStream streams open to it now.
   public var openStreams: UInt32 = 0
 
+  /// The manifest file that declares it, in the folder of the configuration's `plugins.manifests` (插件清单目录);
+  /// empty when it was registered through this API. A declared plugin starts with the gateway from its file:
+  /// `RemoveAdapter` stops it until the next start only; take the file out of the folder to remove it for good.
+  public var manifestFile: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -471,7 +476,7 @@ nonisolated extension Govcase_Gateway_V1_AdapterInfo: SwiftProtobuf.Message, Swi
 
 nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PluginStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}pid\0\u{1}restarts\0\u{3}last_error\0\u{3}quarantine_reason\0\u{1}calls\0\u{3}call_errors\0\u{1}records\0\u{3}mean_call_micros\0\u{3}stderr_lines_dropped\0\u{1}manifest\0\u{3}stream_batches\0\u{3}open_streams\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}pid\0\u{1}restarts\0\u{3}last_error\0\u{3}quarantine_reason\0\u{1}calls\0\u{3}call_errors\0\u{1}records\0\u{3}mean_call_micros\0\u{3}stderr_lines_dropped\0\u{1}manifest\0\u{3}stream_batches\0\u{3}open_streams\0\u{3}manifest_file\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -492,6 +497,7 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
       case 11: try { try decoder.decodeSingularStringField(value: &self.manifest) }()
       case 12: try { try decoder.decodeSingularUInt64Field(value: &self.streamBatches) }()
       case 13: try { try decoder.decodeSingularUInt32Field(value: &self.openStreams) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.manifestFile) }()
       default: break
       }
     }
@@ -537,6 +543,9 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
     if self.openStreams != 0 {
       try visitor.visitSingularUInt32Field(value: self.openStreams, fieldNumber: 13)
     }
+    if !self.manifestFile.isEmpty {
+      try visitor.visitSingularStringField(value: self.manifestFile, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -554,6 +563,7 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
     if lhs.manifest != rhs.manifest {return false}
     if lhs.streamBatches != rhs.streamBatches {return false}
     if lhs.openStreams != rhs.openStreams {return false}
+    if lhs.manifestFile != rhs.manifestFile {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -49,6 +49,10 @@ extension GatewayConfiguration {
         resolve(&store.path)
         resolve(&store.evaluatorKey)
         for index in store.previousEvaluatorKeys.indices { resolve(&store.previousEvaluatorKeys[index]) }
+        if var manifests = plugins.manifests {
+            resolve(&manifests)
+            plugins.manifests = manifests
+        }
     }
 
     /// Checks what decoding cannot: that the files exist and hold what they should, and that overrides name
@@ -98,6 +102,7 @@ extension GatewayConfiguration {
             throw ConfigurationError(key: "store.path", message: "\(folder) is not a folder")
         }
         try checkCodeOverrides()
+        _ = try plugins.declared(builtInAdapters: builtInAdapters)
     }
 
     /// Each override names a known adapter, a table that adapter has, a non-empty code and a value the table

@@ -17,6 +17,7 @@ import Yams
 /// code_overrides: { national-platform: { sc-national: { channel: { "31": windowDevice } } } }
 /// deadlines: { default: {...}, regions: {...}, calendar: {...} }   # see DeadlineConfiguration
 /// validation: { clock_skew_seconds: 300 }
+/// plugins: { manifests: plugins.d }                 # see PluginsConfiguration
 /// ```
 ///
 /// Relative paths are read from the configuration file's folder, so a deployment folder can move as a whole.
@@ -42,6 +43,8 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     public var validation: Validation
     /// How the gateway stops.
     public var drain: Drain
+    /// Plugin adapters declared by manifest files, started with the gateway.
+    public var plugins: PluginsConfiguration = .init()
 
     public struct Drain: Sendable, Hashable, Decodable {
         /// Seconds the gateway keeps serving after SIGTERM with health NOT_SERVING, so that load balancers stop
@@ -152,7 +155,8 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     public init(
         listen: Listen, tls: GatewayTLS, store: Store, limits: GatewayLimits = GatewayLimits(), policy: AccessPolicy,
         codeOverrides: [String: [String: [String: [String: String]]]] = [:],
-        deadlines: DeadlineConfiguration = .init(), validation: Validation = .init(), drain: Drain = .init()
+        deadlines: DeadlineConfiguration = .init(), validation: Validation = .init(), drain: Drain = .init(),
+        plugins: PluginsConfiguration = .init()
     ) {
         self.listen = listen
         self.tls = tls
@@ -163,13 +167,14 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         self.deadlines = deadlines
         self.validation = validation
         self.drain = drain
+        self.plugins = plugins
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, tls, store, limits, policy
         case codeOverrides = "code_overrides"
         case builtInAdapters = "builtin_adapters"
-        case deadlines, validation, drain
+        case deadlines, validation, drain, plugins
     }
 
     public init(from decoder: any Decoder) throws {
@@ -192,6 +197,7 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         deadlines = try c.decodeIfPresent(DeadlineConfiguration.self, forKey: .deadlines) ?? .init()
         validation = try c.decodeIfPresent(Validation.self, forKey: .validation) ?? .init()
         drain = try c.decodeIfPresent(Drain.self, forKey: .drain) ?? .init()
+        plugins = try c.decodeIfPresent(PluginsConfiguration.self, forKey: .plugins) ?? .init()
     }
 }
 
