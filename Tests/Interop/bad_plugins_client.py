@@ -6,33 +6,25 @@ Exits non-zero on the first surprise. Usage:
     bad_plugins_client.py --target 127.0.0.1:8443 --pki <folder from `govcase pki init`> --repo <checkout>
 """
 
-import argparse
 import json
-import pathlib
 import sys
 import time
 import uuid
 
 import grpc
 
-from session import channel, check
+from session import check, plugin_session_arguments, plugin_session_stubs
 from google.protobuf.any_pb2 import Any
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--target", required=True)
-    parser.add_argument("--pki", required=True, type=pathlib.Path)
-    parser.add_argument("--repo", required=True, type=pathlib.Path)
-    args = parser.parse_args()
+    args = plugin_session_arguments()
     sys.path.insert(0, str(args.repo / "Plugins" / "sdk" / "python"))
     sys.path.insert(0, str(args.repo / "Plugins" / "examples" / "province-json"))
-    from govcase.gateway.v1 import adapters_pb2, adapters_pb2_grpc, ingest_pb2, ingest_pb2_grpc
+    from govcase.gateway.v1 import adapters_pb2, ingest_pb2
     from province_json_pb2 import JsonEvaluation
 
-    admin = adapters_pb2_grpc.AdapterAdminServiceStub(channel(args.target, args.pki, "operator-sc"))
-    adapters = adapters_pb2_grpc.AdapterServiceStub(channel(args.target, args.pki, "operator-sc"))
-    ingest = ingest_pb2_grpc.GenericIngestServiceStub(channel(args.target, args.pki, "national-sc"))
+    admin, adapters, ingest, _ = plugin_session_stubs(args)
     executable = args.repo / "Tests" / "Interop" / "bad_plugin.py"
     run = uuid.uuid4().hex[:6]
     # The id the development policy lets national-sc submit to; one misbehaving plugin at a time takes it.

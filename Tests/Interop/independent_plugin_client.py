@@ -9,7 +9,6 @@ removal. Exits non-zero on the first surprise. Usage:
     independent_plugin_client.py --target 127.0.0.1:8443 --pki <folder from `govcase pki init`> --repo <checkout>
 """
 
-import argparse
 import importlib.resources
 import pathlib
 import sys
@@ -21,7 +20,7 @@ import grpc
 from grpc_status import rpc_status
 from grpc_tools import protoc
 
-from session import channel, check, kill_plugin_mid_stream
+from session import check, kill_plugin_mid_stream, plugin_session_arguments, plugin_session_stubs
 
 PLUGIN = pathlib.Path(__file__).resolve().parent / "independent_plugin"
 
@@ -43,25 +42,16 @@ def build_plugin_code(protos: pathlib.Path) -> pathlib.Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--target", required=True)
-    parser.add_argument("--pki", required=True, type=pathlib.Path)
-    parser.add_argument("--repo", required=True, type=pathlib.Path)
-    args = parser.parse_args()
+    args = plugin_session_arguments()
     generated = build_plugin_code(args.repo / "Proto")
     sys.path.insert(0, str(generated))
     from google.protobuf.any_pb2 import Any
     from google.rpc import error_details_pb2
     from govcase.core.v1 import evaluation_pb2, lifecycle_pb2
-    from govcase.gateway.v1 import adapters_pb2, adapters_pb2_grpc, cases_pb2, cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc
+    from govcase.gateway.v1 import adapters_pb2, cases_pb2, ingest_pb2
     from sichuan_line_pb2 import LineEvaluation
 
-    operator = channel(args.target, args.pki, "operator-sc")
-    source = channel(args.target, args.pki, "national-sc")
-    admin = adapters_pb2_grpc.AdapterAdminServiceStub(operator)
-    adapters = adapters_pb2_grpc.AdapterServiceStub(operator)
-    ingest = ingest_pb2_grpc.GenericIngestServiceStub(source)
-    cases = cases_pb2_grpc.CaseServiceStub(source)
+    admin, adapters, ingest, cases = plugin_session_stubs(args)
 
     hold_file = generated / "holding"
     manifest = "\n".join([

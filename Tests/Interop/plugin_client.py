@@ -12,9 +12,7 @@ Finally it removes the plugin. Exits non-zero on the first surprise. Usage:
     plugin_client.py --target 127.0.0.1:8443 --pki <folder from `govcase pki init`> --repo <checkout>
 """
 
-import argparse
 import json
-import pathlib
 import shutil
 import subprocess
 import sys
@@ -23,35 +21,26 @@ import uuid
 
 import grpc
 
-from session import channel, check, kill_plugin_mid_stream
+from session import channel, check, kill_plugin_mid_stream, plugin_session_arguments, plugin_session_stubs
 from grpc_status import rpc_status
 from google.rpc import error_details_pb2
 from google.protobuf.any_pb2 import Any
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--target", required=True)
-    parser.add_argument("--pki", required=True, type=pathlib.Path)
-    parser.add_argument("--repo", required=True, type=pathlib.Path)
-    args = parser.parse_args()
+    args = plugin_session_arguments()
     example = args.repo / "Plugins" / "examples" / "province-json"
     sys.path.insert(0, str(args.repo / "Plugins" / "sdk" / "python"))
     sys.path.insert(0, str(example))
     from govcase.core.v1 import case_pb2, evaluation_pb2, lifecycle_pb2
-    from govcase.gateway.v1 import adapters_pb2, adapters_pb2_grpc, cases_pb2, cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc
+    from govcase.gateway.v1 import adapters_pb2, adapters_pb2_grpc, cases_pb2, ingest_pb2
     from province_json_pb2 import JsonEvaluation
 
-    operator = channel(args.target, args.pki, "operator-sc")
-    source = channel(args.target, args.pki, "national-sc")
-    admin = adapters_pb2_grpc.AdapterAdminServiceStub(operator)
-    adapters = adapters_pb2_grpc.AdapterServiceStub(operator)
-    ingest = ingest_pb2_grpc.GenericIngestServiceStub(source)
-    cases = cases_pb2_grpc.CaseServiceStub(source)
+    admin, adapters, ingest, cases = plugin_session_stubs(args)
 
     # A source system may not register plugins.
     try:
-        adapters_pb2_grpc.AdapterAdminServiceStub(source).RegisterAdapter(
+        adapters_pb2_grpc.AdapterAdminServiceStub(channel(args.target, args.pki, "national-sc")).RegisterAdapter(
             adapters_pb2.RegisterAdapterRequest(manifest=(example / "manifest.yaml").read_text(), base_directory=str(example)))
         check(False, "a source system is refused registration")
     except grpc.RpcError as error:

@@ -1,6 +1,7 @@
 """What the interop sessions share: a check that stops at the first surprise, and a grpcio channel over mutual
 TLS as a development identity (a folder from `govcase pki init`)."""
 
+import argparse
 import os
 import pathlib
 import signal
@@ -25,6 +26,27 @@ def channel(target: str, pki: pathlib.Path, client: str) -> grpc.Channel:
     )
     # The development server certificate names localhost.
     return grpc.secure_channel(target, credentials, options=[("grpc.ssl_target_name_override", "localhost")])
+
+
+def plugin_session_arguments() -> argparse.Namespace:
+    """The arguments PluginTests gives every plugin session: --target, --pki and --repo."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--pki", required=True, type=pathlib.Path)
+    parser.add_argument("--repo", required=True, type=pathlib.Path)
+    return parser.parse_args()
+
+
+def plugin_session_stubs(args: argparse.Namespace):
+    """The operator's AdapterAdminService and AdapterService, and the source system's GenericIngestService and
+    CaseService, over mutual TLS as operator-sc and national-sc. The generated govcase.gateway.v1 must be
+    importable (the SDK's committed copy, or one generated from Proto/)."""
+    from govcase.gateway.v1 import adapters_pb2_grpc, cases_pb2_grpc, ingest_pb2_grpc
+
+    operator = channel(args.target, args.pki, "operator-sc")
+    source = channel(args.target, args.pki, "national-sc")
+    return (adapters_pb2_grpc.AdapterAdminServiceStub(operator), adapters_pb2_grpc.AdapterServiceStub(operator),
+            ingest_pb2_grpc.GenericIngestServiceStub(source), cases_pb2_grpc.CaseServiceStub(source))
 
 
 def kill_plugin_mid_stream(ingest, adapters, cases, adapter_id: str, record, external_id, held=None) -> None:
