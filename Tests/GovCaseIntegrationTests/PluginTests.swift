@@ -97,12 +97,25 @@ import Testing
     }
 
     /// `plugins.manifests` in gateway.yaml: the plugins declared there start with the gateway, show where they
-    /// were declared, keep their ids, and come back at every start; a faulty manifest stops the start.
+    /// were declared, keep their ids (over a registration kept from before), and come back at every start; a
+    /// faulty manifest stops the start.
     @Test func aPluginsFolderInTheConfigurationStartsItsPluginsWithTheGateway() async throws {
         let deployment = try await Deployment.make()
+        let example = Self.repository.appendingPathComponent("Plugins/examples/province-json")
+        // First registered through the admin API, and so kept.
+        var gateway = try deployment.serve()
+        var port = try await gateway.servingPort()
+        func adapters(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+            try await GatewayProcess.run(
+                ["adapters"] + arguments + ["--gateway", "127.0.0.1:\(port)", "--deployment", deployment.folder.path])
+        }
+        let registered = try await adapters(["register", example.appendingPathComponent("manifest.yaml").path])
+        #expect(registered.status == 0, "\(registered.output)")
+        gateway.send(SIGTERM)
+        #expect(try await gateway.exitStatus() == 0, "\(gateway.text)")
+
         let declared = deployment.folder.appendingPathComponent("plugins.d")
         try FileManager.default.createDirectory(at: declared, withIntermediateDirectories: true)
-        let example = Self.repository.appendingPathComponent("Plugins/examples/province-json")
         let file = declared.appendingPathComponent("province-json.yaml")
         try String(contentsOf: example.appendingPathComponent("manifest.yaml"), encoding: .utf8)
             .replacingOccurrences(
@@ -111,12 +124,8 @@ import Testing
             .write(to: file, atomically: true, encoding: .utf8)
         try deployment.editConfiguration { $0 + "\nplugins: { manifests: plugins.d }\n" }
 
-        var gateway = try deployment.serve()
-        var port = try await gateway.servingPort()
-        func adapters(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-            try await GatewayProcess.run(
-                ["adapters"] + arguments + ["--gateway", "127.0.0.1:\(port)", "--deployment", deployment.folder.path])
-        }
+        gateway = try deployment.serve()
+        port = try await gateway.servingPort()
         func waitUntilListedReady() async throws -> String {
             var listed = ""
             for _ in 0..<150 {
@@ -130,6 +139,9 @@ import Testing
         #expect(listed.contains("province-json\t1.0.0\tplugin ready"), "\(listed)\n\(gateway.text)")
         let described = try await adapters(["describe", "province-json"])
         #expect(described.output.contains("declared by \(file.path)"), "\(described.output)")
+        #expect(
+            gateway.text.contains("a kept plugin registration is left aside: its id is declared by a manifest file"),
+            "\(gateway.text)")
         // Its id is taken: the admin API cannot register another plugin under it.
         let again = try await adapters(["register", example.appendingPathComponent("manifest.yaml").path])
         #expect(again.status != 0 && again.output.contains("registered already"), "\(again.output)")
