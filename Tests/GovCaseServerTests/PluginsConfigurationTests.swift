@@ -51,6 +51,7 @@ import Testing
             "b.yaml": Self.manifest("city-b", type: "b.v1.Record"),
             "a.yml": Self.manifest("city-a", type: "a.v1.Record"),
             "README.md": "not a manifest",
+            ".c.yaml": "an editor's file: not a manifest",
         ])
         let declared = try PluginsConfiguration(manifests: folder.path).declared(builtInAdapters: Self.builtIns)
         #expect(declared.map(\.manifest.id) == ["city-a", "city-b"])

@@ -8,7 +8,8 @@ import GovCasePolicy
 ///
 /// ```yaml
 /// plugins:
-///   manifests: plugins.d        # every *.yaml and *.yml in it is a plugin manifest (docs/plugins.md)
+///   manifests: plugins.d        # every *.yaml and *.yml in it is a plugin manifest (docs/plugins.md);
+///                               # names starting with a dot are left alone (editors' and tools' files)
 /// ```
 ///
 /// A manifest that does not parse, names an executable that cannot run, repeats another's id or claims a
@@ -49,7 +50,7 @@ public struct PluginsConfiguration: Sendable, Hashable, Decodable {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                .filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) }.sorted()
         } catch {
             throw ConfigurationError(key: key, message: "cannot read \(folder): \(error.localizedDescription)")
         }
