@@ -210,12 +210,14 @@ public final class PluginRegistry: Sendable {
         }
         await supervisor.waitUntilIdle()
         supervisor.stop()
-        if let stateDirectory { try? FileManager.default.removeItem(atPath: stateDirectory + "/" + id + ".json") }
+        // A declared plugin comes back from its file at the next start, and a registration kept under its id
+        // (which the file shadows) is not the one removed: both are left alone.
         if let file = supervisor.origin?.file {
             logger.notice(
                 "plugin removed until the gateway restarts: its manifest file declares it; take the file out of the folder to remove it for good",
                 metadata: ["plugin.id": "\(id)", "file": "\(file)"])
         } else {
+            if let stateDirectory { try? FileManager.default.removeItem(atPath: stateDirectory + "/" + id + ".json") }
             logger.notice("plugin removed", metadata: ["plugin.id": "\(id)"])
         }
     }

@@ -158,6 +158,17 @@ import Testing
         gateway.send(SIGTERM)
         #expect(try await gateway.exitStatus() == 0, "\(gateway.text)")
 
+        // The file out of the folder: the registration kept from before, left aside all along, starts again.
+        try FileManager.default.removeItem(at: file)
+        gateway = try deployment.serve()
+        port = try await gateway.servingPort()
+        listed = try await waitUntilListedReady()
+        #expect(listed.contains("province-json\t1.0.0\tplugin ready"), "\(listed)\n\(gateway.text)")
+        let kept = try await adapters(["describe", "province-json"])
+        #expect(!kept.output.contains("declared by"), "\(kept.output)")
+        gateway.send(SIGTERM)
+        #expect(try await gateway.exitStatus() == 0, "\(gateway.text)")
+
         // A faulty manifest in the folder: the gateway does not start, and says which file and key.
         try "id: city-x\nversion: 1.0.0\nexecutable: /bin/true\nmessage_types: [a.v1.R]\ncolour: blue\n"
             .write(to: declared.appendingPathComponent("zz-city-x.yaml"), atomically: true, encoding: .utf8)
