@@ -27,10 +27,8 @@ final class SilentConnection: Sendable {
         guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
     }
 
-    /// Whether the gateway has closed the connection (a read returns end of file), waiting at most `seconds`.
-    func isClosedByPeer(within seconds: Double) -> Bool {
-        var entry = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-        guard poll(&entry, 1, Int32(seconds * 1000)) == 1 else { return false }
+    /// Whether the gateway has closed the connection: a read, without waiting, finds end of file.
+    var isClosedByPeer: Bool {
         var byte: UInt8 = 0
         return recv(socket, &byte, 1, Int32(MSG_DONTWAIT)) == 0
     }
@@ -58,7 +56,7 @@ final class SilentConnection: Sendable {
             let milliseconds = Int32(max(0, (deadline - ContinuousClock.now) / .milliseconds(1)))
             guard poll(&entries, nfds_t(entries.count), milliseconds) > 0 else { break }
             let ready = Set(entries.indices.filter { entries[$0].revents != 0 })
-            closed += ready.filter { open[$0].isClosedByPeer(within: 0) }.count
+            closed += ready.filter { open[$0].isClosedByPeer }.count
             open = open.indices.filter { !ready.contains($0) }.map { open[$0] }
         }
         return closed

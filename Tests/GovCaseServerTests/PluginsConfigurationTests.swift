@@ -38,12 +38,9 @@ import Testing
         #expect(
             try GatewayConfiguration.parse(yaml: base + "plugins: { manifests: plugins.d }").plugins.manifests
                 == "plugins.d")
-        #expect(throws: ConfigurationError.self) {
+        #expect {
             try GatewayConfiguration.parse(yaml: base + "plugins: { folder: x }")
-        }
-        do {
-            _ = try GatewayConfiguration.parse(yaml: base + "plugins: { folder: x }")
-        } catch { #expect(error.message.contains("folder"), "\(error)") }
+        } throws: { ($0 as? ConfigurationError)?.message.contains("folder") == true }
     }
 
     @Test func manifestsAreReadInNameOrderWithTheirFilesAndPathsFromTheirFolder() throws {
