@@ -36,12 +36,13 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         let identity = try caller(context, role: .reader)
         // "No such case" and "not yours" look the same: a caller learns nothing of cases outside its grant.
         let notFound = RPCError(code: .notFound, message: "no case \(request.caseID) that this caller may read")
+        // Its links name only cases this caller may read itself.
+        let scope = ReadScope(regionPrefixes: (try? regions([], of: identity)) ?? [])
         let masked: Case
         let now = clock()
-        do { masked = try await store.call { try $0.get(caseID: request.caseID, now: now) } } catch let error
-            as StoreError
-            where error.code == .notFound
-        {
+        do {
+            masked = try await store.call { try $0.get(caseID: request.caseID, linksWithin: scope, now: now) }
+        } catch let error as StoreError where error.code == .notFound {
             throw notFound
         } catch { throw IngestPipeline.rpcError(error) }
         guard (try? policy.authorize(identity, role: .reader, region: masked.regionCode)) != nil else { throw notFound }
@@ -49,7 +50,9 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
             return masked.proto
         }
         let reader = PrivacyReader(identity: identity.description, purpose: "GetCase")
-        return try await run { try $0.get(caseID: request.caseID, reader: reader, now: now) }.proto
+        return try await run {
+            try $0.get(caseID: request.caseID, reader: reader, linksWithin: scope, now: now)
+        }.proto
     }
 
     func queryCases(request: Govcase_Gateway_V1_QueryCasesRequest, context: ServerContext) async throws

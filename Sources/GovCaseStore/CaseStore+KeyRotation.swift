@@ -14,31 +14,33 @@ extension CaseStore {
     /// while the gateway may go on serving (each batch is a short write). Resumable: progress is the data
     /// itself, so a run stopped at any point is continued by running it again. `progress` is called after each
     /// batch. A box that no configured key opens stops the run with an error naming its case and key id.
+    ///
+    /// A run walks the table once, in rowid order from where its last batch ended; it counts the boxes to do once,
+    /// at its start (new boxes are sealed with the current key, so none are added while it runs).
     public func resealEvaluators(
         batchSize: Int = 500, progress: (KeyRotationProgress) throws -> Void = { _ in }
     ) throws -> KeyRotationProgress {
         let prefix = vault.currentPrefix
+        let toDo = try unsealedWithCurrentKey()
         var resealed = 0
+        var lastRow: Int64 = 0
         while true {
-            let count = try pool.write { db -> Int in
+            let after = lastRow
+            let (count, last) = try pool.write { db -> (Int, Int64?) in
                 let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT id, sealed_requester FROM cases
-                        WHERE sealed_requester IS NOT NULL AND substr(sealed_requester, 1, ?) != ? LIMIT ?
-                        """, arguments: [prefix.count, prefix, batchSize])
+                    db.statement(.boxesToReseal), arguments: [after, prefix.count, prefix, batchSize])
                 for row in rows {
                     let caseID: String = row["id"]
                     guard let sealed = try vault.reseal(row["sealed_requester"], caseID: caseID) else { continue }
-                    try db.execute(
-                        sql: "UPDATE cases SET sealed_requester = ? WHERE id = ?", arguments: [sealed, caseID])
+                    try db.statement(.reseal).execute(arguments: [sealed, caseID])
                 }
-                return rows.count
+                return (rows.count, rows.last?["rowid"])
             }
+            lastRow = last ?? lastRow
             resealed += count
-            let state = KeyRotationProgress(resealed: resealed, remaining: try unsealedWithCurrentKey())
+            let state = KeyRotationProgress(resealed: resealed, remaining: max(toDo - resealed, 0))
             try progress(state)
-            if count == 0 || state.remaining == 0 { return state }
+            if count < batchSize || state.remaining == 0 { return state }
         }
     }
 
@@ -46,12 +48,7 @@ extension CaseStore {
     public func unsealedWithCurrentKey() throws -> Int {
         let prefix = vault.currentPrefix
         return try pool.read { db in
-            try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT COUNT(*) FROM cases
-                    WHERE sealed_requester IS NOT NULL AND substr(sealed_requester, 1, ?) != ?
-                    """, arguments: [prefix.count, prefix]) ?? 0
+            try Int.fetchOne(db.statement(.boxesNotSealedWithKey), arguments: [prefix.count, prefix]) ?? 0
         }
     }
 }

@@ -28,11 +28,7 @@ extension CaseStore {
     ) throws -> FollowUpOutcome {
         let outcome = try pool.write { db -> FollowUpOutcome in
             let applied = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT revision, case_id, content_digest FROM follow_ups
-                    WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '')
-                    """,
+                db.statement(.appliedFollowUps),
                 arguments: [sourceSystem, followUp.externalID, followUp.recordType ?? ""])
             if let same = applied.first(where: { ($0["revision"] as Int64) == Int64(followUp.revision) }) {
                 let caseID: String = same["case_id"]
@@ -67,11 +63,7 @@ extension CaseStore {
             let events = try c.apply(remaining, recordedAt: recordedAt, policy: policy(c.regionCode))
             try save(c, db: db, createdAt: nil, now: recordedAt)
             try append(events, caseID: c.caseID, db: db)
-            try db.execute(
-                sql: """
-                    INSERT INTO follow_ups (source_system, record_type, external_id, revision, content_digest, case_id)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
+            try db.statement(.saveFollowUp).execute(
                 arguments: [
                     sourceSystem, followUp.recordType ?? "", followUp.externalID, Int64(followUp.revision),
                     followUp.contentDigest, c.caseID,

@@ -44,22 +44,27 @@ public struct CasePage: Sendable {
 }
 
 extension CaseStore {
-    /// One case: evaluator data masked, or unmasked for `reader`, which is then written to the audit table.
-    public func get(caseID: String, reader: PrivacyReader? = nil, now: Date) throws -> Case {
+    /// One case: evaluator data masked, or unmasked for `reader`, which is then written to the audit table. Its
+    /// links name only cases inside `scope`, the cases its caller may read; none by default.
+    public func get(
+        caseID: String, reader: PrivacyReader? = nil, linksWithin scope: ReadScope = .nothing, now: Date
+    ) throws -> Case {
         guard let reader else {
-            guard let c = try pool.read({ db in try fetchCase(id: caseID, db: db).map { try linked($0, db: db) } })
+            guard
+                let c = try pool.read({ db in
+                    try fetchCase(id: caseID, db: db).map { try linked($0, within: scope, db: db) }
+                })
             else {
                 throw StoreError(.notFound, "no case has id \(caseID)")
             }
             return c.masked
         }
         return try pool.write { db in
-            guard let c = try fetchCase(id: caseID, db: db).map({ try linked($0, db: db) }) else {
+            guard let c = try fetchCase(id: caseID, db: db).map({ try linked($0, within: scope, db: db) }) else {
                 throw StoreError(.notFound, "no case has id \(caseID)")
             }
             if c.requester != nil {
-                try db.execute(
-                    sql: "INSERT INTO privacy_audit (case_id, reader, purpose, read_at) VALUES (?, ?, ?, ?)",
+                try db.statement(.auditRead).execute(
                     arguments: [caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
             }
             // The identity key beside a full name would confirm a guessed ID number: masked views only.
@@ -69,52 +74,17 @@ extension CaseStore {
         }
     }
 
-    /// `c` with the cases it is linked with: a request's origin evaluation (差评工单), an evaluation's requests.
-    func linked(_ c: Case, db: Database) throws -> Case {
-        var c = c
-        if let origin = c.request?.originEvaluationID, !origin.isEmpty {
-            c.links.originEvaluationCaseID = try String.fetchOne(
-                db,
-                sql: "SELECT id FROM cases WHERE kind = 'evaluation' AND external_id = ? ORDER BY created_at LIMIT 1",
-                arguments: [origin])
-        }
-        if c.kind == .evaluation {
-            c.links.workOrderCaseIDs = try String.fetchAll(
-                db, sql: "SELECT id FROM cases WHERE origin_evaluation_id = ? ORDER BY created_at, id",
-                arguments: [c.source.externalID])
-        }
-        // 一事多评: a node and its evaluation, by (source system, matter, node number).
-        if let node = c.service.node, !c.service.matterID.isEmpty, c.kind == .evaluation || c.kind == .serviceNode {
-            let other = c.kind == .evaluation ? CaseKind.serviceNode : .evaluation
-            let ids = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT id FROM cases WHERE source_system = ? AND kind = ? AND matter_id = ? AND service_number = ?
-                    ORDER BY created_at, id
-                    """, arguments: [c.source.sourceSystem, other.rawValue, c.service.matterID, node.number])
-            if c.kind == .evaluation {
-                c.links.serviceNodeCaseID = ids.first
-            } else {
-                c.links.nodeEvaluationCaseIDs = ids
-            }
-        }
-        return c
-    }
-
     /// A case's region code, without reading (or decrypting) the case; `nil` if there is no such case.
     public func regionCode(caseID: String) throws -> String? {
         try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT region_code FROM cases WHERE id = ?", arguments: [caseID])
+            try String.fetchOne(db.statement(.regionOfCase), arguments: [caseID])
         }
     }
 
     /// The unmasked reads recorded for a case: (reader, purpose, time), oldest first.
     public func privacyAudit(caseID: String) throws -> [(reader: String, purpose: String, at: Date)] {
         try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT reader, purpose, read_at FROM privacy_audit WHERE case_id = ? ORDER BY id",
-                arguments: [caseID]
-            ).map { ($0["reader"], $0["purpose"], Date(timeIntervalSince1970: $0["read_at"])) }
+            try Row.fetchAll(db.statement(.auditOfCase), arguments: [caseID]).map { ($0["reader"], $0["purpose"], Date(timeIntervalSince1970: $0["read_at"])) }
         }
     }
 
@@ -124,41 +94,15 @@ extension CaseStore {
     ///   - pageSize: At most this many cases (1–1000).
     ///   - pageToken: `nextPageToken` of the previous page, or `nil` for the first.
     public func query(_ query: CaseQuery, pageSize: Int = 100, pageToken: String? = nil) throws -> CasePage {
-        var clauses: [String] = []
-        var arguments: StatementArguments = []
-        func any(_ column: String, _ values: [some DatabaseValueConvertible]) {
-            guard !values.isEmpty else { return }
-            clauses.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
-            for value in values { _ = arguments.append(contentsOf: [value]) }
-        }
-        if !query.regionPrefixes.isEmpty {
-            clauses.append("(" + query.regionPrefixes.map { _ in "region_code LIKE ?" }.joined(separator: " OR ") + ")")
-            for prefix in query.regionPrefixes { _ = arguments.append(contentsOf: [prefix.filter(\.isNumber) + "%"]) }
-        }
-        any("kind", query.kinds.map(\.rawValue))
-        any("status", query.statuses.map(\.rawValue))
-        any("level", query.levels.map(\.rawValue))
-        any("adapter_id", query.adapterIDs)
-        if let from = query.receivedFrom {
-            clauses.append("received_at >= ?")
-            _ = arguments.append(contentsOf: [from.timeIntervalSince1970])
-        }
-        if let until = query.receivedUntil {
-            clauses.append("received_at < ?")
-            _ = arguments.append(contentsOf: [until.timeIntervalSince1970])
-        }
+        var after: PageToken?
         if let pageToken {
-            guard let after = PageToken(pageToken) else {
+            guard let token = PageToken(pageToken) else {
                 throw StoreError(.badRequest, "the page token is not one this gateway issued")
             }
-            clauses.append("(received_at < ? OR (received_at = ? AND id < ?))")
-            _ = arguments.append(contentsOf: [after.receivedAt, after.receivedAt, after.caseID])
+            after = token
         }
         let limit = min(max(pageSize, 1), 1000)
-        let sql =
-            "SELECT id, received_at, payload, sealed_requester FROM cases"
-            + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
-            + " ORDER BY received_at DESC, id DESC LIMIT \(limit + 1)"
+        let (sql, arguments) = query.statement(after: after, limit: limit)
         let (rows, page) = try pool.read { db in
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             return (rows, try rows.prefix(limit).map { try decode($0, db: db).masked })
@@ -171,7 +115,7 @@ extension CaseStore {
 
     /// The cursor of the newest event, 0 if there is none: where a watcher that wants only new events starts.
     public func latestEventCursor() throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(cursor) FROM case_events") ?? 0 }
+        try pool.read { db in try Int64.fetchOne(db.statement(.latestEventCursor)) ?? 0 }
     }
 
     /// Counts commits that appended events; pass what you read before `events(after:)` to `waitForEvents`.
@@ -188,10 +132,7 @@ extension CaseStore {
         cursor: Int64, caseID: String, event: LifecycleEvent
     )] {
         try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT cursor, case_id, payload FROM case_events WHERE cursor > ? ORDER BY cursor LIMIT ?",
-                arguments: [cursor, limit]
-            ).map { row in
+            try Row.fetchAll(db.statement(.eventsAfter), arguments: [cursor, limit]).map { row in
                 (row["cursor"], row["case_id"], try Self.event(row["payload"]))
             }
         }

@@ -95,14 +95,10 @@ extension CaseStore {
         guard c.kind == .evaluation || c.kind == .serviceNode, let node = c.service.node, !c.service.matterID.isEmpty
         else { return }
         let first = try String.fetchOne(
-            db,
-            sql: """
-                SELECT external_id FROM cases
-                WHERE source_system = ? AND kind = ? AND matter_id = ? AND service_number = ?
-                    AND external_id != ?
-                LIMIT 1
-                """,
-            arguments: [c.source.sourceSystem, c.kind.rawValue, c.service.matterID, node.number, c.source.externalID])
+            db.statement(.nodeTaken),
+            arguments: [
+                c.source.sourceSystem, c.service.matterID, node.number, c.kind.rawValue, c.source.externalID,
+            ])
         if let first {
             throw StoreError(
                 .alreadyExists,

@@ -112,22 +112,8 @@ public final class CaseStore: Sendable {
             c.request?.originEvaluationID ?? "", c.service.matterID, c.service.node?.number ?? 0,
         ]
         // Cached: the statement is compiled once per connection, not once per row.
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO cases (id, source_system, record_type, external_id, revision, content_digest, adapter_id,
-                                   kind, region_code, status, level, received_at, created_at, updated_at, payload,
-                                   sealed_requester, origin_evaluation_id, matter_id, service_number)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET
-                    record_type = excluded.record_type, revision = excluded.revision,
-                    content_digest = excluded.content_digest, adapter_id = excluded.adapter_id, kind = excluded.kind,
-                    region_code = excluded.region_code, status = excluded.status, level = excluded.level,
-                    received_at = excluded.received_at, updated_at = excluded.updated_at,
-                    payload = excluded.payload, sealed_requester = excluded.sealed_requester,
-                    origin_evaluation_id = excluded.origin_evaluation_id, matter_id = excluded.matter_id,
-                    service_number = excluded.service_number
-                """
-        ).execute(arguments: arguments)
+        try db.statement(.saveCase).execute(arguments: arguments)
+        try saveLinks(of: c, isNew: createdAt != nil, db: db)
     }
 
     /// The `payload` column: the case as a serialized `govcase.core.v1.Case` (the published contract), with
@@ -144,15 +130,14 @@ public final class CaseStore: Sendable {
     /// Appends events to the append-only table, each a serialized `govcase.core.v1.LifecycleEvent`.
     func append(_ events: [LifecycleEvent], caseID: String, db: Database) throws {
         for event in events {
-            try db.cachedStatement(sql: "INSERT INTO case_events (case_id, sequence, payload) VALUES (?, ?, ?)")
-                .execute(arguments: [caseID, event.sequence, try event.proto.serializedData()])
+            try db.statement(.appendEvent).execute(arguments: [caseID, event.sequence, try event.proto.serializedData()])
         }
     }
 
     /// A case's events, oldest first.
     func events(ofCase caseID: String, db: Database) throws -> [LifecycleEvent] {
         try Data.fetchAll(
-            db.cachedStatement(sql: "SELECT payload FROM case_events WHERE case_id = ? ORDER BY sequence"),
+            db.statement(.eventsOfCase),
             arguments: [caseID]
         ).map(Self.event)
     }
@@ -184,7 +169,7 @@ public final class CaseStore: Sendable {
 
     func fetchCase(id: String, db: Database) throws -> Case? {
         try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT payload, sealed_requester FROM cases WHERE id = ?"), arguments: [id]
+            db.statement(.caseByID), arguments: [id]
         ).map { try decode($0, db: db) }
     }
 
@@ -193,11 +178,7 @@ public final class CaseStore: Sendable {
     /// refused rather than guessed.
     func fetchCase(sourceSystem: String, recordType: String?, externalID: String, db: Database) throws -> Case? {
         let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT payload, sealed_requester, record_type FROM cases
-                    WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '' OR ?)
-                    """),
+            db.statement(.caseBySourceRecord),
             arguments: [sourceSystem, externalID, recordType ?? "", recordType == nil])
         guard rows.count <= 1 else {
             let types = rows.map { $0["record_type"] as String }.sorted().joined(separator: ", ")
@@ -214,12 +195,7 @@ public final class CaseStore: Sendable {
         caseID: String, revision: UInt64, digest: Data?
     )? {
         try Row.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT id, revision, content_digest FROM cases
-                    WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '')
-                    ORDER BY record_type DESC LIMIT 1
-                    """),
+            db.statement(.storedRevision),
             arguments: [source.sourceSystem, source.externalID, source.recordType ?? ""]
         ).map { ($0["id"], UInt64($0["revision"] as Int64), $0["content_digest"]) }
     }

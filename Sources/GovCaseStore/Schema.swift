@@ -214,6 +214,47 @@ enum Schema {
                         WHERE service_number > 0;
                     """)
         }
+        migrator.registerMigration("v7-case-links") { db in
+            // Links are edges, written with their case: a work order's link to the evaluation it was opened from
+            // (差评工单) names an external id of the work order's own source system. They were found at each read
+            // by external id alone, across every source system and region. Links stored before are kept as edges
+            // within their case's source system; a link to another system's evaluation no longer resolves.
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_links (
+                        id INTEGER PRIMARY KEY,
+                        case_id TEXT NOT NULL REFERENCES cases(id),
+                        kind TEXT NOT NULL,
+                        source_system TEXT NOT NULL,
+                        target_external_id TEXT NOT NULL,
+                        UNIQUE (case_id, kind)
+                    );
+                    CREATE INDEX case_links_target ON case_links (source_system, kind, target_external_id);
+                    INSERT INTO case_links (case_id, kind, source_system, target_external_id)
+                        SELECT id, 'origin-evaluation', source_system, origin_evaluation_id FROM cases
+                        WHERE origin_evaluation_id != '' ORDER BY created_at, id;
+                    DROP INDEX cases_origin_evaluation;
+                    """)
+        }
+        migrator.registerMigration("v8-indexes-for-bound-parameters") { db in
+            // Every statement the store runs has an index its plan uses with bound parameters (StoreSQL, checked by
+            // QueryPlanTests). The service-node index was partial on `service_number > 0`, which a query with
+            // `service_number = ?` cannot prove, so the 一事多评 check inside the writer scanned every row of its
+            // source system; it is partial on `matter_id != ''` now, which the statements repeat. A page sorted on
+            // (received_at, id) with an index on received_at alone, and the region index no statement can use
+            // (regions are prefixes, matched with LIKE), give way to one index a page walks with its region filter.
+            // The privacy audit is read by case.
+            try db.execute(
+                sql: """
+                    DROP INDEX cases_service_node;
+                    CREATE INDEX cases_service_node ON cases (source_system, matter_id, service_number, kind)
+                        WHERE matter_id != '';
+                    DROP INDEX cases_received;
+                    DROP INDEX cases_region_received;
+                    CREATE INDEX cases_received ON cases (received_at, id, region_code);
+                    CREATE INDEX privacy_audit_case ON privacy_audit (case_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -52,7 +52,7 @@ import Testing
             try store.appliedMigrations() == [
                 "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
-                "v6-service-nodes",
+                "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters",
             ])
         #expect(try store.journalMode() == "wal")
     }
@@ -237,9 +237,9 @@ import Testing
 
         let store = try open()
         #expect(
-            try store.appliedMigrations().suffix(4) == [
+            try store.appliedMigrations().suffix(6) == [
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
-                "v6-service-nodes",
+                "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters",
             ])
         let read = try store.get(caseID: "case-v2", now: now)
         #expect(read.events == [event])
@@ -701,8 +701,11 @@ import Testing
         rated.service.matterID = matter
         rated.service.node = ServiceNode(number: 2, name: "受理")
         let ratedID = try store.submit(rated, now: now).caseID
-        #expect(try store.get(caseID: ratedID, now: now).links.serviceNodeCaseID == nodeID)
-        #expect(try store.get(caseID: nodeID, now: now).links.nodeEvaluationCaseIDs == [ratedID])
+        let sichuan = ReadScope(regionPrefixes: ["51"])
+        #expect(try store.get(caseID: ratedID, linksWithin: sichuan, now: now).links.serviceNodeCaseID == nodeID)
+        #expect(try store.get(caseID: nodeID, linksWithin: sichuan, now: now).links.nodeEvaluationCaseIDs == [ratedID])
+        // Without a scope, a read shows no links.
+        #expect(try store.get(caseID: ratedID, now: now).links.serviceNodeCaseID == nil)
         // Another node id for the same node is refused, naming the first; another node of the matter is not.
         #expect {
             try store.submit(node("N-other", number: 2), now: now)
@@ -711,31 +714,52 @@ import Testing
                 && (error as? StoreError)?.message.contains("already recorded as \(matter)-2") == true
         }
         let third = try store.submit(node("\(matter)-3", number: 3), now: now).caseID
-        #expect(try store.get(caseID: third, now: now).links.nodeEvaluationCaseIDs == [])
+        #expect(try store.get(caseID: third, linksWithin: sichuan, now: now).links.nodeEvaluationCaseIDs == [])
     }
 
-    /// A work order opened from a bad review (差评工单) names the evaluation; each case, read, links the other.
+    /// A work order opened from a bad review (差评工单) names the evaluation by its external id in the work order's
+    /// own source system; each case, read, links the other. The same id at another source system is another
+    /// record: a work order of another system links nothing.
     @Test func aWorkOrderOpenedFromABadReviewAndTheReviewLinkEachOther() throws {
         let store = try open()
         let review = try store.submit(Self.evaluation("PJ-bad-1", level: .dissatisfied), now: now).caseID
-        var request = Request(title: "差评转工单", content: "窗口等候超时", respondent: Respondent(name: "某政务服务中心"))
-        request.originEvaluationID = "PJ-bad-1"
-        let order = Case(
-            source: SourceIdentity(
-                sourceSystem: "hotline-sz", adapterID: "hotline-12345", externalID: "GD-1", revision: 1,
-                contentDigest: Self.digest("GD-1")),
-            kind: .complaint, regionCode: "510104", request: request,
-            requester: Party(kind: .naturalPerson, realName: true, name: "王五", phone: "13512345678"),
-            receivedAt: now)
-        let orderID = try store.submit(order, now: now).caseID
-        #expect(try store.get(caseID: orderID, now: now).links.originEvaluationCaseID == review)
-        #expect(try store.get(caseID: review, now: now).links.workOrderCaseIDs == [orderID])
-        #expect(try store.get(caseID: review, reader: reader, now: now).links.workOrderCaseIDs == [orderID])
-        // The links are found at each read, never stored in the case itself.
-        let payload = try DatabaseQueue(path: path).read { db in
-            try Data.fetchOne(db, sql: "SELECT payload FROM cases WHERE id = ?", arguments: [review])
+        func order(_ id: String, from system: String) -> Case {
+            var request = Request(title: "差评转工单", content: "窗口等候超时", respondent: Respondent(name: "某政务服务中心"))
+            request.originEvaluationID = "PJ-bad-1"
+            return Case(
+                source: SourceIdentity(
+                    sourceSystem: system, adapterID: "hotline-12345", externalID: id, revision: 1,
+                    contentDigest: Self.digest(id)),
+                kind: .complaint, regionCode: "510104", request: request,
+                requester: Party(kind: .naturalPerson, realName: true, name: "王五", phone: "13512345678"),
+                receivedAt: now)
+        }
+        let orderID = try store.submit(order("GD-1", from: "sc-gov"), now: now).caseID
+        let elsewhere = try store.submit(order("GD-2", from: "hotline-sz"), now: now).caseID
+        let sichuan = ReadScope(regionPrefixes: ["51"])
+        #expect(try store.get(caseID: orderID, linksWithin: sichuan, now: now).links.originEvaluationCaseID == review)
+        #expect(try store.get(caseID: review, linksWithin: sichuan, now: now).links.workOrderCaseIDs == [orderID])
+        #expect(
+            try store.get(caseID: review, reader: reader, linksWithin: sichuan, now: now).links.workOrderCaseIDs
+                == [orderID])
+        #expect(try store.get(caseID: elsewhere, linksWithin: sichuan, now: now).links.originEvaluationCaseID == nil)
+        // The case itself holds no links: they are edges of their own, written with the case.
+        let (payload, edges) = try DatabaseQueue(path: path).read { db in
+            (
+                try Data.fetchOne(db, sql: "SELECT payload FROM cases WHERE id = ?", arguments: [review]),
+                try Row.fetchAll(db, sql: "SELECT case_id, source_system, target_external_id FROM case_links")
+                    .map { [$0["case_id"], $0["source_system"], $0["target_external_id"]] as [String] }
+            )
         }
         #expect(try Govcase_Core_V1_Case(serializedBytes: payload ?? Data()).hasLinks == false)
+        #expect(edges == [[orderID, "sc-gov", "PJ-bad-1"], [elsewhere, "hotline-sz", "PJ-bad-1"]])
+        // A revision that no longer names the evaluation removes its link, in the same transaction.
+        var unlinked = order("GD-1", from: "sc-gov")
+        unlinked.source.revision = 2
+        unlinked.source.contentDigest = Self.digest("GD-1", 2)
+        unlinked.request?.originEvaluationID = ""
+        #expect(try store.submit(unlinked, now: now) == .updated(caseID: orderID))
+        #expect(try store.get(caseID: review, linksWithin: sichuan, now: now).links.workOrderCaseIDs == [])
     }
 
     /// The identity key (certKey) is kept and shown where the name is masked, never beside the full name.

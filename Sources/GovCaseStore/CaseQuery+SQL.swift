@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+import GovCaseCore
+
+extension CaseQuery {
+    /// The statement of one page of this query: newest received first, after `token`, `limit` + 1 rows (the last
+    /// says whether another page follows). The only statement of the store not in `StoreSQL`, because its filters
+    /// vary; `planSamples` gives `QueryPlanTests` every filter to check.
+    ///
+    /// Its plan walks `cases_received` (received_at, id, region_code) from the newest case and stops after the
+    /// page: no sort, and the region filter, which every caller's query has, is read from the index, so a case of
+    /// another region costs an index entry, never a row. A page of a region with few cases in a large store still
+    /// walks many entries; `StoreSQL.pageWalkIndex` names the index the plan test allows for it.
+    func statement(after token: PageToken?, limit: Int) -> (sql: String, arguments: StatementArguments) {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        func any(_ column: String, _ values: [some DatabaseValueConvertible]) {
+            guard !values.isEmpty else { return }
+            clauses.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
+            for value in values { _ = arguments.append(contentsOf: [value]) }
+        }
+        if !regionPrefixes.isEmpty {
+            clauses.append("(" + regionPrefixes.map { _ in "region_code LIKE ?" }.joined(separator: " OR ") + ")")
+            for prefix in regionPrefixes { _ = arguments.append(contentsOf: [prefix.filter(\.isNumber) + "%"]) }
+        }
+        any("kind", kinds.map(\.rawValue))
+        any("status", statuses.map(\.rawValue))
+        any("level", levels.map(\.rawValue))
+        any("adapter_id", adapterIDs)
+        if let receivedFrom {
+            clauses.append("received_at >= ?")
+            _ = arguments.append(contentsOf: [receivedFrom.timeIntervalSince1970])
+        }
+        if let receivedUntil {
+            clauses.append("received_at < ?")
+            _ = arguments.append(contentsOf: [receivedUntil.timeIntervalSince1970])
+        }
+        if let token {
+            clauses.append("(received_at < ? OR (received_at = ? AND id < ?))")
+            _ = arguments.append(contentsOf: [token.receivedAt, token.receivedAt, token.caseID])
+        }
+        let sql =
+            "SELECT id, received_at, payload, sealed_requester FROM cases"
+            + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            + " ORDER BY received_at DESC, id DESC LIMIT \(limit + 1)"
+        return (sql, arguments)
+    }
+
+    /// Queries whose statements `QueryPlanTests` checks, each with and without a page token: none, a reader's
+    /// (its regions only), and one with every filter.
+    static var planSamples: [CaseQuery] {
+        var reader = CaseQuery()
+        reader.regionPrefixes = ["51", "500151"]
+        var everything = reader
+        everything.kinds = [.evaluation, .complaint]
+        everything.statuses = [.awaitingVerification]
+        everything.levels = [.dissatisfied]
+        everything.adapterIDs = ["national-platform"]
+        everything.receivedFrom = Date(timeIntervalSince1970: 0)
+        everything.receivedUntil = Date(timeIntervalSince1970: 1)
+        return [CaseQuery(), reader, everything]
+    }
+}

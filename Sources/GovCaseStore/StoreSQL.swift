@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+
+/// Every statement the store runs on its tables once migrated, in one place.
+///
+/// `QueryPlanTests` runs `EXPLAIN QUERY PLAN` on each of `allCases`, with bound parameters, on a real store
+/// file, and fails on a scan of a table or a temporary sort: every query the store runs must use an index at any
+/// size (ARCHITECTURE.md, invariant 8). A statement written anywhere else would escape that check, so the store's
+/// methods use these constants and `CaseQuery.statement(after:limit:)` only. Migrations are not here: each runs once.
+///
+/// SQLite uses a partial index (`… WHERE matter_id != ''`) for a query with bound parameters only if the query
+/// repeats the index's condition word for word: it cannot know that `matter_id = ?` will not be empty. The
+/// statements that use one repeat it, and the plan test proves they still reach it. (A condition on a column the
+/// query compares for equality is repeated, not a range on one: with `service_number > 0` the planner used the
+/// range and sorted, where `matter_id != ''` lets it use all four columns for equality.)
+enum StoreSQL: CaseIterable {
+    /// A new case, or the replacement of a stored one by id (every column but id, source and creation).
+    case saveCase
+    case caseByID
+    case regionOfCase
+    /// A source record's case; the last two arguments are the record type and whether any type matches.
+    case caseBySourceRecord
+    /// The id, revision and digest stored for a source record; a typed row wins over one stored without a type.
+    case storedRevision
+    /// 一事多评: another record of this kind for the node (source system, matter, number, kind, own external id).
+    case nodeTaken
+    /// The cases of one kind at a service node (source system, matter, number, kind), first stored first.
+    case nodeCases
+    /// The evaluation a work order of this source system names (source system, external id).
+    case originEvaluation
+    /// The cases whose link of a kind names an external id of their own source system (source system, kind,
+    /// external id), first linked first.
+    case linkingCases
+    /// A case's link of a kind (case id, kind, source system, external id), replacing the one it had.
+    case saveLink
+    case deleteLink
+    case appendEvent
+    case eventsOfCase
+    case latestEventCursor
+    case eventsAfter
+    case appliedFollowUps
+    case saveFollowUp
+    case auditRead
+    case auditOfCase
+    /// Boxes not sealed with the current key after a rowid (prefix length, prefix, rowid, batch size), in rowid
+    /// order: a rotation walks the table once, however many batches it takes.
+    case boxesToReseal
+    case reseal
+    /// How many boxes are not sealed with the current key (prefix length, prefix).
+    case boxesNotSealedWithKey
+
+    /// The statement's text.
+    var sql: String {
+        switch self {
+        case .saveCase:
+            """
+                INSERT INTO cases (id, source_system, record_type, external_id, revision, content_digest, adapter_id,
+                                   kind, region_code, status, level, received_at, created_at, updated_at, payload,
+                                   sealed_requester, origin_evaluation_id, matter_id, service_number)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    record_type = excluded.record_type, revision = excluded.revision,
+                    content_digest = excluded.content_digest, adapter_id = excluded.adapter_id, kind = excluded.kind,
+                    region_code = excluded.region_code, status = excluded.status, level = excluded.level,
+                    received_at = excluded.received_at, updated_at = excluded.updated_at,
+                    payload = excluded.payload, sealed_requester = excluded.sealed_requester,
+                    origin_evaluation_id = excluded.origin_evaluation_id, matter_id = excluded.matter_id,
+                    service_number = excluded.service_number
+                """
+        case .caseByID: "SELECT payload, sealed_requester FROM cases WHERE id = ?"
+        case .regionOfCase: "SELECT region_code FROM cases WHERE id = ?"
+        case .caseBySourceRecord:
+            """
+                SELECT payload, sealed_requester, record_type FROM cases
+                WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '' OR ?)
+                """
+        case .storedRevision:
+            """
+                SELECT id, revision, content_digest FROM cases
+                WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '')
+                ORDER BY record_type DESC LIMIT 1
+                """
+        case .nodeTaken:
+            """
+                SELECT external_id FROM cases
+                WHERE source_system = ? AND matter_id = ? AND service_number = ? AND kind = ? AND matter_id != ''
+                    AND external_id != ?
+                LIMIT 1
+                """
+        case .nodeCases:
+            """
+                SELECT id, region_code FROM cases
+                WHERE source_system = ? AND matter_id = ? AND service_number = ? AND kind = ? AND matter_id != ''
+                ORDER BY rowid
+                """
+        case .originEvaluation:
+            """
+                SELECT id, region_code FROM cases
+                WHERE source_system = ? AND external_id = ? AND kind = 'evaluation'
+                ORDER BY record_type LIMIT 1
+                """
+        case .linkingCases:
+            """
+                SELECT cases.id, cases.region_code FROM case_links CROSS JOIN cases ON cases.id = case_links.case_id
+                WHERE case_links.source_system = ? AND case_links.kind = ? AND case_links.target_external_id = ?
+                ORDER BY case_links.id
+                """
+        case .saveLink:
+            """
+                INSERT INTO case_links (case_id, kind, source_system, target_external_id) VALUES (?, ?, ?, ?)
+                ON CONFLICT (case_id, kind) DO UPDATE SET
+                    source_system = excluded.source_system, target_external_id = excluded.target_external_id
+                """
+        case .deleteLink: "DELETE FROM case_links WHERE case_id = ? AND kind = ?"
+        case .appendEvent: "INSERT INTO case_events (case_id, sequence, payload) VALUES (?, ?, ?)"
+        case .eventsOfCase: "SELECT payload FROM case_events WHERE case_id = ? ORDER BY sequence"
+        case .latestEventCursor: "SELECT MAX(cursor) FROM case_events"
+        case .eventsAfter: "SELECT cursor, case_id, payload FROM case_events WHERE cursor > ? ORDER BY cursor LIMIT ?"
+        case .appliedFollowUps:
+            """
+                SELECT revision, case_id, content_digest FROM follow_ups
+                WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '')
+                """
+        case .saveFollowUp:
+            """
+                INSERT INTO follow_ups (source_system, record_type, external_id, revision, content_digest, case_id)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+        case .auditRead: "INSERT INTO privacy_audit (case_id, reader, purpose, read_at) VALUES (?, ?, ?, ?)"
+        case .auditOfCase: "SELECT reader, purpose, read_at FROM privacy_audit WHERE case_id = ? ORDER BY id"
+        case .boxesToReseal:
+            """
+                SELECT rowid, id, sealed_requester FROM cases
+                WHERE rowid > ? AND sealed_requester IS NOT NULL AND substr(sealed_requester, 1, ?) != ?
+                ORDER BY rowid LIMIT ?
+                """
+        case .reseal: "UPDATE cases SET sealed_requester = ? WHERE id = ?"
+        case .boxesNotSealedWithKey:
+            """
+                SELECT COUNT(*) FROM cases WHERE sealed_requester IS NOT NULL AND substr(sealed_requester, 1, ?) != ?
+                """
+        }
+    }
+}
+
+extension StoreSQL {
+    /// Arguments of the statement's types, for `EXPLAIN QUERY PLAN`: the plan of a statement with bound
+    /// parameters cannot depend on their values.
+    var sampleArguments: StatementArguments {
+        switch self {
+        case .saveCase:
+            [
+                "case-1", "sc-gov", "t", "PJ-1", 1, nil, "national-platform", "evaluation", "510104", "recorded", 3, 0.0,
+                0.0, 0.0, Data(), nil, "", "M-1", 1,
+            ]
+        case .caseByID, .regionOfCase, .eventsOfCase, .auditOfCase: ["case-1"]
+        case .caseBySourceRecord: ["sc-gov", "PJ-1", "t", false]
+        case .storedRevision, .appliedFollowUps: ["sc-gov", "PJ-1", "t"]
+        case .nodeTaken: ["sc-gov", "M-1", 1, "evaluation", "PJ-1"]
+        case .nodeCases: ["sc-gov", "M-1", 1, "evaluation"]
+        case .originEvaluation: ["sc-gov", "PJ-1"]
+        case .linkingCases: ["sc-gov", CaseLinkKind.originEvaluation, "PJ-1"]
+        case .saveLink: ["case-1", CaseLinkKind.originEvaluation, "sc-gov", "PJ-1"]
+        case .deleteLink: ["case-1", CaseLinkKind.originEvaluation]
+        case .appendEvent: ["case-1", 1, Data()]
+        case .latestEventCursor: []
+        case .eventsAfter: [0, 500]
+        case .saveFollowUp: ["sc-gov", "t", "ZG-1", 1, nil, "case-1"]
+        case .auditRead: ["case-1", "reader", "GetCase", 0.0]
+        case .boxesToReseal: [0, 12, Data(count: 12), 500]
+        case .reseal: [Data(), "case-1"]
+        case .boxesNotSealedWithKey: [12, Data(count: 12)]
+        }
+    }
+
+    /// The one index a page of a query (`CaseQuery.statement(after:limit:)`) may walk in order, stopping after the
+    /// page; every other statement searches.
+    static let pageWalkIndex = "cases_received"
+
+    /// Why the statement may read a whole table, for the one statement that must: nil for all the others.
+    var wholeTableReason: String? {
+        switch self {
+        case .boxesNotSealedWithKey:
+            "counts every box not yet re-sealed: once when a key rotation starts and when an operator asks "
+                + "(`govcase keys status`), never on the path of a record or a read"
+        default: nil
+        }
+    }
+}
+
+extension Database {
+    /// The statement, compiled once per connection.
+    func statement(_ sql: StoreSQL) throws -> Statement { try cachedStatement(sql: sql.sql) }
+}
