@@ -4,12 +4,12 @@ public enum GeneratedProtoManifest {
     /// Proto path (relative to Proto/) → SHA-256 of its contents.
     public static let sha256: [String: String] = [
         "govcase/core/v1/bad_review.proto": "fec0b7f91624182a0423e689c34208b15a46d4d21b5c33be8a275e4c3476d6f7",
-        "govcase/core/v1/case.proto": "edca6782a4cf08032e05d61a45415524ece0c3eb6eb82b076f470ac1bc0491c2",
+        "govcase/core/v1/case.proto": "7e952b54721c8e3a7d0f2cb37f85dc2bb42084a58ec67b3d27024b9785baea9b",
         "govcase/core/v1/evaluation.proto": "91ff4ca1397c9793da40de131a1cb2b431610cb9f40a8222afc60f5375372f5e",
         "govcase/core/v1/handling.proto": "dc42a53457e9d3c0009f4535d6cabbd3e8a7ea59cd1b618bf7fe973881a25cb9",
         "govcase/core/v1/lifecycle.proto": "db9fd0eec45dab0431beb86a50235cc52968547085b28ed04781b48faea05179",
         "govcase/core/v1/party.proto": "7c6f1f8eb7963da632f32ae63977c102bc9ed63c01baa868feef153c8fa89d89",
-        "govcase/core/v1/request.proto": "1bd1fb8957273df9626bb9869cac96c051ff901a7b863a9deacf46338760e994",
+        "govcase/core/v1/request.proto": "f372821578d87b5221c606ca271ad728a23c3c1cf9f0ceb14ac2712c8279c5e9",
         "govcase/core/v1/service.proto": "e29f43caa14ada2eab668e127dc93a79689e58809c6c06380407097835b3f549",
         "govcase/core/v1/violation.proto": "9474a1cc841c74d41f562ccbdb707ab51509ce7ce43d265f64d578e065dab258",
         "govcase/gateway/v1/adapters.proto": "c4450aed54722008530f69474500eb63b7d8416fc3bf2f99d0e89ef62e21cc76",
@@ -17,7 +17,7 @@ public enum GeneratedProtoManifest {
         "govcase/gateway/v1/ingest.proto": "307efba489370318de02352a7c09bb38bfa091c276e3482c6da328ea6b76b387",
         "govcase/plugin/v1/plugin.proto": "138fa8a9f40f7be9200cab25894588ff057e172e4292d722a0404a64afd80d45",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "1293849effdc5a549f354e04b428958bf1b6db02ce0b67fdd4e41508febd4068",
-        "govcase/sources/hotline12345/v1/hotline12345.proto": "37d5d538c5e11eb4c7d9c0bfb273d5d6628fe44a4e50a59cbbfe25f8ccf471a1",
+        "govcase/sources/hotline12345/v1/hotline12345.proto": "94da739c1e797c12fd053e3f8a16bb94d5a598b4edcdca3a85ca3f3908cef479",
         "govcase/sources/national/v1/national.proto": "e2f9ba37fcb7d8d50e599cc60c5bc20bce0885f825a0c3746b6587e8ed86c02a",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",
         "grpc/reflection/v1/reflection.proto": "9aa8bde542b6846c4522d61bfb2da3267290c6c17eba83374f95632998d83044",

@@ -301,13 +301,19 @@ public nonisolated struct Govcase_Core_V1_Case: @unchecked Sendable {
 }
 
 /// Links between cases, found when a case is read (关联案件).
+///
+/// A link stays within one source system. A record names another by its external id, and external ids are unique
+/// per source system only; the contract names no other system for a link, so the id is looked up among the records
+/// of the linking record's own source system (the caller that submitted it), never another's, even where the same
+/// id exists. Each link lists only cases the reader may read itself (its grant's regions): a link to any other case
+/// is left out, as if that case did not exist.
 public nonisolated struct Govcase_Core_V1_CaseLinks: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// On a request opened from an evaluation (差评工单): the gateway's case id of that evaluation, when it holds it
-  /// (the evaluation whose external id is the request's origin_evaluation_id).
+  /// (the evaluation of the request's source system whose external id is the request's origin_evaluation_id).
   public var originEvaluationCaseID: String = String()
 
   /// On an evaluation: the case ids of the requests opened from it, oldest first.

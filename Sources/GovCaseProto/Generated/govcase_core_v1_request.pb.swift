@@ -228,7 +228,8 @@ public nonisolated struct Govcase_Core_V1_Request: @unchecked Sendable {
   public mutating func clearOccurredAt() {_uniqueStorage()._occurredAt = nil}
 
   /// The 好差评 evaluation this request was opened from, by its evaluation id at the source (差评工单: a bad review
-  /// turned into a 12345 work order, as in Shenzhen). The gateway links the two cases both ways (Case.links).
+  /// turned into a 12345 work order, as in Shenzhen): an evaluation the request's own source system submitted. The
+  /// gateway links the two cases both ways (Case.links); an evaluation of another source system is never linked.
   public var originEvaluationID: String {
     get {_storage._originEvaluationID}
     set {_uniqueStorage()._originEvaluationID = newValue}

@@ -208,7 +208,9 @@ public nonisolated struct Govcase_Sources_Hotline12345_V1_WorkOrder: @unchecked 
   public mutating func clearHandleBy() {_uniqueStorage()._handleBy = nil}
 
   /// The 好差评 evaluation this order was opened from (差评工单), by its evaluation id at the national platform: the
-  /// gateway links the order's case and the evaluation's case both ways.
+  /// gateway links the order's case and the evaluation's case both ways when the same source system (this caller)
+  /// submitted the evaluation too; an evaluation another system submitted is not linked (ids are unique per
+  /// source system only; see govcase.core.v1.CaseLinks).
   public var originEvaluationID: String {
     get {_storage._originEvaluationID}
     set {_uniqueStorage()._originEvaluationID = newValue}
