@@ -145,6 +145,7 @@ let package = Package(
             name: "GovCasePlugins",
             dependencies: [
                 "GovCaseCore", "GovCasePolicy", "GovCaseProto", "GovCaseWire",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
@@ -285,7 +286,7 @@ let package = Package(
             dependencies: [
                 "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePlugins", "GovCasePolicy", "GovCaseProto",
                 "GovCaseServer",
-                "GovCaseStore",
+                "GovCaseStore", "GovCaseTrust",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -341,7 +341,9 @@ public struct AdapterChecks: Sendable {
         return .pass("\(probes.count) string fields, each set to an unknown value: each rejected or kept")
     }
 
-    /// `supervisor.translate`, with each request and answer in the case's wire trace (`--trace`).
+    /// One batch, as is, to the plugin (`translateBatch`: no coalescing with other cases' records, no second
+    /// attempt, no isolation), with each request and answer in the case's wire trace (`--trace`): what the kit
+    /// sees is the plugin's own answer.
     static func translate(_ supervisor: PluginSupervisor, _ requests: [Govcase_Plugin_V1_TranslateRequest])
         async throws -> [Govcase_Plugin_V1_TranslateResponse]
     {
@@ -352,7 +354,7 @@ public struct AdapterChecks: Sendable {
             )
         }
         do {
-            let answers = try await supervisor.translate(requests)
+            let answers = try await supervisor.translateBatch(requests, route: .either)
             WireTrace.note("← \(answers.count) result(s)")
             for (index, answer) in answers.prefix(20).enumerated() {
                 WireTrace.note("← [\(index)] \(WireTrace.describe(answer))")

@@ -67,10 +67,12 @@ public enum PluginMain {
                 return false
             }
             group.addTask {
-                // A gateway killed with SIGKILL cannot stop its plugins: notice the orphaning and stop too.
-                let gateway = getppid()
-                while getppid() == gateway { try await Task.sleep(for: .seconds(1)) }
-                FileHandle.standardError.write(Data("the gateway (pid \(gateway)) is gone; stopping\n".utf8))
+                // The gateway holds stdin open as a pipe and never writes to it: its end means the gateway is
+                // gone, however it went (SIGKILL included). Run by hand, stdin is no pipe and is not watched.
+                var status = stat()
+                guard fstat(0, &status) == 0, status.st_mode & S_IFMT == S_IFIFO else { return false }
+                await Self.waitForEndOfStandardInput()
+                FileHandle.standardError.write(Data("the gateway is gone (stdin closed); stopping\n".utf8))
                 server.beginGracefulShutdown()
                 return false
             }
@@ -84,6 +86,24 @@ public enum PluginMain {
                 if served { break }
             }
             group.cancelAll()
+        }
+    }
+}
+
+extension PluginMain {
+    /// Returns at the end of standard input, read on a thread of its own (a blocking read holds no task's
+    /// thread).
+    static func waitForEndOfStandardInput() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = read(0, &buffer, buffer.count)
+                    if count > 0 || (count < 0 && errno == EINTR) { continue }
+                    break
+                }
+                continuation.resume()
+            }
         }
     }
 }

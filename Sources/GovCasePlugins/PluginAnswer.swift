@@ -12,6 +12,11 @@ public enum PluginAnswer {
         public var pluginID: String
         public var reason: String
         public var description: String { "adapter plugin \(pluginID) answered outside its contract: \(reason)" }
+
+        public init(pluginID: String, reason: String) {
+            self.pluginID = pluginID
+            self.reason = reason
+        }
     }
 
     /// The translation of `answer`, given for the record with external id `recordExternalID` (empty when the

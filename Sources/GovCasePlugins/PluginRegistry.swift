@@ -46,7 +46,7 @@ public final class PluginRegistry: Sendable {
     ///   - stateDirectory: where registrations are kept; `nil` keeps none.
     ///   - builtInTypes: message type → built-in adapter id.
     public init(stateDirectory: String?, builtInTypes: [String: String], logger: Logger) throws {
-        self.socketDirectory = try Self.makeSocketDirectory()
+        self.socketDirectory = try Self.makeSocketDirectory(under: stateDirectory)
         self.stateDirectory = stateDirectory
         self.builtInTypes = builtInTypes
         self.logger = logger
@@ -54,6 +54,30 @@ public final class PluginRegistry: Sendable {
             try FileManager.default.createDirectory(
                 atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+    }
+
+    /// The folder of the plugins' sockets: `sockets` in the gateway's state folder, mode 0700, emptied of what a
+    /// gateway that did not stop cleanly left there; or, without a state folder or when its path is too long for
+    /// a socket's (107 bytes at most, with room for `<n>-<launch>.sock`), a new folder in /tmp.
+    static func makeSocketDirectory(under stateDirectory: String?) throws -> String {
+        guard let stateDirectory else { return try makeSocketDirectory() }
+        let folder = URL(fileURLWithPath: stateDirectory).appendingPathComponent("sockets").path
+        guard folder.utf8.count + 40 <= 107 else { return try makeSocketDirectory() }
+        let files = FileManager.default
+        if files.fileExists(atPath: folder) {
+            for name in (try? files.contentsOfDirectory(atPath: folder)) ?? [] {
+                try? files.removeItem(atPath: folder + "/" + name)
+            }
+        }
+        do {
+            try files.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try files.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
+        } catch {
+            throw RegistrationError(
+                code: .failedPrecondition, message: "cannot create the plugin socket folder \(folder): \(error)")
+        }
+        return folder
     }
 
     /// A new folder for sockets under the system's temporary folder, mode 0700 (mkdtemp), with a short path:
@@ -149,7 +173,9 @@ public final class PluginRegistry: Sendable {
             forget(manifest.id)
             supervisor.stop()
             throw RegistrationError(
-                code: .failedPrecondition, message: "adapter plugin \(manifest.id) did not start: \(why)")
+                code: .failedPrecondition,
+                message: "adapter plugin \(manifest.id) did not start: \(why); nothing was registered: fix the plugin "
+                    + "and register it again")
         }
         if let stateDirectory {
             let path = stateDirectory + "/" + manifest.id + ".json"

@@ -21,6 +21,8 @@ public struct PluginStatistics: Sendable, Hashable {
     public var streamBatches: UInt64 = 0
     /// TranslateStream streams open now.
     public var openStreams = 0
+    /// Records that crashed the plugin alone, refused at once since (`PoisonRecord`).
+    public var poisonRecords: [PoisonRecord] = []
 
     /// Mean duration of a successful call, microseconds.
     public var meanCallMicros: UInt64 {

@@ -32,47 +32,46 @@ public struct ManifestOrigin: Sendable, Hashable {
     }
 }
 
-/// Runs one plugin adapter and keeps it running: launches its executable, reads its handshake, checks its
-/// health and Describe, and restarts it with exponential backoff and jitter when it exits. A plugin that
-/// exits `restart.max_exits` times within `restart.window_seconds` is quarantined until `release()`.
+/// Runs one plugin adapter's process and keeps it running; knows nothing of records or callers.
 ///
-/// Records reach it through `translate`, at most `concurrency` batches at once, each under the manifest's call
-/// deadline: over the plugin's `TranslateStream` streams if it serves them (`TranslationStreams`), as
-/// `TranslateBatch` calls otherwise; a plugin that misses a deadline is killed (and so restarted). A failed
-/// batch is a `PluginCallError`: the records were not translated and nothing of them is stored, so the sender
-/// may retry.
+/// The process's life is one `PluginProcess.StateMachine`: this type drives it (spawns, reads the handshake,
+/// connects, kills, waits out backoffs) and reports its state. Each launch runs in its own session and process
+/// group, signalled as a group, with a stdin pipe whose end tells the plugin the gateway is gone, and an
+/// environment of `PluginManifest.inheritedEnvironment` and the manifest's own variables. A launch lasts as long
+/// as its process (`ProcessExit`), not as long as its stdout.
+///
+/// Records reach the plugin through `dispatcher` (`BatchDispatcher`), which tells this type only what the
+/// process did: missed its own deadline, lost its connection, or crashed on a record proven poison.
 public final class PluginSupervisor: Sendable {
     public let manifest: PluginManifest
-    /// The manifest's text and the file that declared it, when it came from a gateway's registry.
+    /// The manifest's text and the file that declares it, when it came from a gateway's registry.
     public let origin: ManifestOrigin?
-    /// The folder of the plugin's Unix domain sockets, which only the gateway's user can open. Each launch gets
-    /// a socket of its own (`<id>-<launch>.sock`), so that nothing meant for a dead process reaches its successor.
+    /// The folder of the plugin's Unix domain sockets, which only the gateway's user can open.
     public let socketDirectory: String
     let logger: Logger
     let gate = ReadinessGate<ReadyPlugin>()
-    let limiter: CallLimiter
+    /// Batches, callers and poison records: the other half of the job.
+    var dispatcher: BatchDispatcher { _dispatcher.withLock { $0! } }
+    private let _dispatcher = Mutex<BatchDispatcher?>(nil)
+    private let machine: Mutex<PluginProcess.StateMachine<ContinuousClock.Instant>>
     private let stats = Mutex(PluginStatistics())
     private let described = Mutex<Govcase_Plugin_V1_DescribeResponse?>(nil)
-    /// Sends SIGKILL to the running process, with its launch number; set only while that process runs.
-    private let killSwitch = Mutex<(launch: Int, kill: @Sendable () -> Void)?>(nil)
-    private let launches = Mutex(0)
-    private let releases: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)
+    /// Signals the running launch's process group; set only while that launch's process runs.
+    private let running = Mutex<(launch: Int, signal: @Sendable (Subprocess.Signal) -> Void)?>(nil)
+    /// How recent launches ended, for a dispatcher that must know whether a record or an outsider killed one.
+    private let exitCauses = WaitQueue<[Int: PluginProcess.ExitCause], Void, [Int: PluginProcess.ExitCause]>([:])
+    private let controls: (stream: AsyncStream<Control>, continuation: AsyncStream<Control>.Continuation)
     private let task = Mutex<Task<Void, Never>?>(nil)
-    /// Small requests waiting for a call, and the calls sending them.
-    typealias QueuedRequest = (
-        requests: [Govcase_Plugin_V1_TranslateRequest],
-        continuation: CheckedContinuation<[Govcase_Plugin_V1_TranslateResponse], any Error>
-    )
-    private struct Queue: ~Copyable {
-        var pending: [QueuedRequest] = []
-        var senders = 0
-    }
-    private let queue = Mutex(Queue())
-    /// Why the current launch failed, if the gateway found out before the process exited.
-    private let launchError = Mutex<String?>(nil)
+    /// Distinguishes this supervisor's sockets from those of any other supervisor of the same id (a plugin
+    /// removed and registered again while the first still stops).
+    private let instance: UInt64
+    private static let instances = Atomic<UInt64>(0)
+    /// Both outputs' lines logged per second at most; the rest are counted as dropped.
+    private let outputLog = Mutex(OutputLogThrottle())
 
-    /// Lines of stderr logged per second at most; the rest are counted as dropped.
-    static let stderrLinesPerSecond = 200
+    private enum Control: Sendable {
+        case released
+    }
 
     public init(manifest: PluginManifest, socketDirectory: String, logger: Logger, origin: ManifestOrigin? = nil) {
         self.manifest = manifest
@@ -81,108 +80,132 @@ public final class PluginSupervisor: Sendable {
         var logger = logger
         logger[metadataKey: "plugin.id"] = "\(manifest.id)"
         self.logger = logger
-        self.limiter = CallLimiter(limit: manifest.concurrency)
-        self.releases = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.machine = Mutex(
+            .init(maxExits: manifest.restart.maxExits, window: .seconds(manifest.restart.windowSeconds)))
+        self.controls = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.instance = Self.instances.wrappingAdd(1, ordering: .relaxed).newValue
+        _dispatcher.withLock { $0 = BatchDispatcher(supervisor: self) }
     }
 
     /// What an operator sees.
     public var statistics: PluginStatistics {
         var statistics = stats.withLock { $0 }
+        let (state, lastExit) = machine.withLock { ($0.reported, $0.lastExit) }
+        statistics.state = state
+        if statistics.lastError.isEmpty, let lastExit { statistics.lastError = lastExit.description }
         if case .ready(let ready) = gate.availability { statistics.openStreams = ready.streams?.openCount ?? 0 }
+        statistics.poisonRecords = dispatcher.poisonRecords
         return statistics
     }
 
     /// What the plugin said of itself, once it has been ready.
     public var description: Govcase_Plugin_V1_DescribeResponse? { described.withLock { $0 } }
 
-    /// Supervises the plugin until `stop()` or cancellation; then the process is sent SIGTERM and, after two
-    /// seconds, SIGKILL.
+    /// Supervises the plugin until `stop()` or cancellation; then the process group is sent SIGTERM and, after
+    /// two seconds, SIGKILL.
     public func run() async {
         let task = Task { await self.supervise() }
         self.task.withLock { $0 = task }
         await withTaskCancellationHandler {
             await task.value
         } onCancel: {
-            task.cancel()
+            self.stop()
         }
     }
 
     /// Stops supervising: the process is stopped and records get UNAVAILABLE.
-    public func stop() { task.withLock { $0?.cancel() } }
+    public func stop() {
+        _ = machine.withLock { $0.stop() }
+        task.withLock { $0?.cancel() }
+    }
 
     /// Starts a quarantined plugin again, with its exit count cleared.
     public func release() throws(PluginCallError) {
-        guard statistics.state == .quarantined else {
-            throw PluginCallError(pluginID: manifest.id, reason: "it is not quarantined (\(statistics.state.rawValue))")
+        let state = machine.withLock { $0.reported }
+        guard state == .quarantined else {
+            throw PluginCallError(pluginID: manifest.id, reason: "it is not quarantined (\(state.rawValue))")
         }
-        releases.continuation.yield()
+        controls.continuation.yield(.released)
     }
 
     /// Returns once the plugin is ready, or the reason it is not after `timeout`.
     public func waitUntilReady(timeout: Duration) async -> String? {
-        switch await gate.wait(timeout: timeout) {
+        switch try? await gate.wait(timeout: timeout) {
         case .ready: return nil
         case .unavailable(let why): return why
-        case .starting:
+        case .starting, nil:
             let last = statistics.lastError
             return "not ready within \(timeout)" + (last.isEmpty ? "" : ": \(last)")
         }
     }
 
     /// Waits until no call is in flight.
-    public func waitUntilIdle() async { await limiter.waitUntilIdle() }
+    public func waitUntilIdle() async { try? await dispatcher.limiter.waitUntilIdle() }
 
     // MARK: Supervision
 
+    /// Drives the state machine: performs each action it returns until it says `finish`.
     private func supervise() async {
-        var releases = self.releases.stream.makeAsyncIterator()
-        var exits: [ContinuousClock.Instant] = []
-        let window = Duration.seconds(manifest.restart.windowSeconds)
-        while !Task.isCancelled {
-            let ended = await launchOnce()
-            guard !Task.isCancelled else { break }
-            gate.set(.starting)
-            let now = ContinuousClock.now
-            exits.append(now)
-            exits.removeAll { now - $0 > window }
-            let found = launchError.withLock { error in
-                defer { error = nil }
-                return error
-            }
-            let lastError = found.map { "\($0); \(ended)" } ?? ended
-            stats.withLock {
-                $0.pid = 0
-                $0.lastError = lastError
-            }
-            logger.warning(
-                "plugin stopped",
-                metadata: ["plugin.error": "\(lastError)", "plugin.exits_in_window": "\(exits.count)"])
-            if exits.count >= manifest.restart.maxExits {
-                let reason =
-                    "quarantined after \(exits.count) exits within \(manifest.restart.windowSeconds) s; last: \(lastError)"
-                stats.withLock {
-                    $0.state = .quarantined
-                    $0.quarantineReason = reason
-                }
-                gate.set(
-                    .unavailable(reason + "; an operator releases it with `govcase adapters release \(manifest.id)`"))
-                logger.error("plugin quarantined", metadata: ["plugin.quarantine_reason": "\(reason)"])
-                guard await releases.next() != nil, !Task.isCancelled else { break }
-                logger.notice("plugin released from quarantine")
-                exits.removeAll()
-                stats.withLock { $0.quarantineReason = "" }
+        var controls = self.controls.stream.makeAsyncIterator()
+        var action = machine.withLock { $0.start() }
+        while true {
+            switch action {
+            case .launch(let launch):
+                stats.withLock { $0.lastError = "" }
+                let (status, spawnFailure) = await launchOnce(launch)
                 gate.set(.starting)
-            } else {
-                stats.withLock { $0.state = .backingOff }
-                try? await Task.sleep(for: backoff(afterExits: exits.count))
+                action = machine.withLock {
+                    $0.processExited(
+                        launch: launch, status: "\(status.map { "\($0)" } ?? "not started")",
+                        spawnFailure: spawnFailure, killedBySIGKILL: status == .signaled(SIGKILL), at: .now)
+                }
+                let cause = machine.withLock { $0.lastExit }
+                if let cause {
+                    exitCauses.update { causes, waiters in
+                        causes[launch] = cause
+                        causes = causes.filter { $0.key > launch - 16 }
+                        waiters.resumeAll(with: .success(causes))
+                    }
+                }
+                logger.warning(
+                    "plugin stopped",
+                    metadata: [
+                        "plugin.launch": "\(launch)", "plugin.exit": "\(cause?.description ?? "")",
+                        "plugin.exits_in_window": "\(machine.withLock { $0.exits.count })",
+                    ])
+                if case .restart = action { stats.withLock { $0.restarts += 1 } }
+            case .restart(let exits):
+                try? await Task.sleep(for: backoff(afterExits: exits))
+                action = Task.isCancelled ? machine.withLock { $0.stop() } : machine.withLock { $0.backoffElapsed() }
+            case .quarantine(let reason):
+                stats.withLock { $0.quarantineReason = reason }
+                // The hint to release is added where an operator can act on it (`BatchDispatcher`): a plugin that
+                // fails its registration is forgotten, and there is nothing to release.
+                gate.set(.unavailable(reason))
+                logger.error("plugin quarantined", metadata: ["plugin.quarantine_reason": "\(reason)"])
+                guard await controls.next() != nil, !Task.isCancelled,
+                    let released = machine.withLock({ $0.release() })
+                else {
+                    action = machine.withLock { $0.stop() }
+                    continue
+                }
+                logger.notice("plugin released from quarantine; its poison records are forgotten")
+                dispatcher.forgetPoisonRecords()
+                stats.withLock {
+                    $0.quarantineReason = ""
+                    $0.restarts += 1
+                }
+                action = released
+            case .finish:
+                gate.set(.unavailable("adapter plugin \(manifest.id) is stopped (removed, or the gateway is stopping)"))
+                stats.withLock { $0.pid = 0 }
+                return
+            case .none, .kill, .terminate:
+                // Only `launch`, `restart`, `quarantine` and `finish` come back from the events driven here; a
+                // process still running when stop() came is torn down by the cancelled launch.
+                action = Task.isCancelled ? .finish : machine.withLock { $0.stop() }
             }
-            stats.withLock { $0.restarts += 1 }
         }
-        stats.withLock {
-            $0.state = .stopped
-            $0.pid = 0
-        }
-        gate.set(.unavailable("adapter plugin \(manifest.id) is stopped (removed, or the gateway is stopping)"))
     }
 
     /// Exponential in the exits within the window, capped, with jitter so that plugins that failed together do
@@ -194,18 +217,19 @@ public final class PluginSupervisor: Sendable {
         return .milliseconds(Int(capped * Double.random(in: 0.5...1.0)))
     }
 
-    /// Runs the plugin's process once, until it exits; returns how it ended.
-    private func launchOnce() async -> String {
-        let launch = launches.withLock {
-            $0 += 1
-            return $0
-        }
-        let socketPath = socketDirectory + "/" + manifest.id + "-\(launch).sock"
+    /// The socket of one launch: unique to this supervisor and launch, and short (a Unix socket's path is at
+    /// most 107 bytes).
+    func socketPath(launch: Int) -> String { socketDirectory + "/\(instance)-\(launch).sock" }
+
+    /// Runs the plugin's process once, until it exits; returns its status, or why it could not be spawned.
+    private func launchOnce(_ launch: Int) async -> (status: TerminationStatus?, spawnFailure: String?) {
+        let socketPath = socketPath(launch: launch)
         try? FileManager.default.removeItem(atPath: socketPath)
         defer { try? FileManager.default.removeItem(atPath: socketPath) }
-        stats.withLock { $0.state = .starting }
         var options = PlatformOptions()
-        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
+        // Its own session and process group: a signal reaches the plugin and every process it started.
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))]
         do {
             let result = try await Subprocess.run(
                 .path(FilePath(manifest.executable)), arguments: Arguments(manifest.arguments),
@@ -215,62 +239,65 @@ public final class PluginSupervisor: Sendable {
                     HandshakeEnvironment.protocolVersionsName: ProtocolVersions.gateway.joined(separator: ","),
                 ]),
                 workingDirectory: manifest.workingDirectory.map { FilePath($0) }, platformOptions: options,
-                input: .none, output: .sequence, error: .sequence
+                // A pipe the gateway holds open and never writes: its end (the gateway exited, however it
+                // exited) tells the plugin to exit (plugin.proto, "Launch").
+                input: .inputWriter, output: .sequence, error: .sequence
             ) { execution in
                 let pid = execution.processIdentifier.value
                 stats.withLock { $0.pid = pid }
-                killSwitch.withLock { $0 = (launch, { try? execution.send(signal: .kill) }) }
-                defer { killSwitch.withLock { $0 = nil } }
-                logger.info("plugin launched", metadata: ["plugin.pid": "\(pid)"])
+                running.withLock { $0 = (launch, { try? execution.send(signal: $0, toProcessGroup: true) }) }
+                defer { running.withLock { $0 = nil } }
+                logger.info("plugin launched", metadata: ["plugin.pid": "\(pid)", "plugin.launch": "\(launch)"])
                 await self.serve(
-                    standardOutput: execution.standardOutput, standardError: execution.standardError,
-                    socketPath: socketPath, launch: launch)
+                    execution.standardOutput, execution.standardError, socketPath: socketPath, launch: launch,
+                    processDescriptor: execution.processIdentifier.processDescriptor, pid: pid)
             }
-            return "exited (\(result.terminationStatus))"
+            return (result.terminationStatus, nil)
         } catch {
-            return "could not be started: \(error)"
+            return (nil, "\(error)")
         }
     }
 
-    /// One launch: reads stdout (the handshake) and stderr (the log) until the process closes them, and
-    /// meanwhile connects to it and holds the connection.
+    /// One launch: reads stdout (the handshake) and stderr (the log), connects, and returns when the process
+    /// exits; then the rest of its process group is killed.
     private func serve(
-        standardOutput: SubprocessOutputSequence, standardError: SubprocessOutputSequence, socketPath: String,
-        launch: Int
+        _ standardOutput: SubprocessOutputSequence, _ standardError: SubprocessOutputSequence, socketPath: String,
+        launch: Int, processDescriptor: CInt, pid: pid_t
     ) async {
         let handshake = ReadinessGate<HandshakeLine>()
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 await self.readStandardOutput(standardOutput, handshake: handshake, socketPath: socketPath)
-                return true
+                return false
             }
             group.addTask {
-                await self.logStandardError(standardError)
-                return true
+                await self.forEachLine(of: standardError, named: "stderr") { self.log($0, from: "stderr") }
+                return false
             }
             group.addTask {
                 await self.connect(after: handshake, socketPath: socketPath, launch: launch)
                 return false
             }
-            var outputsEnded = 0
-            while let isOutput = await group.next() {
-                if isOutput { outputsEnded += 1 }
-                if outputsEnded == 2 { group.cancelAll() }
+            group.addTask {
+                try? await ProcessExit.wait(processDescriptor: processDescriptor, pid: pid)
+                return true
             }
+            while let exited = await group.next() {
+                if exited { break }
+            }
+            group.cancelAll()
         }
-        gate.set(.starting)
+        // A child the plugin left behind holds nothing of the gateway's: the whole group goes.
+        kill(-pid, SIGKILL)
     }
 
     private func readStandardOutput(
         _ output: SubprocessOutputSequence, handshake: ReadinessGate<HandshakeLine>, socketPath: String
     ) async {
         var handshaken = false
-        func take(_ line: String) {
+        await forEachLine(of: output, named: "stdout") { line in
             guard !handshaken else {
-                logger.warning(
-                    "plugin wrote to stdout after its handshake; stdout is for the handshake only, log to stderr",
-                    metadata: ["plugin.stdout": "\(line)"])
-                return
+                return log(line, from: "stdout (after the handshake; stdout is for the handshake only)")
             }
             handshaken = true
             do {
@@ -281,39 +308,21 @@ public final class PluginSupervisor: Sendable {
                 handshake.set(.unavailable("handshake: \(error)"))
             }
         }
-        await forEachLine(of: output, named: "stdout", take)
         if !handshaken { handshake.set(.unavailable("handshake: the plugin closed stdout without writing one")) }
     }
 
-    private func logStandardError(_ output: SubprocessOutputSequence) async {
-        var windowStart = ContinuousClock.now
-        var logged = 0
-        var dropped = 0
-        func flushDropped() {
-            guard dropped > 0 else { return }
+    /// Logs a line of the plugin's output within the throttle both outputs share.
+    private func log(_ line: String, from stream: String) {
+        let (admit, droppedReport) = outputLog.withLock { $0.admit(now: .now) }
+        // Counted at once, so operators see it; logged as one line per second of flood.
+        if !admit { stats.withLock { $0.stderrLinesDropped += 1 } }
+        if let droppedReport {
             logger.warning(
-                "plugin stderr lines dropped: it writes faster than \(Self.stderrLinesPerSecond) lines/s",
-                metadata: ["plugin.stderr_dropped": "\(dropped)"])
-            dropped = 0
+                "plugin output lines dropped: it writes faster than \(OutputLogThrottle.linesPerSecond) lines/s",
+                metadata: ["plugin.output_dropped": "\(droppedReport)"])
         }
-        func take(_ line: String) {
-            let now = ContinuousClock.now
-            if now - windowStart >= .seconds(1) {
-                flushDropped()
-                windowStart = now
-                logged = 0
-            }
-            guard logged < Self.stderrLinesPerSecond else {
-                // Counted at once, so operators see it; logged as one line per second of flood.
-                dropped += 1
-                stats.withLock { $0.stderrLinesDropped += 1 }
-                return
-            }
-            logged += 1
-            logger.info("\(line)", metadata: ["plugin.stream": "stderr"])
-        }
-        await forEachLine(of: output, named: "stderr", take)
-        flushDropped()
+        guard admit else { return }
+        logger.info("\(line)", metadata: ["plugin.stream": "\(stream)"])
     }
 
     /// Each line of one of the plugin's outputs, in bounded memory (`LineSplitter`), until it closes.
@@ -325,6 +334,7 @@ public final class PluginSupervisor: Sendable {
             for try await buffer in output {
                 for line in buffer.withUnsafeBytes({ splitter.feed($0) }) { take(line) }
             }
+        } catch is CancellationError {
         } catch {
             logger.warning("plugin \(name) could not be read", metadata: ["error": "\(error)"])
         }
@@ -332,18 +342,25 @@ public final class PluginSupervisor: Sendable {
     }
 
     /// Waits for the handshake, connects, checks health and Describe, then opens the gate and holds the
-    /// connection until the launch ends. Any failure is recorded and the process killed.
+    /// connection until the launch ends. A failure ends the launch (`failedHandshake`).
     private func connect(after handshake: ReadinessGate<HandshakeLine>, socketPath: String, launch: Int) async {
         let startTimeout = Duration.milliseconds(manifest.startTimeoutMilliseconds)
         let started = ContinuousClock.now
-        switch await handshake.wait(timeout: startTimeout) {
+        switch try? await handshake.wait(timeout: startTimeout) {
         case .ready: break
+        case nil: return
         case .starting:
-            return fail(
+            return failHandshake(
+                launch: launch,
                 HandshakeError.timedOut(
                     milliseconds: manifest.startTimeoutMilliseconds, stage: "write its handshake line"
                 ).description)
-        case .unavailable(let why): return fail(why)
+        case .unavailable(let why):
+            // Stdout closed without a handshake usually means the process is exiting: let its exit, with its
+            // status, be the cause (this task is cancelled when it comes).
+            try? await Task.sleep(for: .milliseconds(500))
+            guard !Task.isCancelled else { return }
+            return failHandshake(launch: launch, why)
         }
         do {
             let transport = try HTTP2ClientTransport.Posix(
@@ -361,7 +378,8 @@ public final class PluginSupervisor: Sendable {
                     .with { $0.protocolVersions = ProtocolVersions.gateway }, options: options)
                 try check(description)
                 described.withLock { $0 = description }
-                stats.withLock { $0.state = .ready }
+                guard machine.withLock({ $0.currentLaunch == launch }) else { return }
+                _ = machine.withLock { $0.handshakeSucceeded(launch: launch) }
                 let streams =
                     description.maxTranslateStreams > 0
                     ? TranslationStreams(
@@ -375,18 +393,18 @@ public final class PluginSupervisor: Sendable {
                         "plugin.startup": "\(ContinuousClock.now - started)",
                     ])
                 // Hold the connection (and the streams) for the life of this launch: the task is cancelled when
-                // the process's output ends.
+                // the process exits.
                 await streams?.run()
                 while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
             }
         } catch is CancellationError {
         } catch let error as RPCError where Task.isCancelled && error.code == .cancelled {
         } catch let error as HandshakeError {
-            fail(error.description)
+            failHandshake(launch: launch, error.description)
         } catch let error as RPCError {
-            fail("while starting: \(error.code): \(error.message)")
+            failHandshake(launch: launch, "while starting: \(error.code): \(error.message)")
         } catch {
-            fail("while starting: \(error)")
+            failHandshake(launch: launch, "while starting: \(error)")
         }
     }
 
@@ -410,41 +428,87 @@ public final class PluginSupervisor: Sendable {
         }
     }
 
-    private func fail(_ why: String) {
-        launchError.withLock { $0 = why }
+    private func failHandshake(launch: Int, _ why: String) {
         stats.withLock { $0.lastError = why }
         logger.error("plugin failed to start; stopping it", metadata: ["plugin.error": "\(why)"])
-        kill()
+        end(launch: launch, cause: .failedHandshake(why))
     }
 
-    /// Kills the running process (the supervisor then restarts it); with `launch`, only if that launch is
-    /// still the one running.
-    func kill(launch: Int? = nil) {
-        killSwitch.withLock { running in
-            guard let running, launch == nil || launch == running.launch else { return }
-            running.kill()
+    // MARK: What the dispatcher reports and asks
+
+    /// How `launch` ended, once it has (nil if that takes longer than `limit`).
+    func exitCause(of launch: Int, within limit: Duration) async -> PluginProcess.ExitCause? {
+        await withTaskGroup(of: PluginProcess.ExitCause?.self) { group in
+            group.addTask {
+                while true {
+                    guard
+                        let causes = try? await self.exitCauses.wait({ causes in
+                            causes[launch] == nil ? .wait : .now(causes)
+                        })
+                    else { return nil }
+                    if let cause = causes[launch] { return cause }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
         }
     }
 
-    // MARK: Calls
+    /// Ends `launch` for `cause` (the gateway kills it): a no-op if that launch is over or ending already.
+    func end(launch: Int, cause: PluginProcess.ExitCause) {
+        let action = machine.withLock { $0.gatewayEnds(launch: launch, cause: cause) }
+        perform(action)
+    }
 
-    /// Translates records, in batches of the manifest's `batch_size`, answering one response per request in
-    /// order, or throwing `PluginCallError` for the whole call.
-    public func translate(_ requests: [Govcase_Plugin_V1_TranslateRequest]) async throws
-        -> [Govcase_Plugin_V1_TranslateResponse]
+    /// Callers stop finding `launch`'s connection: they wait for the next launch instead.
+    func retire(launch: Int) {
+        if case .ready(let ready) = gate.availability, ready.launch == launch { gate.set(.starting) }
+    }
+
+    /// A record proven poison crashed these launches: their exits are the record's, not the plugin's.
+    func poisonRecordFound(launches: [Int]) {
+        let action = machine.withLock { $0.poisonRecordFound(launches: launches, at: .now) }
+        perform(action)
+    }
+
+    private func perform(_ action: PluginProcess.Action) {
+        guard case .kill(let launch) = action else { return }
+        retire(launch: launch)
+        running.withLock { running in
+            guard let running, running.launch == launch else { return }
+            running.signal(.kill)
+        }
+    }
+
+    /// Counts a finished call for operators.
+    func count(records: Int, byStream: Bool, elapsed: Duration?) {
+        stats.withLock {
+            $0.calls += 1
+            guard let elapsed else {
+                $0.callErrors += 1
+                return
+            }
+            if byStream { $0.streamBatches += 1 }
+            $0.records += UInt64(records)
+            $0.callMicros +=
+                UInt64(elapsed.components.seconds * 1_000_000)
+                + UInt64(elapsed.components.attoseconds / 1_000_000_000_000)
+        }
+    }
+
+    // MARK: Calls (forwarded to the dispatcher)
+
+    /// Translates records: one result per request, in order. A record fails alone (`PluginCallError`): a
+    /// batch that loses its plugin is sent again record by record, so only a record that crashes the plugin on
+    /// its own fails for it.
+    public func translate(_ requests: [Govcase_Plugin_V1_TranslateRequest]) async
+        -> [Result<Govcase_Plugin_V1_TranslateResponse, PluginCallError>]
     {
-        let size = manifest.batchSize
-        let batches = stride(from: 0, to: requests.count, by: size).map {
-            Array(requests[$0..<min($0 + size, requests.count)])
-        }
-        if requests.count < size / 2 || requests.isEmpty { return try await coalesced(requests) }
-        guard batches.count > 1 else { return try await call(requests) }
-        return try await withThrowingTaskGroup(of: (Int, [Govcase_Plugin_V1_TranslateResponse]).self) { group in
-            for (index, batch) in batches.enumerated() { group.addTask { (index, try await self.call(batch)) } }
-            var answers = [[Govcase_Plugin_V1_TranslateResponse]](repeating: [], count: batches.count)
-            for try await (index, answer) in group { answers[index] = answer }
-            return answers.flatMap { $0 }
-        }
+        await dispatcher.translate(requests)
     }
 
     /// How a batch reaches the plugin: as the gateway chooses (a stream if one is free, else a call), or only
@@ -457,197 +521,32 @@ public final class PluginSupervisor: Sendable {
     public func translateBatch(_ requests: [Govcase_Plugin_V1_TranslateRequest], route: Route) async throws
         -> [Govcase_Plugin_V1_TranslateResponse]
     {
-        try await attempt(requests, route: route)
-    }
-
-    /// Small requests (a unary submit's one record) share calls: up to `coalescingCalls` calls are in flight,
-    /// each taking every small request queued meanwhile (up to `batch_size` records). Idle, a request goes out at
-    /// once; under load, calls carry several records and the per-call cost is shared.
-    private func coalesced(_ requests: [Govcase_Plugin_V1_TranslateRequest]) async throws
-        -> [Govcase_Plugin_V1_TranslateResponse]
-    {
-        try await withCheckedThrowingContinuation { continuation in
-            let startSender = queue.withLock { queue -> Bool in
-                queue.pending.append((requests, continuation))
-                guard queue.senders < coalescingCalls else { return false }
-                queue.senders += 1
-                return true
-            }
-            // A sender ends when the queue is empty; translations are pure, so it need not outlive anyone.
-            if startSender { Task { await self.sendQueued() } }
-        }
-    }
-
-    /// Calls that carry queued small requests: the manifest's concurrency, but no more than twice the
-    /// machine's cores (a translator is CPU-bound: more calls buy nothing, bigger batches do).
-    var coalescingCalls: Int { min(manifest.concurrency, 2 * ProcessInfo.processInfo.activeProcessorCount) }
-
-    private func sendQueued() async {
-        while true {
-            let taken = queue.withLock { queue -> [QueuedRequest]? in
-                guard !queue.pending.isEmpty else {
-                    queue.senders -= 1
-                    return nil
-                }
-                var taken: [QueuedRequest] = []
-                var records = 0
-                while let first = queue.pending.first,
-                    taken.isEmpty || records + first.requests.count <= manifest.batchSize
-                {
-                    taken.append(queue.pending.removeFirst())
-                    records += first.requests.count
-                }
-                return taken
-            }
-            guard let taken else { return }
-            do {
-                var answers = try await call(taken.flatMap(\.requests))[...]
-                for item in taken {
-                    item.continuation.resume(returning: Array(answers.prefix(item.requests.count)))
-                    answers = answers.dropFirst(item.requests.count)
-                }
-            } catch {
-                for item in taken { item.continuation.resume(throwing: error) }
-            }
-        }
-    }
-
-    /// One batch. Translation is pure (plugin.proto), so a batch whose connection was lost before it was
-    /// answered (the plugin died) is sent once more, to the restarted plugin: a plugin killed between batches
-    /// costs the senders nothing, and one that dies on a batch dies on it twice before the batch is refused.
-    private func call(_ batch: [Govcase_Plugin_V1_TranslateRequest]) async throws
-        -> [Govcase_Plugin_V1_TranslateResponse]
-    {
-        do {
-            return try await attempt(batch)
-        } catch let error as PluginCallError where error.connectionLost {
-            logger.notice("plugin connection lost during a call; restarting it and sending the batch again")
-            retire(launch: error.launch)
-            do {
-                return try await attempt(batch)
-            } catch let again as PluginCallError where again.connectionLost {
-                retire(launch: again.launch)
-                throw again
-            }
-        }
-    }
-
-    /// A launch whose connection was lost: its process is killed (a no-op if it died) and callers wait for the
-    /// next one instead of finding the dead connection again. A newer launch, already ready, is left alone.
-    private func retire(launch: Int) {
-        if case .ready(let ready) = gate.availability, ready.launch == launch { gate.set(.starting) }
-        kill(launch: launch)
-    }
-
-    /// Waits for the plugin (up to its start timeout, as long as a restart may take), then makes the call under
-    /// the call deadline.
-    private func attempt(_ batch: [Govcase_Plugin_V1_TranslateRequest], route: Route = .either) async throws
-        -> [Govcase_Plugin_V1_TranslateResponse]
-    {
-        let deadline = Duration.milliseconds(manifest.callDeadlineMilliseconds)
-        let ready: ReadyPlugin
-        switch await gate.wait(timeout: .milliseconds(manifest.startTimeoutMilliseconds)) {
-        case .ready(let plugin): ready = plugin
-        case .unavailable(let why): throw PluginCallError(pluginID: manifest.id, reason: why)
-        case .starting:
-            let s = statistics
-            throw PluginCallError(
-                pluginID: manifest.id,
-                reason: "not ready within \(manifest.startTimeoutMilliseconds) ms (\(s.state.rawValue)"
-                    + (s.lastError.isEmpty ? ")" : "; last error: \(s.lastError))"))
-        }
-        let launch = ready.launch
-        return try await limiter.withPermit {
-            let options = CallOptions.translation(timeout: deadline)
-            let started = ContinuousClock.now
-            do {
-                let request = BatchRequest.with { $0.requests = batch }
-                let answer: BatchResponse
-                let byStream: Bool
-                if route != .call, let streams = ready.streams, let stream = streams.checkOut() {
-                    defer { streams.checkIn(stream) }
-                    byStream = true
-                    answer = try await stream.exchange(request, deadline: deadline)
-                } else {
-                    guard route != .stream else {
-                        throw PluginCallError(
-                            pluginID: manifest.id,
-                            reason: ready.streams == nil
-                                ? "it serves no TranslateStream (Describe's max_translate_streams is 0)"
-                                : "every TranslateStream stream is busy")
-                    }
-                    byStream = false
-                    answer = try await ready.client.translateBatch(request, options: options)
-                }
-                guard answer.responses.count == batch.count else {
-                    throw PluginCallError(
-                        pluginID: manifest.id,
-                        reason: "it answered \(answer.responses.count) results for \(batch.count) records")
-                }
-                let elapsed = ContinuousClock.now - started
-                stats.withLock {
-                    $0.calls += 1
-                    if byStream { $0.streamBatches += 1 }
-                    $0.records += UInt64(batch.count)
-                    $0.callMicros +=
-                        UInt64(elapsed.components.seconds * 1_000_000)
-                        + UInt64(elapsed.components.attoseconds / 1_000_000_000_000)
-                }
-                return answer.responses
-            } catch let error as PluginCallError {
-                countFailure()
-                throw error
-            } catch let error as PluginStreamError {
-                countFailure()
-                throw PluginCallError(pluginID: manifest.id, reason: error.description)
-            } catch let error as RPCError where error.code == .deadlineExceeded {
-                countFailure()
-                logger.error(
-                    "plugin missed its call deadline; killing it",
-                    metadata: ["plugin.call_deadline_ms": "\(manifest.callDeadlineMilliseconds)"])
-                launchError.withLock { $0 = "missed its \(manifest.callDeadlineMilliseconds) ms call deadline" }
-                kill(launch: launch)
-                throw PluginCallError(
-                    pluginID: manifest.id,
-                    reason: "no answer within \(manifest.callDeadlineMilliseconds) ms (call_deadline_ms); restarting it"
-                )
-            } catch let error as RPCError {
-                countFailure()
-                var failure = PluginCallError(
-                    pluginID: manifest.id, reason: "the call failed: \(error.code): \(error.message)")
-                failure.connectionLost = error.code == .unavailable
-                failure.launch = launch
-                throw failure
-            } catch {
-                // The client's own errors (its connection stopped with the process): the plugin is gone.
-                countFailure()
-                var failure = PluginCallError(pluginID: manifest.id, reason: "the call failed: \(error)")
-                failure.connectionLost = true
-                failure.launch = launch
-                throw failure
-            }
-        }
-    }
-
-    private func countFailure() {
-        stats.withLock {
-            $0.calls += 1
-            $0.callErrors += 1
-        }
+        try await dispatcher.attempt(requests, route: route).get()
     }
 }
 
-extension CallOptions {
-    /// Options of a translation call or stream.
-    static func translation(timeout: Duration?) -> CallOptions {
-        var options = CallOptions.defaults
-        options.timeout = timeout
-        // No waiting for a connection that will not come back: a plugin's connection lost is its process
-        // gone, and the call is better failed now and sent to the next launch.
-        options.waitForReady = false
-        // A batch's answers (up to `batch_size` cases) can exceed the default 4 MiB.
-        options.maxResponseMessageBytes = 64 << 20
-        options.maxRequestMessageBytes = 64 << 20
-        return options
+/// One budget of log lines per second for a plugin's stdout and stderr together: a chatty plugin costs the
+/// gateway's log a line a second for what it drops, whichever output it floods.
+struct OutputLogThrottle: Sendable {
+    static let linesPerSecond = 200
+    private var windowStart: ContinuousClock.Instant?
+    private var logged = 0
+    private var dropped = 0
+
+    /// Whether to log a line now, and the count of lines dropped in the window that just ended, if any.
+    mutating func admit(now: ContinuousClock.Instant) -> (admit: Bool, droppedReport: Int?) {
+        var report: Int?
+        if windowStart.map({ now - $0 >= .seconds(1) }) ?? true {
+            if dropped > 0 { report = dropped }
+            windowStart = now
+            logged = 0
+            dropped = 0
+        }
+        guard logged < Self.linesPerSecond else {
+            dropped += 1
+            return (false, report)
+        }
+        logged += 1
+        return (true, report)
     }
 }

@@ -51,7 +51,7 @@ import Testing
                     }
                 ])
                 let asPlugin = PluginAnswer.translation(
-                    of: try #require(answers.first), recordExternalID: "", pluginID: adapterID,
+                    of: try #require(answers.first).get(), recordExternalID: "", pluginID: adapterID,
                     context: vector.context)
                 #expect(try asPlugin.get() == inProcess, "\(vector.testDescription)")
             }

@@ -50,6 +50,45 @@ import Testing
         #expect(output.contains("bad plugins passed"), "\(output)")
     }
 
+    @Test func pluginsFailAloneAndTakeNothingOfTheGateway() async throws {
+        // A variable of the gateway's environment that no plugin may see (isolation_client.py looks for it).
+        setenv("GOVCASE_TEST_CANARY", "the gateway's own", 1)
+        let (status, output) = try await runPython("isolation_client.py")
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("isolation passed"), "\(output)")
+    }
+
+    /// A gateway killed with SIGKILL cannot stop its plugins: the end of their stdin pipe tells them to exit.
+    @Test func aPluginExitsWhenItsGatewayIsKilled() async throws {
+        let deployment = try await Deployment.make()
+        let gateway = try deployment.serve()
+        let port = try await gateway.servingPort()
+        let script = Self.repository.appendingPathComponent("Tests/Interop/isolation_client.py")
+        let (status, text) = try await ExternalProgram.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["ISOLATION_REGISTER_ONLY=1", "python3", script.path, "--target", "127.0.0.1:\(port)", "--pki",
+             deployment.folder.path, "--repo", Self.repository.path])
+        #expect(status == 0, "\(text)")
+        let pid = try #require(
+            text.split(separator: "\n").first { $0.hasPrefix("plugin pid=") }.flatMap { Int32($0.dropFirst(11)) },
+            "\(text)")
+        #expect(kill(pid, 0) == 0, "the plugin runs")
+        gateway.send(SIGKILL)
+        // The plugin is the gateway's child no more: it must see its stdin end and exit by itself.
+        var gone = false
+        for _ in 0..<200 where !gone {
+            try await Task.sleep(for: .milliseconds(50))
+            gone = kill(pid, 0) != 0 || Self.isZombie(pid)
+        }
+        if !gone { kill(pid, SIGKILL) }
+        #expect(gone, "the plugin \(pid) exits within 10 s of its gateway's SIGKILL")
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+    }
+
     @Test func aRegistrationIsKeptAcrossARestartAndTheCommandLineDrivesIt() async throws {
         let deployment = try await Deployment.make()
         let manifest = Self.repository.appendingPathComponent("Plugins/examples/province-json/manifest.yaml").path

@@ -11,6 +11,11 @@
   stderr-flood    writes 50,000 lines to stderr on every call, then answers
   crash-on-large-batch  exits 5 when a batch has more than 10 records
   good            behaves (the example format, minimal)
+  slow            answers every batch after 400 ms (a caller's deadline lands while it works)
+  poison          crashes (exit 6) on a record whose id contains POISON; answers the others
+  closes-outputs  closes its stdout and stderr after the handshake (logs to a file), and keeps serving
+  leaves-child    starts a child process (sleep) at start; writes the child's pid to $BAD_PLUGIN_OUT/child.pid
+  dumps-env       writes its environment's names to $BAD_PLUGIN_OUT/env.txt at start, then behaves
 
 BAD_PLUGIN_STREAMS in the environment sets how many TranslateStream streams it offers (the SDK's default if
 unset; 0: TranslateBatch calls only), so each misbehaviour can be met on either path.
@@ -38,6 +43,14 @@ if mode == "stray-stdout":
     print("Starting bad plugin v0.1 ...", flush=True)
 if mode == "no-handshake":
     sys.stdout.write = lambda text: len(text)  # swallow the handshake
+if mode == "leaves-child":
+    import subprocess
+    child = subprocess.Popen(["sleep", "600"])
+    with open(os.path.join(os.environ["BAD_PLUGIN_OUT"], "child.pid"), "w") as f:
+        f.write(str(child.pid))
+if mode == "dumps-env":
+    with open(os.path.join(os.environ["BAD_PLUGIN_OUT"], "env.txt"), "w") as f:
+        f.write("\n".join(sorted(os.environ)))
 
 
 class Bad(govcase_plugin.Adapter):
@@ -51,6 +64,10 @@ class Bad(govcase_plugin.Adapter):
             os._exit(4)
         if mode == "hang":
             time.sleep(3600)
+        if mode == "slow":
+            time.sleep(0.4)
+        if mode == "poison" and "POISON" in record.evaluation_id:
+            os._exit(6)
         if mode == "stderr-flood":
             for i in range(50_000):
                 sys.stderr.write(f"flood line {i}\n")
@@ -91,6 +108,21 @@ class WrongCount(govcase_plugin._Servicer):
 
 if mode == "wrong-count":
     govcase_plugin._Servicer = WrongCount
+
+if mode == "closes-outputs":
+    # After the handshake line: stdout and stderr closed, as a plugin that logs to a file does.
+    _write = sys.stdout.write
+
+    def write_then_close(text):
+        written = _write(text)
+        if text.endswith("\n"):
+            sys.stdout.flush()
+            os.close(1)
+            os.close(2)
+            sys.stdout.write = lambda t: len(t)
+        return written
+
+    sys.stdout.write = write_then_close
 
 streams = os.environ.get("BAD_PLUGIN_STREAMS")
 govcase_plugin.serve(Bad(), translate_streams=None if streams is None else int(streams))

@@ -257,25 +257,35 @@ public struct IngestPipeline: Sendable {
             }
         }
         let externalIDs = queued.map { SourceRecordID.of(serialized: [UInt8]($0.any.value)) }
-        let answers: [Govcase_Plugin_V1_TranslateResponse]
-        do {
-            answers = try await supervisor.translate(
-                queued.map { item in
-                    .with {
-                        $0.record = item.any
-                        $0.context = .with {
-                            $0.sourceSystem = context.sourceSystem
-                            $0.receivedAt = Google_Protobuf_Timestamp(date: context.receivedAt)
-                        }
+        let answers = await supervisor.translate(
+            queued.map { item in
+                .with {
+                    $0.record = item.any
+                    $0.context = .with {
+                        $0.sourceSystem = context.sourceSystem
+                        $0.receivedAt = Google_Protobuf_Timestamp(date: context.receivedAt)
                     }
-                })
-        } catch {
-            // Nothing of these records was stored: the sender retries (UNAVAILABLE), the plugin restarts.
-            let message = (error as? PluginCallError)?.description ?? "adapter plugin \(adapterID): \(error); retry"
-            return queued.map { ($0.position, .failure(RPCError(code: .unavailable, message: message))) }
-        }
+                }
+            })
         return zip(queued, zip(answers, externalIDs)).map { item, answer in
-            let (response, externalID) = answer
+            let (result, externalID) = answer
+            let response: Govcase_Plugin_V1_TranslateResponse
+            switch result {
+            case .success(let answered): response = answered
+            case .failure(let failure):
+                // Nothing of this record was stored; the status says whether, and when, to send it again.
+                return (item.position, .failure(Self.rpcError(failure)))
+            }
+            // The plugin's answer is held to the same structural bounds as a record: its decoded case is walked
+            // by the validator and stored, and a million empty items cost the gateway what they would from a
+            // sender.
+            if let excess = bounds.violation(in: response) {
+                let broken = PluginAnswer.ContractBroken(
+                    pluginID: adapterID, reason: "its answer is out of bounds: \(excess.field): \(excess.message)")
+                logger.error(
+                    "adapter plugin answer refused", metadata: ["plugin.id": "\(adapterID)", "error": "\(broken)"])
+                return (item.position, .failure(RPCError(code: .internalError, message: broken.description)))
+            }
             switch PluginAnswer.translation(
                 of: response, recordExternalID: externalID, pluginID: adapterID, context: context)
             {
@@ -297,6 +307,23 @@ public struct IngestPipeline: Sendable {
                     .success(Self.identify(translation, recordType: recordType, content: [UInt8](item.any.value)))
                 )
             }
+        }
+    }
+
+    /// The status a sender gets for a record a plugin could not translate: when to retry, or that it must not.
+    static func rpcError(_ failure: PluginCallError) -> RPCError {
+        switch failure.kind {
+        case .unavailable, .failed:
+            return RPCError(code: .unavailable, message: failure.description)
+        case .overloaded(let milliseconds):
+            // grpc-retry-pushback-ms: the hint gRPC's retry policy honours (gRFC A6).
+            return RPCError(
+                code: .resourceExhausted, message: failure.description,
+                metadata: ["grpc-retry-pushback-ms": "\(milliseconds)"])
+        case .poisonRecord:
+            return RPCError(code: .failedPrecondition, message: failure.description)
+        case .cancelled:
+            return RPCError(code: .cancelled, message: failure.description)
         }
     }
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import stat
 import sys
 import threading
 import traceback
@@ -196,16 +197,20 @@ def serve(adapter: Adapter, max_workers: int = 8, translate_streams: int | None 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    # A gateway killed with SIGKILL cannot stop its plugins: notice the orphaning and stop too.
-    gateway = os.getppid()
-
+    # The gateway holds our stdin open as a pipe and never writes to it: its end means the gateway is gone,
+    # however it went (SIGKILL included), and we stop (plugin.proto, "Launch"). Run by hand, stdin is no pipe.
     def watch_gateway():
-        while not stopping.wait(1.0):
-            if os.getppid() != gateway:
-                log.warning("the gateway (pid %d) is gone; stopping", gateway)
-                stop(signal.SIGTERM, None)
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except OSError:
+            pass
+        if not stopping.is_set():
+            log.warning("the gateway is gone (stdin closed); stopping")
+            stop(signal.SIGTERM, None)
 
-    threading.Thread(target=watch_gateway, daemon=True).start()
+    if stat.S_ISFIFO(os.fstat(0).st_mode):
+        threading.Thread(target=watch_gateway, daemon=True).start()
     sys.stdout.write(f"govcase-plugin|{chosen}|unix|{socket_path}|{adapter.id}|{adapter.version}\n")
     sys.stdout.flush()
     log.info("%s %s serving protocol %s", adapter.id, adapter.version, chosen)

@@ -1,0 +1,124 @@
+import Testing
+
+@testable import GovCasePlugins
+
+/// The plugin process's state machine alone: no process, no clock.
+@Suite struct PluginProcessStateMachineTests {
+    typealias Machine = PluginProcess.StateMachine<ContinuousClock.Instant>
+    let t0 = ContinuousClock.now
+
+    func at(_ seconds: Int) -> ContinuousClock.Instant { t0.advanced(by: .seconds(seconds)) }
+
+    /// A machine whose first launch is ready.
+    func ready(maxExits: Int = 3, window: Int = 60) -> Machine {
+        var machine = Machine(maxExits: maxExits, window: .seconds(window))
+        #expect(machine.start() == .launch(1))
+        #expect(machine.handshakeSucceeded(launch: 1) == .none)
+        #expect(machine.reported == .ready)
+        return machine
+    }
+
+    @Test func aCrashRestartsAfterABackoffAndCounts() {
+        var machine = ready()
+        #expect(machine.processExited(launch: 1, status: "exited(1)", at: at(1)) == .restart(afterExitsInWindow: 1))
+        #expect(machine.lastExit == .exited("exited(1)"))
+        #expect(machine.reported == .backingOff)
+        #expect(machine.backoffElapsed() == .launch(2))
+        #expect(machine.reported == .starting)
+    }
+
+    /// Every cause the gateway decides is the exit's cause, whatever status the killed process reports.
+    @Test(arguments: [
+        PluginProcess.ExitCause.missedCallDeadline(milliseconds: 500), .failedHandshake("no line"),
+        .connectionLost("unavailable"),
+    ])
+    func aKillByTheGatewayCarriesItsCause(cause: PluginProcess.ExitCause) {
+        var machine = ready()
+        #expect(machine.gatewayEnds(launch: 1, cause: cause) == .kill(launch: 1))
+        // A second report for the same launch kills nothing more.
+        #expect(machine.gatewayEnds(launch: 1, cause: .connectionLost("again")) == .none)
+        #expect(machine.processExited(launch: 1, status: "signaled(9)", at: at(1)) == .restart(afterExitsInWindow: 1))
+        #expect(machine.lastExit == cause)
+    }
+
+    @Test func aReportAboutAnOldLaunchIsIgnored() {
+        var machine = ready()
+        _ = machine.processExited(launch: 1, status: "exited(1)", at: at(1))
+        _ = machine.backoffElapsed()
+        _ = machine.handshakeSucceeded(launch: 2)
+        #expect(machine.gatewayEnds(launch: 1, cause: .missedCallDeadline(milliseconds: 5)) == .none)
+        #expect(machine.processExited(launch: 1, status: "exited(1)", at: at(2)) == .none)
+        #expect(machine.reported == .ready)
+    }
+
+    @Test func exitsWithinTheWindowQuarantineAndReleaseStartsAfresh() {
+        var machine = ready(maxExits: 3)
+        for launch in 1...2 {
+            #expect(machine.processExited(launch: launch, status: "exited(1)", at: at(launch)) != .none)
+            #expect(machine.backoffElapsed() == .launch(launch + 1))
+        }
+        guard case .quarantine(let reason) = machine.processExited(launch: 3, status: "exited(1)", at: at(3)) else {
+            Issue.record("not quarantined")
+            return
+        }
+        #expect(reason.contains("3 exits within 60 s"))
+        #expect(machine.reported == .quarantined)
+        #expect(machine.release() == .launch(4))
+        #expect(machine.exits.isEmpty)
+    }
+
+    @Test func exitsOutsideTheWindowAreForgotten() {
+        var machine = ready(maxExits: 2, window: 10)
+        _ = machine.processExited(launch: 1, status: "exited(1)", at: at(0))
+        _ = machine.backoffElapsed()
+        #expect(machine.processExited(launch: 2, status: "exited(1)", at: at(11)) == .restart(afterExitsInWindow: 1))
+    }
+
+    /// Stopping (removal, the gateway's own shutdown) never counts, and nothing restarts.
+    @Test func stoppingTerminatesAndFinishes() {
+        var machine = ready(maxExits: 1)
+        #expect(machine.stop() == .terminate(launch: 1))
+        #expect(machine.processExited(launch: 1, status: "signaled(15)", at: at(1)) == .finish)
+        #expect(machine.reported == .stopped)
+        #expect(machine.exits.isEmpty)
+    }
+
+    @Test func stoppingWhileBackingOffFinishesAtOnce() {
+        var machine = ready()
+        _ = machine.processExited(launch: 1, status: "exited(1)", at: at(1))
+        #expect(machine.stop() == .finish)
+        #expect(machine.backoffElapsed() == .none)
+    }
+
+    /// The two crashes a poison record causes (the batch it shared, then alone) are the record's: they leave the
+    /// plugin's count, whether the exit or the finding comes first.
+    @Test func exitsAPoisonRecordCausedDoNotCount() {
+        var machine = ready(maxExits: 2)
+        #expect(machine.processExited(launch: 1, status: "exited(139)", at: at(1)) == .restart(afterExitsInWindow: 1))
+        _ = machine.backoffElapsed()
+        _ = machine.handshakeSucceeded(launch: 2)
+        // The finding arrives before launch 2's exit.
+        #expect(machine.poisonRecordFound(launches: [1, 2], at: at(2)) == .none)
+        #expect(machine.exits.isEmpty)
+        #expect(machine.processExited(launch: 2, status: "exited(139)", at: at(2)) == .restart(afterExitsInWindow: 0))
+        _ = machine.backoffElapsed()
+        #expect(machine.reported == .starting)
+    }
+
+    /// A plugin that crashes on every record is still quarantined: by the count of poison records.
+    @Test func manyPoisonRecordsQuarantine() {
+        var machine = ready(maxExits: 2)
+        #expect(machine.poisonRecordFound(launches: [], at: at(1)) == .none)
+        #expect(machine.poisonRecordFound(launches: [], at: at(2)) == .kill(launch: 1))
+        guard case .quarantine(let reason) = machine.processExited(launch: 1, status: "signaled(9)", at: at(3)) else {
+            Issue.record("not quarantined")
+            return
+        }
+        #expect(reason.contains("2 different records crashed it"))
+    }
+
+    @Test func aReleaseOfAPluginNotQuarantinedIsRefused() {
+        var machine = ready()
+        #expect(machine.release() == nil)
+    }
+}
