@@ -16,6 +16,8 @@ public struct CertificateRevocationList: Sendable {
     public let thisUpdate: Date
     /// When the next list will be issued; after it, this one is out of date. RFC 5280 requires it.
     public let nextUpdate: Date?
+    /// The list's sequence number (the CRL number extension), if it has one: a conforming CA always sets it.
+    public let number: CRLNumber?
     /// The revoked certificates' serial numbers.
     public let revokedSerialNumbers: Set<Certificate.SerialNumber>
     /// The signed part, as encoded, and the signature over it.
@@ -24,13 +26,14 @@ public struct CertificateRevocationList: Sendable {
     let signature: [UInt8]
 
     init(
-        issuer: DistinguishedName, thisUpdate: Date, nextUpdate: Date?,
+        issuer: DistinguishedName, thisUpdate: Date, nextUpdate: Date?, number: CRLNumber?,
         revokedSerialNumbers: Set<Certificate.SerialNumber>, signedBytes: ArraySlice<UInt8>,
         signatureAlgorithm: Certificate.SignatureAlgorithm, signature: [UInt8]
     ) {
         self.issuer = issuer
         self.thisUpdate = thisUpdate
         self.nextUpdate = nextUpdate
+        self.number = number
         self.revokedSerialNumbers = revokedSerialNumbers
         self.signedBytes = signedBytes
         self.signatureAlgorithm = signatureAlgorithm
@@ -81,6 +84,14 @@ public struct CertificateRevocationList: Sendable {
         guard let nextUpdate else { return true }
         return time > nextUpdate
     }
+
+    /// Whether this list was issued before `other`, a list of the same CA: a lower CRL number, or the same
+    /// number (or a number missing on either side) and an earlier `thisUpdate`. A stale mirror or a restored
+    /// backup is such a list; taking it in place of the newer one would un-revoke what was revoked since.
+    public func isOlder(than other: CertificateRevocationList) -> Bool {
+        if let number, let otherNumber = other.number, number != otherNumber { return number < otherNumber }
+        return thisUpdate < other.thisUpdate
+    }
 }
 
 /// Why a CRL cannot be used.
@@ -92,12 +103,15 @@ public struct CRLError: Error, Sendable, Hashable, CustomStringConvertible {
 // MARK: - Parsing
 
 extension CertificateRevocationList {
-    /// Extensions a full CRL may carry that this reader understands (it reads none of them, and none changes
-    /// which serials are revoked): authority key identifier, CRL number; in entries: reason code, invalidity
-    /// date, hold instruction.
+    /// Extensions a full CRL may carry that this reader understands (it reads the CRL number, to tell an older
+    /// list from a newer one; none of them changes which serials are revoked): authority key identifier, CRL
+    /// number; in entries: reason code, invalidity date, hold instruction.
     static let understoodExtensions: Set<ASN1ObjectIdentifier> = [
-        [2, 5, 29, 35], [2, 5, 29, 20], [2, 5, 29, 21], [2, 5, 29, 24], [2, 5, 29, 23],
+        [2, 5, 29, 35], crlNumberExtension, [2, 5, 29, 21], [2, 5, 29, 24], [2, 5, 29, 23],
     ]
+
+    /// The CRL number extension (RFC 5280 §5.2.3).
+    static let crlNumberExtension: ASN1ObjectIdentifier = [2, 5, 29, 20]
 
     /// What the extensions RFC 5280 defines but this reader refuses are, for the message.
     static let refusedExtensions: [ASN1ObjectIdentifier: String] = [
@@ -136,15 +150,18 @@ extension CertificateRevocationList {
                     try forEachElement(of: node) { serials.insert(try revokedEntry($0)) }
                     next = fields.next()
                 }
+                var number: CRLNumber?
                 if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
-                    try DER.explicitlyTagged(node, tagNumber: 0, tagClass: .contextSpecific) { extensions in
-                        try checkExtensions(extensions)
+                    let values = try DER.explicitlyTagged(node, tagNumber: 0, tagClass: .contextSpecific) {
+                        try checkExtensions($0)
                     }
+                    number = try values[crlNumberExtension].map(crlNumber)
                     next = fields.next()
                 }
                 guard next == nil else { throw CRLError("unexpected field \(next!.identifier) in TBSCertList") }
                 return CertificateRevocationList(
-                    issuer: issuer, thisUpdate: thisUpdate, nextUpdate: nextUpdate, revokedSerialNumbers: serials,
+                    issuer: issuer, thisUpdate: thisUpdate, nextUpdate: nextUpdate, number: number,
+                    revokedSerialNumbers: serials,
                     signedBytes: tbs.encodedBytes, signatureAlgorithm: try signatureAlgorithm(outerAlgorithm),
                     signature: Array(signature.bytes))
             }
@@ -182,26 +199,41 @@ extension CertificateRevocationList {
             let serial = try ArraySlice<UInt8>(derEncoded: &fields)
             guard let date = fields.next() else { throw CRLError("a revoked entry has no revocation date") }
             _ = try time(date)
-            if let extensions = fields.next() { try checkExtensions(extensions) }
+            if let extensions = fields.next() { _ = try checkExtensions(extensions) }
             guard fields.next() == nil else { throw CRLError("a revoked entry has extra fields") }
             return Certificate.SerialNumber(bytes: serial)
         }
     }
 
     /// `Extensions ::= SEQUENCE OF SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }`:
-    /// refuses a critical extension this reader does not understand.
-    static func checkExtensions(_ node: ASN1Node) throws {
+    /// refuses a critical extension this reader does not understand, and one that appears twice (RFC 5280
+    /// §4.2: which of two CRL numbers would count?). Returns each extension's value by its OID.
+    static func checkExtensions(_ node: ASN1Node) throws -> [ASN1ObjectIdentifier: ArraySlice<UInt8>] {
+        var values: [ASN1ObjectIdentifier: ArraySlice<UInt8>] = [:]
         try forEachElement(of: node) { extensionNode in
             try DER.sequence(extensionNode, identifier: .sequence) { fields in
                 let oid = try ASN1ObjectIdentifier(derEncoded: &fields)
                 let critical: Bool = try DER.optionalImplicitlyTagged(&fields, tag: .boolean) ?? false
-                _ = try ASN1OctetString(derEncoded: &fields)
+                let value = try ASN1OctetString(derEncoded: &fields)
                 guard fields.next() == nil else { throw CRLError("extension \(oid) has extra fields") }
                 if let refusal = refusedExtensions[oid] { throw CRLError("this is \(refusal)") }
                 if critical && !understoodExtensions.contains(oid) {
                     throw CRLError("critical extension \(oid) is not understood")
                 }
+                guard values.updateValue(value.bytes, forKey: oid) == nil else {
+                    throw CRLError("extension \(oid) appears twice")
+                }
             }
+        }
+        return values
+    }
+
+    /// `CRLNumber ::= INTEGER (0..MAX)`, the value of the CRL number extension (swift-asn1 refuses a negative one).
+    static func crlNumber(_ value: ArraySlice<UInt8>) throws -> CRLNumber {
+        do {
+            return CRLNumber(magnitude: try ArraySlice<UInt8>(derEncoded: DER.parse(value)))
+        } catch {
+            throw CRLError("the CRL number is not a non-negative INTEGER: \(error)")
         }
     }
 

@@ -3,20 +3,23 @@ import Logging
 import NIOCore
 import NIOSSL
 import SwiftASN1
-import X509
+@_spi(FixedExpiryValidationTime) import X509
 
 /// Verifies a client's certificate chain during the TLS handshake, replacing BoringSSL's own check: the chain
 /// must lead to a CA of the trust in force (which may have been reloaded since the listener opened), every
 /// certificate must be valid now (RFC 5280), none revoked by its issuer's CRL, and the leaf, if it limits its
 /// use, must allow client authentication. A refusal ends the handshake; the log names the subject, serial and
-/// reason, so an operator can tell a province's engineers what to fix.
+/// reason, so an operator can tell a province's engineers what to fix. A handshake let through under an
+/// out-of-date CRL (`expired_crl: accept`) is logged too, at most once a minute per CA.
 public struct ClientCertificateVerifier: Sendable {
     let store: ClientTrustStore
     let logger: Logger
+    let expiredCRLWarnings: ExpiredCRLWarnings
 
     public init(store: ClientTrustStore, logger: Logger) {
         self.store = store
         self.logger = logger
+        expiredCRLWarnings = ExpiredCRLWarnings(logger: logger)
     }
 
     /// The callback for the server's TLS configuration (`customVerificationCallback`).
@@ -25,31 +28,48 @@ public struct ClientCertificateVerifier: Sendable {
         { presented, promise in promise.completeWithTask { await self.verify(presented) } }
     }
 
-    /// The verdict on a presented chain (the leaf first).
-    public func verify(_ presented: [NIOSSLCertificate]) async -> NIOSSLVerificationResultWithMetadata {
+    /// The TLS verdict on a presented chain (the leaf first), at `time` (now, but for tests).
+    public func verify(
+        _ presented: [NIOSSLCertificate], at time: Date = Date()
+    ) async -> NIOSSLVerificationResultWithMetadata {
         let certificates: [Certificate]
         do {
             certificates = try presented.map { try Certificate(derEncoded: $0.toDERBytes()) }
         } catch {
-            return refuse(nil, "a presented certificate cannot be parsed: \(error)")
+            refused(nil, "a presented certificate cannot be parsed: \(error)")
+            return .failed
         }
-        guard let leaf = certificates.first else { return refuse(nil, "no client certificate") }
+        guard case .verified(let chain) = await verdict(on: certificates, at: time) else { return .failed }
+        do {
+            let verified = try chain.map { try NIOSSLCertificate(bytes: derBytes($0), format: .der) }
+            return .certificateVerified(VerificationMetadata(ValidatedCertificateChain(verified)))
+        } catch {
+            refused(chain.first, "the verified chain cannot be handed to TLS: \(error)")
+            return .failed
+        }
+    }
+
+    /// The verdict on presented certificates (the leaf first) at `time`; a refusal is logged with its reason.
+    ///
+    /// Validity and revocation are judged at the same instant, so a CA certificate that expires and the CRLs
+    /// that apply are seen as of one moment (and a test can move that moment).
+    public func verdict(on certificates: [Certificate], at time: Date = Date()) async -> ClientCertificateVerdict {
+        guard let leaf = certificates.first else { return refused(nil, "no client certificate") }
         let trust = store.trust
         var verifier = Verifier(rootCertificates: CertificateStore(trust.authorities)) {
-            RFC5280Policy()
-            ClientCertificatePolicy(trust: trust, time: Date())
+            RFC5280Policy(fixedExpiryValidationTime: time)
+            ClientCertificatePolicy(trust: trust, time: time)
         }
         switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(certificates.dropFirst())) {
         case .validCertificate(let chain):
-            do {
-                let verified = try chain.map { try NIOSSLCertificate(bytes: derBytes($0), format: .der) }
-                return .certificateVerified(VerificationMetadata(ValidatedCertificateChain(verified)))
-            } catch {
-                return refuse(leaf, "the verified chain cannot be handed to TLS: \(error)")
+            let chain = Array(chain)
+            for entry in trust.expiredListsAccepted(chain: chain, at: time) {
+                expiredCRLWarnings.record(entry, leaf: leaf)
             }
+            return .verified(chain)
         case .couldNotValidate(let failures):
             let reasons = Set(failures.map { "\($0.policyFailureReason)" }).sorted()
-            return refuse(
+            return refused(
                 leaf,
                 reasons.isEmpty
                     ? "it does not chain to a CA in \(store.sources.caBundlePath)" : reasons.joined(separator: "; "))
@@ -62,14 +82,16 @@ public struct ClientCertificateVerifier: Sendable {
         return serializer.serializedBytes
     }
 
-    private func refuse(_ leaf: Certificate?, _ reason: String) -> NIOSSLVerificationResultWithMetadata {
+    /// Logs a refusal, for the operator, and returns it.
+    @discardableResult
+    private func refused(_ leaf: Certificate?, _ reason: String) -> ClientCertificateVerdict {
         logger.warning(
             "client certificate refused at the TLS handshake",
             metadata: [
                 "certificate.subject": "\(leaf.map { "\($0.subject)" } ?? "none")",
                 "certificate.serial": "\(leaf.map(\.serialNumber.hexText) ?? "none")", "reason": "\(reason)",
             ])
-        return .failed
+        return .refused(reason: reason)
     }
 }
 

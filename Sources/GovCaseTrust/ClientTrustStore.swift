@@ -9,7 +9,8 @@ import X509
 ///
 /// A reload reads every file; if none changed it does nothing. If the new files do not make a usable trust
 /// (a CRL signed by no CA of the bundle, a truncated file, ...), the old trust stays in force and the log says
-/// why, once per distinct bad content.
+/// why, once per distinct bad content. So it does if a CRL is older than the one in force for its CA (a stale
+/// mirror, a restored backup), since taking it would un-revoke certificates; only a restart takes such a file.
 public final class ClientTrustStore: Sendable {
     public let sources: ClientTrustSources
     let logger: Logger
@@ -46,15 +47,38 @@ public final class ClientTrustStore: Sendable {
             return false
         }
         guard state.withLock({ $0.loaded != contents && $0.lastFailure != contents }) else { return false }
+        let trust: ClientTrust
         do {
-            let trust = try ClientTrust.load(sources, contents: contents)
-            state.withLock { $0 = State(trust: trust, loaded: contents) }
-            report(trust, event: "client trust reloaded: new handshakes use it")
-            return true
+            trust = try ClientTrust.load(sources, contents: contents)
         } catch {
             logFailure(error, contents: contents)
             return false
         }
+        // Compared with the trust in force and replacing it in one step, so no other reload slips in between.
+        let stale = state.withLock { state in
+            let stale = trust.staleLists(comparedWith: state.trust)
+            if stale.isEmpty { state = State(trust: trust, loaded: contents) } else { state.lastFailure = contents }
+            return stale
+        }
+        guard stale.isEmpty else {
+            for list in stale { logStale(list) }
+            return false
+        }
+        report(trust, event: "client trust reloaded: new handshakes use it")
+        return true
+    }
+
+    private func logStale(_ stale: StaleRevocationList) {
+        logger.error(
+            "client trust NOT reloaded: a CRL older than the one in force would un-revoke certificates",
+            metadata: [
+                "crl": "\(stale.path)", "ca.subject": "\(stale.authority.name)",
+                "ca.key_id": "\(stale.authority.keyIdentifier)",
+                "crl.number": "\(stale.list.number.map { "\($0)" } ?? "none")",
+                "crl.this_update": "\(stale.list.thisUpdate)", "crl.in_force": "\(stale.inForcePath)",
+                "crl.in_force.number": "\(stale.inForce.number.map { "\($0)" } ?? "none")",
+                "crl.in_force.this_update": "\(stale.inForce.thisUpdate)",
+            ])
     }
 
     private func logFailure(_ error: TrustError, contents: [[UInt8]]?) {
@@ -78,7 +102,10 @@ public final class ClientTrustStore: Sendable {
         for authority in trust.authoritiesWithoutCRL where !sources.crlPaths.isEmpty {
             logger.warning(
                 "no CRL for a trusted CA: revocation of the certificates it issues is not checked",
-                metadata: ["ca.subject": "\(authority.subject)"])
+                metadata: [
+                    "ca.subject": "\(authority.subject)", "ca.serial": "\(authority.serialNumber.hexText)",
+                    "ca.key_id": "\(RevocationAuthority(authority).keyIdentifier)",
+                ])
         }
         for (path, nextUpdate) in trust.expiredLists(at: Date()) {
             logger.warning(
