@@ -81,10 +81,15 @@ extension GatewayConfiguration {
         try certificates("tls.certificate", tls.certificatePath)
         try certificates("tls.client_ca", tls.clientCAPath)
         do {
-            _ = try ClientTrust.load(tls.clientTrustSources)
+            _ = try ClientTrust.load(clientTrustSources)
         } catch {
-            throw ConfigurationError(
-                key: error.file == .caBundle ? "tls.client_ca" : "tls.crls", message: "\(error)")
+            let key =
+                switch error.file {
+                case .caBundle: "tls.client_ca"
+                case .crl: "tls.crls"
+                case .missingCRL: "tls.require_crl"
+                }
+            throw ConfigurationError(key: key, message: "\(error)")
         }
         guard let key = try pemDocuments("tls.key", tls.keyPath).first,
             (try? Certificate.PrivateKey(pemDocument: key)) != nil
@@ -166,6 +171,13 @@ extension GatewayConfiguration {
                 throw ConfigurationError(key: "\(key).\(code)", message: "the code has no label")
             }
         }
+    }
+
+    /// The files client trust is read from, with what the TLS section requires of them (`tls.require_crl`).
+    public var clientTrustSources: ClientTrustSources {
+        var sources = tls.clientTrustSources
+        sources.requireCRL = requireCRL
+        return sources
     }
 
     /// How many identities the policy names: its distinct system patterns.

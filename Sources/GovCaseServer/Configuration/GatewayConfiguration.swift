@@ -10,7 +10,7 @@ import Yams
 /// ```yaml
 /// listen: { host: 0.0.0.0, port: 7443 }
 /// tls: { certificate: server.pem, key: server-key.pem, client_ca: province-ca.pem, crls: [province-ca.crl],
-///        expired_crl: refuse, reload_seconds: 30 }
+///        expired_crl: refuse, require_crl: false, reload_seconds: 30 }
 /// store: { path: cases.sqlite, evaluator_key: evaluator.key }
 /// limits: { max_message_bytes: 4194304, max_batch_records: 1000, max_concurrent_streams: 256, ... }
 /// policy: { trust_domain: gov.example.cn, grants: [...] }
@@ -26,6 +26,10 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     public var listen: Listen
     /// Its certificate and the CA bundle client certificates must chain to.
     public var tls: GatewayTLS
+    /// `tls.require_crl`: every CA of `tls.client_ca` must have its CRL in `tls.crls`, or the gateway does not
+    /// start (`check()`); false by default, when a CA without a CRL is a warning. Read with the TLS section but
+    /// held here until `GatewayTLS`, declared with the transport, carries it; `clientTrustSources` joins them.
+    public var requireCRL: Bool = false
     /// The case store.
     public var store: Store
     /// Message, batch and stream limits; every key optional.
@@ -182,6 +186,9 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         listen = try c.decode(Listen.self, forKey: .listen)
         tls = try c.decode(GatewayTLS.self, forKey: .tls)
+        requireCRL =
+            try c.nestedContainer(keyedBy: GatewayTLS.CodingKeys.self, forKey: .tls)
+            .decodeIfPresent(Bool.self, forKey: .requireCRL) ?? requireCRL
         store = try c.decode(Store.self, forKey: .store)
         limits = try c.decodeIfPresent(GatewayLimits.self, forKey: .limits) ?? GatewayLimits()
         policy = try c.decode(AccessPolicy.self, forKey: .policy)
@@ -208,6 +215,8 @@ extension GatewayTLS: Decodable {
         case clientCAPath = "client_ca"
         case crlPaths = "crls"
         case expiredCRLs = "expired_crl"
+        /// Decoded by `GatewayConfiguration`, which holds it (`requireCRL`).
+        case requireCRL = "require_crl"
         case reloadSeconds = "reload_seconds"
     }
 
