@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import GovCaseAdapters
 import GovCaseCore
@@ -73,6 +74,13 @@ struct AdapterService: Govcase_Gateway_V1_AdapterService.SimpleServiceProtocol {
                 $0.openStreams = UInt32(s.openStreams)
                 $0.manifest = plugin.origin?.yaml ?? ""
                 $0.manifestFile = plugin.origin?.file ?? ""
+                $0.poisonRecords = s.poisonRecords.map { record in
+                    .with {
+                        $0.digest = record.digest
+                        $0.recordType = record.recordType
+                        $0.foundAt = Google_Protobuf_Timestamp(date: record.at)
+                    }
+                }
             }
         }
     }

@@ -225,6 +225,9 @@ private func details(_ a: Govcase_Gateway_V1_AdapterInfo) -> String {
         if !p.manifestFile.isEmpty { lines.append("    declared by \(p.manifestFile)") }
         if !p.lastError.isEmpty { lines.append("    last error: \(p.lastError)") }
         if !p.quarantineReason.isEmpty { lines.append("    quarantined: \(p.quarantineReason)") }
+        for poison in p.poisonRecords {
+            lines.append("    poison record \(poison.digest) (\(poison.recordType)), refused since \(poison.foundAt.date)")
+        }
     }
     return lines.joined(separator: "\n")
 }

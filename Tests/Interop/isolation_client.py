@@ -122,6 +122,8 @@ def main() -> None:
     check(seen.restarts == restarts and seen.state == adapters_pb2.PLUGIN_STATE_READY,
           f"poison: resends crash nothing and quarantine nothing (restarts {seen.restarts}, state {seen.state})")
     check(submit("good-after") is None, "poison: other senders' records are still accepted")
+    check(len(seen.poison_records) == 1 and seen.poison_records[0].record_type.endswith("JsonEvaluation"),
+          f"poison: operators see it in DescribeAdapter: {list(seen.poison_records)}")
     remove()
 
     # 3. Stdout and stderr closed after the handshake: still called, and restarted when it dies.

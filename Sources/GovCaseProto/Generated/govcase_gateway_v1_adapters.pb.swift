@@ -245,9 +245,44 @@ public nonisolated struct Govcase_Gateway_V1_PluginStatus: Sendable {
   /// `RemoveAdapter` stops it until the next start only; take the file out of the folder to remove it for good.
   public var manifestFile: String = String()
 
+  /// Records that crashed the plugin twice, the second time sent alone (毒记录): each is refused at once with
+  /// FAILED_PRECONDITION from then on, and the crashes it caused do not count toward quarantine. The newest
+  /// 1,000 are kept; `ReleaseAdapter` after a quarantine, or registering the plugin again, forgets them.
+  public var poisonRecords: [Govcase_Gateway_V1_PoisonRecord] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// A record that crashed a plugin on its own.
+public nonisolated struct Govcase_Gateway_V1_PoisonRecord: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// SHA-256 of the record's type URL and bytes, the first 16 bytes in hex: the same record sent again has the
+  /// same digest.
+  public var digest: String = String()
+
+  /// The record's message type, e.g. `govcase.examples.provincejson.v1.JsonEvaluation`.
+  public var recordType: String = String()
+
+  /// When it crashed the plugin the second time.
+  public var foundAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_foundAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_foundAt = newValue}
+  }
+  /// Returns true if `foundAt` has been explicitly set.
+  public var hasFoundAt: Bool {self._foundAt != nil}
+  /// Clears the value of `foundAt`. Subsequent reads from it will return its default value.
+  public mutating func clearFoundAt() {self._foundAt = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _foundAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 /// List adapters.
@@ -476,7 +511,7 @@ nonisolated extension Govcase_Gateway_V1_AdapterInfo: SwiftProtobuf.Message, Swi
 
 nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PluginStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}pid\0\u{1}restarts\0\u{3}last_error\0\u{3}quarantine_reason\0\u{1}calls\0\u{3}call_errors\0\u{1}records\0\u{3}mean_call_micros\0\u{3}stderr_lines_dropped\0\u{1}manifest\0\u{3}stream_batches\0\u{3}open_streams\0\u{3}manifest_file\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}pid\0\u{1}restarts\0\u{3}last_error\0\u{3}quarantine_reason\0\u{1}calls\0\u{3}call_errors\0\u{1}records\0\u{3}mean_call_micros\0\u{3}stderr_lines_dropped\0\u{1}manifest\0\u{3}stream_batches\0\u{3}open_streams\0\u{3}manifest_file\0\u{3}poison_records\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -498,6 +533,7 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
       case 12: try { try decoder.decodeSingularUInt64Field(value: &self.streamBatches) }()
       case 13: try { try decoder.decodeSingularUInt32Field(value: &self.openStreams) }()
       case 14: try { try decoder.decodeSingularStringField(value: &self.manifestFile) }()
+      case 15: try { try decoder.decodeRepeatedMessageField(value: &self.poisonRecords) }()
       default: break
       }
     }
@@ -546,6 +582,9 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
     if !self.manifestFile.isEmpty {
       try visitor.visitSingularStringField(value: self.manifestFile, fieldNumber: 14)
     }
+    if !self.poisonRecords.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.poisonRecords, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -564,6 +603,51 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
     if lhs.streamBatches != rhs.streamBatches {return false}
     if lhs.openStreams != rhs.openStreams {return false}
     if lhs.manifestFile != rhs.manifestFile {return false}
+    if lhs.poisonRecords != rhs.poisonRecords {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Gateway_V1_PoisonRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PoisonRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}digest\0\u{3}record_type\0\u{3}found_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.digest) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.recordType) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._foundAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.digest.isEmpty {
+      try visitor.visitSingularStringField(value: self.digest, fieldNumber: 1)
+    }
+    if !self.recordType.isEmpty {
+      try visitor.visitSingularStringField(value: self.recordType, fieldNumber: 2)
+    }
+    try { if let v = self._foundAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Gateway_V1_PoisonRecord, rhs: Govcase_Gateway_V1_PoisonRecord) -> Bool {
+    if lhs.digest != rhs.digest {return false}
+    if lhs.recordType != rhs.recordType {return false}
+    if lhs._foundAt != rhs._foundAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -12,7 +12,11 @@
 /// (插件适配器协议). A plugin is a pure translation: it keeps no state between calls and does no I/O of the
 /// gateway's own. docs/plugins.md is the author's guide; in short:
 ///
-/// Launch. The gateway starts the manifest's executable with, in its environment:
+/// Launch. The gateway starts the manifest's executable in a session and process group of its own (it signals
+/// the group: SIGTERM, then SIGKILL two seconds later), with stdin a pipe it holds open and never writes to:
+/// when stdin ends, the gateway is gone, however it went (SIGKILL included), and the plugin must exit. The
+/// environment is PATH, LANG, LC_ALL, TZ, HOME and TMPDIR from the gateway's (nothing else of it), the
+/// manifest's `environment`, and:
 ///   GOVCASE_PLUGIN_MAGIC_COOKIE=govcase-plugin-5b1c0e   says the gateway launched it; a plugin started
 ///                                                       without it prints what it is on stderr and exits 1;
 ///   GOVCASE_PLUGIN_SOCKET=<path>                        the Unix domain socket to serve gRPC on, in a folder
@@ -27,7 +31,10 @@
 /// `AdapterPluginService`. The gateway checks health, calls Describe, then TranslateBatch with batches of up
 /// to the manifest's `batch_size` records, at most `concurrency` calls at once, each with the manifest's
 /// `call_deadline_ms` (or, if Describe gives `max_translate_streams`, sends the same batches over that many
-/// TranslateStream streams at most). A plugin that misses a deadline is killed and started again.
+/// TranslateStream streams at most). A plugin that misses a deadline is killed and started again. A caller's own
+/// deadline or cancellation ends that caller's batch (a TranslateBatch call is cancelled; a stream carrying it is
+/// ended by the gateway), never the process. A batch whose plugin died is sent again record by record, each
+/// alone; a record that kills the plugin alone is refused from then on (a poison record).
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
