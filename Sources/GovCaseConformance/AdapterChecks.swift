@@ -234,7 +234,9 @@ public struct AdapterChecks: Sendable {
             "adapter.streams.same-answers": {
                 if let why = await ready() { return .fail(why) }
                 guard let offered = supervisor.description?.maxTranslateStreams, offered > 0 else {
-                    return .skip("Describe offers no TranslateStream streams: every batch goes as a call")
+                    return .notApplicable(
+                        "Describe offers no TranslateStream streams (max_translate_streams 0, which plugin.proto "
+                            + "allows): every batch goes as a call")
                 }
                 let records = (usable ?? []).filter(\.isValid).map { Self.request($0.record, vector: $0) }
                 return await Self.sameAnswersByStreamAndCall(

@@ -13,8 +13,24 @@ public struct ConformanceReport: Sendable, Codable {
     /// What was tested and how it was reached.
     public var target: String
     public var startedAt: Date
+    /// Per level; empty for a partial run (`partial_run`), which gives no verdict.
     public var verdicts: [String: Verdict]
+    /// True only for a run of the role's whole catalogue with every level Conformant and no case listed in
+    /// `--known-failing`: what an integrator files with a go-live request.
+    public var certified: Bool
+    /// `--case` selected fewer cases than the role has.
+    public var partialRun: Bool
+    public var casesRun: Int
+    public var casesInCatalogue: Int
+    /// What `govcase conformance run` exits with (`ConformanceExitStatus`).
+    public var exitStatus: Int32
     public var results: [CaseResult]
+
+    enum CodingKeys: String, CodingKey {
+        case kit, catalogueVersion, contracts, role, target, startedAt, verdicts, certified, results
+        case partialRun = "partial_run", casesRun = "cases_run", casesInCatalogue = "cases_in_catalogue"
+        case exitStatus = "exit_status"
+    }
 
     public static let kitVersion = "govcase-conformance 1.0.0"
 
@@ -26,8 +42,19 @@ public struct ConformanceReport: Sendable, Codable {
         self.target = target
         self.startedAt = startedAt
         self.results = results
-        verdicts = ConformanceRunner.verdicts(results)
+        let verdict = RunVerdict(
+            results: results, casesInCatalogue: catalogue.cases.filter { $0.role == role }.count)
+        verdicts = verdict.levels
+        certified = verdict.certified
+        partialRun = verdict.partialRun
+        casesRun = verdict.casesRun
+        casesInCatalogue = verdict.casesInCatalogue
+        exitStatus = verdict.exitStatus.rawValue
+        summary = verdict.summary
     }
+
+    /// The verdict's lines, as the command prints them.
+    public private(set) var summary: [String] = []
 
     /// SHA-256 over each contract file's own SHA-256, in path order (`GeneratedProtoManifest`).
     static var contractsDigest: String {
@@ -58,7 +85,7 @@ public struct ConformanceReport: Sendable, Codable {
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
         let failures = results.filter { $0.outcome == .failed || $0.outcome == .unexpectedPass }.count
-        let skipped = results.filter { $0.outcome == .skipped || $0.outcome == .knownFailing }.count
+        let skipped = results.filter { [.skipped, .notApplicable, .knownFailing].contains($0.outcome) }.count
         var lines = [
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
             "<testsuites name=\"\(escaped(kit))\">",
@@ -75,7 +102,7 @@ public struct ConformanceReport: Sendable, Codable {
                     "      <failure message=\"\(escaped(r.seen))\">\(escaped(r.expectation)) Hint: \(escaped(r.hint))</failure>"
                 )
                 lines.append("    </testcase>")
-            case .skipped, .knownFailing:
+            case .skipped, .notApplicable, .knownFailing:
                 lines.append(open + ">")
                 lines.append("      <skipped message=\"\(escaped(r.outcome.rawValue + ": " + r.seen))\"/>")
                 lines.append("    </testcase>")
@@ -92,9 +119,14 @@ public struct ConformanceReport: Sendable, Codable {
             "- Target: \(target)",
             "- Started: \(ISO8601DateFormatter().string(from: startedAt))",
         ]
+        if partialRun {
+            lines.append(
+                "- **partial run**: \(casesRun) of \(casesInCatalogue) cases; no verdict (run every case of the role for one)")
+        }
         for level in ["core", "extended"] {
             if let v = verdicts[level] { lines.append("- **\(level)**: \(v.rawValue)") }
         }
+        if !partialRun { lines.append("- **certified**: \(certified ? "yes" : "no")") }
         lines += ["", "| case | level | strength | outcome | what was seen |", "|---|---|---|---|---|"]
         for r in results {
             let seen = r.seen.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")

@@ -3,7 +3,13 @@ import Foundation
 /// What happened to one case.
 public struct CaseResult: Sendable, Hashable, Codable {
     public enum Outcome: String, Sendable, Hashable, Codable {
-        case passed, failed, skipped
+        case passed, failed
+        /// Not run: the kit lacked what it needs (a vectors folder, a test CA). Never a pass: a level with a
+        /// skipped case is at best Partially Conformant.
+        case skipped
+        /// Does not apply to this implementation (a plugin that serves no TranslateStream, for the streams case):
+        /// neither a pass nor a failure, and no obstacle to Conformant.
+        case notApplicable = "not-applicable"
         /// Listed as known to fail, and failed.
         case knownFailing = "known-failing"
         /// Listed as known to fail, but passed: the list is out of date (a fix to notice).
@@ -16,7 +22,7 @@ public struct CaseResult: Sendable, Hashable, Codable {
     public var expectation: String
     public var hint: String
     public var outcome: Outcome
-    /// What the kit saw: for a failure, what was wrong; for a skip, why.
+    /// What the kit saw: for a failure, what was wrong; for a skip or a case that does not apply, why.
     public var seen: String
     public var seconds: Double
     /// With `--trace`, for a case that failed: the trace file, relative to the report folder.
@@ -48,9 +54,11 @@ public enum CheckResult: Sendable {
     case pass(String)
     case fail(String)
     case skip(String)
+    /// The case does not apply to this implementation; why.
+    case notApplicable(String)
 }
 
-/// The verdict for one level.
+/// The verdict for one level, given only for a run of the role's whole catalogue (`RunVerdict`).
 public enum Verdict: String, Sendable, Codable {
     case conformant = "Conformant"
     case partiallyConformant = "Partially Conformant"

@@ -18,6 +18,9 @@ public struct ConformanceRunner: Sendable {
         self.knownFailing = knownFailing
     }
 
+    /// How many cases the catalogue declares for `role`: a run of fewer is a partial run, with no verdict.
+    public func catalogueCount(of role: String) -> Int { catalogue.cases.filter { $0.role == role }.count }
+
     /// The role's cases this run selects, in catalogue order.
     public func cases(of role: String) -> [ConformanceCase] {
         catalogue.cases.filter { c in
@@ -60,40 +63,11 @@ public struct ConformanceRunner: Sendable {
             return known ? (.unexpectedPass, "listed as known-failing, but passed: \(seen)") : (.passed, seen)
         case .fail(let seen): return (known ? .knownFailing : .failed, seen)
         case .skip(let why): return (.skipped, why)
+        case .notApplicable(let why): return (.notApplicable, why)
         }
     }
 
     static func limited(_ limit: Duration, _ check: @escaping @Sendable () async -> CheckResult) async -> CheckResult {
         await within(limit, check) ?? .fail("the check did not finish within \(limit)")
-    }
-
-    /// Per level: every case passed → Conformant; every MUST passed (SHOULDs failed or anything skipped) →
-    /// Partially Conformant; a MUST failed → Not Conformant. A known-failing case counts as failed.
-    public static func verdicts(_ results: [CaseResult]) -> [String: Verdict] {
-        var verdicts: [String: Verdict] = [:]
-        for level in ConformanceCase.Level.allCases {
-            let mine = results.filter { $0.level == level.rawValue }
-            guard !mine.isEmpty else { continue }
-            let failed = mine.filter { $0.outcome != .passed && $0.outcome != .skipped }
-            if failed.contains(where: { $0.strength == "MUST" }) {
-                verdicts[level.rawValue] = .notConformant
-            } else if failed.isEmpty, mine.allSatisfy({ $0.outcome == .passed }) {
-                verdicts[level.rawValue] = .conformant
-            } else {
-                verdicts[level.rawValue] = .partiallyConformant
-            }
-        }
-        return verdicts
-    }
-
-    /// 0 only when every core MUST case passed (or failed as listed in `--known-failing`, as an integrator's
-    /// CI tracks what it has yet to fix) and no listed case passed unexpectedly. The verdicts still count
-    /// listed failures as failures.
-    public static func exitCode(_ results: [CaseResult]) -> Int32 {
-        let coreMust = results.filter { $0.level == "core" && $0.strength == "MUST" }
-        let ok =
-            coreMust.allSatisfy { $0.outcome == .passed || $0.outcome == .knownFailing }
-            && !results.contains { $0.outcome == .unexpectedPass }
-        return ok ? 0 : 1
     }
 }

@@ -26,14 +26,24 @@ struct ConformanceCommand: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract:
-                "Runs one role's cases; writes report.json, junit.xml and report.md; exits 0 only if every core MUST case passed."
-        )
+            abstract: "Runs one role's cases; writes report.json, junit.xml and report.md; the exit status is the verdict.",
+            discussion: """
+                Verdicts are given per level (core, extended) only for a run of the role's whole catalogue: a MUST \
+                failed is Not Conformant; a SHOULD failed or a case skipped is Partially Conformant; otherwise \
+                Conformant. A case that does not apply (not-applicable) counts for nothing. A run of a subset \
+                (--case) is a partial run and gives no verdict. report.json's `certified` is true only for a full \
+                run with every level Conformant and no case listed in --known-failing.
+
+                Exit status:
+                """
+                + ConformanceExitStatus.allCases.map { "\n  \($0.rawValue)  \($0.meaning)" }.joined()
+                + "\n  64 a missing or bad option")
 
         @Option(help: "adapter or receiver.") var role: String
         @Option(help: "Folder for the reports.") var report: String
-        @Option(name: .customLong("case"), help: "Only cases matching this glob (repeatable).") var cases: [String] = []
-        @Option(help: "A file of case ids expected to fail, one per line; each must still fail.") var knownFailing:
+        @Option(name: .customLong("case"), help: "Only cases matching this glob (repeatable): a partial run, with no verdict.") var cases: [String] = []
+        @Option(
+            help: "A file of case ids expected to fail, one per line; each must still fail. Set aside for the exit status, counted in the verdicts.") var knownFailing:
             String?
         @Flag(help: "Record the wire exchange of each case; failing cases keep theirs in traces/<case id>.txt.")
         var trace = false
@@ -76,6 +86,11 @@ struct ConformanceCommand: AsyncParsableCommand {
                 throw ValidationError("--known-failing lists \(unknown), which is not a case")
             }
             var runner = ConformanceRunner(catalogue: catalogue, selection: cases, knownFailing: known)
+            if let unmatched = cases.first(where: { glob in
+                ConformanceRunner(catalogue: catalogue, selection: [glob]).cases(of: role).isEmpty
+            }) {
+                throw ValidationError("--case \(unmatched) matches no case of the \(role) role")
+            }
             runner.tracing = trace
             let started = Date()
             var logger = Logger(label: "govcase.conformance")
@@ -143,11 +158,9 @@ struct ConformanceCommand: AsyncParsableCommand {
             let report = ConformanceReport(
                 role: role, target: described, catalogue: catalogue, startedAt: started, results: results)
             try report.write(to: URL(fileURLWithPath: self.report))
-            for (level, verdict) in report.verdicts.sorted(by: { $0.key < $1.key }) {
-                print("\(level): \(verdict.rawValue)")
-            }
+            for line in report.summary { print(line) }
             print("reports in \(self.report): report.json, junit.xml, report.md")
-            throw ExitCode(ConformanceRunner.exitCode(results))
+            throw ExitCode(report.exitStatus)
         }
     }
 }

@@ -44,29 +44,4 @@ import Testing
             try Catalogue.parse(yaml: Self.one, implemented: ["receiver.health.serving", "receiver.other.case"])
         }
     }
-
-    @Test func verdictsAndTheExitCodeFollowLevelsAndStrengths() {
-        func result(_ id: String, _ level: String, _ strength: String, _ outcome: CaseResult.Outcome) -> CaseResult {
-            CaseResult(
-                id: id, level: level, strength: strength, expectation: "", hint: "", outcome: outcome, seen: "",
-                seconds: 0)
-        }
-        let allPass = [result("a", "core", "MUST", .passed), result("b", "core", "SHOULD", .passed)]
-        #expect(ConformanceRunner.verdicts(allPass)["core"] == .conformant)
-        #expect(ConformanceRunner.exitCode(allPass) == 0)
-        let shouldFails = [result("a", "core", "MUST", .passed), result("b", "core", "SHOULD", .failed)]
-        #expect(ConformanceRunner.verdicts(shouldFails)["core"] == .partiallyConformant)
-        #expect(ConformanceRunner.exitCode(shouldFails) == 0)
-        let skippedMust = [result("a", "core", "MUST", .skipped)]
-        #expect(ConformanceRunner.verdicts(skippedMust)["core"] == .partiallyConformant)
-        #expect(ConformanceRunner.exitCode(skippedMust) == 1, "a skipped MUST is never a pass")
-        let mustFails = [result("a", "core", "MUST", .failed), result("b", "extended", "MUST", .passed)]
-        #expect(ConformanceRunner.verdicts(mustFails) == ["core": .notConformant, "extended": .conformant])
-        #expect(ConformanceRunner.exitCode(mustFails) == 1)
-        #expect(ConformanceRunner.exitCode([result("a", "core", "MUST", .knownFailing)]) == 0)
-        #expect(
-            ConformanceRunner.exitCode([
-                result("a", "core", "MUST", .passed), result("b", "core", "SHOULD", .unexpectedPass),
-            ]) == 1)
-    }
 }

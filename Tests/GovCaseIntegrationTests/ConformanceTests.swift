@@ -17,7 +17,13 @@ import Testing
             var seen: String
         }
         var verdicts: [String: String]
+        var certified: Bool
+        var partialRun: Bool
         var results: [Result]
+        enum CodingKeys: String, CodingKey {
+            case verdicts, certified, results
+            case partialRun = "partial_run"
+        }
         var failed: Set<String> { Set(results.filter { $0.outcome == "failed" }.map(\.id)) }
     }
 
@@ -49,11 +55,41 @@ import Testing
         #expect(status == 0, "\(output)")
         let report = try Self.report(folder)
         #expect(report.verdicts == ["core": "Conformant", "extended": "Conformant"], "\(output)")
+        #expect(report.certified && !report.partialRun)
         #expect(report.results.count == 20)
         let junit = try String(contentsOf: folder.appendingPathComponent("junit.xml"), encoding: .utf8)
         #expect(junit.contains("tests=\"20\" failures=\"0\""), "\(junit)")
         let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(markdown.contains("- **core**: Conformant"))
+        #expect(markdown.contains("- **certified**: yes"))
+    }
+
+    /// `--case` runs a subset: a partial run, with no verdict and its own exit status (3), or 1 when a selected
+    /// case failed. Before, one passing case printed "core: Conformant" and exited 0.
+    @Test func aSubsetRunGivesNoVerdict() async throws {
+        let deployment = try await Deployment.make()
+        let server = try GatewayProcess(
+            [
+                "python3", Self.repository.appendingPathComponent("Tests/Interop/mutant_receiver.py").path, "--pki",
+                deployment.folder.path, "--repo", Self.repository.path, "--no-client-auth",
+            ], executableURL: Self.python)
+        defer { server.send(SIGKILL) }
+        let port = try await server.servingPort()
+        let one = try await Self.runReceiver(
+            port: port, deployment: deployment, extra: ["--case", "receiver.health.serving"])
+        #expect(one.status == 3, "\(one.output)")
+        #expect(one.output.contains("partial run: 1 of 20 cases"), "\(one.output)")
+        #expect(!one.output.contains("Conformant"), "\(one.output)")
+        let report = try Self.report(one.report)
+        #expect(report.verdicts.isEmpty && report.partialRun && !report.certified)
+
+        let mtls = try await Self.runReceiver(
+            port: port, deployment: deployment, extra: ["--case", "receiver.mtls.*"])
+        #expect(mtls.status == 1, "a selected case failed: \(mtls.output)")
+        #expect(try Self.report(mtls.report).verdicts.isEmpty)
+
+        let none = try await Self.runReceiver(port: port, deployment: deployment, extra: ["--case", "adapter.*"])
+        #expect(none.status == 64, "a glob that selects nothing of the role is a usage error: \(none.output)")
     }
 
     /// Each mutant with the cases that must catch it, and only those.
@@ -97,6 +133,7 @@ import Testing
         let report = try Self.report(folder)
         #expect(report.failed == caughtBy, "\(flag): \(output)")
         #expect(status == (caughtBy.isEmpty ? 0 : 1), "\(output)")
+        }
         // --trace: each failed case's wire exchange beside the report, and none for the cases that passed.
         let traces = Set(
             (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("traces").path)) ?? [])
@@ -125,6 +162,7 @@ import Testing
             port: port, deployment: deployment, extra: ["--known-failing", list.path])
         #expect(tracked.status == 0, "the listed failures do not fail the run: \(tracked.output)")
         #expect(try Self.report(tracked.report).verdicts["core"] == "Not Conformant", "but the verdict says so")
+        #expect(try Self.report(tracked.report).certified == false, "and it certifies nothing")
 
         try "receiver.errors.bad-record\nreceiver.idempotency.same-revision-other-content\nreceiver.health.serving\n"
             .write(to: list, atomically: true, encoding: .utf8)
@@ -176,6 +214,9 @@ import Testing
     /// then with each flaw, and the cases that must catch it.
     static let adapterMutants: [(flaw: String, caughtBy: Set<String>)] = [
         ("faithful", []),
+        // Faithful, serving calls only (plugin.proto allows it): the streams case does not apply, and that is no
+        // obstacle to Conformant. Before, it was skipped: "core: Partially Conformant" and exit 1.
+        ("calls-only", []),
         // Maps unknown codes to "unspecified": the invalid vector with an unknown code says so, and so does the
         // kit's own probing of every string field (which needs no such vector).
         ("drop-unknown-codes", ["adapter.vectors.invalid", "adapter.robustness.no-silent-drop"]),
@@ -198,6 +239,12 @@ import Testing
             vectors: Self.repository.appendingPathComponent("Tests/Vectors/national-platform").path, extra: ["--trace"])
         #expect(report.failed == caughtBy, "\(flaw): \(output)")
         #expect(status == (caughtBy.isEmpty ? 0 : 1), "\(output)")
+        if caughtBy.isEmpty {
+            #expect(report.verdicts == ["core": "Conformant", "extended": "Conformant"], "\(flaw): \(output)")
+            #expect(report.certified, "\(flaw)")
+        }
+        let streams = report.results.first { $0.id == "adapter.streams.same-answers" }?.outcome
+        #expect(streams == (flaw == "calls-only" ? "not-applicable" : caughtBy.isEmpty ? "passed" : streams))
         if caughtBy.contains("adapter.robustness.no-silent-drop") {
             let seen = report.results.first { $0.id == "adapter.robustness.no-silent-drop" }?.seen ?? ""
             #expect(
@@ -256,7 +303,7 @@ import Testing
 @Suite struct SourceRoleTests {
     static let sources: [(flags: [String], records: Int, caughtBy: Set<String>, exit: Int32)] = [
         ([], 5, [], 0),
-        (["--no-backoff"], 5, ["source.retry.backs-off"], 0),  // a SHOULD: partially conformant, exit 0
+        (["--no-backoff"], 5, ["source.retry.backs-off"], 2),  // a SHOULD: Partially Conformant, exit 2
         (["--reuse-revision"], 6, ["source.retry.same-revision"], 1),
         (["--bad-record"], 6, ["source.records.valid"], 1),
         (["--other-region"], 6, ["source.identity.own-region"], 1),

@@ -7,6 +7,8 @@ first argument) behind a Python plugin that forwards every record to it, with on
   faithful            no flaw: passes whatever the real plugin passes (the control)
   drop-unknown-codes  a record refused only for unknown codes is translated anyway, with those fields cleared,
                       as an adapter does that maps unknown enum values and codes to "unspecified"
+  calls-only          no flaw either, but serves TranslateBatch calls only (Describe's max_translate_streams is 0,
+                      which plugin.proto allows): the streams case does not apply, and the verdict is Conformant
   call-differs        offers TranslateStream streams (as the SDK does) but its TranslateBatch calls, which the
                       gateway makes when every stream is busy, answer each case in another region
 """
@@ -28,7 +30,7 @@ from govcase.plugin.v1 import plugin_pb2, plugin_pb2_grpc  # noqa: E402
 from govcase.sources.national.v1 import national_pb2  # noqa: E402
 
 real_plugin, flaw = sys.argv[1], sys.argv[2]
-assert flaw in ("faithful", "drop-unknown-codes", "call-differs"), flaw
+assert flaw in ("faithful", "calls-only", "drop-unknown-codes", "call-differs"), flaw
 
 
 def start_real_plugin():
@@ -99,4 +101,4 @@ class CallDiffers(govcase_plugin._Servicer):
 if flaw == "call-differs":
     govcase_plugin._Servicer = CallDiffers
 
-govcase_plugin.serve(Forwarding())
+govcase_plugin.serve(Forwarding(), translate_streams=0 if flaw == "calls-only" else None)
