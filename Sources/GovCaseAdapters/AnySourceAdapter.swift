@@ -25,7 +25,7 @@ public struct AnySourceAdapter: Sendable {
 
     /// Translates a source message; `nil` if the adapter does not accept its type.
     public func translate(_ message: any SwiftProtobuf.Message, context: TranslationContext) -> Translation? {
-        translateMessage(message, context)
+        translateMessage(message, context)?.reported(by: context.sourceSystem)
     }
 
     /// Renders a case into source messages.

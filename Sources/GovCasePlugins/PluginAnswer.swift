@@ -39,7 +39,7 @@ public enum PluginAnswer {
                 return broken("a follow-up \"\(proto.externalID)\" for record \"\(recordExternalID)\"")
             }
             do {
-                return .success(.followUp(try FollowUp(proto: proto)))
+                return .success(Translation.followUp(try FollowUp(proto: proto)).reported(by: context.sourceSystem))
             } catch {
                 return broken("follow-up: \(error)")
             }

@@ -27,7 +27,8 @@ public struct AccessPolicy: Sendable, Hashable, Decodable {
         public var systems: [String]
         /// Region-code prefixes it may act for, e.g. `51` for all of Sichuan.
         public var regions: [String]
-        /// Adapters it may submit to; `*` for all.
+        /// Adapter-id patterns it may submit to, as `systems` are matched: `*` for all, `gd-hcp*` for every
+        /// adapter whose id starts so.
         public var adapters: [String]
         /// Its roles.
         public var roles: [Role]
@@ -119,7 +120,7 @@ public struct AccessPolicy: Sendable, Hashable, Decodable {
             throw .permissionDenied("\(identity.systemID) does not have the \(role.rawValue) role")
         }
         let forAdapter = withRole.filter { g in
-            adapter.map { a in g.adapters.contains { $0 == "*" || $0 == a } } ?? true
+            adapter.map { a in g.adapters.contains { Grant.glob($0, a) } } ?? true
         }
         guard !forAdapter.isEmpty else {
             throw .permissionDenied("\(identity.systemID) may not submit to adapter \(adapter!)")

@@ -129,6 +129,19 @@ import Testing
     ])
     func invalidNumbers(number: String) { #expect(!PhoneNumber.isValid(number)) }
 
+    /// Provinces send mobiles with a country prefix; every adapter's party keeps the 11 digits, so the same
+    /// person's number is one value for de-duplication, masking and call-backs. Landlines stay as sent.
+    @Test(arguments: [
+        ("008613956781234", "13956781234"), ("+8613726541230", "13726541230"), ("0086-13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"), ("13812345678", "13812345678"), ("028-85556666", "028-85556666"),
+        ("12812345678", "12812345678"),
+    ])
+    func mobilesAreStoredAsTheirElevenDigits(sent: String, stored: String) {
+        #expect(PhoneNumber.normalized(sent) == stored)
+        #expect(Party(phone: sent).phone == stored)
+        #expect(Party(phone: sent).masked.phone == Party(phone: stored).masked.phone)
+    }
+
     @Test func validatorNamesThePhoneWithoutQuotingIt() throws {
         var c = Fixtures.evaluation()
         c.requester?.phone = "12812345678"

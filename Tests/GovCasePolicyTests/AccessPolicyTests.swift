@@ -172,4 +172,18 @@ import Testing
             return error.key == key && error.message.contains(message)
         }
     }
+
+    /// A grant's adapters are patterns, as its systems are: `gd-hcp*` grants every adapter whose id starts so,
+    /// and nothing else (it once matched nothing, silently).
+    @Test func adapterPatternsMatchAsSystemPatternsDo() throws {
+        let policy = AccessPolicy(
+            trustDomain: "gov.sc.example",
+            grants: [.init(systems: ["gd-*"], regions: ["44"], adapters: ["gd-hcp*"], roles: [.submitter])])
+        let caller = id("gd-guangzhou", "440106")
+        try policy.authorize(caller, role: .submitter, adapter: "gd-hcp-v2", region: "440106")
+        #expect(throws: AccessDenial.self) {
+            try policy.authorize(caller, role: .submitter, adapter: "national-platform", region: "440106")
+        }
+    }
 }
+

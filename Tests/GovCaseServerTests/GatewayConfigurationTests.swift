@@ -88,6 +88,15 @@ import Testing
         broken = configuration
         broken.codeOverrides = ["national-platform": ["sc": ["channel": ["31": "windowDevice"]]]]
         #expect(faultyKey(broken) == nil)
+        // Routing names the deployment's units (culturetourism.proto): any name; only the three keys are checked.
+        broken.codeOverrides = [
+            "culture-tourism": ["sc": ["routing": ["complaint": "四川省旅游投诉处理中心", "enforcement": "成都市文化市场综合行政执法总队"]]]
+        ]
+        #expect(faultyKey(broken) == nil)
+        broken.codeOverrides = ["culture-tourism": ["sc": ["routing": ["complain": "四川省旅游投诉处理中心"]]]]
+        #expect(faultyKey(broken) == "code_overrides.culture-tourism.sc.routing.complain")
+        broken.codeOverrides = ["culture-tourism": ["sc": ["routing": ["complaint": " "]]]]
+        #expect(faultyKey(broken) == "code_overrides.culture-tourism.sc.routing.complaint")
         broken.codeOverrides = ["national-platform": ["sc": ["detailItems.2023": ["501": "流程简便", "101": "态度差"]]]]
         #expect(faultyKey(broken) == nil)
         broken = configuration

@@ -10,6 +10,11 @@ public struct CodeTable: Sendable, Hashable, Codable {
 
     public init(_ tables: [String: [String: String]] = [:]) { self.tables = tables }
 
+    /// Tables whose values are a deployment's own names, not core values: `routing` maps the three routes of a
+    /// culture-and-tourism record (enforcement, complaint, designated) to the units a region names. Their keys
+    /// are a closed set; their values are whatever a deployment calls its units.
+    public static let namedValueTables: Set<String> = ["routing"]
+
     /// This table with `overrides` applied. An override names the codes a source system uses for a value, so
     /// within a table it replaces every default code for the values it maps (a province whose ID card is `31`
     /// does not also use the default `10`), and it replaces whatever its codes meant by default.

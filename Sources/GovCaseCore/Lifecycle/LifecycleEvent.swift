@@ -107,3 +107,15 @@ public struct FollowUp: Sendable, Hashable, Codable {
         self.steps = steps
     }
 }
+
+extension Translation {
+    /// The translation with every step of a follow-up attributed to `system`, the source system that reported it
+    /// (its certificate identity): a status update names the unit and person who acted, never the system, and a
+    /// step that names nobody (a transfer by the centre) still says who reported it. Every adapter's answer, in
+    /// the gateway and in `govcase translate`, passes through here.
+    public func reported(by system: String) -> Translation {
+        guard case .followUp(var f) = self else { return self }
+        for index in f.steps.indices { f.steps[index].actor.system = system }
+        return .followUp(f)
+    }
+}

@@ -51,7 +51,8 @@ public struct Party: Sendable, Hashable, Codable {
     public var realName: Bool
     /// Name (姓名/名称). Sensitive.
     public var name: String
-    /// Mainland mobile or landline number (联系电话). Sensitive.
+    /// Mainland mobile or landline number (联系电话); a mobile as its 11 digits (`PhoneNumber.normalized`).
+    /// Sensitive.
     public var phone: String
     /// Type of `documentNumber`.
     public var documentType: IdentityDocumentType?
@@ -71,7 +72,7 @@ public struct Party: Sendable, Hashable, Codable {
         self.kind = kind
         self.realName = realName
         self.name = name
-        self.phone = phone
+        self.phone = PhoneNumber.normalized(phone)
         self.documentType = documentType
         self.documentNumber = documentNumber
         self.identityKey = identityKey

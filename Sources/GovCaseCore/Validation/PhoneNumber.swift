@@ -4,6 +4,14 @@ public enum PhoneNumber {
     /// Whether `text` is a mainland mobile or landline number.
     public static func isValid(_ text: String) -> Bool { isMobile(text) || isLandline(text) }
 
+    /// The number as stored: a mobile as its 11 digits (a country prefix, spaces and dashes dropped:
+    /// `008613956781234`, `+8613726541230` and `0086-13812345678` are all mobiles), anything else as sent (a
+    /// landline keeps its separators; an invalid number is refused by the validator, unchanged).
+    public static func normalized(_ text: String) -> String {
+        guard isMobile(text) else { return text }
+        return String(String(text.filter(\.isASCII).filter(\.isNumber)).suffix(11))
+    }
+
     /// 11 digits starting 13–19, after removing spaces, dashes and a country prefix.
     /// On bytes: it runs on every record with a phone.
     public static func isMobile(_ text: String) -> Bool {

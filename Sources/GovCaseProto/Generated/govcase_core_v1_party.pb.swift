@@ -214,7 +214,9 @@ public nonisolated struct Govcase_Core_V1_Party: Sendable {
   /// Name of the person or organisation (姓名/名称). Sensitive.
   public var name: String = String()
 
-  /// Mainland mobile (11 digits starting 1) or landline (area code starting 0, then 7–8 digits) number (联系电话). Sensitive.
+  /// Mainland mobile (11 digits starting 1) or landline (area code starting 0, then 7–8 digits) number (联系电话).
+  /// A mobile sent with a country prefix or separators (`+8613726541230`, `0086-13812345678`, `138 1234 5678`) is
+  /// accepted and stored as its 11 digits; a landline is stored as sent. Sensitive.
   public var phone: String = String()
 
   /// Type of the identity document below.

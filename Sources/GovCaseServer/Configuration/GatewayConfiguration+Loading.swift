@@ -141,6 +141,19 @@ extension GatewayConfiguration {
                         guard !code.trimmingCharacters(in: .whitespaces).isEmpty else {
                             throw ConfigurationError(key: key, message: "a code is empty")
                         }
+                        // A table of names (the deployment's units): what can be checked is the key.
+                        if CodeTable.namedValueTables.contains(table) {
+                            guard shipped[code] != nil else {
+                                throw ConfigurationError(
+                                    key: "\(key).\(code)",
+                                    message: "\(table) has no key \"\(code)\"; its keys: "
+                                        + shipped.keys.sorted().joined(separator: ", "))
+                            }
+                            guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                                throw ConfigurationError(key: "\(key).\(code)", message: "the unit's name is empty")
+                            }
+                            continue
+                        }
                         guard values.contains(value) else {
                             throw ConfigurationError(
                                 key: "\(key).\(code)",
