@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import GovCaseAdapters
 import GovCaseCore
 import GovCasePlugins
+import Synchronization
 import UnixSignals
 
 /// Serves a Swift adapter as a plugin executable (docs/plugins.md): refuses to run unless the gateway
@@ -92,18 +93,26 @@ public enum PluginMain {
 
 extension PluginMain {
     /// Returns at the end of standard input, read on a thread of its own (a blocking read holds no task's
-    /// thread).
+    /// thread), or when the task is cancelled (the server stopped on SIGTERM: the reading thread is left to the
+    /// process's exit).
     static func waitForEndOfStandardInput() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                while true {
-                    let count = read(0, &buffer, buffer.count)
-                    if count > 0 || (count < 0 && errno == EINTR) { continue }
-                    break
+        let waiting = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                waiting.withLock { $0 = continuation }
+                if Task.isCancelled { waiting.withLock { $0.take() }?.resume() }
+                Thread.detachNewThread {
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    while true {
+                        let count = read(0, &buffer, buffer.count)
+                        if count > 0 || (count < 0 && errno == EINTR) { continue }
+                        break
+                    }
+                    waiting.withLock { $0.take() }?.resume()
                 }
-                continuation.resume()
             }
+        } onCancel: {
+            waiting.withLock { $0.take() }?.resume()
         }
     }
 }

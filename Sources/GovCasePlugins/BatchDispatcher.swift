@@ -116,11 +116,11 @@ final class BatchDispatcher: Sendable {
                     // A sender ends when the queue is empty; translations are pure, so it serves whoever waits
                     // and need not outlive anyone.
                     if startSender { Task { await self.sendQueued() } }
-                })
+                },
+                left: { state, ticket in state.queuedRecords -= ticket.count })
         } catch let error as PluginCallError {
             return requests.map { _ in .failure(error) }
         } catch {
-            if startSender { Task { await self.sendQueued() } }
             return requests.map { _ in .failure(cancelled()) }
         }
     }
@@ -140,7 +140,7 @@ final class BatchDispatcher: Sendable {
                 if taken.isEmpty { state.senders -= 1 }
                 return taken
             }
-            // Records queued by callers who have since been cancelled left the queue; their counts went with them.
+            // Records queued by callers who have since been cancelled left the queue, and took back their counts.
             guard !taken.isEmpty else { return }
             var answers = await isolating(taken.flatMap(\.ticket))[...]
             for item in taken {
@@ -183,6 +183,10 @@ final class BatchDispatcher: Sendable {
 
     /// A record suspected of crashing the plugin, sent with no other call in flight: a crash now is its own.
     private func alone(_ request: Request, crashedLaunch: Int) async -> Answer {
+        // The same record twice in a batch, or from two callers at once: found poison by the first already.
+        if let known = poison.withLock({ $0.record(digest: Self.digest(of: request)) }) {
+            return .failure(poisoned(known))
+        }
         let result: Result<[Response], AttemptFailure>
         do {
             result = try await limiter.withExclusiveAccess { await attempt([request], holdingPermit: true) }
@@ -198,14 +202,15 @@ final class BatchDispatcher: Sendable {
             else {
                 return .failure(failure.error)
             }
-            // A SIGKILL from outside (an operator, the OOM killer) is no proof against the record.
-            if case .killedFromOutside = await supervisor.exitCause(of: launch, within: .seconds(5)) {
+            // Only a process that exited by itself while translating this record alone convicts the record: not a
+            // SIGKILL from outside (an operator, the OOM killer), not a stop or a kill of the gateway's own.
+            guard case .exited = await supervisor.exitCause(of: launch, within: .seconds(5)) else {
                 return .failure(failure.error)
             }
             let record = PoisonRecord(
                 digest: Self.digest(of: request),
                 recordType: String(request.record.typeURL.split(separator: "/").last ?? ""), at: Date())
-            poison.withLock { $0.add(record) }
+            guard poison.withLock({ $0.add(record) }) else { return .failure(poisoned(record)) }
             supervisor.poisonRecordFound(launches: [crashedLaunch, launch])
             supervisor.logger.error(
                 "a record crashed the plugin twice, the second time alone: it is held as a poison record",
@@ -303,8 +308,15 @@ final class BatchDispatcher: Sendable {
             // Usually the process died: its exit, with its own cause, comes within moments. Only a process that
             // still runs with its connection gone is the gateway's to kill.
             supervisor.retire(launch: launch)
-            if await supervisor.exitCause(of: launch, within: .seconds(1)) == nil {
-                supervisor.end(launch: launch, cause: .connectionLost(why))
+            guard await supervisor.exitCause(of: launch, within: .seconds(1)) != nil else {
+                // Still running: the status was the plugin's own answer (a handler that fails with UNAVAILABLE),
+                // not a lost connection. The call failed; the process is left alone.
+                supervisor.unretire(launch: launch)
+                return .failure(
+                    AttemptFailure(
+                        outcome: .pluginError(.unavailable, why),
+                        error: PluginCallError(pluginID: pluginID, reason: "the call failed: \(why)", kind: .failed),
+                        launch: launch))
             }
             return failure("the call failed: its connection was lost (\(why)); restarting it")
         case .pluginError(let code, let message):

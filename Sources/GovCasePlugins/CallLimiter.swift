@@ -40,8 +40,9 @@ final class CallLimiter: Sendable {
         }
         var taken = 0
         defer { release(taken) }
+        // Never shed: a record tried alone, or a removal waiting for calls to end, must get its turn.
         while taken < limit {
-            try await acquire(1)
+            try await acquire(1, bounded: false)
             taken += 1
         }
         return try await body()
@@ -50,8 +51,8 @@ final class CallLimiter: Sendable {
     /// Returns when no call is in flight: takes every permit and gives them back.
     func waitUntilIdle() async throws { try await withExclusiveAccess {} }
 
-    private func acquire(_ count: Int) async throws {
-        try await permits.wait { available in
+    private func acquire(_ count: Int, bounded: Bool = true) async throws {
+        try await permits.wait(bounded: bounded) { available in
             guard available >= count else { return .wait }
             available -= count
             return .now(())

@@ -118,9 +118,14 @@ extension PluginProcess {
 
         /// Supervision begins.
         mutating func start() -> Action {
+            // A stop that came before supervision began is kept: nothing is launched.
+            guard !stopRequested else { return .finish }
             guard case .stopped = state, launches == 0 else { return .none }
             return nextLaunch()
         }
+
+        /// `stop()` came; sticky, so that a start after it launches nothing.
+        private var stopRequested = false
 
         private mutating func nextLaunch() -> Action {
             launches += 1
@@ -219,8 +224,13 @@ extension PluginProcess {
 
         /// The backoff after an exit has passed.
         mutating func backoffElapsed() -> Action {
-            guard case .backingOff = state else { return .none }
-            return nextLaunch()
+            switch state {
+            case .backingOff: return nextLaunch()
+            // Quarantined while it backed off (poison records): the driver now waits for a release.
+            case .quarantined(let reason): return .quarantine(reason: reason)
+            case .stopped: return .finish
+            default: return .none
+            }
         }
 
         /// An operator released the quarantined plugin: its exits and poison count start from zero.
@@ -233,6 +243,7 @@ extension PluginProcess {
 
         /// Supervision ends: the running process, if any, is terminated.
         mutating func stop() -> Action {
+            stopRequested = true
             switch state {
             case .launching(let launch), .ready(let launch), .ending(let launch, _):
                 state = .stopping

@@ -59,6 +59,8 @@ public final class PluginSupervisor: Sendable {
     /// Signals the running launch's process group; set only while that launch's process runs.
     private let running = Mutex<(launch: Int, signal: @Sendable (Subprocess.Signal) -> Void)?>(nil)
     /// How recent launches ended, for a dispatcher that must know whether a record or an outsider killed one.
+    /// The connection of a launch retired on a suspected connection loss, until its process is known to run on.
+    private let retired = Mutex<ReadyPlugin?>(nil)
     private let exitCauses = WaitQueue<[Int: PluginProcess.ExitCause], Void, [Int: PluginProcess.ExitCause]>([:])
     private let controls: (stream: AsyncStream<Control>, continuation: AsyncStream<Control>.Continuation)
     private let task = Mutex<Task<Void, Never>?>(nil)
@@ -106,6 +108,8 @@ public final class PluginSupervisor: Sendable {
     public func run() async {
         let task = Task { await self.supervise() }
         self.task.withLock { $0 = task }
+        // A stop() between the two lines above found no task to cancel; the machine remembers it.
+        if machine.withLock({ $0.reported == .stopped && $0.launches > 0 }) { task.cancel() }
         await withTaskCancellationHandler {
             await task.value
         } onCancel: {
@@ -203,7 +207,8 @@ public final class PluginSupervisor: Sendable {
             case .none, .kill, .terminate:
                 // Only `launch`, `restart`, `quarantine` and `finish` come back from the events driven here; a
                 // process still running when stop() came is torn down by the cancelled launch.
-                action = Task.isCancelled ? .finish : machine.withLock { $0.stop() }
+                assert(Task.isCancelled, "the plugin state machine answered \(action) to the supervisor's own event")
+                action = .finish
             }
         }
     }
@@ -279,7 +284,16 @@ public final class PluginSupervisor: Sendable {
                 return false
             }
             group.addTask {
-                try? await ProcessExit.wait(processDescriptor: processDescriptor, pid: pid)
+                do {
+                    try await ProcessExit.wait(processDescriptor: processDescriptor, pid: pid)
+                } catch {
+                    // Cancelled: the gateway stops the plugin, and Subprocess's teardown (SIGTERM to the group,
+                    // SIGKILL two seconds later) does the rest.
+                    return true
+                }
+                // It exited by itself: a child it left behind holds nothing of the gateway's, and goes too (the
+                // leader is not reaped before this body returns, so the group id is still its own).
+                kill(-pid, SIGKILL)
                 return true
             }
             while let exited = await group.next() {
@@ -287,8 +301,6 @@ public final class PluginSupervisor: Sendable {
             }
             group.cancelAll()
         }
-        // A child the plugin left behind holds nothing of the gateway's: the whole group goes.
-        kill(-pid, SIGKILL)
     }
 
     private func readStandardOutput(
@@ -466,7 +478,18 @@ public final class PluginSupervisor: Sendable {
 
     /// Callers stop finding `launch`'s connection: they wait for the next launch instead.
     func retire(launch: Int) {
-        if case .ready(let ready) = gate.availability, ready.launch == launch { gate.set(.starting) }
+        if case .ready(let ready) = gate.availability, ready.launch == launch {
+            retired.withLock { $0 = ready }
+            gate.set(.starting)
+        }
+    }
+
+    /// `launch` was retired for a lost connection that was not one (the process runs on): callers find it again.
+    func unretire(launch: Int) {
+        guard let ready = retired.withLock({ $0.take() }), ready.launch == launch,
+            machine.withLock({ $0.state == .ready(launch: launch) })
+        else { return }
+        gate.set(.ready(ready))
     }
 
     /// A record proven poison crashed these launches: their exits are the record's, not the plugin's.

@@ -19,10 +19,13 @@ struct PoisonList: Sendable {
 
     func record(digest: String) -> PoisonRecord? { byDigest[digest] }
 
-    mutating func add(_ record: PoisonRecord) {
-        guard byDigest[record.digest] == nil else { return }
+    /// Adds a record; false if it was listed already.
+    @discardableResult
+    mutating func add(_ record: PoisonRecord) -> Bool {
+        guard byDigest[record.digest] == nil else { return false }
         records.append(record)
         byDigest[record.digest] = record
         if records.count > Self.limit { byDigest[records.removeFirst().digest] = nil }
+        return true
     }
 }

@@ -99,9 +99,12 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
 
     /// Takes what `decide` gives at once, or waits until an `update` resumes this task. Throws
     /// `CancellationError` if the task is cancelled first (it then leaves the queue), or the decision's error.
-    /// `enqueued` runs (outside the lock) once the task is in the queue, e.g. to start whoever will resume it.
+    /// `enqueued` runs (outside the lock) once the task is in the queue, e.g. to start whoever will resume it;
+    /// `left` runs under the lock when a cancelled task leaves the queue, to take back what it added to the
+    /// state. `bounded: false` waits past `limit` (a caller that must not be shed).
     func wait(
-        ticket: Ticket, _ decide: (inout State) -> Decision, enqueued: () -> Void = {}
+        ticket: Ticket, bounded: Bool = true, _ decide: (inout State) -> Decision, enqueued: () -> Void = {},
+        left: @escaping @Sendable (inout State, Ticket) -> Void = { _, _ in }
     ) async throws -> Value {
         let id = storage.withLock { storage in
             defer { storage.nextID += 1 }
@@ -115,7 +118,7 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
                     case .now(let value): return .success(value)
                     case .refuse(let error): return .failure(error)
                     case .wait:
-                        guard storage.waiters.count < limit else { return .failure(limitError()) }
+                        guard !bounded || storage.waiters.count < limit else { return .failure(limitError()) }
                         storage.waiters.append((id, ticket, continuation))
                         return nil
                     }
@@ -126,7 +129,9 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
         } onCancel: {
             let removed = storage.withLock { storage -> CheckedContinuation<Value, any Error>? in
                 guard let index = storage.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return storage.waiters.remove(at: index).continuation
+                let waiter = storage.waiters.remove(at: index)
+                left(&storage.state, waiter.ticket)
+                return waiter.continuation
             }
             removed?.resume(throwing: CancellationError())
         }
@@ -135,7 +140,7 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
 
 extension WaitQueue where Ticket == Void {
     /// Waits without a ticket.
-    func wait(_ decide: (inout State) -> Decision) async throws -> Value {
-        try await wait(ticket: (), decide)
+    func wait(bounded: Bool = true, _ decide: (inout State) -> Decision) async throws -> Value {
+        try await wait(ticket: (), bounded: bounded, decide)
     }
 }

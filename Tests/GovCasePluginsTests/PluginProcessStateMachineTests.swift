@@ -87,7 +87,7 @@ import Testing
         var machine = ready()
         _ = machine.processExited(launch: 1, status: "exited(1)", at: at(1))
         #expect(machine.stop() == .finish)
-        #expect(machine.backoffElapsed() == .none)
+        #expect(machine.backoffElapsed() == .finish)
     }
 
     /// The two crashes a poison record causes (the batch it shared, then alone) are the record's: they leave the
@@ -120,5 +120,29 @@ import Testing
     @Test func aReleaseOfAPluginNotQuarantinedIsRefused() {
         var machine = ready()
         #expect(machine.release() == nil)
+    }
+
+    /// Quarantined by poison records while it backed off: when the backoff ends, the driver is told to wait for a
+    /// release, never to stop (the plugin stays registered and releasable).
+    @Test func aQuarantineFoundWhileBackingOffIsKeptWhenTheBackoffEnds() {
+        var machine = ready(maxExits: 5)
+        _ = machine.processExited(launch: 1, status: "exited(6)", at: at(1))
+        for second in 2...5 { #expect(machine.poisonRecordFound(launches: [], at: at(second)) == .none) }
+        guard case .quarantine = machine.poisonRecordFound(launches: [], at: at(6)),
+            case .quarantine = machine.backoffElapsed()
+        else {
+            Issue.record("not quarantined")
+            return
+        }
+        #expect(machine.reported == .quarantined)
+        #expect(machine.release() == .launch(2))
+    }
+
+    /// A stop that comes before supervision starts is kept: nothing is launched.
+    @Test func aStopBeforeTheStartLaunchesNothing() {
+        var machine = Machine(maxExits: 3, window: .seconds(60))
+        #expect(machine.stop() == .finish)
+        #expect(machine.start() == .finish)
+        #expect(machine.launches == 0)
     }
 }
