@@ -28,6 +28,7 @@ struct Transition: Sendable, CustomTestStringConvertible {
         .init(lifecycle: .request, from: .returned, action: .dispatch, to: .dispatched),
         .init(lifecycle: .request, from: .returned, action: .transfer, to: .transferred),
         .init(lifecycle: .request, from: .signed, action: .startHandling, to: .inProgress),
+        .init(lifecycle: .request, from: .signed, action: .return, to: .returned),
         .init(lifecycle: .request, from: .inProgress, action: .extend, to: .inProgress),
         .init(lifecycle: .request, from: .inProgress, action: .reply, to: .replied),
         .init(lifecycle: .request, from: .replied, action: .returnVisit, to: .returnVisited, level: .satisfied),
@@ -180,7 +181,7 @@ extension LifecycleAction {
         Forbidden(
             lifecycle: .request, from: .signed, action: .reply,
             message:
-                "reply is not allowed in status signed of the request lifecycle; allowed: startHandling, urge, supervise"
+                "reply is not allowed in status signed of the request lifecycle; allowed: return, startHandling, urge, supervise"
         ),
         Forbidden(
             lifecycle: .request, from: .replied, action: .close,

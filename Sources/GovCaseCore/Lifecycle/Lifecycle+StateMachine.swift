@@ -37,7 +37,9 @@ extension Lifecycle {
                     .dispatch: .to(.dispatched), .transfer: .to(.transferred),
                     .reviewReturn: .byReview(upheld: .received, overturned: .dispatched),
                 ],
-                .signed: [.startHandling: .to(.inProgress)],
+                // A unit that signed for an order and finds it is not its own may still return it (签收后退回),
+                // until it starts handling it.
+                .signed: [.startHandling: .to(.inProgress), .return: .to(.returned)],
                 .inProgress: [.extend: .to(.inProgress), .reply: .to(.replied)],
                 .replied: [.returnVisit: .byVisit(satisfied: .returnVisited, dissatisfied: .reopened)],
                 // 回访复核 confirms the visit or reverses it.

@@ -267,7 +267,9 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
   /// Request: the unit signs for the order (签收).
   case sign // = 3
 
-  /// Request: the unit returns the order (退回). Needs `note` with the reason.
+  /// Request: the unit returns the order (退回), in DISPATCHED or TRANSFERRED, or in SIGNED when it finds after
+  /// signing that the order is not its own (签收后退回); once handling has started it may not. Needs `note` with
+  /// the reason.
   case `return` // = 4
 
   /// Request: handling starts (办理).
