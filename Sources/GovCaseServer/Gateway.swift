@@ -34,6 +34,8 @@ public final class Gateway: Service, Sendable {
     let connections: ConnectionGuard
     /// The certificate and client trust in force, re-read while the gateway runs (mutual TLS only).
     let tlsMaterial: GatewayTLSMaterial?
+    /// The bytes of ingest messages in flight (`limits.max_ingest_bytes`, `limits.max_ingest_bytes_per_connection`).
+    public let ingestBudget: IngestBudget
     let logger: Logger
 
     /// Opens the store and builds the services; nothing listens until `run()`.
@@ -106,10 +108,12 @@ public final class Gateway: Service, Sendable {
             deadlines: configuration.deadlines.policies,
             clockSkew: TimeInterval(configuration.validation.clockSkewSeconds), clock: clock, logger: logger,
             hooks: hooks)
+        ingestBudget = IngestBudget(limits: configuration.limits, logger: logger)
         server = GatewayServer.server(
             transport: transport,
             services: try GatewayServer.services(
-                pipeline: pipeline, adapters: adapters, limits: configuration.limits, state: state),
+                pipeline: pipeline, adapters: adapters, limits: configuration.limits, state: state,
+                budget: ingestBudget),
             callers: callers)
     }
 
@@ -152,6 +156,12 @@ public final class Gateway: Service, Sendable {
             }
         }
         try store.close()
-        logger.info("gateway stopped; store closed")
+        let usage = ingestBudget.usage
+        logger.info(
+            "gateway stopped; store closed",
+            metadata: [
+                "ingest_budget.peak_bytes": "\(usage.peak)", "ingest_budget.shed": "\(usage.shed)",
+                "ingest_budget.in_flight_bytes": "\(usage.inFlight)",
+            ])
     }
 }

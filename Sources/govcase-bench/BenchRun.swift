@@ -155,6 +155,7 @@ struct BenchRun {
 
         // 5: queries over a large store, through a gateway started on it.
         await gateway.stop()
+        report.ingestBudgetPeak = await gateway.ingestBudgetPeak()
         report.add(contentsOf: try await QueryBench(settings: settings, work: work, pki: pki).measure())
         await echo.stop()
         return report

@@ -17,6 +17,8 @@ struct Report {
     var followUpsBesideHealth = 0
     var openStreams = 0
     var memoryWithOpenStreams: (current: Int, peak: Int) = (0, 0)
+    /// The most bytes of ingest messages the gateway held in flight at once over the run (its ingest budget).
+    var ingestBudgetPeak: Int?
     /// The gateway's database and write-ahead log after the ingest rows, bytes; the largest log seen meanwhile.
     var storeBytes: (database: Int, log: Int, largestLog: Int) = (0, 0, 0)
 
@@ -60,7 +62,8 @@ struct Report {
         let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1_048_576) }
         rows.append([
             "6 gateway RSS, \(openStreams) open streams", mb(memoryWithOpenStreams.current), "resident", "", "", "", "",
-            "peak so far \(mb(memoryWithOpenStreams.peak))",
+            "peak so far \(mb(memoryWithOpenStreams.peak)); ingest budget peak "
+                + (ingestBudgetPeak.map(mb) ?? "not reported"),
         ])
         rows.append([
             "3 store after ingest: database, write-ahead log", mb(storeBytes.database), "on disk", "", "", "", "",

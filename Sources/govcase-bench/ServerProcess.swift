@@ -34,6 +34,20 @@ final class ServerProcess: Sendable {
         throw BenchError("\(process.arguments ?? []) did not start")
     }
 
+    /// Everything it printed so far.
+    var text: String { output.withLock { $0 } }
+
+    /// The most bytes of ingest messages the gateway held in flight at once (its ingest budget's peak), from the line
+    /// it logs when it stops; nil if that line is not there (call after `stop`).
+    func ingestBudgetPeak() async -> Int? {
+        // The output arrives on a reader's own schedule after the exit: a moment's grace.
+        for _ in 0..<100 {
+            if let match = text.firstMatch(of: /ingest_budget\.peak_bytes=([0-9]+)/) { return Int(match.1) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     /// Resident memory now and at its peak (VmRSS, VmHWM), bytes.
     func memory() -> (current: Int, peak: Int) {
         let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""

@@ -254,6 +254,8 @@ extension GatewayLimits: Decodable {
         case idleTimeoutSeconds = "idle_timeout_seconds"
         case maxConnections = "max_connections"
         case maxConnectionsPerPeer = "max_connections_per_peer"
+        case maxIngestBytes = "max_ingest_bytes"
+        case maxIngestBytesPerConnection = "max_ingest_bytes_per_connection"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -274,6 +276,11 @@ extension GatewayLimits: Decodable {
         idleTimeoutSeconds = try positive(.idleTimeoutSeconds, idleTimeoutSeconds)
         maxConnections = try positive(.maxConnections, maxConnections)
         maxConnectionsPerPeer = try positive(.maxConnectionsPerPeer, maxConnectionsPerPeer)
+        maxIngestBytes = try positive(.maxIngestBytes, maxIngestBytes)
+        maxIngestBytesPerConnection = try positive(.maxIngestBytesPerConnection, maxIngestBytesPerConnection)
+        if let problem = ingestBudgetProblem {
+            throw DecodingError.dataCorruptedError(forKey: problem.key, in: c, debugDescription: problem.message)
+        }
     }
 }
 

@@ -26,24 +26,35 @@ struct IngestEndpoint: Sendable {
     let maxBatchRecords: Int
     /// Largest request message, bytes.
     let maxMessageBytes: Int
+    /// The bytes of messages in flight, gateway-wide and per connection.
+    let budget: IngestBudget
 
-    /// RESOURCE_EXHAUSTED, with both sizes, for a message over the limit. The transport resets streams whose
-    /// messages exceed a hard cap set above this limit; below the cap the caller gets this clear error.
-    func checkSize(_ message: some SwiftProtobuf.Message) throws {
+    /// The message's size; RESOURCE_EXHAUSTED, with both sizes, for a message over the limit. The transport resets
+    /// streams whose messages exceed a hard cap set above this limit; below the cap the caller gets this clear error.
+    @discardableResult
+    func checkSize(_ message: some SwiftProtobuf.Message) throws -> Int {
         let size = ((try? message.serializedBytes()) as [UInt8]?)?.count ?? 0
         guard size <= maxMessageBytes else {
             throw RPCError(
                 code: .resourceExhausted,
                 message: "the message is \(size) bytes; at most \(maxMessageBytes) are allowed")
         }
+        return size
     }
 
     func caller(_ context: ServerContext) throws -> CallerIdentity { try RequestCaller.resolved() }
 
-    /// One record: the ack if stored (or a duplicate), otherwise the error with its own status code.
-    func unary(_ record: IncomingRecord, context: ServerContext) async throws -> Govcase_Gateway_V1_RecordAck {
-        let ack = await pipeline.ingest(
-            [.init(adapterID: record.adapterID, message: record.message, index: 0)], caller: try caller(context))[0]
+    /// One record of `bytes` on the wire: the ack if stored (or a duplicate), otherwise the error with its own
+    /// status code. Its bytes are held in the budget until it is answered; past the budget it is shed.
+    func unary(_ record: IncomingRecord, bytes: Int, context: ServerContext) async throws
+        -> Govcase_Gateway_V1_RecordAck
+    {
+        let caller = try caller(context)
+        let ack = try await budget.withAccount(connection: context.remotePeer) { account in
+            _ = try account.reserve(bytes)
+            return await pipeline.ingest(
+                [.init(adapterID: record.adapterID, message: record.message, index: 0)], caller: caller)[0]
+        }
         guard ack.outcome == .rejected else { return ack }
         let code = Status.Code(rawValue: Int(ack.errorCode)).flatMap(RPCError.Code.init) ?? .invalidArgument
         guard ack.hasRejection else { throw RPCError(code: code, message: ack.errorMessage) }
@@ -87,24 +98,47 @@ struct IngestEndpoint: Sendable {
         }
     }
 
-    /// Messages in flight on one stream at most: the next message is read while earlier ones commit (their
-    /// cases share commits), but no further ahead than this. HTTP/2 flow control holds the sender beyond it.
+    /// How far a stream reads ahead: the next message is read while earlier ones commit (their cases share
+    /// commits). Two messages in flight whatever their size (one commits while the next is translated); more, up
+    /// to `pipelineWindow`, only while those in flight total under `streamWindowBytes`: small messages still fill
+    /// shared commits, and a stream of largest messages holds two (8 MiB), not 32 (128 MiB). HTTP/2 flow control
+    /// holds the sender beyond it. Every message in flight is also held in the `IngestBudget`.
     static let pipelineWindow = 32
+    static let streamWindowBytes = 1 << 20
+
+    /// Whether a stream with `messages` totalling `bytes` in flight must wait for an acknowledgement before it
+    /// reads its next message.
+    static func windowIsFull(messages: Int, bytes: Int) -> Bool {
+        messages >= 2 && (messages >= pipelineWindow || bytes >= streamWindowBytes)
+    }
 
     /// Reads a stream's messages and translates each in a task of its own, so that several messages are
     /// translated at once (a plugin adapter's round trip overlaps the next message's); a sequencer queues
     /// their cases for the shared commits in message order (a later revision never commits before an
     /// earlier one); a third task delivers acknowledgements in message order as commits complete. A failing
-    /// message ends the stream with its error after the acknowledgements of the messages before it.
+    /// message ends the stream with its error after the acknowledgements of the messages before it. A message's
+    /// bytes are held in the budget from its read to its acknowledgement; one the budget cannot hold is shed
+    /// (RESOURCE_EXHAUSTED) and ends the stream so; whatever the stream still holds when it ends, however it ends,
+    /// is released (`IngestBudget.withAccount`).
     private func pipelined<Batch: SwiftProtobuf.Message>(
         _ requests: RPCAsyncSequence<Batch, any Error>, context: ServerContext,
         records: @Sendable @escaping (Batch) -> [IncomingRecord],
         deliver: @Sendable @escaping ([Govcase_Gateway_V1_RecordAck]) async throws -> Void
     ) async throws {
         let caller = try caller(context)
+        try await budget.withAccount(connection: context.remotePeer) { account in
+            try await pipelined(requests, caller: caller, account: account, records: records, deliver: deliver)
+        }
+    }
+
+    private func pipelined<Batch: SwiftProtobuf.Message>(
+        _ requests: RPCAsyncSequence<Batch, any Error>, caller: CallerIdentity, account: IngestBudget.Account,
+        records: @Sendable @escaping (Batch) -> [IncomingRecord],
+        deliver: @Sendable @escaping ([Govcase_Gateway_V1_RecordAck]) async throws -> Void
+    ) async throws {
         let (translating, toSequencer) = AsyncStream<Translating>.makeStream()
-        let (prepared, toAcker) = AsyncStream<IngestPipeline.Prepared>.makeStream()
-        let (credits, toReader) = AsyncStream<Void>.makeStream()
+        let (prepared, toAcker) = AsyncStream<(IngestPipeline.Prepared, Held)>.makeStream()
+        let (credits, toReader) = AsyncStream<Int>.makeStream()
         let pipeline = self.pipeline
         try await withThrowingTaskGroup { group in
             group.addTask {
@@ -113,36 +147,50 @@ struct IngestEndpoint: Sendable {
                 for await message in translating {
                     let translated = await message.translations.value
                     toAcker.yield(
-                        pipeline.enqueue(message.records, translated: translated, caller: caller, now: message.now))
+                        (
+                            pipeline.enqueue(message.records, translated: translated, caller: caller, now: message.now),
+                            message.held
+                        ))
                 }
             }
             group.addTask {
-                // The reader waits for credits; ending them frees it if delivery fails.
+                // The reader waits for credits (the bytes each acknowledged message freed); ending them frees it if
+                // delivery fails.
                 defer { toReader.finish() }
-                for await message in prepared {
+                for await (message, held) in prepared {
                     try await deliver(await pipeline.finish(message))
-                    toReader.yield()
+                    account.release(held.ticket)
+                    toReader.yield(held.bytes)
                 }
             }
             var failure: (any Error)?
             do {
                 var next = 0
-                var inFlight = 0
+                var inFlight = (messages: 0, bytes: 0)
                 var returned = credits.makeAsyncIterator()
-                for try await batch in requests {
-                    if inFlight == Self.pipelineWindow {
-                        guard await returned.next() != nil else { break }
-                        inFlight -= 1
+                reading: for try await batch in requests {
+                    let bytes = try checkSize(batch)
+                    let held = Held(ticket: try account.reserve(bytes), bytes: bytes)
+                    let numbered: [IngestPipeline.Record]
+                    do {
+                        numbered = try number(records(batch), from: &next)
+                    } catch {
+                        account.release(held.ticket)
+                        throw error
                     }
-                    try checkSize(batch)
-                    let numbered = try number(records(batch), from: &next)
                     let now = pipeline.clock()
                     let translations = Promise<[IngestPipeline.Translated]>()
                     group.addTask {
                         translations.fulfil(await pipeline.translateAll(numbered, caller: caller, now: now))
                     }
-                    toSequencer.yield(Translating(records: numbered, now: now, translations: translations))
-                    inFlight += 1
+                    toSequencer.yield(Translating(records: numbered, now: now, translations: translations, held: held))
+                    inFlight.messages += 1
+                    inFlight.bytes += bytes
+                    while Self.windowIsFull(messages: inFlight.messages, bytes: inFlight.bytes) {
+                        guard let freed = await returned.next() else { break reading }
+                        inFlight.messages -= 1
+                        inFlight.bytes -= freed
+                    }
                 }
             } catch {
                 failure = error
@@ -158,6 +206,13 @@ struct IngestEndpoint: Sendable {
         var records: [IngestPipeline.Record]
         var now: Date
         var translations: Promise<[IngestPipeline.Translated]>
+        var held: Held
+    }
+
+    /// A message's bytes, held in the budget until its acknowledgement.
+    struct Held: Sendable {
+        var ticket: IngestBudget.Account.Ticket
+        var bytes: Int
     }
 
     private func number(_ records: [IncomingRecord], from next: inout Int) throws -> [IngestPipeline.Record] {

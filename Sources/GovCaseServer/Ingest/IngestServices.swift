@@ -18,9 +18,9 @@ struct NationalIngestService: Govcase_Gateway_V1_NationalIngestService.SimpleSer
     func submit(request: Govcase_Gateway_V1_NationalRecord, context: ServerContext) async throws
         -> Govcase_Gateway_V1_RecordAck
     {
-        try endpoint.checkSize(request)
+        let bytes = try endpoint.checkSize(request)
         return try await endpoint.unary(
-            .typed("national-platform", NationalPlatformAdapter.unwrap(request)),
+            .typed("national-platform", NationalPlatformAdapter.unwrap(request)), bytes: bytes,
             context: context)
     }
 
@@ -48,9 +48,9 @@ struct CultureTourismIngestService: Govcase_Gateway_V1_CultureTourismIngestServi
     func submit(request: Govcase_Gateway_V1_CultureTourismRecord, context: ServerContext) async throws
         -> Govcase_Gateway_V1_RecordAck
     {
-        try endpoint.checkSize(request)
+        let bytes = try endpoint.checkSize(request)
         return try await endpoint.unary(
-            .typed("culture-tourism", CultureTourismAdapter.unwrap(request)),
+            .typed("culture-tourism", CultureTourismAdapter.unwrap(request)), bytes: bytes,
             context: context)
     }
 
@@ -78,9 +78,9 @@ struct HotlineIngestService: Govcase_Gateway_V1_HotlineIngestService.SimpleServi
     func submit(request: Govcase_Gateway_V1_HotlineRecord, context: ServerContext) async throws
         -> Govcase_Gateway_V1_RecordAck
     {
-        try endpoint.checkSize(request)
+        let bytes = try endpoint.checkSize(request)
         return try await endpoint.unary(
-            .typed("hotline-12345", Hotline12345Adapter.unwrap(request)), context: context)
+            .typed("hotline-12345", Hotline12345Adapter.unwrap(request)), bytes: bytes, context: context)
     }
 
     func submitBatch(request: RPCAsyncSequence<Govcase_Gateway_V1_HotlineBatch, any Error>, context: ServerContext)
@@ -143,8 +143,8 @@ struct GenericIngestService: Govcase_Gateway_V1_GenericIngestService.SimpleServi
     func submit(request: Govcase_Gateway_V1_GenericRecord, context: ServerContext) async throws
         -> Govcase_Gateway_V1_RecordAck
     {
-        try endpoint.checkSize(request)
-        return try await endpoint.unary(record(request), context: context)
+        let bytes = try endpoint.checkSize(request)
+        return try await endpoint.unary(record(request), bytes: bytes, context: context)
     }
 
     func submitBatch(request: RPCAsyncSequence<Govcase_Gateway_V1_GenericBatch, any Error>, context: ServerContext)

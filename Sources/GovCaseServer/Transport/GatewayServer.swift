@@ -61,8 +61,40 @@ public struct GatewayLimits: Sendable, Hashable {
     public var maxConnections: Int = 4096
     /// Most connections open at once from one IP address.
     public var maxConnectionsPerPeer: Int = 512
+    /// Most bytes of ingest messages in flight in the whole gateway (`IngestBudget`); past it messages are shed
+    /// with RESOURCE_EXHAUSTED and `grpc-retry-pushback-ms`. 256 MiB is 64 largest messages (4 MiB, 1,000 records
+    /// each): over six seconds of the store's work at the 10k rows a second it commits (BENCHMARKS.md), so more in
+    /// flight would only wait longer, not go faster, while decoded and translated it stays within the memory of a
+    /// small virtual machine (three clients' streams once took the gateway from 102 to 896 MiB). Idle streams hold
+    /// none of it.
+    public var maxIngestBytes: Int = 256 << 20
+    /// Most bytes of ingest messages in flight from one connection, all its calls together: a quarter of
+    /// `maxIngestBytes`, so that one client, however many streams it opens, leaves three quarters to the others; and
+    /// eight streams' worth of largest messages (a stream holds two: `IngestEndpoint.pipelineWindow`).
+    public var maxIngestBytesPerConnection: Int = 64 << 20
 
     public init() {}
+
+    /// Why the ingest budgets cannot hold one stream of the largest messages, and the key to raise; nil if they can.
+    var ingestBudgetProblem: (key: CodingKeys, message: String)? {
+        // A stream alone on its connection and its gateway is never shed: it holds at most this in flight.
+        let stream = maxMessageBytes + max(maxMessageBytes, IngestEndpoint.streamWindowBytes)
+        if maxIngestBytesPerConnection < stream {
+            return (
+                .maxIngestBytesPerConnection,
+                "must be at least \(stream): what one stream may hold in flight (two messages of max_message_bytes)"
+            )
+        }
+        let total = max(maxIngestBytesPerConnection, (stream * 8 + 6) / 7)
+        if maxIngestBytes < total {
+            return (
+                .maxIngestBytes,
+                "must be at least \(total): max_ingest_bytes_per_connection, and one stream's messages in flight "
+                    + "besides the eighth kept for connections holding nothing"
+            )
+        }
+        return nil
+    }
 }
 
 /// Wires the gateway: its services over one mutual-TLS listener.
@@ -78,14 +110,17 @@ public enum GatewayServer {
             interceptors: [CancellationInterceptor(), CallerInterceptor(callers: callers)])
     }
 
-    /// The gRPC services, sharing one pipeline, with the standard health and reflection services.
+    /// The gRPC services, sharing one pipeline and one ingest budget (`limits`' unless given), with the standard
+    /// health and reflection services.
     public static func services(
         pipeline: IngestPipeline, adapters: [AnySourceAdapter], limits: GatewayLimits,
-        state: ServingState = ServingState(), watchPollInterval: Duration = .milliseconds(200)
+        state: ServingState = ServingState(), watchPollInterval: Duration = .milliseconds(200),
+        budget: IngestBudget? = nil
     ) throws -> [any RegistrableRPCService] {
         let plugins = pipeline.plugins
         let endpoint = IngestEndpoint(
-            pipeline: pipeline, maxBatchRecords: limits.maxBatchRecords, maxMessageBytes: limits.maxMessageBytes)
+            pipeline: pipeline, maxBatchRecords: limits.maxBatchRecords, maxMessageBytes: limits.maxMessageBytes,
+            budget: budget ?? IngestBudget(limits: limits, logger: pipeline.logger))
         let gateway: [any RegistrableRPCService] =
             [
                 NationalIngestService(endpoint: endpoint), CultureTourismIngestService(endpoint: endpoint),
