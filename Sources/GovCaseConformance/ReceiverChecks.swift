@@ -114,20 +114,66 @@ public struct ReceiverChecks: Sendable {
         SampleRecords.nationalEvaluation("CONF-\(run)-\(name)", level: level)
     }
 
-    /// A call that must not succeed: a submit of a new record with this security.
+    /// A caller the receiver must refuse: the submitter's own identity is accepted first (a receiver that refuses
+    /// everyone proves nothing), then a submit of a new record with `security` must end in a failed TLS handshake
+    /// or `UNAUTHENTICATED` / `PERMISSION_DENIED`. Any other status (`INVALID_ARGUMENT`, `INTERNAL`) blames the
+    /// record for what is the caller's fault, and fails the case.
     func mustBeRefused(_ security: Security, what: String) async -> CheckResult {
         var options = CallOptions.defaults
         options.timeout = .seconds(10)
+        let good = record("accepted-before-refusal-\(UUID().uuidString.prefix(6))")
+        do {
+            let ack = try await national { try await $0.submit(good, options: options) }
+            guard ack.outcome == .accepted else {
+                return .fail(
+                    "the submitter's own certificate, which must be accepted, was acknowledged \(ack.outcome); "
+                        + "a refusal of \(what) proves nothing then")
+            }
+        } catch {
+            return .fail(
+                "the submitter's own certificate, which must be accepted, was refused (\(Self.describe(error))); "
+                    + "a refusal of \(what) proves nothing then")
+        }
         do {
             let ack = try await national(security) {
                 try await $0.submit(record("refused-\(UUID().uuidString.prefix(6))"), options: options)
             }
             return .fail("\(what): the record was acknowledged \(ack.outcome) (case \(ack.caseID))")
-        } catch let error as RPCError {
-            return .pass("\(what): refused, \(error.code): \(error.message.prefix(160))")
+        } catch let error as RPCError where error.code == .unauthenticated || error.code == .permissionDenied {
+            return .pass("the submitter accepted; \(what): refused, \(Self.describe(error))")
+        } catch let error as RPCError where Self.isConnectionFailure(error) {
+            return .pass("the submitter accepted; \(what): the handshake failed (\(Self.describe(error)))")
         } catch {
-            return .pass("\(what): refused (\(error))")
+            return .fail(
+                "\(what): refused \(Self.describe(error)); expected a failed TLS handshake, UNAUTHENTICATED or "
+                    + "PERMISSION_DENIED (a refusal of the caller, not of the record)")
         }
+    }
+
+    /// The call never reached a server's handler: the connection (TCP, TLS, the HTTP/2 preface) could not be made.
+    /// grpc-swift reports that as `UNAVAILABLE` with the transport's own message and cause; a status a server
+    /// answers has no cause.
+    static func isConnectionFailure(_ error: RPCError) -> Bool {
+        error.code == .unavailable
+            && (error.cause != nil || error.message.hasPrefix("The server accepted the TCP connection")
+                || error.message.hasPrefix("Could not establish a connection"))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? RPCError else { return "\(error)" }
+        let code = Self.statusName(error.code)
+        return "\(code) \"\(error.message.prefix(160))\""
+    }
+
+    /// A status code as gRPC names it: `INVALID_ARGUMENT`.
+    static func statusName(_ code: RPCError.Code) -> String {
+        let names = [
+            "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+            "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+            "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+        ]
+        return names.indices.contains(code.rawValue) ? names[code.rawValue] : "\(code)"
+    }
     }
 
     func minted(

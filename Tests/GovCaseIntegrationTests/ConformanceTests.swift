@@ -107,6 +107,15 @@ import Testing
             ["receiver.idempotency.same-record-twice", "receiver.idempotency.same-revision-other-content"]
         ),
         ("--wrong-codes", ["receiver.errors.bad-record", "receiver.idempotency.same-revision-other-content"]),
+        // Refuses each caller it must refuse with INVALID_ARGUMENT (blaming the record) and accepts the good
+        // identity. Before, any error passed these cases, so this receiver was Conformant.
+        (
+            "--invalid-argument-refusals",
+            [
+                "receiver.mtls.no-client-certificate", "receiver.mtls.unknown-ca", "receiver.mtls.expired-certificate",
+                "receiver.mtls.several-uri-sans", "receiver.mtls.wrong-trust-domain", "receiver.plaintext.refused",
+            ]
+        ),
         (
             "--ack-before-store",
             [
@@ -133,6 +142,13 @@ import Testing
         let report = try Self.report(folder)
         #expect(report.failed == caughtBy, "\(flag): \(output)")
         #expect(status == (caughtBy.isEmpty ? 0 : 1), "\(output)")
+        if flag == "--invalid-argument-refusals" {
+            for id in caughtBy {
+                let seen = report.results.first { $0.id == id }?.seen ?? ""
+                #expect(
+                    seen.contains("refused INVALID_ARGUMENT") && seen.contains("expected a failed TLS handshake"),
+                    "\(id) names what it saw and what it expected: \(seen)")
+            }
         }
         // --trace: each failed case's wire exchange beside the report, and none for the cases that passed.
         let traces = Set(

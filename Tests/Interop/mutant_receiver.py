@@ -7,14 +7,24 @@ named in Tests/GovCaseIntegrationTests/ConformanceTests.swift, and by no other.
   --store-retry-twice    no idempotency: every submit is a new case
   --wrong-codes          a bad record is INTERNAL, with no details
   --ack-before-store     acknowledges, then loses the record (no read-back, no duplicate detection)
+  --invalid-argument-refusals
+                         refuses every caller it must refuse (no certificate, an unknown CA, an expired certificate,
+                         two URI SANs, another trust domain, plaintext) with INVALID_ARGUMENT, as if the record were
+                         at fault, and accepts the good identity: a front takes any certificate, and plaintext too,
+                         and hands each connection, with what it learnt of the caller, to a plaintext server
 
 Usage: mutant_receiver.py --pki <folder from `govcase pki init`> --repo <checkout> [flag]; prints
 "serving on 127.0.0.1:<port>".
 """
 
 import argparse
+import ctypes
+import datetime
 import hashlib
 import pathlib
+import select
+import socket
+import ssl
 import sys
 import threading
 import uuid
@@ -32,7 +42,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--pki", required=True, type=pathlib.Path)
 parser.add_argument("--repo", required=True, type=pathlib.Path)
 parser.add_argument("--trust-domain", default="dev.govcase.local")
-for flag in ("no-client-auth", "store-retry-twice", "wrong-codes", "ack-before-store"):
+for flag in ("no-client-auth", "store-retry-twice", "wrong-codes", "ack-before-store", "invalid-argument-refusals"):
     parser.add_argument(f"--{flag}", action="store_true")
 args = parser.parse_args()
 sys.path.insert(0, str(args.repo / "Plugins" / "sdk" / "python"))
@@ -40,12 +50,20 @@ from govcase.core.v1 import case_pb2, evaluation_pb2  # noqa: E402
 from govcase.gateway.v1 import cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc  # noqa: E402
 
 lock = threading.Lock()
+peers_lock = threading.Lock()
+peers = {}  # --invalid-argument-refusals: the front's port towards the server → the caller's system, or "refused: why"
 cases = {}  # case id → Case
 keys = {}  # (system, external id) → (revision, digest, case id)
 
 
 def caller(context):
     """The single SPIFFE URI SAN of the peer's certificate, in our trust domain; None refuses."""
+    if args.invalid_argument_refusals:
+        with peers_lock:
+            who = peers.get(int(context.peer().rsplit(":", 1)[-1]), "refused: a connection the front did not see")
+        if who.startswith("refused: "):  # the flaw: a refusal of the caller that blames the request
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"bad request ({who.removeprefix('refused: ')})")
+        return who
     pem = context.auth_context().get("x509_pem_cert")
     if not pem:
         return "anonymous" if args.no_client_auth else None
@@ -157,6 +175,83 @@ class Cases(cases_pb2_grpc.CaseServiceServicer):
         return found
 
 
+def judge(der):
+    """--invalid-argument-refusals: the caller's system, or "refused: why", checked by hand as a receiver would."""
+    if der is None:
+        return "refused: no client certificate"
+    certificate = x509.load_der_x509_certificate(der)
+    try:
+        certificate.verify_directly_issued_by(x509.load_pem_x509_certificate((args.pki / "ca.pem").read_bytes()))
+    except Exception:
+        return "refused: a certificate from an unknown CA"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        return "refused: an expired certificate"
+    try:
+        uris = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.UniformResourceIdentifier)
+    except x509.ExtensionNotFound:
+        uris = []
+    if len(uris) != 1 or not uris[0].startswith(f"spiffe://{args.trust_domain}/"):
+        return "refused: not one SPIFFE URI SAN in our trust domain"
+    return uris[0].rsplit("/", 1)[-1]
+
+
+def front(backend_port):
+    """--invalid-argument-refusals: a listener that takes TLS with any client certificate (or none), and plaintext,
+    and forwards each connection to the plaintext server, noting who the caller is."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args.pki / "server.pem", args.pki / "server-key.pem")
+    context.set_alpn_protocols(["h2"])
+    # Python's ssl cannot ask for a certificate without verifying it; OpenSSL can, with a callback that takes any.
+    libssl = ctypes.CDLL("libssl.so.3")
+    verify = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
+    libssl.SSL_CTX_set_verify.argtypes = [ctypes.c_void_p, ctypes.c_int, verify]
+    front.accept_any = verify(lambda ok, store: 1)  # kept alive as long as the context
+    ssl_ctx = ctypes.c_void_p.from_address(id(context) + 16).value  # PySSLContext's SSL_CTX*, after PyObject_HEAD
+    libssl.SSL_CTX_set_verify(ssl_ctx, 1, front.accept_any)  # SSL_VERIFY_PEER
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(connection):
+        try:
+            if connection.recv(1, socket.MSG_PEEK) == b"\x16":  # a TLS handshake record
+                connection = context.wrap_socket(connection, server_side=True)
+                who = judge(connection.getpeercert(binary_form=True))
+            else:
+                who = "refused: plaintext"
+            backend = socket.create_connection(("127.0.0.1", backend_port))
+        except OSError:
+            connection.close()
+            return
+        with peers_lock:
+            peers[backend.getsockname()[1]] = who
+        ends = {connection: backend, backend: connection}
+        try:
+            while True:
+                ready = [connection] if isinstance(connection, ssl.SSLSocket) and connection.pending() else []
+                ready = ready or select.select(list(ends), [], [], 120)[0]
+                if not ready:
+                    return
+                for end in ready:
+                    data = end.recv(65536)
+                    if not data:
+                        return
+                    ends[end].sendall(data)
+        except OSError:
+            pass
+        finally:
+            connection.close()
+            backend.close()
+
+    def accept():
+        while True:
+            connection, _ = listener.accept()
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener.getsockname()[1]
+
+
 server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
 ingest_pb2_grpc.add_NationalIngestServiceServicer_to_server(National(), server)
 cases_pb2_grpc.add_CaseServiceServicer_to_server(Cases(), server)
@@ -165,11 +260,16 @@ health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
 health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
 reflection.enable_server_reflection(
     [ingest_pb2.DESCRIPTOR.services_by_name["NationalIngestService"].full_name, reflection.SERVICE_NAME], server)
-credentials = grpc.ssl_server_credentials(
-    [((args.pki / "server-key.pem").read_bytes(), (args.pki / "server.pem").read_bytes())],
-    root_certificates=None if args.no_client_auth else (args.pki / "ca.pem").read_bytes(),
-    require_client_auth=not args.no_client_auth)
-port = server.add_secure_port("127.0.0.1:0", credentials)
-server.start()
+if args.invalid_argument_refusals:
+    backend_port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    port = front(backend_port)
+else:
+    credentials = grpc.ssl_server_credentials(
+        [((args.pki / "server-key.pem").read_bytes(), (args.pki / "server.pem").read_bytes())],
+        root_certificates=None if args.no_client_auth else (args.pki / "ca.pem").read_bytes(),
+        require_client_auth=not args.no_client_auth)
+    port = server.add_secure_port("127.0.0.1:0", credentials)
+    server.start()
 print(f"serving on 127.0.0.1:{port}", flush=True)
 server.wait_for_termination()
