@@ -10,7 +10,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/lifecycle.proto": "931b148ce92d97994d52b590c06705f75b2b189896cc1ae0076ba9f1d2b6a664",
         "govcase/core/v1/party.proto": "c0a179db0f0925a18283b59404881ad07eac5cdd9a7b828fa1c108b85b8c6944",
         "govcase/core/v1/request.proto": "f372821578d87b5221c606ca271ad728a23c3c1cf9f0ceb14ac2712c8279c5e9",
-        "govcase/core/v1/service.proto": "e29f43caa14ada2eab668e127dc93a79689e58809c6c06380407097835b3f549",
+        "govcase/core/v1/service.proto": "8d40faba7eaee3cd18dac1678a2d6c7d674908d87d3355830f3deb41c8c9092a",
         "govcase/core/v1/violation.proto": "9474a1cc841c74d41f562ccbdb707ab51509ce7ce43d265f64d578e065dab258",
         "govcase/gateway/v1/adapters.proto": "7775aebfada30ab59f71b9c9c0a5cf0aedd871598af41337d2102a6d11611325",
         "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
