@@ -70,7 +70,7 @@ public struct GatewayLimits: Sendable, Hashable {
     public var maxIngestBytes: Int = 256 << 20
     /// Most bytes of ingest messages in flight from one connection, all its calls together: a quarter of
     /// `maxIngestBytes`, so that one client, however many streams it opens, leaves three quarters to the others; and
-    /// eight streams' worth of largest messages (a stream holds two: `IngestEndpoint.pipelineWindow`).
+    /// eight streams' worth of largest messages (a stream holds two of them: `IngestEndpoint.windowIsFull`).
     public var maxIngestBytesPerConnection: Int = 64 << 20
 
     public init() {}
