@@ -174,7 +174,6 @@ public struct ReceiverChecks: Sendable {
         ]
         return names.indices.contains(code.rawValue) ? names[code.rawValue] : "\(code)"
     }
-    }
 
     func minted(
         _ uris: [String], notBefore: Date = Date(), validity: TimeInterval = 86_400, by ca: CertificateAuthority? = nil
