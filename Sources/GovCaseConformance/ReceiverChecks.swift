@@ -21,6 +21,8 @@ public struct ReceiverChecks: Sendable {
         "receiver.idempotency.same-revision-other-content", "receiver.errors.bad-record",
         "receiver.stream.acks-in-order", "receiver.interop.client-streaming",
         "receiver.interop.cancel-after-first-response", "receiver.deadline.honoured",
+        "receiver.ingest.every-field-read-back", "receiver.idempotency.revisions-in-either-order",
+        "receiver.ingest.ack-external-id", "receiver.stream.bad-record-alone",
     ]
 
     /// A client identity as PEM text.
@@ -417,6 +419,33 @@ public struct ReceiverChecks: Sendable {
                         ? .pass("cancelled after the first ACCEPTED; the record reads back and the next call is served")
                         : .fail("case \(ack.caseID) reads back \"\(stored.source.externalID)\"")
                 } catch { return .fail("after a cancelled stream: \(error)") }
+            },
+            "receiver.ingest.every-field-read-back": {
+                do {
+                    let sent = ReceiverRecords.everyField("CONF-\(run)-every-field")
+                    let ack = try await national { try await $0.submit(sent) }
+                    guard ack.outcome == .accepted, !ack.caseID.isEmpty else {
+                        return .fail(
+                            "the record with every field set was acknowledged \(ack.outcome) "
+                                + "\(ack.errorMessage)\(ack.rejection.violations.map { " \($0.field) \($0.rule)" }.joined()); "
+                                + "expected ACCEPTED")
+                    }
+                    let lost = try Self.fieldsLost(sent: sent.evaluation, stored: try await readBack(ack.caseID))
+                    return lost.isEmpty
+                        ? .pass("every field sent reads back from case \(ack.caseID)")
+                        : .fail(
+                            "expected every field sent to read back; case \(ack.caseID) differs in \(lost.count) field(s): "
+                                + lost.prefix(8).joined(separator: "; "))
+                } catch { return .fail("\(error)") }
+            },
+            "receiver.idempotency.revisions-in-either-order": {
+                do { return try await revisionsInEitherOrder() } catch { return .fail("\(error)") }
+            },
+            "receiver.ingest.ack-external-id": {
+                do { return try await ackExternalIDs() } catch { return .fail("\(error)") }
+            },
+            "receiver.stream.bad-record-alone": {
+                do { return try await badRecordAlone() } catch { return .fail("\(error)") }
             },
             "receiver.deadline.honoured": {
                 // grpc-timeout is sent as metadata and the kit keeps no deadline of its own, so what ends the call

@@ -39,7 +39,7 @@ struct ConformanceCommand: AsyncParsableCommand {
                 + ConformanceExitStatus.allCases.map { "\n  \($0.rawValue)  \($0.meaning)" }.joined()
                 + "\n  64 a missing or bad option")
 
-        @Option(help: "adapter or receiver.") var role: String
+        @Option(help: "adapter, receiver or source.") var role: String
         @Option(help: "Folder for the reports.") var report: String
         @Option(name: .customLong("case"), help: "Only cases matching this glob (repeatable): a partial run, with no verdict.") var cases: [String] = []
         @Option(

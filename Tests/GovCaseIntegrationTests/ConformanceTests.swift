@@ -46,6 +46,17 @@ import Testing
         return (run.status, run.output, folder)
     }
 
+    /// `Tests/Interop/mutant_receiver.py` with one flag (none: the faithful receiver), translating through the
+    /// national-platform adapter's plugin form.
+    static func mutantReceiver(_ deployment: Deployment, _ flag: String) throws -> GatewayProcess {
+        try GatewayProcess(
+            [
+                "python3", repository.appendingPathComponent("Tests/Interop/mutant_receiver.py").path, "--pki",
+                deployment.folder.path, "--repo", repository.path, "--plugin",
+                GatewayProcess.executable("govcase-adapter-plugin").path,
+            ] + (flag.isEmpty ? [] : [flag]), executableURL: python)
+    }
+
     @Test func ourGatewayPassesEveryReceiverCase() async throws {
         let deployment = try await Deployment.make()
         let gateway = try deployment.serve()
@@ -56,9 +67,9 @@ import Testing
         let report = try Self.report(folder)
         #expect(report.verdicts == ["core": "Conformant", "extended": "Conformant"], "\(output)")
         #expect(report.certified && !report.partialRun)
-        #expect(report.results.count == 20)
+        #expect(report.results.count == 24)
         let junit = try String(contentsOf: folder.appendingPathComponent("junit.xml"), encoding: .utf8)
-        #expect(junit.contains("tests=\"20\" failures=\"0\""), "\(junit)")
+        #expect(junit.contains("tests=\"24\" failures=\"0\""), "\(junit)")
         let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(markdown.contains("- **core**: Conformant"))
         #expect(markdown.contains("- **certified**: yes"))
@@ -68,17 +79,13 @@ import Testing
     /// case failed. Before, one passing case printed "core: Conformant" and exited 0.
     @Test func aSubsetRunGivesNoVerdict() async throws {
         let deployment = try await Deployment.make()
-        let server = try GatewayProcess(
-            [
-                "python3", Self.repository.appendingPathComponent("Tests/Interop/mutant_receiver.py").path, "--pki",
-                deployment.folder.path, "--repo", Self.repository.path, "--no-client-auth",
-            ], executableURL: Self.python)
+        let server = try Self.mutantReceiver(deployment, "--no-client-auth")
         defer { server.send(SIGKILL) }
         let port = try await server.servingPort()
         let one = try await Self.runReceiver(
             port: port, deployment: deployment, extra: ["--case", "receiver.health.serving"])
         #expect(one.status == 3, "\(one.output)")
-        #expect(one.output.contains("partial run: 1 of 20 cases"), "\(one.output)")
+        #expect(one.output.contains("partial run: 1 of 24 cases"), "\(one.output)")
         #expect(!one.output.contains("Conformant"), "\(one.output)")
         let report = try Self.report(one.report)
         #expect(report.verdicts.isEmpty && report.partialRun && !report.certified)
@@ -104,9 +111,18 @@ import Testing
         ),
         (
             "--store-retry-twice",
-            ["receiver.idempotency.same-record-twice", "receiver.idempotency.same-revision-other-content"]
+            [
+                "receiver.idempotency.same-record-twice", "receiver.idempotency.same-revision-other-content",
+                "receiver.idempotency.revisions-in-either-order",
+            ]
         ),
-        ("--wrong-codes", ["receiver.errors.bad-record", "receiver.idempotency.same-revision-other-content"]),
+        (
+            "--wrong-codes",
+            [
+                "receiver.errors.bad-record", "receiver.idempotency.same-revision-other-content",
+                "receiver.idempotency.revisions-in-either-order",
+            ]
+        ),
         // Refuses each caller it must refuse with INVALID_ARGUMENT (blaming the record) and accepts the good
         // identity. Before, any error passed these cases, so this receiver was Conformant.
         (
@@ -121,20 +137,24 @@ import Testing
             [
                 "receiver.ingest.accepted-and-read-back", "receiver.idempotency.same-record-twice",
                 "receiver.idempotency.same-revision-other-content", "receiver.interop.client-streaming",
-                "receiver.interop.cancel-after-first-response",
+                "receiver.interop.cancel-after-first-response", "receiver.ingest.every-field-read-back",
+                "receiver.idempotency.revisions-in-either-order", "receiver.stream.bad-record-alone",
             ]
         ),
+        // Each loses one thing a read-back of a few fields, one order of revisions or a batch of good records
+        // would not show.
+        ("--drop-comment", ["receiver.ingest.every-field-read-back"]),
+        ("--drop-evaluator", ["receiver.ingest.every-field-read-back"]),
+        ("--overwrite-older", ["receiver.idempotency.revisions-in-either-order"]),
+        ("--ack-wrong-external-id", ["receiver.ingest.ack-external-id"]),
+        ("--reject-whole-batch", ["receiver.stream.bad-record-alone"]),
     ]
 
     @Test(arguments: receiverMutants.indices)
     func eachReceiverMutantIsCaughtByItsCases(mutant: Int) async throws {
         let (flag, caughtBy) = Self.receiverMutants[mutant]
         let deployment = try await Deployment.make()
-        let server = try GatewayProcess(
-            [
-                "python3", Self.repository.appendingPathComponent("Tests/Interop/mutant_receiver.py").path, "--pki",
-                deployment.folder.path, "--repo", Self.repository.path,
-            ] + (flag.isEmpty ? [] : [flag]), executableURL: Self.python)
+        let server = try Self.mutantReceiver(deployment, flag)
         defer { server.send(SIGKILL) }
         let port = try await server.servingPort()
         let (status, output, folder) = try await Self.runReceiver(
@@ -142,6 +162,24 @@ import Testing
         let report = try Self.report(folder)
         #expect(report.failed == caughtBy, "\(flag): \(output)")
         #expect(status == (caughtBy.isEmpty ? 0 : 1), "\(output)")
+        // What each new mutant's case says: the expectation and what was seen.
+        let says: [String: String] = [
+            "--drop-comment": "expected every field sent to read back; case",
+            "--drop-evaluator": "expected every field sent to read back; case",
+            "--overwrite-older": "expected revision 1 after revision 2 refused FAILED_PRECONDITION; it was acknowledged",
+            "--ack-wrong-external-id": "expected each acknowledgement's external_id to be its record's; SubmitStream: ack 1 names",
+            "--reject-whole-batch": "expected ACCEPTED, REJECTED, ACCEPTED; saw [rejected, rejected, rejected]",
+        ]
+        let named: [String: String] = [
+            "--drop-comment": "text: sent \"", "--drop-evaluator": "evaluator: sent {",
+            "--overwrite-older": "reads back revision 1, level 3",
+        ]
+        if let expected = says[flag], let id = caughtBy.first {
+            let seen = report.results.first { $0.id == id }?.seen ?? ""
+            #expect(seen.contains(expected), "\(flag): \(seen)")
+            if let field = named[flag] { #expect(seen.contains(field), "\(flag) names what was seen: \(seen)") }
+            #expect(output.contains("FAILED\t\(id)\t"), "the run names the case: \(output)")
+        }
         if flag == "--invalid-argument-refusals" {
             for id in caughtBy {
                 let seen = report.results.first { $0.id == id }?.seen ?? ""
@@ -164,15 +202,17 @@ import Testing
 
     @Test func knownFailingCasesMustStillFail() async throws {
         let deployment = try await Deployment.make()
-        let server = try GatewayProcess(
-            [
-                "python3", Self.repository.appendingPathComponent("Tests/Interop/mutant_receiver.py").path, "--pki",
-                deployment.folder.path, "--repo", Self.repository.path, "--wrong-codes",
-            ], executableURL: Self.python)
+        let server = try Self.mutantReceiver(deployment, "--wrong-codes")
         defer { server.send(SIGKILL) }
         let port = try await server.servingPort()
         let list = FileManager.default.temporaryDirectory.appendingPathComponent("known-\(UUID()).txt")
-        try "# still to fix\nreceiver.errors.bad-record\nreceiver.idempotency.same-revision-other-content\n"
+        try """
+            # still to fix
+            receiver.errors.bad-record
+            receiver.idempotency.same-revision-other-content
+            receiver.idempotency.revisions-in-either-order
+
+            """
             .write(to: list, atomically: true, encoding: .utf8)
         let tracked = try await Self.runReceiver(
             port: port, deployment: deployment, extra: ["--known-failing", list.path])
@@ -180,7 +220,13 @@ import Testing
         #expect(try Self.report(tracked.report).verdicts["core"] == "Not Conformant", "but the verdict says so")
         #expect(try Self.report(tracked.report).certified == false, "and it certifies nothing")
 
-        try "receiver.errors.bad-record\nreceiver.idempotency.same-revision-other-content\nreceiver.health.serving\n"
+        try """
+            receiver.errors.bad-record
+            receiver.idempotency.same-revision-other-content
+            receiver.idempotency.revisions-in-either-order
+            receiver.health.serving
+
+            """
             .write(to: list, atomically: true, encoding: .utf8)
         let stale = try await Self.runReceiver(
             port: port, deployment: deployment, extra: ["--known-failing", list.path])

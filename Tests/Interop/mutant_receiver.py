@@ -7,25 +7,40 @@ named in Tests/GovCaseIntegrationTests/ConformanceTests.swift, and by no other.
   --store-retry-twice    no idempotency: every submit is a new case
   --wrong-codes          a bad record is INTERNAL, with no details
   --ack-before-store     acknowledges, then loses the record (no read-back, no duplicate detection)
+  --drop-comment         stores the case without the evaluation's comment (its text)
+  --drop-evaluator       stores the case without its evaluator
+  --overwrite-older      takes an older revision after a newer one as a correction, overwriting the newer
+  --ack-wrong-external-id
+                         on SubmitStream and SubmitBatch, acknowledges each record with the external id of its
+                         message's first record
+  --reject-whole-batch   a message with one bad record has every record of it rejected, as if a batch were one
+                         transaction
   --invalid-argument-refusals
                          refuses every caller it must refuse (no certificate, an unknown CA, an expired certificate,
                          two URI SANs, another trust domain, plaintext) with INVALID_ARGUMENT, as if the record were
                          at fault, and accepts the good identity: a front takes any certificate, and plaintext too,
                          and hands each connection, with what it learnt of the caller, to a plaintext server
 
-Usage: mutant_receiver.py --pki <folder from `govcase pki init`> --repo <checkout> [flag]; prints
-"serving on 127.0.0.1:<port>".
+Records are translated into cases by the national-platform adapter's plugin form (`--plugin`, the path of
+`govcase-adapter-plugin`), so that a case reads back every field sent; revisions follow ingest.proto (a higher one
+corrects the case, a lower one is refused FAILED_PRECONDITION, the same one with other content ALREADY_EXISTS).
+
+Usage: mutant_receiver.py --pki <folder from `govcase pki init`> --repo <checkout> --plugin <govcase-adapter-plugin>
+[flag]; prints "serving on 127.0.0.1:<port>".
 """
 
 import argparse
 import ctypes
 import datetime
 import hashlib
+import os
 import pathlib
 import select
 import socket
 import ssl
+import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from concurrent import futures
@@ -41,13 +56,17 @@ from grpc_status import rpc_status
 parser = argparse.ArgumentParser()
 parser.add_argument("--pki", required=True, type=pathlib.Path)
 parser.add_argument("--repo", required=True, type=pathlib.Path)
+parser.add_argument("--plugin", required=True, type=pathlib.Path)
 parser.add_argument("--trust-domain", default="dev.govcase.local")
-for flag in ("no-client-auth", "store-retry-twice", "wrong-codes", "ack-before-store", "invalid-argument-refusals"):
+for flag in ("no-client-auth", "store-retry-twice", "wrong-codes", "ack-before-store", "invalid-argument-refusals",
+             "drop-comment", "drop-evaluator", "overwrite-older", "ack-wrong-external-id", "reject-whole-batch"):
     parser.add_argument(f"--{flag}", action="store_true")
 args = parser.parse_args()
 sys.path.insert(0, str(args.repo / "Plugins" / "sdk" / "python"))
-from govcase.core.v1 import case_pb2, evaluation_pb2  # noqa: E402
+import govcase_plugin  # noqa: E402
 from govcase.gateway.v1 import cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc  # noqa: E402
+from govcase.plugin.v1 import plugin_pb2, plugin_pb2_grpc  # noqa: E402
+from google.protobuf import timestamp_pb2  # noqa: E402
 
 lock = threading.Lock()
 peers_lock = threading.Lock()
@@ -78,41 +97,89 @@ def caller(context):
     return uris[0].rsplit("/", 1)[-1]
 
 
-def ingest(record, system, index):
+def start_plugin():
+    """The national-platform adapter's plugin form, launched as the gateway would; its stub once it has handshaken."""
+    socket_path = os.path.join(tempfile.mkdtemp(prefix="mutant-receiver-"), "national.sock")
+    environment = {"PATH": "/usr/bin:/bin", govcase_plugin.COOKIE_NAME: govcase_plugin.COOKIE_VALUE,
+                   govcase_plugin.SOCKET_NAME: socket_path, govcase_plugin.PROTOCOL_VERSIONS_NAME: "1"}
+    child = subprocess.Popen([str(args.plugin), "national-platform"], env=environment, stdout=subprocess.PIPE,
+                             stdin=subprocess.PIPE)
+    handshake = child.stdout.readline().decode()
+    if not handshake.startswith("govcase-plugin|"):
+        sys.exit(f"the national-platform plugin did not handshake: {handshake!r}")
+    return child, plugin_pb2_grpc.AdapterPluginServiceStub(grpc.insecure_channel("unix:" + socket_path))
+
+
+def translate(record, system):
+    """The case the national-platform adapter makes of the record, or its rejection."""
+    packed = any_pb2.Any()
+    packed.Pack(record.evaluation)
+    received = timestamp_pb2.Timestamp()
+    received.GetCurrentTime()
+    context = plugin_pb2.TranslationContext(source_system=system, received_at=received)
+    request = plugin_pb2.TranslateBatchRequest(requests=[plugin_pb2.TranslateRequest(record=packed, context=context)])
+    return adapter.TranslateBatch(request, timeout=10).responses[0]
+
+
+def bad_level(record):
+    return not 1 <= record.evaluation.level <= 5
+
+
+def ingest(record, system, index, batch=None):
     e = record.evaluation
     ack = ingest_pb2.RecordAck(index=index, external_id=e.evaluation_id)
-    if not 1 <= e.level <= 5:
+    if args.ack_wrong_external_id and batch:
+        ack.external_id = batch[0].evaluation.evaluation_id
+    if bad_level(record) or (args.reject_whole_batch and batch and any(map(bad_level, batch))):
         ack.outcome = ingest_pb2.RECORD_OUTCOME_REJECTED
         ack.error_code = code_pb2.INVALID_ARGUMENT
-        ack.error_message = "level: must be 1–5"
+        ack.error_message = "level: must be 1–5" if bad_level(record) else "a record of this batch is invalid"
+        return ack
+    answer = translate(record, system)
+    if answer.WhichOneof("result") != "case":
+        ack.outcome = ingest_pb2.RECORD_OUTCOME_REJECTED
+        ack.rejection.CopyFrom(answer.rejection)
+        ack.error_code = code_pb2.INVALID_ARGUMENT
+        ack.error_message = "; ".join(f"{v.field}: {v.rule}" for v in answer.rejection.violations)
         return ack
     digest = hashlib.sha256(record.SerializeToString(deterministic=True)).hexdigest()
     with lock:
         known = keys.get((system, e.evaluation_id))
+        case_id = str(uuid.uuid4())
         if known and not args.store_retry_twice:
             revision, stored_digest, case_id = known
             if revision == e.revision and stored_digest == digest:
                 ack.outcome, ack.case_id = ingest_pb2.RECORD_OUTCOME_DUPLICATE, case_id
-            else:
+                return ack
+            if revision == e.revision:
                 ack.outcome = ingest_pb2.RECORD_OUTCOME_REJECTED
                 ack.error_code = code_pb2.ALREADY_EXISTS
                 ack.error_message = f"revision {revision} is stored with other content"
-            return ack
-        case_id = str(uuid.uuid4())
+                return ack
+            if e.revision < revision and not args.overwrite_older:
+                ack.outcome = ingest_pb2.RECORD_OUTCOME_REJECTED
+                ack.error_code = code_pb2.FAILED_PRECONDITION
+                ack.error_message = f"revision {e.revision} is older than the stored revision {revision}"
+                return ack
         if not args.ack_before_store:
+            stored = answer.case
+            stored.case_id = case_id
+            stored.source.source_system = system
+            if args.drop_comment:
+                stored.evaluation.ClearField("text")
+            if args.drop_evaluator:
+                stored.ClearField("requester")
             keys[(system, e.evaluation_id)] = (e.revision, digest, case_id)
-            cases[case_id] = case_pb2.Case(
-                case_id=case_id,
-                source=case_pb2.SourceIdentity(source_system=system, external_id=e.evaluation_id, revision=e.revision),
-                kind=case_pb2.CASE_KIND_EVALUATION, region_code=e.region_code,
-                evaluation=evaluation_pb2.Evaluation(level=e.level))
+            cases[case_id] = stored
     ack.outcome, ack.case_id = ingest_pb2.RECORD_OUTCOME_ACCEPTED, case_id
     return ack
 
 
 def refuse(context, ack):
     if args.wrong_codes or ack.error_code != code_pb2.INVALID_ARGUMENT:
-        code = grpc.StatusCode.INTERNAL if args.wrong_codes else grpc.StatusCode.ALREADY_EXISTS
+        code = grpc.StatusCode.INTERNAL if args.wrong_codes else (
+            grpc.StatusCode.FAILED_PRECONDITION if ack.error_code == code_pb2.FAILED_PRECONDITION
+            else grpc.StatusCode.ALREADY_EXISTS)
         context.abort(code, ack.error_message)
     detail = any_pb2.Any()
     detail.Pack(error_details_pb2.BadRequest(field_violations=[
@@ -139,7 +206,7 @@ class National(ingest_pb2_grpc.NationalIngestServiceServicer):
         for batch in request_iterator:
             acks = []
             for record in batch.records:
-                acks.append(ingest(record, system, index))
+                acks.append(ingest(record, system, index, batch.records))
                 index += 1
             yield ingest_pb2.StreamAcks(acks=acks)
 
@@ -152,7 +219,7 @@ class National(ingest_pb2_grpc.NationalIngestServiceServicer):
         index = 0
         for batch in request_iterator:
             for record in batch.records:
-                ack = ingest(record, system, index)
+                ack = ingest(record, system, index, batch.records)
                 index += 1
                 summary.acks.append(ack)
                 if ack.outcome == ingest_pb2.RECORD_OUTCOME_ACCEPTED:
@@ -252,6 +319,7 @@ def front(backend_port):
     return listener.getsockname()[1]
 
 
+plugin_process, adapter = start_plugin()
 server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
 ingest_pb2_grpc.add_NationalIngestServiceServicer_to_server(National(), server)
 cases_pb2_grpc.add_CaseServiceServicer_to_server(Cases(), server)
