@@ -4,7 +4,7 @@ import GovCaseCore
 import GovCaseProto
 import SwiftProtobuf
 
-/// Golden vectors for the adapter role, in the project's format (Tests/Vectors/README.md): `valid/*.json`
+/// Golden vectors for the adapter role, in the project's format (docs/conformance.md, "Golden vectors"): `valid/*.json`
 /// expect a case (`expect.case`) or a follow-up (`expect.follow_up`), `invalid/*.json` list violations
 /// (`expect.violations`). A record is protobuf JSON with its `@type`: a contract type is read here, a plugin's own
 /// type once the plugin has described it (`resolved(with:)`); `{"@type": ..., "base64": ...}` gives the
@@ -42,10 +42,52 @@ public struct GoldenVector: Sendable {
         return vectors
     }
 
+    /// A vector's keys; any other is refused, naming it and the file.
+    static let keys: Set<String> = [
+        "description", "received_at", "source_system", "code_overrides", "given", "record", "expect",
+    ]
+    static let requiredKeys = ["description", "received_at", "record", "expect"]
+    /// The keys of `expect`, and of each of its `violations`.
+    static let expectKeys: Set<String> = ["case", "follow_up", "status_after", "violations"]
+    static let violationKeys: Set<String> = ["field", "rule"]
+
+    /// Refuses an unknown or missing key, naming it and the file: a misspelt key must not be silently ignored.
+    static func checkKeys(_ object: [String: Any], file: String) throws {
+        func refuse(_ path: String, _ known: Set<String>) throws -> Never {
+            throw ConformanceError(
+                "\(file): unknown key \"\(path)\" (a vector's keys are \(known.sorted().joined(separator: ", ")); "
+                    + "docs/conformance.md, \"Golden vectors\")")
+        }
+        if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) { try refuse(unknown, keys) }
+        if let missing = requiredKeys.first(where: { object[$0] == nil }) {
+            throw ConformanceError("\(file): the key \"\(missing)\" is required")
+        }
+        guard let expect = object["expect"] as? [String: Any] else {
+            throw ConformanceError("\(file): \"expect\" is not an object")
+        }
+        if let unknown = expect.keys.sorted().first(where: { !expectKeys.contains($0) }) {
+            try refuse("expect.\(unknown)", expectKeys)
+        }
+        for (index, violation) in ((expect["violations"] as? [Any]) ?? []).enumerated() {
+            guard let violation = violation as? [String: Any] else {
+                throw ConformanceError("\(file): expect.violations[\(index)] is not an object")
+            }
+            if let unknown = violation.keys.sorted().first(where: { !violationKeys.contains($0) }) {
+                try refuse("expect.violations[\(index)].\(unknown)", violationKeys)
+            }
+        }
+        if let record = object["record"] as? [String: Any], record["base64"] != nil,
+            let unknown = record.keys.sorted().first(where: { $0 != "@type" && $0 != "base64" })
+        {
+            try refuse("record.\(unknown)", ["@type", "base64"])
+        }
+    }
+
     init?(url: URL, isValid: Bool) throws {
         guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
             throw ConformanceError("\(url.path): not a JSON object")
         }
+        try Self.checkKeys(object, file: url.path)
         let expectsFollowUp = (object["expect"] as? [String: Any])?["follow_up"] != nil
         if object["code_overrides"] != nil || (object["given"] != nil && !expectsFollowUp) { return nil }
         func text(_ any: Any) throws -> String {
