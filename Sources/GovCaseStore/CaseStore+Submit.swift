@@ -90,26 +90,23 @@ extension CaseStore {
 
     /// 一事多评: one evaluation per service node of a matter, and one node record per node. Another evaluation
     /// id for a node that already has one (from the same source system) is refused, naming the first; so is
-    /// another node id for a node already pushed. An evaluation of the whole matter (no node, service_number 0)
-    /// is keyed as node 0: one whole-matter evaluation per matter (service.proto, ServiceNode).
+    /// another node id for a node already pushed. An evaluation of the whole matter (no node) is not keyed by the
+    /// matter: a matter may be evaluated as a whole more than once (service.proto, ServiceNode).
     func checkOneEvaluationPerNode(_ c: Case, db: Database) throws {
-        guard c.kind == .evaluation || c.kind == .serviceNode, !c.service.matterID.isEmpty else { return }
-        guard let number = c.service.node?.number ?? (c.kind == .evaluation ? 0 : nil) else { return }
+        guard c.kind == .evaluation || c.kind == .serviceNode, let node = c.service.node, !c.service.matterID.isEmpty
+        else { return }
         let first = try String.fetchOne(
             db.statement(.nodeTaken),
             arguments: [
-                c.source.sourceSystem, c.service.matterID, number, c.kind.rawValue, c.source.externalID,
+                c.source.sourceSystem, c.service.matterID, node.number, c.kind.rawValue, c.source.externalID,
             ])
         if let first {
             throw StoreError(
                 .alreadyExists,
                 c.kind == .evaluation
-                    ? (number == 0
-                        ? "matter \(c.service.matterID) already has a whole-matter evaluation, \(first); one per "
-                            + "matter (a node's evaluation names its service_number)"
-                        : "node \(number) of matter \(c.service.matterID) already has evaluation \(first); one "
-                            + "evaluation per service node (一事多评)")
-                    : "node \(number) of matter \(c.service.matterID) is already recorded as \(first); one "
+                    ? "node \(node.number) of matter \(c.service.matterID) already has evaluation \(first); one "
+                        + "evaluation per service node (一事多评)"
+                    : "node \(node.number) of matter \(c.service.matterID) is already recorded as \(first); one "
                         + "record per service node")
         }
     }

@@ -85,8 +85,12 @@ import Testing
             r.staffID = g.text(["A"])
             r.staffName = g.pick(["李明", "王芳"])
         }
-        if g.bool() { r.matterCompletedAt = g.time() }
         r.evaluatedAt = g.time()
+        // The matter completed before it was evaluated (an evaluation before its service is refused).
+        if g.bool() {
+            r.matterCompletedAt = Google_Protobuf_Timestamp(
+                seconds: r.evaluatedAt.seconds - Int64(g.int(0...86_400)), nanos: 0)
+        }
         try Self.roundTrip("national-platform", r, seed: seed)
     }
 

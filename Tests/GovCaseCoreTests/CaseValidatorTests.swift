@@ -13,6 +13,20 @@ import Testing
         #expect(fieldsAndRules(Fixtures.request(kind)) == [])
     }
 
+    /// An evaluation rates a service already given: timed before the matter's completion or the node's service
+    /// (beyond the clock skew) it is refused, naming evaluated_at; within the skew it passes.
+    @Test func anEvaluationBeforeTheServiceItRatesIsRefused() {
+        var c = Fixtures.evaluation()
+        let evaluated = c.evaluation!.evaluatedAt!
+        c.evaluation?.serviceDeliveredAt = evaluated.addingTimeInterval(3600)
+        #expect(fieldsAndRules(c) == ["evaluation.evaluated_at inconsistent"])
+        c.evaluation?.serviceDeliveredAt = evaluated.addingTimeInterval(30)
+        #expect(fieldsAndRules(c) == [])
+        c.service.node = ServiceNode(number: 2, name: "受理", servedAt: evaluated.addingTimeInterval(1_800))
+        c.service.matterID = "BJ-510104-20250301-0001"
+        #expect(fieldsAndRules(c).contains("evaluation.evaluated_at inconsistent"))
+    }
+
     @Test func everyViolationIsReportedAtOnceInFieldOrder() {
         var c = Fixtures.evaluation()
         c.regionCode = "1234"

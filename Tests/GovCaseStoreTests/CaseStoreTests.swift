@@ -680,9 +680,9 @@ import Testing
         #expect(try store.submit(evaluation("PJ-n2", node: 2, revision: 2), now: now).caseID != "")
     }
 
-    /// An evaluation of the whole matter (no node, service_number 0) is keyed as node 0: one per matter from a
-    /// source system, beside the matter's node evaluations.
-    @Test func aMatterHasOneWholeMatterEvaluation() throws {
+    /// An evaluation of the whole matter (no node, service_number 0) is not keyed by the matter (service.proto):
+    /// two whole-matter evaluations of one matter, by their own ids, are both kept, beside a node's evaluation.
+    @Test func wholeMatterEvaluationsAreNotKeyedByTheMatter() throws {
         let store = try open()
         func evaluation(_ id: String, node: Int?) -> Case {
             var c = Self.evaluation(id)
@@ -690,14 +690,10 @@ import Testing
             c.service.node = node.map { ServiceNode(number: $0, name: "受理") }
             return c
         }
-        _ = try store.submit(evaluation("PJ-whole", node: nil), now: now)
-        _ = try store.submit(evaluation("PJ-node1", node: 1), now: now)
-        #expect {
-            try store.submit(evaluation("PJ-whole-again", node: nil), now: now)
-        } throws: { error in
-            let error = error as? StoreError
-            return error?.code == .alreadyExists && error?.message.contains("whole-matter evaluation, PJ-whole") == true
-        }
+        let first = try store.submit(evaluation("PJ-whole", node: nil), now: now).caseID
+        let node = try store.submit(evaluation("PJ-node1", node: 1), now: now).caseID
+        let second = try store.submit(evaluation("PJ-whole-again", node: nil), now: now).caseID
+        #expect(Set([first, node, second]).count == 3)
     }
 
     /// A node pushed before its evaluation (办件服务) is a case of its own, one per node; the evaluation that names

@@ -16,6 +16,7 @@ public struct CaseValidator: Sendable {
         check.service(c.service, kind: c.kind)
         check.serviceDetails(c)
         check.evaluation(c.evaluation, kind: c.kind)
+        check.evaluationAfterService(c.evaluation, service: c.service)
         check.request(c.request, kind: c.kind)
         check.requester(c.requester, kind: c.kind)
         check.lifecycle(c)
@@ -247,6 +248,23 @@ private struct Checker {
         }
         notInFuture("evaluation.evaluated_at", e.evaluatedAt, required: true)
         notInFuture("evaluation.service_delivered_at", e.serviceDeliveredAt)
+    }
+
+    /// An evaluation rates a service already given: one timed before the service it rates (the matter's
+    /// completion, or the node's service time) is refused; times within the clock skew of each other pass, as
+    /// sources round them to the minute.
+    mutating func evaluationAfterService(_ e: Evaluation?, service: ServiceReference) {
+        guard let e, let evaluated = e.evaluatedAt else { return }
+        for (field, served) in [
+            ("evaluation.service_delivered_at", e.serviceDeliveredAt), ("service.node.served_at", service.node?.servedAt),
+        ] {
+            // A service time in the future is refused as such already.
+            guard let served, served <= context.now.addingTimeInterval(context.clockSkew),
+                evaluated < served.addingTimeInterval(-context.clockSkew)
+            else { continue }
+            add("evaluation.evaluated_at", .inconsistent, "is before the service it rates (\(field))")
+            return
+        }
     }
 
     mutating func request(_ r: Request?, kind: CaseKind) {

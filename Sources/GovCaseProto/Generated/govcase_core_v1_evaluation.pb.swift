@@ -349,7 +349,8 @@ public nonisolated struct Govcase_Core_V1_Evaluation: @unchecked Sendable {
     set {_uniqueStorage()._origin = newValue}
   }
 
-  /// When the evaluation was given (评价时间). Required; not in the future.
+  /// When the evaluation was given (评价时间). Required; not in the future; not before the service it rates
+  /// (service_delivered_at, or the node's served_at), beyond the gateway's clock skew (rule `inconsistent`).
   public var evaluatedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._evaluatedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_uniqueStorage()._evaluatedAt = newValue}

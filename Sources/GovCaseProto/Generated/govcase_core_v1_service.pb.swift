@@ -767,8 +767,9 @@ public nonisolated struct Govcase_Core_V1_EvaluatedPerson: Sendable {
 /// node that already has one (another evaluation id) is refused with ALREADY_EXISTS naming the first. A node pushed
 /// on its own, before any evaluation (办件服务), is a case of kind SERVICE_NODE with the same key, one per node; the
 /// node and its evaluation link to each other (CaseLinks). An evaluation of the whole matter names no node
-/// (service_number 0 at the source) and is keyed as (matter, 0): one whole-matter evaluation per matter, beside
-/// its nodes' evaluations; a second one is refused with ALREADY_EXISTS naming the first.
+/// (service_number 0 at the source) and is not keyed by the matter: (matter, 0) is no key, a matter may be
+/// evaluated as a whole more than once (by channel, or a later supplementary evaluation), each by its own
+/// evaluation id, and such evaluations link to no node.
 public nonisolated struct Govcase_Core_V1_ServiceNode: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
