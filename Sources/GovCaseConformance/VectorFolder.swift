@@ -46,7 +46,7 @@ public struct GoldenVector: Sendable {
     static let keys: Set<String> = [
         "description", "received_at", "source_system", "code_overrides", "given", "record", "expect",
     ]
-    static let requiredKeys = ["description", "received_at", "record", "expect"]
+    static let requiredKeys = ["description", "record", "expect"]
     /// The keys of `expect`, and of each of its `violations`.
     static let expectKeys: Set<String> = ["case", "follow_up", "status_after", "violations"]
     static let violationKeys: Set<String> = ["field", "rule"]

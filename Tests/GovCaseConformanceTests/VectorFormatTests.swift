@@ -68,13 +68,22 @@ import Testing
 
     @Test func aMissingRequiredKeyIsRefused() throws {
         let (folder, file) = try Self.folder(
-            Self.valid.replacingOccurrences(of: "\"received_at\": \"2025-03-05T02:00:00Z\",", with: ""))
+            Self.valid.replacingOccurrences(of: "\"description\": \"A level 5 evaluation.\", ", with: ""))
         defer { try? FileManager.default.removeItem(at: folder) }
         #expect {
             try GoldenVector.load(folder)
         } throws: { error in
-            "\(error)".contains("\"received_at\" is required") && "\(error)".contains(file.path)
+            "\(error)".contains("\"description\" is required") && "\(error)".contains(file.path)
         }
+    }
+
+    /// `received_at` may be left out (the published example plugin's vectors do): the vector is read at the time
+    /// it is loaded, as before the format was checked.
+    @Test func receivedAtMayBeLeftOut() throws {
+        let (folder, _) = try Self.folder(
+            Self.valid.replacingOccurrences(of: "\"received_at\": \"2025-03-05T02:00:00Z\",", with: ""))
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try GoldenVector.load(folder).count == 1)
     }
 
     @Test(arguments: ["national-platform", "culture-tourism", "hotline-12345"])

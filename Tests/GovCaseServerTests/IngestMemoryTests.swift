@@ -252,7 +252,8 @@ extension MutualTLSTests {
                     let national = Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc)
                     let options = {
                         var options = CallOptions.defaults
-                        options.timeout = .seconds(10)
+                        // Long enough that, on a loaded machine, all three connections hold messages before it passes.
+                        options.timeout = .seconds(40)
                         return options
                     }()
                     try await withThrowingTaskGroup(of: Void.self) { streams in
