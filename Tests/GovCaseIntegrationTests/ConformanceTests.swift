@@ -42,7 +42,7 @@ import Testing
                 "conformance", "run", "--role", "receiver", "--target", "127.0.0.1:\(port)", "--server-ca", ca,
                 "--test-ca-cert", ca, "--test-ca-key", deployment.folder.appendingPathComponent("ca-key.pem").path,
                 "--submitter", "spiffe://dev.govcase.local/region/510000/system/national-sc", "--report", folder.path,
-            ] + extra, timeout: .seconds(240))
+            ] + extra, timeout: .seconds(600))
         return (run.status, run.output, folder)
     }
 
