@@ -3,6 +3,7 @@ import GovCasePKI
 import GovCasePolicy
 import GovCaseServer
 import GovCaseStore
+import GovCaseTrust
 import Testing
 
 /// `tls.require_crl`: off by default; on, a client CA without a CRL stops the start with an error naming the key
@@ -36,6 +37,8 @@ import Testing
 
         let required = try configuration("true")
         #expect(required.requireCRL)
+        // The running trust store reads its sources from `tls` (GatewayTLSMaterial), so reloads hold to it too.
+        #expect(required.tls.clientTrustSources.requireCRL)
         do {
             try required.check()
             Issue.record("a client CA without a CRL passed with tls.require_crl: true")

@@ -187,11 +187,7 @@ extension GatewayConfiguration {
     }
 
     /// The files client trust is read from, with what the TLS section requires of them (`tls.require_crl`).
-    public var clientTrustSources: ClientTrustSources {
-        var sources = tls.clientTrustSources
-        sources.requireCRL = requireCRL
-        return sources
-    }
+    public var clientTrustSources: ClientTrustSources { tls.clientTrustSources }
 
     /// How many identities the policy names: its distinct system patterns.
     public var identityCount: Int { Set(policy.grants.flatMap(\.systems)).count }

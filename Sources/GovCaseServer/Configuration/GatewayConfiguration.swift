@@ -27,9 +27,12 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     /// Its certificate and the CA bundle client certificates must chain to.
     public var tls: GatewayTLS
     /// `tls.require_crl`: every CA of `tls.client_ca` must have its CRL in `tls.crls`, or the gateway does not
-    /// start (`check()`); false by default, when a CA without a CRL is a warning. Read with the TLS section but
-    /// held here until `GatewayTLS`, declared with the transport, carries it; `clientTrustSources` joins them.
-    public var requireCRL: Bool = false
+    /// start (`check()`) and a reload is refused; false by default, when a CA without a CRL is a warning. Held by
+    /// `tls`, whose trust sources the running trust store reloads from.
+    public var requireCRL: Bool {
+        get { tls.requireCRL }
+        set { tls.requireCRL = newValue }
+    }
     /// The case store.
     public var store: Store
     /// Message, batch and stream limits; every key optional.
@@ -186,9 +189,9 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         listen = try c.decode(Listen.self, forKey: .listen)
         tls = try c.decode(GatewayTLS.self, forKey: .tls)
-        requireCRL =
+        tls.requireCRL =
             try c.nestedContainer(keyedBy: GatewayTLS.CodingKeys.self, forKey: .tls)
-            .decodeIfPresent(Bool.self, forKey: .requireCRL) ?? requireCRL
+            .decodeIfPresent(Bool.self, forKey: .requireCRL) ?? false
         store = try c.decode(Store.self, forKey: .store)
         limits = try c.decodeIfPresent(GatewayLimits.self, forKey: .limits) ?? GatewayLimits()
         policy = try c.decode(AccessPolicy.self, forKey: .policy)

@@ -26,6 +26,8 @@ public struct GatewayTLS: Sendable, Hashable {
     public var expiredCRLs: ExpiredCRLHandling
     /// Seconds between re-reads of the files above.
     public var reloadSeconds: Int
+    /// `tls.require_crl`: every CA of the bundle must have its CRL, at start and at every reload.
+    public var requireCRL = false
 
     public init(
         certificatePath: String, keyPath: String, clientCAPath: String, crlPaths: [String] = [],
@@ -41,7 +43,10 @@ public struct GatewayTLS: Sendable, Hashable {
 
     /// The files client trust is read from.
     public var clientTrustSources: ClientTrustSources {
-        ClientTrustSources(caBundlePath: clientCAPath, crlPaths: crlPaths, expiredCRLs: expiredCRLs)
+        var sources = ClientTrustSources(caBundlePath: clientCAPath, crlPaths: crlPaths, expiredCRLs: expiredCRLs)
+        // Carried with the files, so the running trust store's reloads hold to it too, not only the start.
+        sources.requireCRL = requireCRL
+        return sources
     }
 }
 
