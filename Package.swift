@@ -196,12 +196,30 @@ let package = Package(
             resources: [.copy("Resources/cases.yaml")],
             swiftSettings: swiftSettings
         ),
+        // Forwarding (实时上报, 反馈): routes, outbox delivery over mutual TLS, dead letters apart from outages.
+        .target(
+            name: "GovCaseForwarding",
+            dependencies: [
+                "GovCaseAdapters", "GovCaseCore", "GovCaseProto", "GovCaseStore",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The gateway: gRPC services over mutual TLS, caller identity and policy, wired to adapters and store.
         .target(
             name: "GovCaseServer",
             dependencies: [
-                "GovCaseAdapters", "GovCaseCore", "GovCasePlugins", "GovCasePolicy", "GovCaseProto", "GovCaseStore",
-                "GovCaseTrust", "GovCaseWire", "NationalPlatformAdapter", "CultureTourismAdapter", "Hotline12345Adapter",
+                "GovCaseAdapters", "GovCaseCore", "GovCaseForwarding", "GovCasePlugins", "GovCasePolicy", "GovCaseProto",
+                "GovCaseStore", "GovCaseTrust", "GovCaseWire", "NationalPlatformAdapter", "CultureTourismAdapter", "Hotline12345Adapter",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -306,6 +324,17 @@ let package = Package(
             ],
             // Read by path (#filePath): v1 payloads and the script that makes them from git history.
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GovCaseForwardingTests",
+            dependencies: [
+                "GovCaseAdapters", "GovCaseCore", "GovCaseForwarding", "GovCasePKI", "GovCasePolicy", "GovCaseProto",
+                "GovCaseServer", "GovCaseStore", "GovCaseTrust",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

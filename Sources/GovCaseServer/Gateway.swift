@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GovCaseAdapters
 import GovCaseCore
+import GovCaseForwarding
 import GovCasePlugins
 import GovCasePolicy
 import GovCaseStore
@@ -36,6 +37,8 @@ public final class Gateway: Service, Sendable {
     let tlsMaterial: GatewayTLSMaterial?
     /// The bytes of ingest messages in flight (`limits.max_ingest_bytes`, `limits.max_ingest_bytes_per_connection`).
     public let ingestBudget: IngestBudget
+    /// One per forwarding route, delivering its outbox.
+    public let forwarders: [Forwarder]
     let logger: Logger
 
     /// Opens the store and builds the services; nothing listens until `run()`.
@@ -86,10 +89,18 @@ public final class Gateway: Service, Sendable {
             withIntermediateDirectories: true)
         store = try CaseStore(
             path: configuration.store.path, vault: configuration.store.vault(),
-            logger: logger)
+            routes: configuration.forwarding.selectors, logger: logger)
         let adapters = BuiltInAdapters.all(
             overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } }
         ).filter { configuration.builtInAdapters.contains($0.info.id) }
+        let store = store
+        forwarders = try configuration.forwarding.routes.map { entry in
+            guard let adapter = adapters.first(where: { $0.info.id == entry.route.renderAdapter }) else {
+                throw ConfigurationError(
+                    key: "forwarding.routes", message: "route \(entry.route.name): no adapter \(entry.route.renderAdapter)")
+            }
+            return Forwarder(route: entry.route, store: store, adapter: adapter, logger: logger, clock: clock)
+        }
         plugins = try PluginRegistry(
             stateDirectory: URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent()
                 .appendingPathComponent("plugins").path,
@@ -132,6 +143,10 @@ public final class Gateway: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.plugins.run() }
             if let material = self.tlsMaterial { group.addTask { try await material.run() } }
+            for forwarder in self.forwarders {
+                // Stops at the start of a drain: a round in flight is resent at the next start, DUPLICATE upstream.
+                group.addTask { try await cancelWhenGracefulShutdown { try await forwarder.run() } }
+            }
             group.addTask {
                 // Plugins stop once the calls in flight, which may need them, have finished.
                 defer { self.plugins.shutdown() }

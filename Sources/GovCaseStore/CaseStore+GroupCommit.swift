@@ -91,6 +91,7 @@ extension CaseStore {
                 let results = try pool.write { db in
                     jobs.map { job in job.cases.map { c in submitAlone(c, now: job.now, db: db) } }
                 }
+                signalForwards()
                 for (job, results) in zip(jobs, results) { job.ticket.complete(.success(results)) }
             } catch {
                 for job in jobs { job.ticket.complete(.failure(error)) }

@@ -63,6 +63,7 @@ extension CaseStore {
             let events = try c.apply(remaining, recordedAt: recordedAt, policy: policy(c.regionCode))
             try save(c, db: db, createdAt: nil, now: recordedAt)
             try append(events, caseID: c.caseID, db: db)
+            try enqueueSteps(events, of: c, now: recordedAt, db: db)
             try db.statement(.saveFollowUp).execute(
                 arguments: [
                     sourceSystem, followUp.recordType ?? "", followUp.externalID, Int64(followUp.revision),
@@ -70,7 +71,10 @@ extension CaseStore {
                 ])
             return FollowUpOutcome(caseID: c.caseID, events: events, duplicate: false)
         }
-        if !outcome.events.isEmpty { eventSignal.signal() }
+        if !outcome.events.isEmpty {
+            eventSignal.signal()
+            signalForwards()
+        }
         return outcome
     }
 
@@ -82,7 +86,10 @@ extension CaseStore {
     public func transition(
         caseID: String, step: LifecycleStep, expected: CaseStatus? = nil, recordedAt: Date, policy: DeadlinePolicy
     ) throws -> (Case, LifecycleEvent) {
-        defer { eventSignal.signal() }  // after the commit; a spurious wake on failure only costs a query
+        defer {  // after the commit; a spurious wake on failure only costs a query
+            eventSignal.signal()
+            signalForwards()
+        }
         return try pool.write { db in
             guard var c = try fetchCase(id: caseID, db: db) else {
                 throw StoreError(.notFound, "no case has id \(caseID)")
@@ -93,6 +100,7 @@ extension CaseStore {
             let event = try c.apply(step, recordedAt: recordedAt, policy: policy)
             try save(c, db: db, createdAt: nil, now: recordedAt)
             try append([event], caseID: caseID, db: db)
+            try enqueueSteps([event], of: c, now: recordedAt, db: db)
             return (c, event)
         }
     }

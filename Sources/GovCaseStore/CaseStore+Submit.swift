@@ -28,13 +28,15 @@ extension CaseStore {
     ///   revision is stored with another digest, `CaseError.correctionRefused` if a higher revision would
     ///   change the lifecycle of a case with recorded steps.
     public func submit(_ c: Case, now: Date) throws -> SubmitOutcome {
-        try pool.write { db in try submit(c, now: now, db: db) }
+        defer { signalForwards() }
+        return try pool.write { db in try submit(c, now: now, db: db) }
     }
 
     /// Stores several cases in one transaction (one durable commit), each independently: a refused record
     /// does not stop the others. Results are in input order.
     public func submit(batch cases: [Case], now: Date) throws -> [Result<SubmitOutcome, any Error>] {
-        try pool.write { db in cases.map { c in submitAlone(c, now: now, db: db) } }
+        defer { signalForwards() }
+        return try pool.write { db in cases.map { c in submitAlone(c, now: now, db: db) } }
     }
 
     /// Stores one case of a larger transaction in its own savepoint, so that its failure, whatever it is, undoes
@@ -60,6 +62,7 @@ extension CaseStore {
             var new = c
             new.caseID = CaseID.next(at: now)
             try save(new, db: db, createdAt: now, now: now)
+            try enqueueForwards(of: new, change: .created, now: now, db: db)
             return .created(caseID: new.caseID)
         }
         if source.revision == stored.revision {
@@ -85,6 +88,7 @@ extension CaseStore {
         let corrected = try current.corrected(by: c, recordedAt: now)
         try save(corrected, db: db, createdAt: nil, now: now)
         try append(Array(corrected.events.dropFirst(current.events.count)), caseID: current.caseID, db: db)
+        try enqueueForwards(of: corrected, change: .revised, now: now, db: db)
         return .updated(caseID: current.caseID)
     }
 

@@ -20,21 +20,28 @@ public final class CaseStore: Sendable {
     let checkpointer: Checkpointer
     /// Wakes watchers when events commit.
     let eventSignal = EventSignal()
+    /// Wakes forwarders when outbox rows may have committed.
+    let forwardSignal = EventSignal()
     /// Where `call` runs the store's blocking methods: a few serial lanes, never Swift's cooperative pool. Serial,
     /// so that however many calls wait, at most `lanes.count` threads block in SQLite: a concurrent queue gave
     /// each waiting call a thread of libdispatch's shared pool, which on Linux also runs Swift's tasks, and a
     /// hundred audited reads then held health checks up for seconds (bench section 8).
     let lanes: [DispatchQueue] = (0..<4).map { DispatchQueue(label: "govcase.store.lane-\($0)") }
     let nextLane = Atomic<Int>(0)
+    /// The forwarding routes: a case stored or changed gets an outbox row for each route that selects it, in the
+    /// same transaction.
+    let routes: [RouteSelector]
 
     /// Opens (creating if needed) the store at `path` and applies any pending migrations.
     ///
     /// - Parameter walLimitBytes: Past this size the write-ahead log is copied back and emptied at the next
     ///   checkpoint, which waits for the writer.
+    /// - Parameter routes: The forwarding routes whose outbox rows the store writes with what causes them.
     public init(
-        path: String, vault: EvaluatorVault, walLimitBytes: Int = 64 << 20,
+        path: String, vault: EvaluatorVault, walLimitBytes: Int = 64 << 20, routes: [RouteSelector] = [],
         logger: Logger = Logger(label: "govcase.store")
     ) throws {
+        self.routes = routes
         var configuration = Configuration()
         // A TRUNCATE checkpoint waits for readers to finish with the log; commits that meet the checkpointer's
         // passive pass wait rather than fail.

@@ -255,6 +255,43 @@ enum Schema {
                     CREATE INDEX privacy_audit_case ON privacy_audit (case_id);
                     """)
         }
+        migrator.registerMigration("v9-outbox") { db in
+            // What forwarding routes must send (实时上报), written in the transaction that stores its cause, so
+            // neither a crash nor a power loss can lose or invent a forward (ARCHITECTURE.md, invariant 9). One
+            // row per route and change; its lane is (route, case_id): a case's rows go out in id order, and one
+            // that cannot be delivered holds back only its own case. `state`: pending, in_flight, delivered, dead.
+            // Delivered rows are pruned after the route's retention; dead ones stay until replayed or discarded.
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        route TEXT NOT NULL,
+                        case_id TEXT NOT NULL,
+                        change TEXT NOT NULL,
+                        event_sequence INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at REAL NOT NULL,
+                        last_error TEXT NOT NULL DEFAULT '',
+                        rejection BLOB,
+                        finished_at REAL,
+                        upstream_case_ids TEXT NOT NULL DEFAULT ''
+                    );
+                    CREATE INDEX outbox_state ON outbox (route, state, id);
+                    CREATE INDEX outbox_lane ON outbox (route, case_id, id);
+                    CREATE INDEX outbox_finished ON outbox (state, finished_at);
+                    CREATE TABLE outbox_actions (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        route TEXT NOT NULL,
+                        row_id INTEGER NOT NULL DEFAULT 0,
+                        reason TEXT NOT NULL DEFAULT ''
+                    );
+                    """)
+        }
         return migrator
     }
 }

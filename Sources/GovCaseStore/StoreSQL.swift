@@ -48,6 +48,30 @@ enum StoreSQL: CaseIterable {
     case reseal
     /// How many boxes are not sealed with the current key (prefix length, prefix).
     case boxesNotSealedWithKey
+    /// A row a route must send (route, case id, change, event sequence, created at, next attempt at).
+    case insertForward
+    /// The rows of a route due now, each the first unfinished row of its case's lane, oldest first (route, now,
+    /// limit): a case whose first row waits or is dead holds back its own later rows, never another case's.
+    case dueForwards
+    /// A row's delivery state after an attempt or an operator's action (state, attempts, next attempt at, last
+    /// error, rejection, finished at, upstream case ids, id).
+    case settleForward
+    case forwardByID
+    /// A route's rows in one state after an id, in id order (route, state, id, limit).
+    case forwardsInState
+    /// How many rows of a route are in one state (route, state).
+    case countForwards
+    /// The oldest pending row of a route (route).
+    case oldestPendingForward
+    /// Rows of a route claimed by a gateway that stopped before settling them go back to pending (route).
+    case releaseInFlight
+    /// Finished rows (delivered, discarded) finished before a time, a chunk at a time (time, limit).
+    case pruneFinished
+    /// An operator's action on the outbox (at, actor, action, route, row id, reason): the audit of replays,
+    /// discards and backfills.
+    case recordOutboxAction
+    /// Cases received at or after a time, a page after (received at, id) (since, received at, id, limit).
+    case casesReceivedSince
 
     /// The statement's text.
     var sql: String {
@@ -139,6 +163,46 @@ enum StoreSQL: CaseIterable {
             """
                 SELECT COUNT(*) FROM cases WHERE sealed_requester IS NOT NULL AND substr(sealed_requester, 1, ?) != ?
                 """
+        case .insertForward:
+            """
+                INSERT INTO outbox (route, case_id, change, event_sequence, created_at, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+        case .dueForwards:
+            """
+                SELECT o.* FROM outbox AS o
+                WHERE o.route = ? AND o.state = 'pending' AND o.next_attempt_at <= ?
+                    AND NOT EXISTS (
+                        SELECT 1 FROM outbox AS p
+                        WHERE p.route = o.route AND p.case_id = o.case_id AND p.id < o.id
+                            AND p.state IN ('pending', 'in_flight', 'dead'))
+                ORDER BY o.id LIMIT ?
+                """
+        case .settleForward:
+            """
+                UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, rejection = ?,
+                                  finished_at = ?, upstream_case_ids = ?
+                WHERE id = ?
+                """
+        case .forwardByID: "SELECT * FROM outbox WHERE id = ?"
+        case .forwardsInState: "SELECT * FROM outbox WHERE route = ? AND state = ? AND id > ? ORDER BY id LIMIT ?"
+        case .countForwards: "SELECT COUNT(*) FROM outbox WHERE route = ? AND state = ?"
+        case .oldestPendingForward:
+            "SELECT created_at FROM outbox WHERE route = ? AND state = 'pending' ORDER BY id LIMIT 1"
+        case .releaseInFlight: "UPDATE outbox SET state = 'pending' WHERE route = ? AND state = 'in_flight'"
+        case .pruneFinished:
+            """
+                DELETE FROM outbox WHERE id IN (
+                    SELECT id FROM outbox WHERE state IN ('delivered', 'discarded') AND finished_at < ? LIMIT ?)
+                """
+        case .recordOutboxAction:
+            "INSERT INTO outbox_actions (at, actor, action, route, row_id, reason) VALUES (?, ?, ?, ?, ?, ?)"
+        case .casesReceivedSince:
+            """
+                SELECT id, received_at FROM cases
+                WHERE received_at >= ? AND (received_at, id) > (?, ?)
+                ORDER BY received_at, id LIMIT ?
+                """
         }
     }
 }
@@ -170,6 +234,16 @@ extension StoreSQL {
         case .boxesToReseal: [0, 12, Data(count: 12), 500]
         case .reseal: [Data(), "case-1"]
         case .boxesNotSealedWithKey: [12, Data(count: 12)]
+        case .insertForward: ["national", "case-1", "new-case", 0, 0.0, 0.0]
+        case .dueForwards: ["national", 0.0, 100]
+        case .settleForward: ["delivered", 1, 0.0, "", nil, 0.0, "", 1]
+        case .forwardByID: [1]
+        case .forwardsInState: ["national", "dead", 0, 100]
+        case .countForwards: ["national", "pending"]
+        case .oldestPendingForward, .releaseInFlight: ["national"]
+        case .pruneFinished: [0.0, 1000]
+        case .recordOutboxAction: [0.0, "operator-sc", "replay", "national", 1, ""]
+        case .casesReceivedSince: [0.0, 0.0, "", 500]
         }
     }
 

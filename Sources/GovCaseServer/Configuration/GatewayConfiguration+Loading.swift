@@ -53,6 +53,7 @@ extension GatewayConfiguration {
             resolve(&manifests)
             plugins.manifests = manifests
         }
+        forwarding.resolvePaths(resolve)
     }
 
     /// Checks what decoding cannot: that the files exist and hold what they should, and that overrides name
@@ -108,6 +109,7 @@ extension GatewayConfiguration {
         }
         try checkCodeOverrides()
         _ = try plugins.declared(builtInAdapters: builtInAdapters)
+        try forwarding.check(builtInAdapters: builtInAdapters)
     }
 
     /// Each override names a known adapter, a table that adapter has, a non-empty code and a value the table

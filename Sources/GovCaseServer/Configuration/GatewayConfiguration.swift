@@ -18,6 +18,7 @@ import Yams
 /// deadlines: { default: {...}, regions: {...}, calendar: {...} }   # see DeadlineConfiguration
 /// validation: { clock_skew_seconds: 300 }
 /// plugins: { manifests: plugins.d }                 # see PluginsConfiguration
+/// forwarding: { routes: [...] }                      # see ForwardingConfiguration
 /// ```
 ///
 /// Relative paths are read from the configuration file's folder, so a deployment folder can move as a whole.
@@ -52,6 +53,8 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     public var drain: Drain
     /// Plugin adapters declared by manifest files, started with the gateway.
     public var plugins: PluginsConfiguration = .init()
+    /// Forwarding routes (实时上报, 反馈), each delivered from the outbox by its own forwarder.
+    public var forwarding: ForwardingConfiguration = .init()
 
     public struct Drain: Sendable, Hashable, Decodable {
         /// Seconds the gateway keeps serving after SIGTERM with health NOT_SERVING, so that load balancers stop
@@ -181,7 +184,7 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         case listen, tls, store, limits, policy
         case codeOverrides = "code_overrides"
         case builtInAdapters = "builtin_adapters"
-        case deadlines, validation, drain, plugins
+        case deadlines, validation, drain, plugins, forwarding
     }
 
     public init(from decoder: any Decoder) throws {
@@ -208,6 +211,7 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         validation = try c.decodeIfPresent(Validation.self, forKey: .validation) ?? .init()
         drain = try c.decodeIfPresent(Drain.self, forKey: .drain) ?? .init()
         plugins = try c.decodeIfPresent(PluginsConfiguration.self, forKey: .plugins) ?? .init()
+        forwarding = try c.decodeIfPresent(ForwardingConfiguration.self, forKey: .forwarding) ?? .init()
     }
 }
 
