@@ -59,6 +59,25 @@ import Testing
         .boxesToReseal: ["SEARCH cases USING INTEGER PRIMARY KEY (rowid>?)"],
         .reseal: ["SEARCH cases USING INDEX sqlite_autoindex_cases_1 (id=?)"],
         .boxesNotSealedWithKey: ["SCAN cases"],
+        .insertForward: [],
+        // The heads of the lanes: pending rows of the route in id order, each checked against its own case's
+        // earlier rows only.
+        .dueForwards: [
+            "SEARCH o USING INDEX outbox_state (route=? AND state=?)", "CORRELATED SCALAR SUBQUERY 1",
+            "SEARCH p USING INDEX outbox_lane (route=? AND case_id=? AND id<?)",
+        ],
+        .settleForward: ["SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)"],
+        .forwardByID: ["SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)"],
+        .forwardsInState: ["SEARCH outbox USING INDEX outbox_state (route=? AND state=? AND id>?)"],
+        .countForwards: ["SEARCH outbox USING COVERING INDEX outbox_state (route=? AND state=?)"],
+        .oldestPendingForward: ["SEARCH outbox USING INDEX outbox_state (route=? AND state=?)"],
+        .releaseInFlight: ["SEARCH outbox USING INDEX outbox_state (route=? AND state=?)"],
+        .pruneFinished: [
+            "SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)", "LIST SUBQUERY 1",
+            "SEARCH outbox USING COVERING INDEX outbox_finished (state=? AND finished_at<?)",
+        ],
+        .recordOutboxAction: [],
+        .casesReceivedSince: ["SEARCH cases USING COVERING INDEX cases_received (received_at>?)"],
     ]
 
     /// The detail lines of the plan of `sql` with `arguments` bound.
@@ -83,7 +102,9 @@ import Testing
     static func check(storeAt path: String) throws -> [StoreSQL: [String]] {
         try DatabaseQueue(path: path).read { db in
             var found: [StoreSQL: [String]] = [:]
-            for statement in StoreSQL.allCases {
+            // A store migrated only part of the way has no outbox yet; its statements are checked on full stores.
+            let hasOutbox = try db.tableExists("outbox")
+            for statement in StoreSQL.allCases where hasOutbox || !statement.sql.contains("outbox") {
                 let plan = try Self.plan(of: statement.sql, statement.sampleArguments, in: db)
                 var wrong = statement.wholeTableReason == nil ? problems(in: plan) : []
                 if let expected = expectedPlans[statement] {
@@ -154,7 +175,7 @@ import Testing
     /// indexes, are caught too: the node check searches all of its source system, the link reads scan and sort.
     @Test func theCheckFailsOnTheOldIndexesAndTheOldStatements() throws {
         let old = try Self.check(storeAt: try store(upTo: "v7-case-links"))
-        #expect(Set(old.keys) == [.nodeTaken, .nodeCases, .auditOfCase], "\(old)")
+        #expect(Set(old.keys) == [.nodeTaken, .nodeCases, .auditOfCase, .casesReceivedSince], "\(old)")
         #expect(old[.nodeTaken]?.joined().contains("sqlite_autoindex_cases_2 (source_system=?)") == true)
         #expect(old[.nodeCases]?.joined().contains("USE TEMP B-TREE") == true)
         #expect(old[.auditOfCase]?.joined().contains("SCAN privacy_audit") == true)
