@@ -11,3 +11,5 @@ if ! git diff --exit-code --stat -- "${generated[@]}" || [ -n "$(git status --po
     exit 1
 fi
 echo "Generated code matches Proto/."
+# The device library's protobuf-c code (protoc-c from apt), likewise.
+Devices/c/scripts/check-generated.sh

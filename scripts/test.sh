@@ -14,6 +14,13 @@ dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v strace >/dev/null || missing+=(strace)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
+# The C device library (Devices/c): protobuf-c, nghttp2 and OpenSSL's headers, pkg-config, valgrind, and clang
+# for its fuzz targets when the Swift toolchain's is not on PATH.
+command -v protoc-c >/dev/null || missing+=(protobuf-c-compiler)
+for pkg in libprotobuf-c-dev libnghttp2-dev libssl-dev; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v valgrind >/dev/null || missing+=(valgrind)
+command -v clang >/dev/null || missing+=(clang)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -25,6 +32,9 @@ python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore 
 
 scripts/check-generated.sh
 swift test "$@"
+
+# The C client library for window evaluation devices, against the gateway just built (Devices/c/README.md).
+Devices/c/scripts/test.sh
 
 # A Swift plugin scaffolded, built, tested and started as its author would (several minutes: its own build).
 if [ "${GOVCASE_SWIFT_SCAFFOLD:-1}" != 0 ]; then

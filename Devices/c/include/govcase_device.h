@@ -154,7 +154,8 @@ GCD_API gcd_code gcd_client_open(const char *config_path, gcd_client **out, gcd_
 GCD_API void gcd_client_set_log(gcd_client *client, gcd_log_fn fn, void *context);
 
 /* Submits a national evaluation (NationalIngestService/Submit). GCD_OK with an outcome, or an error when the
- * record could be neither sent nor queued (then nothing of it is kept). Records already queued go first. */
+ * record could be neither sent nor queued (then nothing of it is kept, and `result` holds nothing to free).
+ * Records already queued go first. */
 GCD_API gcd_code gcd_submit_national(gcd_client *client, const Govcase__Sources__National__V1__EvaluationRecord *record,
                              gcd_result *result, gcd_error *err);
 

@@ -479,6 +479,7 @@ gcd_code gcd_submit_national(gcd_client *c, const Govcase__Sources__National__V1
     govcase__gateway__v1__national_record__pack(&wrapper, bytes);
     gcd_code code = submit(c, GCD_KIND_NATIONAL, record->evaluation_id ? record->evaluation_id : "", bytes, len, r, err);
     free(bytes);
+    if (code != GCD_OK) gcd_result_free(r); /* an error leaves nothing to free */
     return code;
 }
 
@@ -499,6 +500,7 @@ gcd_code gcd_submit_culture_tourism(gcd_client *c, const Govcase__Sources__Cultu
     govcase__gateway__v1__culture_tourism_record__pack(&wrapper, bytes);
     gcd_code code = submit(c, GCD_KIND_CULTURE_TOURISM, record->evaluation_id ? record->evaluation_id : "", bytes, len, r, err);
     free(bytes);
+    if (code != GCD_OK) gcd_result_free(r); /* an error leaves nothing to free */
     return code;
 }
 

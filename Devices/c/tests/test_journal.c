@@ -25,7 +25,7 @@ static gcd_journal *open_at(const char *dir, size_t cap, bool drop, const gcd_lo
     gcd_journal *j = NULL;
     gcd_error err;
     last_log[0] = 0;
-    if (gcd_journal_open(&options, logger, &j, &err) != GCD_OK) printf("open: %s\n", err.message);
+    if (gcd_journal_open(&options, logger, &j, &err) != GCD_OK) printf("    (open refused: %s)\n", err.message);
     return j;
 }
 
