@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
-from run_tests import DEVICE, REPO, Device, Gateway, free_port  # noqa: E402
+from run_tests import DEVICE, REPO, Device, Gateway, free_port, run_gateway_binary  # noqa: E402
 
 
 def main():
@@ -29,7 +29,7 @@ def main():
     binary = os.environ.get("GOVCASE", str(REPO / ".build" / "debug" / "govcase"))
     work = pathlib.Path(tempfile.mkdtemp(prefix="govcase-device-bench-"))
     pki = work / "pki"
-    subprocess.run([binary, "pki", "init", "--out", str(pki)], check=True, capture_output=True)
+    run_gateway_binary([binary, "pki", "init", "--out", str(pki)], check=True, capture_output=True)
     port = free_port()
     gateway = Gateway(binary, pki, port)
     device = Device((DEVICE / args.build).resolve(), "", work)

@@ -43,6 +43,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def run_gateway_binary(command, **kwargs):
+    """Runs the gateway binary; waits while it is being rewritten (ETXTBSY: a build writing it) up to 10 min."""
+    deadline = time.monotonic() + 600
+    while True:
+        try:
+            return subprocess.run(command, **kwargs)
+        except OSError as error:
+            if error.errno != 26 or time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
 class Gateway:
     """`govcase serve` on a PKI folder from `govcase pki init`, on a port of its own."""
 
@@ -177,7 +189,7 @@ def main():
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="govcase-device-"))
     pki = work / "pki"
-    subprocess.run([binary, "pki", "init", "--out", str(pki)], check=True, capture_output=True)
+    run_gateway_binary([binary, "pki", "init", "--out", str(pki)], check=True, capture_output=True)
     # An idle connection gets GOAWAY after 2 s: the device must reconnect on its own.
     port = free_port()
     gateway = Gateway(binary, pki, port, "")
@@ -310,7 +322,7 @@ def main():
         check(out.returncode == 3 and "does not carry server_spiffe_id" in out.stderr,
               "a gateway without the configured SPIFFE id: refused, record kept")
         other_pki = work / "other-pki"
-        subprocess.run([binary, "pki", "init", "--out", str(other_pki)], check=True, capture_output=True)
+        run_gateway_binary([binary, "pki", "init", "--out", str(other_pki)], check=True, capture_output=True)
         other = device.config("other", port, other_pki, queue_dir=work / "queue-shared")
         other_text = other.read_text().replace(f"ca = {other_pki}/ca.pem", f"ca = {other_pki}/ca.pem")
         other.write_text(other_text.replace(f"certificate = {other_pki}", f"certificate = {pki}").replace(
