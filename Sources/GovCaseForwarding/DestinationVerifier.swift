@@ -10,8 +10,9 @@ import X509
 /// SPIFFE id. A gateway forwarding evaluators' data must know whom it talks to; a refusal ends the handshake
 /// before a byte of a record is sent.
 ///
-/// The last refusal is kept, so that the forwarder can tell "the destination is not who it must be" (the route
-/// is misconfigured: it pauses) from a network that fails (an outage: it retries).
+/// The last refusal is kept until a handshake passes, so that the forwarder can tell "the destination is not who
+/// it must be" (the route is misconfigured: it pauses) from a network that fails (an outage: it retries), also
+/// for the calls that fail on a channel the refused handshake left in its reconnection backoff.
 final class DestinationVerifier: Sendable {
     let identity: Route.Identity
     let caPath: String
@@ -22,8 +23,8 @@ final class DestinationVerifier: Sendable {
         self.caPath = caPath
     }
 
-    /// The reason of the last refused handshake, cleared by reading it.
-    func takeRefusal() -> String? { lastRefusal.withLock { value in defer { value = nil }; return value } }
+    /// The reason of the last handshake, if it was refused.
+    var refusal: String? { lastRefusal.withLock { $0 } }
 
     var callback: @Sendable ([NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResultWithMetadata>) -> Void {
         { presented, promise in promise.completeWithTask { await self.verify(presented) } }
@@ -32,6 +33,7 @@ final class DestinationVerifier: Sendable {
     func verify(_ presented: [NIOSSLCertificate], at time: Date = Date()) async -> NIOSSLVerificationResultWithMetadata {
         switch await verdict(on: presented, at: time) {
         case .success(let chain):
+            lastRefusal.withLock { $0 = nil }
             return .certificateVerified(VerificationMetadata(ValidatedCertificateChain(chain)))
         case .failure(let refusal):
             lastRefusal.withLock { $0 = refusal.reason }

@@ -48,8 +48,15 @@ public final class Forwarder: Service, Sendable {
 
     /// Where the route is, for `govcase outbox status`.
     public struct Status: Sendable, Hashable {
-        /// `delivering`, `backing-off`, `probing` or `paused`.
-        public var state: String
+        /// The pace of `RouteDeliveryStateMachine`.
+        public enum State: String, Sendable, Hashable {
+            case delivering
+            case backingOff = "backing-off"
+            case probing
+            case paused
+        }
+
+        public var state: State
         /// Why it waits, when it does.
         public var reason: String
         /// When it sends again, when it waits.
@@ -62,12 +69,12 @@ public final class Forwarder: Service, Sendable {
         let state = machine.withLock { $0.state }
         let last = lastError.withLock { $0 }
         return switch state {
-        case .delivering: Status(state: "delivering", reason: "", nextAttemptAt: nil, lastError: last)
-        case .probing(_, let reason): Status(state: "probing", reason: reason, nextAttemptAt: nil, lastError: last)
+        case .delivering: Status(state: .delivering, reason: "", nextAttemptAt: nil, lastError: last)
+        case .probing(_, let reason): Status(state: .probing, reason: reason, nextAttemptAt: nil, lastError: last)
         case .backingOff(_, let until, let reason):
-            Status(state: "backing-off", reason: reason, nextAttemptAt: until, lastError: last)
+            Status(state: .backingOff, reason: reason, nextAttemptAt: until, lastError: last)
         case .paused(let until, let reason):
-            Status(state: "paused", reason: reason, nextAttemptAt: until, lastError: last)
+            Status(state: .paused, reason: reason, nextAttemptAt: until, lastError: last)
         }
     }
 
@@ -303,7 +310,7 @@ public final class Forwarder: Service, Sendable {
 
     /// What a failed call means; a handshake our verifier refused is the destination's identity, not the network.
     private func callVerdict(_ error: RPCError) -> UpstreamVerdict {
-        if let refusal = verifier.takeRefusal() { return .misconfigured(reason: refusal) }
+        if let refusal = verifier.refusal { return .misconfigured(reason: refusal) }
         return UpstreamVerdict.forCall(code: error.code, message: error.message)
     }
 
@@ -345,7 +352,15 @@ public final class Forwarder: Service, Sendable {
     private func makeTransport() throws -> HTTP2ClientTransport.Posix {
         let destination = route.destination
         var config = HTTP2ClientTransport.Posix.Config.defaults
-        if case .dnsName(let name) = destination.identity { config.http2.authority = name }
+        switch destination.identity {
+        case .dnsName(let name):
+            config.http2.authority = name
+        case .spiffeID(let id):
+            // The authority is also the TLS server name (SNI), which may not be an IP address: an address given
+            // as one sends the SPIFFE id's trust domain instead. The identity itself is checked by the verifier.
+            let isIPAddress = destination.host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
+            config.http2.authority = isIPAddress ? (URL(string: id)?.host ?? "spiffe") : destination.host
+        }
         let verifier = self.verifier
         return try HTTP2ClientTransport.Posix(
             target: .dns(host: destination.host, port: destination.port),

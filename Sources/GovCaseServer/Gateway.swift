@@ -124,7 +124,7 @@ public final class Gateway: Service, Sendable {
             transport: transport,
             services: try GatewayServer.services(
                 pipeline: pipeline, adapters: adapters, limits: configuration.limits, state: state,
-                budget: ingestBudget),
+                budget: ingestBudget, forwarders: forwarders),
             callers: callers)
     }
 

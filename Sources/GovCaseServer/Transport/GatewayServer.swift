@@ -4,6 +4,7 @@ import NIOCore
 import GRPCNIOTransportHTTP2
 import GovCaseAdapters
 import GovCaseCore
+import GovCaseForwarding
 import GovCasePlugins
 import GovCasePolicy
 import GovCaseProto
@@ -120,7 +121,7 @@ public enum GatewayServer {
     public static func services(
         pipeline: IngestPipeline, adapters: [AnySourceAdapter], limits: GatewayLimits,
         state: ServingState = ServingState(), watchPollInterval: Duration = .milliseconds(200),
-        budget: IngestBudget? = nil
+        budget: IngestBudget? = nil, forwarders: [Forwarder] = []
     ) throws -> [any RegistrableRPCService] {
         let plugins = pipeline.plugins
         let endpoint = IngestEndpoint(
@@ -137,6 +138,8 @@ public enum GatewayServer {
                 CaseService(
                     store: pipeline.store, policy: pipeline.policy, deadlines: pipeline.deadlines,
                     clock: pipeline.clock, watchPollInterval: watchPollInterval),
+                OutboxAdminService(
+                    store: pipeline.store, forwarders: forwarders, policy: pipeline.policy, clock: pipeline.clock),
             ] + (plugins.map { [AdapterAdminService(plugins: $0, policy: pipeline.policy)] } ?? [])
         let admin: [ServiceDescriptor] = plugins == nil ? [] : [Govcase_Gateway_V1_AdapterAdminService.descriptor]
         let names =
@@ -145,7 +148,7 @@ public enum GatewayServer {
                 Govcase_Gateway_V1_CultureTourismIngestService.descriptor,
                 Govcase_Gateway_V1_HotlineIngestService.descriptor, Govcase_Gateway_V1_GenericIngestService.descriptor,
                 Govcase_Gateway_V1_AdapterService.descriptor, Govcase_Gateway_V1_CaseService.descriptor,
-                Grpc_Health_V1_Health.descriptor, Grpc_Reflection_V1_ServerReflection.descriptor,
+                Govcase_Gateway_V1_OutboxAdminService.descriptor, Grpc_Health_V1_Health.descriptor, Grpc_Reflection_V1_ServerReflection.descriptor,
                 Grpc_Reflection_V1alpha_ServerReflection.descriptor,
             ]).map(\.fullyQualifiedService)
         let reflection = try ReflectionCatalog(
