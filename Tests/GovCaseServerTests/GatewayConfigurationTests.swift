@@ -20,6 +20,7 @@ import Testing
         #expect(configuration.limits == GatewayLimits(), "the README lists the defaults")
         #expect(configuration.policy.trustDomain == "zwfw.sc.gov.cn")
         #expect(configuration.plugins.manifests == "/etc/govcase/plugins.d")
+        #expect(configuration.forwarding.routes.map(\.route.name) == ["province"])
         #expect(
             configuration.codeOverrides["national-platform"]?["national-sc"]?["documentType"]?["10"] == "residentIDCard"
         )
