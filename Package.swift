@@ -45,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Contracts: Swift generated from Proto/ by scripts/generate-protos.sh, committed.
@@ -247,12 +248,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Data files where no real-time link exists (govcase import / export): encodings, CSV and .xlsx read as
+        // streams, column mappings, reject files. Pure parts; the command line sends rows through gRPC ingest.
+        .target(
+            name: "GovCaseImport",
+            dependencies: [
+                "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"), .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            resources: [.copy("Resources/mappings")],
+            swiftSettings: swiftSettings
+        ),
         // The command line: a thin layer over the libraries.
         .executableTarget(
             name: "govcase",
             dependencies: [
-                "GovCaseAdapters", "GovCaseClient", "GovCaseConformance", "GovCaseCore", "GovCasePKI", "GovCasePlugins",
-                "GovCasePolicy", "GovCaseProto", "GovCaseServer", "GovCaseStore", "GovCaseWire",
+                "GovCaseAdapters", "GovCaseClient", "GovCaseConformance", "GovCaseCore", "GovCaseImport", "GovCasePKI",
+                "GovCasePlugins", "GovCasePolicy", "GovCaseProto", "GovCaseServer", "GovCaseStore", "GovCaseWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -279,6 +291,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GovCaseCoreTests", dependencies: ["GovCaseCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GovCaseImportTests",
+            dependencies: [
+                "GovCaseImport", "GovCaseAdapters", "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            // Read by path (#filePath): files made the way offices make them, and the script that makes them.
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         // The built `govcase` as separate processes: serve, drain, crash, demo, a Python client, an openssl PKI.
         .testTarget(
             name: "GovCaseIntegrationTests",

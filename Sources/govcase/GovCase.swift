@@ -9,5 +9,6 @@ struct GovCase: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ServeCommand.self, TranslateCommand.self, AdaptersCommand.self, PKICommand.self,
             ConformanceCommand.self, ContractsCommand.self, KeysCommand.self, OutboxCommand.self,
+            ImportCommand.self,
         ])
 }
