@@ -101,11 +101,27 @@ extension NationalPlatformAdapter {
     /// A bad-review event as the follow-up record it belongs to: every event that came from the same source
     /// record is folded back into one `RectificationFeedback` or `AppealRecord`. Events of other lifecycles
     /// have no national record.
+    static let rectificationKinds: Set<LifecycleActionKind> = [
+        .verify, .fixImmediately, .fixByDeadline, .completeRectification, .explain, .giveFeedback, .rateFeedback,
+    ]
+
     public func render(_ event: LifecycleEvent, of c: Case) throws(CaseError) -> [SourceRecord] {
         let table = codes.table(for: c.source.sourceSystem)
-        let siblings = event.sourceRecord.map { ref in c.events.filter { $0.sourceRecord == ref } } ?? [event]
-        let id = event.sourceRecord?.externalID ?? "\(c.source.externalID)-\(event.sequence)"
-        let revision = event.sourceRecord?.revision ?? 1
+        var siblings = event.sourceRecord.map { ref in c.events.filter { $0.sourceRecord == ref } } ?? [event]
+        var id = event.sourceRecord?.externalID ?? "\(c.source.externalID)-\(event.sequence)"
+        var revision = event.sourceRecord?.revision ?? 1
+        if event.sourceRecord == nil, Self.rectificationKinds.contains(event.step.action.kind) {
+            // Steps made through the case service (a handler's transitions) have no source record. They travel as
+            // one feedback record per loop that grows a revision per step: each revision carries every step so
+            // far (the receiver needs the verification with the outcome) and applies only the new one, as a later
+            // revision of a follow-up does.
+            siblings = c.events.filter {
+                $0.sourceRecord == nil && $0.sequence <= event.sequence
+                    && Self.rectificationKinds.contains($0.step.action.kind)
+            }
+            id = "\(c.source.externalID)-rectification"
+            revision = UInt64(siblings.count)
+        }
         switch event.step.action.kind {
         case .appeal, .upholdAppeal, .rejectAppeal:
             var r = Govcase_Sources_National_V1_AppealRecord()

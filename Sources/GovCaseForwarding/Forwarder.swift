@@ -78,6 +78,9 @@ public final class Forwarder: Service, Sendable {
         }
     }
 
+    /// The route's rows by state.
+    public func counts() throws -> OutboxCounts { try store.outboxCounts(route: route.name) }
+
     /// Delivers until the task is cancelled (the gateway's graceful shutdown cancels it): a round in flight is
     /// abandoned, its rows stay in flight and are resent at the next start, where they come back DUPLICATE.
     public func run() async throws {

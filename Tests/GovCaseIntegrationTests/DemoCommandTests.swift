@@ -11,9 +11,12 @@ import Testing
             "RATE_FEEDBACK → CLOSED", "DUPLICATE: the original case", "refused: INVALID_ARGUMENT, field by field:",
             "region_code: region_code:", "refused: PERMISSION_DENIED", "evaluator 张*", "evaluator 张三",
             "Summary: 20 cases", "好评率 good-review rate",
+            // The county forwards to a province gateway, a second process: every change delivered, none dead.
+            "Forwarded to the province", "0 dead letters, 0 pending",
         ] {
             #expect(run.output.contains(expected), "missing \"\(expected)\"")
         }
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("cases.sqlite").path))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("province/cases.sqlite").path))
     }
 }

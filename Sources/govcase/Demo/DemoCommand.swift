@@ -32,13 +32,18 @@ struct DemoCommand: AsyncParsableCommand {
         try? FileManager.default.removeItem(at: folder)
         let deployment = DevelopmentDeployment(folder: folder, trustDomain: "dev.govcase.local", port: port)
         try deployment.write()
+        // The county (this gateway) forwards upward to a province gateway, a second process.
+        let province = try await DemoProvince.start(in: folder.appendingPathComponent("province"))
+        defer { province.stop() }
+        let text = try String(contentsOfFile: deployment.configurationPath, encoding: .utf8)
+        try (text + province.route).write(toFile: deployment.configurationPath, atomically: true, encoding: .utf8)
         let configuration = try GatewayConfiguration.load(path: deployment.configurationPath)
 
         // The demo prints its own account; the gateway's log shows only errors (refusals are expected here).
         var logger = Logger(label: "govcase.gateway")
         logger.logLevel = .error
         let gateway = try Gateway(configuration: configuration, logger: logger)
-        let player = DemoPlayer(gateway: gateway, folder: folder, keep: keep)
+        let player = DemoPlayer(gateway: gateway, folder: folder, keep: keep, province: province)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
@@ -55,6 +60,7 @@ struct DemoPlayer: Service {
     let gateway: Gateway
     let folder: URL
     let keep: Bool
+    let province: DemoProvince
 
     func run() async throws {
         guard let address = try await gateway.listeningAddress else {
@@ -73,6 +79,7 @@ struct DemoPlayer: Service {
         var script = DemoScript(day: DemoDay(), clients: clients)
         try await script.play()
         try DemoSummary(storePath: configuration.store.path, keyPath: configuration.store.evaluatorKey).print()
+        if let forwarder = gateway.forwarders.first { try await province.report(forwarder) }
         if keep {
             print(
                 """
