@@ -80,6 +80,9 @@ public struct ImportPlan: Sendable {
         if let above = mapped.filter({ path.hasPrefix($0.field + ".") }).max(by: { $0.field.count < $1.field.count }) {
             return above.header
         }
+        if let absent = mapping.columns.first(where: { $0.field == path }) {
+            return "\(absent.header) (not in the file)"
+        }
         return ""
     }
 

@@ -89,7 +89,7 @@ public enum TextEncoding: String, Sendable, CaseIterable {
                 continue
             }
             guard b != 0xFF, let length = gbSequenceLength(bytes, at: i) else {
-                let end = Swift.min(i + 2, bytes.endIndex)
+                let end = b == 0xFF ? i + 1 : Swift.min(i + 2, bytes.endIndex)
                 return DecodeFailure(offset: i - bytes.startIndex, bytes: Array(bytes[i..<end]), encoding: .gb18030)
             }
             // Well formed but perhaps unassigned (a four-byte sequence past U+10FFFF).

@@ -31,6 +31,8 @@ final class ImportRun: @unchecked Sendable {
     private(set) var counts = Counts()
     /// A refusal of the caller itself (policy, certificate) that stopped the import.
     private(set) var refusal: String?
+    private var identityRefusal: String?
+    private var anyAnswered = false
     private let rejects: RejectWriter
     private let credits: AsyncStream<Void>
     private let creditor: AsyncStream<Void>.Continuation
@@ -60,21 +62,28 @@ final class ImportRun: @unchecked Sendable {
     func produce(_ writer: RPCWriter<Govcase_Gateway_V1_GenericBatch>) async throws {
         var credit = credits.makeAsyncIterator()
         var batch: [Govcase_Gateway_V1_GenericRecord] = []
-        var rows: [SourceRow] = []
+        var rows: [(SourceRow, RowProblem?)] = []  // in file order: a row sent, or rejected here
         var bytes = 0
         func send() async throws {
-            guard !batch.isEmpty else { return }
-            guard await credit.next() != nil, lock.withLock({ refusal == nil }) else {
-                throw CancellationError()
-            }
-            lock.withLock {
-                for row in rows {
-                    positionOfIndex[nextIndex] = pending.count
-                    pending.append(Pending(row: row, state: .sent(index: nextIndex)))
-                    nextIndex += 1
+            guard !rows.isEmpty else { return }
+            if !batch.isEmpty {
+                guard await credit.next() != nil, lock.withLock({ refusal == nil }) else {
+                    throw CancellationError()
                 }
             }
-            try await writer.write(.with { $0.records = batch })
+            try lock.withLock {
+                for (row, problem) in rows {
+                    if let problem {
+                        pending.append(Pending(row: row, state: .rejected([problem])))
+                    } else {
+                        positionOfIndex[nextIndex] = pending.count
+                        pending.append(Pending(row: row, state: .sent(index: nextIndex)))
+                        nextIndex += 1
+                    }
+                }
+                try drain()
+            }
+            if !batch.isEmpty { try await writer.write(.with { $0.records = batch }) }
             batch.removeAll(keepingCapacity: true)
             rows.removeAll(keepingCapacity: true)
             bytes = 0
@@ -87,15 +96,12 @@ final class ImportRun: @unchecked Sendable {
             switch built {
             case .success(let record):
                 batch.append(record)
-                rows.append(row)
+                rows.append((row, nil))
                 bytes += record.record.value.count + 64
-                if batch.count >= batchSize || bytes > 1 << 20 { try await send() }
             case .failure(let problem):
-                try lock.withLock {
-                    pending.append(Pending(row: row, state: .rejected([problem])))
-                    try drain()
-                }
+                rows.append((row, problem))
             }
+            if batch.count >= batchSize || rows.count >= 4 * batchSize || bytes > 1 << 20 { try await send() }
             let (done, total) = plan.reader.progress
             progress.update(rows: lock.withLock { counts.read }, done: done, total: total)
         }
@@ -127,8 +133,12 @@ final class ImportRun: @unchecked Sendable {
             for ack in acks.acks {
                 guard let position = positionOfIndex.removeValue(forKey: Int(ack.index)) else { continue }
                 switch ack.outcome {
-                case .accepted: pending[position].state = .stored(duplicate: false)
-                case .duplicate: pending[position].state = .stored(duplicate: true)
+                case .accepted:
+                    pending[position].state = .stored(duplicate: false)
+                    anyAnswered = true
+                case .duplicate:
+                    pending[position].state = .stored(duplicate: true)
+                    anyAnswered = true
                 default:
                     var problems = ack.rejection.violations.map {
                         RowProblem(
@@ -139,11 +149,17 @@ final class ImportRun: @unchecked Sendable {
                         let code = Status.Code(rawValue: Int(ack.errorCode)).map { "\($0)" } ?? "code \(ack.errorCode)"
                         problems = [RowProblem(rule: code, message: ack.errorMessage)]
                         if ack.errorCode == 7 || ack.errorCode == 16 {  // PERMISSION_DENIED, UNAUTHENTICATED
-                            refusal = refusal ?? "the gateway refused this identity: \(code): \(ack.errorMessage)"
+                            identityRefusal = identityRefusal ?? "\(code): \(ack.errorMessage)"
+                        } else {
+                            anyAnswered = true
                         }
                     }
                     pending[position].state = .rejected(problems)
                 }
+            }
+            // The first answer refusing every record for who the caller is: a wrong identity or adapter, not bad rows.
+            if !anyAnswered, let identityRefusal, refusal == nil {
+                refusal = "the gateway refused every record of the first batch: \(identityRefusal) (check --as/--cert and --adapter)"
             }
             try drain()
         }

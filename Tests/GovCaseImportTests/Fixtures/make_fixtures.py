@@ -19,7 +19,19 @@ import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HEADER = ["序号", "工单编号", "来电时间", "诉求类型", "来源渠道", "标题", "诉求内容", "来电人", "联系电话", "所属区划", "承办单位", "备注"]
+HEADER = ["序号", "工单编号", "来电时间", "诉求类型", "来源渠道", "标题", "诉求内容", "来电人", "联系电话", "所属区划", "承办单位",
+          "被反映对象", "备注"]
+RESPONDENTS = {"投诉": "某景区", "举报": "某网吧"}
+
+
+def with_respondent(table):
+    """Each full row gets 被反映对象 before 备注: a complaint or a report names whom it is about."""
+    out = []
+    for cells, outcome in table:
+        if len(cells) == 12:
+            cells = cells[:11] + [RESPONDENTS.get(cells[3], "")] + cells[11:]
+        out.append((cells, outcome))
+    return out
 UNIT = "潼南区文化和旅游发展委员会"
 
 
@@ -86,7 +98,7 @@ def line_numbers(data, count):
 
 
 def write_csv(name, encoding, bad, prefix, bom=False, euro80=False):
-    table = rows(prefix)
+    table = with_respondent(rows(prefix))
     data = csv_bytes(table, encoding, bad, euro80)
     if bom:
         data = b"\xef\xbb\xbf" + data
@@ -119,6 +131,7 @@ def write_xlsx():
         ([6, "TX-0006", datetime.date(2025, 3, 8), "意见建议", "来访", "日期单元格", "只有日期", "孙八", "13800138010",
           "500151", UNIT, None], "accepted"),
     ]
+    table = with_respondent(table)
     for cells, _ in table:
         sheet.append(cells)
     sheet.cell(row=7, column=3).number_format = "yyyy/m/d"
