@@ -81,6 +81,14 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         }
         try authorize(identity, .handler, region: region)
         let action = try Self.action(request.action)
+        guard !action.kind.isClock else {
+            throw CaseError.invalidArgument([
+                FieldViolation(
+                    field: "action.kind", rule: .inconsistent,
+                    message: "\(action.kind.rawValue) is made by the gateway's clocks only (reminders, overdue, "
+                        + "escalation, default-rating time)")
+            ]).rpcError
+        }
         let now = clock()
         let step = LifecycleStep(
             action, actor: Actor(system: identity.systemID, person: request.person),

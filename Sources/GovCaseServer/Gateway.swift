@@ -39,6 +39,8 @@ public final class Gateway: Service, Sendable {
     public let ingestBudget: IngestBudget
     /// One per forwarding route, delivering its outbox.
     public let forwarders: [Forwarder]
+    /// Fires the clocks' reminders, overdue and escalation events.
+    let clockScheduler: ClockScheduler
     let logger: Logger
 
     /// Opens the store and builds the services; nothing listens until `run()`.
@@ -89,11 +91,16 @@ public final class Gateway: Service, Sendable {
             withIntermediateDirectories: true)
         store = try CaseStore(
             path: configuration.store.path, vault: configuration.store.vault(),
-            routes: configuration.forwarding.selectors, logger: logger)
+            routes: configuration.forwarding.selectors,
+            clocks: configuration.clocks.rules(deadlines: configuration.deadlines.policies), logger: logger)
         let adapters = BuiltInAdapters.all(
             overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } }
         ).filter { configuration.builtInAdapters.contains($0.info.id) }
         let store = store
+        clockScheduler = ClockScheduler(store: store, clock: clock, logger: logger)
+        if let warning = ClockScheduler.calendarWarning(configuration.deadlines.policies, now: clock()) {
+            logger.warning("\(warning)")
+        }
         forwarders = try configuration.forwarding.routes.map { entry in
             guard let adapter = adapters.first(where: { $0.info.id == entry.route.renderAdapter }) else {
                 throw ConfigurationError(
@@ -143,6 +150,7 @@ public final class Gateway: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.plugins.run() }
             if let material = self.tlsMaterial { group.addTask { try await material.run() } }
+            group.addTask { try await cancelWhenGracefulShutdown { try await self.clockScheduler.run() } }
             for forwarder in self.forwarders {
                 // Stops at the start of a drain: a round in flight is resent at the next start, DUPLICATE upstream.
                 group.addTask { try await cancelWhenGracefulShutdown { try await forwarder.run() } }

@@ -31,17 +31,21 @@ public final class CaseStore: Sendable {
     /// The forwarding routes: a case stored or changed gets an outbox row for each route that selects it, in the
     /// same transaction.
     let routes: [RouteSelector]
+    /// The clocks' rules; nil runs no clocks.
+    let clockRules: ClockRules?
 
     /// Opens (creating if needed) the store at `path` and applies any pending migrations.
     ///
     /// - Parameter walLimitBytes: Past this size the write-ahead log is copied back and emptied at the next
     ///   checkpoint, which waits for the writer.
     /// - Parameter routes: The forwarding routes whose outbox rows the store writes with what causes them.
+    /// - Parameter clocks: The rules of the clocks whose rows the store writes with the cases that run them.
     public init(
         path: String, vault: EvaluatorVault, walLimitBytes: Int = 64 << 20, routes: [RouteSelector] = [],
-        logger: Logger = Logger(label: "govcase.store")
+        clocks: ClockRules? = nil, logger: Logger = Logger(label: "govcase.store")
     ) throws {
         self.routes = routes
+        self.clockRules = clocks
         var configuration = Configuration()
         // A TRUNCATE checkpoint waits for readers to finish with the log; commits that meet the checkpointer's
         // passive pass wait rather than fail.
@@ -121,6 +125,7 @@ public final class CaseStore: Sendable {
         // Cached: the statement is compiled once per connection, not once per row.
         try db.statement(.saveCase).execute(arguments: arguments)
         try saveLinks(of: c, isNew: createdAt != nil, db: db)
+        try reconcileClocks(of: c, now: now, db: db)
     }
 
     /// The `payload` column: the case as a serialized `govcase.core.v1.Case` (the published contract), with

@@ -292,6 +292,34 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v10-clocks") { db in
+            // Durable timers (ARCHITECTURE.md, invariant 9): each clock a case runs (a reminder, an overdue or an
+            // escalation of a deadline, a service node's default-rating time) is a row written in the transaction
+            // that changes the case, identified by (case, clock, deadline): a moved deadline is a new row, and the
+            // replaced one is cancelled, its due time kept in the new row's `original_due_at`. `state`: pending,
+            // fired, skipped (a reminder whose deadline had passed when it came due), cancelled.
+            try db.execute(
+                sql: """
+                    CREATE TABLE clocks (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        case_id TEXT NOT NULL,
+                        clock_key TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        region_code TEXT NOT NULL,
+                        deadline_at REAL NOT NULL,
+                        due_at REAL NOT NULL,
+                        original_due_at REAL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        fired_at REAL,
+                        late_seconds REAL NOT NULL DEFAULT 0,
+                        event_sequence INTEGER NOT NULL DEFAULT 0,
+                        note TEXT NOT NULL DEFAULT '',
+                        UNIQUE (case_id, clock_key, deadline_at)
+                    );
+                    CREATE INDEX clocks_due ON clocks (state, due_at);
+                    CREATE INDEX clocks_case ON clocks (case_id, state);
+                    """)
+        }
         return migrator
     }
 }

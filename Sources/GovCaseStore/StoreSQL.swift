@@ -72,6 +72,23 @@ enum StoreSQL: CaseIterable {
     case recordOutboxAction
     /// Cases received at or after a time, a page after (received at, id) (since, received at, id, limit).
     case casesReceivedSince
+    /// A clock of a case, unless it exists already in any state (case id, key, action, region, deadline, due,
+    /// original due).
+    case insertClock
+    /// A case's pending clocks (case id).
+    case pendingClocksOfCase
+    /// A clock's state after it fired, was skipped or cancelled, or its due time moved (state, due at, fired at,
+    /// late seconds, event sequence, note, id).
+    case settleClock
+    case clockByID
+    /// Pending clocks due by a time, the earliest first (time, limit).
+    case dueClocks
+    /// The next pending clock's due time.
+    case nextClockDue
+    /// Clocks in one state, the earliest due first, after a due time and id (state, due at, id, limit).
+    case clocksInState
+    /// How many clocks are in a state (state).
+    case countClocks
 
     /// The statement's text.
     var sql: String {
@@ -203,6 +220,26 @@ enum StoreSQL: CaseIterable {
                 WHERE received_at >= ? AND (received_at, id) > (?, ?)
                 ORDER BY received_at, id LIMIT ?
                 """
+        case .insertClock:
+            """
+                INSERT INTO clocks (case_id, clock_key, action, region_code, deadline_at, due_at, original_due_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (case_id, clock_key, deadline_at) DO NOTHING
+                """
+        case .pendingClocksOfCase: "SELECT * FROM clocks WHERE case_id = ? AND state = 'pending'"
+        case .settleClock:
+            """
+                UPDATE clocks SET state = ?, due_at = ?, fired_at = ?, late_seconds = ?, event_sequence = ?, note = ?
+                WHERE id = ?
+                """
+        case .clockByID: "SELECT * FROM clocks WHERE id = ?"
+        case .dueClocks: "SELECT * FROM clocks WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?"
+        case .nextClockDue: "SELECT due_at FROM clocks WHERE state = 'pending' ORDER BY due_at LIMIT 1"
+        case .clocksInState:
+            """
+                SELECT * FROM clocks WHERE state = ? AND (due_at, id) > (?, ?) ORDER BY due_at, id LIMIT ?
+                """
+        case .countClocks: "SELECT COUNT(*) FROM clocks WHERE state = ?"
         }
     }
 }
@@ -244,6 +281,14 @@ extension StoreSQL {
         case .pruneFinished: [0.0, 1000]
         case .recordOutboxAction: [0.0, "operator-sc", "replay", "national", 1, ""]
         case .casesReceivedSince: [0.0, 0.0, "", 500]
+        case .insertClock: ["case-1", "rectification-overdue", "overdue", "510104", 0.0, 0.0, nil]
+        case .pendingClocksOfCase: ["case-1"]
+        case .settleClock: ["fired", 0.0, 0.0, 0.0, 3, "", 1]
+        case .clockByID: [1]
+        case .dueClocks: [0.0, 100]
+        case .nextClockDue: []
+        case .clocksInState: ["pending", 0.0, 0, 100]
+        case .countClocks: ["pending"]
         }
     }
 

@@ -77,6 +77,8 @@ extension Case {
         case .extend:
             handling.deadlines.handleBy = action.deadline
             handling.extensions += 1
+        case .remind, .overdue, .escalate, .defaultRatingDue:
+            break  // the event is the record
         case .urge:
             handling.urgings += 1
         case .supervise:

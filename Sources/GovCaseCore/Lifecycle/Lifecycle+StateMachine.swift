@@ -116,6 +116,9 @@ extension Lifecycle {
     /// - Throws: `CaseError` with code `.invalidArgument` when the action lacks its data, or
     ///   `.illegalTransition` naming the allowed actions when the action is not allowed from `status`.
     public func next(from status: CaseStatus, applying action: LifecycleAction) throws(CaseError) -> CaseStatus {
+        // The clocks' events (reminders, overdue, escalation) record time in any status and move nothing; they do
+        // not count as actions out of a status (`allowedActions`), so they never make a terminal status open.
+        if action.kind.isClock { return status }
         guard let destination = transitions[status]?[action.kind] else {
             throw CaseError.illegalTransition(
                 lifecycle: self, from: status, action: action.kind, allowed: allowedActions(from: status))

@@ -67,6 +67,24 @@ public enum LifecycleActionKind: String, Sendable, Hashable, CaseIterable, Codab
     /// 重启流程: a closed work order's workflow starts again (received); needs `note`; `deadline` optional, the
     /// new handling deadline; counted in `Handling.restarts`.
     case restart
+    /// 提醒 (差评提醒, 到期提醒): the gateway's clock reminds that `deadline` is near; keeps the status. Made by the
+    /// gateway only (`isClock`), like the three below.
+    case remind
+    /// 超期: `deadline` has passed with the obligation unmet; keeps the status.
+    case overdue
+    /// 超期升级: still unmet a configured grace after `deadline`; `unit` is the supervising body it is escalated to.
+    case escalate
+    /// 默认评价到期未评: a service node's default-rating time (`deadline`) passed with no evaluation of it.
+    case defaultRatingDue
+
+    /// Whether the gateway's clocks make this action (never a source or a handler): it records time and never
+    /// moves a case.
+    public var isClock: Bool {
+        switch self {
+        case .remind, .overdue, .escalate, .defaultRatingDue: true
+        default: false
+        }
+    }
 }
 
 /// Whether a reviewed step stands (退回审核, 回访复核).

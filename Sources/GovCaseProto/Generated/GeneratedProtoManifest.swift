@@ -7,7 +7,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/case.proto": "7e952b54721c8e3a7d0f2cb37f85dc2bb42084a58ec67b3d27024b9785baea9b",
         "govcase/core/v1/evaluation.proto": "aec97937bd79442fb5343a9be74e931cbf302837e187c52cf9c3b047c58821d3",
         "govcase/core/v1/handling.proto": "dc42a53457e9d3c0009f4535d6cabbd3e8a7ea59cd1b618bf7fe973881a25cb9",
-        "govcase/core/v1/lifecycle.proto": "931b148ce92d97994d52b590c06705f75b2b189896cc1ae0076ba9f1d2b6a664",
+        "govcase/core/v1/lifecycle.proto": "3c98371d96f52454a0d56e031e0fdedc445ff76d5431eab7f710349ed838bf76",
         "govcase/core/v1/party.proto": "c0a179db0f0925a18283b59404881ad07eac5cdd9a7b828fa1c108b85b8c6944",
         "govcase/core/v1/request.proto": "f372821578d87b5221c606ca271ad728a23c3c1cf9f0ceb14ac2712c8279c5e9",
         "govcase/core/v1/service.proto": "f0ce4fb0f03ad7f8b9a18c68c4715070211e20b30de118e7d6c3f82fa547d58e",

@@ -374,6 +374,25 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
   /// Needs `note` with the reason; `deadline`, when given, is the new handling deadline. Counted in
   /// Handling.restarts; the earlier transfers, replies and visits stay in the case's history.
   case restart // = 30
+
+  /// 提醒 (差评提醒, 到期提醒): the gateway's clock reminds that `LifecycleAction.deadline` is near (lead times
+  /// configured per region, e.g. 2 and 1 working days, and on the deadline's last day). Made by the gateway only
+  /// (actor.system `govcase-gateway`), like the three below; a TransitionCase naming one is INVALID_ARGUMENT.
+  /// Keeps the status. A late firing (the gateway was down at its time) says so in `note`, with the time it was
+  /// due.
+  case remind // = 31
+
+  /// 超期: `deadline` passed with the obligation unmet (rectification, acceptance, mediation or handling). Keeps
+  /// the status.
+  case overdue // = 32
+
+  /// 超期升级: still unmet a configured grace after `deadline`; `unit` names the supervising body it goes to.
+  /// Keeps the status.
+  case escalate // = 33
+
+  /// 默认评价到期未评: a service node's default-rating time (`deadline`) passed and no evaluation of the node
+  /// arrived from its source. Keeps the status.
+  case defaultRatingDue // = 34
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -413,6 +432,10 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     case 28: self = .reviewReturn
     case 29: self = .reviewReturnVisit
     case 30: self = .restart
+    case 31: self = .remind
+    case 32: self = .overdue
+    case 33: self = .escalate
+    case 34: self = .defaultRatingDue
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -450,6 +473,10 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     case .reviewReturn: return 28
     case .reviewReturnVisit: return 29
     case .restart: return 30
+    case .remind: return 31
+    case .overdue: return 32
+    case .escalate: return 33
+    case .defaultRatingDue: return 34
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -487,6 +514,10 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
     .reviewReturn,
     .reviewReturnVisit,
     .restart,
+    .remind,
+    .overdue,
+    .escalate,
+    .defaultRatingDue,
   ]
 
 }
@@ -835,7 +866,7 @@ nonisolated extension Govcase_Core_V1_CaseStatus: SwiftProtobuf._ProtoNameProvid
 }
 
 nonisolated extension Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIFECYCLE_ACTION_KIND_UNSPECIFIED\0\u{1}LIFECYCLE_ACTION_KIND_DISPATCH\0\u{1}LIFECYCLE_ACTION_KIND_TRANSFER\0\u{1}LIFECYCLE_ACTION_KIND_SIGN\0\u{1}LIFECYCLE_ACTION_KIND_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_START_HANDLING\0\u{1}LIFECYCLE_ACTION_KIND_EXTEND\0\u{1}LIFECYCLE_ACTION_KIND_REPLY\0\u{1}LIFECYCLE_ACTION_KIND_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_CLOSE\0\u{1}LIFECYCLE_ACTION_KIND_VERIFY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_IMMEDIATELY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_BY_DEADLINE\0\u{1}LIFECYCLE_ACTION_KIND_COMPLETE_RECTIFICATION\0\u{1}LIFECYCLE_ACTION_KIND_EXPLAIN\0\u{1}LIFECYCLE_ACTION_KIND_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_UPHOLD_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_REJECT_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_GIVE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_RATE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_ACCEPT\0\u{1}LIFECYCLE_ACTION_KIND_REFUSE\0\u{1}LIFECYCLE_ACTION_KIND_START_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_RECORD_AGREEMENT\0\u{1}LIFECYCLE_ACTION_KIND_TERMINATE_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_CORRECT\0\u{1}LIFECYCLE_ACTION_KIND_URGE\0\u{1}LIFECYCLE_ACTION_KIND_SUPERVISE\0\u{1}LIFECYCLE_ACTION_KIND_REVIEW_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_REVIEW_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_RESTART\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LIFECYCLE_ACTION_KIND_UNSPECIFIED\0\u{1}LIFECYCLE_ACTION_KIND_DISPATCH\0\u{1}LIFECYCLE_ACTION_KIND_TRANSFER\0\u{1}LIFECYCLE_ACTION_KIND_SIGN\0\u{1}LIFECYCLE_ACTION_KIND_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_START_HANDLING\0\u{1}LIFECYCLE_ACTION_KIND_EXTEND\0\u{1}LIFECYCLE_ACTION_KIND_REPLY\0\u{1}LIFECYCLE_ACTION_KIND_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_CLOSE\0\u{1}LIFECYCLE_ACTION_KIND_VERIFY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_IMMEDIATELY\0\u{1}LIFECYCLE_ACTION_KIND_FIX_BY_DEADLINE\0\u{1}LIFECYCLE_ACTION_KIND_COMPLETE_RECTIFICATION\0\u{1}LIFECYCLE_ACTION_KIND_EXPLAIN\0\u{1}LIFECYCLE_ACTION_KIND_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_UPHOLD_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_REJECT_APPEAL\0\u{1}LIFECYCLE_ACTION_KIND_GIVE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_RATE_FEEDBACK\0\u{1}LIFECYCLE_ACTION_KIND_ACCEPT\0\u{1}LIFECYCLE_ACTION_KIND_REFUSE\0\u{1}LIFECYCLE_ACTION_KIND_START_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_RECORD_AGREEMENT\0\u{1}LIFECYCLE_ACTION_KIND_TERMINATE_MEDIATION\0\u{1}LIFECYCLE_ACTION_KIND_CORRECT\0\u{1}LIFECYCLE_ACTION_KIND_URGE\0\u{1}LIFECYCLE_ACTION_KIND_SUPERVISE\0\u{1}LIFECYCLE_ACTION_KIND_REVIEW_RETURN\0\u{1}LIFECYCLE_ACTION_KIND_REVIEW_RETURN_VISIT\0\u{1}LIFECYCLE_ACTION_KIND_RESTART\0\u{1}LIFECYCLE_ACTION_KIND_REMIND\0\u{1}LIFECYCLE_ACTION_KIND_OVERDUE\0\u{1}LIFECYCLE_ACTION_KIND_ESCALATE\0\u{1}LIFECYCLE_ACTION_KIND_DEFAULT_RATING_DUE\0")
 }
 
 nonisolated extension Govcase_Core_V1_ReviewResult: SwiftProtobuf._ProtoNameProviding {

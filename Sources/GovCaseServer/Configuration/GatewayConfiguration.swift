@@ -19,6 +19,7 @@ import Yams
 /// validation: { clock_skew_seconds: 300 }
 /// plugins: { manifests: plugins.d }                 # see PluginsConfiguration
 /// forwarding: { routes: [...] }                      # see ForwardingConfiguration
+/// clocks: { reminder_leads: [2, 1, 0], ... }          # see ClocksConfiguration
 /// ```
 ///
 /// Relative paths are read from the configuration file's folder, so a deployment folder can move as a whole.
@@ -55,6 +56,8 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
     public var plugins: PluginsConfiguration = .init()
     /// Forwarding routes (实时上报, 反馈), each delivered from the outbox by its own forwarder.
     public var forwarding: ForwardingConfiguration = .init()
+    /// When reminders, overdue and escalation events fire.
+    public var clocks: ClocksConfiguration = .init()
 
     public struct Drain: Sendable, Hashable, Decodable {
         /// Seconds the gateway keeps serving after SIGTERM with health NOT_SERVING, so that load balancers stop
@@ -184,7 +187,7 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         case listen, tls, store, limits, policy
         case codeOverrides = "code_overrides"
         case builtInAdapters = "builtin_adapters"
-        case deadlines, validation, drain, plugins, forwarding
+        case deadlines, validation, drain, plugins, forwarding, clocks
     }
 
     public init(from decoder: any Decoder) throws {
@@ -212,6 +215,7 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
         drain = try c.decodeIfPresent(Drain.self, forKey: .drain) ?? .init()
         plugins = try c.decodeIfPresent(PluginsConfiguration.self, forKey: .plugins) ?? .init()
         forwarding = try c.decodeIfPresent(ForwardingConfiguration.self, forKey: .forwarding) ?? .init()
+        clocks = try c.decodeIfPresent(ClocksConfiguration.self, forKey: .clocks) ?? .init()
     }
 }
 

@@ -1,0 +1,262 @@
+import Foundation
+import GRDB
+import GovCaseCore
+
+/// The rules the store's clocks follow: the regions' deadline policies (calendar, offset) and when reminders and
+/// escalations fire.
+public struct ClockRules: Sendable, Hashable {
+    public var deadlines: RegionalDeadlinePolicies
+    public var policy: ClockPolicy
+    /// The supervising body an escalation goes to, by region-code prefix (the longest wins); `policy.supervisor`
+    /// elsewhere.
+    public var supervisors: [String: String]
+    /// A clock that fires more than this after its due time is marked late (the gateway was down, or behind).
+    public var lateAfter: TimeInterval
+
+    public init(
+        deadlines: RegionalDeadlinePolicies = .init(), policy: ClockPolicy = .init(), supervisors: [String: String] = [:],
+        lateAfter: TimeInterval = 60
+    ) {
+        self.deadlines = deadlines
+        self.policy = policy
+        self.supervisors = supervisors
+        self.lateAfter = lateAfter
+    }
+
+    /// The clock policy of a region, with its supervising body.
+    func policy(forRegion code: String) -> ClockPolicy {
+        var policy = self.policy
+        if let match = supervisors.keys.filter({ code.hasPrefix($0) }).max(by: { $0.count < $1.count }) {
+            policy.supervisor = supervisors[match] ?? policy.supervisor
+        }
+        return policy
+    }
+}
+
+/// One clock row.
+public struct ClockRow: Sendable, Hashable {
+    /// Where a clock is.
+    public enum State: String, Sendable, Hashable, CaseIterable {
+        /// Waiting for its time.
+        case pending
+        /// Its event was appended to the case.
+        case fired
+        /// Not fired by its catch-up rule: a reminder whose deadline had passed when it came due (overdue fires).
+        case skipped
+        /// The case no longer runs it (the obligation was met, the deadline moved, the case closed).
+        case cancelled
+    }
+
+    public var id: Int64
+    public var caseID: String
+    /// `rectification-remind-2`, `handling-overdue`, …
+    public var key: String
+    public var action: LifecycleActionKind
+    public var regionCode: String
+    public var deadline: Date
+    public var dueAt: Date
+    /// When the deadline moved: the due time of the clock this one replaced.
+    public var originalDueAt: Date?
+    public var state: State
+    public var firedAt: Date?
+    /// How late it fired, in seconds; 0 when on time.
+    public var lateSeconds: Double
+    /// The event it appended.
+    public var eventSequence: Int
+    public var note: String
+
+    init(row: Row) {
+        id = row["id"]
+        caseID = row["case_id"]
+        key = row["clock_key"]
+        action = LifecycleActionKind(rawValue: row["action"]) ?? .remind
+        regionCode = row["region_code"]
+        deadline = Date(timeIntervalSince1970: row["deadline_at"])
+        dueAt = Date(timeIntervalSince1970: row["due_at"])
+        originalDueAt = (row["original_due_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        state = State(rawValue: row["state"]) ?? .pending
+        firedAt = (row["fired_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        lateSeconds = row["late_seconds"]
+        eventSequence = row["event_sequence"]
+        note = row["note"]
+    }
+}
+
+/// What firing the due clocks did.
+public struct ClockFiring: Sendable, Hashable {
+    public var fired: [ClockRow] = []
+    public var skipped: [ClockRow] = []
+    public var cancelled: [ClockRow] = []
+}
+
+extension CaseStore {
+    /// The clocks `c` runs now, with its node's evaluations found (a service node's default-rating clock stops
+    /// when one arrives).
+    func desiredClocks(of c: Case, rules: ClockRules, db: Database) throws -> [CaseClock] {
+        var c = c
+        if c.kind == .serviceNode { c = try linked(c, within: .everything, db: db) }
+        return c.clocks(
+            deadlines: rules.deadlines.policy(forRegion: c.regionCode), policy: rules.policy(forRegion: c.regionCode))
+    }
+
+    /// Brings a case's clock rows in line with the clocks it runs, in the caller's transaction: new clocks are
+    /// written, a clock whose deadline moved replaces its pending row (keeping the old due time), and pending
+    /// clocks the case no longer runs are cancelled. A clock that already fired for a deadline never fires again
+    /// for it.
+    func reconcileClocks(of c: Case, now: Date, db: Database) throws {
+        guard let rules = clockRules else { return }
+        let desired = try desiredClocks(of: c, rules: rules, db: db)
+        var pending = try Row.fetchAll(db.statement(.pendingClocksOfCase), arguments: [c.caseID]).map(ClockRow.init(row:))
+        guard !desired.isEmpty || !pending.isEmpty else { return }
+        for clock in desired {
+            if let index = pending.firstIndex(where: {
+                $0.key == clock.key && $0.deadline.timeIntervalSince1970 == clock.deadline.timeIntervalSince1970
+            }) {
+                let row = pending.remove(at: index)
+                if row.dueAt != clock.dueAt { try settle(row, .pending, dueAt: clock.dueAt, note: "due time moved", db: db) }
+                continue
+            }
+            var replaced: ClockRow?
+            if let index = pending.firstIndex(where: { $0.key == clock.key }) {
+                replaced = pending.remove(at: index)
+                try settle(replaced!, .cancelled, note: "the deadline moved to \(clock.deadline.formatted(.iso8601))", db: db)
+            }
+            try db.statement(.insertClock).execute(
+                arguments: [
+                    c.caseID, clock.key, clock.action.rawValue, c.regionCode, clock.deadline.timeIntervalSince1970,
+                    clock.dueAt.timeIntervalSince1970, replaced?.dueAt.timeIntervalSince1970,
+                ])
+        }
+        for row in pending {
+            try settle(row, .cancelled, note: "no longer runs: the case is \(c.status.rawValue)", db: db)
+        }
+    }
+
+    private func settle(
+        _ row: ClockRow, _ state: ClockRow.State, dueAt: Date? = nil, firedAt: Date? = nil, late: Double = 0,
+        sequence: Int = 0, note: String, db: Database
+    ) throws {
+        try db.statement(.settleClock).execute(
+            arguments: [
+                state.rawValue, (dueAt ?? row.dueAt).timeIntervalSince1970, firedAt?.timeIntervalSince1970, late,
+                sequence, note, row.id,
+            ])
+    }
+
+    /// Fires the clocks due at `now`, up to `limit`, each in its own transaction with the event it appends, so
+    /// each fires once: a crash before the commit leaves it pending, after it leaves it fired.
+    ///
+    /// Catch-up after downtime, by kind: an overdue, an escalation or a default-rating event always fires, however
+    /// late, marked late with the time it was due; a reminder whose deadline has already passed is skipped (its
+    /// overdue event says more). A clock the case no longer runs (the obligation met meanwhile) is cancelled.
+    public func fireDueClocks(now: Date, limit: Int = 100) throws -> ClockFiring {
+        guard let rules = clockRules else { return ClockFiring() }
+        let due = try pool.read { db in
+            try Row.fetchAll(db.statement(.dueClocks), arguments: [now.timeIntervalSince1970, limit]).map(ClockRow.init(row:))
+        }
+        var firing = ClockFiring()
+        for clock in due {
+            let outcome: (ClockRow.State, ClockRow) = try pool.write { db in
+                guard
+                    let row = try Row.fetchOne(db.statement(.clockByID), arguments: [clock.id])
+                        .map(ClockRow.init(row:)),
+                    row.state == .pending
+                else { return (.cancelled, clock) }
+                guard var c = try fetchCase(id: row.caseID, db: db),
+                    let planned = try desiredClocks(of: c, rules: rules, db: db).first(where: {
+                        $0.key == row.key && $0.deadline.timeIntervalSince1970 == row.deadline.timeIntervalSince1970
+                    })
+                else {
+                    try settle(row, .cancelled, note: "no longer runs when due", db: db)
+                    return (.cancelled, row)
+                }
+                if planned.action == .remind, now >= planned.deadline {
+                    try settle(row, .skipped, firedAt: now, note: "its deadline had passed when it came due", db: db)
+                    return (.skipped, row)
+                }
+                let late = now.timeIntervalSince(row.dueAt)
+                let isLate = late > rules.lateAfter
+                let policy = rules.policy(forRegion: c.regionCode)
+                var note = Self.note(planned)
+                if isLate { note += "; fired late: due at \(row.dueAt.formatted(.iso8601))" }
+                let step = LifecycleStep(
+                    LifecycleAction(
+                        planned.action, unit: planned.action == .escalate ? policy.supervisor : "",
+                        deadline: planned.deadline, note: note),
+                    actor: Actor(system: Self.clockActor), occurredAt: now)
+                let event = try c.apply(step, recordedAt: now, policy: rules.deadlines.policy(forRegion: c.regionCode))
+                try save(c, db: db, createdAt: nil, now: now)
+                try append([event], caseID: c.caseID, db: db)
+                try enqueueSteps([event], of: c, now: now, db: db)
+                try settle(
+                    row, .fired, firedAt: now, late: isLate ? late : 0, sequence: event.sequence, note: note, db: db)
+                return (.fired, row)
+            }
+            switch outcome.0 {
+            case .fired: firing.fired.append(outcome.1)
+            case .skipped: firing.skipped.append(outcome.1)
+            case .cancelled, .pending: firing.cancelled.append(outcome.1)
+            }
+        }
+        if !firing.fired.isEmpty {
+            eventSignal.signal()
+            signalForwards()
+        }
+        return firing
+    }
+
+    /// The actor of the clocks' events: the gateway itself.
+    public static let clockActor = "govcase-gateway"
+
+    static func note(_ clock: CaseClock) -> String {
+        let what =
+            switch clock.obligation {
+            case .rectification: "rectification (整改)"
+            case .acceptance: "the acceptance decision (受理)"
+            case .mediation: "mediation (调解)"
+            case .handling: "handling (办理)"
+            case .evaluation: "the evaluation of this service node"
+            }
+        let deadline = clock.deadline.formatted(.iso8601)
+        return switch clock.action {
+        case .remind:
+            clock.lead == 0
+                ? "\(what) is due by \(deadline): today is its last day"
+                : "\(what) is due by \(deadline): \(clock.lead) working day(s) before its last day"
+        case .overdue: "\(what) was due by \(deadline) and is not done (超期)"
+        case .escalate: "\(what) was due by \(deadline) and is still not done: escalated"
+        case .defaultRatingDue: "no evaluation arrived by the default-rating time \(deadline) (默认评价)"
+        default: "\(what): \(deadline)"
+        }
+    }
+
+    /// When the next pending clock is due; nil when none is.
+    public func nextClockDue() throws -> Date? {
+        try pool.read { db in
+            try Double.fetchOne(db.statement(.nextClockDue)).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Clocks in `state`, earliest due first, a page after (`afterDue`, `afterID`).
+    public func clocks(
+        in state: ClockRow.State, afterDue: Date = .distantPast, afterID: Int64 = 0, limit: Int = 100
+    ) throws -> [ClockRow] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db.statement(.clocksInState),
+                arguments: [state.rawValue, afterDue.timeIntervalSince1970, afterID, limit]
+            ).map(ClockRow.init(row:))
+        }
+    }
+
+    /// How many clocks are in each state.
+    public func clockCounts() throws -> [ClockRow.State: Int] {
+        try pool.read { db in
+            var counts: [ClockRow.State: Int] = [:]
+            for state in ClockRow.State.allCases {
+                counts[state] = try Int.fetchOne(db.statement(.countClocks), arguments: [state.rawValue]) ?? 0
+            }
+            return counts
+        }
+    }
+}
