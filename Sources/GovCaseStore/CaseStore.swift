@@ -86,7 +86,11 @@ public final class CaseStore: Sendable {
 
     /// Names of the migrations applied, in order.
     public func appliedMigrations() throws -> [String] {
-        try pool.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
+        // In the order they were registered and ran: sorting the names would put v10 before v2.
+        try pool.read { db in
+            let applied = try Schema.migrator.appliedIdentifiers(db)
+            return Schema.migrator.migrations.filter { applied.contains($0) }
+        }
     }
 
     /// The `synchronous` setting in force on each connection that writes, as SQLite reports it (2 is FULL):

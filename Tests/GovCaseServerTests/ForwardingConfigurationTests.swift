@@ -129,3 +129,33 @@ import Testing
         #expect(faultyKey({ $0.destination.certificatePath = client.key }) == "forwarding.routes[0].destination.certificate")
     }
 }
+
+/// The clocks' settings and the calendar's end.
+@Suite struct ClocksConfigurationTests {
+    @Test func clocksAreReadAsWrittenAndBadKeysNamed() throws {
+        let yaml = GatewayConfigurationTests.base
+            + "clocks: { reminder_leads: [3, 0], escalation_grace_days: 2, hour: 8, supervisors: { \"5101\": 成都市政务服务办 } }"
+        let clocks = try GatewayConfiguration.parse(yaml: yaml).clocks
+        #expect(clocks.policy.reminderLeads == [3, 0] && clocks.policy.escalationGraceDays == 2 && clocks.policy.hour == 8)
+        #expect(clocks.supervisors == ["5101": "成都市政务服务办"])
+        for (bad, key) in [
+            ("clocks: { hour: 24 }", "clocks.hour"), ("clocks: { reminder_leads: [-1] }", "clocks.reminder_leads"),
+            ("clocks: { supervisors: { \"51x\": a } }", "clocks.supervisors"), ("clocks: { reminder: [1] }", "clocks.reminder"),
+        ] {
+            #expect(throws: ConfigurationError.self) { try GatewayConfiguration.parse(yaml: GatewayConfigurationTests.base + bad) }
+            do { _ = try GatewayConfiguration.parse(yaml: GatewayConfigurationTests.base + bad) } catch {
+                #expect(error.key == key, "\(bad)")
+            }
+        }
+    }
+
+    /// With 2026 the last year the built-in calendar holds, the warning starts 60 days before its end.
+    @Test func theCalendarsEndIsAnnouncedSixtyDaysAhead() {
+        func beijing(_ month: Int, _ day: Int) -> Date {
+            CivilDate(year: 2026, month: month, day: day)!.start(utcOffsetSeconds: 8 * 3600)
+        }
+        #expect(ClockScheduler.calendarWarning(.init(), now: beijing(10, 31)) == nil)
+        let warning = ClockScheduler.calendarWarning(.init(), now: beijing(12, 7))
+        #expect(warning?.contains("ends with 2026 (25 days from now): add 2027's holidays") == true, "\(warning ?? "")")
+    }
+}

@@ -52,7 +52,7 @@ import Testing
             try store.appliedMigrations() == [
                 "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
-                "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox",
+                "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox", "v10-clocks",
             ])
         #expect(try store.journalMode() == "wal")
     }
@@ -237,9 +237,9 @@ import Testing
 
         let store = try open()
         #expect(
-            try store.appliedMigrations().suffix(6) == [
+            try store.appliedMigrations().suffix(8) == [
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
-                "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox",
+                "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox", "v10-clocks",
             ])
         let read = try store.get(caseID: "case-v2", now: now)
         #expect(read.events == [event])

@@ -1,0 +1,109 @@
+import Crypto
+import Foundation
+import GRDB
+import GovCaseCore
+@testable import GovCaseStore
+import Testing
+
+/// The clocks on a real store file, driven by an injected time: a bad review rectified over 国庆 2026 (Oct 1–7
+/// off, Saturday Oct 10 a make-up working day, 国办发明电〔2025〕7号), its reminders, overdue and escalation each
+/// on the day computed by hand, once; the same after a stop across all of them; a loop rectified in time.
+@Suite struct ClockTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-clocks-\(UUID())")
+    var path: String { folder.appendingPathComponent("cases.sqlite").path }
+
+    init() throws { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+
+    /// A local time in China (UTC+8).
+    static func beijing(_ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
+        CivilDate(year: 2026, month: month, day: day)!.start(utcOffsetSeconds: 8 * 3600)
+            .addingTimeInterval(TimeInterval(hour * 3600 + minute * 60))
+    }
+
+    func open() throws -> CaseStore {
+        try CaseStore(
+            path: path, vault: EvaluatorVault(key: SymmetricKey(size: .bits256)),
+            clocks: ClockRules(policy: ClockPolicy(reminderLeads: [2, 1, 0], escalationGraceDays: 1, supervisor: "督查室")))
+    }
+
+    /// A bad review verified and fixed by deadline on Monday Sep 28, 10:00: five working days are Sep 29, Sep 30,
+    /// Oct 8, Oct 9 and Saturday Oct 10, so the deadline is Oct 11 00:00.
+    func rectifyingBadReview(_ store: CaseStore) throws -> String {
+        var c = CaseStoreTests.evaluation("PJ-clock", level: .veryDissatisfied)
+        c.receivedAt = Self.beijing(9, 27, 12)
+        c.evaluation?.evaluatedAt = Self.beijing(9, 27, 11)
+        let id = try store.submit(c, now: Self.beijing(9, 27, 12)).caseID
+        for (action, at) in [(LifecycleActionKind.verify, Self.beijing(9, 28, 9)), (.fixByDeadline, Self.beijing(9, 28, 10))] {
+            let step = LifecycleStep(LifecycleAction(action, note: "整改"), actor: Actor(person: "赵核实"), occurredAt: at)
+            _ = try store.transition(caseID: id, step: step, recordedAt: at, policy: .standard)
+        }
+        let stored = try #require(try store.caseToForward(id: id))
+        #expect(stored.badReview?.rectificationDeadline == Self.beijing(10, 11, 0), "the deadline, computed by hand")
+        return id
+    }
+
+    func clockEvents(_ store: CaseStore, _ id: String) throws -> [LifecycleEvent] {
+        try #require(try store.caseToForward(id: id)).events.filter { $0.step.action.kind.isClock }
+    }
+
+    @Test func aMonthOverTheNationalDayFiresEachClockOnItsWorkingDayOnce() throws {
+        let store = try open()
+        let id = try rectifyingBadReview(store)
+        var fired: [(LifecycleActionKind, Date)] = []
+        var now = Self.beijing(9, 28, 11)
+        while now < Self.beijing(10, 28, 0) {
+            let firing = try store.fireDueClocks(now: now)
+            fired += firing.fired.map { ($0.action, now) }
+            #expect(firing.skipped.isEmpty && firing.cancelled.isEmpty)
+            now.addTimeInterval(3600)
+        }
+        let expected: [(LifecycleActionKind, Date)] = [
+            (.remind, Self.beijing(10, 8, 9)),  // 2 working days before the last day: Thursday after the holiday
+            (.remind, Self.beijing(10, 9, 9)),  // 1 working day before
+            (.remind, Self.beijing(10, 10, 9)),  // the last day, the make-up Saturday
+            (.overdue, Self.beijing(10, 11, 0)),  // when the deadline passes
+            (.escalate, Self.beijing(10, 12, 9)),  // the first working day after the last: Monday
+        ]
+        #expect(fired.map(\.0) == expected.map(\.0))
+        #expect(fired.map(\.1) == expected.map(\.1))
+        let events = try clockEvents(store, id)
+        #expect(events.count == 5, "each once")
+        #expect(events.allSatisfy { $0.step.actor.system == CaseStore.clockActor && $0.from == $0.to })
+        #expect(events.allSatisfy { $0.step.action.deadline == Self.beijing(10, 11, 0) })
+        #expect(events.last?.step.action.unit == "督查室", "an escalation names the supervising body")
+        #expect(events.allSatisfy { !$0.step.action.note.contains("fired late") })
+        #expect(try store.clockCounts()[.fired] == 5 && store.clockCounts()[.pending] == 0)
+    }
+
+    @Test func aGatewayStoppedAcrossTheDueTimesCatchesUpOnceByEachKindsRule() throws {
+        let store = try open()
+        let id = try rectifyingBadReview(store)
+        // Down from Oct 7 to Monday Oct 12, 15:00.
+        let back = Self.beijing(10, 12, 15)
+        let firing = try store.fireDueClocks(now: back)
+        #expect(firing.skipped.map(\.key).sorted() == ["rectification-remind-0", "rectification-remind-1", "rectification-remind-2"],
+            "reminders of a passed deadline are skipped: the overdue event says more")
+        #expect(firing.fired.map(\.action) == [.overdue, .escalate], "overdue and escalation always fire")
+        #expect(firing.fired.allSatisfy { $0.lateSeconds == 0 }, "the rows read before firing")
+        let events = try clockEvents(store, id)
+        #expect(events.map(\.step.action.kind) == [.overdue, .escalate])
+        #expect(events.allSatisfy { $0.step.action.note.contains("fired late: due at") }, "marked late")
+        let late = try store.clocks(in: .fired)
+        #expect(late.map(\.lateSeconds) == [back.timeIntervalSince(Self.beijing(10, 11, 0)), 6 * 3600])
+        #expect(try store.fireDueClocks(now: back.addingTimeInterval(3600)).fired.isEmpty, "nothing twice")
+        #expect(try clockEvents(store, id).count == 2)
+    }
+
+    @Test func aLoopRectifiedInTimeStopsItsClocks() throws {
+        let store = try open()
+        let id = try rectifyingBadReview(store)
+        _ = try store.fireDueClocks(now: Self.beijing(10, 8, 9))
+        let done = Self.beijing(10, 8, 15)
+        let step = LifecycleStep(
+            LifecycleAction(.completeRectification, note: "已整改"), actor: Actor(person: "钱整改"), occurredAt: done)
+        _ = try store.transition(caseID: id, step: step, recordedAt: done, policy: .standard)
+        #expect(try store.clockCounts()[.cancelled] == 4, "the later reminders, overdue and escalation")
+        #expect(try store.fireDueClocks(now: Self.beijing(10, 20, 0)).fired.isEmpty)
+        #expect(try clockEvents(store, id).map(\.step.action.kind) == [.remind])
+    }
+}
