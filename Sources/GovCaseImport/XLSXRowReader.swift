@@ -376,10 +376,8 @@ final class SheetParser: NSObject, XMLParserDelegate, @unchecked Sendable {
     static func date(serial: Double, date1904: Bool) -> String {
         let days = serial + (date1904 ? 1462 : 0) - 25569  // 1899-12-30 (or 1904-01-01) to 1970-01-01
         let seconds = (days * 86400).rounded()
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(secondsFromGMT: 0)!
-        let c = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        // The serial is the wall-clock time shown; as China time, it is this instant.
+        return ChinaTime.format(Date(timeIntervalSince1970: seconds - Double(ChinaTime.zone.secondsFromGMT())))
     }
 
     /// `AB12` → 27 (columns from 0).
