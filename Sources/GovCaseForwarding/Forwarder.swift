@@ -81,10 +81,22 @@ public final class Forwarder: Service, Sendable {
     /// The route's rows by state.
     public func counts() throws -> OutboxCounts { try store.outboxCounts(route: route.name) }
 
-    /// Delivers until the task is cancelled (the gateway's graceful shutdown cancels it): a round in flight is
-    /// abandoned, its rows stay in flight and are resent at the next start, where they come back DUPLICATE.
+    /// Delivers until a graceful shutdown (the round in flight finishes) or the task is cancelled (a round in
+    /// flight is abandoned: its rows stay in flight and are resent at the next start, where they come back
+    /// DUPLICATE).
+    /// Set at the start of a graceful shutdown: no new round starts, and the round in flight finishes (within
+    /// the route's call timeout), so a drain does not cut off calls the receiver is answering.
+    private let stopping = Atomic<Bool>(false)
+    private var isRunning: Bool { !Task.isCancelled && !stopping.load(ordering: .relaxed) }
+
     public func run() async throws {
-        do { try await deliverUntilCancelled() } catch is CancellationError {}
+        do {
+            try await withGracefulShutdownHandler {
+                try await deliverUntilCancelled()
+            } onGracefulShutdown: {
+                self.stopping.store(true, ordering: .relaxed)
+            }
+        } catch is CancellationError {}
     }
 
     private func deliverUntilCancelled() async throws {
@@ -93,7 +105,7 @@ public final class Forwarder: Service, Sendable {
             logger.info("rows left in flight by the last run are pending again", metadata: ["rows": "\(released)"])
         }
         var lastPrune = ContinuousClock.now - pruneInterval
-        while !Task.isCancelled {
+        while isRunning {
             let material = ClientMaterial(route.destination)
             let transport: HTTP2ClientTransport.Posix
             do {
@@ -128,7 +140,7 @@ public final class Forwarder: Service, Sendable {
         lastPrune: inout ContinuousClock.Instant
     ) async throws {
         let ingest = Govcase_Gateway_V1_GenericIngestService.Client(wrapping: client)
-        while !Task.isCancelled {
+        while isRunning {
             if ContinuousClock.now - lastPrune >= pruneInterval {
                 lastPrune = .now
                 let pruned = try store.pruneFinishedForwards(before: clock().addingTimeInterval(-route.retention.seconds))

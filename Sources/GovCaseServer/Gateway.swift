@@ -152,8 +152,8 @@ public final class Gateway: Service, Sendable {
             if let material = self.tlsMaterial { group.addTask { try await material.run() } }
             group.addTask { try await cancelWhenGracefulShutdown { try await self.clockScheduler.run() } }
             for forwarder in self.forwarders {
-                // Stops at the start of a drain: a round in flight is resent at the next start, DUPLICATE upstream.
-                group.addTask { try await cancelWhenGracefulShutdown { try await forwarder.run() } }
+                // At the start of a drain it stops claiming rows and lets the round in flight finish.
+                group.addTask { try await forwarder.run() }
             }
             group.addTask {
                 // Plugins stop once the calls in flight, which may need them, have finished.

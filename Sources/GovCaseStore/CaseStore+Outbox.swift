@@ -261,8 +261,9 @@ extension CaseStore {
         return finished
     }
 
-    /// Writes the rows `selector` would have written for cases received since `since` (a route added later, or
-    /// a receiver that lost data), as `actor`; audited. Each case gets its new-case row and one row per step,
+    /// Writes the rows `selector` would have written for cases this gateway stored since `since` (a route added
+    /// later, or a receiver that lost data), as `actor`; audited. By the time of storing, not the record's own
+    /// time: a record that arrived late is in the window it arrived in. Each case gets its new-case row and one row per step,
     /// in order. Cases already sent come back DUPLICATE from the receiver. A page at a time, each its own
     /// transaction, so live submits interleave.
     public func backfill(
@@ -275,7 +276,7 @@ extension CaseStore {
                 let rows = try Row.fetchAll(
                     db.statement(.casesReceivedSince),
                     arguments: [since.timeIntervalSince1970, after.receivedAt, after.id, pageSize]
-                ).map { ($0["id"] as String, $0["received_at"] as Double) }
+                ).map { ($0["id"] as String, $0["created_at"] as Double) }
                 for (id, _) in rows {
                     guard let c = try fetchCase(id: id, db: db) else { continue }
                     let before = db.totalChangesCount

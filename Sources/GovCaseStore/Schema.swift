@@ -320,6 +320,12 @@ enum Schema {
                     CREATE INDEX clocks_case ON clocks (case_id, state);
                     """)
         }
+        migrator.registerMigration("v11-cases-by-creation") { db in
+            // A backfill selects cases by when this gateway stored them (`created_at`), not by the record's own
+            // time (`received_at`, which a national evaluation sets to its evaluation time): a receiver that lost
+            // what arrived since T needs what arrived late as well.
+            try db.execute(sql: "CREATE INDEX cases_created ON cases (created_at, id)")
+        }
         return migrator
     }
 }

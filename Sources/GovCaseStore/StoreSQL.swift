@@ -70,7 +70,7 @@ enum StoreSQL: CaseIterable {
     /// An operator's action on the outbox (at, actor, action, route, row id, reason): the audit of replays,
     /// discards and backfills.
     case recordOutboxAction
-    /// Cases received at or after a time, a page after (received at, id) (since, received at, id, limit).
+    /// Cases this gateway stored at or after a time, a page after (created at, id) (since, created at, id, limit).
     case casesReceivedSince
     /// A clock of a case, unless it exists already in any state (case id, key, action, region, deadline, due,
     /// original due).
@@ -216,9 +216,9 @@ enum StoreSQL: CaseIterable {
             "INSERT INTO outbox_actions (at, actor, action, route, row_id, reason) VALUES (?, ?, ?, ?, ?, ?)"
         case .casesReceivedSince:
             """
-                SELECT id, received_at FROM cases
-                WHERE received_at >= ? AND (received_at, id) > (?, ?)
-                ORDER BY received_at, id LIMIT ?
+                SELECT id, created_at FROM cases
+                WHERE created_at >= ? AND (created_at, id) > (?, ?)
+                ORDER BY created_at, id LIMIT ?
                 """
         case .insertClock:
             """

@@ -154,12 +154,15 @@ struct OutboxCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Writes a route's rows for cases received since a time (audited); already-sent ones come back DUPLICATE.")
         @Option(help: "The route.") var route: String
-        @Option(help: "ISO 8601 time, e.g. 2026-12-01T00:00:00+08:00.") var since: String
+        @Option(help: "Cases this gateway stored since: ISO 8601 with its offset, e.g. 2026-12-01T00:00:00+08:00 (fractions of a second allowed).")
+        var since: String
         @OptionGroup var options: GatewayOptions
         @OptionGroup var output: Output
 
         func run() async throws {
-            guard let time = ISO8601DateFormatter().date(from: since) else {
+            let fractional = ISO8601DateFormatter()
+            fractional.formatOptions.insert(.withFractionalSeconds)
+            guard let time = ISO8601DateFormatter().date(from: since) ?? fractional.date(from: since) else {
                 throw ValidationError("--since: an ISO 8601 time with its offset, e.g. 2026-12-01T00:00:00+08:00")
             }
             let route = self.route

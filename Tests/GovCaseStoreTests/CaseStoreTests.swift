@@ -53,6 +53,7 @@ import Testing
                 "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
                 "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox", "v10-clocks",
+                "v11-cases-by-creation",
             ])
         #expect(try store.journalMode() == "wal")
     }
@@ -237,9 +238,10 @@ import Testing
 
         let store = try open()
         #expect(
-            try store.appliedMigrations().suffix(8) == [
+            try store.appliedMigrations().suffix(9) == [
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
                 "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox", "v10-clocks",
+                "v11-cases-by-creation",
             ])
         let read = try store.get(caseID: "case-v2", now: now)
         #expect(read.events == [event])

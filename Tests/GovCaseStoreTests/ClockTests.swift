@@ -106,4 +106,42 @@ import Testing
         #expect(try store.fireDueClocks(now: Self.beijing(10, 20, 0)).fired.isEmpty)
         #expect(try clockEvents(store, id).map(\.step.action.kind) == [.remind])
     }
+
+    /// A service node's default-rating time (7 natural days: served Sep 1, last day Sep 8, due Sep 9 00:00). The
+    /// gateway checks that an evaluation arrived (the sources push their own default ratings): one arriving a
+    /// minute before the time stops the clock; a node still unrated at the time gets DEFAULT_RATING_DUE, and an
+    /// evaluation a minute after is still taken (the event stays as the record that it came late).
+    @Test func anEvaluationAMinuteBeforeOrAfterTheDefaultRatingTime() throws {
+        let store = try open()
+        let matter = "SD-510104-20260901-0001"
+        let due = Self.beijing(9, 9, 0)
+        func node(_ number: Int) -> Case {
+            var c = Case(
+                source: SourceIdentity(
+                    sourceSystem: "sc-gov", adapterID: "national-platform", externalID: "\(matter)-\(number)",
+                    revision: 1, contentDigest: CaseStoreTests.digest(matter, number)),
+                kind: .serviceNode, regionCode: "510104",
+                service: ServiceReference(
+                    itemCode: "X", matterID: matter, organisation: Organisation(name: "行政审批局"),
+                    node: ServiceNode(number: number, name: "受理", servedAt: Self.beijing(9, 1, 10))),
+                receivedAt: Self.beijing(9, 1, 10))
+            c.handling.deadlines.defaultRatingAt = due
+            return c
+        }
+        func evaluation(of number: Int, at time: Date) throws {
+            var rated = CaseStoreTests.evaluation("PJ-\(number)")
+            rated.service.matterID = matter
+            rated.service.node = ServiceNode(number: number, name: "受理")
+            _ = try store.submit(rated, now: time)
+        }
+        let early = try store.submit(node(1), now: Self.beijing(9, 1, 10)).caseID
+        let late = try store.submit(node(2), now: Self.beijing(9, 1, 10)).caseID
+        try evaluation(of: 1, at: due.addingTimeInterval(-60))
+        let firing = try store.fireDueClocks(now: due)
+        #expect(firing.cancelled.map(\.caseID) == [early], "rated a minute before: no event")
+        #expect(firing.fired.map(\.caseID) == [late] && firing.fired.first?.action == .defaultRatingDue)
+        try evaluation(of: 2, at: due.addingTimeInterval(60))
+        #expect(try clockEvents(store, early).isEmpty)
+        #expect(try clockEvents(store, late).map(\.step.action.kind) == [.defaultRatingDue])
+    }
 }

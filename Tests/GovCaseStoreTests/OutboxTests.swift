@@ -122,17 +122,21 @@ import Testing
         #expect(try store.claimForwards(route: "r", now: now, limit: 10).count == 1)
     }
 
+    /// By when this gateway stored a case, not the record's own time: a record evaluated three days ago that
+    /// arrived an hour ago is in a backfill of the last day; one stored two days ago is not.
     @Test func aBackfillWritesTheRowsARouteWouldHaveWrittenSinceATime() throws {
         let store = try open(routes: [])
-        let old = try store.submit(CaseStoreTests.evaluation("PJ-old", receivedHoursAgo: 48), now: now).caseID
+        let old = try store.submit(
+            CaseStoreTests.evaluation("PJ-old", receivedHoursAgo: 1), now: now.addingTimeInterval(-48 * 3600)
+        ).caseID
         let recent = try store.submit(
-            CaseStoreTests.evaluation("PJ-new", level: .veryDissatisfied, receivedHoursAgo: 1), now: now
+            CaseStoreTests.evaluation("PJ-new", level: .veryDissatisfied, receivedHoursAgo: 72), now: now
         ).caseID
         try verify(store, recent)
         let selector = RouteSelector(route: "late")
         let written = try store.backfill(
             selector, since: now.addingTimeInterval(-86_400), actor: "operator", now: now, pageSize: 1)
-        #expect(written == 2, "the new case and its step; the case of two days ago is before the time")
+        #expect(written == 2, "the late arrival and its step; the case stored two days ago is before the time")
         let rows = try store.claimForwards(route: "late", now: now, limit: 10)
         #expect(rows.map(\.caseID) == [recent] && !rows.map(\.caseID).contains(old))
     }

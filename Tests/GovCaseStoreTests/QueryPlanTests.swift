@@ -77,7 +77,7 @@ import Testing
             "SEARCH outbox USING COVERING INDEX outbox_finished (state=? AND finished_at<?)",
         ],
         .recordOutboxAction: [],
-        .casesReceivedSince: ["SEARCH cases USING COVERING INDEX cases_received (received_at>?)"],
+        .casesReceivedSince: ["SEARCH cases USING COVERING INDEX cases_created (created_at>?)"],
         .insertClock: [],
         .pendingClocksOfCase: ["SEARCH clocks USING INDEX clocks_case (case_id=? AND state=?)"],
         .settleClock: ["SEARCH clocks USING INTEGER PRIMARY KEY (rowid=?)"],
@@ -211,7 +211,9 @@ import Testing
         }
         #expect(v6.nodeCheck == ["SEARCH cases USING INDEX sqlite_autoindex_cases_2 (source_system=?)"])
         #expect(v6.nodeCheck != Self.expectedPlans[.nodeTaken])
-        #expect(Self.problems(in: v6.origin) == ["SCAN cases", "USE TEMP B-TREE FOR ORDER BY"])
-        #expect(Self.problems(in: v6.workOrders) == ["SCAN cases", "USE TEMP B-TREE FOR ORDER BY"])
+        // They order by created_at: since v11 the planner walks the backfill's index instead of sorting, still the
+        // whole table.
+        #expect(Self.problems(in: v6.origin) == ["SCAN cases USING INDEX cases_created"])
+        #expect(Self.problems(in: v6.workOrders) == ["SCAN cases USING INDEX cases_created"])
     }
 }

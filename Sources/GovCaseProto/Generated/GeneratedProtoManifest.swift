@@ -15,7 +15,7 @@ public enum GeneratedProtoManifest {
         "govcase/gateway/v1/adapters.proto": "7775aebfada30ab59f71b9c9c0a5cf0aedd871598af41337d2102a6d11611325",
         "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
         "govcase/gateway/v1/ingest.proto": "307efba489370318de02352a7c09bb38bfa091c276e3482c6da328ea6b76b387",
-        "govcase/gateway/v1/outbox.proto": "fd197d6228b3e480aaade7b0480a1b44d52be6aa60ea72e3405552dcb80d92f1",
+        "govcase/gateway/v1/outbox.proto": "68ef669348a675552dbffd49ccc17e71dbb4483d7e9825705c8e88b9c86c558b",
         "govcase/plugin/v1/plugin.proto": "552604c883815729c904a05d663dbcb494066dcf53c295ebfe08c22029bc1d78",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "1293849effdc5a549f354e04b428958bf1b6db02ce0b67fdd4e41508febd4068",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "94da739c1e797c12fd053e3f8a16bb94d5a598b4edcdca3a85ca3f3908cef479",

@@ -250,7 +250,7 @@ extension Govcase_Gateway_V1_OutboxAdminService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Writes a route's rows for cases received since a time.
+        /// > Writes a route's rows for cases stored since a time.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Govcase_Gateway_V1_BackfillRouteRequest` messages.
@@ -373,7 +373,7 @@ extension Govcase_Gateway_V1_OutboxAdminService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Writes a route's rows for cases received since a time.
+        /// > Writes a route's rows for cases stored since a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Govcase_Gateway_V1_BackfillRouteRequest` message.
@@ -494,7 +494,7 @@ extension Govcase_Gateway_V1_OutboxAdminService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Writes a route's rows for cases received since a time.
+        /// > Writes a route's rows for cases stored since a time.
         ///
         /// - Parameters:
         ///   - request: A `Govcase_Gateway_V1_BackfillRouteRequest` message.
@@ -869,7 +869,7 @@ extension Govcase_Gateway_V1_OutboxAdminService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Writes a route's rows for cases received since a time.
+        /// > Writes a route's rows for cases stored since a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Govcase_Gateway_V1_BackfillRouteRequest` message.
@@ -1085,7 +1085,7 @@ extension Govcase_Gateway_V1_OutboxAdminService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Writes a route's rows for cases received since a time.
+        /// > Writes a route's rows for cases stored since a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Govcase_Gateway_V1_BackfillRouteRequest` message.
@@ -1269,7 +1269,7 @@ extension Govcase_Gateway_V1_OutboxAdminService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Writes a route's rows for cases received since a time.
+    /// > Writes a route's rows for cases stored since a time.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Govcase_Gateway_V1_BackfillRouteRequest` message.
@@ -1467,7 +1467,7 @@ extension Govcase_Gateway_V1_OutboxAdminService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Writes a route's rows for cases received since a time.
+    /// > Writes a route's rows for cases stored since a time.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -419,7 +419,9 @@ public nonisolated struct Govcase_Gateway_V1_DiscardForwardRequest: Sendable {
   public init() {}
 }
 
-/// Write a route's rows for cases received since a time: a route added later, or a receiver that lost data.
+/// Write a route's rows for cases this gateway stored since a time: a route added later, or a receiver that lost
+/// data. By the time the gateway stored each case, not the record's own time, so a record that arrived late is in
+/// the window it arrived in.
 public nonisolated struct Govcase_Gateway_V1_BackfillRouteRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -428,7 +430,7 @@ public nonisolated struct Govcase_Gateway_V1_BackfillRouteRequest: Sendable {
   /// The route (required).
   public var route: String = String()
 
-  /// Cases received at or after this time (required).
+  /// Cases this gateway stored at or after this time (required).
   public var since: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_since ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_since = newValue}

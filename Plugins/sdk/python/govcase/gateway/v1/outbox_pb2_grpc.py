@@ -111,7 +111,7 @@ class OutboxAdminServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def BackfillRoute(self, request, context):
-        """Writes a route's rows for cases received since a time.
+        """Writes a route's rows for cases stored since a time.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
