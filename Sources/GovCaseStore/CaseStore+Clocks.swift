@@ -237,15 +237,26 @@ extension CaseStore {
         }
     }
 
-    /// Clocks in `state`, earliest due first, a page after (`afterDue`, `afterID`).
+    /// Clocks in `state` of regions under `regionPrefix`, earliest due first, a page after the clock `afterID`.
     public func clocks(
-        in state: ClockRow.State, afterDue: Date = .distantPast, afterID: Int64 = 0, limit: Int = 100
+        in state: ClockRow.State, regionPrefix: String = "", afterID: Int64 = 0, limit: Int = 100
     ) throws -> [ClockRow] {
         try pool.read { db in
-            try Row.fetchAll(
+            let after = try Row.fetchOne(db.statement(.clockByID), arguments: [afterID]).map(ClockRow.init(row:))
+            return try Row.fetchAll(
                 db.statement(.clocksInState),
-                arguments: [state.rawValue, afterDue.timeIntervalSince1970, afterID, limit]
+                arguments: [
+                    state.rawValue, after?.dueAt.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude, afterID,
+                    regionPrefix + "%", limit,
+                ]
             ).map(ClockRow.init(row:))
+        }
+    }
+
+    /// How many pending clocks are due by `now`: 0 unless the scheduler is behind or was stopped.
+    public func dueClockCount(now: Date) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db.statement(.countDueClocks), arguments: [now.timeIntervalSince1970]) ?? 0
         }
     }
 

@@ -85,8 +85,11 @@ enum StoreSQL: CaseIterable {
     case dueClocks
     /// The next pending clock's due time.
     case nextClockDue
-    /// Clocks in one state, the earliest due first, after a due time and id (state, due at, id, limit).
+    /// Clocks in one state, the earliest due first, after a due time and id, in a region (state, due at, id,
+    /// region prefix + '%', limit).
     case clocksInState
+    /// How many pending clocks are due by a time (time).
+    case countDueClocks
     /// How many clocks are in a state (state).
     case countClocks
 
@@ -237,9 +240,11 @@ enum StoreSQL: CaseIterable {
         case .nextClockDue: "SELECT due_at FROM clocks WHERE state = 'pending' ORDER BY due_at LIMIT 1"
         case .clocksInState:
             """
-                SELECT * FROM clocks WHERE state = ? AND (due_at, id) > (?, ?) ORDER BY due_at, id LIMIT ?
+                SELECT * FROM clocks WHERE state = ? AND (due_at, id) > (?, ?) AND region_code LIKE ?
+                ORDER BY due_at, id LIMIT ?
                 """
         case .countClocks: "SELECT COUNT(*) FROM clocks WHERE state = ?"
+        case .countDueClocks: "SELECT COUNT(*) FROM clocks WHERE state = 'pending' AND due_at <= ?"
         }
     }
 }
@@ -287,7 +292,8 @@ extension StoreSQL {
         case .clockByID: [1]
         case .dueClocks: [0.0, 100]
         case .nextClockDue: []
-        case .clocksInState: ["pending", 0.0, 0, 100]
+        case .clocksInState: ["pending", 0.0, 0, "51%", 100]
+        case .countDueClocks: [0.0]
         case .countClocks: ["pending"]
         }
     }

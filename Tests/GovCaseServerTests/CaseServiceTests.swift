@@ -156,6 +156,20 @@ extension MutualTLSTests {
                 await #expect {
                     _ = try await cases.transitionCase(.with { $0.caseID = caseID })
                 } throws: { ($0 as? RPCError)?.code == .invalidArgument }
+                // The clocks' events are the gateway's own: a handler cannot make one, in any status.
+                for kind in [Govcase_Core_V1_LifecycleActionKind.remind, .overdue, .escalate, .defaultRatingDue] {
+                    await #expect {
+                        _ = try await cases.transitionCase(
+                            .with {
+                                $0.caseID = caseID
+                                $0.action.kind = kind
+                                $0.action.note = "提醒"
+                            })
+                    } throws: { error in
+                        let error = error as? RPCError
+                        return error?.code == .invalidArgument && error?.message.contains("clocks only") == true
+                    }
+                }
             }
             try await connect(to: address, as: try client("auditor-sc", region: "510000")) { grpc in
                 await #expect {

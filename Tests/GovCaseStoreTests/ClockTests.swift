@@ -88,9 +88,12 @@ import Testing
         let events = try clockEvents(store, id)
         #expect(events.map(\.step.action.kind) == [.overdue, .escalate])
         #expect(events.allSatisfy { $0.step.action.note.contains("fired late: due at") }, "marked late")
-        let late = try store.clocks(in: .fired)
+        let late = try store.clocks(in: .fired, regionPrefix: "5101")
+        #expect(try store.clocks(in: .fired, regionPrefix: "50").isEmpty, "by region")
+        #expect(try store.clocks(in: .fired, afterID: late[0].id).map(\.id) == [late[1].id], "a page after a clock")
         #expect(late.map(\.lateSeconds) == [back.timeIntervalSince(Self.beijing(10, 11, 0)), 6 * 3600])
         #expect(try store.fireDueClocks(now: back.addingTimeInterval(3600)).fired.isEmpty, "nothing twice")
+        #expect(try store.dueClockCount(now: back) == 0)
         #expect(try clockEvents(store, id).count == 2)
     }
 
@@ -143,5 +146,49 @@ import Testing
         try evaluation(of: 2, at: due.addingTimeInterval(60))
         #expect(try clockEvents(store, early).isEmpty)
         #expect(try clockEvents(store, late).map(\.step.action.kind) == [.defaultRatingDue])
+    }
+
+    /// A 12345 work order due Nov 20 00:00 is extended (延期) on Nov 16 to Nov 27: the clocks of the old deadline
+    /// are cancelled, the new ones keep the old due times, and only the new deadline's events fire.
+    @Test func anExtensionMovesTheClocksOfAWorkOrder() throws {
+        let store = try open()
+        var order = Case(
+            source: SourceIdentity(
+                sourceSystem: "hotline-tongnan", adapterID: "hotline-12345", externalID: "GD-1", revision: 1,
+                contentDigest: CaseStoreTests.digest("GD-1")),
+            kind: .complaint, regionCode: "500151",
+            request: Request(title: "噪音扰民", content: "夜间施工", respondent: Respondent(name: "某工地")),
+            requester: Party(kind: .naturalPerson, realName: true, name: "王五", phone: "13512345678"),
+            receivedAt: Self.beijing(11, 10, 9))
+        order.handling.deadlines.handleBy = Self.beijing(11, 20, 0)
+        let id = try store.submit(order, now: Self.beijing(11, 10, 9)).caseID
+        #expect(try store.clockCounts()[.pending] == 5)
+        let steps: [(LifecycleAction, Date)] = [
+            (LifecycleAction(.dispatch, unit: "潼南区住建委"), Self.beijing(11, 10, 10)),
+            (LifecycleAction(.sign), Self.beijing(11, 10, 11)), (LifecycleAction(.startHandling), Self.beijing(11, 10, 12)),
+            (LifecycleAction(.extend, deadline: Self.beijing(11, 27, 0), note: "需现场核查"), Self.beijing(11, 16, 10)),
+        ]
+        for (action, at) in steps {
+            _ = try store.transition(
+                caseID: id, step: LifecycleStep(action, actor: Actor(unit: "潼南区住建委"), occurredAt: at),
+                recordedAt: at, policy: .standard)
+        }
+        let pending = try store.clocks(in: .pending)
+        #expect(pending.count == 5 && pending.allSatisfy { $0.deadline == Self.beijing(11, 27, 0) })
+        #expect(pending.first { $0.key == "handling-overdue" }?.originalDueAt == Self.beijing(11, 20, 0))
+        #expect(try store.clockCounts()[.cancelled] == 5, "the old deadline's clocks")
+        var fired: [(String, Date)] = []
+        var now = Self.beijing(11, 16, 11)
+        while now < Self.beijing(12, 1, 0) {
+            fired += try store.fireDueClocks(now: now).fired.map { ($0.key, now) }
+            now.addTimeInterval(3600)
+        }
+        #expect(fired.map(\.0) == [
+            "handling-remind-2", "handling-remind-1", "handling-remind-0", "handling-overdue", "handling-escalate",
+        ])
+        #expect(fired.map(\.1) == [
+            Self.beijing(11, 24, 9), Self.beijing(11, 25, 9), Self.beijing(11, 26, 9), Self.beijing(11, 27, 0),
+            Self.beijing(11, 27, 9),
+        ])
     }
 }

@@ -87,6 +87,7 @@ import Testing
         .nextClockDue: ["SEARCH clocks USING COVERING INDEX clocks_due (state=?)"],
         .clocksInState: ["SEARCH clocks USING INDEX clocks_due (state=? AND due_at>?)"],
         .countClocks: ["SEARCH clocks USING COVERING INDEX clocks_due (state=?)"],
+        .countDueClocks: ["SEARCH clocks USING COVERING INDEX clocks_due (state=? AND due_at<?)"],
     ]
 
     /// The detail lines of the plan of `sql` with `arguments` bound.

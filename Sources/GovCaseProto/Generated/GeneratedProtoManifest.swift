@@ -14,6 +14,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/violation.proto": "9474a1cc841c74d41f562ccbdb707ab51509ce7ce43d265f64d578e065dab258",
         "govcase/gateway/v1/adapters.proto": "7775aebfada30ab59f71b9c9c0a5cf0aedd871598af41337d2102a6d11611325",
         "govcase/gateway/v1/cases.proto": "d2d411342069ea88a707d89f5e26d6230eb0ed073f8b338d9ad202f55571e972",
+        "govcase/gateway/v1/clocks.proto": "7135ad30944965138e6c590fb5ebaea9d29ef448fc049a9a95ad65d82a71cc90",
         "govcase/gateway/v1/ingest.proto": "307efba489370318de02352a7c09bb38bfa091c276e3482c6da328ea6b76b387",
         "govcase/gateway/v1/outbox.proto": "68ef669348a675552dbffd49ccc17e71dbb4483d7e9825705c8e88b9c86c558b",
         "govcase/plugin/v1/plugin.proto": "552604c883815729c904a05d663dbcb494066dcf53c295ebfe08c22029bc1d78",

@@ -140,6 +140,7 @@ public enum GatewayServer {
                     clock: pipeline.clock, watchPollInterval: watchPollInterval),
                 OutboxAdminService(
                     store: pipeline.store, forwarders: forwarders, policy: pipeline.policy, clock: pipeline.clock),
+                ClockAdminService(store: pipeline.store, policy: pipeline.policy, clock: pipeline.clock),
             ] + (plugins.map { [AdapterAdminService(plugins: $0, policy: pipeline.policy)] } ?? [])
         let admin: [ServiceDescriptor] = plugins == nil ? [] : [Govcase_Gateway_V1_AdapterAdminService.descriptor]
         let names =
@@ -148,7 +149,8 @@ public enum GatewayServer {
                 Govcase_Gateway_V1_CultureTourismIngestService.descriptor,
                 Govcase_Gateway_V1_HotlineIngestService.descriptor, Govcase_Gateway_V1_GenericIngestService.descriptor,
                 Govcase_Gateway_V1_AdapterService.descriptor, Govcase_Gateway_V1_CaseService.descriptor,
-                Govcase_Gateway_V1_OutboxAdminService.descriptor, Grpc_Health_V1_Health.descriptor, Grpc_Reflection_V1_ServerReflection.descriptor,
+                Govcase_Gateway_V1_OutboxAdminService.descriptor, Govcase_Gateway_V1_ClockAdminService.descriptor,
+                Grpc_Health_V1_Health.descriptor, Grpc_Reflection_V1_ServerReflection.descriptor,
                 Grpc_Reflection_V1alpha_ServerReflection.descriptor,
             ]).map(\.fullyQualifiedService)
         let reflection = try ReflectionCatalog(
