@@ -63,10 +63,24 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Only the plugin path (section 7) and the in-process rows it is compared with.")
     var pluginOnly = false
 
+    @Flag(help: "Only forwarding (section 9): two more gateways, the first with a route to the second.")
+    var forwardingOnly = false
+
+    @Option(help: "Records forwarded from a full outbox (section 9).")
+    var forwardRecords: Int?
+
+    @Option(help: "Records per second submitted for the forwarding lag (section 9).")
+    var forwardRate: Double?
+
+    @Option(help: "Seconds of submissions for the forwarding lag (section 9).")
+    var forwardSeconds: Double?
+
     func run() async throws {
         let settings = BenchSettings(
             duration: .seconds(seconds ?? (smoke ? 0.5 : 8)), queryCases: queryCases ?? (smoke ? 2_000 : 1_000_000),
-            openStreams: openStreams ?? (smoke ? 50 : 1_000), pluginOnly: pluginOnly)
+            openStreams: openStreams ?? (smoke ? 50 : 1_000), pluginOnly: pluginOnly, forwardingOnly: forwardingOnly,
+            forwardRecords: forwardRecords ?? (smoke ? 200 : 10_000), forwardRate: forwardRate ?? (smoke ? 50 : 200),
+            forwardDuration: .seconds(forwardSeconds ?? (smoke ? 1 : 10)))
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-bench-\(UUID())")
         defer { try? FileManager.default.removeItem(at: work) }
         let report = try await BenchRun(settings: settings, work: work).measureAll()
@@ -82,4 +96,8 @@ struct BenchSettings: Sendable {
     var queryCases: Int
     var openStreams: Int
     var pluginOnly = false
+    var forwardingOnly = false
+    var forwardRecords = 10_000
+    var forwardRate: Double = 200
+    var forwardDuration: Duration = .seconds(10)
 }

@@ -42,6 +42,12 @@ struct BenchRun {
         let gatewayPort = try await gateway.port()
         report.startToServing = try await timeToServing(gateway, port: gatewayPort)
 
+        if settings.forwardingOnly {
+            await gateway.stop()
+            await echo.stop()
+            try await ForwardingBench(settings: settings, work: work, pki: pki, run: run).measure(report: &report)
+            return report
+        }
         if settings.pluginOnly {
             try await PluginBench(settings: settings, work: work, pki: pki, run: run)
                 .measure(inProcessPort: gatewayPort, report: &report)
@@ -135,6 +141,9 @@ struct BenchRun {
         // 7: the plugin path against the in-process path.
         try await PluginBench(settings: settings, work: work, pki: pki, run: run)
             .measure(inProcessPort: gatewayPort, report: &report)
+
+        // 9: forwarding from one gateway's outbox to another gateway.
+        try await ForwardingBench(settings: settings, work: work, pki: pki, run: run).measure(report: &report)
 
         sampler.cancel()
         report.storeBytes = (

@@ -21,6 +21,9 @@ struct Report {
     var ingestBudgetPeak: Int?
     /// The gateway's database and write-ahead log after the ingest rows, bytes; the largest log seen meanwhile.
     var storeBytes: (database: Int, log: Int, largestLog: Int) = (0, 0, 0)
+    /// From the receiver serving again to the first forwarded rows seen delivered (9): the route's backoff after
+    /// the outage and its probe batch.
+    var forwardingWaitAfterOutage: Duration?
 
     mutating func add(_ measurement: Measurement, comparedTo floor: String? = nil) {
         measurements.append(measurement)
@@ -88,6 +91,12 @@ struct Report {
             "8 follow-up loops completed beside the health checks", "\(followUpsBesideHealth)", "loops", "", "", "",
             "", "a bad review and its feedback, 50 at once",
         ])
+        if let wait = forwardingWaitAfterOutage {
+            rows.append([
+                "9 receiver serving to first rows seen delivered", milliseconds(wait.seconds) + " ms", "", "", "",
+                "", "", "the route's backoff (50 ms to 1 s) and its probe batch",
+            ])
+        }
         rows.append([
             "6 start to first SERVING health check", milliseconds(startToServing.seconds) + " ms", "", "", "", "", "",
             "",
@@ -100,11 +109,23 @@ struct Report {
                     : String(repeating: " ", count: pair.1 - pair.0.count) + pair.0
             }.joined(separator: "  ")
         }
+        var notes: [String] = []
+        if measurements.contains(where: { $0.name.hasPrefix("9 ") }) {
+            notes = [
+                "9: a sender gateway with a route (new cases, 100 a batch, 4 batches side by side) to a receiver gateway.",
+                "   forwarded: N records waiting in the sender's outbox while the receiver was down, from the first seen",
+                "   delivered to none pending or in flight (GetOutboxStatus, polled every 20 ms); its floor: the bench",
+                "   sending the receiver N records the same way (GenericIngestService.SubmitStream, 100 a call, ×4).",
+                "   lag: records submitted one by one to the sender at the rate shown; per record, its outbox row's",
+                "   create_time (the sender's commit of the case, before its ack) to finish_time (the sender settling it",
+                "   delivered after the receiver's ack of its durable commit), via ListForwards; p50/p99/p999 are the lag.",
+            ]
+        }
         return
             ([
-                "govcase-bench: \(messageBytes)-byte records; A = echo floor, B = store floor, 2/3/5/6 = gateway, 7 = plugin path",
+                "govcase-bench: \(messageBytes)-byte records; A = echo floor, B = store floor, 2/3/5/6 = gateway, 7 = plugin path, 9 = forwarding",
                 line(header), line(widths.map { String(repeating: "-", count: $0) }),
-            ] + rows.map(line))
+            ] + rows.map(line) + notes)
             .joined(separator: "\n")
     }
 }

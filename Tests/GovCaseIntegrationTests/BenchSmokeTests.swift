@@ -14,7 +14,8 @@ import Testing
             "3 store after ingest: database, write-ahead log",
             "6 gateway RSS", "6 start to first SERVING", "7 unary submit ×16, plugin",
             "7 bidi ingest, 100 records/message, plugin", "7 unary submit ×16, plugin by calls only",
-            "7 plugin register to first record accepted",
+            "7 plugin register to first record accepted", "9 ingest into the receiver", "9 forwarded",
+            "9 lag, stored by the sender", "9 receiver serving to first rows seen delivered",
         ] {
             #expect(run.output.contains(part), "missing \"\(part)\" in\n\(run.output)")
         }
