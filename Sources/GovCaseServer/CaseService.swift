@@ -170,6 +170,14 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         query.receivedFrom = filter.hasReceivedFrom ? filter.receivedFrom.date : nil
         query.receivedUntil = filter.hasReceivedUntil ? filter.receivedUntil.date : nil
         query.adapterIDs = filter.adapterIds
+        query.clockEvents = try filter.clockEvents.map { try decode($0, LifecycleActionKind.self, "filter.clock_events") }
+        if let other = query.clockEvents.first(where: { !$0.isClock }) {
+            throw CaseError.invalidArgument([
+                FieldViolation(
+                    field: "filter.clock_events", rule: .inconsistent,
+                    message: "\(other.rawValue) is not a clock event (remind, overdue, escalate, defaultRatingDue)")
+            ]).rpcError
+        }
         return query
     }
 

@@ -31,6 +31,8 @@ public struct CaseQuery: Sendable, Hashable {
     public var receivedUntil: Date?
     /// Adapter ids.
     public var adapterIDs: [String] = []
+    /// Cases on which a clock fired one of these events (remind, overdue, escalate, defaultRatingDue).
+    public var clockEvents: [LifecycleActionKind] = []
 
     public init() {}
 }

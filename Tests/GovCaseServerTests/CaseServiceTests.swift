@@ -100,6 +100,17 @@ extension MutualTLSTests {
                 await #expect {
                     _ = try await cases.queryCases(.with { $0.pageToken = "bogus" })
                 } throws: { ($0 as? RPCError)?.code == .invalidArgument }
+                // No clock has fired yet: an overdue filter finds nothing; a kind that is no clock event is refused,
+                // naming the field.
+                #expect(try await cases.queryCases(.with { $0.filter.clockEvents = [.overdue] }).cases.isEmpty)
+                await #expect {
+                    _ = try await cases.queryCases(.with { $0.filter.clockEvents = [.verify] })
+                } throws: { error in
+                    let error = error as? RPCError
+                    let violations = error?.metadata[binaryValues: "govcase-rejection-bin"].first(where: { _ in true })
+                        .flatMap { try? Govcase_Core_V1_Rejection(serializedBytes: $0) }?.violations ?? []
+                    return error?.code == .invalidArgument && violations.map(\.field) == ["filter.clock_events"]
+                }
             }
         }
     }

@@ -94,6 +94,12 @@ import Testing
         #expect(late.map(\.lateSeconds) == [back.timeIntervalSince(Self.beijing(10, 11, 0)), 6 * 3600])
         #expect(try store.fireDueClocks(now: back.addingTimeInterval(3600)).fired.isEmpty, "nothing twice")
         #expect(try store.dueClockCount(now: back) == 0)
+        var overdue = CaseQuery()
+        overdue.regionPrefixes = ["5101"]
+        overdue.clockEvents = [.overdue]
+        #expect(try store.query(overdue, pageSize: 10, pageToken: nil).cases.map(\.caseID) == [id], "overdue in 5101")
+        overdue.clockEvents = [.remind]
+        #expect(try store.query(overdue, pageSize: 10, pageToken: nil).cases.isEmpty, "its reminders were skipped")
         #expect(try clockEvents(store, id).count == 2)
     }
 

@@ -77,6 +77,13 @@ public nonisolated struct Govcase_Gateway_V1_CaseFilter: Sendable {
   /// Adapter ids.
   public var adapterIds: [String] = []
 
+  /// Cases on which the gateway's clocks fired one of these events (docs/clocks.md): LIFECYCLE_ACTION_KIND_OVERDUE
+  /// selects the cases that went overdue (超期), at any time, also those done since; _ESCALATE the escalated ones,
+  /// _REMIND the reminded ones, _DEFAULT_RATING_DUE the service nodes left unrated at their default-rating time.
+  /// Any other action kind is INVALID_ARGUMENT (`filter.clock_events`). With `statuses`, e.g. RECTIFYING and
+  /// OVERDUE: the overdue bad reviews still being rectified.
+  public var clockEvents: [Govcase_Core_V1_LifecycleActionKind] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -299,7 +306,7 @@ nonisolated extension Govcase_Gateway_V1_GetCaseRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Govcase_Gateway_V1_CaseFilter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CaseFilter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_prefixes\0\u{1}kinds\0\u{1}statuses\0\u{1}levels\0\u{3}received_from\0\u{3}received_until\0\u{3}adapter_ids\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_prefixes\0\u{1}kinds\0\u{1}statuses\0\u{1}levels\0\u{3}received_from\0\u{3}received_until\0\u{3}adapter_ids\0\u{3}clock_events\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -314,6 +321,7 @@ nonisolated extension Govcase_Gateway_V1_CaseFilter: SwiftProtobuf.Message, Swif
       case 5: try { try decoder.decodeSingularMessageField(value: &self._receivedFrom) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._receivedUntil) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.adapterIds) }()
+      case 8: try { try decoder.decodeRepeatedEnumField(value: &self.clockEvents) }()
       default: break
       }
     }
@@ -345,6 +353,9 @@ nonisolated extension Govcase_Gateway_V1_CaseFilter: SwiftProtobuf.Message, Swif
     if !self.adapterIds.isEmpty {
       try visitor.visitRepeatedStringField(value: self.adapterIds, fieldNumber: 7)
     }
+    if !self.clockEvents.isEmpty {
+      try visitor.visitPackedEnumField(value: self.clockEvents, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -356,6 +367,7 @@ nonisolated extension Govcase_Gateway_V1_CaseFilter: SwiftProtobuf.Message, Swif
     if lhs._receivedFrom != rhs._receivedFrom {return false}
     if lhs._receivedUntil != rhs._receivedUntil {return false}
     if lhs.adapterIds != rhs.adapterIds {return false}
+    if lhs.clockEvents != rhs.clockEvents {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
