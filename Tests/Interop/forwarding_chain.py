@@ -269,11 +269,21 @@ try:
     released = (city.folder / "serve.log").read_text().split("stopped by signal")[-1]
     check("rows left in flight by the last run are pending again" in released,
           "the kill left rows in flight, and the restarted city sends them again")
-    wait_until("the restarted city drains", lambda: drained(city, "province") and drained(county, "city"))
+    # Upstream first: once the county has nothing left, everything is in the city's outbox, and a city with
+    # nothing left after that has delivered it all. (The other order can see an empty city just before the
+    # county's last batch lands there.)
+    wait_until("the restarted city drains", lambda: drained(county, "city") and drained(city, "province"))
     cases = province_cases(province)
     ids = [c.source.external_id for c in cases]
     check(len(ids) == len(set(ids)), "no record became a second case after the kill")
-    check({f"FW-{run}-K{i:04d}" for i in range(m)} <= set(ids), f"all {m} records sent around the kill arrived")
+    missing = sorted({f"FW-{run}-K{i:04d}" for i in range(m)} - set(ids))
+    if missing:
+        for g, route in ((county, "city"), (city, "province")):
+            print(f"{g.name} → {route}: {g.route(route)}", flush=True)
+            for state in ("dead", "pending", "in-flight"):
+                rows = g.outbox("list", "--route", route, "--state", state, "--limit", "5").get("forwards", [])
+                print(f"  {state}: {rows}", flush=True)
+    check(not missing, f"all {m} records sent around the kill arrived (missing {len(missing)}: {missing[:3]})")
     print("forwarding chain: all checks passed", flush=True)
 finally:
     for g in (county, city, province):
