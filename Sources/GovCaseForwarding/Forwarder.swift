@@ -367,6 +367,12 @@ public final class Forwarder: Service, Sendable {
     private func makeTransport() throws -> HTTP2ClientTransport.Posix {
         let destination = route.destination
         var config = HTTP2ClientTransport.Posix.Config.defaults
+        // The connection's own reconnection backoff follows the route's: by default grpc-swift waits up to two
+        // minutes between connection attempts, so after a long outage a recovered receiver would stay unreached
+        // that long while each of the route's probes failed at once on a channel still waiting to reconnect.
+        config.backoff = .init(
+            initial: route.retry.initialBackoff, max: route.retry.maxBackoff, multiplier: route.retry.multiplier,
+            jitter: 0.2)
         switch destination.identity {
         case .dnsName(let name):
             config.http2.authority = name
