@@ -140,6 +140,7 @@ public final class CaseStore: Sendable {
         var m = c.proto
         m.events = []
         m.clearLinks()  // found again at each read
+        m.clearCreatedAt()  // the column `created_at` is the truth, given at each read
         return try m.serializedData()
     }
 
@@ -173,6 +174,7 @@ public final class CaseStore: Sendable {
             throw StoreError(.corrupt, "a stored case cannot be read: \(error)")
         }
         c.events = try events(ofCase: c.caseID, db: db)
+        c.createdAt = (row["created_at"] as Double?).map(Date.init(timeIntervalSince1970:))
         if let sealed = row["sealed_requester"] as Data?, c.requester != nil {
             do { try vault.open(sealed, into: &c.requester!, caseID: c.caseID) } catch let error as StoreError {
                 throw error

@@ -111,11 +111,11 @@ enum StoreSQL: CaseIterable {
                     origin_evaluation_id = excluded.origin_evaluation_id, matter_id = excluded.matter_id,
                     service_number = excluded.service_number
                 """
-        case .caseByID: "SELECT payload, sealed_requester FROM cases WHERE id = ?"
+        case .caseByID: "SELECT payload, sealed_requester, created_at FROM cases WHERE id = ?"
         case .regionOfCase: "SELECT region_code FROM cases WHERE id = ?"
         case .caseBySourceRecord:
             """
-                SELECT payload, sealed_requester, record_type FROM cases
+                SELECT payload, sealed_requester, created_at, record_type FROM cases
                 WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '' OR ?)
                 """
         case .storedRevision:

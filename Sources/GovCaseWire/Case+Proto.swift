@@ -23,6 +23,7 @@ extension Case {
         m.status = status.proto
         m.events = events.map(\.proto)
         m.set(\.receivedAt, receivedAt.timestamp)
+        m.set(\.createdAt, createdAt.timestamp)
         if links != CaseLinks() {
             m.links = .with {
                 $0.originEvaluationCaseID = links.originEvaluationCaseID ?? ""

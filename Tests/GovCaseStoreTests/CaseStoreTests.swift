@@ -139,7 +139,9 @@ import Testing
 
         let store = try open()
         #expect(try store.appliedMigrations().contains("v2-case-payload-protobuf"))
-        #expect(try store.get(caseID: "case-v1", now: now) == c)
+        var stored = c
+        stored.createdAt = now  // the store's column, given at each read
+        #expect(try store.get(caseID: "case-v1", now: now) == stored)
         let payload = try DatabaseQueue(path: path).read { db in
             try Data.fetchOne(db, sql: "SELECT payload FROM cases WHERE id = 'case-v1'")
         }

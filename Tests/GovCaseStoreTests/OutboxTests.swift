@@ -2,6 +2,9 @@ import Crypto
 import Foundation
 import GRDB
 import GovCaseCore
+import GovCaseProto
+import GovCaseWire
+import SwiftProtobuf
 @testable import GovCaseStore
 import Testing
 
@@ -155,5 +158,16 @@ import Testing
         #expect(try store.pruneFinishedForwards(before: now.addingTimeInterval(1), chunk: 1) == 2)
         let counts = try store.outboxCounts(route: "r")
         #expect(counts.delivered == 0 && counts.dead == 1)
+    }
+
+    /// A case read back says when this gateway first stored it (`Case.created_at` in the contract), from the
+    /// store's own column, kept through a correction; a case in a page says it too.
+    @Test func aCaseReadBackSaysWhenTheGatewayFirstStoredIt() throws {
+        let store = try open(routes: [])
+        let id = try store.submit(CaseStoreTests.evaluation("PJ-c"), now: now).caseID
+        _ = try store.submit(CaseStoreTests.evaluation("PJ-c", level: .basicallySatisfied, revision: 2), now: now.addingTimeInterval(60))
+        #expect(try store.caseToForward(id: id)?.createdAt == now)
+        #expect(try store.query(CaseQuery(), pageSize: 10, pageToken: nil).cases.first?.createdAt == now)
+        #expect(try store.caseToForward(id: id)?.proto.createdAt.date == now, "in the contract")
     }
 }

@@ -62,8 +62,10 @@ public struct Case: Sendable, Hashable, Codable {
     public var receivedAt: Date?
     /// Linked cases, found by the store when the case is read; never stored with the case.
     public var links = CaseLinks()
+    /// When the gateway first stored the case: set by the store when it reads a case, never by a source.
+    public var createdAt: Date?
 
-    /// Everything but `links`, which the store finds at read time (and v1 JSON payloads never had).
+    /// Everything but `links` and `createdAt`, which the store gives at read time (and v1 JSON payloads never had).
     enum CodingKeys: String, CodingKey {
         case caseID, source, kind, regionCode, service, evaluation, request, requester, handling, badReview
         case lifecycle, status, events, receivedAt
