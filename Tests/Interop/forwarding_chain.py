@@ -15,7 +15,6 @@ What it proves:
 Run by ForwardingChainTests with --govcase (the built executable) and --work (an empty folder)."""
 
 import argparse
-import datetime
 import json
 import pathlib
 import signal
@@ -28,10 +27,9 @@ import uuid
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "Plugins" / "sdk" / "python"))
 
 import grpc  # noqa: E402
-from google.protobuf import timestamp_pb2  # noqa: E402
 
 from govcase.gateway.v1 import cases_pb2, cases_pb2_grpc, ingest_pb2, ingest_pb2_grpc  # noqa: E402
-from govcase.sources.national.v1 import national_pb2  # noqa: E402
+import national_records  # noqa: E402
 
 from session import channel, check  # noqa: E402
 
@@ -122,34 +120,14 @@ def also_chongqing(text: str) -> str:
     return text.replace('- systems: [national-sc]\n      regions: ["51"]', '- systems: [national-sc]\n      regions: ["51", "50"]')
 
 
-an_hour_ago = timestamp_pb2.Timestamp()
-an_hour_ago.FromDatetime(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1))
 
 
 def evaluation(key: str, level: int = 5, region: str = "510104", revision: int = 1) -> ingest_pb2.NationalRecord:
-    record = national_pb2.EvaluationRecord(
-        evaluation_id=f"FW-{run}-{key}", revision=revision, matter_id=f"BJ-{run}-{key}",
-        item=national_pb2.ServiceItem(item_code="11510104MB1234567X4000117009000", item_name="食品经营许可",
-                                      org_name="成都市锦江区行政审批局", org_credit_code="91440300708461136T"),
-        region_code=region, channel="1", level=level, evaluation_type="1",
-        evaluator=national_pb2.Evaluator(party_type="1", real_name=True, name="张三", phone="13812345678"),
-    )
-    if level <= 2:
-        record.text = "排队两小时无人引导"
-    record.matter_completed_at.CopyFrom(an_hour_ago)
-    record.evaluated_at.CopyFrom(an_hour_ago)
-    return ingest_pb2.NationalRecord(evaluation=record)
+    return national_records.evaluation(f"FW-{run}-{key}", f"BJ-{run}-{key}", level=level, region=region, revision=revision)
 
 
 def feedback(key: str) -> ingest_pb2.NationalRecord:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    verified, fed = timestamp_pb2.Timestamp(), timestamp_pb2.Timestamp()
-    verified.FromDatetime(now - datetime.timedelta(seconds=30))
-    fed.FromDatetime(now)
-    return ingest_pb2.NationalRecord(rectification_feedback=national_pb2.RectificationFeedback(
-        feedback_id=f"ZG-{run}-{key}", revision=1, evaluation_id=f"FW-{run}-{key}", verifier="赵核实",
-        verification_finding="窗口排队时间过长属实", verified_at=verified, outcome="3",
-        measures="该事项须本人到场办理,已解释法律依据", feedback_method="3", feedback_content="已解释", feedback_at=fed))
+    return national_records.feedback(f"ZG-{run}-{key}", f"FW-{run}-{key}")
 
 
 def submit(gateway: Gateway, records) -> None:

@@ -32,10 +32,9 @@ sys.path.insert(0, str(HERE.parents[1] / "Plugins" / "sdk" / "python"))
 sys.path.insert(0, str(HERE))
 
 import grpc  # noqa: E402
-from google.protobuf import timestamp_pb2  # noqa: E402
 
 from govcase.gateway.v1 import ingest_pb2, ingest_pb2_grpc  # noqa: E402
-from govcase.sources.national.v1 import national_pb2  # noqa: E402
+import national_records  # noqa: E402
 
 from outside_receiver import Receiver  # noqa: E402
 
@@ -159,8 +158,6 @@ def report(probe: str, ok: bool, command: str, evidence: str) -> None:
     print(f"{'PASS' if ok else 'FAIL'}  {probe}: {evidence}", flush=True)
 
 
-an_hour_ago = timestamp_pb2.Timestamp()
-an_hour_ago.FromDatetime(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1))
 
 
 def eid(key: str) -> str:
@@ -168,28 +165,11 @@ def eid(key: str) -> str:
 
 
 def evaluation(key: str, level: int = 5, revision: int = 1) -> ingest_pb2.NationalRecord:
-    record = national_pb2.EvaluationRecord(
-        evaluation_id=eid(key), revision=revision, matter_id=f"BJ-{run}-{key}",
-        item=national_pb2.ServiceItem(item_code="11510104MB1234567X4000117009000", item_name="食品经营许可",
-                                      org_name="成都市锦江区行政审批局", org_credit_code="91440300708461136T"),
-        region_code="510104", channel="1", level=level, evaluation_type="1",
-        evaluator=national_pb2.Evaluator(party_type="1", real_name=True, name="张三", phone="13812345678"))
-    if level <= 2:
-        record.text = "排队两小时无人引导"
-    record.matter_completed_at.CopyFrom(an_hour_ago)
-    record.evaluated_at.CopyFrom(an_hour_ago)
-    return ingest_pb2.NationalRecord(evaluation=record)
+    return national_records.evaluation(eid(key), f"BJ-{run}-{key}", level=level, revision=revision)
 
 
 def feedback(key: str) -> ingest_pb2.NationalRecord:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    verified, fed = timestamp_pb2.Timestamp(), timestamp_pb2.Timestamp()
-    verified.FromDatetime(now - datetime.timedelta(seconds=30))
-    fed.FromDatetime(now)
-    return ingest_pb2.NationalRecord(rectification_feedback=national_pb2.RectificationFeedback(
-        feedback_id=f"ZG-{run}-{key}", revision=1, evaluation_id=eid(key), verifier="赵核实",
-        verification_finding="窗口排队时间过长属实", verified_at=verified, outcome="3",
-        measures="该事项须本人到场办理,已解释法律依据", feedback_method="3", feedback_content="已解释", feedback_at=fed))
+    return national_records.feedback(f"ZG-{run}-{key}", eid(key))
 
 
 EVAL = "govcase.sources.national.v1.EvaluationRecord"
