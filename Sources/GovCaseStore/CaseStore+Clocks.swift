@@ -103,9 +103,12 @@ extension CaseStore {
     /// written, a clock whose deadline moved replaces its pending row (keeping the old due time), and pending
     /// clocks the case no longer runs are cancelled. A clock that already fired for a deadline never fires again
     /// for it.
-    func reconcileClocks(of c: Case, now: Date, db: Database) throws {
+    ///
+    /// A new case that runs no clock (most evaluations) costs nothing more: it cannot have rows yet.
+    func reconcileClocks(of c: Case, isNew: Bool, now: Date, db: Database) throws {
         guard let rules = clockRules else { return }
         let desired = try desiredClocks(of: c, rules: rules, db: db)
+        if isNew, desired.isEmpty { return }
         var pending = try Row.fetchAll(db.statement(.pendingClocksOfCase), arguments: [c.caseID]).map(ClockRow.init(row:))
         guard !desired.isEmpty || !pending.isEmpty else { return }
         for clock in desired {

@@ -129,7 +129,7 @@ public final class CaseStore: Sendable {
         // Cached: the statement is compiled once per connection, not once per row.
         try db.statement(.saveCase).execute(arguments: arguments)
         try saveLinks(of: c, isNew: createdAt != nil, db: db)
-        try reconcileClocks(of: c, now: now, db: db)
+        try reconcileClocks(of: c, isNew: createdAt != nil, now: now, db: db)
     }
 
     /// The `payload` column: the case as a serialized `govcase.core.v1.Case` (the published contract), with
