@@ -58,6 +58,9 @@ import Testing
               - systems: [auditor-sc]
                 regions: ["51"]
                 roles: [reader, privacy-reader]
+              - systems: [operator-sc]
+                regions: ["51"]
+                roles: [admin]
             """)
 
     static func spiffe(_ system: String, region: String = "510000", domain: String = trustDomain) -> String {
