@@ -1,5 +1,6 @@
 import Foundation
 import GovCaseCore
+import GovCaseForwarding
 import GovCaseStore
 import Logging
 import ServiceLifecycle
@@ -59,12 +60,5 @@ public final class ClockScheduler: Service, Sendable {
         guard days <= 60 else { return nil }
         return "the working calendar ends with \(last) (\(max(days, 0)) days from now): add \(last + 1)'s holidays and "
             + "make-up working days under deadlines.calendar, or deadlines past it cannot be computed"
-    }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
     }
 }
