@@ -242,6 +242,10 @@ public final class Forwarder: Service, Sendable {
                 for try await answer in response.messages { acks += answer.acks }
                 return acks
             }
+        } catch let error as RPCError where error.code == .cancelled && Task.isCancelled {
+            // Our own stop cancelled the call (grpc-swift reports it as CANCELLED): not an outage of the
+            // receiver, and no attempt to count. The rows stay in flight and go out again at the next start.
+            throw CancellationError()
         } catch let error as RPCError {
             return failedCall(batch, verdict: callVerdict(error), pushback: Self.pushback(of: error))
         } catch is CancellationError {
