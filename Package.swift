@@ -290,6 +290,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the test targets share: the trait that runs process-heavy suites a few at a time.
+        .target(name: "GovCaseTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "GovCaseCoreTests", dependencies: ["GovCaseCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GovCaseImportTests",
@@ -304,7 +306,8 @@ let package = Package(
         .testTarget(
             name: "GovCaseIntegrationTests",
             dependencies: [
-                "govcase", "govcase-bench", "GovCaseClient", "GovCaseProto",
+                "GovCaseTestSupport",
+                "govcase", "govcase-bench", "GovCaseClient", "GovCaseCore", "GovCaseProto", "GovCaseWire",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -314,6 +317,7 @@ let package = Package(
         .testTarget(
             name: "GovCaseAdaptersTests",
             dependencies: [
+                "GovCaseTestSupport",
                 "GovCaseAdapters", "GovCaseCore", "GovCasePlugins", "GovCaseProto", "GovCaseWire", "govcase",
                 "govcase-adapter-plugin", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
@@ -323,6 +327,7 @@ let package = Package(
         .testTarget(
             name: "GovCaseServerTests",
             dependencies: [
+                "GovCaseTestSupport",
                 "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePKI", "GovCasePlugins", "GovCasePolicy", "GovCaseProto",
                 "GovCaseServer",
                 "GovCaseStore", "GovCaseTrust",
@@ -370,6 +375,7 @@ let package = Package(
         .testTarget(
             name: "GovCaseTrustTests",
             dependencies: [
+                "GovCaseTestSupport",
                 "GovCaseTrust", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Logging", package: "swift-log"),
             ],
@@ -380,6 +386,7 @@ let package = Package(
         .testTarget(
             name: "GovCasePluginsTests",
             dependencies: [
+                "GovCaseTestSupport",
                 "GovCaseCore", "GovCasePlugins", "GovCasePolicy", "GovCaseProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

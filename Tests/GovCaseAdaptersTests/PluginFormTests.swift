@@ -5,12 +5,13 @@ import GovCasePlugins
 import GovCaseProto
 import Logging
 import SwiftProtobuf
+import GovCaseTestSupport
 import Testing
 
 /// Each built-in adapter also runs as a plugin (`govcase-adapter-plugin <id>`, the same code behind the plugin
 /// protocol). Every golden vector goes through both forms, the plugin's through the supervisor and the
 /// gateway's reading of plugin answers, and the translations must be identical.
-@Suite struct PluginFormTests {
+@Suite(.heavy) struct PluginFormTests {
     static let executable = Bundle.main.executableURL!.deletingLastPathComponent()
         .appendingPathComponent("govcase-adapter-plugin").path
 

@@ -1,9 +1,10 @@
 import Foundation
+import GovCaseTestSupport
 import Testing
 
 /// The benchmark's smoke mode, so that it never rots: every measurement runs and the table prints.
 /// It asserts nothing about time, only that each part ran without errors.
-@Suite struct BenchSmokeTests {
+@Suite(.heavy) struct BenchSmokeTests {
     @Test func theSmokeRunMeasuresEveryPartAndPrintsTheTable() async throws {
         let run = try await GatewayProcess.run(
             ["--smoke", "--seconds", "0.3"], executable: "govcase-bench", timeout: .seconds(300))

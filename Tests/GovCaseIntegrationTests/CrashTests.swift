@@ -4,11 +4,12 @@ import GovCaseClient
 import GovCaseProto
 import SwiftProtobuf
 import Synchronization
+import GovCaseTestSupport
 import Testing
 
 /// A gateway killed with SIGKILL in the middle of a stream of submits loses nothing it acknowledged and
 /// stores nothing twice.
-@Suite struct CrashTests {
+@Suite(.heavy) struct CrashTests {
     @Test func everyAcknowledgedRecordSurvivesSIGKILLExactlyOnce() async throws {
         let deployment = try await Deployment.make()
         let gateway = try deployment.serve()

@@ -1,8 +1,9 @@
 import Foundation
+import GovCaseTestSupport
 import Testing
 
 /// The README's first command, on a fresh folder: it plays the day, checks every outcome and exits 0.
-@Suite struct DemoCommandTests {
+@Suite(.heavy) struct DemoCommandTests {
     @Test func theDemoPlaysTheDayAndPrintsTheSummary() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-demo-\(UUID())")
         let run = try await GatewayProcess.run(["demo", "--port", "0", "--dir", folder.path])

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GovCaseClient
 import GovCaseProto
+import GovCaseTestSupport
 import Testing
 
 /// An acknowledgement is sent only after the record's commit has reached the disk.
@@ -12,7 +13,7 @@ import Testing
 /// its own durable commit. The threads that append to the write-ahead log must therefore sync it at least once
 /// per acknowledged record. With `synchronous = NORMAL` (what GRDB's pool leaves on its writer) they never
 /// sync it: only the checkpointer does, a while after the acknowledgement.
-@Suite struct DurabilityTests {
+@Suite(.heavy) struct DurabilityTests {
     static let strace = URL(fileURLWithPath: "/usr/bin/strace")
 
     @Test func everyAcknowledgedCommitIsSyncedToTheWriteAheadLogFirst() async throws {

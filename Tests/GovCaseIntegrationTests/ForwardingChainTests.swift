@@ -1,4 +1,5 @@
 import Foundation
+import GovCaseTestSupport
 import Testing
 
 /// Forwarding from outside: `Tests/Interop/forwarding_chain.py` runs three `govcase serve` processes in a chain
@@ -6,7 +7,7 @@ import Testing
 /// with SIGKILL mid-delivery, and checks through Python grpcio and `govcase outbox` alone that every valid record
 /// arrived once and in per-case order, that the records the province refuses sit in dead letters with its
 /// reason, that an outage made no dead letter, and that a destination with the wrong identity pauses its route.
-@Suite struct ForwardingChainTests {
+@Suite(.heavy) struct ForwardingChainTests {
     @Test func aCountyCityProvinceChainDeliversOnceInOrderThroughAnOutageAndAKill() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-chain-\(UUID())")
         let (status, text) = try await ExternalProgram.python(
@@ -24,7 +25,7 @@ import Testing
 /// docs/forwarding.md and Proto/ alone (its own PKI, its own store), with faults switched on while a real
 /// `govcase serve` forwards to it: refusals, outages, pushback, slow answers, short acknowledgements, kill -9 and
 /// SIGTERM mid-delivery, whole-call refusals, a certificate without the route's identity or of another CA, backfill.
-@Suite struct OutsideReceiverTests {
+@Suite(.heavy) struct OutsideReceiverTests {
     @Test func aGatewayForwardsToAReceiverWrittenFromTheDocsThroughEveryFault() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-outside-\(UUID())")
         let (status, text) = try await ExternalProgram.python(

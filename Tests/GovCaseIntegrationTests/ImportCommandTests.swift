@@ -4,12 +4,13 @@ import GRPCNIOTransportHTTP2
 import GovCaseClient
 import GovCaseProto
 import SwiftProtobuf
+import GovCaseTestSupport
 import Testing
 
 /// `govcase import` against a real `govcase serve`: files made the way offices make them (Tests/GovCaseImportTests/
 /// Fixtures, with make_fixtures.py's expectations written by hand), good rows stored, every bad one in the reject
 /// file with its line, a rerun all DUPLICATE, and the exit codes.
-@Suite(.serialized) struct ImportCommandTests {
+@Suite(.serialized, .heavy) struct ImportCommandTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("GovCaseImportTests/Fixtures")
 

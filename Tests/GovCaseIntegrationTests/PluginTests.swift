@@ -1,11 +1,12 @@
 import Foundation
+import GovCaseTestSupport
 import Testing
 
 /// Plugin adapters on a running `govcase serve`, driven from outside: the example Python plugin registered
 /// and used by a grpcio client (`Tests/Interop/plugin_client.py`), a plugin written from the documents alone
 /// (`Tests/Interop/independent_plugin_client.py`), misbehaving plugins
 /// (`Tests/Interop/bad_plugins_client.py`), and the command line (`govcase adapters ...`).
-@Suite struct PluginTests {
+@Suite(.heavy) struct PluginTests {
     static let repository = PythonInteropTests.repository
 
     /// Runs one of the Python sessions against a new deployment's gateway; returns its output.

@@ -4,13 +4,14 @@ import GovCaseClient
 import GovCaseProto
 import SwiftProtobuf
 import Synchronization
+import GovCaseTestSupport
 import Testing
 
 /// Canaries: records whose evaluator name, phone and ID number are unique markers go through `govcase serve`
 /// (logging at debug level), then every service is called as every role, including calls that fail. The markers
 /// must appear nowhere but in the privacy-reader's responses: not in the log, not in any other response, error
 /// message or trailer, and not in clear in the SQLite file or its write-ahead log.
-@Suite struct PrivacyCanaryTests {
+@Suite(.heavy) struct PrivacyCanaryTests {
     static let name = "甄栩宁"
     static let phone = "13907310917"
     static let idNumber = "510104199003071237"

@@ -2,11 +2,12 @@ import Foundation
 import GRPCCore
 import GovCaseClient
 import GovCaseProto
+import GovCaseTestSupport
 import Testing
 
 /// A province brings its own PKI, made with the openssl CLI (RSA keys, its own trust domain): the gateway
 /// takes it through configuration alone.
-@Suite struct ProvincePKITests {
+@Suite(.heavy) struct ProvincePKITests {
     /// Runs openssl in `folder`, failing the test with its output if it fails.
     static func openssl(_ arguments: [String], in folder: URL) throws {
         let process = Process()

@@ -1,9 +1,10 @@
 import Foundation
+import GovCaseTestSupport
 import Testing
 
 /// A non-Swift province system: `Tests/Interop/interop_client.py`, Python grpcio from PyPI with stubs
 /// generated from `Proto/`, against `govcase serve` over mutual TLS. `scripts/test.sh` installs its packages.
-@Suite struct PythonInteropTests {
+@Suite(.heavy) struct PythonInteropTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 

@@ -4,10 +4,11 @@ import GRPCNIOTransportHTTP2
 import GovCaseClient
 import GovCaseProto
 import SwiftProtobuf
+import GovCaseTestSupport
 import Testing
 
 /// `govcase serve` as an operator runs it: one configuration file, one log line, a clean drain.
-@Suite struct ServeCommandTests {
+@Suite(.heavy) struct ServeCommandTests {
     @Test func servesLogsOneLineAndDrainsOnSIGTERM() async throws {
         let deployment = try await Deployment.make()
         let gateway = try deployment.serve()

@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GovCaseProto
 import SwiftProtobuf
+import GovCaseTestSupport
 import Testing
 
 @testable import GovCasePlugins
@@ -10,7 +11,7 @@ import Testing
 /// The gateway's side of `TranslateStream` (plugin.proto) against a plugin server made to behave, or not, on
 /// a real Unix domain socket: answers reach the batch that waits for them, a silence is a missed deadline, and
 /// a plugin that breaks the stream's rules fails the batch that met it, never a later one.
-@Suite struct TranslationStreamsTests {
+@Suite(.heavy) struct TranslationStreamsTests {
     /// How the test plugin answers on a stream.
     enum Behaviour: String, Sendable {
         /// One answer per batch, a result per record.
@@ -73,13 +74,14 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let socket = folder.appendingPathComponent("plugin.sock").path
-        let server = GRPCServer(
-            transport: HTTP2ServerTransport.Posix(
-                address: .unixDomainSocket(path: socket), transportSecurity: .plaintext),
-            services: [StreamingPlugin(behaviour: behaviour)])
+        let listener = HTTP2ServerTransport.Posix(
+            address: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
+        let server = GRPCServer(transport: listener, services: [StreamingPlugin(behaviour: behaviour)])
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             defer { server.beginGracefulShutdown() }
+            // Connect once the socket is bound: under a loaded run the client could otherwise get there first.
+            _ = try await listener.listeningAddress
             let transport = try HTTP2ClientTransport.Posix(
                 target: .unixDomainSocket(path: socket), transportSecurity: .plaintext)
             try await withGRPCClient(transport: transport) { grpc in

@@ -2,11 +2,12 @@ import Foundation
 import GRPCCore
 import GovCasePolicy
 import GovCaseServer
+import GovCaseTestSupport
 import Testing
 
 /// The ingest budget on its own: which budget refuses a message, what the refusal says, and that whatever a call
 /// holds comes back when it ends, however it ends. Its configuration keys are read back from YAML.
-@Suite struct IngestBudgetTests {
+@Suite(.heavy) struct IngestBudgetTests {
     /// 800 bytes in all (the last 100 kept for connections holding nothing), 500 per connection.
     static let limits = IngestBudget.Limits(total: 800, perConnection: 500)
 

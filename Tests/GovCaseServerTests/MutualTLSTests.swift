@@ -13,12 +13,13 @@ import GovCaseServer
 import GovCaseStore
 import Logging
 import SwiftProtobuf
+import GovCaseTestSupport
 import Testing
 
 /// Real TLS handshakes on port 0, with certificates minted here, against the gateway's real services, store
 /// and policy. Certificates the handshake rejects never reach a handler (UNAVAILABLE); certificates that
 /// verify but name the wrong identity are refused by the gateway (UNAUTHENTICATED, PERMISSION_DENIED).
-@Suite struct MutualTLSTests {
+@Suite(.heavy) struct MutualTLSTests {
     static let trustDomain = "gov.test"
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-mtls-\(UUID())")
     let ca: CertificateAuthority

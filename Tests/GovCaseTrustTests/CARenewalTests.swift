@@ -2,6 +2,7 @@ import Foundation
 import GovCaseTrust
 import Logging
 import SwiftASN1
+import GovCaseTestSupport
 import Testing
 import X509
 
@@ -9,7 +10,7 @@ import X509
 /// appends it to `client_ca`, the old one first. Once the old one expires, chains build through the renewal;
 /// the CRL the key signs must still apply to them. Before, the CRL was bound to the old certificate object, the
 /// lookup for the renewal found none, and the revoked client got in.
-@Suite struct CARenewalTests {
+@Suite(.heavy) struct CARenewalTests {
     /// Who made the PKI: the two ways province CA teams renew a CA.
     enum Tool: String, CaseIterable, Sendable { case openssl, pythonCryptography }
 

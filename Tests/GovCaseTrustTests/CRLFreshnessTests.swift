@@ -1,12 +1,13 @@
 import Foundation
 import GovCaseTrust
 import Logging
+import GovCaseTestSupport
 import Testing
 import X509
 
 /// A CRL older than the one in force (a stale mirror, a restored backup) would silently un-revoke what was revoked
 /// since: a reload refuses it, keeps the newer list and says so in the log. CRLs written by `openssl ca -gencrl`.
-@Suite struct CRLFreshnessTests {
+@Suite(.heavy) struct CRLFreshnessTests {
     @Test func aReloadRefusesAnOlderCRLKeepsTheNewerOneAndLogsItOnce() async throws {
         let ca = try await OpenSSLProvinceCA.make(days: 30)
         defer { try? FileManager.default.removeItem(at: ca.folder) }

@@ -1,12 +1,13 @@
 import Foundation
 import GovCaseTrust
 import Logging
+import GovCaseTestSupport
 import Testing
 import X509
 
 /// `expired_crl: accept` lets handshakes through on a CRL past its `nextUpdate`; each is logged, at most one line
 /// per CA a minute, counting the ones held back.
-@Suite struct ExpiredCRLLogTests {
+@Suite(.heavy) struct ExpiredCRLLogTests {
     /// One key's events at the seconds given, and what the limiter decides for each, in order.
     static let timeline: [(seconds: Double, key: String, decision: LogRateLimiter<String>.Decision)] = [
         (0, "sichuan", .log(suppressedSinceLastLine: 0)),

@@ -1,12 +1,13 @@
 import Foundation
 import GovCaseTrust
 import Logging
+import GovCaseTestSupport
 import Testing
 import X509
 
 /// `requireCRL` (`tls.require_crl`): a CA of the bundle without a CRL makes the trust unusable, naming the CA; a
 /// renewal of a CA that has one is covered by it.
-@Suite struct RequireCRLTests {
+@Suite(.heavy) struct RequireCRLTests {
     @Test func aCAWithoutACRLIsAnErrorNamingItOnlyWhenACRLIsRequired() async throws {
         let ca = try await OpenSSLProvinceCA.make(days: 30)
         defer { try? FileManager.default.removeItem(at: ca.folder) }
