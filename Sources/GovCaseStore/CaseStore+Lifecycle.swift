@@ -26,56 +26,67 @@ extension CaseStore {
         _ followUp: FollowUp, sourceSystem: String, recordedAt: Date,
         authorize: (Case) throws -> Void = { _ in }, policy: (String) -> DeadlinePolicy
     ) throws -> FollowUpOutcome {
-        let outcome = try pool.write { db -> FollowUpOutcome in
-            let applied = try Row.fetchAll(
-                db.statement(.appliedFollowUps),
-                arguments: [sourceSystem, followUp.externalID, followUp.recordType ?? ""])
-            if let same = applied.first(where: { ($0["revision"] as Int64) == Int64(followUp.revision) }) {
-                let caseID: String = same["case_id"]
-                guard let c = try fetchCase(id: caseID, db: db) else {
-                    throw StoreError(.corrupt, "case \(caseID) of follow-up \(followUp.externalID) vanished")
-                }
-                try authorize(c)
-                guard let digest = followUp.contentDigest, digest == same["content_digest"] as Data? else {
-                    throw StoreError(
-                        .alreadyExists,
-                        "revision \(followUp.revision) of follow-up \(followUp.externalID) is already applied with "
-                            + "other content; a correction needs a higher revision")
-                }
-                return FollowUpOutcome(caseID: caseID, events: [], duplicate: true)
-            }
-            if let latest = applied.map({ $0["revision"] as Int64 }).max(), latest > Int64(followUp.revision) {
-                throw StoreError(
-                    .olderRevision,
-                    "revision \(followUp.revision) of \(followUp.externalID) is older than the applied revision \(latest)"
-                )
-            }
-            guard
-                var c = try fetchCase(
-                    sourceSystem: sourceSystem, recordType: followUp.targetRecordType,
-                    externalID: followUp.targetExternalID, db: db)
-            else {
-                throw StoreError(
-                    .notFound, "no case from \(sourceSystem) has external id \(followUp.targetExternalID)")
-            }
-            try authorize(c)
-            let remaining = try followUp.stepsNotYetApplied(to: c)
-            let events = try c.apply(remaining, recordedAt: recordedAt, policy: policy(c.regionCode))
-            try save(c, db: db, createdAt: nil, now: recordedAt)
-            try append(events, caseID: c.caseID, db: db)
-            try enqueueSteps(events, of: c, now: recordedAt, db: db)
-            try db.statement(.saveFollowUp).execute(
-                arguments: [
-                    sourceSystem, followUp.recordType ?? "", followUp.externalID, Int64(followUp.revision),
-                    followUp.contentDigest, c.caseID,
-                ])
-            return FollowUpOutcome(caseID: c.caseID, events: events, duplicate: false)
+        let outcome = try pool.write { db in
+            try apply(
+                followUp, sourceSystem: sourceSystem, recordedAt: recordedAt, authorize: authorize, policy: policy,
+                db: db)
         }
         if !outcome.events.isEmpty {
             eventSignal.signal()
             signalForwards()
         }
         return outcome
+    }
+
+    /// `apply` inside a transaction of the caller's (a group commit's, in a savepoint of its own); the caller
+    /// signals watchers and forwarders after the commit.
+    func apply(
+        _ followUp: FollowUp, sourceSystem: String, recordedAt: Date, authorize: (Case) throws -> Void,
+        policy: (String) -> DeadlinePolicy, db: Database
+    ) throws -> FollowUpOutcome {
+        let applied = try Row.fetchAll(
+            db.statement(.appliedFollowUps),
+            arguments: [sourceSystem, followUp.externalID, followUp.recordType ?? ""])
+        if let same = applied.first(where: { ($0["revision"] as Int64) == Int64(followUp.revision) }) {
+            let caseID: String = same["case_id"]
+            guard let c = try fetchCase(id: caseID, db: db) else {
+                throw StoreError(.corrupt, "case \(caseID) of follow-up \(followUp.externalID) vanished")
+            }
+            try authorize(c)
+            guard let digest = followUp.contentDigest, digest == same["content_digest"] as Data? else {
+                throw StoreError(
+                    .alreadyExists,
+                    "revision \(followUp.revision) of follow-up \(followUp.externalID) is already applied with "
+                        + "other content; a correction needs a higher revision")
+            }
+            return FollowUpOutcome(caseID: caseID, events: [], duplicate: true)
+        }
+        if let latest = applied.map({ $0["revision"] as Int64 }).max(), latest > Int64(followUp.revision) {
+            throw StoreError(
+                .olderRevision,
+                "revision \(followUp.revision) of \(followUp.externalID) is older than the applied revision \(latest)"
+            )
+        }
+        guard
+            var c = try fetchCase(
+                sourceSystem: sourceSystem, recordType: followUp.targetRecordType,
+                externalID: followUp.targetExternalID, db: db)
+        else {
+            throw StoreError(
+                .notFound, "no case from \(sourceSystem) has external id \(followUp.targetExternalID)")
+        }
+        try authorize(c)
+        let remaining = try followUp.stepsNotYetApplied(to: c)
+        let events = try c.apply(remaining, recordedAt: recordedAt, policy: policy(c.regionCode))
+        try save(c, db: db, createdAt: nil, now: recordedAt)
+        try append(events, caseID: c.caseID, db: db)
+        try enqueueSteps(events, of: c, now: recordedAt, db: db)
+        try db.statement(.saveFollowUp).execute(
+            arguments: [
+                sourceSystem, followUp.recordType ?? "", followUp.externalID, Int64(followUp.revision),
+                followUp.contentDigest, c.caseID,
+            ])
+        return FollowUpOutcome(caseID: c.caseID, events: events, duplicate: false)
     }
 
     /// Applies one lifecycle step to a case, e.g. a handler's transition through the case service.

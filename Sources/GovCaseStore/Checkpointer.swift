@@ -14,6 +14,12 @@ import Synchronization
 /// records); once it passes `walLimitBytes`, a TRUNCATE checkpoint copies everything and empties the log. It
 /// runs on the store's own writer connection, queued between commits like one: run from a second connection it
 /// would compete for the write lock with a writer that never lets go (SQLite's locks are not fair) and fail.
+///
+/// A TRUNCATE waits for every reader to leave the log, and it holds the writer while it waits: with the store's
+/// 10 s busy timeout, one slow page read (or `govcase keys rotate` reading beside the gateway) stopped every commit
+/// for up to 10 s. So the TRUNCATE comes after a PASSIVE pass on this connection (which copies what it can without
+/// the writer, leaving the TRUNCATE little to copy) and waits for readers no longer than a commit takes
+/// (`truncateWait`); a reader still there defers it to a later pass, counted and logged, and commits go on.
 /// Failures are logged and counted, never ignored.
 final class Checkpointer: Sendable {
     private let connection: DatabaseQueue
@@ -24,12 +30,14 @@ final class Checkpointer: Sendable {
     private let interval: DispatchTimeInterval
     private let walPath: String
     private let walLimitBytes: Int
+    /// How long a TRUNCATE waits for readers to leave the log, holding the writer meanwhile: about one commit.
+    private let truncateWait: Duration
     private let logger: Logger
     private let counters = Mutex(CheckpointCounters())
 
     init(
         path: String, writer: DatabasePool, interval: DispatchTimeInterval = .milliseconds(250),
-        walLimitBytes: Int = 64 << 20, logger: Logger
+        walLimitBytes: Int = 64 << 20, truncateWait: Duration = .milliseconds(20), logger: Logger
     ) throws {
         var configuration = Configuration()
         configuration.label = "govcase.store.checkpoint"
@@ -39,6 +47,7 @@ final class Checkpointer: Sendable {
         self.interval = interval
         self.walPath = path + "-wal"
         self.walLimitBytes = walLimitBytes
+        self.truncateWait = truncateWait
         self.logger = logger
         scheduleNext()
     }
@@ -52,18 +61,26 @@ final class Checkpointer: Sendable {
         }
     }
 
-    /// One pass: PASSIVE, or TRUNCATE when the log has grown past its limit.
+    /// One pass: PASSIVE, then TRUNCATE when the log has grown past its limit.
     private func pass() {
         let mode: Database.CheckpointMode = walBytes > walLimitBytes ? .truncate : .passive
         do {
+            _ = try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             if mode == .truncate {
-                _ = try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-            } else {
-                _ = try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                guard try truncateUnlessReadersStay() else { return }
             }
-            counters.withLock {
-                $0.passes += 1
-                if mode == .truncate { $0.truncations += 1 }
+            let deferredBefore = counters.withLock { counts in
+                counts.passes += 1
+                guard mode == .truncate else { return 0 }
+                counts.truncations += 1
+                let deferred = counts.deferredInARow
+                counts.deferredInARow = 0
+                return deferred
+            }
+            if deferredBefore > 0 {
+                logger.notice(
+                    "the write-ahead log is emptied after readers held it",
+                    metadata: ["checkpoint.deferred": "\(deferredBefore)"])
             }
         } catch {
             let failures = counters.withLock {
@@ -76,6 +93,33 @@ final class Checkpointer: Sendable {
                     "checkpoint.mode": "\(mode)", "checkpoint.failures": "\(failures)",
                     "wal.bytes": "\(walBytes)", "error": "\(error)",
                 ])
+        }
+    }
+
+    /// A TRUNCATE on the writer that waits at most `truncateWait` for readers; false (counted, and logged at the
+    /// first of a run) when readers still hold the log, which stays for a later pass.
+    private func truncateUnlessReadersStay() throws -> Bool {
+        let waitMilliseconds = Int(truncateWait / .milliseconds(1))
+        do {
+            try writer.writeWithoutTransaction { db in
+                let previous = try Int.fetchOne(db, sql: "PRAGMA busy_timeout") ?? 0
+                try db.execute(sql: "PRAGMA busy_timeout = \(waitMilliseconds)")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = \(previous)") }
+                _ = try db.checkpoint(.truncate)
+            }
+            return true
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            let first = counters.withLock {
+                $0.deferredTruncations += 1
+                $0.deferredInARow += 1
+                return $0.deferredInARow == 1
+            }
+            if first {
+                logger.notice(
+                    "a reader holds the write-ahead log: emptying it waits for a later pass, and commits go on",
+                    metadata: ["wal.bytes": "\(walBytes)", "wal.limit": "\(walLimitBytes)"])
+            }
+            return false
         }
     }
 
@@ -141,4 +185,8 @@ public struct CheckpointCounters: Sendable, Hashable {
     public var truncations = 0
     /// Checkpoints that failed.
     public var failures = 0
+    /// TRUNCATE checkpoints put off because a reader still held the log after `truncateWait`.
+    public var deferredTruncations = 0
+    /// Deferrals since the last TRUNCATE that emptied the log.
+    var deferredInARow = 0
 }

@@ -108,9 +108,7 @@ public struct IngestPipeline: Sendable {
         for (position, record) in records.enumerated() {
             switch translations[position] {
             case .success(.newCase(var c)):
-                let regionPolicy = deadlines.policy(forRegion: c.regionCode)
-                c.startDeadlines(using: regionPolicy)
-                let disagreements = c.defaultRatingViolations(using: regionPolicy)
+                let disagreements = c.admit(under: deadlines)
                 guard disagreements.isEmpty else {
                     prepared.acks[position] = .rejected(
                         record.index, externalID: record.externalID, violations: disagreements)
@@ -134,55 +132,57 @@ public struct IngestPipeline: Sendable {
                 prepared.acks[position] = .failed(record.index, externalID: record.externalID, error: error)
             }
         }
-        if !newCases.isEmpty { prepared.ticket = store.enqueue(newCases, now: now) }
+        if !newCases.isEmpty || !prepared.followUps.isEmpty {
+            let (policy, deadlines) = (policy, deadlines)
+            let followUps = prepared.followUps.map { _, f in
+                QueuedFollowUp(
+                    f, sourceSystem: caller.systemID,
+                    authorize: { c in
+                        // One grant must give the role for the target case's adapter and region, duplicates included.
+                        try policy.authorize(caller, role: .submitter, adapter: c.source.adapterID, region: c.regionCode)
+                    },
+                    policy: deadlines.policy(forRegion:))
+            }
+            prepared.ticket = store.enqueue(newCases, followUps: followUps, now: now)
+        }
         return prepared
     }
 
-    /// Waits for the new cases' commit, then applies the follow-ups one by one (each its own transaction,
-    /// after the cases it may name); returns an acknowledgement per record, in order.
+    /// Waits for the commit of the call's new cases and follow-ups (one group commit: the follow-ups after the
+    /// cases, so they may name them); returns an acknowledgement per record, in order.
     func finish(_ prepared: Prepared) async -> [Govcase_Gateway_V1_RecordAck] {
         var acks = prepared.acks
         if let ticket = prepared.ticket {
             do {
-                let results = try await ticket.results()
-                for ((position, externalID), result) in zip(prepared.newCases, results) {
+                let outcomes = try await ticket.outcomes()
+                for ((position, externalID), result) in zip(prepared.newCases, outcomes.submits) {
                     acks[position] = .init(prepared.indexes[position], externalID, result.mapError(Self.rpcError))
                 }
+                for ((position, f), result) in zip(prepared.followUps, outcomes.followUps) {
+                    let index = prepared.indexes[position]
+                    switch result {
+                    case .success(let outcome):
+                        acks[position] = .with {
+                            $0.index = UInt64(index)
+                            $0.externalID = f.externalID
+                            $0.caseID = outcome.caseID
+                            $0.outcome = outcome.duplicate ? .duplicate : .accepted
+                        }
+                    case .failure(let error):
+                        acks[position] = .failed(index, externalID: f.externalID, error: Self.rpcError(error))
+                    }
+                }
             } catch {
+                let unavailable = RPCError(code: .unavailable, message: "the store failed; retry: \(error)")
                 for (position, externalID) in prepared.newCases {
-                    acks[position] = .failed(
-                        prepared.indexes[position], externalID: externalID,
-                        error: RPCError(code: .unavailable, message: "the store failed; retry: \(error)"))
+                    acks[position] = .failed(prepared.indexes[position], externalID: externalID, error: unavailable)
+                }
+                for (position, f) in prepared.followUps {
+                    acks[position] = .failed(prepared.indexes[position], externalID: f.externalID, error: unavailable)
                 }
             }
         }
         let caller = prepared.caller
-        for (position, f) in prepared.followUps {
-            let index = prepared.indexes[position]
-            do {
-                let (policy, deadlines, now) = (policy, deadlines, prepared.now)
-                // A write and its fsync: off the cooperative pool.
-                let outcome = try await store.call { store in
-                    try store.apply(
-                        f, sourceSystem: caller.systemID, recordedAt: now,
-                        authorize: { c in
-                            // One grant must give the role for the target case's adapter and region, duplicates
-                            // included.
-                            try policy.authorize(
-                                caller, role: .submitter, adapter: c.source.adapterID, region: c.regionCode)
-                        },
-                        policy: deadlines.policy(forRegion:))
-                }
-                acks[position] = .with {
-                    $0.index = UInt64(index)
-                    $0.externalID = f.externalID
-                    $0.caseID = outcome.caseID
-                    $0.outcome = outcome.duplicate ? .duplicate : .accepted
-                }
-            } catch {
-                acks[position] = .failed(index, externalID: f.externalID, error: Self.rpcError(error))
-            }
-        }
         let answered = acks.map { $0! }
         if let observe = hooks.observe {
             for (position, ack) in answered.enumerated() {
