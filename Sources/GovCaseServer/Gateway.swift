@@ -93,6 +93,8 @@ public final class Gateway: Service, Sendable {
             path: configuration.store.path, vault: configuration.store.vault(),
             routes: configuration.forwarding.selectors,
             clocks: configuration.clocks.rules(deadlines: configuration.deadlines.policies), logger: logger)
+        // Said to `govcase keys rotate` beside it: a rotation is complete only once this gateway seals with the new key.
+        try store.recordSealingKey(now: clock())
         let adapters = BuiltInAdapters.all(
             overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } }
         ).filter { configuration.builtInAdapters.contains($0.info.id) }

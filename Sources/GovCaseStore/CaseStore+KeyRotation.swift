@@ -52,3 +52,34 @@ extension CaseStore {
         }
     }
 }
+
+/// The evaluator key the last gateway to start on a store seals new boxes with.
+public struct SealingKeyRecord: Sendable, Hashable {
+    /// Its key id (`govcase keys new` prints it).
+    public var keyID: String
+    /// When that gateway started.
+    public var since: Date
+}
+
+extension CaseStore {
+    private static let sealingKeySetting = "sealing_key_id"
+
+    /// Records the key this store's vault seals with, as the gateway that serves from it: called at the gateway's
+    /// start, so a rotation run beside it can tell whether it was restarted with the new key.
+    public func recordSealingKey(now: Date) throws {
+        try pool.write { db in
+            try db.statement(.saveSetting).execute(
+                arguments: [Self.sealingKeySetting, vault.currentKeyID, now.timeIntervalSince1970])
+        }
+    }
+
+    /// What the last gateway to start on this store recorded of its sealing key; nil if none has (a store no
+    /// gateway of this version has served from).
+    public func recordedSealingKey() throws -> SealingKeyRecord? {
+        try pool.read { db in
+            try Row.fetchOne(db.statement(.setting), arguments: [Self.sealingKeySetting]).map {
+                SealingKeyRecord(keyID: $0["value"], since: Date(timeIntervalSince1970: $0["updated_at"]))
+            }
+        }
+    }
+}

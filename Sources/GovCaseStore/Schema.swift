@@ -326,6 +326,19 @@ enum Schema {
             // what arrived since T needs what arrived late as well.
             try db.execute(sql: "CREATE INDEX cases_created ON cases (created_at, id)")
         }
+        migrator.registerMigration("v12-store-settings") { db in
+            // What a running gateway says of itself to the commands beside it: the evaluator key id it seals new
+            // boxes with (`sealing_key_id`), written at its start, so `govcase keys rotate` declares a rotation
+            // complete only once the gateway has been restarted with the new key.
+            try db.execute(
+                sql: """
+                    CREATE TABLE store_settings (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL,
+                        updated_at REAL NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

@@ -92,6 +92,10 @@ enum StoreSQL: CaseIterable {
     case countDueClocks
     /// How many clocks are in a state (state).
     case countClocks
+    /// A setting the gateway records of itself, replacing its value (name, value, updated at).
+    case saveSetting
+    /// A recorded setting's value and when it was written (name).
+    case setting
 
     /// The statement's text.
     var sql: String {
@@ -244,6 +248,12 @@ enum StoreSQL: CaseIterable {
                 ORDER BY due_at, id LIMIT ?
                 """
         case .countClocks: "SELECT COUNT(*) FROM clocks WHERE state = ?"
+        case .saveSetting:
+            """
+                INSERT INTO store_settings (name, value, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """
+        case .setting: "SELECT value, updated_at FROM store_settings WHERE name = ?"
         case .countDueClocks: "SELECT COUNT(*) FROM clocks WHERE state = 'pending' AND due_at <= ?"
         }
     }
@@ -295,6 +305,8 @@ extension StoreSQL {
         case .clocksInState: ["pending", 0.0, 0, "51%", 100]
         case .countDueClocks: [0.0]
         case .countClocks: ["pending"]
+        case .saveSetting: ["sealing_key_id", "0123", 0.0]
+        case .setting: ["sealing_key_id"]
         }
     }
 

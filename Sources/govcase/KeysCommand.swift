@@ -13,7 +13,8 @@ struct KeysCommand: AsyncParsableCommand {
             Rotating: make a key with `govcase keys new --out <file>`; in the configuration, make it \
             store.evaluator_key and list the old one under store.previous_evaluator_keys; restart the gateway; \
             then run `govcase keys rotate --config <file>`, which re-seals every box with the new key while the \
-            gateway serves. When it reports none remaining, remove the old key from the configuration.
+            gateway serves. When it reports the rotation complete (every box re-sealed, and the gateway that serves \
+            from the store recorded the new key at its start), remove the old key from the configuration.
             """,
         subcommands: [NewKey.self, Rotate.self, Status.self])
 
@@ -56,12 +57,29 @@ struct KeysCommand: AsyncParsableCommand {
             let done = try store.resealEvaluators(batchSize: batchSize) { progress in
                 print("re-sealed \(progress.resealed), remaining \(progress.remaining)")
             }
+            let serving = try store.recordedSealingKey()
+            let current = try GatewayConfiguration.load(path: config).store.vault().currentKeyID
             try store.close()
+            guard done.remaining == 0 else {
+                print("rotation incomplete: \(done.remaining) boxes remain; run again")
+                throw ExitCode(1)
+            }
+            // Every box holds the new key, but a gateway still running with the old one goes on sealing with it:
+            // removing the old key then would lose what it seals from now on.
+            if let serving, serving.keyID != current {
+                print(
+                    "rotation incomplete: every box is re-sealed, but the gateway that last started on this store "
+                        + "(at \(serving.since.formatted(.iso8601))) seals new boxes with key \(serving.keyID); restart "
+                        + "it with store.evaluator_key = the key \(current), then run `govcase keys rotate` again")
+                throw ExitCode(1)
+            }
             print(
-                done.remaining == 0
-                    ? "rotation complete: every box is sealed with the current key; the previous keys may be removed"
-                    : "rotation incomplete: \(done.remaining) boxes remain; run again")
-            if done.remaining != 0 { throw ExitCode(1) }
+                serving == nil
+                    ? "rotation complete: every box is sealed with the current key; no gateway has recorded its key "
+                        + "on this store yet, so make sure any that serves from it runs with key \(current) before "
+                        + "removing the previous keys"
+                    : "rotation complete: every box is sealed with the current key, and so is every new one; the "
+                        + "previous keys may be removed")
         }
 
         static func open(_ config: String) throws -> CaseStore {

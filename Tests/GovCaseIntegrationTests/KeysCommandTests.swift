@@ -3,11 +3,12 @@ import GRPCCore
 import GovCaseClient
 import GovCaseProto
 import SwiftProtobuf
+import GovCaseTestSupport
 import Testing
 
 /// Rotating the evaluator key as an operator does: `govcase keys new`, the old key listed as previous, a
 /// restart, `govcase keys rotate` beside the running gateway, and the old key removed.
-@Suite struct KeysCommandTests {
+@Suite(.heavy) struct KeysCommandTests {
     static func readEvaluator(_ caseID: String, port: Int, in folder: URL) async throws -> String {
         try await withGatewayClient(host: "127.0.0.1", port: port, as: .development("auditor-sc", in: folder)) {
             try await Govcase_Gateway_V1_CaseService.Client(wrapping: $0).getCase(.with { $0.caseID = caseID })
@@ -86,5 +87,28 @@ import Testing
         for caseID in caseIDs {
             #expect(try await Self.readEvaluator(caseID, port: port, in: deployment.folder) == name)
         }
+
+        // The next rotation, run before the gateway is restarted with its new key: every box is re-sealed, but the
+        // running gateway still seals new boxes with the key the operator is about to remove, so the rotation is
+        // not complete and says what to do.
+        let keyOf2027 = try #require(made.output.firstMatch(of: /key id ([0-9a-f]+)/)?.1)
+        let key2028 = deployment.folder.appendingPathComponent("evaluator-2028.key").path
+        #expect(try await GatewayProcess.run(["keys", "new", "--out", key2028]).status == 0)
+        try deployment.editConfiguration {
+            $0.replacingOccurrences(
+                of: "evaluator_key: evaluator-2027.key",
+                with: "evaluator_key: evaluator-2028.key\n  previous_evaluator_keys: [evaluator-2027.key]")
+        }
+        let early = try await GatewayProcess.run(["keys", "rotate", "--config", config])
+        #expect(early.status == 1, "\(early.output)")
+        #expect(
+            early.output.contains("rotation incomplete") && early.output.contains("seals new boxes with key \(keyOf2027)")
+                && early.output.contains("restart it"), "\(early.output)")
+        gateway.send(SIGTERM)
+        #expect(try await gateway.exitStatus() == 0)
+        gateway = try deployment.serve()
+        _ = try await gateway.servingPort()
+        let after = try await GatewayProcess.run(["keys", "rotate", "--config", config])
+        #expect(after.status == 0 && after.output.contains("rotation complete"), "\(after.output)")
     }
 }

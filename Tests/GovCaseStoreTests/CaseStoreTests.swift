@@ -5,6 +5,7 @@ import GovCaseCore
 import GovCaseProto
 import GovCaseWire
 import SwiftProtobuf
+import Synchronization
 @testable import GovCaseStore
 import Testing
 
@@ -53,7 +54,7 @@ import Testing
                 "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
                 "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox", "v10-clocks",
-                "v11-cases-by-creation",
+                "v11-cases-by-creation", "v12-store-settings",
             ])
         #expect(try store.journalMode() == "wal")
     }
@@ -113,6 +114,47 @@ import Testing
         try other.close()
         let reopened = try open()
         #expect(try reopened.query(CaseQuery(), pageSize: 10).cases.count == 3)
+    }
+
+    /// A TRUNCATE checkpoint waits for readers to leave the log while it holds the writer: with the store's 10 s
+    /// busy timeout, one long read beside the gateway stopped every commit until it ended. Here another connection
+    /// holds the log, past its limit, for 5 s: commit after commit lands before that reader leaves, the
+    /// truncation is put off (and counted), and once the reader has gone the log is emptied.
+    @Test(.timeLimit(.minutes(1))) func aReaderHoldingTheLogPastItsLimitNeverHoldsACommit() async throws {
+        let store = try CaseStore(path: path, vault: EvaluatorVault(key: key), walLimitBytes: 1)
+        _ = try store.submit(batch: (0..<20).map { Self.evaluation("PJ-held-\($0)") }, now: now)
+        let other = try DatabaseQueue(path: path)
+        let reading = DispatchSemaphore(value: 0)
+        let left = Atomic<Bool>(false)
+        let readerDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? other.inDatabase { db in
+                try db.beginTransaction(.deferred)
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases")  // takes its read mark on the log
+                reading.signal()
+                Thread.sleep(forTimeInterval: 5)
+                left.store(true, ordering: .sequentiallyConsistent)
+                try db.rollback()
+            }
+            readerDone.signal()
+        }
+        reading.wait()
+        for round in 0..<5 {
+            try await Task.sleep(for: .milliseconds(300))  // a checkpoint pass (every 250 ms) between commits
+            _ = try store.submit(Self.evaluation("PJ-beside-reader-\(round)"), now: now)
+            let readerHadLeft = left.load(ordering: .sequentiallyConsistent)
+            #expect(!readerHadLeft, "commit \(round) waited for the reader to leave the log")
+        }
+        #expect(store.checkpoints.deferredTruncations > 0, "no TRUNCATE met the reader: \(store.checkpoints)")
+        #expect(store.checkpoints.failures == 0)
+        readerDone.wait()
+        let truncationsWhileHeld = store.checkpoints.truncations
+        while store.checkpoints.truncations == truncationsWhileHeld {
+            _ = try store.submit(Self.evaluation("PJ-after-reader-\(UUID())"), now: now)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try store.query(CaseQuery(), pageSize: 100).cases.count >= 25)
+        try other.close()
     }
 
     /// A v1 store (case payloads as JSON) opened by this build: its cases read back unchanged, now as protobuf.
@@ -240,10 +282,10 @@ import Testing
 
         let store = try open()
         #expect(
-            try store.appliedMigrations().suffix(9) == [
+            try store.appliedMigrations().suffix(10) == [
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
                 "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox", "v10-clocks",
-                "v11-cases-by-creation",
+                "v11-cases-by-creation", "v12-store-settings",
             ])
         let read = try store.get(caseID: "case-v2", now: now)
         #expect(read.events == [event])
@@ -391,6 +433,49 @@ import Testing
         }
         #expect((error as? CaseError)?.code == .correctionRefused)
         #expect(try store.query(CaseQuery()).cases.count == 3)
+    }
+
+    /// Follow-ups share group commits with new cases (each was once a transaction and an fsync of its own): held
+    /// behind a busy writer, one call's new case, another's follow-up naming it and a follow-up naming nothing, and
+    /// a third call's case commit in one transaction, each with its own outcome. A backlog past the bound takes
+    /// more than one transaction.
+    @Test func followUpsShareAGroupCommitWithNewCasesAndAGroupIsBounded() async throws {
+        let store = try open()
+        let hold = DispatchSemaphore(value: 0)
+        store.queue.writer.async { hold.wait() }  // busy: everything queued now waits for the same group
+        let groupsBefore = store.queue.groups.load(ordering: .relaxed)
+        let first = store.enqueue([Self.evaluation("PJ-group", level: .dissatisfied)], now: now)
+        let steps = [LifecycleStep(LifecycleAction(.verify), occurredAt: now)]
+        let second = store.enqueue(
+            [],
+            followUps: [
+                QueuedFollowUp(
+                    try FollowUp(targetExternalID: "PJ-group", externalID: "ZG-group", steps: steps).stamped(),
+                    sourceSystem: "sc-gov", policy: { _ in .standard }),
+                QueuedFollowUp(
+                    try FollowUp(targetExternalID: "PJ-nowhere", externalID: "ZG-nowhere", steps: steps).stamped(),
+                    sourceSystem: "sc-gov", policy: { _ in .standard }),
+            ], now: now)
+        let third = store.enqueue([Self.evaluation("PJ-group-2")], now: now)
+        hold.signal()
+        let created = try #require(try await first.results().first?.get())
+        let followUps = try await second.outcomes().followUps
+        #expect(try followUps[0].get().caseID == created.caseID && !followUps[0].get().events.isEmpty)
+        #expect(throws: StoreError.self) { try followUps[1].get() }
+        #expect(try await third.results().count == 1)
+        #expect(store.queue.groups.load(ordering: .relaxed) == groupsBefore + 1, "one transaction for all three calls")
+        #expect(try store.get(caseID: created.caseID, now: now).status == .verified)
+
+        let holdAgain = DispatchSemaphore(value: 0)
+        store.queue.writer.async { holdAgain.wait() }
+        let backlogBefore = store.queue.groups.load(ordering: .relaxed)
+        let calls = (0..<3).map { call in
+            store.enqueue((0..<900).map { Self.evaluation("PJ-backlog-\(call)-\($0)") }, now: now)
+        }
+        holdAgain.signal()
+        for call in calls { #expect(try await call.results().allSatisfy { (try? $0.get()) != nil }) }
+        // 2,700 records past a bound of 2,000: two whole calls, then the third.
+        #expect(store.queue.groups.load(ordering: .relaxed) == backlogBefore + 2)
     }
 
     @Test func followUpsAppendEventsOnceAndIllegalOnesWriteNothing() throws {
@@ -889,11 +974,18 @@ extension CaseStore {
     func applyStamped(
         _ followUp: FollowUp, sourceSystem: String, recordedAt: Date, policy: (String) -> DeadlinePolicy
     ) throws -> FollowUpOutcome {
-        var stamped = followUp
+        try apply(followUp.stamped(), sourceSystem: sourceSystem, recordedAt: recordedAt, policy: policy)
+    }
+}
+
+extension FollowUp {
+    /// As the gateway stores it: with its record type and a content digest.
+    func stamped() throws -> FollowUp {
+        var stamped = self
         stamped.recordType = "govcase.sources.national.v1.RectificationFeedback"
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        stamped.contentDigest = Data(SHA256.hash(data: try encoder.encode(followUp)))
-        return try apply(stamped, sourceSystem: sourceSystem, recordedAt: recordedAt, policy: policy)
+        stamped.contentDigest = Data(SHA256.hash(data: try encoder.encode(self)))
+        return stamped
     }
 }
