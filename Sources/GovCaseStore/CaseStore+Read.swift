@@ -69,10 +69,7 @@ extension CaseStore {
                 try db.statement(.auditRead).execute(
                     arguments: [caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
             }
-            // The identity key beside a full name would confirm a guessed ID number: masked views only.
-            var unmasked = c
-            unmasked.requester?.identityKey = ""
-            return unmasked
+            return c.unmasked
         }
     }
 

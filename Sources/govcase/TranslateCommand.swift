@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GovCaseAdapters
 import GovCaseCore
+import GovCaseServer
 import GovCaseWire
 import SwiftProtobuf
 
@@ -16,7 +17,14 @@ struct TranslateCommand: ParsableCommand {
             An unknown adapter or message type exits 2 and lists the known ones.
             Given a golden vector file (Tests/Vectors), translates its record with its received_at, source_system
             and code_overrides unless options say otherwise.
+            It answers as the gateway does: a new case gets the deadlines its region's policy starts (a default \
+            rating that policy refuses is refused), and it is printed as an unmasked read shows it (no identity \
+            key beside the full name). With --config, the deployment's deadlines, code overrides and clock skew \
+            apply; without it, the embedded defaults of `govcase serve`.
             """)
+
+    @Option(help: "A gateway's YAML configuration: its deadlines, code_overrides and validation.clock_skew_seconds apply.")
+    var config: String?
 
     @Option(help: "Adapter id, e.g. national-platform (see `govcase adapters list`).")
     var adapter: String
@@ -43,9 +51,14 @@ struct TranslateCommand: ParsableCommand {
         let input = try readInput()
         let vector = GoldenVectorEnvelope(text: input)
         let sourceSystem = self.sourceSystem ?? vector?.sourceSystem ?? "cli"
-        var overrides = try codes.map { try CodeTable(json: Data(contentsOf: URL(fileURLWithPath: $0))) }
-        if overrides == nil, let vectorCodes = vector?.codeOverrides { overrides = try CodeTable(json: vectorCodes) }
-        let adapters = BuiltInAdapters.all(overrides: overrides.map { [adapter: [sourceSystem: $0]] } ?? [:])
+        let deployment = try config.map { path in
+            do { return try GatewayConfiguration.load(path: path) } catch { Self.fail(code: 2, "\(error)") }
+        }
+        var overrides = deployment?.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } } ?? [:]
+        var given = try codes.map { try CodeTable(json: Data(contentsOf: URL(fileURLWithPath: $0))) }
+        if given == nil, let vectorCodes = vector?.codeOverrides { given = try CodeTable(json: vectorCodes) }
+        if let given { overrides[adapter, default: [:]][sourceSystem] = given }
+        let adapters = BuiltInAdapters.all(overrides: overrides)
         guard let chosen = adapters.first(where: { $0.info.id == adapter }) else {
             Self.fail(
                 code: 2, "unknown adapter \"\(adapter)\"; known: " + adapters.map(\.info.id).joined(separator: ", "))
@@ -65,9 +78,18 @@ struct TranslateCommand: ParsableCommand {
         guard let message else { Self.fail(code: 2, "\(adapter) does not accept \(typeName); it accepts: \(known)") }
 
         let received = try receivedAt.map(Self.date) ?? vector?.receivedAt ?? Date()
-        let context = TranslationContext(sourceSystem: sourceSystem, receivedAt: received)
+        let validation = deployment?.validation ?? GatewayConfiguration.Validation()
+        let context = TranslationContext(
+            sourceSystem: sourceSystem, receivedAt: received, clockSkew: TimeInterval(validation.clockSkewSeconds))
         switch chosen.translate(message, context: context) {
-        case .newCase(let c)?: print(try c.proto.prettyJSON())
+        case .newCase(var c)?:
+            // What the gateway does next, by the same code (`Case.admit`), and how an unmasked read shows the case.
+            let refusals = c.admit(under: (deployment?.deadlines ?? DeadlineConfiguration()).policies)
+            guard refusals.isEmpty else {
+                for v in refusals { FileHandle.standardError.write(Data("\(v)\n".utf8)) }
+                throw ExitCode(1)
+            }
+            print(try c.unmasked.proto.prettyJSON())
         case .followUp(let f)?: print(try f.proto.prettyJSON())
         case .rejected(let violations)?:
             for v in violations { FileHandle.standardError.write(Data("\(v)\n".utf8)) }

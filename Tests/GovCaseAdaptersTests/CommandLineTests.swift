@@ -1,6 +1,7 @@
 import Foundation
 import GovCaseCore
 import GovCaseProto
+import GovCaseWire
 import SwiftProtobuf
 import Testing
 
@@ -53,7 +54,11 @@ import Testing
         let run = try Self.govcase(try Self.arguments(for: vector), input: vector.record)
         #expect(run.status == 0, "\(run.stderr)")
         if let golden = vector.expect["case"] {
-            #expect(try Govcase_Core_V1_Case(jsonString: run.stdout) == Govcase_Core_V1_Case(jsonString: golden.text))
+            // The vector says what the adapter makes; translate answers as the gateway does after it: the deadlines
+            // of the embedded policy started, and shown as an unmasked read (no identity key beside the name).
+            var expected = try Case(proto: Govcase_Core_V1_Case(jsonString: golden.text))
+            #expect(expected.admit(under: RegionalDeadlinePolicies()).isEmpty)
+            #expect(try Govcase_Core_V1_Case(jsonString: run.stdout) == expected.unmasked.proto)
         } else {
             let golden = try #require(vector.expect["follow_up"])
             #expect(
@@ -121,5 +126,52 @@ import Testing
         ] {
             #expect(run.stdout.contains(line))
         }
+    }
+
+    /// translate answers as the gateway does (issue: it printed no deadlines, accepted a default rating the
+    /// gateway refused and printed the certKey beside the clear name): the deadlines started, the region's
+    /// default-rating rule applied, the identity key left out of the unmasked view, and with `--config` the
+    /// deployment's deadlines.
+    @Test func translateAnswersAsTheGatewayDoesAndTakesADeploymentsConfiguration() throws {
+        let vectors = Vector.root
+        let defaulted = vectors.appendingPathComponent("national-platform/valid/014-default-evaluation-no-evaluator.json").path
+        let plain = try Self.govcase(["translate", "--adapter", "national-platform", defaulted], input: "")
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let printed = try Govcase_Core_V1_Case(jsonString: plain.stdout)
+        // 7 natural days after the matter's completion (2025-03-01 09:00 China time): 2025-03-09 00:00 China time.
+        #expect(printed.handling.deadlines.defaultRatingAt.date == ISO8601DateFormatter().date(from: "2025-03-08T16:00:00Z"))
+
+        // A default rating dated before the default time: the gateway refuses it, so translate does.
+        let early = try String(contentsOfFile: defaulted, encoding: .utf8).replacingOccurrences(
+            of: "\"evaluated_at\" : \"2025-03-08T16:00:00Z\",\n    \"evaluation_id\"",
+            with: "\"evaluated_at\" : \"2025-03-05T16:00:00Z\",\n    \"evaluation_id\"")
+        #expect(early.contains("2025-03-05T16:00:00Z"))
+        let refused = try Self.govcase(["translate", "--adapter", "national-platform", "-"], input: early)
+        #expect(refused.status == 1 && refused.stdout.isEmpty, "\(refused.stdout)")
+        #expect(refused.stderr.hasPrefix("evaluation.evaluated_at: inconsistent: "), "\(refused.stderr)")
+
+        // A deployment whose default rating is 非常满意 refuses this 基本满意 one, naming the level.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("translate-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try Self.govcase(["pki", "init", "--out", folder.path], input: "").status == 0)
+        let configuration = folder.appendingPathComponent("gateway.yaml")
+        let yaml = try String(contentsOf: configuration, encoding: .utf8)
+        try (yaml + "\ndeadlines:\n  default:\n    default_rating_level: 5\n").write(
+            to: configuration, atomically: true, encoding: .utf8)
+        let deployed = try Self.govcase(
+            ["translate", "--config", configuration.path, "--adapter", "national-platform", defaulted], input: "")
+        #expect(deployed.status == 1, "\(deployed.stdout)")
+        #expect(deployed.stderr.hasPrefix("evaluation.level: inconsistent: "), "\(deployed.stderr)")
+        let broken = try Self.govcase(
+            ["translate", "--config", folder.appendingPathComponent("missing.yaml").path, "--adapter", "national-platform", defaulted],
+            input: "")
+        #expect(broken.status == 2 && broken.stderr.contains("missing.yaml"), "\(broken.stderr)")
+
+        // The certKey is the masked views' alone: never beside the clear name.
+        let withKey = vectors.appendingPathComponent("national-platform/valid/033-evaluation-with-cert-key.json").path
+        let unmasked = try Self.govcase(["translate", "--adapter", "national-platform", withKey], input: "")
+        #expect(unmasked.status == 0, "\(unmasked.stderr)")
+        let requester = try Govcase_Core_V1_Case(jsonString: unmasked.stdout).requester
+        #expect(!requester.name.isEmpty && requester.identityKey.isEmpty, "\(unmasked.stdout)")
     }
 }

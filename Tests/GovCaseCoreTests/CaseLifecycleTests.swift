@@ -60,15 +60,22 @@ import Testing
         try step(LifecycleAction(.fixByDeadline), 2)
         try step(LifecycleAction(.completeRectification, note: "增设窗口"), 3)
         try step(LifecycleAction(.giveFeedback, note: "已告知", feedbackMethod: .phone), 4)
-        try step(LifecycleAction(.rateFeedback, level: .dissatisfied), 5)
+        let first = try #require(c.handling.deadlines.rectifyBy)
+        // Rated four days after the feedback, so a deadline renewed from the rating differs from the first one.
+        try step(LifecycleAction(.rateFeedback, level: .dissatisfied), 100)
         #expect(c.status == .rectifying)
         #expect(c.handling.closedAt == nil)
-        try step(LifecycleAction(.completeRectification, note: "再次整改"), 6)
-        try step(LifecycleAction(.giveFeedback, note: "再次告知", feedbackMethod: .phone), 7)
-        #expect(throws: CaseError.self) { try step(LifecycleAction(.close), 8) }
-        try step(LifecycleAction(.rateFeedback, level: .basicallySatisfied), 9)
+        // The contract's decision (handling.proto, rectify_by): back in rectification with a deadline renewed from
+        // the rating, the region's bad_review_rectification again.
+        let renewed = try policy.deadline(of: policy.badReviewRectification, startingAt: at(100))
+        #expect(renewed != first)
+        #expect(c.handling.deadlines.rectifyBy == renewed && c.badReview?.rectificationDeadline == renewed)
+        try step(LifecycleAction(.completeRectification, note: "再次整改"), 101)
+        try step(LifecycleAction(.giveFeedback, note: "再次告知", feedbackMethod: .phone), 102)
+        #expect(throws: CaseError.self) { try step(LifecycleAction(.close), 103) }
+        try step(LifecycleAction(.rateFeedback, level: .basicallySatisfied), 104)
         #expect(c.status == .closed)
-        #expect(c.handling.closedAt == at(9))
+        #expect(c.handling.closedAt == at(104))
         #expect(c.badReview?.evaluatorRating == .basicallySatisfied)
     }
 

@@ -26,6 +26,15 @@ extension Case {
         }
     }
 
+    /// What the gateway does to a translated new case before it stores it, and `govcase translate` with it, so the
+    /// two give the same answer: the deadlines started by the case's region's policy, and that policy's refusals
+    /// (`defaultRatingViolations`); empty when the case may be stored.
+    public mutating func admit(under policies: RegionalDeadlinePolicies) -> [FieldViolation] {
+        let policy = policies.policy(forRegion: regionCode)
+        startDeadlines(using: policy)
+        return defaultRatingViolations(using: policy)
+    }
+
     /// Where an evaluation marked as a default rating (默认评价) disagrees with its region's rule: its level is not
     /// the region's default level, or it was recorded before the default time. POLICY.md §2: the level and the
     /// delay are the region's configuration. Call after `startDeadlines(using:)`; empty for anything else.

@@ -138,8 +138,17 @@ extension Case {
         case .rateFeedback:
             loop.evaluatorRating = action.level
             loop.ratedAt = at
-            // 不满意 sends the case back to rectification: the loop is not closed.
-            if action.level?.isBadReview == false { handling.closedAt = at }
+            if action.level?.isBadReview == false {
+                handling.closedAt = at
+            } else {
+                // 不满意 sends the case back to rectification, with a deadline of its own: the old one has passed or
+                // was met by the rectification just rated, and a case in `rectifying` without a deadline would run
+                // no overdue clock. The contract's decision (handling.proto, rectify_by).
+                let renewed = policy.deadline(
+                    of: policy.badReviewRectification, startingAt: at, for: "rectify_by", in: &handling.deadlines)
+                loop.rectificationDeadline = renewed
+                handling.deadlines.rectifyBy = renewed
+            }
         case .accept:
             handling.acceptance = .accepted
             handling.deadlines.mediateBy = policy.deadline(

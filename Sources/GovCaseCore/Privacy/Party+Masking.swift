@@ -51,4 +51,12 @@ extension Case {
         copy.requester = requester?.masked
         return copy
     }
+
+    /// The case as an unmasked read shows it (a privacy reader's, or `govcase translate`'s): the requester in full
+    /// but without the identity key, which beside a full name would confirm a guessed ID number (party.proto).
+    public var unmasked: Case {
+        var copy = self
+        copy.requester?.identityKey = ""
+        return copy
+    }
 }

@@ -311,7 +311,9 @@ public nonisolated struct Govcase_Core_V1_Deadlines: @unchecked Sendable {
   /// Clears the value of `handleBy`. Subsequent reads from it will return its default value.
   public mutating func clearHandleBy() {_uniqueStorage()._handleBy = nil}
 
-  /// Rectification deadline of a bad review fixed by a deadline, 5 working days by default (整改时限).
+  /// Rectification deadline of a bad review fixed by a deadline, 5 working days by default (整改时限). Renewed when
+  /// the evaluator rates the result 不满意 or worse (RATE_FEEDBACK sends the case back to rectification, whatever
+  /// its first outcome was): the region's bad_review_rectification again, from that rating.
   public var rectifyBy: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._rectifyBy ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_uniqueStorage()._rectifyBy = newValue}

@@ -317,7 +317,8 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
   case giveFeedback // = 18
 
   /// Bad review: the evaluator rates the feedback (评价整改结果). Needs `level`. 满意 or 基本满意 (3 or better)
-  /// closes the loop (闭环); 不满意 or worse sends it back to rectification (RECTIFYING).
+  /// closes the loop (闭环); 不满意 or worse sends it back to rectification (RECTIFYING) with a renewed deadline
+  /// (Deadlines.rectify_by: the region's bad_review_rectification from this rating).
   case rateFeedback // = 19
 
   /// Tourism complaint: accept (受理).
