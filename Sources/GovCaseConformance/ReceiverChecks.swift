@@ -22,7 +22,9 @@ public struct ReceiverChecks: Sendable {
         "receiver.stream.acks-in-order", "receiver.interop.client-streaming",
         "receiver.interop.cancel-after-first-response", "receiver.deadline.honoured",
         "receiver.ingest.every-field-read-back", "receiver.idempotency.revisions-in-either-order",
-        "receiver.ingest.ack-external-id", "receiver.stream.bad-record-alone",
+        "receiver.ingest.ack-external-id", "receiver.stream.bad-record-alone", "receiver.grant.outside-region-refused",
+        "receiver.identity.from-certificate-only", "receiver.privacy.masked-for-reader",
+        "receiver.durability.survives-restart",
     ]
 
     /// A client identity as PEM text.
@@ -49,6 +51,11 @@ public struct ReceiverChecks: Sendable {
     /// The submitter's SPIFFE id, which minted certificates vary.
     let submitterID: String?
     let run = String(UUID().uuidString.prefix(8))
+    /// A region the submitter is not granted (`--outside-region`): records for it must be refused.
+    public var outsideRegion = "110101"
+    /// A shell command that restarts the receiver (`--restart-command`), for the durability case; without one that
+    /// case is skipped.
+    public var restartCommand: String?
 
     public init(
         host: String, port: Int, serverTrustPEM: String, serverName: String, submitter: Identity?,
@@ -446,6 +453,18 @@ public struct ReceiverChecks: Sendable {
             },
             "receiver.stream.bad-record-alone": {
                 do { return try await badRecordAlone() } catch { return .fail("\(error)") }
+            },
+            "receiver.grant.outside-region-refused": {
+                do { return try await outsideRegionRefused() } catch { return .fail("\(error)") }
+            },
+            "receiver.identity.from-certificate-only": {
+                do { return try await identityFromCertificateOnly() } catch { return .fail("\(error)") }
+            },
+            "receiver.privacy.masked-for-reader": {
+                do { return try await maskedForReader() } catch { return .fail("\(error)") }
+            },
+            "receiver.durability.survives-restart": {
+                do { return try await survivesRestart() } catch { return .fail("\(error)") }
             },
             "receiver.deadline.honoured": {
                 // grpc-timeout is sent as metadata and the kit keeps no deadline of its own, so what ends the call

@@ -63,6 +63,10 @@ struct ConformanceCommand: AsyncParsableCommand {
         @Option(help: "receiver: the test CA's key, PEM.") var testCaKey: String?
         @Option(help: "receiver: the SPIFFE id to mint certificates for, e.g. spiffe://td/region/510000/system/x.")
         var submitter: String?
+        @Option(help: "receiver: a region the submitter is not granted; its records must be refused.")
+        var outsideRegion = "110101"
+        @Option(help: "receiver: a shell command that restarts the receiver, for the durability case (skipped without).")
+        var restartCommand: String?
 
         // source
         @Option(help: "source: the CA bundle the source's client certificates chain to, PEM.") var clientCa: String?
@@ -121,10 +125,11 @@ struct ConformanceCommand: AsyncParsableCommand {
                         certificatePEM: try String(contentsOfFile: cert, encoding: .utf8),
                         keyPEM: try String(contentsOfFile: submitterKey, encoding: .utf8))
                 }
-                let checks = try ReceiverChecks(
+                var checks = try ReceiverChecks(
                     host: String(target[..<colon]), port: port,
                     serverTrustPEM: try String(contentsOfFile: serverCa, encoding: .utf8), serverName: serverName,
                     submitter: identity, testCA: testCA, submitterID: submitter)
+                (checks.outsideRegion, checks.restartCommand) = (outsideRegion, restartCommand)
                 (results, described) = (await checks.run(runner), checks.target)
             case "source":
                 guard let clientCa else { throw ValidationError("--role source needs --client-ca") }

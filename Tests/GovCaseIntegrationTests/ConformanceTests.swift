@@ -47,14 +47,40 @@ import Testing
     }
 
     /// `Tests/Interop/mutant_receiver.py` with one flag (none: the faithful receiver), translating through the
-    /// national-platform adapter's plugin form.
-    static func mutantReceiver(_ deployment: Deployment, _ flag: String) throws -> GatewayProcess {
-        try GatewayProcess(
+    /// national-platform adapter's plugin form, and the kit's `--restart-command` for it: SIGHUP, which makes it
+    /// stop serving, write `stopped` in its state folder and start again as a new program image on the same port.
+    static func mutantReceiver(_ deployment: Deployment, _ flag: String) throws -> (
+        process: GatewayProcess, restart: [String]
+    ) {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("mutant-receiver-\(UUID())")
+        let process = try GatewayProcess(
             [
                 "python3", repository.appendingPathComponent("Tests/Interop/mutant_receiver.py").path, "--pki",
                 deployment.folder.path, "--repo", repository.path, "--plugin",
-                GatewayProcess.executable("govcase-adapter-plugin").path,
+                GatewayProcess.executable("govcase-adapter-plugin").path, "--state", state.path,
             ] + (flag.isEmpty ? [] : [flag]), executableURL: python)
+        let stopped = state.appendingPathComponent("stopped").path
+        return (
+            process,
+            [
+                "--restart-command",
+                "rm -f '\(stopped)'; kill -HUP \(process.identifier); until [ -e '\(stopped)' ]; do sleep 0.05; done",
+            ]
+        )
+    }
+
+    /// The kit's `--restart-command` for a `govcase serve` of `deployment` (its configuration now naming the port it
+    /// serves on): SIGTERM, wait for the process to end, start `govcase serve` again in the background. The new
+    /// process's id is written to `restarted.pid` in the deployment's folder, for the test to stop it.
+    static func restartCommand(_ gateway: GatewayProcess, _ deployment: Deployment) -> [String] {
+        let folder = deployment.folder.path
+        let pid = gateway.identifier
+        return [
+            "--restart-command",
+            "kill -TERM \(pid); while s=$(ps -o stat= -p \(pid)) && [ \"${s#Z}\" = \"$s\" ]; do sleep 0.1; done; "
+                + "nohup '\(GatewayProcess.executable("govcase").path)' serve --config '\(deployment.configuration.path)' "
+                + "> '\(folder)/restarted.log' 2>&1 & echo $! > '\(folder)/restarted.pid'",
+        ]
     }
 
     @Test func ourGatewayPassesEveryReceiverCase() async throws {
@@ -62,14 +88,26 @@ import Testing
         let gateway = try deployment.serve()
         let port = try await gateway.servingPort()
         defer { gateway.send(SIGTERM) }
-        let (status, output, folder) = try await Self.runReceiver(port: port, deployment: deployment)
+        // The durability case restarts it on the same port, in the background.
+        try deployment.editConfiguration { $0.replacingOccurrences(of: "port: 0\n", with: "port: \(port)\n") }
+        let restarted = deployment.folder.appendingPathComponent("restarted.pid")
+        defer {
+            if let text = try? String(contentsOf: restarted, encoding: .utf8),
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                kill(pid, SIGTERM)
+            }
+        }
+        let (status, output, folder) = try await Self.runReceiver(
+            port: port, deployment: deployment, extra: Self.restartCommand(gateway, deployment))
         #expect(status == 0, "\(output)")
         let report = try Self.report(folder)
         #expect(report.verdicts == ["core": "Conformant", "extended": "Conformant"], "\(output)")
         #expect(report.certified && !report.partialRun)
-        #expect(report.results.count == 24)
+        #expect(report.results.count == 28)
+        #expect(FileManager.default.fileExists(atPath: restarted.path), "the durability case ran the restart command")
         let junit = try String(contentsOf: folder.appendingPathComponent("junit.xml"), encoding: .utf8)
-        #expect(junit.contains("tests=\"24\" failures=\"0\""), "\(junit)")
+        #expect(junit.contains("tests=\"28\" failures=\"0\""), "\(junit)")
         let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(markdown.contains("- **core**: Conformant"))
         #expect(markdown.contains("- **certified**: yes"))
@@ -79,13 +117,13 @@ import Testing
     /// case failed. Before, one passing case printed "core: Conformant" and exited 0.
     @Test func aSubsetRunGivesNoVerdict() async throws {
         let deployment = try await Deployment.make()
-        let server = try Self.mutantReceiver(deployment, "--no-client-auth")
+        let (server, _) = try Self.mutantReceiver(deployment, "--no-client-auth")
         defer { server.send(SIGKILL) }
         let port = try await server.servingPort()
         let one = try await Self.runReceiver(
             port: port, deployment: deployment, extra: ["--case", "receiver.health.serving"])
         #expect(one.status == 3, "\(one.output)")
-        #expect(one.output.contains("partial run: 1 of 24 cases"), "\(one.output)")
+        #expect(one.output.contains("partial run: 1 of 28 cases"), "\(one.output)")
         #expect(!one.output.contains("Conformant"), "\(one.output)")
         let report = try Self.report(one.report)
         #expect(report.verdicts.isEmpty && report.partialRun && !report.certified)
@@ -107,6 +145,8 @@ import Testing
             [
                 "receiver.mtls.no-client-certificate", "receiver.mtls.unknown-ca", "receiver.mtls.expired-certificate",
                 "receiver.mtls.several-uri-sans", "receiver.mtls.wrong-trust-domain",
+                // It asks for no certificate, so it knows neither the caller's system nor its grant.
+                "receiver.identity.from-certificate-only", "receiver.grant.outside-region-refused",
             ]
         ),
         (
@@ -139,26 +179,35 @@ import Testing
                 "receiver.idempotency.same-revision-other-content", "receiver.interop.client-streaming",
                 "receiver.interop.cancel-after-first-response", "receiver.ingest.every-field-read-back",
                 "receiver.idempotency.revisions-in-either-order", "receiver.stream.bad-record-alone",
+                "receiver.identity.from-certificate-only", "receiver.privacy.masked-for-reader",
+                "receiver.durability.survives-restart",
             ]
         ),
         // Each loses one thing a read-back of a few fields, one order of revisions or a batch of good records
         // would not show.
         ("--drop-comment", ["receiver.ingest.every-field-read-back"]),
-        ("--drop-evaluator", ["receiver.ingest.every-field-read-back"]),
+        // No evaluator read back: nothing masked either.
+        ("--drop-evaluator", ["receiver.ingest.every-field-read-back", "receiver.privacy.masked-for-reader"]),
         ("--overwrite-older", ["receiver.idempotency.revisions-in-either-order"]),
         ("--ack-wrong-external-id", ["receiver.ingest.ack-external-id"]),
         ("--reject-whole-batch", ["receiver.stream.bad-record-alone"]),
+        // Each fails one of the cases on the caller's grant, identity, privacy and durability alone.
+        ("--no-region-check", ["receiver.grant.outside-region-refused"]),
+        ("--system-from-metadata", ["receiver.identity.from-certificate-only"]),
+        ("--system-from-record", ["receiver.identity.from-certificate-only"]),
+        ("--unmasked-reads", ["receiver.privacy.masked-for-reader"]),
+        ("--memory-only", ["receiver.durability.survives-restart"]),
     ]
 
     @Test(arguments: receiverMutants.indices)
     func eachReceiverMutantIsCaughtByItsCases(mutant: Int) async throws {
         let (flag, caughtBy) = Self.receiverMutants[mutant]
         let deployment = try await Deployment.make()
-        let server = try Self.mutantReceiver(deployment, flag)
+        let (server, restart) = try Self.mutantReceiver(deployment, flag)
         defer { server.send(SIGKILL) }
         let port = try await server.servingPort()
         let (status, output, folder) = try await Self.runReceiver(
-            port: port, deployment: deployment, extra: ["--trace"])
+            port: port, deployment: deployment, extra: ["--trace"] + restart)
         let report = try Self.report(folder)
         #expect(report.failed == caughtBy, "\(flag): \(output)")
         #expect(status == (caughtBy.isEmpty ? 0 : 1), "\(output)")
@@ -169,16 +218,30 @@ import Testing
             "--overwrite-older": "expected revision 1 after revision 2 refused FAILED_PRECONDITION; it was acknowledged",
             "--ack-wrong-external-id": "expected each acknowledgement's external_id to be its record's; SubmitStream: ack 1 names",
             "--reject-whole-batch": "expected ACCEPTED, REJECTED, ACCEPTED; saw [rejected, rejected, rejected]",
+            "--no-region-check":
+                "expected a record for region 110101, outside the submitter's grant, refused PERMISSION_DENIED; by "
+                + "Submit it was acknowledged accepted",
+            "--system-from-metadata": "expected the case's source system to be the certificate's, national-sc",
+            "--system-from-record": "expected the case's source system to be the certificate's, national-sc",
+            "--unmasked-reads": "expected evaluator data masked for a reader without the privacy-reader role",
+            "--memory-only": "expected every acknowledged record to read back after the restart; 6 of 6 did not",
         ]
         let named: [String: String] = [
             "--drop-comment": "text: sent \"", "--drop-evaluator": "evaluator: sent {",
             "--overwrite-older": "reads back revision 1, level 3",
+            "--system-from-metadata": "reads back source system \"conformance-impostor\"",
+            "--system-from-record": "reads back source system \"conformance-impostor\"",
+            "--unmasked-reads": "requester.phone: sent \"13812345678\", masked \"138****5678\", read back \"13812345678\" in clear",
+            "--memory-only": "NOT_FOUND",
         ]
-        if let expected = says[flag], let id = caughtBy.first {
-            let seen = report.results.first { $0.id == id }?.seen ?? ""
-            #expect(seen.contains(expected), "\(flag): \(seen)")
-            if let field = named[flag] { #expect(seen.contains(field), "\(flag) names what was seen: \(seen)") }
-            #expect(output.contains("FAILED\t\(id)\t"), "the run names the case: \(output)")
+        if let expected = says[flag] {
+            // The case that says it, among those that caught the mutant.
+            let seen = report.results.filter { caughtBy.contains($0.id) }.map(\.seen).first { $0.contains(expected) }
+            #expect(seen != nil, "\(flag): \(report.results.filter { caughtBy.contains($0.id) }.map(\.seen))")
+            if let field = named[flag], let seen {
+                #expect(seen.contains(field), "\(flag) names what was seen: \(seen)")
+            }
+            for id in caughtBy { #expect(output.contains("FAILED\t\(id)\t"), "the run names the case: \(output)") }
         }
         if flag == "--invalid-argument-refusals" {
             for id in caughtBy {
@@ -202,7 +265,7 @@ import Testing
 
     @Test func knownFailingCasesMustStillFail() async throws {
         let deployment = try await Deployment.make()
-        let server = try Self.mutantReceiver(deployment, "--wrong-codes")
+        let (server, restart) = try Self.mutantReceiver(deployment, "--wrong-codes")
         defer { server.send(SIGKILL) }
         let port = try await server.servingPort()
         let list = FileManager.default.temporaryDirectory.appendingPathComponent("known-\(UUID()).txt")
@@ -215,7 +278,7 @@ import Testing
             """
             .write(to: list, atomically: true, encoding: .utf8)
         let tracked = try await Self.runReceiver(
-            port: port, deployment: deployment, extra: ["--known-failing", list.path])
+            port: port, deployment: deployment, extra: ["--known-failing", list.path] + restart)
         #expect(tracked.status == 0, "the listed failures do not fail the run: \(tracked.output)")
         #expect(try Self.report(tracked.report).verdicts["core"] == "Not Conformant", "but the verdict says so")
         #expect(try Self.report(tracked.report).certified == false, "and it certifies nothing")
@@ -229,7 +292,7 @@ import Testing
             """
             .write(to: list, atomically: true, encoding: .utf8)
         let stale = try await Self.runReceiver(
-            port: port, deployment: deployment, extra: ["--known-failing", list.path])
+            port: port, deployment: deployment, extra: ["--known-failing", list.path] + restart)
         #expect(stale.status == 1, "a listed case that passes fails the run, so the fix is noticed")
         #expect(
             try Self.report(stale.report).results.contains {
