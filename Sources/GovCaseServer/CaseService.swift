@@ -69,6 +69,12 @@ struct CaseService: Govcase_Gateway_V1_CaseService.SimpleServiceProtocol {
         return .with {
             $0.cases = page.cases.map(\.proto)
             $0.nextPageToken = page.nextPageToken ?? ""
+            $0.unreadable = page.unreadable.map { row in
+                .with {
+                    $0.caseID = row.caseID
+                    $0.reason = row.reason
+                }
+            }
         }
     }
 

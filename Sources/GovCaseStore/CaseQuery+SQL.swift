@@ -47,7 +47,7 @@ extension CaseQuery {
             _ = arguments.append(contentsOf: [token.receivedAt, token.receivedAt, token.caseID])
         }
         let sql =
-            "SELECT id, received_at, payload, sealed_requester, created_at FROM cases"
+            "SELECT id, received_at, payload, sealed_requester, requester_masked, created_at FROM cases"
             + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
             + " ORDER BY received_at DESC, id DESC LIMIT \(limit + 1)"
         return (sql, arguments)

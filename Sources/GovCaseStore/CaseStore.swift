@@ -33,6 +33,7 @@ public final class CaseStore: Sendable {
     let routes: [RouteSelector]
     /// The clocks' rules; nil runs no clocks.
     let clockRules: ClockRules?
+    let logger: Logger
 
     /// Opens (creating if needed) the store at `path` and applies any pending migrations.
     ///
@@ -46,6 +47,7 @@ public final class CaseStore: Sendable {
     ) throws {
         self.routes = routes
         self.clockRules = clocks
+        self.logger = logger
         var configuration = Configuration()
         // A TRUNCATE checkpoint waits for readers to finish with the log; commits that meet the checkpointer's
         // passive pass wait rather than fail.
@@ -112,12 +114,10 @@ public final class CaseStore: Sendable {
         var stored = c
         var sealed: Data?
         if let requester = c.requester {
+            // The secrets in the box; the payload keeps them masked, as every masked read shows them, so those reads
+            // (pages among them) open no box (`requester_masked`).
             sealed = try vault.seal(requester, caseID: c.caseID)
-            stored.requester?.name = ""
-            stored.requester?.phone = ""
-            stored.requester?.documentNumber = ""
-            stored.requester?.agent?.name = ""
-            stored.requester?.agent?.documentNumber = ""
+            stored.requester = requester.masked
         }
         let arguments: StatementArguments = [
             c.caseID, c.source.sourceSystem, c.source.recordType ?? "", c.source.externalID,
@@ -166,8 +166,10 @@ public final class CaseStore: Sendable {
         }
     }
 
-    /// The case in `row`, with its events and its requester's secrets opened.
-    func decode(_ row: Row, db: Database) throws -> Case {
+    /// The case in `row`, with its events, and its requester's secrets opened, or masked as callers without the
+    /// privacy-reader role see them (`masked`: from the payload, with no box opened, where the row was written
+    /// masked; from its box, for a row written before).
+    func decode(_ row: Row, db: Database, masked: Bool = false) throws -> Case {
         let payload = row["payload"] as Data
         var c: Case
         do { c = try Case(proto: Govcase_Core_V1_Case(serializedBytes: payload)) } catch {
@@ -175,20 +177,22 @@ public final class CaseStore: Sendable {
         }
         c.events = try events(ofCase: c.caseID, db: db)
         c.createdAt = (row["created_at"] as Double?).map(Date.init(timeIntervalSince1970:))
-        if let sealed = row["sealed_requester"] as Data?, c.requester != nil {
+        let maskedAtRest = (row["requester_masked"] as Int64?) == 1
+        if let sealed = row["sealed_requester"] as Data?, c.requester != nil, !(masked && maskedAtRest) {
             do { try vault.open(sealed, into: &c.requester!, caseID: c.caseID) } catch let error as StoreError {
                 throw error
             } catch {
                 throw StoreError(.corrupt, "the evaluator data of case \(c.caseID) cannot be opened: \(error)")
             }
+            if masked { c.requester = c.requester?.masked }
         }
         return c
     }
 
-    func fetchCase(id: String, db: Database) throws -> Case? {
+    func fetchCase(id: String, masked: Bool = false, db: Database) throws -> Case? {
         try Row.fetchOne(
             db.statement(.caseByID), arguments: [id]
-        ).map { try decode($0, db: db) }
+        ).map { try decode($0, db: db, masked: masked) }
     }
 
     /// The case created by the record (`sourceSystem`, `recordType`, `externalID`). A case stored before record

@@ -104,22 +104,22 @@ enum StoreSQL: CaseIterable {
             """
                 INSERT INTO cases (id, source_system, record_type, external_id, revision, content_digest, adapter_id,
                                    kind, region_code, status, level, received_at, created_at, updated_at, payload,
-                                   sealed_requester, origin_evaluation_id, matter_id, service_number)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   sealed_requester, origin_evaluation_id, matter_id, service_number, requester_masked)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                 ON CONFLICT (id) DO UPDATE SET
                     record_type = excluded.record_type, revision = excluded.revision,
                     content_digest = excluded.content_digest, adapter_id = excluded.adapter_id, kind = excluded.kind,
                     region_code = excluded.region_code, status = excluded.status, level = excluded.level,
                     received_at = excluded.received_at, updated_at = excluded.updated_at,
-                    payload = excluded.payload, sealed_requester = excluded.sealed_requester,
+                    payload = excluded.payload, sealed_requester = excluded.sealed_requester, requester_masked = 1,
                     origin_evaluation_id = excluded.origin_evaluation_id, matter_id = excluded.matter_id,
                     service_number = excluded.service_number
                 """
-        case .caseByID: "SELECT payload, sealed_requester, created_at FROM cases WHERE id = ?"
+        case .caseByID: "SELECT payload, sealed_requester, requester_masked, created_at FROM cases WHERE id = ?"
         case .regionOfCase: "SELECT region_code FROM cases WHERE id = ?"
         case .caseBySourceRecord:
             """
-                SELECT payload, sealed_requester, created_at, record_type FROM cases
+                SELECT payload, sealed_requester, requester_masked, created_at, record_type FROM cases
                 WHERE source_system = ? AND external_id = ? AND (record_type = ? OR record_type = '' OR ?)
                 """
         case .storedRevision:

@@ -54,7 +54,7 @@ import Testing
                 "v1-cases", "v1-events", "v1-follow-ups", "v1-privacy-audit", "v2-case-payload-protobuf",
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
                 "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox", "v10-clocks",
-                "v11-cases-by-creation", "v12-store-settings",
+                "v11-cases-by-creation", "v12-store-settings", "v13-requester-masked-at-rest",
             ])
         #expect(try store.journalMode() == "wal")
     }
@@ -282,10 +282,10 @@ import Testing
 
         let store = try open()
         #expect(
-            try store.appliedMigrations().suffix(10) == [
+            try store.appliedMigrations().suffix(11) == [
                 "v3-record-type-and-content-digest", "v4-events-once-as-protobuf", "v5-origin-evaluation",
                 "v6-service-nodes", "v7-case-links", "v8-indexes-for-bound-parameters", "v9-outbox", "v10-clocks",
-                "v11-cases-by-creation", "v12-store-settings",
+                "v11-cases-by-creation", "v12-store-settings", "v13-requester-masked-at-rest",
             ])
         let read = try store.get(caseID: "case-v2", now: now)
         #expect(read.events == [event])
@@ -335,8 +335,46 @@ import Testing
             #expect(file.range(of: Data(secret.utf8)) == nil, "\(secret) is readable in the database file")
         }
         #expect(file.range(of: Data("行政审批局".utf8)) != nil)  // the rest is plain, for queries and reports
+        // Only the privacy reader's read opens the box, and it needs the key; masked reads are kept at rest.
         let otherKey = try open(key: SymmetricKey(size: .bits256))
-        #expect(throws: StoreError.self) { try otherKey.get(caseID: id, now: now) }
+        #expect(throws: StoreError.self) { try otherKey.get(caseID: id, reader: reader, now: now) }
+        #expect(try otherKey.get(caseID: id, now: now).requester?.name == "张*")
+    }
+
+    /// Masked reads and pages open no sealed box: the payload keeps the requester masked. A row stored before
+    /// that (blanks in the payload, `requester_masked` 0) is masked from its box, and when its box does not open it
+    /// fails alone: the page carries the other cases and names it, and the log says why.
+    @Test func maskedReadsOpenNoBoxAndAnUnreadableOldRowFailsAlone() throws {
+        let store = try open()
+        let ids = try (0..<3).map { try store.submit(Self.evaluation("PJ-mask-\($0)"), now: now).caseID }
+        let expected = try store.get(caseID: ids[0], reader: reader, now: now).masked
+        try store.close()
+
+        // Opened with a key that opens none of the boxes: every masked read still answers, as masked before.
+        let stranger = try open(key: SymmetricKey(size: .bits256))
+        #expect(try stranger.get(caseID: ids[0], now: now).requester == expected.requester)
+        let page = try stranger.query(CaseQuery(), pageSize: 10)
+        #expect(page.cases.count == 3 && page.unreadable.isEmpty)
+        #expect(page.cases.allSatisfy { $0.requester?.name == "张*" && $0.requester?.phone == "138****5678" })
+        try stranger.close()
+
+        // One row as an older gateway wrote it: blanks in the payload, masked only from its box.
+        try DatabaseQueue(path: path).write { db in
+            let payload = try Data.fetchOne(db, sql: "SELECT payload FROM cases WHERE id = ?", arguments: [ids[1]])!
+            var legacy = try Govcase_Core_V1_Case(serializedBytes: payload)
+            (legacy.requester.name, legacy.requester.phone, legacy.requester.documentNumber) = ("", "", "")
+            try db.execute(
+                sql: "UPDATE cases SET payload = ?, requester_masked = 0 WHERE id = ?",
+                arguments: [try legacy.serializedData(), ids[1]])
+        }
+        let owner = try open()
+        #expect(try owner.get(caseID: ids[1], now: now).requester?.name == "张*")  // masked from its box
+        try owner.close()
+        let strangerAgain = try open(key: SymmetricKey(size: .bits256))
+        let mixed = try strangerAgain.query(CaseQuery(), pageSize: 10)
+        #expect(Set(mixed.cases.map(\.caseID)) == [ids[0], ids[2]])
+        #expect(mixed.unreadable.map(\.caseID) == [ids[1]])
+        #expect(!mixed.unreadable[0].reason.contains("key"), "the key is the operator's: \(mixed.unreadable[0].reason)")
     }
 
     /// The same revision with other content was acknowledged DUPLICATE and its content lost; it is refused now.

@@ -13,7 +13,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/service.proto": "f0ce4fb0f03ad7f8b9a18c68c4715070211e20b30de118e7d6c3f82fa547d58e",
         "govcase/core/v1/violation.proto": "9474a1cc841c74d41f562ccbdb707ab51509ce7ce43d265f64d578e065dab258",
         "govcase/gateway/v1/adapters.proto": "7775aebfada30ab59f71b9c9c0a5cf0aedd871598af41337d2102a6d11611325",
-        "govcase/gateway/v1/cases.proto": "bf4b75f020072aaa9b1003bcaa1d3d679939ff58b13c79c2e7a4c5de31e2ccd7",
+        "govcase/gateway/v1/cases.proto": "f0ee3dd4539ac98cc9eab49645d2c88e553bb1b4d0f013bf402532ee3b12e14e",
         "govcase/gateway/v1/clocks.proto": "7135ad30944965138e6c590fb5ebaea9d29ef448fc049a9a95ad65d82a71cc90",
         "govcase/gateway/v1/ingest.proto": "307efba489370318de02352a7c09bb38bfa091c276e3482c6da328ea6b76b387",
         "govcase/gateway/v1/outbox.proto": "68ef669348a675552dbffd49ccc17e71dbb4483d7e9825705c8e88b9c86c558b",

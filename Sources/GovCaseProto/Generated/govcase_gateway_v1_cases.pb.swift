@@ -133,6 +133,29 @@ public nonisolated struct Govcase_Gateway_V1_QueryCasesResponse: Sendable {
   /// Token for the next page; empty on the last page.
   public var nextPageToken: String = String()
 
+  /// Cases of this page that could not be read (不可读案件), each with why: one row never fails its page. Empty as a
+  /// rule; it happens to a case stored before evaluator data was kept masked at rest whose sealed box no configured
+  /// key opens (a key removed before `govcase keys rotate` finished). The gateway logs each one.
+  public var unreadable: [Govcase_Gateway_V1_UnreadableCase] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A case a page left out because it could not be read.
+public nonisolated struct Govcase_Gateway_V1_UnreadableCase: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Gateway case id.
+  public var caseID: String = String()
+
+  /// That it could not be read; the details (which key, what failed) are in the gateway's log only, since they
+  /// are the operator's, not the caller's.
+  public var reason: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -419,7 +442,7 @@ nonisolated extension Govcase_Gateway_V1_QueryCasesRequest: SwiftProtobuf.Messag
 
 nonisolated extension Govcase_Gateway_V1_QueryCasesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".QueryCasesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cases\0\u{3}next_page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cases\0\u{3}next_page_token\0\u{1}unreadable\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -429,6 +452,7 @@ nonisolated extension Govcase_Gateway_V1_QueryCasesResponse: SwiftProtobuf.Messa
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.cases) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.unreadable) }()
       default: break
       }
     }
@@ -441,12 +465,51 @@ nonisolated extension Govcase_Gateway_V1_QueryCasesResponse: SwiftProtobuf.Messa
     if !self.nextPageToken.isEmpty {
       try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
     }
+    if !self.unreadable.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.unreadable, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Govcase_Gateway_V1_QueryCasesResponse, rhs: Govcase_Gateway_V1_QueryCasesResponse) -> Bool {
     if lhs.cases != rhs.cases {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unreadable != rhs.unreadable {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Govcase_Gateway_V1_UnreadableCase: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UnreadableCase"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}case_id\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.caseID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.caseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.caseID, fieldNumber: 1)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Govcase_Gateway_V1_UnreadableCase, rhs: Govcase_Gateway_V1_UnreadableCase) -> Bool {
+    if lhs.caseID != rhs.caseID {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

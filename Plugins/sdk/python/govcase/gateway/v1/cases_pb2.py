@@ -28,7 +28,7 @@ from govcase.core.v1 import evaluation_pb2 as govcase_dot_core_dot_v1_dot_evalua
 from govcase.core.v1 import lifecycle_pb2 as govcase_dot_core_dot_v1_dot_lifecycle__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovcase/gateway/v1/cases.proto\x12\x12govcase.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agovcase/core/v1/case.proto\x1a govcase/core/v1/evaluation.proto\x1a\x1fgovcase/core/v1/lifecycle.proto\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\xea\x02\n\nCaseFilter\x12\x17\n\x0fregion_prefixes\x18\x01 \x03(\t\x12(\n\x05kinds\x18\x02 \x03(\x0e\x32\x19.govcase.core.v1.CaseKind\x12-\n\x08statuses\x18\x03 \x03(\x0e\x32\x1b.govcase.core.v1.CaseStatus\x12\x32\n\x06levels\x18\x04 \x03(\x0e\x32\".govcase.core.v1.SatisfactionLevel\x12\x31\n\rreceived_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0ereceived_until\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x61\x64\x61pter_ids\x18\x07 \x03(\t\x12:\n\x0c\x63lock_events\x18\x08 \x03(\x0e\x32$.govcase.core.v1.LifecycleActionKind\"j\n\x11QueryCasesRequest\x12.\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x1e.govcase.gateway.v1.CaseFilter\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\"S\n\x12QueryCasesResponse\x12$\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x15.govcase.core.v1.Case\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xd1\x01\n\x15TransitionCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x02 \x01(\x0b\x32 .govcase.core.v1.LifecycleAction\x12\x34\n\x0f\x65xpected_status\x18\x03 \x01(\x0e\x32\x1b.govcase.core.v1.CaseStatus\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06person\x18\x05 \x01(\t\"m\n\x16TransitionCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.govcase.core.v1.Case\x12.\n\x05\x65vent\x18\x02 \x01(\x0b\x32\x1f.govcase.core.v1.LifecycleEvent\"X\n\x16WatchCaseEventsRequest\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x1e.govcase.gateway.v1.CaseFilter\"b\n\x0f\x43\x61seEventNotice\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12.\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x1f.govcase.core.v1.LifecycleEvent2\xff\x02\n\x0b\x43\x61seService\x12\x44\n\x07GetCase\x12\".govcase.gateway.v1.GetCaseRequest\x1a\x15.govcase.core.v1.Case\x12[\n\nQueryCases\x12%.govcase.gateway.v1.QueryCasesRequest\x1a&.govcase.gateway.v1.QueryCasesResponse\x12g\n\x0eTransitionCase\x12).govcase.gateway.v1.TransitionCaseRequest\x1a*.govcase.gateway.v1.TransitionCaseResponse\x12\x64\n\x0fWatchCaseEvents\x12*.govcase.gateway.v1.WatchCaseEventsRequest\x1a#.govcase.gateway.v1.CaseEventNotice0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egovcase/gateway/v1/cases.proto\x12\x12govcase.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1agovcase/core/v1/case.proto\x1a govcase/core/v1/evaluation.proto\x1a\x1fgovcase/core/v1/lifecycle.proto\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"\xea\x02\n\nCaseFilter\x12\x17\n\x0fregion_prefixes\x18\x01 \x03(\t\x12(\n\x05kinds\x18\x02 \x03(\x0e\x32\x19.govcase.core.v1.CaseKind\x12-\n\x08statuses\x18\x03 \x03(\x0e\x32\x1b.govcase.core.v1.CaseStatus\x12\x32\n\x06levels\x18\x04 \x03(\x0e\x32\".govcase.core.v1.SatisfactionLevel\x12\x31\n\rreceived_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0ereceived_until\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x61\x64\x61pter_ids\x18\x07 \x03(\t\x12:\n\x0c\x63lock_events\x18\x08 \x03(\x0e\x32$.govcase.core.v1.LifecycleActionKind\"j\n\x11QueryCasesRequest\x12.\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x1e.govcase.gateway.v1.CaseFilter\x12\x11\n\tpage_size\x18\x02 \x01(\r\x12\x12\n\npage_token\x18\x03 \x01(\t\"\x8b\x01\n\x12QueryCasesResponse\x12$\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x15.govcase.core.v1.Case\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x36\n\nunreadable\x18\x03 \x03(\x0b\x32\".govcase.gateway.v1.UnreadableCase\"1\n\x0eUnreadableCase\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xd1\x01\n\x15TransitionCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x30\n\x06\x61\x63tion\x18\x02 \x01(\x0b\x32 .govcase.core.v1.LifecycleAction\x12\x34\n\x0f\x65xpected_status\x18\x03 \x01(\x0e\x32\x1b.govcase.core.v1.CaseStatus\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06person\x18\x05 \x01(\t\"m\n\x16TransitionCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.govcase.core.v1.Case\x12.\n\x05\x65vent\x18\x02 \x01(\x0b\x32\x1f.govcase.core.v1.LifecycleEvent\"X\n\x16WatchCaseEventsRequest\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x1e.govcase.gateway.v1.CaseFilter\"b\n\x0f\x43\x61seEventNotice\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12.\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x1f.govcase.core.v1.LifecycleEvent2\xff\x02\n\x0b\x43\x61seService\x12\x44\n\x07GetCase\x12\".govcase.gateway.v1.GetCaseRequest\x1a\x15.govcase.core.v1.Case\x12[\n\nQueryCases\x12%.govcase.gateway.v1.QueryCasesRequest\x1a&.govcase.gateway.v1.QueryCasesResponse\x12g\n\x0eTransitionCase\x12).govcase.gateway.v1.TransitionCaseRequest\x1a*.govcase.gateway.v1.TransitionCaseResponse\x12\x64\n\x0fWatchCaseEvents\x12*.govcase.gateway.v1.WatchCaseEventsRequest\x1a#.govcase.gateway.v1.CaseEventNotice0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,16 +41,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CASEFILTER']._serialized_end=580
   _globals['_QUERYCASESREQUEST']._serialized_start=582
   _globals['_QUERYCASESREQUEST']._serialized_end=688
-  _globals['_QUERYCASESRESPONSE']._serialized_start=690
-  _globals['_QUERYCASESRESPONSE']._serialized_end=773
-  _globals['_TRANSITIONCASEREQUEST']._serialized_start=776
-  _globals['_TRANSITIONCASEREQUEST']._serialized_end=985
-  _globals['_TRANSITIONCASERESPONSE']._serialized_start=987
-  _globals['_TRANSITIONCASERESPONSE']._serialized_end=1096
-  _globals['_WATCHCASEEVENTSREQUEST']._serialized_start=1098
-  _globals['_WATCHCASEEVENTSREQUEST']._serialized_end=1186
-  _globals['_CASEEVENTNOTICE']._serialized_start=1188
-  _globals['_CASEEVENTNOTICE']._serialized_end=1286
-  _globals['_CASESERVICE']._serialized_start=1289
-  _globals['_CASESERVICE']._serialized_end=1672
+  _globals['_QUERYCASESRESPONSE']._serialized_start=691
+  _globals['_QUERYCASESRESPONSE']._serialized_end=830
+  _globals['_UNREADABLECASE']._serialized_start=832
+  _globals['_UNREADABLECASE']._serialized_end=881
+  _globals['_TRANSITIONCASEREQUEST']._serialized_start=884
+  _globals['_TRANSITIONCASEREQUEST']._serialized_end=1093
+  _globals['_TRANSITIONCASERESPONSE']._serialized_start=1095
+  _globals['_TRANSITIONCASERESPONSE']._serialized_end=1204
+  _globals['_WATCHCASEEVENTSREQUEST']._serialized_start=1206
+  _globals['_WATCHCASEEVENTSREQUEST']._serialized_end=1294
+  _globals['_CASEEVENTNOTICE']._serialized_start=1296
+  _globals['_CASEEVENTNOTICE']._serialized_end=1394
+  _globals['_CASESERVICE']._serialized_start=1397
+  _globals['_CASESERVICE']._serialized_end=1780
 # @@protoc_insertion_point(module_scope)
