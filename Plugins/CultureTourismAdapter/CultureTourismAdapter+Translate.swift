@@ -6,7 +6,7 @@ import SwiftProtobuf
 
 extension CultureTourismAdapter {
     /// Core paths → `ApprovalEvaluation` paths.
-    static let approvalPaths = FieldPathMap([
+    public static let approvalPaths = FieldPathMap([
         "source.external_id": "evaluation_id", "region_code": "region_code", "service.item_code": "item_code",
         "service.item_name": "item_name", "service.matter_id": "matter_id", "service.organisation.name": "department",
         "service.organisation.credit_code": "department_credit_code", "service.channel": "channel",

@@ -5,7 +5,7 @@ import SwiftProtobuf
 
 extension NationalPlatformAdapter {
     /// Core paths → `EvaluationRecord` paths, for the core validator's violations.
-    static let evaluationPaths = FieldPathMap([
+    public static let evaluationPaths = FieldPathMap([
         "source.external_id": "evaluation_id", "region_code": "region_code",
         "service.item_code": "item.item_code", "service.item_name": "item.item_name",
         "service.organisation.name": "item.org_name", "service.organisation.credit_code": "item.org_credit_code",
@@ -67,7 +67,7 @@ extension NationalPlatformAdapter {
     }
 
     /// Core paths → `ServiceNodeRecord` paths.
-    static let nodePaths = FieldPathMap([
+    public static let nodePaths = FieldPathMap([
         "source.external_id": "node_id", "region_code": "region_code", "service.matter_id": "matter_id",
         "service.node": "service_number", "service.node.number": "service_number",
         "service.node.name": "service_name", "service.node.served_at": "service_time",

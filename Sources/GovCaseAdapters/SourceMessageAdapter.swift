@@ -16,9 +16,24 @@ public protocol SourceMessageAdapter: Adapter where SourceRecord: SwiftProtobuf.
     static func wrap(_ message: any SwiftProtobuf.Message) -> SourceRecord?
     /// The source message inside a record.
     static func unwrap(_ record: SourceRecord) -> (any SwiftProtobuf.Message)?
+    /// Core paths → the paths of a message type's records, for checks the gateway makes on a translated case (a
+    /// region's default-rating rule): the sender gets its own field names. `nil` where the adapter has no map.
+    static func fieldPaths(ofRecordType typeName: String) -> FieldPathMap?
+}
+
+extension SourceMessageAdapter {
+    public static func fieldPaths(ofRecordType typeName: String) -> FieldPathMap? { nil }
 }
 
 extension NationalPlatformAdapter: SourceMessageAdapter {
+    public static func fieldPaths(ofRecordType typeName: String) -> FieldPathMap? {
+        switch typeName {
+        case Govcase_Sources_National_V1_EvaluationRecord.protoMessageName: evaluationPaths
+        case Govcase_Sources_National_V1_ServiceNodeRecord.protoMessageName: nodePaths
+        default: nil
+        }
+    }
+
     public static let messageTypes: [any SwiftProtobuf.Message.Type] = [
         Govcase_Sources_National_V1_EvaluationRecord.self, Govcase_Sources_National_V1_RectificationFeedback.self,
         Govcase_Sources_National_V1_AppealRecord.self, Govcase_Sources_National_V1_ServiceNodeRecord.self,
@@ -46,6 +61,10 @@ extension NationalPlatformAdapter: SourceMessageAdapter {
 }
 
 extension CultureTourismAdapter: SourceMessageAdapter {
+    public static func fieldPaths(ofRecordType typeName: String) -> FieldPathMap? {
+        typeName == Govcase_Sources_Culturetourism_V1_ApprovalEvaluation.protoMessageName ? approvalPaths : nil
+    }
+
     public static let messageTypes: [any SwiftProtobuf.Message.Type] = [
         Govcase_Sources_Culturetourism_V1_ApprovalEvaluation.self, Govcase_Sources_Culturetourism_V1_MarketReport.self,
         Govcase_Sources_Culturetourism_V1_TourismComplaint.self,

@@ -84,7 +84,9 @@ struct TranslateCommand: ParsableCommand {
         switch chosen.translate(message, context: context) {
         case .newCase(var c)?:
             // What the gateway does next, by the same code (`Case.admit`), and how an unmasked read shows the case.
-            let refusals = c.admit(under: (deployment?.deadlines ?? DeadlineConfiguration()).policies)
+            let refusals = chosen.inSourceTerms(
+                c.admit(under: (deployment?.deadlines ?? DeadlineConfiguration()).policies),
+                recordType: Swift.type(of: message).protoMessageName)
             guard refusals.isEmpty else {
                 for v in refusals { FileHandle.standardError.write(Data("\(v)\n".utf8)) }
                 throw ExitCode(1)

@@ -148,7 +148,7 @@ import Testing
         #expect(early.contains("2025-03-05T16:00:00Z"))
         let refused = try Self.govcase(["translate", "--adapter", "national-platform", "-"], input: early)
         #expect(refused.status == 1 && refused.stdout.isEmpty, "\(refused.stdout)")
-        #expect(refused.stderr.hasPrefix("evaluation.evaluated_at: inconsistent: "), "\(refused.stderr)")
+        #expect(refused.stderr.hasPrefix("evaluated_at: inconsistent: "), "\(refused.stderr)")
 
         // A deployment whose default rating is 非常满意 refuses this 基本满意 one, naming the level.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("translate-\(UUID().uuidString.prefix(8))")
@@ -161,7 +161,7 @@ import Testing
         let deployed = try Self.govcase(
             ["translate", "--config", configuration.path, "--adapter", "national-platform", defaulted], input: "")
         #expect(deployed.status == 1, "\(deployed.stdout)")
-        #expect(deployed.stderr.hasPrefix("evaluation.level: inconsistent: "), "\(deployed.stderr)")
+        #expect(deployed.stderr.hasPrefix("level: inconsistent: "), "\(deployed.stderr)")
         let broken = try Self.govcase(
             ["translate", "--config", folder.appendingPathComponent("missing.yaml").path, "--adapter", "national-platform", defaulted],
             input: "")

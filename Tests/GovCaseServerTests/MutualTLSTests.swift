@@ -281,7 +281,8 @@ import Testing
             let ack = try await gateway.submit(defaulted("PJ-fj-default", level: 5, daysAfterCompletion: 3))
             #expect(ack.outcome == .accepted, "非常满意 three days after completion: Fujian's rule")
             for (id, level, days, field) in [
-                ("PJ-fj-level", Int32(3), 3.0, "evaluation.level"), ("PJ-fj-early", 5, 0.5, "evaluation.evaluated_at"),
+                // The sender's own field names (violation.proto), not the core case's.
+                ("PJ-fj-level", Int32(3), 3.0, "level"), ("PJ-fj-early", 5, 0.5, "evaluated_at"),
             ] {
                 do {
                     _ = try await gateway.submit(defaulted(id, level: level, daysAfterCompletion: days))

@@ -11,7 +11,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/party.proto": "c0a179db0f0925a18283b59404881ad07eac5cdd9a7b828fa1c108b85b8c6944",
         "govcase/core/v1/request.proto": "f372821578d87b5221c606ca271ad728a23c3c1cf9f0ceb14ac2712c8279c5e9",
         "govcase/core/v1/service.proto": "f0ce4fb0f03ad7f8b9a18c68c4715070211e20b30de118e7d6c3f82fa547d58e",
-        "govcase/core/v1/violation.proto": "9474a1cc841c74d41f562ccbdb707ab51509ce7ce43d265f64d578e065dab258",
+        "govcase/core/v1/violation.proto": "0602c2f6d291864cb2e9c78edd92fceda48cf718b2bb7dd473e5a3d2b7cde512",
         "govcase/gateway/v1/adapters.proto": "7775aebfada30ab59f71b9c9c0a5cf0aedd871598af41337d2102a6d11611325",
         "govcase/gateway/v1/cases.proto": "f0ee3dd4539ac98cc9eab49645d2c88e553bb1b4d0f013bf402532ee3b12e14e",
         "govcase/gateway/v1/clocks.proto": "7135ad30944965138e6c590fb5ebaea9d29ef448fc049a9a95ad65d82a71cc90",

@@ -108,7 +108,11 @@ public struct IngestPipeline: Sendable {
         for (position, record) in records.enumerated() {
             switch translations[position] {
             case .success(.newCase(var c)):
-                let disagreements = c.admit(under: deadlines)
+                // Named as the sender named them: a built-in adapter's record paths, `case.<core path>` for a plugin's.
+                let refusals = c.admit(under: deadlines)
+                let disagreements =
+                    adapters[c.source.adapterID]?.inSourceTerms(refusals, recordType: c.source.recordType ?? "")
+                    ?? AnySourceAdapter.unmapped(refusals)
                 guard disagreements.isEmpty else {
                     prepared.acks[position] = .rejected(
                         record.index, externalID: record.externalID, violations: disagreements)
