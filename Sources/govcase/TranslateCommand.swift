@@ -73,7 +73,9 @@ struct TranslateCommand: ParsableCommand {
         }
         let message: (any SwiftProtobuf.Message)?
         do { message = try chosen.decode(json: record.json, typeName: typeName) } catch {
-            Self.fail(code: 1, "record: malformed: \(error)")
+            // Named by its field, as every other violation is: the decoder alone says what, not where.
+            let path = record.failingPath { json in _ = try chosen.decode(json: json, typeName: typeName) } ?? "record"
+            Self.fail(code: 1, "\(path): malformed: \(error)")
         }
         guard let message else { Self.fail(code: 2, "\(adapter) does not accept \(typeName); it accepts: \(known)") }
 

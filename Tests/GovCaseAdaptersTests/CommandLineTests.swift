@@ -111,6 +111,24 @@ import Testing
         #expect(withType.stderr.contains("order_id: required: "))
     }
 
+    /// A value the JSON decoder refuses is named by its field, as any other violation is (a time without seconds,
+    /// as a province sent it, gave `record: malformed: malformedTimestamp`).
+    @Test(arguments: [
+        ("evaluated_at", "\"2025-03-08T16:00:00Z\"", "\"2026-11-05T10:05+08:00\"", "evaluated_at"),
+        ("org_name", "\"成都市锦江区行政审批局\"", "17", "item.org_name"),
+    ])
+    func aMalformedValueIsNamedByItsField(key: String, good: String, bad: String, path: String) throws {
+        let vector = Vector.root.appendingPathComponent("national-platform/valid/014-default-evaluation-no-evaluator.json")
+        let record = try #require(
+            (try JSONSerialization.jsonObject(with: Data(contentsOf: vector)) as? [String: Any])?["record"])
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+        let broken = text.replacingOccurrences(of: "\"\(key)\":\(good)", with: "\"\(key)\":\(bad)")
+        #expect(broken != text, "\(text)")
+        let run = try Self.govcase(["translate", "--adapter", "national-platform", "-"], input: broken)
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("\(path): malformed: "), "\(run.stderr)")
+    }
+
     @Test func malformedJSONExitsOne() throws {
         let run = try Self.govcase(["translate", "--adapter", "hotline-12345", "-"], input: "{not json")
         #expect(run.status == 1)
