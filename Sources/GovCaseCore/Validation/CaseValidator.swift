@@ -95,7 +95,9 @@ private struct Checker {
             if s.itemCode.isBlank && s.matterID.isBlank {
                 add("service.item_code", .required, "an evaluation needs the item code or the matter id")
             }
-            required("service.organisation.name", s.organisation.name)
+            required(
+                "service.organisation.name", s.organisation.name,
+                "is required for an evaluation: the organisation (实施机构) is what it rates, and statistics are kept by it")
         }
         if kind == .serviceNode {
             // A node pushed on its own: which step of which matter, and when it was served.

@@ -555,7 +555,9 @@ public nonisolated struct Govcase_Core_V1_ServiceReference: @unchecked Sendable 
     set {_uniqueStorage()._matterID = newValue}
   }
 
-  /// Implementing organisation (实施机构).
+  /// Implementing organisation (实施机构). Its name is required for an evaluation: the organisation is what
+  /// the evaluation rates (the 好差评 statistics are kept by organisation), and an evaluation without it is
+  /// refused at `service.organisation.name`.
   public var organisation: Govcase_Core_V1_Organisation {
     get {_storage._organisation ?? Govcase_Core_V1_Organisation()}
     set {_uniqueStorage()._organisation = newValue}

@@ -89,8 +89,11 @@ public nonisolated struct Govcase_Plugin_V1_DescribeResponse: Sendable {
   public var description_p: String = String()
 
   /// A serialized `google.protobuf.FileDescriptorSet` with the files that define `message_types` and their
-  /// imports (protoc --include_imports --descriptor_set_out). Optional; when set, integrators' tools can
-  /// find the types by reflection.
+  /// imports (protoc --include_imports --descriptor_set_out). The gateway's ingest does not need it (records
+  /// travel packed in `Any`). It is required when a plugin accepts a type that is not in the published contracts
+  /// and has golden vectors: `govcase adapters check` and the conformance kit read a vector's JSON record through
+  /// it, and without it each such vector fails with "<type> is no contract type and Describe gave no
+  /// descriptor_set to read it with". Integrators' tools also find the types by reflection through it.
   public var descriptorSet: Data = Data()
 
   /// How many `TranslateStream` streams (流式转换) the plugin serves at once; 0 (unset): it does not serve

@@ -39,7 +39,8 @@ public nonisolated struct Govcase_Sources_National_V1_ServiceItem: Sendable {
   /// Unified item name (事项名称, taskName; Fujian businessName).
   public var itemName: String = String()
 
-  /// Implementing organisation's name (实施机构, proDepart).
+  /// Implementing organisation's name (实施机构, proDepart). Required for an evaluation: the organisation is what
+  /// the evaluation rates, and 好差评 statistics are kept by it.
   public var orgName: String = String()
 
   /// Implementing organisation's unified social credit code (实施机构统一社会信用代码); the first 18 characters of
