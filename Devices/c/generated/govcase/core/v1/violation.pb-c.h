@@ -35,7 +35,10 @@ struct  Govcase__Core__V1__FieldViolation
    * `evaluator.phone` or `detail_items[2]`. One rule everywhere: the path is relative to the message that holds
    * the data in error. For ingest that is the source record itself (the `EvaluationRecord`, `WorkOrder`, ...),
    * never the request that wraps it: `level`, not `record.evaluation.level`; a batch's acknowledgement says
-   * which record by its `index`. For other calls (e.g. TransitionCase) it is the request: `action.kind`.
+   * which record by its `index`. That holds for the checks the gateway makes after the adapter too (a region's
+   * default-rating rule: `level`, `evaluated_at`): a built-in adapter maps them to its record's fields; for a
+   * plugin's record, whose fields the gateway does not know, they are named `case.` and the core case's path
+   * (`case.evaluation.level`). For other calls (e.g. TransitionCase) it is the request: `action.kind`.
    * The same path is in `google.rpc.BadRequest.FieldViolation.field` of `grpc-status-details-bin`.
    */
   char *field;

@@ -48,7 +48,8 @@ struct  Govcase__Sources__National__V1__ServiceItem
    */
   char *item_name;
   /*
-   * Implementing organisation's name (实施机构, proDepart).
+   * Implementing organisation's name (实施机构, proDepart). Required for an evaluation: the organisation is what
+   * the evaluation rates, and 好差评 statistics are kept by it.
    */
   char *org_name;
   /*
