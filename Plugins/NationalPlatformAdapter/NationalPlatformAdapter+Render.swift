@@ -25,6 +25,7 @@ extension NationalPlatformAdapter {
         if let m = c.service.matter { r.matter = try NationalShapes.matterInfo(m, table: table) }
         r.evaluatedPersons = try NationalShapes.evaluatedPersons(c.service.evaluatedPeople, table: table)
         r.deviceNumber = c.service.deviceNumber
+        r.hallCode = c.service.hallCode
         r.regionCode = c.regionCode
         if let node = c.service.node {
             r.serviceNumber = UInt32(clamping: node.number)
@@ -95,6 +96,7 @@ extension NationalPlatformAdapter {
         r.item = try item(of: c.service, table: table)
         if let m = c.service.matter { r.matter = try NationalShapes.matterInfo(m, table: table) }
         r.evaluatedPersons = try NationalShapes.evaluatedPersons(c.service.evaluatedPeople, table: table)
+        r.hallCode = c.service.hallCode
         return r
     }
 

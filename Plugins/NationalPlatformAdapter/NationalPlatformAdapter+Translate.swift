@@ -23,6 +23,7 @@ extension NationalPlatformAdapter {
         "service.item_subject": "item.subject", "service.item_version": "item.item_version",
         "service.matter": "matter",
         "service.evaluated_people": "evaluated_persons", "service.device_number": "device_number",
+        "service.hall_code": "hall_code",
     ])
 
     /// An evaluation of a handled matter becomes an evaluation case; a bad review enters the bad-review loop.
@@ -37,6 +38,14 @@ extension NationalPlatformAdapter {
         let origin: EvaluationOrigin? = reader.code("evaluationType", r.evaluationType, at: "evaluation_type")
         let evaluator = r.hasEvaluator ? party(r.evaluator, reader: &reader) : nil
         let evaluatedAt = r.hasEvaluatedAt ? r.evaluatedAt.date : nil
+        // The completion time (办结时间) comes as matter_completed_at or inside the matter; both, only if equal.
+        let completedAt = r.hasMatterCompletedAt ? r.matterCompletedAt.date : r.matter.hasCompletedAt ? r.matter.completedAt.date : nil
+        if r.hasMatterCompletedAt, r.matter.hasCompletedAt, r.matterCompletedAt != r.matter.completedAt {
+            reader.report(
+                FieldViolation(
+                    field: "matter.completed_at", rule: .inconsistent,
+                    message: "differs from matter_completed_at: one matter has one completion time"))
+        }
         var c = Case(
             source: SourceIdentity(
                 sourceSystem: context.sourceSystem, adapterID: info.id, externalID: r.evaluationID,
@@ -52,7 +61,7 @@ extension NationalPlatformAdapter {
                     number: r.serviceNumber, name: r.serviceName, time: r.hasServiceTime ? r.serviceTime : nil)),
             evaluation: Evaluation(
                 level: level, detailItems: r.detailItems, text: r.text, origin: origin, evaluatedAt: evaluatedAt,
-                serviceDeliveredAt: r.hasMatterCompletedAt ? r.matterCompletedAt.date : nil,
+                serviceDeliveredAt: completedAt,
                 detailVersion: r.detailVersion, invalidAtSource: r.invalid, dataSource: r.dataSource),
             requester: evaluator,
             receivedAt: evaluatedAt)
@@ -60,6 +69,7 @@ extension NationalPlatformAdapter {
         c.service.matter = r.hasMatter ? NationalShapes.matter(r.matter, reader: &reader) : nil
         c.service.evaluatedPeople = NationalShapes.evaluatedPeople(r.evaluatedPersons, reader: &reader)
         c.service.deviceNumber = r.deviceNumber
+        c.service.hallCode = r.hallCode
         reader.validate(
             c, with: CaseValidator(context: context.validation), paths: Self.evaluationPaths)
         reader.checkDetailItems(r.detailItems, version: r.detailVersion, at: "detail_items")
@@ -75,6 +85,7 @@ extension NationalPlatformAdapter {
         "service.organisation.name": "item.org_name", "service.organisation.credit_code": "item.org_credit_code",
         "service.handle_item_code": "item.handle_item_code", "service.matter": "matter",
         "service.evaluated_people": "evaluated_persons", "received_at": "service_time",
+        "service.hall_code": "hall_code",
     ])
 
     /// A service node pushed before its evaluation (办件服务) becomes a case of kind `serviceNode`: the node of its
@@ -103,6 +114,7 @@ extension NationalPlatformAdapter {
         Self.read(r.item, into: &c.service, reader: &reader)
         c.service.matter = r.hasMatter ? NationalShapes.matter(r.matter, reader: &reader) : nil
         c.service.evaluatedPeople = NationalShapes.evaluatedPeople(r.evaluatedPersons, reader: &reader)
+        c.service.hallCode = r.hallCode
         reader.validate(c, with: CaseValidator(context: context.validation), paths: Self.nodePaths)
         return reader.violations.isEmpty ? .newCase(c) : .rejected(reader.violations)
     }

@@ -38,7 +38,7 @@ public enum NationalShapes {
             handlingChannel: reader.optionalCode(
                 "handlingChannel", m.handlingChannel, at: "\(field).handling_channel"),
             handlerName: m.handlerName, handlerNumber: m.handlerNumber, officeCode: m.officeCode,
-            officeName: m.officeName)
+            officeName: m.officeName, completedAt: m.hasCompletedAt ? m.completedAt.date : nil)
     }
 
     /// The handled matter in the national shape, its codes through `table`.
@@ -63,6 +63,7 @@ public enum NationalShapes {
         r.handlerNumber = m.handlerNumber
         r.officeCode = m.officeCode
         r.officeName = m.officeName
+        if let at = m.completedAt { r.completedAt = Google_Protobuf_Timestamp(date: at) }
         return r
     }
 

@@ -73,6 +73,7 @@ extension ServiceReference {
             )
         }
         deviceNumber = m.deviceNumber
+        hallCode = m.hallCode
     }
 }
 
@@ -84,7 +85,8 @@ extension Matter {
             promisedLimit: m.hasPromisedLimit ? TimeLimit(proto: m.promisedLimit) : nil,
             statutoryLimit: m.hasStatutoryLimit ? TimeLimit(proto: m.statutoryLimit) : nil,
             handlingChannel: HandlingChannel(proto: m.handlingChannel), handlerName: m.handlerName,
-            handlerNumber: m.handlerNumber, officeCode: m.officeCode, officeName: m.officeName)
+            handlerNumber: m.handlerNumber, officeCode: m.officeCode, officeName: m.officeName,
+            completedAt: m.completedAt.date(if: m.hasCompletedAt))
     }
 }
 

@@ -87,6 +87,7 @@ extension ServiceReference {
                 }
             }
             $0.deviceNumber = deviceNumber
+            $0.hallCode = hallCode
         }
     }
 }
@@ -104,6 +105,7 @@ extension Matter {
             $0.handlerNumber = handlerNumber
             $0.officeCode = officeCode
             $0.officeName = officeName
+            $0.set(\.completedAt, completedAt.timestamp)
         }
     }
 }

@@ -87,11 +87,15 @@ public struct Matter: Sendable, Hashable, Codable {
     /// The section that handled it (科室).
     public var officeCode: String
     public var officeName: String
+    /// When the matter was completed (办结时间): required once it is completed, where the case does not carry it
+    /// as an evaluation's `serviceDeliveredAt`.
+    public var completedAt: Date?
 
     public init(
         status: MatterStatus? = nil, acceptedAt: Date? = nil, kind: MatterKind? = nil,
         promisedLimit: TimeLimit? = nil, statutoryLimit: TimeLimit? = nil, handlingChannel: HandlingChannel? = nil,
-        handlerName: String = "", handlerNumber: String = "", officeCode: String = "", officeName: String = ""
+        handlerName: String = "", handlerNumber: String = "", officeCode: String = "", officeName: String = "",
+        completedAt: Date? = nil
     ) {
         self.status = status
         self.acceptedAt = acceptedAt
@@ -103,6 +107,7 @@ public struct Matter: Sendable, Hashable, Codable {
         self.handlerNumber = handlerNumber
         self.officeCode = officeCode
         self.officeName = officeName
+        self.completedAt = completedAt
     }
 }
 

@@ -59,6 +59,8 @@ public struct ServiceReference: Sendable, Hashable, Codable {
     public var evaluatedPeople: [EvaluatedPerson] = []
     /// The evaluator device's number (评价器编号).
     public var deviceNumber = ""
+    /// The service hall (办事大厅编码), beside `window`: a window number is unique only within its hall.
+    public var hallCode = ""
 
     public init(
         itemCode: String = "", itemName: String = "", matterID: String = "", organisation: Organisation = .init(),
@@ -81,7 +83,7 @@ public struct ServiceReference: Sendable, Hashable, Codable {
 extension ServiceReference {
     enum CodingKeys: String, CodingKey {
         case itemCode, itemName, matterID, organisation, window, staffID, staffName, channel, objectKind, node
-        case handleItemCode, itemType, itemSubject, itemVersion, matter, evaluatedPeople, deviceNumber
+        case handleItemCode, itemType, itemSubject, itemVersion, matter, evaluatedPeople, deviceNumber, hallCode
     }
 
     /// Decodes payloads written before the item, matter and evaluated-staff fields (they read as empty).
@@ -104,6 +106,7 @@ extension ServiceReference {
         matter = try c.decodeIfPresent(Matter.self, forKey: .matter)
         evaluatedPeople = try c.decodeIfPresent([EvaluatedPerson].self, forKey: .evaluatedPeople) ?? []
         deviceNumber = try c.decodeIfPresent(String.self, forKey: .deviceNumber) ?? ""
+        hallCode = try c.decodeIfPresent(String.self, forKey: .hallCode) ?? ""
     }
 }
 

@@ -168,7 +168,7 @@ private struct Checker {
         }
         for (field, value) in [
             ("service.item_subject", s.itemSubject), ("service.item_version", s.itemVersion),
-            ("service.device_number", s.deviceNumber),
+            ("service.device_number", s.deviceNumber), ("service.hall_code", s.hallCode),
         ] {
             maxLength(field, value, context.limits.shortText)
         }
@@ -191,6 +191,14 @@ private struct Checker {
             required(
                 "evaluation.service_delivered_at", c.evaluation?.serviceDeliveredAt,
                 "is required for a completed matter: when it was completed (办结时间)")
+        } else if m.status == .completed {
+            required(
+                "service.matter.completed_at", m.completedAt,
+                "is required for a completed matter: when it was completed (办结时间)")
+        }
+        notInFuture("service.matter.completed_at", m.completedAt)
+        if let accepted = m.acceptedAt, let completed = m.completedAt, completed < accepted {
+            add("service.matter.completed_at", .inconsistent, "is before the matter was accepted (accepted_at)")
         }
         if m.kind == .promised {
             required("service.matter.promised_limit", m.promisedLimit, "is required for a promised matter (承诺件)")

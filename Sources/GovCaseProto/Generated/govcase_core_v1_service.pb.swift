@@ -654,6 +654,13 @@ public nonisolated struct Govcase_Core_V1_ServiceReference: @unchecked Sendable 
     set {_uniqueStorage()._deviceNumber = newValue}
   }
 
+  /// The service hall where the matter was handled (办事大厅编码; Guangdong hallCode), beside `window`: a window
+  /// number is unique only within its hall. As the source sends it.
+  public var hallCode: String {
+    get {_storage._hallCode}
+    set {_uniqueStorage()._hallCode = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -729,6 +736,18 @@ public nonisolated struct Govcase_Core_V1_Matter: Sendable {
 
   public var officeName: String = String()
 
+  /// When the matter was completed (办结时间, resultDate), as the source sent it here. Required once the matter is
+  /// completed for a case that does not carry it elsewhere: an evaluation carries it as
+  /// Evaluation.service_delivered_at (required there instead). Refused before accepted_at.
+  public var completedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_completedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_completedAt = newValue}
+  }
+  /// Returns true if `completedAt` has been explicitly set.
+  public var hasCompletedAt: Bool {self._completedAt != nil}
+  /// Clears the value of `completedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCompletedAt() {self._completedAt = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -736,6 +755,7 @@ public nonisolated struct Govcase_Core_V1_Matter: Sendable {
   fileprivate var _acceptedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
   fileprivate var _promisedLimit: Govcase_Core_V1_TimeLimit? = nil
   fileprivate var _statutoryLimit: Govcase_Core_V1_TimeLimit? = nil
+  fileprivate var _completedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 /// A member of staff an evaluation rates (被评价人). Public servants in office, so not sensitive.
@@ -873,7 +893,7 @@ nonisolated extension Govcase_Core_V1_Organisation: SwiftProtobuf.Message, Swift
 
 nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServiceReference"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}matter_id\0\u{1}organisation\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{1}channel\0\u{3}object_kind\0\u{1}node\0\u{3}handle_item_code\0\u{3}item_type\0\u{3}item_subject\0\u{3}item_version\0\u{1}matter\0\u{3}evaluated_people\0\u{3}device_number\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}item_code\0\u{3}item_name\0\u{3}matter_id\0\u{1}organisation\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{1}channel\0\u{3}object_kind\0\u{1}node\0\u{3}handle_item_code\0\u{3}item_type\0\u{3}item_subject\0\u{3}item_version\0\u{1}matter\0\u{3}evaluated_people\0\u{3}device_number\0\u{3}hall_code\0")
 
   fileprivate class _StorageClass {
     var _itemCode: String = String()
@@ -893,6 +913,7 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
     var _matter: Govcase_Core_V1_Matter? = nil
     var _evaluatedPeople: [Govcase_Core_V1_EvaluatedPerson] = []
     var _deviceNumber: String = String()
+    var _hallCode: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -920,6 +941,7 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
       _matter = source._matter
       _evaluatedPeople = source._evaluatedPeople
       _deviceNumber = source._deviceNumber
+      _hallCode = source._hallCode
     }
   }
 
@@ -955,6 +977,7 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._matter) }()
         case 16: try { try decoder.decodeRepeatedMessageField(value: &_storage._evaluatedPeople) }()
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._deviceNumber) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._hallCode) }()
         default: break
         }
       }
@@ -1018,6 +1041,9 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
       if !_storage._deviceNumber.isEmpty {
         try visitor.visitSingularStringField(value: _storage._deviceNumber, fieldNumber: 17)
       }
+      if !_storage._hallCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hallCode, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1044,6 +1070,7 @@ nonisolated extension Govcase_Core_V1_ServiceReference: SwiftProtobuf.Message, S
         if _storage._matter != rhs_storage._matter {return false}
         if _storage._evaluatedPeople != rhs_storage._evaluatedPeople {return false}
         if _storage._deviceNumber != rhs_storage._deviceNumber {return false}
+        if _storage._hallCode != rhs_storage._hallCode {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1090,7 +1117,7 @@ nonisolated extension Govcase_Core_V1_TimeLimit: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Govcase_Core_V1_Matter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Matter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{3}accepted_at\0\u{1}kind\0\u{3}promised_limit\0\u{3}statutory_limit\0\u{3}handling_channel\0\u{3}handler_name\0\u{3}handler_number\0\u{3}office_code\0\u{3}office_name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{3}accepted_at\0\u{1}kind\0\u{3}promised_limit\0\u{3}statutory_limit\0\u{3}handling_channel\0\u{3}handler_name\0\u{3}handler_number\0\u{3}office_code\0\u{3}office_name\0\u{3}completed_at\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1108,6 +1135,7 @@ nonisolated extension Govcase_Core_V1_Matter: SwiftProtobuf.Message, SwiftProtob
       case 8: try { try decoder.decodeSingularStringField(value: &self.handlerNumber) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.officeCode) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.officeName) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._completedAt) }()
       default: break
       }
     }
@@ -1148,6 +1176,9 @@ nonisolated extension Govcase_Core_V1_Matter: SwiftProtobuf.Message, SwiftProtob
     if !self.officeName.isEmpty {
       try visitor.visitSingularStringField(value: self.officeName, fieldNumber: 10)
     }
+    try { if let v = self._completedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1162,6 +1193,7 @@ nonisolated extension Govcase_Core_V1_Matter: SwiftProtobuf.Message, SwiftProtob
     if lhs.handlerNumber != rhs.handlerNumber {return false}
     if lhs.officeCode != rhs.officeCode {return false}
     if lhs.officeName != rhs.officeName {return false}
+    if lhs._completedAt != rhs._completedAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -94,7 +94,8 @@ public nonisolated struct Govcase_Sources_National_V1_MatterInfo: Sendable {
   // methods supported on all messages.
 
   /// Matter status code (办件状态, proStatus), in the province's codes. An accepted or completed matter needs
-  /// accepted_at; a completed one needs EvaluationRecord.matter_completed_at.
+  /// accepted_at; a completed one needs its completion time: completed_at here, or for an EvaluationRecord
+  /// matter_completed_at (either; when both are given they must be equal).
   /// Default codes (table "matterStatus"; a deployment may override them per source system): 1 = pending, 2 =
   /// accepted, 3 = completed.
   public var status: String = String()
@@ -151,6 +152,16 @@ public nonisolated struct Govcase_Sources_National_V1_MatterInfo: Sendable {
 
   public var officeName: String = String()
 
+  /// When the matter was completed (办结时间, resultDate); see `status`.
+  public var completedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_completedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_completedAt = newValue}
+  }
+  /// Returns true if `completedAt` has been explicitly set.
+  public var hasCompletedAt: Bool {self._completedAt != nil}
+  /// Clears the value of `completedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCompletedAt() {self._completedAt = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -158,6 +169,7 @@ public nonisolated struct Govcase_Sources_National_V1_MatterInfo: Sendable {
   fileprivate var _acceptedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
   fileprivate var _promisedLimit: Govcase_Sources_National_V1_TimeLimit? = nil
   fileprivate var _statutoryLimit: Govcase_Sources_National_V1_TimeLimit? = nil
+  fileprivate var _completedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 /// A member of staff the evaluation rates (被评价人): window staff and back-office staff are listed apart
@@ -432,6 +444,13 @@ public nonisolated struct Govcase_Sources_National_V1_EvaluationRecord: @uncheck
     set {_uniqueStorage()._deviceNumber = newValue}
   }
 
+  /// The service hall (办事大厅编码; Guangdong hallCode), beside `window`, whose number is unique only within its
+  /// hall.
+  public var hallCode: String {
+    get {_storage._hallCode}
+    set {_uniqueStorage()._hallCode = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -519,6 +538,12 @@ public nonisolated struct Govcase_Sources_National_V1_ServiceNodeRecord: @unchec
   public var evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] {
     get {_storage._evaluatedPersons}
     set {_uniqueStorage()._evaluatedPersons = newValue}
+  }
+
+  /// The service hall (办事大厅编码; Guangdong hallCode), as in EvaluationRecord.
+  public var hallCode: String {
+    get {_storage._hallCode}
+    set {_uniqueStorage()._hallCode = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -826,7 +851,7 @@ nonisolated extension Govcase_Sources_National_V1_TimeLimit: SwiftProtobuf.Messa
 
 nonisolated extension Govcase_Sources_National_V1_MatterInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MatterInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{3}accepted_at\0\u{1}kind\0\u{3}promised_limit\0\u{3}statutory_limit\0\u{3}handling_channel\0\u{3}handler_name\0\u{3}handler_number\0\u{3}office_code\0\u{3}office_name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{3}accepted_at\0\u{1}kind\0\u{3}promised_limit\0\u{3}statutory_limit\0\u{3}handling_channel\0\u{3}handler_name\0\u{3}handler_number\0\u{3}office_code\0\u{3}office_name\0\u{3}completed_at\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -844,6 +869,7 @@ nonisolated extension Govcase_Sources_National_V1_MatterInfo: SwiftProtobuf.Mess
       case 8: try { try decoder.decodeSingularStringField(value: &self.handlerNumber) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.officeCode) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.officeName) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._completedAt) }()
       default: break
       }
     }
@@ -884,6 +910,9 @@ nonisolated extension Govcase_Sources_National_V1_MatterInfo: SwiftProtobuf.Mess
     if !self.officeName.isEmpty {
       try visitor.visitSingularStringField(value: self.officeName, fieldNumber: 10)
     }
+    try { if let v = self._completedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -898,6 +927,7 @@ nonisolated extension Govcase_Sources_National_V1_MatterInfo: SwiftProtobuf.Mess
     if lhs.handlerNumber != rhs.handlerNumber {return false}
     if lhs.officeCode != rhs.officeCode {return false}
     if lhs.officeName != rhs.officeName {return false}
+    if lhs._completedAt != rhs._completedAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1025,7 +1055,7 @@ nonisolated extension Govcase_Sources_National_V1_Evaluator: SwiftProtobuf.Messa
 
 nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EvaluationRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{1}item\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}evaluation_type\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{3}matter_completed_at\0\u{3}evaluated_at\0\u{3}detail_version\0\u{1}invalid\0\u{3}data_source\0\u{3}service_number\0\u{3}service_name\0\u{3}service_time\0\u{1}matter\0\u{3}evaluated_persons\0\u{3}device_number\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}evaluation_id\0\u{1}revision\0\u{3}matter_id\0\u{1}item\0\u{3}region_code\0\u{1}channel\0\u{1}level\0\u{3}detail_items\0\u{1}text\0\u{1}evaluator\0\u{3}evaluation_type\0\u{1}window\0\u{3}staff_id\0\u{3}staff_name\0\u{3}matter_completed_at\0\u{3}evaluated_at\0\u{3}detail_version\0\u{1}invalid\0\u{3}data_source\0\u{3}service_number\0\u{3}service_name\0\u{3}service_time\0\u{1}matter\0\u{3}evaluated_persons\0\u{3}device_number\0\u{3}hall_code\0")
 
   fileprivate class _StorageClass {
     var _evaluationID: String = String()
@@ -1053,6 +1083,7 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
     var _matter: Govcase_Sources_National_V1_MatterInfo? = nil
     var _evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] = []
     var _deviceNumber: String = String()
+    var _hallCode: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1088,6 +1119,7 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
       _matter = source._matter
       _evaluatedPersons = source._evaluatedPersons
       _deviceNumber = source._deviceNumber
+      _hallCode = source._hallCode
     }
   }
 
@@ -1131,6 +1163,7 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
         case 23: try { try decoder.decodeSingularMessageField(value: &_storage._matter) }()
         case 24: try { try decoder.decodeRepeatedMessageField(value: &_storage._evaluatedPersons) }()
         case 25: try { try decoder.decodeSingularStringField(value: &_storage._deviceNumber) }()
+        case 26: try { try decoder.decodeSingularStringField(value: &_storage._hallCode) }()
         default: break
         }
       }
@@ -1218,6 +1251,9 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
       if !_storage._deviceNumber.isEmpty {
         try visitor.visitSingularStringField(value: _storage._deviceNumber, fieldNumber: 25)
       }
+      if !_storage._hallCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hallCode, fieldNumber: 26)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1252,6 +1288,7 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
         if _storage._matter != rhs_storage._matter {return false}
         if _storage._evaluatedPersons != rhs_storage._evaluatedPersons {return false}
         if _storage._deviceNumber != rhs_storage._deviceNumber {return false}
+        if _storage._hallCode != rhs_storage._hallCode {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1263,7 +1300,7 @@ nonisolated extension Govcase_Sources_National_V1_EvaluationRecord: SwiftProtobu
 
 nonisolated extension Govcase_Sources_National_V1_ServiceNodeRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServiceNodeRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{1}revision\0\u{3}matter_id\0\u{3}service_number\0\u{3}service_name\0\u{3}service_time\0\u{3}region_code\0\u{1}item\0\u{1}matter\0\u{3}evaluated_persons\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{1}revision\0\u{3}matter_id\0\u{3}service_number\0\u{3}service_name\0\u{3}service_time\0\u{3}region_code\0\u{1}item\0\u{1}matter\0\u{3}evaluated_persons\0\u{3}hall_code\0")
 
   fileprivate class _StorageClass {
     var _nodeID: String = String()
@@ -1276,6 +1313,7 @@ nonisolated extension Govcase_Sources_National_V1_ServiceNodeRecord: SwiftProtob
     var _item: Govcase_Sources_National_V1_ServiceItem? = nil
     var _matter: Govcase_Sources_National_V1_MatterInfo? = nil
     var _evaluatedPersons: [Govcase_Sources_National_V1_EvaluatedPerson] = []
+    var _hallCode: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1296,6 +1334,7 @@ nonisolated extension Govcase_Sources_National_V1_ServiceNodeRecord: SwiftProtob
       _item = source._item
       _matter = source._matter
       _evaluatedPersons = source._evaluatedPersons
+      _hallCode = source._hallCode
     }
   }
 
@@ -1324,6 +1363,7 @@ nonisolated extension Govcase_Sources_National_V1_ServiceNodeRecord: SwiftProtob
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._item) }()
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._matter) }()
         case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._evaluatedPersons) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._hallCode) }()
         default: break
         }
       }
@@ -1366,6 +1406,9 @@ nonisolated extension Govcase_Sources_National_V1_ServiceNodeRecord: SwiftProtob
       if !_storage._evaluatedPersons.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._evaluatedPersons, fieldNumber: 10)
       }
+      if !_storage._hallCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hallCode, fieldNumber: 11)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1385,6 +1428,7 @@ nonisolated extension Govcase_Sources_National_V1_ServiceNodeRecord: SwiftProtob
         if _storage._item != rhs_storage._item {return false}
         if _storage._matter != rhs_storage._matter {return false}
         if _storage._evaluatedPersons != rhs_storage._evaluatedPersons {return false}
+        if _storage._hallCode != rhs_storage._hallCode {return false}
         return true
       }
       if !storagesAreEqual {return false}

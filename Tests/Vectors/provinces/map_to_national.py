@@ -47,6 +47,8 @@ def shandong_nodes(data: dict) -> list:
         matter = {"status": s["proStatus"], "kind": e["promisetime"]}
         if "acceptDate" in s:
             matter["accepted_at"] = utc(s["acceptDate"])
+        if "resultDate" in s:
+            matter["completed_at"] = utc(s["resultDate"])
         if e.get("promiseDay"):
             matter["promised_limit"] = {"value": e["promiseDay"], "unit": e["promiseType"]}
         records.append({

@@ -25,39 +25,39 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgovcase/core/v1/service.proto\x12\x0fgovcase.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"1\n\x0cOrganisation\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_code\x18\x02 \x01(\t\"\xb8\x04\n\x10ServiceReference\x12\x11\n\titem_code\x18\x01 \x01(\t\x12\x11\n\titem_name\x18\x02 \x01(\t\x12\x11\n\tmatter_id\x18\x03 \x01(\t\x12\x33\n\x0corganisation\x18\x04 \x01(\x0b\x32\x1d.govcase.core.v1.Organisation\x12\x0e\n\x06window\x18\x05 \x01(\t\x12\x10\n\x08staff_id\x18\x06 \x01(\t\x12\x12\n\nstaff_name\x18\x07 \x01(\t\x12)\n\x07\x63hannel\x18\x08 \x01(\x0e\x32\x18.govcase.core.v1.Channel\x12\x39\n\x0bobject_kind\x18\t \x01(\x0e\x32$.govcase.core.v1.EvaluatedObjectKind\x12*\n\x04node\x18\n \x01(\x0b\x32\x1c.govcase.core.v1.ServiceNode\x12\x18\n\x10handle_item_code\x18\x0b \x01(\t\x12,\n\titem_type\x18\x0c \x01(\x0e\x32\x19.govcase.core.v1.ItemType\x12\x14\n\x0citem_subject\x18\r \x01(\t\x12\x14\n\x0citem_version\x18\x0e \x01(\t\x12\'\n\x06matter\x18\x0f \x01(\x0b\x32\x17.govcase.core.v1.Matter\x12:\n\x10\x65valuated_people\x18\x10 \x03(\x0b\x32 .govcase.core.v1.EvaluatedPerson\x12\x15\n\rdevice_number\x18\x11 \x01(\t\"H\n\tTimeLimit\x12\r\n\x05value\x18\x01 \x01(\r\x12,\n\x04unit\x18\x02 \x01(\x0e\x32\x1e.govcase.core.v1.TimeLimitUnit\"\x90\x03\n\x06Matter\x12-\n\x06status\x18\x01 \x01(\x0e\x32\x1d.govcase.core.v1.MatterStatus\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x04kind\x18\x03 \x01(\x0e\x32\x1b.govcase.core.v1.MatterKind\x12\x32\n\x0epromised_limit\x18\x04 \x01(\x0b\x32\x1a.govcase.core.v1.TimeLimit\x12\x33\n\x0fstatutory_limit\x18\x05 \x01(\x0b\x32\x1a.govcase.core.v1.TimeLimit\x12:\n\x10handling_channel\x18\x06 \x01(\x0e\x32 .govcase.core.v1.HandlingChannel\x12\x14\n\x0chandler_name\x18\x07 \x01(\t\x12\x16\n\x0ehandler_number\x18\x08 \x01(\t\x12\x13\n\x0boffice_code\x18\t \x01(\t\x12\x13\n\x0boffice_name\x18\n \x01(\t\"y\n\x0f\x45valuatedPerson\x12\x32\n\x04role\x18\x01 \x01(\x0e\x32$.govcase.core.v1.EvaluatedPersonRole\x12\x14\n\x0cstaff_number\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06office\x18\x04 \x01(\t\"Z\n\x0bServiceNode\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0c\n\x04name\x18\x02 \x01(\t\x12-\n\tserved_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x90\x03\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43HANNEL_WINDOW_DEVICE\x10\x01\x12\x1a\n\x16\x43HANNEL_WINDOW_QR_CODE\x10\x02\x12\x17\n\x13\x43HANNEL_HALL_TABLET\x10\x03\x12!\n\x1d\x43HANNEL_SELF_SERVICE_TERMINAL\x10\x04\x12\x16\n\x12\x43HANNEL_PAPER_FORM\x10\x05\x12\x0f\n\x0b\x43HANNEL_WEB\x10\x06\x12\x16\n\x12\x43HANNEL_MOBILE_APP\x10\x07\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x08\x12\"\n\x1e\x43HANNEL_TELEPHONE_RETURN_VISIT\x10\t\x12\x18\n\x14\x43HANNEL_HOTLINE_CALL\x10\n\x12\x18\n\x14\x43HANNEL_OPEN_COMMENT\x10\x0b\x12\x1e\n\x1a\x43HANNEL_SUPERVISION_SURVEY\x10\x0c\x12\x12\n\x0e\x43HANNEL_WECHAT\x10\r\x12\x1b\n\x17\x43HANNEL_IN_PERSON_VISIT\x10\x0e*\xa9\x01\n\x13\x45valuatedObjectKind\x12%\n!EVALUATED_OBJECT_KIND_UNSPECIFIED\x10\x00\x12&\n\"EVALUATED_OBJECT_KIND_ORGANISATION\x10\x01\x12\"\n\x1e\x45VALUATED_OBJECT_KIND_PLATFORM\x10\x02\x12\x1f\n\x1b\x45VALUATED_OBJECT_KIND_STAFF\x10\x03*\xef\x01\n\x08ItemType\x12\x19\n\x15ITEM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11ITEM_TYPE_LICENCE\x10\x01\x12\x15\n\x11ITEM_TYPE_PAYMENT\x10\x02\x12\x1a\n\x16ITEM_TYPE_CONFIRMATION\x10\x03\x12\x14\n\x10ITEM_TYPE_REWARD\x10\x04\x12\x1a\n\x16ITEM_TYPE_ADJUDICATION\x10\x05\x12\x19\n\x15ITEM_TYPE_OTHER_POWER\x10\x06\x12\x1c\n\x18ITEM_TYPE_PUBLIC_SERVICE\x10\x07\x12\x13\n\x0fITEM_TYPE_OTHER\x10\x08*\x81\x01\n\x0cMatterStatus\x12\x1d\n\x19MATTER_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15MATTER_STATUS_PENDING\x10\x01\x12\x1a\n\x16MATTER_STATUS_ACCEPTED\x10\x02\x12\x1b\n\x17MATTER_STATUS_COMPLETED\x10\x03*^\n\nMatterKind\x12\x1b\n\x17MATTER_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15MATTER_KIND_IMMEDIATE\x10\x01\x12\x18\n\x14MATTER_KIND_PROMISED\x10\x02*\xab\x01\n\rTimeLimitUnit\x12\x1f\n\x1bTIME_LIMIT_UNIT_UNSPECIFIED\x10\x00\x12 \n\x1cTIME_LIMIT_UNIT_NATURAL_DAYS\x10\x01\x12 \n\x1cTIME_LIMIT_UNIT_WORKING_DAYS\x10\x02\x12\x1a\n\x16TIME_LIMIT_UNIT_MONTHS\x10\x03\x12\x19\n\x15TIME_LIMIT_UNIT_YEARS\x10\x04*n\n\x0fHandlingChannel\x12 \n\x1cHANDLING_CHANNEL_UNSPECIFIED\x10\x00\x12\x1b\n\x17HANDLING_CHANNEL_ONLINE\x10\x01\x12\x1c\n\x18HANDLING_CHANNEL_OFFLINE\x10\x02*\x85\x01\n\x13\x45valuatedPersonRole\x12%\n!EVALUATED_PERSON_ROLE_UNSPECIFIED\x10\x00\x12 \n\x1c\x45VALUATED_PERSON_ROLE_WINDOW\x10\x01\x12%\n!EVALUATED_PERSON_ROLE_BACK_OFFICE\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgovcase/core/v1/service.proto\x12\x0fgovcase.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"1\n\x0cOrganisation\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_code\x18\x02 \x01(\t\"\xcb\x04\n\x10ServiceReference\x12\x11\n\titem_code\x18\x01 \x01(\t\x12\x11\n\titem_name\x18\x02 \x01(\t\x12\x11\n\tmatter_id\x18\x03 \x01(\t\x12\x33\n\x0corganisation\x18\x04 \x01(\x0b\x32\x1d.govcase.core.v1.Organisation\x12\x0e\n\x06window\x18\x05 \x01(\t\x12\x10\n\x08staff_id\x18\x06 \x01(\t\x12\x12\n\nstaff_name\x18\x07 \x01(\t\x12)\n\x07\x63hannel\x18\x08 \x01(\x0e\x32\x18.govcase.core.v1.Channel\x12\x39\n\x0bobject_kind\x18\t \x01(\x0e\x32$.govcase.core.v1.EvaluatedObjectKind\x12*\n\x04node\x18\n \x01(\x0b\x32\x1c.govcase.core.v1.ServiceNode\x12\x18\n\x10handle_item_code\x18\x0b \x01(\t\x12,\n\titem_type\x18\x0c \x01(\x0e\x32\x19.govcase.core.v1.ItemType\x12\x14\n\x0citem_subject\x18\r \x01(\t\x12\x14\n\x0citem_version\x18\x0e \x01(\t\x12\'\n\x06matter\x18\x0f \x01(\x0b\x32\x17.govcase.core.v1.Matter\x12:\n\x10\x65valuated_people\x18\x10 \x03(\x0b\x32 .govcase.core.v1.EvaluatedPerson\x12\x15\n\rdevice_number\x18\x11 \x01(\t\x12\x11\n\thall_code\x18\x12 \x01(\t\"H\n\tTimeLimit\x12\r\n\x05value\x18\x01 \x01(\r\x12,\n\x04unit\x18\x02 \x01(\x0e\x32\x1e.govcase.core.v1.TimeLimitUnit\"\xc2\x03\n\x06Matter\x12-\n\x06status\x18\x01 \x01(\x0e\x32\x1d.govcase.core.v1.MatterStatus\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x04kind\x18\x03 \x01(\x0e\x32\x1b.govcase.core.v1.MatterKind\x12\x32\n\x0epromised_limit\x18\x04 \x01(\x0b\x32\x1a.govcase.core.v1.TimeLimit\x12\x33\n\x0fstatutory_limit\x18\x05 \x01(\x0b\x32\x1a.govcase.core.v1.TimeLimit\x12:\n\x10handling_channel\x18\x06 \x01(\x0e\x32 .govcase.core.v1.HandlingChannel\x12\x14\n\x0chandler_name\x18\x07 \x01(\t\x12\x16\n\x0ehandler_number\x18\x08 \x01(\t\x12\x13\n\x0boffice_code\x18\t \x01(\t\x12\x13\n\x0boffice_name\x18\n \x01(\t\x12\x30\n\x0c\x63ompleted_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"y\n\x0f\x45valuatedPerson\x12\x32\n\x04role\x18\x01 \x01(\x0e\x32$.govcase.core.v1.EvaluatedPersonRole\x12\x14\n\x0cstaff_number\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06office\x18\x04 \x01(\t\"Z\n\x0bServiceNode\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0c\n\x04name\x18\x02 \x01(\t\x12-\n\tserved_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x90\x03\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43HANNEL_WINDOW_DEVICE\x10\x01\x12\x1a\n\x16\x43HANNEL_WINDOW_QR_CODE\x10\x02\x12\x17\n\x13\x43HANNEL_HALL_TABLET\x10\x03\x12!\n\x1d\x43HANNEL_SELF_SERVICE_TERMINAL\x10\x04\x12\x16\n\x12\x43HANNEL_PAPER_FORM\x10\x05\x12\x0f\n\x0b\x43HANNEL_WEB\x10\x06\x12\x16\n\x12\x43HANNEL_MOBILE_APP\x10\x07\x12\x0f\n\x0b\x43HANNEL_SMS\x10\x08\x12\"\n\x1e\x43HANNEL_TELEPHONE_RETURN_VISIT\x10\t\x12\x18\n\x14\x43HANNEL_HOTLINE_CALL\x10\n\x12\x18\n\x14\x43HANNEL_OPEN_COMMENT\x10\x0b\x12\x1e\n\x1a\x43HANNEL_SUPERVISION_SURVEY\x10\x0c\x12\x12\n\x0e\x43HANNEL_WECHAT\x10\r\x12\x1b\n\x17\x43HANNEL_IN_PERSON_VISIT\x10\x0e*\xa9\x01\n\x13\x45valuatedObjectKind\x12%\n!EVALUATED_OBJECT_KIND_UNSPECIFIED\x10\x00\x12&\n\"EVALUATED_OBJECT_KIND_ORGANISATION\x10\x01\x12\"\n\x1e\x45VALUATED_OBJECT_KIND_PLATFORM\x10\x02\x12\x1f\n\x1b\x45VALUATED_OBJECT_KIND_STAFF\x10\x03*\xef\x01\n\x08ItemType\x12\x19\n\x15ITEM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11ITEM_TYPE_LICENCE\x10\x01\x12\x15\n\x11ITEM_TYPE_PAYMENT\x10\x02\x12\x1a\n\x16ITEM_TYPE_CONFIRMATION\x10\x03\x12\x14\n\x10ITEM_TYPE_REWARD\x10\x04\x12\x1a\n\x16ITEM_TYPE_ADJUDICATION\x10\x05\x12\x19\n\x15ITEM_TYPE_OTHER_POWER\x10\x06\x12\x1c\n\x18ITEM_TYPE_PUBLIC_SERVICE\x10\x07\x12\x13\n\x0fITEM_TYPE_OTHER\x10\x08*\x81\x01\n\x0cMatterStatus\x12\x1d\n\x19MATTER_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15MATTER_STATUS_PENDING\x10\x01\x12\x1a\n\x16MATTER_STATUS_ACCEPTED\x10\x02\x12\x1b\n\x17MATTER_STATUS_COMPLETED\x10\x03*^\n\nMatterKind\x12\x1b\n\x17MATTER_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15MATTER_KIND_IMMEDIATE\x10\x01\x12\x18\n\x14MATTER_KIND_PROMISED\x10\x02*\xab\x01\n\rTimeLimitUnit\x12\x1f\n\x1bTIME_LIMIT_UNIT_UNSPECIFIED\x10\x00\x12 \n\x1cTIME_LIMIT_UNIT_NATURAL_DAYS\x10\x01\x12 \n\x1cTIME_LIMIT_UNIT_WORKING_DAYS\x10\x02\x12\x1a\n\x16TIME_LIMIT_UNIT_MONTHS\x10\x03\x12\x19\n\x15TIME_LIMIT_UNIT_YEARS\x10\x04*n\n\x0fHandlingChannel\x12 \n\x1cHANDLING_CHANNEL_UNSPECIFIED\x10\x00\x12\x1b\n\x17HANDLING_CHANNEL_ONLINE\x10\x01\x12\x1c\n\x18HANDLING_CHANNEL_OFFLINE\x10\x02*\x85\x01\n\x13\x45valuatedPersonRole\x12%\n!EVALUATED_PERSON_ROLE_UNSPECIFIED\x10\x00\x12 \n\x1c\x45VALUATED_PERSON_ROLE_WINDOW\x10\x01\x12%\n!EVALUATED_PERSON_ROLE_BACK_OFFICE\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govcase.core.v1.service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CHANNEL']._serialized_start=1398
-  _globals['_CHANNEL']._serialized_end=1798
-  _globals['_EVALUATEDOBJECTKIND']._serialized_start=1801
-  _globals['_EVALUATEDOBJECTKIND']._serialized_end=1970
-  _globals['_ITEMTYPE']._serialized_start=1973
-  _globals['_ITEMTYPE']._serialized_end=2212
-  _globals['_MATTERSTATUS']._serialized_start=2215
-  _globals['_MATTERSTATUS']._serialized_end=2344
-  _globals['_MATTERKIND']._serialized_start=2346
-  _globals['_MATTERKIND']._serialized_end=2440
-  _globals['_TIMELIMITUNIT']._serialized_start=2443
-  _globals['_TIMELIMITUNIT']._serialized_end=2614
-  _globals['_HANDLINGCHANNEL']._serialized_start=2616
-  _globals['_HANDLINGCHANNEL']._serialized_end=2726
-  _globals['_EVALUATEDPERSONROLE']._serialized_start=2729
-  _globals['_EVALUATEDPERSONROLE']._serialized_end=2862
+  _globals['_CHANNEL']._serialized_start=1467
+  _globals['_CHANNEL']._serialized_end=1867
+  _globals['_EVALUATEDOBJECTKIND']._serialized_start=1870
+  _globals['_EVALUATEDOBJECTKIND']._serialized_end=2039
+  _globals['_ITEMTYPE']._serialized_start=2042
+  _globals['_ITEMTYPE']._serialized_end=2281
+  _globals['_MATTERSTATUS']._serialized_start=2284
+  _globals['_MATTERSTATUS']._serialized_end=2413
+  _globals['_MATTERKIND']._serialized_start=2415
+  _globals['_MATTERKIND']._serialized_end=2509
+  _globals['_TIMELIMITUNIT']._serialized_start=2512
+  _globals['_TIMELIMITUNIT']._serialized_end=2683
+  _globals['_HANDLINGCHANNEL']._serialized_start=2685
+  _globals['_HANDLINGCHANNEL']._serialized_end=2795
+  _globals['_EVALUATEDPERSONROLE']._serialized_start=2798
+  _globals['_EVALUATEDPERSONROLE']._serialized_end=2931
   _globals['_ORGANISATION']._serialized_start=83
   _globals['_ORGANISATION']._serialized_end=132
   _globals['_SERVICEREFERENCE']._serialized_start=135
-  _globals['_SERVICEREFERENCE']._serialized_end=703
-  _globals['_TIMELIMIT']._serialized_start=705
-  _globals['_TIMELIMIT']._serialized_end=777
-  _globals['_MATTER']._serialized_start=780
-  _globals['_MATTER']._serialized_end=1180
-  _globals['_EVALUATEDPERSON']._serialized_start=1182
-  _globals['_EVALUATEDPERSON']._serialized_end=1303
-  _globals['_SERVICENODE']._serialized_start=1305
-  _globals['_SERVICENODE']._serialized_end=1395
+  _globals['_SERVICEREFERENCE']._serialized_end=722
+  _globals['_TIMELIMIT']._serialized_start=724
+  _globals['_TIMELIMIT']._serialized_end=796
+  _globals['_MATTER']._serialized_start=799
+  _globals['_MATTER']._serialized_end=1249
+  _globals['_EVALUATEDPERSON']._serialized_start=1251
+  _globals['_EVALUATEDPERSON']._serialized_end=1372
+  _globals['_SERVICENODE']._serialized_start=1374
+  _globals['_SERVICENODE']._serialized_end=1464
 # @@protoc_insertion_point(module_scope)

@@ -592,7 +592,7 @@ const ProtobufCMessageDescriptor govcase__sources__national__v1__time_limit__des
   (ProtobufCMessageInit) govcase__sources__national__v1__time_limit__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor govcase__sources__national__v1__matter_info__field_descriptors[10] =
+static const ProtobufCFieldDescriptor govcase__sources__national__v1__matter_info__field_descriptors[11] =
 {
   {
     "status",
@@ -714,9 +714,22 @@ static const ProtobufCFieldDescriptor govcase__sources__national__v1__matter_inf
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "completed_at",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Govcase__Sources__National__V1__MatterInfo, completed_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned govcase__sources__national__v1__matter_info__field_indices_by_name[] = {
   1,   /* field[1] = accepted_at */
+  10,   /* field[10] = completed_at */
   6,   /* field[6] = handler_name */
   7,   /* field[7] = handler_number */
   5,   /* field[5] = handling_channel */
@@ -730,7 +743,7 @@ static const unsigned govcase__sources__national__v1__matter_info__field_indices
 static const ProtobufCIntRange govcase__sources__national__v1__matter_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor govcase__sources__national__v1__matter_info__descriptor =
 {
@@ -740,7 +753,7 @@ const ProtobufCMessageDescriptor govcase__sources__national__v1__matter_info__de
   "Govcase__Sources__National__V1__MatterInfo",
   "govcase.sources.national.v1",
   sizeof(Govcase__Sources__National__V1__MatterInfo),
-  10,
+  11,
   govcase__sources__national__v1__matter_info__field_descriptors,
   govcase__sources__national__v1__matter_info__field_indices_by_name,
   1,  govcase__sources__national__v1__matter_info__number_ranges,
@@ -979,7 +992,7 @@ const ProtobufCMessageDescriptor govcase__sources__national__v1__evaluator__desc
   (ProtobufCMessageInit) govcase__sources__national__v1__evaluator__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor govcase__sources__national__v1__evaluation_record__field_descriptors[25] =
+static const ProtobufCFieldDescriptor govcase__sources__national__v1__evaluation_record__field_descriptors[26] =
 {
   {
     "evaluation_id",
@@ -1281,6 +1294,18 @@ static const ProtobufCFieldDescriptor govcase__sources__national__v1__evaluation
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "hall_code",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Govcase__Sources__National__V1__EvaluationRecord, hall_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned govcase__sources__national__v1__evaluation_record__field_indices_by_name[] = {
   5,   /* field[5] = channel */
@@ -1293,6 +1318,7 @@ static const unsigned govcase__sources__national__v1__evaluation_record__field_i
   0,   /* field[0] = evaluation_id */
   10,   /* field[10] = evaluation_type */
   9,   /* field[9] = evaluator */
+  25,   /* field[25] = hall_code */
   17,   /* field[17] = invalid */
   3,   /* field[3] = item */
   6,   /* field[6] = level */
@@ -1312,7 +1338,7 @@ static const unsigned govcase__sources__national__v1__evaluation_record__field_i
 static const ProtobufCIntRange govcase__sources__national__v1__evaluation_record__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 25 }
+  { 0, 26 }
 };
 const ProtobufCMessageDescriptor govcase__sources__national__v1__evaluation_record__descriptor =
 {
@@ -1322,14 +1348,14 @@ const ProtobufCMessageDescriptor govcase__sources__national__v1__evaluation_reco
   "Govcase__Sources__National__V1__EvaluationRecord",
   "govcase.sources.national.v1",
   sizeof(Govcase__Sources__National__V1__EvaluationRecord),
-  25,
+  26,
   govcase__sources__national__v1__evaluation_record__field_descriptors,
   govcase__sources__national__v1__evaluation_record__field_indices_by_name,
   1,  govcase__sources__national__v1__evaluation_record__number_ranges,
   (ProtobufCMessageInit) govcase__sources__national__v1__evaluation_record__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor govcase__sources__national__v1__service_node_record__field_descriptors[10] =
+static const ProtobufCFieldDescriptor govcase__sources__national__v1__service_node_record__field_descriptors[11] =
 {
   {
     "node_id",
@@ -1451,9 +1477,22 @@ static const ProtobufCFieldDescriptor govcase__sources__national__v1__service_no
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "hall_code",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Govcase__Sources__National__V1__ServiceNodeRecord, hall_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned govcase__sources__national__v1__service_node_record__field_indices_by_name[] = {
   9,   /* field[9] = evaluated_persons */
+  10,   /* field[10] = hall_code */
   7,   /* field[7] = item */
   8,   /* field[8] = matter */
   2,   /* field[2] = matter_id */
@@ -1467,7 +1506,7 @@ static const unsigned govcase__sources__national__v1__service_node_record__field
 static const ProtobufCIntRange govcase__sources__national__v1__service_node_record__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor govcase__sources__national__v1__service_node_record__descriptor =
 {
@@ -1477,7 +1516,7 @@ const ProtobufCMessageDescriptor govcase__sources__national__v1__service_node_re
   "Govcase__Sources__National__V1__ServiceNodeRecord",
   "govcase.sources.national.v1",
   sizeof(Govcase__Sources__National__V1__ServiceNodeRecord),
-  10,
+  11,
   govcase__sources__national__v1__service_node_record__field_descriptors,
   govcase__sources__national__v1__service_node_record__field_indices_by_name,
   1,  govcase__sources__national__v1__service_node_record__number_ranges,

@@ -113,7 +113,8 @@ struct  Govcase__Sources__National__V1__MatterInfo
   ProtobufCMessage base;
   /*
    * Matter status code (办件状态, proStatus), in the province's codes. An accepted or completed matter needs
-   * accepted_at; a completed one needs EvaluationRecord.matter_completed_at.
+   * accepted_at; a completed one needs its completion time: completed_at here, or for an EvaluationRecord
+   * matter_completed_at (either; when both are given they must be equal).
    * Default codes (table "matterStatus"; a deployment may override them per source system): 1 = pending, 2 =
    * accepted, 3 = completed.
    */
@@ -156,10 +157,14 @@ struct  Govcase__Sources__National__V1__MatterInfo
    */
   char *office_code;
   char *office_name;
+  /*
+   * When the matter was completed (办结时间, resultDate); see `status`.
+   */
+  Google__Protobuf__Timestamp *completed_at;
 };
 #define GOVCASE__SOURCES__NATIONAL__V1__MATTER_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&govcase__sources__national__v1__matter_info__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 /*
@@ -378,10 +383,15 @@ struct  Govcase__Sources__National__V1__EvaluationRecord
    * The evaluator device's number (评价器编号; Fujian customFields, its first part), for an evaluation made on one.
    */
   char *device_number;
+  /*
+   * The service hall (办事大厅编码; Guangdong hallCode), beside `window`, whose number is unique only within its
+   * hall.
+   */
+  char *hall_code;
 };
 #define GOVCASE__SOURCES__NATIONAL__V1__EVALUATION_RECORD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&govcase__sources__national__v1__evaluation_record__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -435,10 +445,14 @@ struct  Govcase__Sources__National__V1__ServiceNodeRecord
    */
   size_t n_evaluated_persons;
   Govcase__Sources__National__V1__EvaluatedPerson **evaluated_persons;
+  /*
+   * The service hall (办事大厅编码; Guangdong hallCode), as in EvaluationRecord.
+   */
+  char *hall_code;
 };
 #define GOVCASE__SOURCES__NATIONAL__V1__SERVICE_NODE_RECORD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&govcase__sources__national__v1__service_node_record__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /*
