@@ -428,33 +428,61 @@ import Testing
 /// and with each flaw the role must name.
 @Suite struct SourceRoleTests {
     static let sources: [(flags: [String], records: Int, caughtBy: Set<String>, exit: Int32)] = [
-        ([], 5, [], 0),
-        (["--no-backoff"], 5, ["source.retry.backs-off"], 2),  // a SHOULD: Partially Conformant, exit 2
-        (["--reuse-revision"], 6, ["source.retry.same-revision"], 1),
-        (["--bad-record"], 6, ["source.records.valid"], 1),
-        (["--other-region"], 6, ["source.identity.own-region"], 1),
+        ([], 7, [], 0),
+        (["--no-backoff"], 7, ["source.retry.backs-off"], 2),  // a SHOULD: Partially Conformant, exit 2
+        (["--no-jitter"], 7, ["source.retry.jittered"], 2),
+        // The outage record never arrives: six records end the session.
+        (["--give-up"], 6, ["source.retry.never-gives-up"], 1),
+        (["--ignore-pushback"], 7, ["source.retry.honours-pushback"], 2),
+        (["--reuse-revision"], 8, ["source.retry.same-revision"], 1),
+        (["--bad-record"], 8, ["source.records.valid"], 1),
+        (["--other-region"], 8, ["source.identity.own-region"], 1),
+    ]
+    /// The cases that judge time from the sandbox's timestamps and counts.
+    static let timeJudging: Set<String> = [
+        "source.retry.backs-off", "source.retry.jittered", "source.retry.honours-pushback",
+    ]
+    /// What each new mutant's failure says: the expectation, and what was seen.
+    static let says: [String: [String]] = [
+        "--no-backoff": ["expected each retry after UNAVAILABLE at least 100 ms after the refusal;", "came sooner"],
+        "--no-jitter": ["expected the waits before the probed records' n-th retries to differ", "the waits were retry 1 of 5 records:"],
+        "--give-up": ["refused UNAVAILABLE for", "it was not sent again before the session ended"],
+        "--ignore-pushback": ["expected the source to wait grpc-retry-pushback-ms (250 ms)", "were shed"],
     ]
 
     @Test(arguments: sources.indices)
     func theSandboxGradesWhatASourceSends(source: Int) async throws {
         let (flags, records, caughtBy, exit) = Self.sources[source]
-        // `source.retry.backs-off` judges time: a source that retries at once still takes more than the 100 ms it
-        // requires when the machine is loaded (a full parallel test run on two cores), and then passes. The
-        // mutant gets three sessions, and the kit must catch it in one of them; every other source gets one and
-        // must be graded as listed.
-        let sessions = caughtBy == ["source.retry.backs-off"] ? 3 : 1
-        var last: (status: Int32, failed: Set<String>, text: String) = (0, [], "")
+        // The time-judging cases judge what the sandbox timestamps or counts: a load can make a flawed source look
+        // slower (a retry at once that takes over 100 ms, fixed waits that scatter), never a good one faster. Their
+        // mutants get three sessions, and the kit must catch each in one of them; every other source, the
+        // faithful one included, gets one and must be graded as listed.
+        let sessions = caughtBy.isDisjoint(with: Self.timeJudging) ? 1 : 3
+        var last: (status: Int32, failed: Set<String>, text: String, seen: [String: String]) = (0, [], "", [:])
         for _ in 0..<sessions {
             last = try await grade(flags: flags, records: records)
             if last.status == exit && last.failed == caughtBy { break }
         }
         #expect(last.status == exit, "\(last.text)")
         #expect(last.failed == caughtBy, "\(flags): \(last.text)")
+        for flag in flags {
+            for expected in Self.says[flag] ?? [] {
+                let seen = caughtBy.map { last.seen[$0] ?? "" }.joined()
+                #expect(seen.contains(expected), "\(flag): the failure says \"\(expected)\": \(seen)")
+                #expect(last.text.contains("FAILED\t\(caughtBy.first!)\t"), "the run names the case: \(last.text)")
+            }
+        }
+        if flags.isEmpty {
+            #expect(last.seen["source.retry.honours-pushback"]?.contains("message(s) shed in") == true, "\(last.seen)")
+            #expect(last.seen["source.retry.never-gives-up"]?.contains("delivered") == true, "\(last.seen)")
+        }
     }
 
     /// One session of the kit's sandbox with the Python source: the kit's exit status, the cases that failed, and
     /// its output.
-    func grade(flags: [String], records: Int) async throws -> (status: Int32, failed: Set<String>, text: String) {
+    func grade(flags: [String], records: Int) async throws -> (
+        status: Int32, failed: Set<String>, text: String, seen: [String: String]
+    ) {
         let deployment = try await Deployment.make()
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("source-\(UUID())")
         let kit = try GatewayProcess([
@@ -475,6 +503,9 @@ import Testing
         let graded = try ConformanceTests.report(report)
         let seen = try String(contentsOf: report.appendingPathComponent("sandbox/records.json"), encoding: .utf8)
         #expect(seen.contains("SRC-"), "records.json lists what was sent")
-        return (status, graded.failed, kit.text)
+        return (
+            status, graded.failed, kit.text,
+            Dictionary(graded.results.map { ($0.id, $0.seen) }, uniquingKeysWith: { a, _ in a })
+        )
     }
 }
