@@ -183,8 +183,10 @@ extension ReceiverChecks {
         // What each reads back now: after the restart it must read back the same (a receiver that drops a field drops
         // it before as after, and fails the every-field case for it, not this one).
         var before: [String: Govcase_Core_V1_Case] = [:]
-        for (sent, ack) in acked {
-            do { before[ack.caseID] = try await readBack(ack.caseID) } catch {
+        for ((sent, ack), read) in zip(acked, await readBackAll(acked.map(\.ack.caseID))) {
+            switch read {
+            case .success(let stored): before[ack.caseID] = stored
+            case .failure(let error):
                 return .fail(
                     "\(sent.evaluation.evaluationID) was ACCEPTED as case \(ack.caseID) but does not read back even "
                         + "before the restart: \(Self.describe(error))")
@@ -204,10 +206,10 @@ extension ReceiverChecks {
         let restarted = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds, .milliseconds]))
         WireTrace.note("serving again after \(restarted) (\(serving) health checks)")
         var lost: [String] = []
-        for (sent, ack) in acked {
+        for ((sent, ack), read) in zip(acked, await readBackAll(acked.map(\.ack.caseID))) {
             let id = sent.evaluation.evaluationID
             do {
-                let stored = try await readBack(ack.caseID)
+                let stored = try read.get()
                 if stored.source.externalID != id {
                     lost.append("\(id) (case \(ack.caseID)) reads back \"\(stored.source.externalID)\"")
                 } else if let earlier = before[ack.caseID],
@@ -234,6 +236,22 @@ extension ReceiverChecks {
             return ["the case read back after the restart cannot be rendered as its record (\(error))"]
         }
         return differences(now, was, path: "").map { $0.replacingOccurrences(of: ": sent ", with: ": before ") }
+    }
+
+    /// Each case read back, on one connection (a receiver may take seconds to close each).
+    func readBackAll(_ caseIDs: [String]) async -> [Result<Govcase_Core_V1_Case, any Error>] {
+        do {
+            return try await connect(.identity(submitter)) { grpc in
+                let client = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
+                var results: [Result<Govcase_Core_V1_Case, any Error>] = []
+                for caseID in caseIDs {
+                    do { results.append(.success(try await client.getCase(.with { $0.caseID = caseID }))) } catch {
+                        results.append(.failure(error))
+                    }
+                }
+                return results
+            }
+        } catch { return caseIDs.map { _ in .failure(error) } }
     }
 
     /// Polls health until SERVING; the number of checks made, or nil when `limit` passed first.
