@@ -1,4 +1,5 @@
 import Foundation
+import GovCaseTestSupport
 import Testing
 
 /// The conformance kit proves itself: each role against the project's own implementations (every core case
@@ -303,7 +304,7 @@ import Testing
 
 /// The adapter role against the built-in national adapter's plugin form and against broken plugins. Serialized:
 /// each run starts plugins, several of them Python, and at once they starve a two-core runner.
-@Suite(.serialized) struct AdapterRoleTests {
+@Suite(.serialized, .heavy) struct AdapterRoleTests {
     static let repository = PythonInteropTests.repository
     static func report(_ folder: URL) throws -> ConformanceTests.Report { try ConformanceTests.report(folder) }
 
@@ -426,7 +427,7 @@ import Testing
 
 /// The source role: the kit's sandbox grades a Python source (`Tests/Interop/source_client.py`), well behaved
 /// and with each flaw the role must name.
-@Suite struct SourceRoleTests {
+@Suite(.heavy) struct SourceRoleTests {
     static let sources: [(flags: [String], records: Int, caughtBy: Set<String>, exit: Int32)] = [
         ([], 7, [], 0),
         (["--no-backoff"], 7, ["source.retry.backs-off"], 2),  // a SHOULD: Partially Conformant, exit 2
