@@ -74,6 +74,7 @@ enum ReceiverRecords {
                     $0.handlerNumber = "JJ-0042"
                     $0.officeCode = "KS-03"
                     $0.officeName = "食品药品许可科"
+                    $0.completedAt = at(-1_800)  // the same time as matter_completed_at: one matter, one completion
                 }
                 $0.evaluatedPersons = [
                     .with {
@@ -90,6 +91,7 @@ enum ReceiverRecords {
                     },
                 ]
                 $0.deviceNumber = "PJQ-0371-008"
+                $0.hallCode = "DT-510104-01"
             }
         }
     }

@@ -93,8 +93,6 @@ public final class Gateway: Service, Sendable {
             path: configuration.store.path, vault: configuration.store.vault(),
             routes: configuration.forwarding.selectors,
             clocks: configuration.clocks.rules(deadlines: configuration.deadlines.policies), logger: logger)
-        // Said to `govcase keys rotate` beside it: a rotation is complete only once this gateway seals with the new key.
-        try store.recordSealingKey(now: clock())
         let adapters = BuiltInAdapters.all(
             overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } }
         ).filter { configuration.builtInAdapters.contains($0.info.id) }
@@ -175,6 +173,9 @@ public final class Gateway: Service, Sendable {
                 self.connections.drain()
             }
             if let address = try await listeningAddress {
+                // Said to `govcase keys rotate` beside it, once this gateway serves (a start that fails says
+                // nothing): a rotation is complete only when the gateway seals with the new key.
+                try store.recordSealingKey(now: Date())
                 logger.info(
                     "govcase gateway serving on \(address.host):\(address.port) for \(configuration.identityCount) identities",
                     metadata: ["store": "\(configuration.store.path)"])

@@ -113,7 +113,8 @@ extension CaseStore {
                 // Masked from the payload: no box is opened, but for a row stored before masks were kept at rest,
                 // whose box may not open (its key no longer configured); that row alone is reported.
                 // The caller learns that it failed; which key, and why, is for the operator's log.
-                do { page.cases.append(try decode(row, db: db, masked: true)) } catch {
+                do { page.cases.append(try decode(row, db: db, masked: true)) } catch let error as StoreError
+                where error.code == .configuration || error.code == .corrupt {
                     page.unreadable.append((row["id"], "its stored data cannot be read; the gateway's log says why"))
                     errors.append("\(error)")
                 }

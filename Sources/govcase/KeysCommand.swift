@@ -50,6 +50,8 @@ struct KeysCommand: AsyncParsableCommand {
 
         @Option(help: "Rows per transaction: each batch is one short write beside the gateway's.")
         var batchSize = 500
+        @Flag(help: "No gateway serves from this store: complete without a gateway's record of its key.")
+        var noGateway = false
 
         func run() throws {
             let store = try Self.open(config)
@@ -73,13 +75,18 @@ struct KeysCommand: AsyncParsableCommand {
                         + "it with store.evaluator_key = the key \(current), then run `govcase keys rotate` again")
                 throw ExitCode(1)
             }
+            // No record: a gateway of an earlier version, or none, serves from the store. Only the operator knows.
+            if serving == nil, !noGateway {
+                print(
+                    "rotation incomplete: every box is re-sealed, but no gateway has recorded its key on this store, so "
+                        + "one that serves from it may still seal with an old key; restart it with "
+                        + "store.evaluator_key = the key \(current) and run `govcase keys rotate` again (or pass "
+                        + "--no-gateway if none serves from this store)")
+                throw ExitCode(1)
+            }
             print(
-                serving == nil
-                    ? "rotation complete: every box is sealed with the current key; no gateway has recorded its key "
-                        + "on this store yet, so make sure any that serves from it runs with key \(current) before "
-                        + "removing the previous keys"
-                    : "rotation complete: every box is sealed with the current key, and so is every new one; the "
-                        + "previous keys may be removed")
+                "rotation complete: every box is sealed with the current key, and so is every new one; the previous "
+                    + "keys may be removed")
         }
 
         static func open(_ config: String) throws -> CaseStore {

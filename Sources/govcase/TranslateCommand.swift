@@ -52,7 +52,7 @@ struct TranslateCommand: ParsableCommand {
         let vector = GoldenVectorEnvelope(text: input)
         let sourceSystem = self.sourceSystem ?? vector?.sourceSystem ?? "cli"
         let deployment = try config.map { path in
-            do { return try GatewayConfiguration.load(path: path) } catch { Self.fail(code: 2, "\(error)") }
+            do { return try GatewayConfiguration.loadRules(path: path) } catch { Self.fail(code: 2, "\(error)") }
         }
         var overrides = deployment?.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } } ?? [:]
         var given = try codes.map { try CodeTable(json: Data(contentsOf: URL(fileURLWithPath: $0))) }

@@ -70,6 +70,10 @@ import Testing
         let renewed = try policy.deadline(of: policy.badReviewRectification, startingAt: at(100))
         #expect(renewed != first)
         #expect(c.handling.deadlines.rectifyBy == renewed && c.badReview?.rectificationDeadline == renewed)
+        // Back in rectification, not rectified: its clocks run again against the renewed deadline.
+        #expect(c.badReview?.rectifiedAt == nil)
+        let clocks = c.clocks(deadlines: policy, policy: ClockPolicy(reminderLeads: [1], escalationGraceDays: 1))
+        #expect(clocks.contains { $0.obligation == .rectification && $0.action == .overdue && $0.deadline == renewed })
         try step(LifecycleAction(.completeRectification, note: "再次整改"), 101)
         try step(LifecycleAction(.giveFeedback, note: "再次告知", feedbackMethod: .phone), 102)
         #expect(throws: CaseError.self) { try step(LifecycleAction(.close), 103) }

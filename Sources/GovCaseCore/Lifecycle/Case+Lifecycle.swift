@@ -148,6 +148,9 @@ extension Case {
                     of: policy.badReviewRectification, startingAt: at, for: "rectify_by", in: &handling.deadlines)
                 loop.rectificationDeadline = renewed
                 handling.deadlines.rectifyBy = renewed
+                // Not rectified any more (the events keep when it was): the rectification clocks run again, and
+                // 差评整改率 does not count the case while it is back in rectification.
+                loop.rectifiedAt = nil
             }
         case .accept:
             handling.acceptance = .accepted

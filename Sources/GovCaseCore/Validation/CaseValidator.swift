@@ -200,6 +200,13 @@ private struct Checker {
         if let accepted = m.acceptedAt, let completed = m.completedAt, completed < accepted {
             add("service.matter.completed_at", .inconsistent, "is before the matter was accepted (accepted_at)")
         }
+        if c.kind == .evaluation, let accepted = m.acceptedAt, let completed = c.evaluation?.serviceDeliveredAt,
+            m.status == .completed, completed < accepted
+        {
+            add(
+                "evaluation.service_delivered_at", .inconsistent,
+                "is before the matter was accepted (service.matter.accepted_at)")
+        }
         if m.kind == .promised {
             required("service.matter.promised_limit", m.promisedLimit, "is required for a promised matter (承诺件)")
         }

@@ -20,7 +20,7 @@ public enum GeneratedProtoManifest {
         "govcase/plugin/v1/plugin.proto": "a9a76659ddc03d5a5c72db5f69e046a220d29becd86f637fcb0e00e49d1cc1b2",
         "govcase/sources/culturetourism/v1/culturetourism.proto": "1293849effdc5a549f354e04b428958bf1b6db02ce0b67fdd4e41508febd4068",
         "govcase/sources/hotline12345/v1/hotline12345.proto": "94da739c1e797c12fd053e3f8a16bb94d5a598b4edcdca3a85ca3f3908cef479",
-        "govcase/sources/national/v1/national.proto": "e6642018051c8ecee4ac6eddfa8bd2734c01c87b092e2a322e68c39bfc878100",
+        "govcase/sources/national/v1/national.proto": "c1125e6689c6c8185ed6fe2ee63c29562e1de684506ca9a77db128df3d0b582f",
         "grpc/health/v1/health.proto": "62363e4722129e2a6132303a39a509779fba975bb62eb615e1e399f1a1e84737",
         "grpc/reflection/v1/reflection.proto": "9aa8bde542b6846c4522d61bfb2da3267290c6c17eba83374f95632998d83044",
         "grpc/reflection/v1alpha/reflection.proto": "21fda06826e098ab53842c8a9f72b9951f8e901b3248c6538d0c26e0bd59577d",

@@ -87,7 +87,7 @@ public nonisolated struct Govcase_Sources_National_V1_TimeLimit: Sendable {
 }
 
 /// The handled matter as the platform records it (办件信息): its status, dates and time limits, and who handled
-/// it. Its completion time is EvaluationRecord.matter_completed_at (办结时间, resultDate).
+/// it. Its completion time (办结时间, resultDate) is `completed_at`, or EvaluationRecord.matter_completed_at.
 public nonisolated struct Govcase_Sources_National_V1_MatterInfo: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

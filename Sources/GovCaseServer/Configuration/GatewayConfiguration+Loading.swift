@@ -24,6 +24,21 @@ extension GatewayConfiguration {
         return configuration
     }
 
+    /// Reads a configuration for its rules alone (deadlines, code overrides, clock skew), checking those, without
+    /// reading the keys, certificates or manifests it names: what `govcase translate --config` needs, run by an
+    /// integrator who may not read the gateway's secrets.
+    public static func loadRules(path: String) throws(ConfigurationError) -> GatewayConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(key: "", message: "cannot read \(path): \(error.localizedDescription)")
+        }
+        let configuration = try parse(yaml: text)
+        try configuration.checkCodeOverrides()
+        return configuration
+    }
+
     /// Decodes YAML, without touching the files it names.
     public static func parse(yaml: String) throws(ConfigurationError) -> GatewayConfiguration {
         do {

@@ -66,7 +66,7 @@ public struct IngestPipeline: Sendable {
         await finish(prepare(records, caller: caller))
     }
 
-    /// Records translated, their new cases queued for the next shared commit, their follow-ups waiting.
+    /// Records translated, their new cases and follow-ups queued for the next shared commit.
     struct Prepared: Sendable {
         let caller: CallerIdentity
         let now: Date
@@ -84,8 +84,8 @@ public struct IngestPipeline: Sendable {
         var followUps: [(position: Int, followUp: FollowUp)] = []
     }
 
-    /// Translates records and queues their new cases at once (group commit: they share a transaction with
-    /// other calls' cases). Calls made in order commit in order, so a stream may prepare its next message
+    /// Translates records and queues their new cases and follow-ups at once (group commit: they share a
+    /// transaction with other calls' records). Calls made in order commit in order, so a stream may prepare its next message
     /// while the previous one commits.
     func prepare(_ records: [Record], caller: CallerIdentity) async -> Prepared {
         let now = clock()
@@ -93,8 +93,8 @@ public struct IngestPipeline: Sendable {
             records, translated: await translateAll(records, caller: caller, now: now), caller: caller, now: now)
     }
 
-    /// Queues the new cases of records already translated (in call order: see `prepare`), and sets the
-    /// acknowledgements decided already aside.
+    /// Queues the new cases and follow-ups of records already translated (in call order: see `prepare`), and
+    /// sets the acknowledgements decided already aside.
     func enqueue(_ records: [Record], translated translations: [Translated], caller: CallerIdentity, now: Date)
         -> Prepared
     {

@@ -106,7 +106,7 @@ struct  Govcase__Sources__National__V1__TimeLimit
 
 /*
  * The handled matter as the platform records it (办件信息): its status, dates and time limits, and who handled
- * it. Its completion time is EvaluationRecord.matter_completed_at (办结时间, resultDate).
+ * it. Its completion time (办结时间, resultDate) is `completed_at`, or EvaluationRecord.matter_completed_at.
  */
 struct  Govcase__Sources__National__V1__MatterInfo
 {
