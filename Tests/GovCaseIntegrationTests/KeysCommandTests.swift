@@ -111,4 +111,17 @@ import Testing
         let after = try await GatewayProcess.run(["keys", "rotate", "--config", config])
         #expect(after.status == 0 && after.output.contains("rotation complete"), "\(after.output)")
     }
+
+    /// No gateway of this version has recorded its key on the store (the first rotation after an upgrade, beside a
+    /// gateway that records nothing): rotate cannot know what seals new boxes, so it is not complete unless the
+    /// operator says none serves from the store.
+    @Test func withoutAGatewaysRecordARotationIsCompleteOnlyWhenNoGatewayServes() async throws {
+        let deployment = try await Deployment.make()
+        let config = deployment.configuration.path
+        let unknown = try await GatewayProcess.run(["keys", "rotate", "--config", config])
+        #expect(unknown.status == 1, "\(unknown.output)")
+        #expect(unknown.output.contains("no gateway has recorded its key"), "\(unknown.output)")
+        let none = try await GatewayProcess.run(["keys", "rotate", "--config", config, "--no-gateway"])
+        #expect(none.status == 0 && none.output.contains("rotation complete"), "\(none.output)")
+    }
 }
