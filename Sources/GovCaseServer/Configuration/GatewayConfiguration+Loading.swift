@@ -12,13 +12,7 @@ extension GatewayConfiguration {
     /// Reads, resolves and checks a configuration file as a whole before anything starts: an unknown key, a
     /// bad value, a missing or unreadable file or an unknown adapter is an error naming its key.
     public static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigurationError(key: "", message: "cannot read \(path): \(error.localizedDescription)")
-        }
-        var configuration = try parse(yaml: text)
+        var configuration = try parse(yaml: try text(of: path))
         configuration.resolvePaths(against: URL(fileURLWithPath: path).deletingLastPathComponent())
         try configuration.check()
         return configuration
@@ -28,15 +22,17 @@ extension GatewayConfiguration {
     /// reading the keys, certificates or manifests it names: what `govcase translate --config` needs, run by an
     /// integrator who may not read the gateway's secrets.
     public static func loadRules(path: String) throws(ConfigurationError) -> GatewayConfiguration {
-        let text: String
+        let configuration = try parse(yaml: try text(of: path))
+        try configuration.checkCodeOverrides()
+        return configuration
+    }
+
+    private static func text(of path: String) throws(ConfigurationError) -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ConfigurationError(key: "", message: "cannot read \(path): \(error.localizedDescription)")
         }
-        let configuration = try parse(yaml: text)
-        try configuration.checkCodeOverrides()
-        return configuration
     }
 
     /// Decodes YAML, without touching the files it names.
