@@ -78,6 +78,11 @@ struct TranslateCommand: ParsableCommand {
             Self.fail(code: 1, "\(path): malformed: \(error)")
         }
         guard let message else { Self.fail(code: 2, "\(adapter) does not accept \(typeName); it accepts: \(known)") }
+        // The gateway's bounds on a record's structure, checked before any adapter looks at it.
+        if let excess = RecordBounds().violation(in: message) {
+            FileHandle.standardError.write(Data("\(excess)\n".utf8))
+            throw ExitCode(1)
+        }
 
         let received = try receivedAt.map(Self.date) ?? vector?.receivedAt ?? Date()
         let validation = deployment?.validation ?? GatewayConfiguration.Validation()

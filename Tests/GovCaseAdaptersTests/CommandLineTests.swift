@@ -129,6 +129,19 @@ import Testing
         #expect(run.stderr.hasPrefix("\(path): malformed: "), "\(run.stderr)")
     }
 
+    /// The gateway's bounds on a record's structure hold in translate too: 1,001 detail items are refused.
+    @Test func aRecordPastTheGatewaysBoundsIsRefusedAsTheGatewayRefusesIt() throws {
+        let vector = Vector.root.appendingPathComponent("national-platform/valid/014-default-evaluation-no-evaluator.json")
+        var record = try #require(
+            (try JSONSerialization.jsonObject(with: Data(contentsOf: vector)) as? [String: Any])?["record"]
+                as? [String: Any])
+        record["detail_items"] = (0...1_000).map { "\($0)" }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+        let run = try Self.govcase(["translate", "--adapter", "national-platform", "-"], input: text)
+        #expect(run.status == 1 && run.stdout.isEmpty, "\(run.stdout)")
+        #expect(run.stderr.hasPrefix("detail_items: max_items: "), "\(run.stderr)")
+    }
+
     @Test func malformedJSONExitsOne() throws {
         let run = try Self.govcase(["translate", "--adapter", "hotline-12345", "-"], input: "{not json")
         #expect(run.status == 1)

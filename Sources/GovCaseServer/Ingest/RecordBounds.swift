@@ -10,7 +10,7 @@ import SwiftProtobuf
 /// once held a core for 40 seconds. No source record needs more than `maxRepeated` items in one field or more
 /// than `maxDepth` levels of nesting, so the gateway refuses such a record up front, naming the field, and
 /// stops counting at the first excess.
-struct RecordBounds: Sendable, Hashable {
+public struct RecordBounds: Sendable, Hashable {
     /// Most items in one repeated or map field.
     var maxRepeated = 1_000
     /// Deepest nesting of messages.
@@ -19,7 +19,9 @@ struct RecordBounds: Sendable, Hashable {
     static let maxViolations = 16
 
     /// The violation that refuses `message`, or `nil` if it is within bounds.
-    func violation(in message: any SwiftProtobuf.Message) -> FieldViolation? {
+    public init() {}
+
+    public func violation(in message: any SwiftProtobuf.Message) -> FieldViolation? {
         var visitor = BoundsVisitor(bounds: self, path: "", depth: 1, messageType: type(of: message).protoMessageName)
         do {
             try message.traverse(visitor: &visitor)
