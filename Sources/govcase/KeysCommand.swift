@@ -54,13 +54,16 @@ struct KeysCommand: AsyncParsableCommand {
         var noGateway = false
 
         func run() throws {
-            let store = try Self.open(config)
-            print("re-sealing with key \(try GatewayConfiguration.load(path: config).store.vault().currentKeyID)")
+            // The configuration and its key files are read once: the key re-sealed with is the one reported.
+            let configuration = try GatewayConfiguration.load(path: config)
+            let vault = try configuration.store.vault()
+            let current = vault.currentKeyID
+            let store = try Self.open(configuration, vault: vault)
+            print("re-sealing with key \(current)")
             let done = try store.resealEvaluators(batchSize: batchSize) { progress in
                 print("re-sealed \(progress.resealed), remaining \(progress.remaining)")
             }
             let serving = try store.recordedSealingKey()
-            let current = try GatewayConfiguration.load(path: config).store.vault().currentKeyID
             try store.close()
             guard done.remaining == 0 else {
                 print("rotation incomplete: \(done.remaining) boxes remain; run again")
@@ -89,11 +92,9 @@ struct KeysCommand: AsyncParsableCommand {
                     + "keys may be removed")
         }
 
-        static func open(_ config: String) throws -> CaseStore {
-            let configuration = try GatewayConfiguration.load(path: config)
-            return try CaseStore(
-                path: configuration.store.path, vault: configuration.store.vault(),
-                logger: Logger(label: "govcase.keys"))
+        /// The configuration's store, opened with `vault` (the configuration's, read once by the caller).
+        static func open(_ configuration: GatewayConfiguration, vault: EvaluatorVault) throws -> CaseStore {
+            try CaseStore(path: configuration.store.path, vault: vault, logger: Logger(label: "govcase.keys"))
         }
     }
 
@@ -105,7 +106,8 @@ struct KeysCommand: AsyncParsableCommand {
         var config: String
 
         func run() throws {
-            let store = try Rotate.open(config)
+            let configuration = try GatewayConfiguration.load(path: config)
+            let store = try Rotate.open(configuration, vault: configuration.store.vault())
             let remaining = try store.unsealedWithCurrentKey()
             try store.close()
             print("\(remaining) boxes not sealed with the current key")
