@@ -31,6 +31,12 @@ python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore 
     -r Tests/Interop/requirements.txt -r Plugins/sdk/python/requirements.txt
 
 scripts/check-generated.sh
+# The store's PostgreSQL engine is tested against a real server: a throwaway one, stopped and removed on exit.
+postgres_dir=$(mktemp -d "${TMPDIR:-/tmp}/govcase-postgres.XXXXXX")
+trap '"$root"/scripts/postgres-test-server.sh stop "$postgres_dir" || true; rm -rf "$postgres_dir"' EXIT
+scripts/postgres-test-server.sh start "$postgres_dir" >/dev/null
+GOVCASE_TEST_POSTGRES="$(cat "$postgres_dir/connection")"
+export GOVCASE_TEST_POSTGRES GOVCASE_TEST_POSTGRES_DIR="$postgres_dir"
 swift test "$@"
 
 # The C client library for window evaluation devices, against the gateway just built (Devices/c/README.md).
