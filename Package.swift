@@ -46,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Contracts: Swift generated from Proto/ by scripts/generate-protos.sh, committed.
@@ -70,7 +71,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The durable case store: SQLite through GRDB, evaluator data sealed with AES-GCM.
+        // The durable case store on SQLite (GRDB, the embedded default) or PostgreSQL (postgres-nio, for several
+        // gateways on one database), evaluator data sealed with AES-GCM.
         .target(
             name: "GovCaseStore",
             dependencies: [
@@ -78,6 +80,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -290,8 +294,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // What the test targets share: the trait that runs process-heavy suites a few at a time.
-        .target(name: "GovCaseTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
+        // What the test targets share: the trait that runs process-heavy suites a few at a time, and the test
+        // PostgreSQL server's databases.
+        .target(
+            name: "GovCaseTestSupport",
+            dependencies: [
+                "GovCaseStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "GovCaseCoreTests", dependencies: ["GovCaseCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GovCaseImportTests",
@@ -345,7 +356,8 @@ let package = Package(
         .testTarget(
             name: "GovCaseStoreTests",
             dependencies: [
-                "GovCaseCore", "GovCaseProto", "GovCaseStore", "GovCaseWire", .product(name: "Crypto", package: "swift-crypto"),
+                "GovCaseTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"), "GovCaseCore", "GovCaseProto", "GovCaseStore", "GovCaseWire", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             // Read by path (#filePath): v1 payloads and the script that makes them from git history.

@@ -86,11 +86,7 @@ public final class Gateway: Service, Sendable {
                 host: listen.host, port: listen.port, limits: configuration.limits, connections: connections)
             callers = FixedCallerResolver(identity: identity, policy: configuration.policy)
         }
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent(),
-            withIntermediateDirectories: true)
-        store = try CaseStore(
-            path: configuration.store.path, vault: configuration.store.vault(),
+        store = try configuration.store.open(
             routes: configuration.forwarding.selectors,
             clocks: configuration.clocks.rules(deadlines: configuration.deadlines.policies), logger: logger)
         let adapters = BuiltInAdapters.all(
@@ -109,8 +105,7 @@ public final class Gateway: Service, Sendable {
             return Forwarder(route: entry.route, store: store, adapter: adapter, logger: logger, clock: clock)
         }
         plugins = try PluginRegistry(
-            stateDirectory: URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent()
-                .appendingPathComponent("plugins").path,
+            stateDirectory: URL(fileURLWithPath: configuration.store.stateDirectory).appendingPathComponent("plugins").path,
             builtInTypes: Dictionary(
                 adapters.flatMap { adapter in adapter.info.messageTypes.map { ($0, adapter.info.id) } },
                 uniquingKeysWith: { first, _ in first }),
@@ -151,6 +146,8 @@ public final class Gateway: Service, Sendable {
             group.addTask { await self.plugins.run() }
             if let material = self.tlsMaterial { group.addTask { try await material.run() } }
             group.addTask { try await cancelWhenGracefulShutdown { try await self.clockScheduler.run() } }
+            // Other gateways' commits on a shared PostgreSQL store wake this one's watchers and forwarders.
+            group.addTask { try await self.store.notifications(logger: self.logger).run() }
             for forwarder in self.forwarders {
                 // At the start of a drain it stops claiming rows and lets the round in flight finish.
                 group.addTask { try await forwarder.run() }
@@ -178,7 +175,7 @@ public final class Gateway: Service, Sendable {
                 try store.recordSealingKey(now: Date())
                 logger.info(
                     "govcase gateway serving on \(address.host):\(address.port) for \(configuration.identityCount) identities",
-                    metadata: ["store": "\(configuration.store.path)"])
+                    metadata: ["store": "\(configuration.store.location)"])
             }
         }
         try store.close()

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GovCaseCore
 
 extension CaseQuery {
@@ -11,17 +10,17 @@ extension CaseQuery {
     /// page: no sort, and the region filter, which every caller's query has, is read from the index, so a case of
     /// another region costs an index entry, never a row. A page of a region with few cases in a large store still
     /// walks many entries; `StoreSQL.pageWalkIndex` names the index the plan test allows for it.
-    func statement(after token: PageToken?, limit: Int) -> (sql: String, arguments: StatementArguments) {
+    func statement(after token: PageToken?, limit: Int) -> (sql: String, arguments: StoreArguments) {
         var clauses: [String] = []
-        var arguments: StatementArguments = []
-        func any(_ column: String, _ values: [some DatabaseValueConvertible]) {
+        var arguments: StoreArguments = []
+        func any(_ column: String, _ values: [some StoreValueConvertible]) {
             guard !values.isEmpty else { return }
             clauses.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
-            for value in values { _ = arguments.append(contentsOf: [value]) }
+            for value in values { arguments.append(contentsOf: [value] as StoreArguments) }
         }
         if !regionPrefixes.isEmpty {
             clauses.append("(" + regionPrefixes.map { _ in "region_code LIKE ?" }.joined(separator: " OR ") + ")")
-            for prefix in regionPrefixes { _ = arguments.append(contentsOf: [prefix.filter(\.isNumber) + "%"]) }
+            for prefix in regionPrefixes { arguments.append(contentsOf: [prefix.filter(\.isNumber) + "%"] as StoreArguments) }
         }
         any("kind", kinds.map(\.rawValue))
         any("status", statuses.map(\.rawValue))
@@ -32,19 +31,19 @@ extension CaseQuery {
             clauses.append(
                 "EXISTS (SELECT 1 FROM clocks WHERE clocks.case_id = cases.id AND clocks.state = 'fired' AND "
                     + "clocks.action IN (\(clockEvents.map { _ in "?" }.joined(separator: ", "))))")
-            for kind in clockEvents { _ = arguments.append(contentsOf: [kind.rawValue]) }
+            for kind in clockEvents { arguments.append(contentsOf: [kind.rawValue] as StoreArguments) }
         }
         if let receivedFrom {
             clauses.append("received_at >= ?")
-            _ = arguments.append(contentsOf: [receivedFrom.timeIntervalSince1970])
+            arguments.append(contentsOf: [receivedFrom.timeIntervalSince1970] as StoreArguments)
         }
         if let receivedUntil {
             clauses.append("received_at < ?")
-            _ = arguments.append(contentsOf: [receivedUntil.timeIntervalSince1970])
+            arguments.append(contentsOf: [receivedUntil.timeIntervalSince1970] as StoreArguments)
         }
         if let token {
             clauses.append("(received_at < ? OR (received_at = ? AND id < ?))")
-            _ = arguments.append(contentsOf: [token.receivedAt, token.receivedAt, token.caseID])
+            arguments.append(contentsOf: [token.receivedAt, token.receivedAt, token.caseID] as StoreArguments)
         }
         let sql =
             "SELECT id, received_at, payload, sealed_requester, requester_masked, created_at FROM cases"

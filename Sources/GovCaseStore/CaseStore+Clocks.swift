@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GovCaseCore
 
 /// The rules the store's clocks follow: the regions' deadline policies (calendar, offset) and when reminders and
@@ -65,7 +64,7 @@ public struct ClockRow: Sendable, Hashable {
     public var eventSequence: Int
     public var note: String
 
-    init(row: Row) {
+    init(row: StoreRow) {
         id = row["id"]
         caseID = row["case_id"]
         key = row["clock_key"]
@@ -92,7 +91,7 @@ public struct ClockFiring: Sendable, Hashable {
 extension CaseStore {
     /// The clocks `c` runs now, with its node's evaluations found (a service node's default-rating clock stops
     /// when one arrives).
-    func desiredClocks(of c: Case, rules: ClockRules, db: Database) throws -> [CaseClock] {
+    func desiredClocks(of c: Case, rules: ClockRules, db: any StoreSession) throws -> [CaseClock] {
         var c = c
         if c.kind == .serviceNode { c = try linked(c, within: .everything, db: db) }
         return c.clocks(
@@ -105,11 +104,11 @@ extension CaseStore {
     /// for it.
     ///
     /// A new case that runs no clock (most evaluations) costs nothing more: it cannot have rows yet.
-    func reconcileClocks(of c: Case, isNew: Bool, now: Date, db: Database) throws {
+    func reconcileClocks(of c: Case, isNew: Bool, now: Date, db: any StoreSession) throws {
         guard let rules = clockRules else { return }
         let desired = try desiredClocks(of: c, rules: rules, db: db)
         if isNew, desired.isEmpty { return }
-        var pending = try Row.fetchAll(db.statement(.pendingClocksOfCase), arguments: [c.caseID]).map(ClockRow.init(row:))
+        var pending = try db.rows(.pendingClocksOfCase, [c.caseID]).map(ClockRow.init(row:))
         guard !desired.isEmpty || !pending.isEmpty else { return }
         for clock in desired {
             if let index = pending.firstIndex(where: {
@@ -124,8 +123,7 @@ extension CaseStore {
                 replaced = pending.remove(at: index)
                 try settle(replaced!, .cancelled, note: "the deadline moved to \(clock.deadline.formatted(.iso8601))", db: db)
             }
-            try db.statement(.insertClock).execute(
-                arguments: [
+            try db.execute(.insertClock, [
                     c.caseID, clock.key, clock.action.rawValue, c.regionCode, clock.deadline.timeIntervalSince1970,
                     clock.dueAt.timeIntervalSince1970, replaced?.dueAt.timeIntervalSince1970,
                 ])
@@ -137,10 +135,9 @@ extension CaseStore {
 
     private func settle(
         _ row: ClockRow, _ state: ClockRow.State, dueAt: Date? = nil, firedAt: Date? = nil, late: Double = 0,
-        sequence: Int = 0, note: String, db: Database
+        sequence: Int = 0, note: String, db: any StoreSession
     ) throws {
-        try db.statement(.settleClock).execute(
-            arguments: [
+        try db.execute(.settleClock, [
                 state.rawValue, (dueAt ?? row.dueAt).timeIntervalSince1970, firedAt?.timeIntervalSince1970, late,
                 sequence, note, row.id,
             ])
@@ -154,14 +151,14 @@ extension CaseStore {
     /// overdue event says more). A clock the case no longer runs (the obligation met meanwhile) is cancelled.
     public func fireDueClocks(now: Date, limit: Int = 100) throws -> ClockFiring {
         guard let rules = clockRules else { return ClockFiring() }
-        let due = try pool.read { db in
-            try Row.fetchAll(db.statement(.dueClocks), arguments: [now.timeIntervalSince1970, limit]).map(ClockRow.init(row:))
+        let due = try engine.read { db in
+            try db.rows(.dueClocks, [now.timeIntervalSince1970, limit]).map(ClockRow.init(row:))
         }
         var firing = ClockFiring()
         for clock in due {
-            let outcome: (ClockRow.State, ClockRow) = try pool.write { db in
+            let outcome: (ClockRow.State, ClockRow) = try engine.write { db in
                 guard
-                    let row = try Row.fetchOne(db.statement(.clockByID), arguments: [clock.id])
+                    let row = try db.row(.clockByID, [clock.id])
                         .map(ClockRow.init(row:)),
                     row.state == .pending
                 else { return (.cancelled, clock) }
@@ -235,8 +232,8 @@ extension CaseStore {
 
     /// When the next pending clock is due; nil when none is.
     public func nextClockDue() throws -> Date? {
-        try pool.read { db in
-            try Double.fetchOne(db.statement(.nextClockDue)).map(Date.init(timeIntervalSince1970:))
+        try engine.read { db in
+            try db.value(.nextClockDue, as: Double.self).map(Date.init(timeIntervalSince1970:))
         }
     }
 
@@ -244,11 +241,9 @@ extension CaseStore {
     public func clocks(
         in state: ClockRow.State, regionPrefix: String = "", afterID: Int64 = 0, limit: Int = 100
     ) throws -> [ClockRow] {
-        try pool.read { db in
-            let after = try Row.fetchOne(db.statement(.clockByID), arguments: [afterID]).map(ClockRow.init(row:))
-            return try Row.fetchAll(
-                db.statement(.clocksInState),
-                arguments: [
+        try engine.read { db in
+            let after = try db.row(.clockByID, [afterID]).map(ClockRow.init(row:))
+            return try db.rows(.clocksInState, [
                     state.rawValue, after?.dueAt.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude, afterID,
                     regionPrefix + "%", limit,
                 ]
@@ -258,17 +253,17 @@ extension CaseStore {
 
     /// How many pending clocks are due by `now`: 0 unless the scheduler is behind or was stopped.
     public func dueClockCount(now: Date) throws -> Int {
-        try pool.read { db in
-            try Int.fetchOne(db.statement(.countDueClocks), arguments: [now.timeIntervalSince1970]) ?? 0
+        try engine.read { db in
+            try db.value(.countDueClocks, [now.timeIntervalSince1970], as: Int.self) ?? 0
         }
     }
 
     /// How many clocks are in each state.
     public func clockCounts() throws -> [ClockRow.State: Int] {
-        try pool.read { db in
+        try engine.read { db in
             var counts: [ClockRow.State: Int] = [:]
             for state in ClockRow.State.allCases {
-                counts[state] = try Int.fetchOne(db.statement(.countClocks), arguments: [state.rawValue]) ?? 0
+                counts[state] = try db.value(.countClocks, [state.rawValue], as: Int.self) ?? 0
             }
             return counts
         }

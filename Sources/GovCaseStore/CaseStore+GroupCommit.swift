@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GovCaseCore
 import Synchronization
 
@@ -139,7 +138,7 @@ extension CaseStore {
             guard !jobs.isEmpty else { return }
             queue.groups.add(1, ordering: .relaxed)
             do {
-                let results = try pool.write { db in
+                let results = try engine.write { db in
                     jobs.map { job in
                         CommitOutcomes(
                             submits: job.cases.map { c in submitAlone(c, now: job.now, db: db) },
@@ -158,14 +157,13 @@ extension CaseStore {
     }
 
     /// One queued follow-up in a savepoint of its own: a refusal undoes it alone.
-    private func applyAlone(_ queued: QueuedFollowUp, now: Date, db: Database) -> Result<FollowUpOutcome, any Error> {
+    private func applyAlone(_ queued: QueuedFollowUp, now: Date, db: any StoreSession) -> Result<FollowUpOutcome, any Error> {
         do {
             var outcome: FollowUpOutcome!
-            try db.inSavepoint {
+            try db.savepoint {
                 outcome = try apply(
                     queued.followUp, sourceSystem: queued.sourceSystem, recordedAt: now, authorize: queued.authorize,
                     policy: queued.policy, db: db)
-                return .commit
             }
             return .success(outcome)
         } catch {

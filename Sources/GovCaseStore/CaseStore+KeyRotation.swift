@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Where a key rotation stands.
 public struct KeyRotationProgress: Sendable, Hashable {
@@ -26,13 +25,12 @@ extension CaseStore {
         var lastRow: Int64 = 0
         while true {
             let after = lastRow
-            let (count, last) = try pool.write { db -> (Int, Int64?) in
-                let rows = try Row.fetchAll(
-                    db.statement(.boxesToReseal), arguments: [after, prefix.count, prefix, batchSize])
+            let (count, last) = try engine.write { db -> (Int, Int64?) in
+                let rows = try db.rows(.boxesToReseal, [after, prefix.count, prefix, batchSize])
                 for row in rows {
                     let caseID: String = row["id"]
                     guard let sealed = try vault.reseal(row["sealed_requester"], caseID: caseID) else { continue }
-                    try db.statement(.reseal).execute(arguments: [sealed, caseID])
+                    try db.execute(.reseal, [sealed, caseID])
                 }
                 return (rows.count, rows.last?["rowid"])
             }
@@ -47,8 +45,8 @@ extension CaseStore {
     /// How many evaluator boxes are sealed with a key other than the current one.
     public func unsealedWithCurrentKey() throws -> Int {
         let prefix = vault.currentPrefix
-        return try pool.read { db in
-            try Int.fetchOne(db.statement(.boxesNotSealedWithKey), arguments: [prefix.count, prefix]) ?? 0
+        return try engine.read { db in
+            try db.value(.boxesNotSealedWithKey, [prefix.count, prefix], as: Int.self) ?? 0
         }
     }
 }
@@ -67,17 +65,16 @@ extension CaseStore {
     /// Records the key this store's vault seals with, as the gateway that serves from it: called at the gateway's
     /// start, so a rotation run beside it can tell whether it was restarted with the new key.
     public func recordSealingKey(now: Date) throws {
-        try pool.write { db in
-            try db.statement(.saveSetting).execute(
-                arguments: [Self.sealingKeySetting, vault.currentKeyID, now.timeIntervalSince1970])
+        try engine.write { db in
+            try db.execute(.saveSetting, [Self.sealingKeySetting, vault.currentKeyID, now.timeIntervalSince1970])
         }
     }
 
     /// What the last gateway to start on this store recorded of its sealing key; nil if none has (a store no
     /// gateway of this version has served from).
     public func recordedSealingKey() throws -> SealingKeyRecord? {
-        try pool.read { db in
-            try Row.fetchOne(db.statement(.setting), arguments: [Self.sealingKeySetting]).map {
+        try engine.read { db in
+            try db.row(.setting, [Self.sealingKeySetting]).map {
                 SealingKeyRecord(keyID: $0["value"], since: Date(timeIntervalSince1970: $0["updated_at"]))
             }
         }

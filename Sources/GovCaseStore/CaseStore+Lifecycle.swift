@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GovCaseCore
 
 /// What applying a follow-up did.
@@ -26,7 +25,7 @@ extension CaseStore {
         _ followUp: FollowUp, sourceSystem: String, recordedAt: Date,
         authorize: (Case) throws -> Void = { _ in }, policy: (String) -> DeadlinePolicy
     ) throws -> FollowUpOutcome {
-        let outcome = try pool.write { db in
+        let outcome = try engine.write { db in
             try apply(
                 followUp, sourceSystem: sourceSystem, recordedAt: recordedAt, authorize: authorize, policy: policy,
                 db: db)
@@ -42,11 +41,9 @@ extension CaseStore {
     /// signals watchers and forwarders after the commit.
     func apply(
         _ followUp: FollowUp, sourceSystem: String, recordedAt: Date, authorize: (Case) throws -> Void,
-        policy: (String) -> DeadlinePolicy, db: Database
+        policy: (String) -> DeadlinePolicy, db: any StoreSession
     ) throws -> FollowUpOutcome {
-        let applied = try Row.fetchAll(
-            db.statement(.appliedFollowUps),
-            arguments: [sourceSystem, followUp.externalID, followUp.recordType ?? ""])
+        let applied = try db.rows(.appliedFollowUps, [sourceSystem, followUp.externalID, followUp.recordType ?? ""])
         if let same = applied.first(where: { ($0["revision"] as Int64) == Int64(followUp.revision) }) {
             let caseID: String = same["case_id"]
             guard let c = try fetchCase(id: caseID, db: db) else {
@@ -81,8 +78,7 @@ extension CaseStore {
         try save(c, db: db, createdAt: nil, now: recordedAt)
         try append(events, caseID: c.caseID, db: db)
         try enqueueSteps(events, of: c, now: recordedAt, db: db)
-        try db.statement(.saveFollowUp).execute(
-            arguments: [
+        try db.execute(.saveFollowUp, [
                 sourceSystem, followUp.recordType ?? "", followUp.externalID, Int64(followUp.revision),
                 followUp.contentDigest, c.caseID,
             ])
@@ -101,7 +97,7 @@ extension CaseStore {
             eventSignal.signal()
             signalForwards()
         }
-        return try pool.write { db in
+        return try engine.write { db in
             guard var c = try fetchCase(id: caseID, db: db) else {
                 throw StoreError(.notFound, "no case has id \(caseID)")
             }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GovCaseCore
 
 /// One row of the outbox: a change of a case that one route must send.
@@ -43,7 +42,7 @@ public struct Forward: Sendable, Hashable {
     /// The receiver's case ids, once delivered.
     public var upstreamCaseIDs: [String]
 
-    init(row: Row) {
+    init(row: StoreRow) {
         id = row["id"]
         route = row["route"]
         caseID = row["case_id"]
@@ -99,43 +98,52 @@ extension CaseStore {
 
     /// Writes the outbox rows of every route that selects `change` of `c`, inside the caller's transaction.
     /// - Parameter only: the routes to write for; all of the store's when nil.
+    /// - Returns: How many rows it wrote.
+    @discardableResult
     func enqueueForwards(
-        of c: Case, change: CaseChange, eventSequence: Int = 0, now: Date, db: Database, only: [RouteSelector]? = nil
-    ) throws {
+        of c: Case, change: CaseChange, eventSequence: Int = 0, now: Date, db: any StoreSession,
+        only: [RouteSelector]? = nil
+    ) throws -> Int {
+        var written = 0
         for route in only ?? routes where route.selects(c, change: change) {
-            try db.statement(.insertForward).execute(
-                arguments: [
+            db.notifyOnCommit(.forwards)
+            written += try db.execute(
+                .insertForward,
+                [
                     route.route, c.caseID, change.rawValue, eventSequence, now.timeIntervalSince1970,
                     now.timeIntervalSince1970,
                 ])
         }
+        return written
     }
 
     /// The step rows of appended events: one per source record (a follow-up's steps travel as the one record
     /// they came in), one per event without a source record (a handler's transition).
+    @discardableResult
     func enqueueSteps(
-        _ events: [LifecycleEvent], of c: Case, now: Date, db: Database, only: [RouteSelector]? = nil
-    ) throws {
-        guard !(only ?? routes).isEmpty else { return }
+        _ events: [LifecycleEvent], of c: Case, now: Date, db: any StoreSession, only: [RouteSelector]? = nil
+    ) throws -> Int {
+        guard !(only ?? routes).isEmpty else { return 0 }
         var seen: Set<SourceRecordReference> = []
+        var written = 0
         for event in events {
             if let record = event.sourceRecord {
                 guard seen.insert(record).inserted else { continue }
             }
-            try enqueueForwards(of: c, change: .step, eventSequence: event.sequence, now: now, db: db, only: only)
+            written += try enqueueForwards(
+                of: c, change: .step, eventSequence: event.sequence, now: now, db: db, only: only)
         }
+        return written
     }
 
     /// Claims up to `limit` rows of `route` due at `now`, each the first unfinished row of its case, oldest first,
     /// and marks them in flight. A case appears at most once, so batches sent side by side keep each case's order.
     public func claimForwards(route: String, now: Date, limit: Int) throws -> [Forward] {
-        try pool.write { db in
-            let rows = try Row.fetchAll(
-                db.statement(.dueForwards), arguments: [route, now.timeIntervalSince1970, limit]
+        try engine.write { db in
+            let rows = try db.rows(.dueForwards, [route, now.timeIntervalSince1970, limit]
             ).map(Forward.init(row:))
             for row in rows {
-                try db.statement(.settleForward).execute(
-                    arguments: [
+                try db.execute(.settleForward, [
                         Forward.State.inFlight.rawValue, row.attempts, row.nextAttemptAt.timeIntervalSince1970,
                         row.lastError, row.rejection, nil, "", row.id,
                     ])
@@ -147,9 +155,9 @@ extension CaseStore {
     /// Records what became of claimed rows, in one transaction.
     public func settle(_ settlements: [(row: Forward, settlement: ForwardSettlement)], now: Date) throws {
         guard !settlements.isEmpty else { return }
-        try pool.write { db in
+        try engine.write { db in
             for (row, settlement) in settlements {
-                let values: [(any DatabaseValueConvertible)?] =
+                let values: StoreArguments =
                     switch settlement {
                     case .delivered(let ids, let note):
                         [
@@ -167,7 +175,7 @@ extension CaseStore {
                             rejection, now.timeIntervalSince1970, "",
                         ]
                     }
-                try db.statement(.settleForward).execute(arguments: StatementArguments(values + [row.id]))
+                try db.execute(.settleForward, values + [row.id])
             }
         }
     }
@@ -176,24 +184,23 @@ extension CaseStore {
     /// DUPLICATE from a receiver that had stored them.
     @discardableResult
     public func releaseInFlight(route: String) throws -> Int {
-        try pool.write { db in
-            try db.statement(.releaseInFlight).execute(arguments: [route])
-            return db.changesCount
+        try engine.write { db in
+            try db.execute(.releaseInFlight, [route])
         }
     }
 
     /// The counts of a route's rows by state, and its oldest pending row's age.
     public func outboxCounts(route: String) throws -> OutboxCounts {
-        try pool.read { db in
+        try engine.read { db in
             func count(_ state: Forward.State) throws -> Int {
-                try Int.fetchOne(db.statement(.countForwards), arguments: [route, state.rawValue]) ?? 0
+                try db.value(.countForwards, [route, state.rawValue], as: Int.self) ?? 0
             }
             var counts = OutboxCounts()
             counts.pending = try count(.pending)
             counts.inFlight = try count(.inFlight)
             counts.dead = try count(.dead)
             counts.delivered = try count(.delivered)
-            counts.oldestPendingAt = try Double.fetchOne(db.statement(.oldestPendingForward), arguments: [route])
+            counts.oldestPendingAt = try db.value(.oldestPendingForward, [route], as: Double.self)
                 .map(Date.init(timeIntervalSince1970:))
             return counts
         }
@@ -201,17 +208,16 @@ extension CaseStore {
 
     /// A route's rows in `state` after row `after`, in order.
     public func forwards(route: String, state: Forward.State, after: Int64 = 0, limit: Int = 100) throws -> [Forward] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db.statement(.forwardsInState), arguments: [route, state.rawValue, after, limit]
+        try engine.read { db in
+            try db.rows(.forwardsInState, [route, state.rawValue, after, limit]
             ).map(Forward.init(row:))
         }
     }
 
     /// One row by id.
     public func forward(id: Int64) throws -> Forward? {
-        try pool.read { db in
-            try Row.fetchOne(db.statement(.forwardByID), arguments: [id]).map(Forward.init(row:))
+        try engine.read { db in
+            try db.row(.forwardByID, [id]).map(Forward.init(row:))
         }
     }
 
@@ -219,8 +225,7 @@ extension CaseStore {
     /// audited. Only a dead row can be replayed.
     public func replay(id: Int64, actor: String, reason: String, now: Date) throws -> Forward {
         try finish(id: id, actor: actor, action: "replay", reason: reason, now: now) { db, row in
-            try db.statement(.settleForward).execute(
-                arguments: [
+            try db.execute(.settleForward, [
                     Forward.State.pending.rawValue, 0, now.timeIntervalSince1970, "replayed by \(actor)", nil, nil, "",
                     row.id,
                 ])
@@ -233,8 +238,7 @@ extension CaseStore {
             throw StoreError(.badRequest, "a discard needs a reason")
         }
         return try finish(id: id, actor: actor, action: "discard", reason: reason, now: now) { db, row in
-            try db.statement(.settleForward).execute(
-                arguments: [
+            try db.execute(.settleForward, [
                     Forward.State.discarded.rawValue, row.attempts, row.nextAttemptAt.timeIntervalSince1970,
                     "discarded by \(actor): \(reason) (was: \(row.lastError))", row.rejection,
                     now.timeIntervalSince1970, "", row.id,
@@ -244,18 +248,17 @@ extension CaseStore {
 
     private func finish(
         id: Int64, actor: String, action: String, reason: String, now: Date,
-        _ change: (Database, Forward) throws -> Void
+        _ change: (any StoreSession, Forward) throws -> Void
     ) throws -> Forward {
-        let finished = try pool.write { db in
-            guard let row = try Row.fetchOne(db.statement(.forwardByID), arguments: [id]).map(Forward.init(row:))
+        let finished = try engine.write { db in
+            guard let row = try db.row(.forwardByID, [id]).map(Forward.init(row:))
             else { throw StoreError(.notFound, "no outbox row has id \(id)") }
             guard row.state == .dead else {
                 throw StoreError(.conflict, "outbox row \(id) is \(row.state.rawValue); only a dead row can be \(action)ed")
             }
             try change(db, row)
-            try db.statement(.recordOutboxAction).execute(
-                arguments: [now.timeIntervalSince1970, actor, action, row.route, id, reason])
-            return try Row.fetchOne(db.statement(.forwardByID), arguments: [id]).map(Forward.init(row:))!
+            try db.execute(.recordOutboxAction, [now.timeIntervalSince1970, actor, action, row.route, id, reason])
+            return try db.row(.forwardByID, [id]).map(Forward.init(row:))!
         }
         defer { forwardSignal.signal() }
         return finished
@@ -272,21 +275,16 @@ extension CaseStore {
         var written = 0
         var after = (receivedAt: since.timeIntervalSince1970 - 1, id: "")
         while true {
-            let page = try pool.write { db -> [(String, Double)] in
-                let rows = try Row.fetchAll(
-                    db.statement(.casesReceivedSince),
-                    arguments: [since.timeIntervalSince1970, after.receivedAt, after.id, pageSize]
+            let page = try engine.write { db -> [(String, Double)] in
+                let rows = try db.rows(.casesReceivedSince, [since.timeIntervalSince1970, after.receivedAt, after.id, pageSize]
                 ).map { ($0["id"] as String, $0["created_at"] as Double) }
                 for (id, _) in rows {
                     guard let c = try fetchCase(id: id, db: db) else { continue }
-                    let before = db.totalChangesCount
-                    try enqueueForwards(of: c, change: .created, now: now, db: db, only: [selector])
-                    try enqueueSteps(c.events, of: c, now: now, db: db, only: [selector])
-                    written += db.totalChangesCount - before
+                    written += try enqueueForwards(of: c, change: .created, now: now, db: db, only: [selector])
+                    written += try enqueueSteps(c.events, of: c, now: now, db: db, only: [selector])
                 }
                 if rows.isEmpty {
-                    try db.statement(.recordOutboxAction).execute(
-                        arguments: [
+                    try db.execute(.recordOutboxAction, [
                             now.timeIntervalSince1970, actor, "backfill", selector.route, 0,
                             "since \(ISO8601DateFormatter().string(from: since)): \(written) rows",
                         ])
@@ -306,9 +304,8 @@ extension CaseStore {
     public func pruneFinishedForwards(before: Date, chunk: Int = 1000) throws -> Int {
         var deleted = 0
         while true {
-            let count = try pool.write { db in
-                try db.statement(.pruneFinished).execute(arguments: [before.timeIntervalSince1970, chunk])
-                return db.changesCount
+            let count = try engine.write { db in
+                try db.execute(.pruneFinished, [before.timeIntervalSince1970, chunk])
             }
             deleted += count
             if count < chunk { return deleted }
@@ -318,6 +315,6 @@ extension CaseStore {
     /// The case a row forwards, with its events and its requester's identity opened: the receiver is the
     /// platform the evaluation is reported to.
     public func caseToForward(id: String) throws -> Case? {
-        try pool.read { db in try fetchCase(id: id, db: db) }
+        try engine.read { db in try fetchCase(id: id, db: db) }
     }
 }

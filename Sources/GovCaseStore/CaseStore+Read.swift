@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GovCaseCore
 import Logging
 
@@ -56,7 +55,7 @@ extension CaseStore {
     ) throws -> Case {
         guard let reader else {
             guard
-                let c = try pool.read({ db in
+                let c = try engine.read({ db in
                     try fetchCase(id: caseID, masked: true, db: db).map { try linked($0, within: scope, db: db) }
                 })
             else {
@@ -64,13 +63,12 @@ extension CaseStore {
             }
             return c
         }
-        return try pool.write { db in
+        return try engine.write { db in
             guard let c = try fetchCase(id: caseID, db: db).map({ try linked($0, within: scope, db: db) }) else {
                 throw StoreError(.notFound, "no case has id \(caseID)")
             }
             if c.requester != nil {
-                try db.statement(.auditRead).execute(
-                    arguments: [caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
+                try db.execute(.auditRead, [caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
             }
             return c.unmasked
         }
@@ -78,15 +76,15 @@ extension CaseStore {
 
     /// A case's region code, without reading (or decrypting) the case; `nil` if there is no such case.
     public func regionCode(caseID: String) throws -> String? {
-        try pool.read { db in
-            try String.fetchOne(db.statement(.regionOfCase), arguments: [caseID])
+        try engine.read { db in
+            try db.value(.regionOfCase, [caseID], as: String.self)
         }
     }
 
     /// The unmasked reads recorded for a case: (reader, purpose, time), oldest first.
     public func privacyAudit(caseID: String) throws -> [(reader: String, purpose: String, at: Date)] {
-        try pool.read { db in
-            try Row.fetchAll(db.statement(.auditOfCase), arguments: [caseID]).map { ($0["reader"], $0["purpose"], Date(timeIntervalSince1970: $0["read_at"])) }
+        try engine.read { db in
+            try db.rows(.auditOfCase, [caseID]).map { ($0["reader"], $0["purpose"], Date(timeIntervalSince1970: $0["read_at"])) }
         }
     }
 
@@ -107,8 +105,8 @@ extension CaseStore {
         let (sql, arguments) = query.statement(after: after, limit: limit)
         var page = CasePage(cases: [])
         var errors: [String] = []
-        let rows = try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+        let rows = try engine.read { db in
+            let rows = try db.rows(sql: sql, arguments)
             for row in rows.prefix(limit) {
                 // Masked from the payload: no box is opened, but for a row stored before masks were kept at rest,
                 // whose box may not open (its key no longer configured); that row alone is reported.
@@ -133,7 +131,7 @@ extension CaseStore {
 
     /// The cursor of the newest event, 0 if there is none: where a watcher that wants only new events starts.
     public func latestEventCursor() throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db.statement(.latestEventCursor)) ?? 0 }
+        try engine.read { db in try db.value(.latestEventCursor, as: Int64.self) ?? 0 }
     }
 
     /// Counts commits that appended events; pass what you read before `events(after:)` to `waitForEvents`.
@@ -149,8 +147,8 @@ extension CaseStore {
     public func events(after cursor: Int64, limit: Int = 500) throws -> [(
         cursor: Int64, caseID: String, event: LifecycleEvent
     )] {
-        try pool.read { db in
-            try Row.fetchAll(db.statement(.eventsAfter), arguments: [cursor, limit]).map { row in
+        try engine.read { db in
+            try db.rows(.eventsAfter, [cursor, limit]).map { row in
                 (row["cursor"], row["case_id"], try Self.event(row["payload"]))
             }
         }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GovCaseCore
 
 /// What a submission did.
@@ -29,25 +28,24 @@ extension CaseStore {
     ///   change the lifecycle of a case with recorded steps.
     public func submit(_ c: Case, now: Date) throws -> SubmitOutcome {
         defer { signalForwards() }
-        return try pool.write { db in try submit(c, now: now, db: db) }
+        return try engine.write { db in try submit(c, now: now, db: db) }
     }
 
     /// Stores several cases in one transaction (one durable commit), each independently: a refused record
     /// does not stop the others. Results are in input order.
     public func submit(batch cases: [Case], now: Date) throws -> [Result<SubmitOutcome, any Error>] {
         defer { signalForwards() }
-        return try pool.write { db in cases.map { c in submitAlone(c, now: now, db: db) } }
+        return try engine.write { db in cases.map { c in submitAlone(c, now: now, db: db) } }
     }
 
     /// Stores one case of a larger transaction in its own savepoint, so that its failure, whatever it is, undoes
     /// only itself and fails only its own record. A failure that ends the transaction (the disk full, say) still
     /// fails the commit, and with it every record in it.
-    func submitAlone(_ c: Case, now: Date, db: Database) -> Result<SubmitOutcome, any Error> {
+    func submitAlone(_ c: Case, now: Date, db: any StoreSession) -> Result<SubmitOutcome, any Error> {
         do {
             var outcome: SubmitOutcome!
-            try db.inSavepoint {
+            try db.savepoint {
                 outcome = try submit(c, now: now, db: db)
-                return .commit
             }
             return .success(outcome)
         } catch {
@@ -55,7 +53,7 @@ extension CaseStore {
         }
     }
 
-    func submit(_ c: Case, now: Date, db: Database) throws -> SubmitOutcome {
+    func submit(_ c: Case, now: Date, db: any StoreSession) throws -> SubmitOutcome {
         let source = c.source
         try checkOneEvaluationPerNode(c, db: db)
         guard let stored = try storedRevision(of: source, db: db) else {
@@ -96,14 +94,12 @@ extension CaseStore {
     /// id for a node that already has one (from the same source system) is refused, naming the first; so is
     /// another node id for a node already pushed. An evaluation of the whole matter (no node) is not keyed by the
     /// matter: a matter may be evaluated as a whole more than once (service.proto, ServiceNode).
-    func checkOneEvaluationPerNode(_ c: Case, db: Database) throws {
+    func checkOneEvaluationPerNode(_ c: Case, db: any StoreSession) throws {
         guard c.kind == .evaluation || c.kind == .serviceNode, let node = c.service.node, !c.service.matterID.isEmpty
         else { return }
-        let first = try String.fetchOne(
-            db.statement(.nodeTaken),
-            arguments: [
+        let first = try db.value(.nodeTaken, [
                 c.source.sourceSystem, c.service.matterID, node.number, c.kind.rawValue, c.source.externalID,
-            ])
+            ], as: String.self)
         if let first {
             throw StoreError(
                 .alreadyExists,

@@ -10,6 +10,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             case badRequest = "bad_request"
             case configuration
             case corrupt
+            case unavailable
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -28,6 +29,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let configuration = Code(.configuration)
         /// A row cannot be read back (e.g. a sealed field fails to open). INTERNAL.
         public static let corrupt = Code(.corrupt)
+        /// The database cannot be reached, restarted, or gave up on the call (a timeout, a lost connection):
+        /// nothing of the call was committed; retrying it is safe. UNAVAILABLE.
+        public static let unavailable = Code(.unavailable)
 
         public var description: String { value.rawValue }
     }

@@ -260,6 +260,40 @@ enum StoreSQL: CaseIterable {
 }
 
 extension StoreSQL {
+    /// The statement's text for PostgreSQL: numbered placeholders, and the few words SQLite and PostgreSQL spell
+    /// differently. The schema gives `cases` a `rowid` column, so the statements that walk cases in insertion order
+    /// read the same on both.
+    var postgresSQL: String { Self.postgresTexts[self]! }
+
+    private static let postgresTexts: [StoreSQL: String] = Dictionary(
+        uniqueKeysWithValues: allCases.map { statement in
+            let text = statement.sql
+                // PostgreSQL's CROSS JOIN takes no ON; SQLite's CROSS JOIN only fixes the join order.
+                .replacingOccurrences(of: "CROSS JOIN", with: "JOIN")
+                // Parameters are typed: a bigint does not fit substr's integer length.
+                .replacingOccurrences(of: "substr(sealed_requester, 1, ?)", with: "substr(sealed_requester, 1, ?::integer)")
+            return (statement, postgresPlaceholders(text))
+        })
+
+    /// `?` placeholders numbered `$1`, `$2`, … (none of the store's statements has a `?` inside a literal).
+    static func postgresPlaceholders(_ sql: String) -> String {
+        var result = ""
+        var number = 0
+        var inLiteral = false
+        for character in sql {
+            if character == "'" { inLiteral.toggle() }
+            if character == "?" && !inLiteral {
+                number += 1
+                result += "$\(number)"
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}
+
+extension StoreSQL {
     /// Arguments of the statement's types, for `EXPLAIN QUERY PLAN`: the plan of a statement with bound
     /// parameters cannot depend on their values.
     var sampleArguments: StatementArguments {
@@ -275,9 +309,9 @@ extension StoreSQL {
         case .nodeTaken: ["sc-gov", "M-1", 1, "evaluation", "PJ-1"]
         case .nodeCases: ["sc-gov", "M-1", 1, "evaluation"]
         case .originEvaluation: ["sc-gov", "PJ-1"]
-        case .linkingCases: ["sc-gov", CaseLinkKind.originEvaluation, "PJ-1"]
-        case .saveLink: ["case-1", CaseLinkKind.originEvaluation, "sc-gov", "PJ-1"]
-        case .deleteLink: ["case-1", CaseLinkKind.originEvaluation]
+        case .linkingCases: ["sc-gov", CaseLinkKind.originEvaluation.rawValue, "PJ-1"]
+        case .saveLink: ["case-1", CaseLinkKind.originEvaluation.rawValue, "sc-gov", "PJ-1"]
+        case .deleteLink: ["case-1", CaseLinkKind.originEvaluation.rawValue]
         case .appendEvent: ["case-1", 1, Data()]
         case .latestEventCursor: []
         case .eventsAfter: [0, 500]

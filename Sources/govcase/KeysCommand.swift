@@ -94,7 +94,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         /// The configuration's store, opened with `vault` (the configuration's, read once by the caller).
         static func open(_ configuration: GatewayConfiguration, vault: EvaluatorVault) throws -> CaseStore {
-            try CaseStore(path: configuration.store.path, vault: vault, logger: Logger(label: "govcase.keys"))
+            try configuration.store.open(vault: vault, logger: Logger(label: "govcase.keys"))
         }
     }
 

@@ -51,7 +51,7 @@ struct TranslateCommand: ParsableCommand {
         let input = try readInput()
         let vector = GoldenVectorEnvelope(text: input)
         let sourceSystem = self.sourceSystem ?? vector?.sourceSystem ?? "cli"
-        let deployment = try config.map { path in
+        let deployment = config.map { path in
             do { return try GatewayConfiguration.loadRules(path: path) } catch { Self.fail(code: 2, "\(error)") }
         }
         var overrides = deployment?.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } } ?? [:]

@@ -9,18 +9,19 @@ import Synchronization
 @testable import GovCaseStore
 import Testing
 
-/// The store on a real SQLite file in a temporary folder.
+/// The store on a real SQLite file in a temporary folder and on a real PostgreSQL database: each test of the
+/// store's rules runs on both engines (its argument); the tests of SQLite's own mechanics (the write-ahead log,
+/// migrations of old files, what is on disk) run on SQLite, and say so by what they open.
 @Suite struct CaseStoreTests {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-store-\(UUID())")
-    var path: String { folder.appendingPathComponent("cases.sqlite").path }
+    let location = StoreLocation()
+    var folder: URL { location.folder }
+    var path: String { location.path }
     let key = SymmetricKey(size: .bits256)
     let now = Date(timeIntervalSince1970: 1_741_572_000)  // 2025-03-10 10:00 Beijing
     let reader = PrivacyReader(identity: "spiffe://gov.example/region/510104/system/audit", purpose: "GetCase")
 
-    init() throws { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
-
-    func open(key: SymmetricKey? = nil) throws -> CaseStore {
-        try CaseStore(path: path, vault: EvaluatorVault(key: key ?? self.key))
+    func open(_ engine: Engine = .sqlite, key: SymmetricKey? = nil) throws -> CaseStore {
+        try location.open(engine, vault: EvaluatorVault(key: key ?? self.key))
     }
 
     /// A stand-in for the digest the gateway computes of a record as received: equal for equal content.
@@ -308,8 +309,8 @@ import Testing
         #expect(try store.get(caseID: "case-v2", now: now).events.map(\.step.action.kind) == [.verify, .correct])
     }
 
-    @Test func aCaseIsStoredAndReadBackMaskedOrAudited() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aCaseIsStoredAndReadBackMaskedOrAudited(_ engine: Engine) throws {
+        let store = try open(engine)
         let id = try store.submit(Self.evaluation("PJ-1"), now: now).caseID
         let masked = try store.get(caseID: id, now: now)
         #expect(masked.requester?.name == "张*")
@@ -377,8 +378,8 @@ import Testing
     }
 
     /// The same revision with other content was acknowledged DUPLICATE and its content lost; it is refused now.
-    @Test func theSameRevisionWithOtherContentIsRefusedAndNothingIsWritten() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func theSameRevisionWithOtherContentIsRefusedAndNothingIsWritten(_ engine: Engine) throws {
+        let store = try open(engine)
         let first = try store.submit(Self.evaluation("PJ-c", level: .satisfied, revision: 2), now: now)
         #expect {
             try store.submit(Self.evaluation("PJ-c", level: .veryDissatisfied, revision: 2), now: now)
@@ -391,8 +392,8 @@ import Testing
     }
 
     /// Two message types of one system sharing an external id are two records, never duplicates of each other.
-    @Test func recordsOfTwoTypesWithOneExternalIDAreTwoCases() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func recordsOfTwoTypesWithOneExternalIDAreTwoCases(_ engine: Engine) throws {
+        let store = try open(engine)
         let evaluation = Self.evaluation("X-1")
         var complaint = Self.evaluation("X-1")
         complaint.source.recordType = "govcase.sources.culturetourism.v1.TourismComplaint"
@@ -415,8 +416,8 @@ import Testing
         } throws: { ($0 as? StoreError)?.code == .badRequest }
     }
 
-    @Test func resubmissionsAreIdempotentOnSystemExternalIDAndRevision() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func resubmissionsAreIdempotentOnSystemExternalIDAndRevision(_ engine: Engine) throws {
+        let store = try open(engine)
         let first = try store.submit(Self.evaluation("PJ-3", revision: 2), now: now)
         #expect(try store.submit(Self.evaluation("PJ-3", revision: 2), now: now) == .duplicate(caseID: first.caseID))
         #expect {
@@ -429,8 +430,8 @@ import Testing
         #expect(try store.query(CaseQuery()).cases.count == 1)
     }
 
-    @Test func aBatchStoresTheGoodRecordsAndReportsTheBadOneByIndex() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aBatchStoresTheGoodRecordsAndReportsTheBadOneByIndex(_ engine: Engine) throws {
+        let store = try open(engine)
         _ = try store.submit(Self.evaluation("PJ-old", revision: 5), now: now)
         let results = try store.submit(
             batch: [Self.evaluation("PJ-a"), Self.evaluation("PJ-old", revision: 4), Self.evaluation("PJ-b")], now: now)
@@ -447,8 +448,8 @@ import Testing
 
     /// A record that fails for a reason other than a store refusal (here a correction the core refuses) fails
     /// alone: it once failed the whole shared commit, and every other caller's records with it.
-    @Test func oneRecordsUnexpectedFailureFailsThatRecordAlone() async throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func oneRecordsUnexpectedFailureFailsThatRecordAlone(_ engine: Engine) async throws {
+        let store = try open(engine)
         _ = try store.submit(Self.evaluation("PJ-steps", level: .dissatisfied), now: now)
         _ = try store.applyStamped(
             FollowUp(
@@ -476,8 +477,8 @@ import Testing
     /// behind a busy writer, one call's new case, another's follow-up naming it and a follow-up naming nothing, and
     /// a third call's case commit in one transaction, each with its own outcome. A backlog past the bound takes
     /// more than one transaction.
-    @Test func followUpsShareAGroupCommitWithNewCasesAndAGroupIsBounded() async throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func followUpsShareAGroupCommitWithNewCasesAndAGroupIsBounded(_ engine: Engine) async throws {
+        let store = try open(engine)
         let hold = DispatchSemaphore(value: 0)
         store.queue.writer.async { hold.wait() }  // busy: everything queued now waits for the same group
         let groupsBefore = store.queue.groups.load(ordering: .relaxed)
@@ -515,8 +516,8 @@ import Testing
         #expect(store.queue.groups.load(ordering: .relaxed) == backlogBefore + 2)
     }
 
-    @Test func followUpsAppendEventsOnceAndIllegalOnesWriteNothing() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func followUpsAppendEventsOnceAndIllegalOnesWriteNothing(_ engine: Engine) throws {
+        let store = try open(engine)
         let id = try store.submit(Self.evaluation("PJ-bad", level: .dissatisfied), now: now).caseID
         let verify = FollowUp(
             targetExternalID: "PJ-bad", externalID: "ZG-1",
@@ -546,8 +547,8 @@ import Testing
         #expect(try store.events(after: 0).map(\.event.to) == [.verified])
     }
 
-    @Test func aLaterRevisionOfAFollowUpAppliesOnlyItsNewSteps() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aLaterRevisionOfAFollowUpAppliesOnlyItsNewSteps(_ engine: Engine) throws {
+        let store = try open(engine)
         _ = try store.submit(Self.evaluation("PJ-r", level: .dissatisfied), now: now)
         let verify = LifecycleStep(LifecycleAction(.verify), occurredAt: now)
         let explain = LifecycleStep(LifecycleAction(.explain, note: "依法说明"), occurredAt: now)
@@ -580,8 +581,8 @@ import Testing
 
     /// A later revision of a follow-up that changes a step already applied was acknowledged and its content
     /// dropped; it is refused, and the same revision with other content too.
-    @Test func aFollowUpRevisionThatChangesAnAppliedStepIsRefused() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aFollowUpRevisionThatChangesAnAppliedStepIsRefused(_ engine: Engine) throws {
+        let store = try open(engine)
         _ = try store.submit(Self.evaluation("PJ-f", level: .dissatisfied), now: now)
         let explain = LifecycleStep(LifecycleAction(.explain, note: "依法说明"), occurredAt: now)
         let reworded = LifecycleStep(LifecycleAction(.explain, note: "已电话说明并致歉"), occurredAt: now)
@@ -610,8 +611,8 @@ import Testing
 
     /// A higher revision before any step re-derives the lifecycle; after steps, it may not cross the bad-review
     /// line, and any correction it makes is an event.
-    @Test func higherRevisionsReDeriveOrAreRefusedOnceStepsAreRecorded() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func higherRevisionsReDeriveOrAreRefusedOnceStepsAreRecorded(_ engine: Engine) throws {
+        let store = try open(engine)
         var good = Self.evaluation("PJ-d", level: .verySatisfied, revision: 1)
         good.startDeadlines(using: .standard)
         let id = try store.submit(good, now: now).caseID
@@ -645,8 +646,8 @@ import Testing
         #expect(try store.events(after: 0).map(\.event.step.action.kind) == [.correct, .verify, .correct])
     }
 
-    @Test func transitionsCheckTheExpectedStatus() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func transitionsCheckTheExpectedStatus(_ engine: Engine) throws {
+        let store = try open(engine)
         let id = try store.submit(Self.evaluation("PJ-t", level: .veryDissatisfied), now: now).caseID
         let verify = LifecycleStep(LifecycleAction(.verify), actor: Actor(person: "赵核实"), occurredAt: now)
         #expect {
@@ -663,8 +664,8 @@ import Testing
     /// A watcher waiting for events is woken by the commit of a transition, not by its timeout (an hour here:
     /// if the wake were lost, the test would hit its time limit); a wait that starts after the commit, with the
     /// generation read before it, returns at once; a cancelled wait returns.
-    @Test(.timeLimit(.minutes(1))) func waitingWatchersAreWokenWhenEventsCommit() async throws {
-        let store = try open()
+    @Test(.timeLimit(.minutes(1)), arguments: Engine.allCases) func waitingWatchersAreWokenWhenEventsCommit(_ engine: Engine) async throws {
+        let store = try open(engine)
         let id = try store.submit(Self.evaluation("PJ-w", level: .veryDissatisfied), now: now).caseID
         let before = store.eventGeneration
         let waiter = Task { await store.waitForEvents(after: before, timeout: .seconds(3_600)) }
@@ -695,8 +696,8 @@ import Testing
         #expect(try store.events(after: 0).count == 1)
     }
 
-    @Test func queriesFilterAndPage() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func queriesFilterAndPage(_ engine: Engine) throws {
+        let store = try open(engine)
         for i in 0..<7 {
             _ = try store.submit(
                 Self.evaluation(
@@ -728,9 +729,9 @@ import Testing
         #expect(throws: StoreError.self) { try store.query(CaseQuery(), pageToken: "not a token") }
     }
 
-    @Test func casesSurviveReopening() throws {
-        let id = try open().submit(Self.evaluation("PJ-p"), now: now).caseID
-        #expect(try open().get(caseID: id, now: now).source.externalID == "PJ-p")
+    @Test(arguments: Engine.allCases) func casesSurviveReopening(_ engine: Engine) throws {
+        let id = try open(engine).submit(Self.evaluation("PJ-p"), now: now).caseID
+        #expect(try open(engine).get(caseID: id, now: now).source.externalID == "PJ-p")
     }
 
     /// A payload that is not a stored case (damaged on disk, or written by another tool) is a clear `corrupt`
@@ -787,8 +788,8 @@ import Testing
 
     /// 一事多评: one evaluation per service node of a matter. Another evaluation id for a node that has one is
     /// refused naming it; another node of the matter, or a new revision of the same evaluation, is not.
-    @Test func aServiceNodeHasOneEvaluation() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aServiceNodeHasOneEvaluation(_ engine: Engine) throws {
+        let store = try open(engine)
         func evaluation(_ id: String, node: Int, revision: UInt64 = 1) -> Case {
             var c = Self.evaluation(id, revision: revision)
             c.service.matterID = "BJ-510104-20250301-0001"
@@ -808,8 +809,8 @@ import Testing
 
     /// An evaluation of the whole matter (no node, service_number 0) is not keyed by the matter (service.proto):
     /// two whole-matter evaluations of one matter, by their own ids, are both kept, beside a node's evaluation.
-    @Test func wholeMatterEvaluationsAreNotKeyedByTheMatter() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func wholeMatterEvaluationsAreNotKeyedByTheMatter(_ engine: Engine) throws {
+        let store = try open(engine)
         func evaluation(_ id: String, node: Int?) -> Case {
             var c = Self.evaluation(id)
             c.service.matterID = "BJ-510104-20250301-0002"
@@ -824,8 +825,8 @@ import Testing
 
     /// A node pushed before its evaluation (办件服务) is a case of its own, one per node; the evaluation that names
     /// the node (same source system, matter and number) and the node link each other when read.
-    @Test func aServiceNodeAndItsEvaluationLinkEachOther() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aServiceNodeAndItsEvaluationLinkEachOther(_ engine: Engine) throws {
+        let store = try open(engine)
         let matter = "SD-370102-20250303-0007"
         func node(_ id: String, number: Int) -> Case {
             Case(
@@ -905,10 +906,10 @@ import Testing
     }
 
     /// The identity key (certKey) is kept and shown where the name is masked, never beside the full name.
-    @Test func theIdentityKeyIsShownMaskedAndNeverBesideTheFullName() throws {
+    @Test(arguments: Engine.allCases) func theIdentityKeyIsShownMaskedAndNeverBesideTheFullName(_ engine: Engine) throws {
         var c = Self.evaluation("PJ-certkey")
         c.requester?.identityKey = "3b7f0c2e9a41d58e"
-        let store = try open()
+        let store = try open(engine)
         let id = try store.submit(c, now: now).caseID
         let masked = try store.get(caseID: id, now: now)
         #expect(masked.requester?.identityKey == "3b7f0c2e9a41d58e")

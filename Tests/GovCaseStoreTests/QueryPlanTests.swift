@@ -141,7 +141,7 @@ import Testing
                 for after in [nil, token] {
                     let (sql, arguments) = query.statement(after: after, limit: 100)
                     let wrong = problems(
-                        in: try plan(of: sql, arguments, in: db), walk: StoreSQL.pageWalkIndex)
+                        in: try plan(of: sql, SQLiteSession.bind(arguments), in: db), walk: StoreSQL.pageWalkIndex)
                     if !wrong.isEmpty { found[sql] = wrong }
                 }
             }

@@ -57,9 +57,7 @@ extension GatewayConfiguration {
         resolve(&tls.keyPath)
         resolve(&tls.clientCAPath)
         for index in tls.crlPaths.indices { resolve(&tls.crlPaths[index]) }
-        resolve(&store.path)
-        resolve(&store.evaluatorKey)
-        for index in store.previousEvaluatorKeys.indices { resolve(&store.previousEvaluatorKeys[index]) }
+        store.resolvePaths(resolve)
         if var manifests = plugins.manifests {
             resolve(&manifests)
             plugins.manifests = manifests
@@ -113,10 +111,15 @@ extension GatewayConfiguration {
         } catch {
             throw ConfigurationError(key: "store.evaluator_key", message: "\(error)")
         }
-        let folder = URL(fileURLWithPath: store.path).deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
-            throw ConfigurationError(key: "store.path", message: "\(folder) is not a folder")
+        if let postgres = store.postgres {
+            _ = try postgres.storeConfiguration()
+            if let tls = postgres.tls { try certificates("store.postgres.tls.ca", tls.ca) }
+        } else {
+            let folder = URL(fileURLWithPath: store.path).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
+                throw ConfigurationError(key: "store.path", message: "\(folder) is not a folder")
+            }
         }
         try checkCodeOverrides()
         _ = try plugins.declared(builtInAdapters: builtInAdapters)

@@ -11,7 +11,7 @@ import Yams
 /// listen: { host: 0.0.0.0, port: 7443 }
 /// tls: { certificate: server.pem, key: server-key.pem, client_ca: province-ca.pem, crls: [province-ca.crl],
 ///        expired_crl: refuse, require_crl: false, reload_seconds: 30 }
-/// store: { path: cases.sqlite, evaluator_key: evaluator.key }
+/// store: { path: cases.sqlite, evaluator_key: evaluator.key }   # or { postgres: {...}, ... }: see Store
 /// limits: { max_message_bytes: 4194304, max_batch_records: 1000, max_concurrent_streams: 256, ... }
 /// policy: { trust_domain: gov.example.cn, grants: [...] }
 /// code_overrides: { national-platform: { sc-national: { channel: { "31": windowDevice } } } }
@@ -128,41 +128,6 @@ public struct GatewayConfiguration: Sendable, Hashable, Decodable {
 
         /// Whether the address is on the loopback network, 127.0.0.0/8.
         public var isLoopback: Bool { host.hasPrefix("127.") }
-    }
-
-    public struct Store: Sendable, Hashable, Decodable {
-        /// SQLite file; created with its folder if missing.
-        public var path: String
-        /// File holding the 256-bit AES-GCM key that seals evaluator identity, raw or base64.
-        public var evaluatorKey: String
-        /// Keys that sealed evaluator data before a rotation: they only open it, until `govcase keys rotate`
-        /// has re-sealed everything with `evaluatorKey`.
-        public var previousEvaluatorKeys: [String]
-
-        public init(path: String, evaluatorKey: String, previousEvaluatorKeys: [String] = []) {
-            self.path = path
-            self.evaluatorKey = evaluatorKey
-            self.previousEvaluatorKeys = previousEvaluatorKeys
-        }
-
-        /// The vault of these keys.
-        public func vault() throws -> EvaluatorVault {
-            try EvaluatorVault(keyFile: evaluatorKey, previousKeyFiles: previousEvaluatorKeys)
-        }
-
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case path
-            case evaluatorKey = "evaluator_key"
-            case previousEvaluatorKeys = "previous_evaluator_keys"
-        }
-
-        public init(from decoder: any Decoder) throws {
-            try rejectUnknownKeys(in: decoder, allowed: CodingKeys.allCases.map(\.rawValue))
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            path = try c.decode(String.self, forKey: .path)
-            evaluatorKey = try c.decode(String.self, forKey: .evaluatorKey)
-            previousEvaluatorKeys = try c.decodeIfPresent([String].self, forKey: .previousEvaluatorKeys) ?? []
-        }
     }
 
     public init(

@@ -442,6 +442,7 @@ extension StoreError {
             case .notFound: .notFound
             case .conflict: .aborted
             case .badRequest: .invalidArgument
+            case .unavailable: .unavailable
             case .configuration, .corrupt: .internalError
             default: .internalError
             }

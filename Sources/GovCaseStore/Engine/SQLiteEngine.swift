@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The embedded engine: one SQLite file through GRDB, in WAL mode, one writer at a time.
+///
+/// Every write transaction commits durably (`synchronous = FULL`) before `write` returns.
+final class SQLiteEngine: StoreEngine {
+    let pool: DatabasePool
+    /// Checkpoints the write-ahead log off the commit path.
+    let checkpointer: Checkpointer
+
+    /// Opens (creating if needed) the file at `path` and applies any pending migrations.
+    init(path: String, walLimitBytes: Int, logger: Logger) throws {
+        var configuration = Configuration()
+        // A TRUNCATE checkpoint waits for readers to finish with the log; commits that meet the checkpointer's
+        // passive pass wait rather than fail.
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Checkpoints run on the `Checkpointer`'s connection, never inside a commit.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the hot index pages of a large
+            // store stay in memory between commits. It counts in the gateway's resident memory.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // Durable on power loss, not only on process crash: an acknowledged record must survive both. Set
+            // here, on the writer, after the pool has opened: `DatabasePool` runs `PRAGMA synchronous = NORMAL`
+            // on its writer after `prepareDatabase` (GRDB 7.10, `Database.setUpWALMode`), and with NORMAL a
+            // WAL commit reaches the disk only at the next checkpoint. Read back by `synchronousSettings()`.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try pool.read { db in
+                // A store a newer gateway has migrated holds tables this one does not know how to keep.
+                if try Schema.migrator.hasBeenSuperseded(db) {
+                    throw StoreError(
+                        .configuration,
+                        "its schema is newer than this gateway knows (applied: "
+                            + "\(try Schema.migrator.appliedIdentifiers(db).sorted().joined(separator: ", ")))")
+                }
+            }
+            try Schema.migrator.migrate(pool)
+            checkpointer = try Checkpointer(path: path, writer: pool, walLimitBytes: walLimitBytes, logger: logger)
+        } catch {
+            throw StoreError(.configuration, "cannot open the store at \(path): \(error)")
+        }
+    }
+
+    func write<T>(_ body: (any StoreSession) throws -> T) throws -> T {
+        try pool.write { db in try body(SQLiteSession(db: db)) }
+    }
+
+    func read<T>(_ body: (any StoreSession) throws -> T) throws -> T {
+        try pool.read { db in try body(SQLiteSession(db: db)) }
+    }
+
+    func appliedMigrations() throws -> [String] {
+        // In the order they were registered and ran: sorting the names would put v10 before v2.
+        try pool.read { db in
+            let applied = try Schema.migrator.appliedIdentifiers(db)
+            return Schema.migrator.migrations.filter { applied.contains($0) }
+        }
+    }
+
+    /// Closes the database after checkpointing.
+    func close() throws {
+        try checkpointer.stop()
+        try pool.close()
+    }
+}
+
+/// A GRDB connection inside a transaction.
+struct SQLiteSession: StoreSession {
+    let db: Database
+
+    func execute(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> Int {
+        // Cached: the statement is compiled once per connection, not once per row.
+        try db.cachedStatement(sql: statement.sql).execute(arguments: Self.bind(arguments))
+        return db.changesCount
+    }
+
+    func rows(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> [StoreRow] {
+        try Self.rows(Row.fetchCursor(db.cachedStatement(sql: statement.sql), arguments: Self.bind(arguments)))
+    }
+
+    func rows(sql: String, _ arguments: StoreArguments) throws -> [StoreRow] {
+        try Self.rows(Row.fetchCursor(db, sql: sql, arguments: Self.bind(arguments)))
+    }
+
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        return result!
+    }
+
+    /// Nothing to send: one process writes the file, and the store wakes its own waiters after the commit.
+    func notifyOnCommit(_ channel: StoreChannel) {}
+
+    static func bind(_ arguments: StoreArguments) -> StatementArguments {
+        StatementArguments(arguments.map { value -> DatabaseValue in
+            switch value?.storeValue ?? .null {
+            case .null: .null
+            case .integer(let int): int.databaseValue
+            case .real(let real): real.databaseValue
+            case .text(let text): text.databaseValue
+            case .blob(let data): data.databaseValue
+            case .boolean(let bool): bool.databaseValue
+            }
+        })
+    }
+
+    static func rows(_ cursor: RowCursor) throws -> [StoreRow] {
+        // One array of names, the first row's, for every row of the statement.
+        var columns: [String]?
+        var rows: [StoreRow] = []
+        while let row = try cursor.next() {
+            if columns == nil { columns = Array(row.columnNames) }
+            rows.append(
+                StoreRow(
+                    columns: columns!,
+                    values: row.databaseValues.map { value in
+                        switch value.storage {
+                        case .null: .null
+                        case .int64(let int): .integer(int)
+                        case .double(let real): .real(real)
+                        case .string(let text): .text(text)
+                        case .blob(let data): .blob(data)
+                        }
+                    }))
+        }
+        return rows
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import GovCaseStore
+import Logging
+import NIOPosix
+import PostgresNIO
+
+/// The PostgreSQL server the tests run against: `scripts/test.sh` starts one on loopback
+/// (`scripts/postgres-test-server.sh`) and says where in `GOVCASE_TEST_POSTGRES`, a libpq-style line
+/// (`host=… port=… user=… dbname=… password_file=… sslrootcert=…`). Each test gets a database of its own.
+///
+/// Without the variable, a test on PostgreSQL fails saying so: a store test that silently ran on SQLite only would
+/// report the PostgreSQL engine as tested when it was not.
+public enum TestPostgres {
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The server's settings, with the database the server script made (`govcase`).
+    public static func server() throws -> PostgresStoreConfiguration {
+        guard let line = ProcessInfo.processInfo.environment["GOVCASE_TEST_POSTGRES"], !line.isEmpty else {
+            throw Unavailable(
+                description: "GOVCASE_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts a "
+                    + "PostgreSQL server for them (scripts/postgres-test-server.sh start <dir>, then export the line "
+                    + "it prints)")
+        }
+        var settings: [String: String] = [:]
+        for pair in line.split(separator: " ") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { settings[parts[0]] = parts[1] }
+        }
+        let password = try settings["password_file"].map {
+            try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return PostgresStoreConfiguration(
+            host: settings["host"] ?? "127.0.0.1", port: Int(settings["port"] ?? "") ?? 5432,
+            database: settings["dbname"] ?? "govcase", user: settings["user"] ?? "govcase", password: password,
+            tls: settings["sslrootcert"].map { .init(caFile: $0) })
+    }
+
+    /// The folder of the test server (`GOVCASE_TEST_POSTGRES_DIR`), for tests that restart it.
+    public static var serverDirectory: String? { ProcessInfo.processInfo.environment["GOVCASE_TEST_POSTGRES_DIR"] }
+
+    /// A new, empty database on the test server, and the settings that reach it.
+    public static func newDatabase() throws -> PostgresStoreConfiguration {
+        var configuration = try server()
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try run("CREATE DATABASE \(name)", on: configuration)
+        configuration.database = name
+        return configuration
+    }
+
+    /// Runs one statement on `configuration`'s database, as the test server's user.
+    public static func run(_ sql: String, on configuration: PostgresStoreConfiguration) throws {
+        let logger = Logger(label: "govcase.tests.postgres")
+        var tls = PostgresConnection.Configuration.TLS.disable
+        if let ca = configuration.tls?.caFile {
+            var client = TLSConfiguration.makeClientConfiguration()
+            client.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+            tls = .require(try NIOSSLContext(configuration: client))
+        }
+        let connection = try PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(),
+            configuration: .init(
+                host: configuration.host, port: configuration.port, username: configuration.user,
+                password: configuration.password, database: configuration.database, tls: tls),
+            id: 0, logger: logger
+        ).wait()
+        defer { try? connection.close().wait() }
+        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+    }
+}
