@@ -301,6 +301,8 @@ let package = Package(
             dependencies: [
                 "GovCaseStore", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "GovCaseCoreTests", dependencies: ["GovCaseCore"], swiftSettings: swiftSettings),
@@ -318,7 +320,7 @@ let package = Package(
             name: "GovCaseIntegrationTests",
             dependencies: [
                 "GovCaseTestSupport",
-                "govcase", "govcase-bench", "GovCaseClient", "GovCaseCore", "GovCaseProto", "GovCaseWire",
+                "govcase", "govcase-bench", "GovCaseClient", "GovCaseCore", "GovCaseProto", "GovCaseStore", "GovCaseWire",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -9,10 +9,7 @@ import Testing
 /// off, Saturday Oct 10 a make-up working day, 国办发明电〔2025〕7号), its reminders, overdue and escalation each
 /// on the day computed by hand, once; the same after a stop across all of them; a loop rectified in time.
 @Suite struct ClockTests {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-clocks-\(UUID())")
-    var path: String { folder.appendingPathComponent("cases.sqlite").path }
-
-    init() throws { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+    let location = StoreLocation()
 
     /// A local time in China (UTC+8).
     static func beijing(_ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
@@ -20,9 +17,9 @@ import Testing
             .addingTimeInterval(TimeInterval(hour * 3600 + minute * 60))
     }
 
-    func open() throws -> CaseStore {
-        try CaseStore(
-            path: path, vault: EvaluatorVault(key: SymmetricKey(size: .bits256)),
+    func open(_ engine: Engine = .sqlite) throws -> CaseStore {
+        try location.open(
+            engine, vault: EvaluatorVault(key: SymmetricKey(size: .bits256)),
             clocks: ClockRules(policy: ClockPolicy(reminderLeads: [2, 1, 0], escalationGraceDays: 1, supervisor: "督查室")))
     }
 
@@ -46,8 +43,8 @@ import Testing
         try #require(try store.caseToForward(id: id)).events.filter { $0.step.action.kind.isClock }
     }
 
-    @Test func aMonthOverTheNationalDayFiresEachClockOnItsWorkingDayOnce() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aMonthOverTheNationalDayFiresEachClockOnItsWorkingDayOnce(_ engine: Engine) throws {
+        let store = try open(engine)
         let id = try rectifyingBadReview(store)
         var fired: [(LifecycleActionKind, Date)] = []
         var now = Self.beijing(9, 28, 11)
@@ -75,8 +72,8 @@ import Testing
         #expect(try store.clockCounts()[.fired] == 5 && store.clockCounts()[.pending] == 0)
     }
 
-    @Test func aGatewayStoppedAcrossTheDueTimesCatchesUpOnceByEachKindsRule() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aGatewayStoppedAcrossTheDueTimesCatchesUpOnceByEachKindsRule(_ engine: Engine) throws {
+        let store = try open(engine)
         let id = try rectifyingBadReview(store)
         // Down from Oct 7 to Monday Oct 12, 15:00.
         let back = Self.beijing(10, 12, 15)
@@ -103,8 +100,8 @@ import Testing
         #expect(try clockEvents(store, id).count == 2)
     }
 
-    @Test func aLoopRectifiedInTimeStopsItsClocks() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aLoopRectifiedInTimeStopsItsClocks(_ engine: Engine) throws {
+        let store = try open(engine)
         let id = try rectifyingBadReview(store)
         _ = try store.fireDueClocks(now: Self.beijing(10, 8, 9))
         let done = Self.beijing(10, 8, 15)
@@ -120,8 +117,8 @@ import Testing
     /// gateway checks that an evaluation arrived (the sources push their own default ratings): one arriving a
     /// minute before the time stops the clock; a node still unrated at the time gets DEFAULT_RATING_DUE, and an
     /// evaluation a minute after is still taken (the event stays as the record that it came late).
-    @Test func anEvaluationAMinuteBeforeOrAfterTheDefaultRatingTime() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func anEvaluationAMinuteBeforeOrAfterTheDefaultRatingTime(_ engine: Engine) throws {
+        let store = try open(engine)
         let matter = "SD-510104-20260901-0001"
         let due = Self.beijing(9, 9, 0)
         func node(_ number: Int) -> Case {
@@ -156,8 +153,8 @@ import Testing
 
     /// A 12345 work order due Nov 20 00:00 is extended (延期) on Nov 16 to Nov 27: the clocks of the old deadline
     /// are cancelled, the new ones keep the old due times, and only the new deadline's events fire.
-    @Test func anExtensionMovesTheClocksOfAWorkOrder() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func anExtensionMovesTheClocksOfAWorkOrder(_ engine: Engine) throws {
+        let store = try open(engine)
         var order = Case(
             source: SourceIdentity(
                 sourceSystem: "hotline-tongnan", adapterID: "hotline-12345", externalID: "GD-1", revision: 1,

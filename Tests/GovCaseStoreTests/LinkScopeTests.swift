@@ -10,16 +10,15 @@ import Testing
 /// work orders naming Sichuan evaluations, read back the case id of each that existed, and attached its orders to
 /// their links.
 @Suite struct LinkScopeTests {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-links-\(UUID())")
-    var path: String { folder.appendingPathComponent("cases.sqlite").path }
+    let location = StoreLocation()
+    var folder: URL { location.folder }
+    var path: String { location.path }
     let now = Date(timeIntervalSince1970: 1_741_572_000)
     let chongqing = ReadScope(regionPrefixes: ["500151"])
     let sichuan = ReadScope(regionPrefixes: ["51"])
 
-    init() throws { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
-
-    func open() throws -> CaseStore {
-        try CaseStore(path: path, vault: EvaluatorVault(key: SymmetricKey(size: .bits256)))
+    func open(_ engine: Engine = .sqlite) throws -> CaseStore {
+        try location.open(engine, vault: EvaluatorVault(key: SymmetricKey(size: .bits256)))
     }
 
     /// A work order of `system` in `region`, opened from the evaluation `origin` names.
@@ -60,8 +59,8 @@ import Testing
     /// evaluations filed in a Sichuan region (under an earlier grant); evaluations naming Sichuan's service nodes
     /// and nodes no one has. Every answer is the same, naming no case but its own; Sichuan's evaluations, read in
     /// Sichuan, gain no work order.
-    @Test func aCallerOutsideTheRegionLearnsNothingByNamingOtherRegionsIDs() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aCallerOutsideTheRegionLearnsNothingByNamingOtherRegionsIDs(_ engine: Engine) throws {
+        let store = try open(engine)
         var sichuanCases: [String] = []
         for i in 1...3 {
             sichuanCases.append(
@@ -107,8 +106,8 @@ import Testing
     }
 
     /// Within one source system, a link to a case outside the reader's scope is dropped, both ways; inside, kept.
-    @Test func linksToCasesOutsideTheScopeAreDroppedBothWays() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func linksToCasesOutsideTheScopeAreDroppedBothWays(_ engine: Engine) throws {
+        let store = try open(engine)
         let review = try store.submit(evaluation("PJ-1", from: "city", region: "510104"), now: now).caseID
         let order = try store.submit(order("GD-1", from: "city", region: "500151", origin: "PJ-1"), now: now).caseID
         #expect(try store.get(caseID: order, linksWithin: chongqing, now: now).links.originEvaluationCaseID == nil)

@@ -11,18 +11,15 @@ import Testing
 /// The outbox on a real store file: rows written with what causes them, lanes per case, settlement, dead letters
 /// replayed and discarded (audited), backfill, pruning.
 @Suite struct OutboxTests {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-outbox-\(UUID())")
-    var path: String { folder.appendingPathComponent("cases.sqlite").path }
+    let location = StoreLocation()
     let now = Date(timeIntervalSince1970: 1_741_572_000)
     let routes = [
         RouteSelector(route: "province", regionPrefixes: ["5101"]),
         RouteSelector(route: "bad-reviews", kinds: [.evaluation], changes: [.step]),
     ]
 
-    init() throws { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
-
-    func open(routes: [RouteSelector]? = nil) throws -> CaseStore {
-        try CaseStore(path: path, vault: EvaluatorVault(key: SymmetricKey(size: .bits256)), routes: routes ?? self.routes)
+    func open(_ engine: Engine = .sqlite, routes: [RouteSelector]? = nil) throws -> CaseStore {
+        try location.open(engine, vault: EvaluatorVault(key: SymmetricKey(size: .bits256)), routes: routes ?? self.routes)
     }
 
     func verify(_ store: CaseStore, _ id: String) throws {
@@ -30,8 +27,8 @@ import Testing
         _ = try store.transition(caseID: id, step: step, recordedAt: now, policy: .standard)
     }
 
-    @Test func aCaseAndItsRowsCommitTogetherAndOnlySelectedRoutesGetRows() throws {
-        let store = try open()
+    @Test(arguments: Engine.allCases) func aCaseAndItsRowsCommitTogetherAndOnlySelectedRoutesGetRows(_ engine: Engine) throws {
+        let store = try open(engine)
         let chengdu = try store.submit(CaseStoreTests.evaluation("PJ-1", level: .veryDissatisfied), now: now).caseID
         _ = try store.submit(CaseStoreTests.evaluation("PJ-2", region: "500151"), now: now)
         try verify(store, chengdu)
@@ -56,8 +53,8 @@ import Testing
         #expect(after.pending == before.pending + 1, "only the stored case's row")
     }
 
-    @Test func aCaseWhoseFirstRowWaitsHoldsBackOnlyItsOwnLaterRows() throws {
-        let store = try open(routes: [RouteSelector(route: "r")])
+    @Test(arguments: Engine.allCases) func aCaseWhoseFirstRowWaitsHoldsBackOnlyItsOwnLaterRows(_ engine: Engine) throws {
+        let store = try open(engine, routes: [RouteSelector(route: "r")])
         let a = try store.submit(CaseStoreTests.evaluation("PJ-a", level: .veryDissatisfied), now: now).caseID
         let b = try store.submit(CaseStoreTests.evaluation("PJ-b", level: .veryDissatisfied), now: now).caseID
         try verify(store, a)
@@ -81,8 +78,8 @@ import Testing
         #expect(counts.inFlight == 1 && counts.dead == 1 && counts.delivered == 1 && counts.pending == 1)
     }
 
-    @Test func deadLettersAreReplayedOrDiscardedWithAReasonAndEachActionIsAudited() throws {
-        let store = try open(routes: [RouteSelector(route: "r")])
+    @Test(arguments: Engine.allCases) func deadLettersAreReplayedOrDiscardedWithAReasonAndEachActionIsAudited(_ engine: Engine) throws {
+        let store = try open(engine, routes: [RouteSelector(route: "r")])
         let a = try store.submit(CaseStoreTests.evaluation("PJ-a", level: .veryDissatisfied), now: now).caseID
         try verify(store, a)
         let head = try #require(try store.claimForwards(route: "r", now: now, limit: 10).first)
@@ -104,22 +101,22 @@ import Testing
         let discarded = try store.discard(id: head.id, actor: "operator", reason: "sent by hand", now: now)
         #expect(discarded.state == .discarded && discarded.lastError.contains("sent by hand"))
         #expect(try store.claimForwards(route: "r", now: now, limit: 10).map(\.change) == [.step], "the lane goes on")
-        let actions = try DatabaseQueue(path: path).read { db in
-            try Row.fetchAll(db, sql: "SELECT actor, action, row_id, reason FROM outbox_actions ORDER BY id").map {
+        let actions = try store.engine.read { db in
+            try db.rows(sql: "SELECT actor, action, row_id, reason FROM outbox_actions ORDER BY id", []).map {
                 "\($0["actor"] as String) \($0["action"] as String) \($0["row_id"] as Int64) \($0["reason"] as String)"
             }
         }
         #expect(actions == ["operator replay \(head.id) corrected upstream", "operator discard \(head.id) sent by hand"])
     }
 
-    @Test func rowsLeftInFlightByAStoppedGatewayArePendingAgain() throws {
+    @Test(arguments: Engine.allCases) func rowsLeftInFlightByAStoppedGatewayArePendingAgain(_ engine: Engine) throws {
         do {
-            let store = try open(routes: [RouteSelector(route: "r")])
+            let store = try open(engine, routes: [RouteSelector(route: "r")])
             _ = try store.submit(CaseStoreTests.evaluation("PJ-a"), now: now)
             #expect(try store.claimForwards(route: "r", now: now, limit: 10).count == 1)
             try store.close()
         }
-        let store = try open(routes: [RouteSelector(route: "r")])
+        let store = try open(engine, routes: [RouteSelector(route: "r")])
         #expect(try store.claimForwards(route: "r", now: now, limit: 10).isEmpty)
         #expect(try store.releaseInFlight(route: "r") == 1)
         #expect(try store.claimForwards(route: "r", now: now, limit: 10).count == 1)
@@ -127,8 +124,8 @@ import Testing
 
     /// By when this gateway stored a case, not the record's own time: a record evaluated three days ago that
     /// arrived an hour ago is in a backfill of the last day; one stored two days ago is not.
-    @Test func aBackfillWritesTheRowsARouteWouldHaveWrittenSinceATime() throws {
-        let store = try open(routes: [])
+    @Test(arguments: Engine.allCases) func aBackfillWritesTheRowsARouteWouldHaveWrittenSinceATime(_ engine: Engine) throws {
+        let store = try open(engine, routes: [])
         let old = try store.submit(
             CaseStoreTests.evaluation("PJ-old", receivedHoursAgo: 1), now: now.addingTimeInterval(-48 * 3600)
         ).caseID
@@ -144,8 +141,8 @@ import Testing
         #expect(rows.map(\.caseID) == [recent] && !rows.map(\.caseID).contains(old))
     }
 
-    @Test func finishedRowsArePrunedAfterTheRetentionAndDeadOnesStay() throws {
-        let store = try open(routes: [RouteSelector(route: "r")])
+    @Test(arguments: Engine.allCases) func finishedRowsArePrunedAfterTheRetentionAndDeadOnesStay(_ engine: Engine) throws {
+        let store = try open(engine, routes: [RouteSelector(route: "r")])
         for id in ["PJ-1", "PJ-2", "PJ-3"] { _ = try store.submit(CaseStoreTests.evaluation(id), now: now) }
         let rows = try store.claimForwards(route: "r", now: now, limit: 10)
         try store.settle(
@@ -162,8 +159,8 @@ import Testing
 
     /// A case read back says when this gateway first stored it (`Case.created_at` in the contract), from the
     /// store's own column, kept through a correction; a case in a page says it too.
-    @Test func aCaseReadBackSaysWhenTheGatewayFirstStoredIt() throws {
-        let store = try open(routes: [])
+    @Test(arguments: Engine.allCases) func aCaseReadBackSaysWhenTheGatewayFirstStoredIt(_ engine: Engine) throws {
+        let store = try open(engine, routes: [])
         let id = try store.submit(CaseStoreTests.evaluation("PJ-c"), now: now).caseID
         _ = try store.submit(CaseStoreTests.evaluation("PJ-c", level: .basicallySatisfied, revision: 2), now: now.addingTimeInterval(60))
         #expect(try store.caseToForward(id: id)?.createdAt == now)

@@ -3,6 +3,8 @@ import GovCaseStore
 import Logging
 import NIOPosix
 import PostgresNIO
+import Subprocess
+import SystemPackage
 
 /// The PostgreSQL server the tests run against: `scripts/test.sh` starts one on loopback
 /// (`scripts/postgres-test-server.sh`) and says where in `GOVCASE_TEST_POSTGRES`, a libpq-style line
@@ -23,8 +25,13 @@ public enum TestPostgres {
                     + "PostgreSQL server for them (scripts/postgres-test-server.sh start <dir>, then export the line "
                     + "it prints)")
         }
+        return try configuration(line: line)
+    }
+
+    /// The settings of a libpq-style line, with the password read from its `password_file`.
+    static func configuration(line: String) throws -> PostgresStoreConfiguration {
         var settings: [String: String] = [:]
-        for pair in line.split(separator: " ") {
+        for pair in line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ") {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { settings[parts[0]] = parts[1] }
         }
@@ -37,8 +44,49 @@ public enum TestPostgres {
             tls: settings["sslrootcert"].map { .init(caFile: $0) })
     }
 
-    /// The folder of the test server (`GOVCASE_TEST_POSTGRES_DIR`), for tests that restart it.
-    public static var serverDirectory: String? { ProcessInfo.processInfo.environment["GOVCASE_TEST_POSTGRES_DIR"] }
+    /// A PostgreSQL server of the test's own, for a test that restarts or stops it: the shared server must stay up
+    /// for the tests running beside it. Started by `scripts/postgres-test-server.sh` in a temporary folder.
+    public final class OwnServer: Sendable {
+        public let directory: String
+        public let configuration: PostgresStoreConfiguration
+
+        private init(directory: String, configuration: PostgresStoreConfiguration) {
+            self.directory = directory
+            self.configuration = configuration
+        }
+
+        static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../scripts/postgres-test-server.sh").standardizedFileURL.path
+
+        /// Starts one on a free port of loopback.
+        public static func start() async throws -> OwnServer {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-pg-\(UUID())").path
+            var lastError = ""
+            for _ in 0..<5 {
+                let port = Int.random(in: 56_000..<60_000)
+                let result = try await Subprocess.run(.path("/bin/bash"), arguments: [script, "start", directory, "\(port)"],
+                    output: .string(limit: 1 << 16), error: .string(limit: 1 << 16))
+                if result.terminationStatus.isSuccess {
+                    var configuration = try TestPostgres.configuration(
+                        line: try String(contentsOfFile: directory + "/connection", encoding: .utf8))
+                    configuration.database = "govcase"
+                    return OwnServer(directory: directory, configuration: configuration)
+                }
+                lastError = result.standardError ?? ""
+            }
+            throw Unavailable(description: "cannot start a PostgreSQL server of the test's own: \(lastError)")
+        }
+
+        /// `restart` (fast: sessions end, committed data stays) or `stop`.
+        public func control(_ command: String) async throws {
+            let result = try await Subprocess.run(
+                .path("/bin/bash"), arguments: [Self.script, command, directory], output: .discarded,
+                error: .string(limit: 1 << 16))
+            guard result.terminationStatus.isSuccess else {
+                throw Unavailable(description: "\(command) failed: \(result.standardError ?? "")")
+            }
+        }
+    }
 
     /// A new, empty database on the test server, and the settings that reach it.
     public static func newDatabase() throws -> PostgresStoreConfiguration {

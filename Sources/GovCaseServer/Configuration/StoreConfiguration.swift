@@ -4,6 +4,14 @@ import GovCaseCore
 import GovCasePolicy
 import GovCaseStore
 
+/// A refusal naming `key` under the object being decoded: thrown as a decoding error so that the configuration's
+/// error names the whole path (`store.postgres.port`).
+private func refusal(_ container: KeyedDecodingContainer<some CodingKey>, _ key: some CodingKey, _ message: String)
+    -> DecodingError
+{
+    .dataCorrupted(.init(codingPath: container.codingPath + [key], debugDescription: message))
+}
+
 extension GatewayConfiguration {
     /// Where cases are kept: a SQLite file (the embedded default), or a PostgreSQL database that several gateways
     /// share.
@@ -22,8 +30,13 @@ extension GatewayConfiguration {
         public var path: String
         /// The PostgreSQL database, instead of `path`.
         public var postgres: Postgres?
-        /// The folder of this gateway's own files: the SQLite file's folder by default; required with `postgres`.
-        public var stateDirectory: String
+        /// The folder of this gateway's own files: `state_directory`, required with `postgres`; the SQLite file's
+        /// folder when not given.
+        public var stateDirectory: String {
+            get { explicitStateDirectory ?? (path as NSString).deletingLastPathComponent }
+            set { explicitStateDirectory = newValue }
+        }
+        private var explicitStateDirectory: String?
         /// File holding the 256-bit AES-GCM key that seals evaluator identity, raw or base64.
         public var evaluatorKey: String
         /// Keys that sealed evaluator data before a rotation: they only open it, until `govcase keys rotate`
@@ -33,7 +46,6 @@ extension GatewayConfiguration {
         public init(path: String, evaluatorKey: String, previousEvaluatorKeys: [String] = []) {
             self.path = path
             self.postgres = nil
-            self.stateDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             self.evaluatorKey = evaluatorKey
             self.previousEvaluatorKeys = previousEvaluatorKeys
         }
@@ -43,7 +55,7 @@ extension GatewayConfiguration {
         ) {
             self.path = ""
             self.postgres = postgres
-            self.stateDirectory = stateDirectory
+            self.explicitStateDirectory = stateDirectory
             self.evaluatorKey = evaluatorKey
             self.previousEvaluatorKeys = previousEvaluatorKeys
         }
@@ -90,20 +102,19 @@ extension GatewayConfiguration {
             switch (path, postgres) {
             case (let path?, nil):
                 self.path = path
-                self.stateDirectory = stateDirectory ?? URL(fileURLWithPath: path).deletingLastPathComponent().path
+                self.explicitStateDirectory = stateDirectory
             case (nil, _?):
                 guard let stateDirectory else {
-                    throw ConfigurationError(
-                        key: "store.state_directory",
-                        message: "required with store.postgres: the folder of this gateway's own files")
+                    throw refusal(
+                        c, CodingKeys.stateDirectory,
+                        "required with store.postgres: the folder of this gateway's own files")
                 }
                 self.path = ""
-                self.stateDirectory = stateDirectory
+                self.explicitStateDirectory = stateDirectory
             case (_?, _?):
-                throw ConfigurationError(
-                    key: "store.path", message: "give store.path (SQLite) or store.postgres, not both")
+                throw refusal(c, CodingKeys.path, "give store.path (SQLite) or store.postgres, not both")
             case (nil, nil):
-                throw ConfigurationError(key: "store.path", message: "required: store.path (SQLite) or store.postgres")
+                throw refusal(c, CodingKeys.path, "required: store.path (SQLite) or store.postgres")
             }
             evaluatorKey = try c.decode(String.self, forKey: .evaluatorKey)
             previousEvaluatorKeys = try c.decodeIfPresent([String].self, forKey: .previousEvaluatorKeys) ?? []
@@ -111,7 +122,10 @@ extension GatewayConfiguration {
 
         mutating func resolvePaths(_ resolve: (inout String) -> Void) {
             if !path.isEmpty { resolve(&path) }
-            resolve(&stateDirectory)
+            if var directory = explicitStateDirectory {
+                resolve(&directory)
+                explicitStateDirectory = directory
+            }
             resolve(&evaluatorKey)
             for index in previousEvaluatorKeys.indices { resolve(&previousEvaluatorKeys[index]) }
             postgres?.resolvePaths(resolve)
@@ -148,8 +162,9 @@ extension GatewayConfiguration {
                 certificate = try c.decodeIfPresent(String.self, forKey: .certificate)
                 key = try c.decodeIfPresent(String.self, forKey: .key)
                 guard (certificate == nil) == (key == nil) else {
-                    throw ConfigurationError(
-                        key: "store.postgres.tls", message: "certificate and key go together: give both or neither")
+                    throw refusal(
+                        c, certificate == nil ? CodingKeys.certificate : CodingKeys.key,
+                        "certificate and key go together: give both or neither")
                 }
             }
         }
@@ -192,12 +207,11 @@ extension GatewayConfiguration {
             idleInTransactionTimeoutSeconds =
                 try c.decodeIfPresent(Int.self, forKey: .idleInTransactionTimeoutSeconds) ?? 60
             for (key, value, range) in [
-                ("port", port, 1...65_535), ("max_connections", maxConnections, 1...1_000),
-                ("statement_timeout_seconds", statementTimeoutSeconds, 1...3_600),
-                ("idle_in_transaction_timeout_seconds", idleInTransactionTimeoutSeconds, 1...3_600),
+                (CodingKeys.port, port, 1...65_535), (.maxConnections, maxConnections, 1...1_000),
+                (.statementTimeoutSeconds, statementTimeoutSeconds, 1...3_600),
+                (.idleInTransactionTimeoutSeconds, idleInTransactionTimeoutSeconds, 1...3_600),
             ] where !range.contains(value) {
-                throw ConfigurationError(
-                    key: "store.postgres.\(key)", message: "\(value) is outside \(range.lowerBound)…\(range.upperBound)")
+                throw refusal(c, key, "\(value) is outside \(range.lowerBound)…\(range.upperBound)")
             }
         }
 

@@ -33,7 +33,7 @@ final class PostgresEngine: StoreEngine {
         connections = try PostgresConnections(configuration: configuration, logger: logger)
         do {
             try connections.withConnection { connection in
-                try PostgresSchema.migrate(PostgresSession(connection: connection, logger: logger), logger: logger)
+                try PostgresSchema.migrate(session(on: connection), logger: logger)
             }
         } catch let error as StoreError {
             connections.close()
@@ -46,7 +46,7 @@ final class PostgresEngine: StoreEngine {
 
     func write<T>(_ body: (any StoreSession) throws -> T) throws -> T {
         try connections.withConnection { connection in
-            let session = PostgresSession(connection: connection, logger: logger)
+            let session = session(on: connection)
             return try session.transaction(readOnly: false) {
                 try session.run("SELECT pg_advisory_xact_lock($1)", [Self.writeLock])
                 return try body(session)
@@ -56,9 +56,13 @@ final class PostgresEngine: StoreEngine {
 
     func read<T>(_ body: (any StoreSession) throws -> T) throws -> T {
         try connections.withConnection { connection in
-            let session = PostgresSession(connection: connection, logger: logger)
+            let session = session(on: connection)
             return try session.transaction(readOnly: true) { try body(session) }
         }
+    }
+
+    func session(on connection: PostgresConnection) -> PostgresSession {
+        PostgresSession(connection: connection, statementTimeout: connections.configuration.statementTimeout, logger: logger)
     }
 
     func appliedMigrations() throws -> [String] {
@@ -149,10 +153,11 @@ final class PostgresConnections: Sendable {
 
     func connect() throws -> PostgresConnection {
         do {
-            return try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: connectionConfiguration,
-                id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger
-            ).wait()
+            return try PostgresSession.wait(
+                for: PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: connectionConfiguration,
+                    id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger),
+                atMost: configuration.connectTimeout + .seconds(1), closing: nil)
         } catch {
             throw PostgresSession.storeError(error, doing: "connect")
         }
@@ -179,11 +184,13 @@ final class PostgresConnections: Sendable {
 final class PostgresSession: StoreSession {
     let connection: PostgresConnection
     let logger: Logger
+    let statementTimeout: Duration
     private var savepoints = 0
     private var channels: Set<StoreChannel> = []
 
-    init(connection: PostgresConnection, logger: Logger) {
+    init(connection: PostgresConnection, statementTimeout: Duration, logger: Logger) {
         self.connection = connection
+        self.statementTimeout = statementTimeout
         self.logger = logger
     }
 
@@ -251,10 +258,36 @@ final class PostgresSession: StoreSession {
             }
         }
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+            return try Self.wait(
+                for: connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger),
+                atMost: answerWait, closing: connection)
         } catch {
             throw Self.storeError(error, doing: sql)
         }
+    }
+
+    /// How long a statement's answer may take: the server cancels a statement after `statement_timeout`; past
+    /// that and a margin, the connection itself is taken as lost.
+    var answerWait: Duration { statementTimeout + .seconds(5) }
+
+    /// The future's result, waiting on this (non-event-loop) thread at most `limit`. A connection the server
+    /// dropped (a restart, a failover) must fail its call, not hold the lane, and with it the callers queued
+    /// behind, forever: past the limit the connection is closed and the call fails UNAVAILABLE.
+    static func wait<T: Sendable>(
+        for future: EventLoopFuture<T>, atMost limit: Duration, closing connection: PostgresConnection?
+    ) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<T, any Error>?>(nil)
+        future.whenComplete { outcome in
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+        guard done.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success else {
+            if let connection { connection.close().whenComplete { _ in _ = connection } }
+            throw StoreError(.unavailable, "PostgreSQL did not answer within \(limit)")
+        }
+        return try result.withLock { $0! }.get()
     }
 
     static func rows(of result: PostgresQueryResult) throws -> [StoreRow] {

@@ -1,0 +1,172 @@
+import Crypto
+import Foundation
+import GovCaseCore
+@testable import GovCaseStore
+import GovCaseTestSupport
+import Logging
+import Synchronization
+import Testing
+
+/// What only the PostgreSQL engine has: settings on its live connections, migrations under a lock, several
+/// gateways on one database, a server that restarts under them. The store's rules are tested on both engines by
+/// the other store suites.
+@Suite struct PostgresEngineTests {
+    let location = StoreLocation()
+    let key = SymmetricKey(size: .bits256)
+    let now = Date(timeIntervalSince1970: 1_741_572_000)
+
+    var verify: LifecycleStep { LifecycleStep(LifecycleAction(.verify), actor: Actor(person: "赵核实"), occurredAt: now) }
+
+    func open() throws -> CaseStore { try location.open(.postgresql, vault: EvaluatorVault(key: key)) }
+
+    @Test func eachConnectionRunsWithTheConfiguredTimeoutsReadBackFromTheServer() throws {
+        let store = try open()
+        let settings = try store.engine.read { db in
+            try ["statement_timeout", "idle_in_transaction_session_timeout", "application_name", "TimeZone"].map {
+                try db.rows(sql: "SELECT current_setting('\($0)') AS value", []).first?["value"] as String?
+            }
+        }
+        #expect(settings == ["30s", "1min", "govcase-gateway", "UTC"])
+        let tls = try store.engine.read { db in
+            try db.rows(sql: "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", []).first?["ssl"] as Int64?
+        }
+        #expect(tls == 1, "the test server's connection line names a CA, so the store connects over TLS")
+    }
+
+    @Test func migrationsAreNamedAndASecondGatewayFindsThemApplied() throws {
+        let first = try open()
+        #expect(try first.appliedMigrations() == PostgresSchema.migrations.map(\.name))
+        let second = try open()
+        #expect(try second.appliedMigrations() == PostgresSchema.migrations.map(\.name))
+    }
+
+    @Test func gatewaysStartingTogetherMigrateOnce() async throws {
+        let configuration = try location.postgres()
+        let vault = EvaluatorVault(key: key)
+        try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 {
+                group.addTask { try CaseStore(postgres: configuration, vault: vault).appliedMigrations() }
+            }
+            for try await applied in group { #expect(applied == PostgresSchema.migrations.map(\.name)) }
+        }
+    }
+
+    @Test func aSchemaANewerGatewayMigratedIsRefused() throws {
+        let store = try open()
+        try store.engine.write { db in
+            _ = try db.rows(sql: "INSERT INTO govcase_migrations (name, applied_at) VALUES ('pg-v99-future', 0) RETURNING name", [])
+        }
+        #expect {
+            try open()
+        } throws: { error in
+            let error = try #require(error as? StoreError)
+            return error.code == .configuration && error.message.contains("pg-v99-future")
+        }
+    }
+
+    @Test func aWrongPasswordIsAConfigurationErrorNamingTheServer() throws {
+        var configuration = try location.postgres()
+        configuration.password = "not-the-password"
+        #expect {
+            try CaseStore(postgres: configuration, vault: EvaluatorVault(key: key))
+        } throws: { error in
+            let error = try #require(error as? StoreError)
+            return error.code == .configuration && error.message.contains("\(configuration.host):\(configuration.port)")
+        }
+    }
+
+    @Test func eventsAreAppendOnlyInTheDatabase() throws {
+        let store = try open()
+        let id = try store.submit(CaseStoreTests.evaluation("PJ-ao", level: .veryDissatisfied), now: now).caseID
+        _ = try store.transition(caseID: id, step: verify, recordedAt: now, policy: .standard)
+        #expect {
+            try store.engine.write { db in try db.rows(sql: "DELETE FROM case_events RETURNING cursor", []) }
+        } throws: { ($0 as? StoreError)?.message.contains("append-only") == true }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aWatcherOnOneGatewayIsWokenByAnotherGatewaysCommit() async throws {
+        let writer = try open()
+        let watcher = try open()
+        let notifications = Task { try await watcher.notifications(logger: Logger(label: "test")).run() }
+        defer { notifications.cancel() }
+        let id = try writer.submit(CaseStoreTests.evaluation("PJ-w", level: .veryDissatisfied), now: now).caseID
+        // Wait until the watcher's listener is up: its own start wakes everyone once.
+        while watcher.eventGeneration == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        let cursor = try watcher.latestEventCursor()
+        let generation = watcher.eventGeneration
+        _ = try writer.transition(caseID: id, step: verify, recordedAt: now, policy: .standard)
+        // Far longer than a notification takes, far shorter than the time limit: a wake by timeout would show here.
+        let clock = ContinuousClock()
+        let waited = try await clock.measure {
+            await watcher.waitForEvents(after: generation, timeout: .seconds(20))
+        }
+        #expect(waited < .seconds(20), "woken by the other gateway's commit, not by the timeout")
+        let events = try watcher.events(after: cursor)
+        #expect(events.map(\.caseID) == [id])
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func twoGatewaysWritingTheSameRecordsStoreEachOnceAndCursorsFollowCommitOrder() async throws {
+        let stores = try [open(), open()]
+        let records = (0..<200).map { CaseStoreTests.evaluation("PJ-both-\($0)") }
+        // Both gateways submit every record at once, in opposite orders.
+        let outcomes = try await withThrowingTaskGroup(of: [SubmitOutcome].self) { group in
+            for (index, store) in stores.enumerated() {
+                let mine = index == 0 ? records : records.reversed()
+                group.addTask {
+                    try await store.enqueue(mine, now: self.now).results().map { try $0.get() }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let created = outcomes.filter { if case .created = $0 { true } else { false } }
+        #expect(created.count == 200, "each record created once, the other submit a duplicate")
+        #expect(Set(outcomes.map(\.caseID)).count == 200)
+        let page = try stores[0].query(CaseQuery(), pageSize: 1000)
+        #expect(page.cases.count == 200)
+    }
+
+    /// The server restarts under the store: the calls in flight fail UNAVAILABLE (retryable), nothing half-written
+    /// stays, and the next call reconnects by itself. On a server of the test's own: the shared one stays up for the
+    /// tests beside it.
+    @Test(.timeLimit(.minutes(3)))
+    func aRestartedServerFailsCallsUnavailableAndTheStoreReconnects() async throws {
+        let server = try await TestPostgres.OwnServer.start()
+        defer { Task { try? await server.control("stop") } }
+        let store = try CaseStore(postgres: server.configuration, vault: EvaluatorVault(key: key))
+        let before = try store.submit(CaseStoreTests.evaluation("PJ-r1"), now: now).caseID
+        // Writes keep coming while the server restarts.
+        let writer = Task {
+            var outcomes: [Result<String, StoreError>] = []
+            for index in 0..<400 {
+                do {
+                    outcomes.append(.success(try await store.call { try $0.submit(CaseStoreTests.evaluation("PJ-rw-\(index)"), now: self.now).caseID }))
+                } catch let error as StoreError {
+                    outcomes.append(.failure(error))
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            return outcomes
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try await server.control("restart")
+        let outcomes = try await writer.value
+        let failures = outcomes.compactMap { if case .failure(let error) = $0 { error } else { nil } }
+        #expect(failures.allSatisfy { $0.code == .unavailable }, "\(failures)")
+        // Whatever was acknowledged is there; a record whose call failed was not half-written: its retry stores it.
+        let acknowledged = outcomes.compactMap { try? $0.get() }
+        #expect(acknowledged.count + failures.count == 400)
+        for id in acknowledged { #expect(try store.regionCode(caseID: id) == "510104") }
+        for index in 0..<400 {
+            let outcome = try store.submit(CaseStoreTests.evaluation("PJ-rw-\(index)"), now: now)
+            if case .failure = outcomes[index] {
+                #expect(outcome.caseID.isEmpty == false)
+            } else {
+                #expect(outcome == .duplicate(caseID: try outcomes[index].get()))
+            }
+        }
+        #expect(try store.get(caseID: before, now: now).source.externalID == "PJ-r1")
+        try store.close()
+    }
+}
