@@ -8,7 +8,7 @@ struct GovCase: AsyncParsableCommand {
         abstract: "GovCase Gateway: government-service evaluations and 12345 requests, one core case model.",
         subcommands: [
             DemoCommand.self, ServeCommand.self, TranslateCommand.self, AdaptersCommand.self, PKICommand.self,
-            ConformanceCommand.self, ContractsCommand.self, KeysCommand.self, OutboxCommand.self, ClocksCommand.self,
+            ConformanceCommand.self, ContractsCommand.self, KeysCommand.self, StoreCommand.self, OutboxCommand.self, ClocksCommand.self,
             ImportCommand.self,
         ])
 }

@@ -98,7 +98,7 @@ import Testing
         _ = try writer.transition(caseID: id, step: verify, recordedAt: now, policy: .standard)
         // Far longer than a notification takes, far shorter than the time limit: a wake by timeout would show here.
         let clock = ContinuousClock()
-        let waited = try await clock.measure {
+        let waited = await clock.measure {
             await watcher.waitForEvents(after: generation, timeout: .seconds(20))
         }
         #expect(waited < .seconds(20), "woken by the other gateway's commit, not by the timeout")

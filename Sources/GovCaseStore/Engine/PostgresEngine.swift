@@ -225,6 +225,10 @@ final class PostgresSession: StoreSession {
         try Self.rows(of: run(StoreSQL.postgresPlaceholders(sql), arguments))
     }
 
+    func execute(sql: String, _ arguments: StoreArguments) throws -> Int {
+        try run(StoreSQL.postgresPlaceholders(sql), arguments).metadata.rows ?? 0
+    }
+
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         savepoints += 1
         let name = "record_\(savepoints)"

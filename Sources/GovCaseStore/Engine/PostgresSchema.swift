@@ -7,6 +7,9 @@ import Logging
 /// once for PostgreSQL: a new PostgreSQL store starts at today's schema, where a SQLite file migrates through
 /// its history. Every later change to the store's tables adds a migration to both lists.
 ///
+/// `cases` and `follow_ups` have a `rowid` column, SQLite's implicit one made explicit: the order rows were
+/// written in, which statements walk (`nodeCases`, `boxesToReseal`) and `StoreCopy` copies and resumes by.
+///
 /// Types: SQLite's INTEGER is bigint, REAL double precision, BLOB bytea; text columns use the "C" collation, so
 /// text sorts and compares byte by byte as on SQLite (page tokens compare case ids) and a `LIKE 'prefix%'` can
 /// use an index.
@@ -64,6 +67,7 @@ enum PostgresSchema {
                 """,
                 """
                 CREATE TABLE follow_ups (
+                    rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
                     source_system text NOT NULL,
                     record_type text NOT NULL,
                     external_id text NOT NULL,

@@ -87,6 +87,11 @@ struct SQLiteSession: StoreSession {
         try Self.rows(Row.fetchCursor(db, sql: sql, arguments: Self.bind(arguments)))
     }
 
+    func execute(sql: String, _ arguments: StoreArguments) throws -> Int {
+        try db.execute(sql: sql, arguments: Self.bind(arguments))
+        return db.changesCount
+    }
+
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         var result: T?
         try db.inSavepoint {

@@ -29,6 +29,8 @@ public struct StoreNotifications: Service {
                 }
             } catch is CancellationError {
                 return
+            } catch where Task.isCancelled || Task.isShuttingDownGracefully {
+                return  // the gateway stops: the connection ended because it was asked to
             } catch {
                 // A connection that worked for a while starts the backoff again.
                 failures = started.duration(to: .now) > .seconds(10) ? 1 : failures + 1

@@ -8,8 +8,10 @@ protocol StoreSession {
     /// Runs a statement; returns how many rows it changed.
     @discardableResult func execute(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> Int
     func rows(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> [StoreRow]
-    /// A statement built at run time (a query's page, `CaseQuery.statement`), with `?` placeholders.
+    /// A statement built at run time (a query's page, `CaseQuery.statement`, a store copy's), with `?`
+    /// placeholders.
     func rows(sql: String, _ arguments: StoreArguments) throws -> [StoreRow]
+    @discardableResult func execute(sql: String, _ arguments: StoreArguments) throws -> Int
     /// Runs `body` in a savepoint: a throw undoes what it wrote and only that, and is rethrown.
     func savepoint<T>(_ body: () throws -> T) throws -> T
     /// Wakes, once the transaction commits, whoever waits on `channel` in any gateway on the same store.
