@@ -26,6 +26,9 @@ public final class Forwarder: Service, Sendable {
     let verifier: DestinationVerifier
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// How long a round's claim holds its rows: well past the calls that deliver them (each ends by the route's
+    /// call timeout), so a live gateway settles its rows before another may take them over from a dead one.
+    var claimLease: Duration { max(route.callTimeout * 4, CaseStore.defaultClaimLease) }
     private let machine: Mutex<RouteDeliveryStateMachine>
     private let lastError = Mutex<String>("")
     /// How often delivered and discarded rows past the retention are pruned.
@@ -100,7 +103,7 @@ public final class Forwarder: Service, Sendable {
     }
 
     private func deliverUntilCancelled() async throws {
-        let released = try store.releaseInFlight(route: route.name)
+        let released = try store.releaseInFlight(route: route.name, now: clock())
         if released > 0 {
             logger.info("rows left in flight by the last run are pending again", metadata: ["rows": "\(released)"])
         }
@@ -128,7 +131,7 @@ public final class Forwarder: Service, Sendable {
                 // sent twice as new; they go back to pending before the next try.
                 logger.error("the outbox cannot be read or settled; trying again", metadata: ["error": "\(error)"])
                 try await Task.sleep(for: .seconds(1))
-                _ = try? store.releaseInFlight(route: route.name)
+                _ = try? store.releaseInFlight(route: route.name, now: clock())
             }
         }
     }
@@ -156,7 +159,8 @@ public final class Forwarder: Service, Sendable {
                 continue
             }
             let generation = store.forwardGeneration
-            let rows = try store.claimForwards(route: route.name, now: clock(), limit: allowance * route.batchSize)
+            let rows = try store.claimForwards(
+                route: route.name, now: clock(), limit: allowance * route.batchSize, lease: claimLease)
             guard !rows.isEmpty else {
                 await store.waitForForwards(after: generation, timeout: .seconds(1))
                 continue

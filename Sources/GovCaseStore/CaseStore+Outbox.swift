@@ -136,19 +136,39 @@ extension CaseStore {
         return written
     }
 
+    /// How long a claim holds its rows by default: a gateway that claimed rows and died (or hangs) holds them no
+    /// longer, and another gateway on the same store takes them over.
+    public static let defaultClaimLease: Duration = .seconds(120)
+
     /// Claims up to `limit` rows of `route` due at `now`, each the first unfinished row of its case, oldest first,
-    /// and marks them in flight. A case appears at most once, so batches sent side by side keep each case's order.
-    public func claimForwards(route: String, now: Date, limit: Int) throws -> [Forward] {
-        try engine.write { db in
-            let rows = try db.rows(.dueForwards, [route, now.timeIntervalSince1970, limit]
-            ).map(Forward.init(row:))
+    /// and marks them in flight until `now + lease`. A case appears at most once, so batches sent side by side keep
+    /// each case's order.
+    ///
+    /// Several gateways on one store (PostgreSQL): each claim is a write, and writes commit one at a time, so no
+    /// two claims take the same row. First, in the same transaction, rows whose lease ran out go back to pending
+    /// and may be claimed here: a row claimed by a gateway that died is delivered by another after the lease,
+    /// and comes back DUPLICATE from a receiver that had stored it.
+    public func claimForwards(
+        route: String, now: Date, limit: Int, lease: Duration = CaseStore.defaultClaimLease
+    ) throws -> [Forward] {
+        let leaseEnd = now.addingTimeInterval(Double(lease.components.seconds))
+        return try engine.write { db in
+            try db.execute(.expireClaims, [route, now.timeIntervalSince1970])
+            let rows = try db.rows(.dueForwards, [route, now.timeIntervalSince1970, limit]).map(Forward.init(row:))
             for row in rows {
-                try db.execute(.settleForward, [
-                        Forward.State.inFlight.rawValue, row.attempts, row.nextAttemptAt.timeIntervalSince1970,
-                        row.lastError, row.rejection, nil, "", row.id,
+                try db.execute(
+                    .settleForward,
+                    [
+                        Forward.State.inFlight.rawValue, row.attempts, leaseEnd.timeIntervalSince1970, row.lastError,
+                        row.rejection, nil, "", row.id,
                     ])
             }
-            return rows.map { var r = $0; r.state = .inFlight; return r }
+            return rows.map {
+                var claimed = $0
+                claimed.state = .inFlight
+                claimed.nextAttemptAt = leaseEnd
+                return claimed
+            }
         }
     }
 
@@ -181,12 +201,15 @@ extension CaseStore {
     }
 
     /// Puts back to pending the rows of `route` a stopped gateway left in flight: resent, they come back
-    /// DUPLICATE from a receiver that had stored them.
+    /// DUPLICATE from a receiver that had stored them. On a store only this gateway writes (SQLite) every in-flight
+    /// row is its own, left by its last run; on a store gateways share (PostgreSQL) another gateway's rows may be
+    /// in flight, so only rows whose lease ran out are released (claims release them too).
     @discardableResult
-    public func releaseInFlight(route: String) throws -> Int {
-        try engine.write { db in
-            try db.execute(.releaseInFlight, [route])
+    public func releaseInFlight(route: String, now: Date = Date()) throws -> Int {
+        guard sqlite != nil else {
+            return try engine.write { db in try db.execute(.expireClaims, [route, now.timeIntervalSince1970]) }
         }
+        return try engine.write { db in try db.execute(.releaseInFlight, [now.timeIntervalSince1970, route]) }
     }
 
     /// The counts of a route's rows by state, and its oldest pending row's age.

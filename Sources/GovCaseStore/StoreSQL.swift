@@ -63,8 +63,12 @@ enum StoreSQL: CaseIterable {
     case countForwards
     /// The oldest pending row of a route (route).
     case oldestPendingForward
-    /// Rows of a route claimed by a gateway that stopped before settling them go back to pending (route).
+    /// Rows of a route claimed by a gateway that stopped before settling them go back to pending, due now (now,
+    /// route): an in-flight row's `next_attempt_at` is its claim's lease, not when it is due.
     case releaseInFlight
+    /// Rows of a route whose claim's lease ran out (the gateway that claimed them died or hung) go back to pending
+    /// (route, now): an in-flight row's `next_attempt_at` is its lease's end.
+    case expireClaims
     /// Finished rows (delivered, discarded) finished before a time, a chunk at a time (time, limit).
     case pruneFinished
     /// An operator's action on the outbox (at, actor, action, route, row id, reason): the audit of replays,
@@ -213,7 +217,10 @@ enum StoreSQL: CaseIterable {
         case .countForwards: "SELECT COUNT(*) FROM outbox WHERE route = ? AND state = ?"
         case .oldestPendingForward:
             "SELECT created_at FROM outbox WHERE route = ? AND state = 'pending' ORDER BY id LIMIT 1"
-        case .releaseInFlight: "UPDATE outbox SET state = 'pending' WHERE route = ? AND state = 'in_flight'"
+        case .releaseInFlight:
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE route = ? AND state = 'in_flight'"
+        case .expireClaims:
+            "UPDATE outbox SET state = 'pending' WHERE route = ? AND state = 'in_flight' AND next_attempt_at <= ?"
         case .pruneFinished:
             """
                 DELETE FROM outbox WHERE id IN (
@@ -326,7 +333,9 @@ extension StoreSQL {
         case .forwardByID: [1]
         case .forwardsInState: ["national", "dead", 0, 100]
         case .countForwards: ["national", "pending"]
-        case .oldestPendingForward, .releaseInFlight: ["national"]
+        case .oldestPendingForward: ["national"]
+        case .releaseInFlight: [0.0, "national"]
+        case .expireClaims: ["national", 0.0]
         case .pruneFinished: [0.0, 1000]
         case .recordOutboxAction: [0.0, "operator-sc", "replay", "national", 1, ""]
         case .casesReceivedSince: [0.0, 0.0, "", 500]

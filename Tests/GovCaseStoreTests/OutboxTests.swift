@@ -118,8 +118,49 @@ import Testing
         }
         let store = try open(engine, routes: [RouteSelector(route: "r")])
         #expect(try store.claimForwards(route: "r", now: now, limit: 10).isEmpty)
-        #expect(try store.releaseInFlight(route: "r") == 1)
-        #expect(try store.claimForwards(route: "r", now: now, limit: 10).count == 1)
+        var released = now
+        switch engine {
+        case .sqlite:
+            // Only this gateway writes the file: what is in flight was left by its last run.
+            #expect(try store.releaseInFlight(route: "r", now: now) == 1)
+        case .postgresql:
+            // Another gateway on the database may be sending it: released only once its claim's lease ran out.
+            #expect(try store.releaseInFlight(route: "r", now: now) == 0)
+            released = now.addingTimeInterval(Double(CaseStore.defaultClaimLease.components.seconds))
+            #expect(try store.releaseInFlight(route: "r", now: released) == 1)
+        }
+        #expect(try store.claimForwards(route: "r", now: released, limit: 10).count == 1, "due when released")
+    }
+
+    /// Two gateways on one store claiming a route at once never take the same row; rows claimed by a gateway that
+    /// died are taken over by another once the claim's lease has run out, and not before.
+    @Test(arguments: Engine.allCases) func claimsAreExclusiveAndADeadGatewaysClaimIsTakenOverAfterItsLease(
+        _ engine: Engine
+    ) async throws {
+        let first = try open(engine, routes: [RouteSelector(route: "r")])
+        let second = engine == .postgresql ? try open(engine, routes: [RouteSelector(route: "r")]) : first
+        for index in 0..<300 { _ = try first.submit(CaseStoreTests.evaluation("PJ-claim-\(index)"), now: now) }
+        let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for store in [first, second] {
+                group.addTask {
+                    var ids: [Int64] = []
+                    while true {
+                        let rows = try await store.call { try $0.claimForwards(route: "r", now: self.now, limit: 7) }
+                        if rows.isEmpty { return ids }
+                        ids += rows.map(\.id)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(claimed.map(\.count).reduce(0, +) == 300)
+        #expect(Set(claimed.joined()).count == 300, "no row claimed twice")
+        // Every row is in flight, claimed by "a gateway that died": nothing is due until the lease has run out.
+        let lease = CaseStore.defaultClaimLease
+        let justBefore = now.addingTimeInterval(Double(lease.components.seconds) - 1)
+        #expect(try second.claimForwards(route: "r", now: justBefore, limit: 500).isEmpty)
+        let after = now.addingTimeInterval(Double(lease.components.seconds))
+        #expect(try second.claimForwards(route: "r", now: after, limit: 500).count == 300)
     }
 
     /// By when this gateway stored a case, not the record's own time: a record evaluated three days ago that

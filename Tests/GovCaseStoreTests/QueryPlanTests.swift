@@ -72,6 +72,7 @@ import Testing
         .countForwards: ["SEARCH outbox USING COVERING INDEX outbox_state (route=? AND state=?)"],
         .oldestPendingForward: ["SEARCH outbox USING INDEX outbox_state (route=? AND state=?)"],
         .releaseInFlight: ["SEARCH outbox USING INDEX outbox_state (route=? AND state=?)"],
+        .expireClaims: ["SEARCH outbox USING INDEX outbox_state (route=? AND state=?)"],
         .pruneFinished: [
             "SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)", "LIST SUBQUERY 1",
             "SEARCH outbox USING COVERING INDEX outbox_finished (state=? AND finished_at<?)",
