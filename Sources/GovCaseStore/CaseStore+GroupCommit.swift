@@ -30,9 +30,17 @@ final class CommitQueue: Sendable {
     let writer = DispatchQueue(label: "govcase.store.group-commit")
     /// Shared transactions committed or failed so far (tests read it).
     let groups = Atomic<Int>(0)
-    /// The most records one shared transaction takes: a few fsyncs' worth of rows (a commit of 2,000 rows costs
-    /// some 20 ms here), so the fsync stays shared and no group holds the writer for long.
-    static let maxRecordsPerCommit = 2_000
+    /// The most records one shared transaction takes.
+    let maxRecordsPerCommit: Int
+    /// On SQLite: a few fsyncs' worth of rows (a commit of 2,000 rows costs some 20 ms here), so the fsync stays
+    /// shared and no group holds the writer for long.
+    static let sqliteRecordsPerCommit = 2_000
+    /// On PostgreSQL each record's statements are round trips made while the transaction holds the write lock
+    /// every gateway on the database waits for: 200 records (a few hundred milliseconds) keep another gateway's
+    /// wait far inside its statement timeout.
+    static let postgresRecordsPerCommit = 200
+
+    init(maxRecordsPerCommit: Int) { self.maxRecordsPerCommit = maxRecordsPerCommit }
 
     /// Takes the next group off the queue: jobs in order until the next would pass the bound (the first always).
     func nextGroup() -> [Job] {
@@ -40,7 +48,7 @@ final class CommitQueue: Sendable {
             var records = 0
             var taken = 0
             for job in state.waiting {
-                guard taken == 0 || records + job.records <= Self.maxRecordsPerCommit else { break }
+                guard taken == 0 || records + job.records <= maxRecordsPerCommit else { break }
                 records += job.records
                 taken += 1
             }

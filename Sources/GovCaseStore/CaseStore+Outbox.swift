@@ -1,5 +1,6 @@
 import Foundation
 import GovCaseCore
+import Logging
 
 /// One row of the outbox: a change of a case that one route must send.
 public struct Forward: Sendable, Hashable {
@@ -172,10 +173,14 @@ extension CaseStore {
         }
     }
 
-    /// Records what became of claimed rows, in one transaction.
-    public func settle(_ settlements: [(row: Forward, settlement: ForwardSettlement)], now: Date) throws {
-        guard !settlements.isEmpty else { return }
-        try engine.write { db in
+    /// Records what became of claimed rows, in one transaction. A row whose claim is no longer this one's (its
+    /// lease ran out and another gateway took it over) is left as the other gateway settles it; the number of
+    /// such rows is returned, and logged.
+    @discardableResult
+    public func settle(_ settlements: [(row: Forward, settlement: ForwardSettlement)], now: Date) throws -> Int {
+        guard !settlements.isEmpty else { return 0 }
+        let stale = try engine.write { db in
+            var stale = 0
             for (row, settlement) in settlements {
                 let values: StoreArguments =
                     switch settlement {
@@ -195,9 +200,18 @@ extension CaseStore {
                             rejection, now.timeIntervalSince1970, "",
                         ]
                     }
-                try db.execute(.settleForward, values + [row.id])
+                if try db.execute(.settleClaimedForward, values + [row.id, row.nextAttemptAt.timeIntervalSince1970]) == 0 {
+                    stale += 1
+                }
             }
+            return stale
         }
+        if stale > 0 {
+            logger.warning(
+                "settlements of rows whose claim had run out were dropped: another gateway took them over",
+                metadata: ["rows": "\(stale)"])
+        }
+        return stale
     }
 
     /// Puts back to pending the rows of `route` a stopped gateway left in flight: resent, they come back

@@ -18,7 +18,7 @@ public final class CaseStore: Sendable {
     let sqlite: SQLiteEngine?
     let vault: EvaluatorVault
     /// Submits waiting for the next shared commit.
-    let queue = CommitQueue()
+    let queue: CommitQueue
     /// Wakes watchers when events commit.
     let eventSignal = EventSignal()
     /// Wakes forwarders when outbox rows may have committed.
@@ -67,6 +67,8 @@ public final class CaseStore: Sendable {
     ) {
         self.engine = engine
         self.sqlite = sqlite
+        queue = CommitQueue(
+            maxRecordsPerCommit: sqlite == nil ? CommitQueue.postgresRecordsPerCommit : CommitQueue.sqliteRecordsPerCommit)
         self.vault = vault
         self.routes = routes
         self.clockRules = clocks

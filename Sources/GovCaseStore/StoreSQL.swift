@@ -56,6 +56,10 @@ enum StoreSQL: CaseIterable {
     /// A row's delivery state after an attempt or an operator's action (state, attempts, next attempt at, last
     /// error, rejection, finished at, upstream case ids, id).
     case settleForward
+    /// A claimed row's delivery state, only while this claim still holds it (… the settleForward arguments, id,
+    /// the claim's lease end): a gateway whose lease ran out, and whose rows another gateway took over, changes
+    /// nothing.
+    case settleClaimedForward
     case forwardByID
     /// A route's rows in one state after an id, in id order (route, state, id, limit).
     case forwardsInState
@@ -212,6 +216,12 @@ enum StoreSQL: CaseIterable {
                                   finished_at = ?, upstream_case_ids = ?
                 WHERE id = ?
                 """
+        case .settleClaimedForward:
+            """
+                UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, rejection = ?,
+                                  finished_at = ?, upstream_case_ids = ?
+                WHERE id = ? AND state = 'in_flight' AND next_attempt_at = ?
+                """
         case .forwardByID: "SELECT * FROM outbox WHERE id = ?"
         case .forwardsInState: "SELECT * FROM outbox WHERE route = ? AND state = ? AND id > ? ORDER BY id LIMIT ?"
         case .countForwards: "SELECT COUNT(*) FROM outbox WHERE route = ? AND state = ?"
@@ -330,6 +340,7 @@ extension StoreSQL {
         case .insertForward: ["national", "case-1", "new-case", 0, 0.0, 0.0]
         case .dueForwards: ["national", 0.0, 100]
         case .settleForward: ["delivered", 1, 0.0, "", nil, 0.0, "", 1]
+        case .settleClaimedForward: ["delivered", 1, 0.0, "", nil, 0.0, "", 1, 0.0]
         case .forwardByID: [1]
         case .forwardsInState: ["national", "dead", 0, 100]
         case .countForwards: ["national", "pending"]

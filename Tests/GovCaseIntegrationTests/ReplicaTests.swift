@@ -12,7 +12,7 @@ import Testing
 /// spreads its records over all three (some records sent to every gateway at once), one gateway is killed with
 /// SIGKILL mid-stream, and what is read back through a survivor has every acknowledged record, each once.
 @Suite(.heavy) struct ReplicaTests {
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func recordsSpreadOverThreeGatewaysOneKilledAreStoredOnceAndNoneAcknowledgedIsLost() async throws {
         let deployment = try await Deployment.make()
         let database = try TestPostgres.newDatabase()
@@ -24,7 +24,7 @@ import Testing
                 of: "  path: cases.sqlite\n",
                 with: """
                       postgres: { host: \(database.host), port: \(database.port), database: \(database.database), \
-                    user: \(database.user), password_file: postgres.password, \(tls)max_connections: 4 }
+                    user: \(database.user), password_file: postgres.password, \(tls)max_connections: 8 }
                       state_directory: state
 
                     """)
@@ -44,7 +44,7 @@ import Testing
                         try await withGatewayClient(host: "127.0.0.1", port: port, as: source) { grpc in
                             try await Govcase_Gateway_V1_NationalIngestService.Client(wrapping: grpc).submitStream(
                                 requestProducer: { writer in
-                                    for batch in 0..<300 {
+                                    for batch in 0..<Self.batches {
                                         var records = (0..<4).map {
                                             SampleRecords.nationalEvaluation("PJ-rep-\(index)-\(batch)-\($0)")
                                         }
@@ -61,7 +61,7 @@ import Testing
                                         }
                                         return seen.count
                                     }
-                                    if total >= 600, !progress.killed.exchange(true, ordering: .relaxed) {
+                                    if total >= Self.batches * 2, !progress.killed.exchange(true, ordering: .relaxed) {
                                         gateways[1].send(SIGKILL)
                                     }
                                 }
@@ -105,11 +105,14 @@ import Testing
         #expect(Set(acked.keys).isSubset(of: Set(stored)), "\(Set(acked.keys).subtracting(stored).count) acknowledged records lost")
         // Both survivors finished their streams: all their own records and every shared one are stored.
         for index in [0, 2] {
-            let own = (0..<300).flatMap { batch in (0..<4).map { "PJ-rep-\(index)-\(batch)-\($0)" } }
+            let own = (0..<Self.batches).flatMap { batch in (0..<4).map { "PJ-rep-\(index)-\(batch)-\($0)" } }
             #expect(Set(own).isSubset(of: Set(stored)))
         }
-        #expect((0..<300).allSatisfy { stored.contains("PJ-shared-\($0)") })
+        #expect((0..<Self.batches).allSatisfy { stored.contains("PJ-shared-\($0)") })
     }
+
+    /// Batches of five records each gateway is sent (four of its own, one all three get).
+    static let batches = 150
 
     /// What the three streams share: acknowledgements by external id, and whether the gateway was killed.
     final class Progress: Sendable {

@@ -507,12 +507,14 @@ import Testing
         let holdAgain = DispatchSemaphore(value: 0)
         store.queue.writer.async { holdAgain.wait() }
         let backlogBefore = store.queue.groups.load(ordering: .relaxed)
+        // Calls of 0.45 of the bound (900 records of SQLite's 2,000, 90 of PostgreSQL's 200).
+        let perCall = store.queue.maxRecordsPerCommit * 9 / 20
         let calls = (0..<3).map { call in
-            store.enqueue((0..<900).map { Self.evaluation("PJ-backlog-\(call)-\($0)") }, now: now)
+            store.enqueue((0..<perCall).map { Self.evaluation("PJ-backlog-\(call)-\($0)") }, now: now)
         }
         holdAgain.signal()
         for call in calls { #expect(try await call.results().allSatisfy { (try? $0.get()) != nil }) }
-        // 2,700 records past a bound of 2,000: two whole calls, then the third.
+        // 1.35 bounds of records: two whole calls, then the third.
         #expect(store.queue.groups.load(ordering: .relaxed) == backlogBefore + 2)
     }
 

@@ -132,6 +132,22 @@ import Testing
         #expect(try store.claimForwards(route: "r", now: released, limit: 10).count == 1, "due when released")
     }
 
+    /// A gateway whose claim ran out and whose rows another gateway took over settles nothing: the row is the
+    /// other gateway's until it settles it.
+    @Test(arguments: Engine.allCases) func aSettlementAfterTheClaimWasTakenOverChangesNothing(_ engine: Engine) throws {
+        let first = try open(engine, routes: [RouteSelector(route: "r")])
+        let second = engine == .postgresql ? try open(engine, routes: [RouteSelector(route: "r")]) : first
+        _ = try first.submit(CaseStoreTests.evaluation("PJ-late"), now: now)
+        let old = try #require(try first.claimForwards(route: "r", now: now, limit: 10).first)
+        let after = now.addingTimeInterval(Double(CaseStore.defaultClaimLease.components.seconds))
+        let taken = try #require(try second.claimForwards(route: "r", now: after, limit: 10).first)
+        #expect(taken.id == old.id)
+        #expect(try first.settle([(old, .retry(error: "late", nextAttemptAt: after))], now: after) == 1)
+        #expect(try second.forward(id: old.id)?.state == .inFlight, "still the second gateway's")
+        #expect(try second.settle([(taken, .delivered(upstreamCaseIDs: ["up-1"], note: ""))], now: after) == 0)
+        #expect(try second.forward(id: old.id)?.state == .delivered)
+    }
+
     /// Two gateways on one store claiming a route at once never take the same row; rows claimed by a gateway that
     /// died are taken over by another once the claim's lease has run out, and not before.
     @Test(arguments: Engine.allCases) func claimsAreExclusiveAndADeadGatewaysClaimIsTakenOverAfterItsLease(

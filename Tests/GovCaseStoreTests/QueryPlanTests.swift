@@ -67,6 +67,7 @@ import Testing
             "SEARCH p USING INDEX outbox_lane (route=? AND case_id=? AND id<?)",
         ],
         .settleForward: ["SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)"],
+        .settleClaimedForward: ["SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)"],
         .forwardByID: ["SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)"],
         .forwardsInState: ["SEARCH outbox USING INDEX outbox_state (route=? AND state=? AND id>?)"],
         .countForwards: ["SEARCH outbox USING COVERING INDEX outbox_state (route=? AND state=?)"],

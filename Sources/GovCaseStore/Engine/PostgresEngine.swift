@@ -116,6 +116,8 @@ final class PostgresConnections: Sendable {
             ("application_name", "govcase-gateway"),
             ("statement_timeout", "\(Self.milliseconds(c.statementTimeout))"),
             ("idle_in_transaction_session_timeout", "\(Self.milliseconds(c.idleInTransactionTimeout))"),
+            // Waits for a row lock are bounded by statement_timeout, whatever the server or role sets.
+            ("lock_timeout", "0"),
             ("TimeZone", "UTC"),
         ]
         return configuration
@@ -125,19 +127,47 @@ final class PostgresConnections: Sendable {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
-    /// Runs `body` on a connection of its own; waits while all are in use.
+    /// Runs `body` on a connection of its own; waits while all are in use, at most the statement timeout (then the
+    /// call fails UNAVAILABLE, rather than queueing for ever behind calls that hang on a lost server).
+    ///
+    /// A pooled connection the server has since closed (a restart, a failover, an idle timeout) is found out at
+    /// the transaction's first statement, before anything of the call was sent: the call then runs once more on a
+    /// new connection, so a server that is back serves the next call rather than failing it.
     func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         guard !closed.load(ordering: .relaxed) else { throw StoreError(.unavailable, "the store is closed") }
-        slots.wait()
+        let wait = configuration.statementTimeout
+        guard slots.wait(timeout: .now() + .milliseconds(Int(Self.milliseconds(wait)))) == .success else {
+            throw StoreError(
+                .unavailable, "all \(configuration.maxConnections) connections to PostgreSQL stayed busy for \(wait)")
+        }
         defer { slots.signal() }
-        let connection = try idle.withLock { $0.popLast() } ?? connect()
-        do {
-            let result = try body(connection)
-            putBack(connection)
-            return result
-        } catch {
-            putBack(connection)
-            throw error
+        var retried = false
+        while true {
+            let pooled = idle.withLock { idle in
+                // Closed ones are dropped here; the newest idle connection is the likeliest to be alive.
+                while let last = idle.last, last.isClosed { idle.removeLast() }
+                return idle.popLast()
+            }
+            let connection = try pooled ?? connect()
+            do {
+                let result = try body(connection)
+                putBack(connection)
+                return result
+            } catch let lost as PostgresSession.LostBeforeBegin where pooled != nil && !retried {
+                discard(connection)
+                retried = true
+                logger.debug("a pooled connection was closed by the server; trying a new one", metadata: ["error": "\(lost)"])
+            } catch let lost as PostgresSession.LostBeforeBegin {
+                discard(connection)
+                throw lost.error
+            } catch let error as StoreError where error.code == .unavailable {
+                // The connection may be mid-transaction or broken: never handed out again.
+                discard(connection)
+                throw error
+            } catch {
+                putBack(connection)
+                throw error
+            }
         }
     }
 
@@ -145,10 +175,16 @@ final class PostgresConnections: Sendable {
     /// ended it) is dropped, and the next call opens a new one.
     private func putBack(_ connection: PostgresConnection) {
         if connection.isClosed || closed.load(ordering: .relaxed) {
-            connection.close().whenComplete { _ in _ = connection }
+            discard(connection)
         } else {
             idle.withLock { $0.append(connection) }
         }
+    }
+
+    private func discard(_ connection: PostgresConnection) {
+        // The closure holds the connection until the close completes: postgres-nio requires a connection to be
+        // closed before it is released.
+        connection.close().whenComplete { _ in _ = connection }
     }
 
     func connect() throws -> PostgresConnection {
@@ -194,11 +230,22 @@ final class PostgresSession: StoreSession {
         self.logger = logger
     }
 
+    /// The connection failed at a transaction's first statement (BEGIN), so nothing of the call reached the server:
+    /// the call may run again on another connection.
+    struct LostBeforeBegin: Error {
+        var error: StoreError
+    }
+
     /// Runs `body` between BEGIN and COMMIT, sending the notifications it asked for just before the commit (they
     /// are delivered only if it commits); a throw rolls back. A failed COMMIT, or a connection lost before it
-    /// answered, throws: the caller acknowledges nothing, and its retry finds what did commit by content.
+    /// answered, throws: the caller acknowledges nothing, though the transaction may have committed (its answer
+    /// was lost); a retry of a record finds it stored, by content.
     func transaction<T>(readOnly: Bool, _ body: () throws -> T) throws -> T {
-        try run(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED")
+        do {
+            try run(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED")
+        } catch let error as StoreError where error.code == .unavailable {
+            throw LostBeforeBegin(error: error)
+        }
         let result: T
         do {
             result = try body()
@@ -209,7 +256,12 @@ final class PostgresSession: StoreSession {
             if !connection.isClosed { _ = try? run("ROLLBACK") }
             throw error
         }
-        try run("COMMIT")
+        // PostgreSQL answers COMMIT with ROLLBACK, and no error, for a transaction a failed statement aborted: a
+        // statement whose failure was caught and not rethrown must not pass for a commit.
+        let tag = try run("COMMIT").metadata.command
+        guard tag == "COMMIT" else {
+            throw StoreError(.corrupt, "PostgreSQL rolled the transaction back (it answered \(tag) to COMMIT)")
+        }
         return result
     }
 
@@ -340,10 +392,18 @@ final class PostgresSession: StoreSession {
             if state == "42501" || state.hasPrefix("28") || state.hasPrefix("3D") {
                 return StoreError(.configuration, "PostgreSQL refused the gateway (\(state)): \(message)")
             }
-            if ["08", "40", "53", "57", "58"].contains(String(state.prefix(2))) {
+            // 25006: a read-only transaction, what a server demoted in a failover (or a standby behind the
+            // primary's address) answers a write; 55P03: a lock not available in time.
+            if ["08", "40", "53", "57", "58"].contains(String(state.prefix(2))) || state == "25006" || state == "55P03" {
                 return StoreError(.unavailable, "PostgreSQL gave up on the call (\(state)): \(message)")
             }
+            // 22021, 22P05: text PostgreSQL cannot keep (a NUL character), which SQLite would have stored.
+            if state == "22021" || state == "22P05" {
+                return StoreError(.badRequest, "PostgreSQL cannot store this text (\(state)): \(message)")
+            }
             return StoreError(.corrupt, "PostgreSQL refused a statement of the store (\(state)): \(message)")
+        case .tooManyParameters:
+            return StoreError(.corrupt, "a statement of the store has more parameters than PostgreSQL takes")
         case .sslUnsupported, .failedToAddSSLHandler, .unsupportedAuthMechanism, .authMechanismRequiresPassword,
             .saslError:
             return StoreError(.configuration, "PostgreSQL: cannot connect: \(error.code)")

@@ -53,12 +53,13 @@ public struct StoreNotifications: Service {
             for channel in StoreChannel.allCases {
                 group.addTask {
                     try await connection.listen(on: channel.rawValue) { notifications in
+                        // The server has confirmed the LISTEN: from here no commit is missed. Wake the channel's
+                        // waiters once for what committed before (while this connection was being made).
+                        store.wake(channel)
                         for try await _ in notifications { store.wake(channel) }
                     }
                 }
             }
-            // Listening now: wake everyone for what committed while this connection was being made.
-            store.wakeEveryone()
             // The first channel to end (its connection closed) ends the others.
             try await group.next()
             group.cancelAll()
