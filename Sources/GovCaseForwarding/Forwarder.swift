@@ -103,9 +103,15 @@ public final class Forwarder: Service, Sendable {
     }
 
     private func deliverUntilCancelled() async throws {
-        let released = try store.releaseInFlight(route: route.name, now: clock())
-        if released > 0 {
-            logger.info("rows left in flight by the last run are pending again", metadata: ["rows": "\(released)"])
+        do {
+            let released = try store.releaseInFlight(route: route.name, now: clock())
+            if released > 0 {
+                logger.info("rows left in flight by the last run are pending again", metadata: ["rows": "\(released)"])
+            }
+        } catch {
+            // The store unreachable at start (a database restarting): the rows stay in flight until their claims'
+            // leases run out, and each claim releases those; the forwarder goes on rather than ending the gateway.
+            logger.error("the outbox's rows in flight cannot be released; going on", metadata: ["error": "\(error)"])
         }
         var lastPrune = ContinuousClock.now - pruneInterval
         while isRunning {

@@ -10,8 +10,9 @@ import Foundation
 /// destination has, so a copy interrupted at any point goes on where it stopped when run again. Verified: when
 /// every table is copied, each is counted and digested (SHA-256 over its rows in key order) on both sides.
 ///
-/// The destination must be a store no gateway writes to while it runs; the source may be read by a running
-/// gateway, but what it writes after a table was copied is not copied: stop the gateway first for a final copy.
+/// Copy from a stopped gateway's file into a store no gateway uses yet. Resuming appends what the destination lacks:
+/// a row the source changed after it was copied (a gateway still writing the file) is not copied again, and
+/// verification then reports its table as differing.
 /// This reads whole tables, once, by design: it is not on any record's path (`QueryPlanTests` checks those).
 public struct StoreCopy {
     /// A table, its columns, and the key it is copied and resumed in order of.
@@ -78,7 +79,9 @@ public struct StoreCopy {
     public init(from source: CaseStore, to destination: CaseStore, batchSize: Int = 500) {
         self.source = source
         self.destination = destination
-        self.batchSize = batchSize
+        // One INSERT per batch: PostgreSQL takes at most 65,535 parameters a statement (21 columns a case row).
+        let widest = Self.tables.map { $0.columns.count + 1 }.max()!
+        self.batchSize = min(max(batchSize, 1), 65_535 / widest)
     }
 
     /// Copies what the destination lacks, then verifies every table; `progress` is told after each batch.

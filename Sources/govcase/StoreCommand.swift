@@ -19,8 +19,9 @@ struct StoreCommand: AsyncParsableCommand {
                 Every table is copied in its key's order, a batch per transaction, after what the destination already \
                 has: run it again after an interruption and it goes on. Then each table is counted and digested on \
                 both sides. Sealed evaluator data is copied as it is. Stop the gateway that writes the SQLite file \
-                before the final copy, and start the gateways on PostgreSQL after it. Exit 0 when every table is \
-                verified, 1 when one differs, 2 when the copy cannot start.
+                first (rows it changes after they were copied are not copied again), and start the gateways on \
+                PostgreSQL after the copy is verified. Exit 0 when every table is verified, 1 when one differs, 2 \
+                when the copy cannot start or stops.
                 """)
 
         @Option(help: "The SQLite store to copy (it is migrated to this gateway's schema first, as a gateway would).")
@@ -51,8 +52,15 @@ struct StoreCommand: AsyncParsableCommand {
                 try? destination.close()
             }
             print("copying \(from) (\(source.engineName)) into \(destination.engineName)")
-            let reports = try StoreCopy(from: source, to: destination, batchSize: batchSize).run { table, copied in
-                if copied % (batchSize * 20) == 0 { print("  \(table): \(copied) rows") }
+            let reports: [StoreCopy.TableReport]
+            do {
+                reports = try StoreCopy(from: source, to: destination, batchSize: batchSize).run { table, copied in
+                    if copied % (batchSize * 20) == 0 { print("  \(table): \(copied) rows") }
+                }
+            } catch {
+                // Not a difference: the copy stopped. What it committed stays; run it again to go on.
+                FileHandle.standardError.write(Data("govcase store copy: stopped: \(error)\n".utf8))
+                throw ExitCode(2)
             }
             print("table\tcopied\tsource\tdestination\tdigest\tverified")
             for report in reports {

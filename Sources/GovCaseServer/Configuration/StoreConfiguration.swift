@@ -206,6 +206,12 @@ extension GatewayConfiguration {
             statementTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .statementTimeoutSeconds) ?? 30
             idleInTransactionTimeoutSeconds =
                 try c.decodeIfPresent(Int.self, forKey: .idleInTransactionTimeoutSeconds) ?? 60
+            // In clear only on this machine: a password and every evaluator's sealed box would otherwise cross
+            // the network readable.
+            if tls == nil, !["127.0.0.1", "::1", "localhost"].contains(host) {
+                throw refusal(
+                    c, CodingKeys.tls, "required for a server not on loopback (\(host)): give tls.ca, the CA of its certificate")
+            }
             for (key, value, range) in [
                 (CodingKeys.port, port, 1...65_535), (.maxConnections, maxConnections, 1...1_000),
                 (.statementTimeoutSeconds, statementTimeoutSeconds, 1...3_600),
