@@ -142,6 +142,7 @@ extension GatewayConfiguration {
         /// A file holding the password (its first line); absent for a server that asks none.
         public var passwordFile: String?
         public var tls: TLS?
+        /// At least 6: the store's four lanes and its group commit each hold one while they run a transaction.
         public var maxConnections: Int
         public var statementTimeoutSeconds: Int
         public var idleInTransactionTimeoutSeconds: Int
@@ -213,7 +214,7 @@ extension GatewayConfiguration {
                     c, CodingKeys.tls, "required for a server not on loopback (\(host)): give tls.ca, the CA of its certificate")
             }
             for (key, value, range) in [
-                (CodingKeys.port, port, 1...65_535), (.maxConnections, maxConnections, 1...1_000),
+                (CodingKeys.port, port, 1...65_535), (.maxConnections, maxConnections, 6...1_000),
                 (.statementTimeoutSeconds, statementTimeoutSeconds, 1...3_600),
                 (.idleInTransactionTimeoutSeconds, idleInTransactionTimeoutSeconds, 1...3_600),
             ] where !range.contains(value) {
