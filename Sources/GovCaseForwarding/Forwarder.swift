@@ -31,6 +31,8 @@ public final class Forwarder: Service, Sendable {
     var claimLease: Duration { max(route.callTimeout * 4, CaseStore.defaultClaimLease) }
     private let machine: Mutex<RouteDeliveryStateMachine>
     private let lastError = Mutex<String>("")
+    /// Past this many dead row versions in the outbox a prune pass warns (PostgreSQL).
+    static let deadRowVersionsWarning = 1_000_000
     /// How often delivered and discarded rows past the retention are pruned.
     let pruneInterval: Duration = .seconds(600)
 
@@ -154,6 +156,14 @@ public final class Forwarder: Service, Sendable {
                 lastPrune = .now
                 let pruned = try store.pruneFinishedForwards(before: clock().addingTimeInterval(-route.retention.seconds))
                 if pruned > 0 { logger.debug("pruned finished rows", metadata: ["rows": "\(pruned)"]) }
+                // On PostgreSQL: the outbox's dead row versions, which vacuum must keep up with.
+                if let dead = try? store.deadRowVersions()["outbox"] {
+                    let level: Logger.Level = dead > Self.deadRowVersionsWarning ? .warning : .debug
+                    logger.log(
+                        level: level,
+                        "outbox dead row versions (vacuum removes them; a long transaction on the database holds it back)",
+                        metadata: ["dead_row_versions": "\(dead)"])
+                }
             }
             guard material == ClientMaterial(route.destination) else {
                 logger.info("client certificate or key changed: reconnecting with the new files")

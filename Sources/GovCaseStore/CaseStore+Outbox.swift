@@ -349,6 +349,22 @@ extension CaseStore {
         }
     }
 
+    /// Dead row versions PostgreSQL counts in the store's hot tables (`pg_stat_user_tables.n_dead_tup`), by table:
+    /// what a queue table's updates and deletes leave until vacuum removes them. A count that keeps growing says
+    /// vacuum cannot keep up, or that a long transaction holds back the horizon it may clean up to. Empty on
+    /// SQLite, which reuses a deleted row's pages itself.
+    public func deadRowVersions() throws -> [String: Int] {
+        guard sqlite == nil else { return [:] }
+        return try engine.read { db in
+            let rows = try db.rows(
+                sql: """
+                    SELECT relname, n_dead_tup FROM pg_stat_user_tables
+                    WHERE relname IN ('outbox', 'clocks', 'cases', 'case_events')
+                    """, [])
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["relname"] as String, $0["n_dead_tup"] as Int) })
+        }
+    }
+
     /// The case a row forwards, with its events and its requester's identity opened: the receiver is the
     /// platform the evaluation is reported to.
     public func caseToForward(id: String) throws -> Case? {

@@ -33,6 +33,15 @@ import Testing
         #expect(tls == 1, "the test server's connection line names a CA, so the store connects over TLS")
     }
 
+    /// The outbox's dead row versions are read from the server's statistics (PostgreSQL only).
+    @Test func deadRowVersionsOfTheHotTablesAreReported() throws {
+        let store = try open()
+        let dead = try store.deadRowVersions()
+        #expect(Set(dead.keys) == ["outbox", "clocks", "cases", "case_events"])
+        let sqlite = try StoreLocation().open(.sqlite, vault: EvaluatorVault(key: key))
+        #expect(try sqlite.deadRowVersions().isEmpty)
+    }
+
     @Test func migrationsAreNamedAndASecondGatewayFindsThemApplied() throws {
         let first = try open()
         #expect(try first.appliedMigrations() == PostgresSchema.migrations.map(\.name))
