@@ -49,23 +49,7 @@ import Testing
 
         let restarted = try deployment.serve()
         let newPort = try await restarted.servingPort()
-        var stored: [String] = []
-        try await withGatewayClient(
-            host: "127.0.0.1", port: newPort, as: .development("auditor-sc", in: deployment.folder)
-        ) { grpc in
-            let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
-            var token = ""
-            repeat {
-                let page = try await cases.queryCases(
-                    .with {
-                        $0.filter.adapterIds = ["national-platform"]
-                        $0.pageSize = 1000
-                        $0.pageToken = token
-                    })
-                stored += page.cases.map(\.source.externalID)
-                token = page.nextPageToken
-            } while !token.isEmpty
-        }
+        let stored = try await deployment.storedNationalExternalIDs(port: newPort)
         restarted.send(SIGTERM)
         #expect(try await restarted.exitStatus() == 0)
 

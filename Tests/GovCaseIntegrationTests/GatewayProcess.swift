@@ -1,4 +1,8 @@
 import Foundation
+import GovCaseClient
+import GovCaseProto
+import GRPCCore
+import SwiftProtobuf
 import Synchronization
 import Testing
 
@@ -99,6 +103,27 @@ struct Deployment {
 
     func serve(_ extra: [String] = []) throws -> GatewayProcess {
         try GatewayProcess(["serve", "--config", configuration.path] + extra)
+    }
+
+    /// The external ids of every case the national adapter stored, read page by page through the gateway on
+    /// `port` as the deployment's auditor.
+    func storedNationalExternalIDs(port: Int) async throws -> [String] {
+        try await withGatewayClient(host: "127.0.0.1", port: port, as: .development("auditor-sc", in: folder)) { grpc in
+            let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
+            var stored: [String] = []
+            var token = ""
+            repeat {
+                let page = try await cases.queryCases(
+                    .with {
+                        $0.filter.adapterIds = ["national-platform"]
+                        $0.pageSize = 1000
+                        $0.pageToken = token
+                    })
+                stored += page.cases.map(\.source.externalID)
+                token = page.nextPageToken
+            } while !token.isEmpty
+            return stored
+        }
     }
 }
 

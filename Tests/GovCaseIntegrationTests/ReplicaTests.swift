@@ -79,23 +79,7 @@ import Testing
         #expect(wasKilled)
         #expect(try await gateways[1].exitStatus() == 128 + SIGKILL)
 
-        var stored: [String] = []
-        try await withGatewayClient(
-            host: "127.0.0.1", port: ports[2], as: .development("auditor-sc", in: deployment.folder)
-        ) { grpc in
-            let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
-            var token = ""
-            repeat {
-                let page = try await cases.queryCases(
-                    .with {
-                        $0.filter.adapterIds = ["national-platform"]
-                        $0.pageSize = 1000
-                        $0.pageToken = token
-                    })
-                stored += page.cases.map(\.source.externalID)
-                token = page.nextPageToken
-            } while !token.isEmpty
-        }
+        let stored = try await deployment.storedNationalExternalIDs(port: ports[2])
         for index in [0, 2] {
             gateways[index].send(SIGTERM)
             #expect(try await gateways[index].exitStatus() == 0)
