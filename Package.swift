@@ -285,9 +285,10 @@ let package = Package(
             name: "govcase-bench",
             dependencies: [
                 "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePolicy", "GovCaseProto", "GovCaseServer",
-                "GovCaseStore",
+                "GovCaseStore", "GovCaseWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GovCaseStore
 import GRPCCore
 import GRPCNIOTransportCore
 import GRPCNIOTransportHTTP2
@@ -75,12 +76,25 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds of submissions for the forwarding lag (section 9).")
     var forwardSeconds: Double?
 
+    @Option(
+        help: """
+            A PostgreSQL server for section 10, as a libpq-style line (host=… port=… user=… dbname=… \
+            password_file=… sslrootcert=…, as scripts/postgres-test-server.sh writes it); a new database is made \
+            on it. Without it, section 10 is not run.
+            """)
+    var postgres: String?
+
+    @Flag(help: "Only the PostgreSQL section (10), with --postgres.")
+    var postgresOnly = false
+
     func run() async throws {
         let settings = BenchSettings(
             duration: .seconds(seconds ?? (smoke ? 0.5 : 8)), queryCases: queryCases ?? (smoke ? 2_000 : 1_000_000),
             openStreams: openStreams ?? (smoke ? 50 : 1_000), pluginOnly: pluginOnly, forwardingOnly: forwardingOnly,
             forwardRecords: forwardRecords ?? (smoke ? 200 : 10_000), forwardRate: forwardRate ?? (smoke ? 50 : 200),
-            forwardDuration: .seconds(forwardSeconds ?? (smoke ? 1 : 10)))
+            forwardDuration: .seconds(forwardSeconds ?? (smoke ? 1 : 10)),
+            postgres: try postgres.map { try PostgresStoreConfiguration(connectionLine: $0) }, postgresOnly: postgresOnly)
+        if postgresOnly, settings.postgres == nil { throw ValidationError("--postgres-only needs --postgres") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-bench-\(UUID())")
         defer { try? FileManager.default.removeItem(at: work) }
         let report = try await BenchRun(settings: settings, work: work).measureAll()
@@ -100,4 +114,6 @@ struct BenchSettings: Sendable {
     var forwardRecords = 10_000
     var forwardRate: Double = 200
     var forwardDuration: Duration = .seconds(10)
+    var postgres: PostgresStoreConfiguration?
+    var postgresOnly = false
 }

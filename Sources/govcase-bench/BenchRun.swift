@@ -42,6 +42,13 @@ struct BenchRun {
         let gatewayPort = try await gateway.port()
         report.startToServing = try await timeToServing(gateway, port: gatewayPort)
 
+        if settings.postgresOnly, let postgres = settings.postgres {
+            await gateway.stop()
+            await echo.stop()
+            try await PostgresBench(settings: settings, work: work, pki: pki, run: run, server: postgres)
+                .measure(report: &report)
+            return report
+        }
         if settings.forwardingOnly {
             await gateway.stop()
             await echo.stop()
@@ -155,6 +162,12 @@ struct BenchRun {
             folder: work.appendingPathComponent("floor-b"), keyFile: pki.appendingPathComponent("evaluator.key"))
         for perCommit in [1, 100] {
             report.add(try floorB.measure(rowsPerCommit: perCommit, duration: duration))
+        }
+
+        // 10: the store on PostgreSQL, alone and through 1, 2 and 3 gateways.
+        if let postgres = settings.postgres {
+            try await PostgresBench(settings: settings, work: work, pki: pki, run: run, server: postgres)
+                .measure(report: &report)
         }
 
         // 6: memory with many open streams.

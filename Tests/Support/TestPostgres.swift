@@ -30,18 +30,7 @@ public enum TestPostgres {
 
     /// The settings of a libpq-style line, with the password read from its `password_file`.
     static func configuration(line: String) throws -> PostgresStoreConfiguration {
-        var settings: [String: String] = [:]
-        for pair in line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { settings[parts[0]] = parts[1] }
-        }
-        let password = try settings["password_file"].map {
-            try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return PostgresStoreConfiguration(
-            host: settings["host"] ?? "127.0.0.1", port: Int(settings["port"] ?? "") ?? 5432,
-            database: settings["dbname"] ?? "govcase", user: settings["user"] ?? "govcase", password: password,
-            tls: settings["sslrootcert"].map { .init(caFile: $0) })
+        try PostgresStoreConfiguration(connectionLine: line)
     }
 
     /// A PostgreSQL server of the test's own, for a test that restarts or stops it: the shared server must stay up

@@ -55,4 +55,22 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
         self.idleInTransactionTimeout = idleInTransactionTimeout
         self.connectTimeout = connectTimeout
     }
+
+    /// Settings from a libpq-style line (`host=… port=… user=… dbname=… password_file=… sslrootcert=…`), as
+    /// `scripts/postgres-test-server.sh` writes it for the tests and the benchmark; the password is read from its
+    /// file.
+    public init(connectionLine line: String) throws {
+        var settings: [String: String] = [:]
+        for pair in line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { settings[parts[0]] = parts[1] }
+        }
+        let password = try settings["password_file"].map {
+            try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        self.init(
+            host: settings["host"] ?? "127.0.0.1", port: Int(settings["port"] ?? "") ?? 5432,
+            database: settings["dbname"] ?? "govcase", user: settings["user"] ?? "govcase", password: password,
+            tls: settings["sslrootcert"].map { TLS(caFile: $0) })
+    }
 }
