@@ -27,10 +27,13 @@ final class SilentConnection: Sendable {
         guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
     }
 
-    /// Whether the gateway has closed the connection: a read, without waiting, finds end of file.
+    /// Whether the gateway has closed the connection: a read, without waiting, finds end of file, or the reset a
+    /// close sends when the connection still held data the gateway did not read (either way it is closed; counting
+    /// only end of file counted a reset connection as open for ever, since `poll` reports it once).
     var isClosedByPeer: Bool {
         var byte: UInt8 = 0
-        return recv(socket, &byte, 1, Int32(MSG_DONTWAIT)) == 0
+        let read = recv(socket, &byte, 1, Int32(MSG_DONTWAIT))
+        return read == 0 || (read < 0 && errno == ECONNRESET)
     }
 
     /// How many of `connections` the gateway has closed by `deadline`, or as soon as `enough` are: polled together,

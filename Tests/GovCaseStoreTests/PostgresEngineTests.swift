@@ -162,8 +162,10 @@ import Testing
     /// one stays up for the tests beside it.
     @Test(.timeLimit(.minutes(3)))
     func aRestartedServerFailsCallsUnavailableAndTheStoreReconnects() async throws {
-        let server = try await TestPostgres.OwnServer.start()
-        defer { Task { try? await server.control("stop") } }
+        try await TestPostgres.OwnServer.with { server in try await restartUnderWrites(server) }
+    }
+
+    func restartUnderWrites(_ server: TestPostgres.OwnServer) async throws {
         let store = try CaseStore(postgres: server.configuration, vault: EvaluatorVault(key: key))
         let before = try store.submit(CaseStoreTests.evaluation("PJ-r1"), now: now).caseID
         let restarted = Mutex<ContinuousClock.Instant?>(nil)

@@ -47,7 +47,27 @@ public enum TestPostgres {
         static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../scripts/postgres-test-server.sh").standardizedFileURL.path
 
-        /// Starts one on a free port of loopback.
+        /// Runs `body` with a server of its own, and stops the server when `body` returns or throws: a server
+        /// left running would outlive the test run (a `defer` cannot await the stop).
+        public static func with<T: Sendable>(_ body: (OwnServer) async throws -> T) async throws -> T {
+            let server = try await start()
+            do {
+                let result = try await body(server)
+                try await server.stop()
+                return result
+            } catch {
+                try? await server.stop()
+                throw error
+            }
+        }
+
+        /// Stops the server and removes its folder.
+        public func stop() async throws {
+            try await control("stop")
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        /// Starts one on a free port of loopback; `stop()` it (`with` does).
         public static func start() async throws -> OwnServer {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-pg-\(UUID())").path
             var lastError = ""
