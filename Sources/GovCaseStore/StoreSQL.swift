@@ -313,7 +313,7 @@ extension StoreSQL {
 extension StoreSQL {
     /// Arguments of the statement's types, for `EXPLAIN QUERY PLAN`: the plan of a statement with bound
     /// parameters cannot depend on their values.
-    var sampleArguments: StatementArguments {
+    var sampleArguments: StoreArguments {
         switch self {
         case .saveCase:
             [
