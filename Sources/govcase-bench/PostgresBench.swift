@@ -33,7 +33,7 @@ struct PostgresBench {
     func measure(report: inout Report) async throws {
         var database = server
         database.database = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await Self.plainConnection(server) { connection in
+        _ = try await Self.plainConnection(server) { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(database.database)"), logger: Self.logger)
         }
         let vault = try EvaluatorVault(keyFile: pki.appendingPathComponent("evaluator.key").path)
@@ -146,16 +146,8 @@ struct PostgresBench {
     static func plainConnection<T: Sendable>(
         _ c: PostgresStoreConfiguration, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        var tls = PostgresConnection.Configuration.TLS.disable
-        if let ca = c.tls?.caFile {
-            var client = TLSConfiguration.makeClientConfiguration()
-            client.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
-            tls = .require(try NIOSSLContext(configuration: client))
-        }
         let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: c.host, port: c.port, username: c.user, password: c.password, database: c.database, tls: tls),
-            id: 0, logger: logger)
+            configuration: c.connectionConfiguration(), id: 0, logger: logger)
         do {
             let result = try await body(connection)
             try await connection.close()

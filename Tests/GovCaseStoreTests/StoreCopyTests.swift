@@ -87,9 +87,10 @@ import Testing
         let source = try filledSQLiteStore(cases: 20)
         let destination = try CaseStore(postgres: location.postgres(), vault: vault, routes: routes)
         _ = try StoreCopy(from: source, to: destination).run()
-        try destination.engine.write { db in
+        let changed = try destination.engine.write { db in
             try db.execute(sql: "UPDATE cases SET status = 'closed' WHERE rowid = (SELECT MAX(rowid) FROM cases)", [])
         }
+        #expect(changed == 1)
         let reports = try StoreCopy(from: source, to: destination).run()
         #expect(reports.first { $0.table == "cases" }?.verified == false)
         #expect(reports.filter { $0.table != "cases" }.allSatisfy { $0.verified })

@@ -81,7 +81,7 @@ public enum TestPostgres {
                     configuration.database = "govcase"
                     return OwnServer(directory: directory, configuration: configuration)
                 }
-                lastError = result.standardError ?? ""
+                lastError = result.standardError
             }
             throw Unavailable(description: "cannot start a PostgreSQL server of the test's own: \(lastError)")
         }
@@ -92,7 +92,7 @@ public enum TestPostgres {
                 .path("/bin/bash"), arguments: [Self.script, command, directory], output: .discarded,
                 error: .string(limit: 1 << 16))
             guard result.terminationStatus.isSuccess else {
-                throw Unavailable(description: "\(command) failed: \(result.standardError ?? "")")
+                throw Unavailable(description: "\(command) failed: \(result.standardError)")
             }
         }
     }
@@ -109,17 +109,8 @@ public enum TestPostgres {
     /// Runs one statement on `configuration`'s database, as the test server's user.
     public static func run(_ sql: String, on configuration: PostgresStoreConfiguration) throws {
         let logger = Logger(label: "govcase.tests.postgres")
-        var tls = PostgresConnection.Configuration.TLS.disable
-        if let ca = configuration.tls?.caFile {
-            var client = TLSConfiguration.makeClientConfiguration()
-            client.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
-            tls = .require(try NIOSSLContext(configuration: client))
-        }
         let connection = try PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.any(),
-            configuration: .init(
-                host: configuration.host, port: configuration.port, username: configuration.user,
-                password: configuration.password, database: configuration.database, tls: tls),
+            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration.connectionConfiguration(),
             id: 0, logger: logger
         ).wait()
         defer { try? connection.close().wait() }

@@ -87,40 +87,7 @@ final class PostgresConnections: Sendable {
         self.configuration = configuration
         self.logger = logger
         slots = DispatchSemaphore(value: max(configuration.maxConnections, 1))
-        connectionConfiguration = try Self.connectionConfiguration(configuration)
-    }
-
-    static func connectionConfiguration(_ c: PostgresStoreConfiguration) throws -> PostgresConnection.Configuration {
-        var tls = PostgresConnection.Configuration.TLS.disable
-        if let settings = c.tls {
-            var client = TLSConfiguration.makeClientConfiguration()
-            client.minimumTLSVersion = .tlsv12
-            client.certificateVerification = .fullVerification
-            do {
-                client.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(settings.caFile))
-                if let certificate = settings.certificateFile, let key = settings.keyFile {
-                    client.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-                    client.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-                }
-                tls = .require(try NIOSSLContext(configuration: client))
-            } catch {
-                throw StoreError(.configuration, "store.postgres.tls: \(error)")
-            }
-        }
-        var configuration = PostgresConnection.Configuration(
-            host: c.host, port: c.port, username: c.user, password: c.password, database: c.database, tls: tls)
-        configuration.options.connectTimeout = .seconds(max(c.connectTimeout.components.seconds, 1))
-        // Set at start-up, before any statement: no transaction of the gateway can hold the server's vacuum back for
-        // longer than these (`SHOW` reads them back from the live connection; PostgresEngineTests does).
-        configuration.options.additionalStartupParameters = [
-            ("application_name", "govcase-gateway"),
-            ("statement_timeout", "\(Self.milliseconds(c.statementTimeout))"),
-            ("idle_in_transaction_session_timeout", "\(Self.milliseconds(c.idleInTransactionTimeout))"),
-            // Waits for a row lock are bounded by statement_timeout, whatever the server or role sets.
-            ("lock_timeout", "0"),
-            ("TimeZone", "UTC"),
-        ]
-        return configuration
+        connectionConfiguration = try configuration.connectionConfiguration()
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
@@ -410,5 +377,44 @@ final class PostgresSession: StoreSession {
         default:
             return StoreError(.unavailable, "PostgreSQL: the connection failed (\(error.code))")
         }
+    }
+}
+
+extension PostgresStoreConfiguration {
+    /// postgres-nio's settings for a connection as the store makes it: TLS verified against the configured CA (the
+    /// server's name must match `host`), the timeouts set at start-up. The benchmark's and the tests' plain
+    /// clients connect with them too.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let c = self
+        var tls = PostgresConnection.Configuration.TLS.disable
+        if let settings = c.tls {
+            var client = TLSConfiguration.makeClientConfiguration()
+            client.minimumTLSVersion = .tlsv12
+            client.certificateVerification = .fullVerification
+            do {
+                client.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(settings.caFile))
+                if let certificate = settings.certificateFile, let key = settings.keyFile {
+                    client.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+                    client.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+                }
+                tls = .require(try NIOSSLContext(configuration: client))
+            } catch {
+                throw StoreError(.configuration, "store.postgres.tls: \(error)")
+            }
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: c.host, port: c.port, username: c.user, password: c.password, database: c.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(max(c.connectTimeout.components.seconds, 1))
+        // Set at start-up, before any statement: no transaction of the gateway can hold the server's vacuum back for
+        // longer than these (`SHOW` reads them back from the live connection; PostgresEngineTests does).
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "govcase-gateway"),
+            ("statement_timeout", "\(PostgresConnections.milliseconds(c.statementTimeout))"),
+            ("idle_in_transaction_session_timeout", "\(PostgresConnections.milliseconds(c.idleInTransactionTimeout))"),
+            // Waits for a row lock are bounded by statement_timeout, whatever the server or role sets.
+            ("lock_timeout", "0"),
+            ("TimeZone", "UTC"),
+        ]
+        return configuration
     }
 }
