@@ -120,7 +120,7 @@ public struct StoreCopy {
                 try source.rows(
                     sql: "SELECT \(columns.joined(separator: ", ")) FROM \(table.name)"
                         + (last == .null ? "" : " WHERE \(table.key) > ?") + " ORDER BY \(table.key) LIMIT ?",
-                    last == .null ? [batchSize] : [Self.argument(last), batchSize])
+                    last == .null ? [batchSize] : [last, batchSize])
             }
             guard !rows.isEmpty else { return 0 }
             let placeholders = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
@@ -128,7 +128,7 @@ public struct StoreCopy {
             try db.execute(
                 sql: "INSERT INTO \(table.name) (\(columns.joined(separator: ", ")))\(overriding) VALUES "
                     + Array(repeating: placeholders, count: rows.count).joined(separator: ", "),
-                rows.flatMap { row in row.values.map(Self.argument) })
+                rows.flatMap(\.values))
             return rows.count
         }
     }
@@ -144,7 +144,7 @@ public struct StoreCopy {
                 try db.rows(
                     sql: "SELECT \(table.key) AS copy_key, \(columns) FROM \(table.name)"
                         + (last == .null ? "" : " WHERE \(table.key) > ?") + " ORDER BY \(table.key) LIMIT 1000",
-                    last == .null ? [] : [argument(last)])
+                    last == .null ? [] : [last])
             }
             for row in rows {
                 for value in row.values { hash.update(data: encoded(value)) }
@@ -169,17 +169,6 @@ public struct StoreCopy {
         case .real(let real): return tagged(2, withUnsafeBytes(of: real.bitPattern.bigEndian) { Data($0) })
         case .text(let text): return tagged(3, Data(text.utf8))
         case .blob(let data): return tagged(4, data)
-        }
-    }
-
-    static func argument(_ value: StoreValue) -> (any StoreValueConvertible)? {
-        switch value {
-        case .null: nil
-        case .integer(let int): int
-        case .real(let real): real
-        case .text(let text): text
-        case .blob(let data): data
-        case .boolean(let bool): bool
         }
     }
 }

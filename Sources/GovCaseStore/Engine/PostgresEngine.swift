@@ -66,7 +66,7 @@ final class PostgresEngine: StoreEngine {
     }
 
     func appliedMigrations() throws -> [String] {
-        try read { session in try PostgresSchema.applied(session as! PostgresSession) }
+        try connections.withConnection { connection in try PostgresSchema.applied(session(on: connection)) }
     }
 
     func close() throws { connections.close() }

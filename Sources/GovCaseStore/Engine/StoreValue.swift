@@ -21,6 +21,12 @@ protocol StoreValueConvertible: Sendable {
     init?(storeValue value: StoreValue)
 }
 
+/// A value read from one row, bound as it is to another statement (a store copy's).
+extension StoreValue: StoreValueConvertible {
+    var storeValue: StoreValue { self }
+    init?(storeValue value: StoreValue) { self = value }
+}
+
 /// A statement's bound parameters, in order; nil binds NULL.
 typealias StoreArguments = [(any StoreValueConvertible)?]
 
