@@ -46,7 +46,7 @@ public struct AdapterChecks: Sendable {
             // A plugin's own record types are read from the descriptors its Describe gives.
             var vectors = self.vectors
             if vectors?.contains(where: { $0.pendingJSON != nil }) == true {
-                _ = await supervisor.waitUntilReady(timeout: .milliseconds(manifest.startTimeoutMilliseconds + 1_000))
+                _ = await supervisor.waitUntilReady(timeout: manifest.startUpWait)
                 vectors = vectors?.map { $0.resolved(with: Self.describedTypes(supervisor)) }
             }
             return await runner.run(role: "adapter", checks: checks(supervisor, vectors: vectors))
@@ -60,7 +60,7 @@ public struct AdapterChecks: Sendable {
         // Vectors the kit could not serialize fail the vector cases; the robustness cases use the others.
         let usable = vectors?.filter { $0.unusable == nil }
         let ready: @Sendable () async -> String? = {
-            await supervisor.waitUntilReady(timeout: .milliseconds(manifest.startTimeoutMilliseconds + 1_000))
+            await supervisor.waitUntilReady(timeout: manifest.startUpWait)
         }
         let accepted = manifest.messageTypes[0]
         let emptyRecord = Self.request(.with { $0.typeURL = "type.googleapis.com/" + accepted })

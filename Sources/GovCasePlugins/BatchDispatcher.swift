@@ -166,14 +166,15 @@ final class BatchDispatcher: Sendable {
         case .success(let responses):
             for (index, response) in zip(pending, responses) { answers[index] = .success(response) }
         case .failure(let failure):
-            guard case .connectionLost = failure.outcome, let launch = failure.launch else {
+            guard failure.outcome.lostThePlugin, let launch = failure.launch else {
                 for index in pending { answers[index] = .failure(failure.error) }
                 break
             }
-            // The plugin died on this batch: each record again, alone on the plugin, so a crash is its own.
+            // The plugin died or hung on this batch: each record again, alone on the plugin, so a crash or a hang
+            // is its own.
             supervisor.logger.notice(
-                "plugin connection lost during a batch; sending its records again one at a time",
-                metadata: ["plugin.records": "\(pending.count)"])
+                "plugin lost during a batch; sending its records again one at a time",
+                metadata: ["plugin.records": "\(pending.count)", "plugin.outcome": "\(failure.outcome)"])
             for index in pending {
                 answers[index] = await alone(batch[index], crashedLaunch: launch)
             }
@@ -188,6 +189,7 @@ final class BatchDispatcher: Sendable {
             return .failure(poisoned(known))
         }
         let result: Result<[Response], AttemptFailure>
+        let outOfMemoryKills = KernelCounters.outOfMemoryKills()
         do {
             result = try await limiter.withExclusiveAccess { await attempt([request], holdingPermit: true) }
         } catch let error as PluginCallError {
@@ -198,23 +200,30 @@ final class BatchDispatcher: Sendable {
         switch result {
         case .success(let responses): return .success(responses[0])
         case .failure(let failure):
-            guard case .connectionLost = failure.outcome, let launch = failure.launch, hasAnswered.load(ordering: .relaxed)
+            guard failure.outcome.lostThePlugin, let launch = failure.launch, hasAnswered.load(ordering: .relaxed)
             else {
                 return .failure(failure.error)
             }
-            // Only a process that exited by itself while translating this record alone convicts the record: not a
-            // SIGKILL from outside (an operator, the OOM killer), not a stop or a kill of the gateway's own.
-            guard case .exited = await supervisor.exitCause(of: launch, within: .seconds(5)) else {
+            // Only a launch lost to this record alone convicts it: the process exited by itself, hung past its own
+            // call deadline, or was killed by the kernel's out-of-memory killer (its count of kills rose meanwhile:
+            // an operator's SIGKILL convicts nothing). A stop, a removal or a lost connection the gateway ended
+            // does not.
+            let exit = await supervisor.exitCause(of: launch, within: .seconds(5))
+            let outOfMemory = KernelCounters.outOfMemoryKills().map { $0 > (outOfMemoryKills ?? .max) } ?? false
+            guard let cause = exit?.poisonCause(outOfMemoryKillSeen: outOfMemory) else {
                 return .failure(failure.error)
             }
             let record = PoisonRecord(
                 digest: Self.digest(of: request),
-                recordType: String(request.record.typeURL.split(separator: "/").last ?? ""), at: Date())
+                recordType: String(request.record.typeURL.split(separator: "/").last ?? ""), at: Date(), cause: cause)
             guard poison.withLock({ $0.add(record) }) else { return .failure(poisoned(record)) }
             supervisor.poisonRecordFound(launches: [crashedLaunch, launch])
             supervisor.logger.error(
-                "a record crashed the plugin twice, the second time alone: it is held as a poison record",
-                metadata: ["plugin.poison_digest": "\(record.digest)", "record.type": "\(record.recordType)"])
+                "a record took the plugin down twice, the second time alone: it is held as a poison record",
+                metadata: [
+                    "plugin.poison_digest": "\(record.digest)", "record.type": "\(record.recordType)",
+                    "plugin.poison_cause": "\(cause)",
+                ])
             return .failure(poisoned(record))
         }
     }
@@ -222,8 +231,8 @@ final class BatchDispatcher: Sendable {
     private func poisoned(_ record: PoisonRecord) -> PluginCallError {
         PluginCallError(
             pluginID: pluginID,
-            reason: "this record (content digest \(record.digest)) crashed the plugin twice, the second time "
-                + "alone; it is refused at once until the plugin is fixed and registered again "
+            reason: "this record (content digest \(record.digest)) \(record.cause.rawValue) the plugin twice, the "
+                + "second time alone; it is refused at once until the plugin is fixed and registered again "
                 + "(`govcase adapters describe \(pluginID)` lists such records)",
             kind: .poisonRecord(digest: record.digest))
     }
@@ -335,7 +344,7 @@ final class BatchDispatcher: Sendable {
 
     /// The plugin's connection, once it is ready; a `PluginCallError` if it does not become ready in time.
     private func readyPlugin() async throws -> ReadyPlugin {
-        switch try await supervisor.gate.wait(timeout: .milliseconds(manifest.startTimeoutMilliseconds)) {
+        switch try await supervisor.gate.wait(timeout: manifest.startUpWait) {
         case .ready(let plugin): return plugin
         case .unavailable(let why):
             let quarantined = supervisor.statistics.state == .quarantined
@@ -348,7 +357,7 @@ final class BatchDispatcher: Sendable {
             let s = supervisor.statistics
             throw PluginCallError(
                 pluginID: pluginID,
-                reason: "not ready within \(manifest.startTimeoutMilliseconds) ms (\(s.state.rawValue)"
+                reason: "not ready within \(manifest.startUpWait) (start_timeout_ms and 0.5 s; \(s.state.rawValue)"
                     + (s.lastError.isEmpty ? ")" : "; last error: \(s.lastError))"))
         }
     }

@@ -8,7 +8,7 @@ public struct PluginCallError: Error, Sendable, Hashable, CustomStringConvertibl
         case overloaded(retryAfterMilliseconds: Int)
         /// The plugin answered with an error status, or broke the call's rules: retry may help once it is fixed.
         case failed
-        /// The record crashed the plugin twice, the second time alone: it is refused at once from now on (its
+        /// The record took the plugin down twice (`PoisonRecord.Cause`), the second time alone: it is refused at once from now on (its
         /// content digest is kept), and sending it again does not help until the plugin is replaced or fixed.
         case poisonRecord(digest: String)
         /// The caller was cancelled, or its deadline passed: the caller's own outcome.

@@ -55,3 +55,15 @@ enum PluginCallOutcome: Sendable {
         }
     }
 }
+
+extension PluginCallOutcome {
+    /// The batch lost its plugin (it died, or hung past its call deadline and was killed): its records are sent
+    /// again one at a time, each alone on the plugin.
+    var lostThePlugin: Bool {
+        switch self {
+        case .connectionLost, .missedDeadline: true
+        case .answered, .callerCancelled, .pluginError, .brokeStreamRules, .routeUnavailable, .notReady, .unclassified:
+            false
+        }
+    }
+}

@@ -19,8 +19,8 @@ public enum PluginProcess {
     public enum ExitCause: Sendable, Hashable, CustomStringConvertible {
         /// It exited on its own (a crash, or an exit the gateway did not ask for), with its status.
         case exited(String)
-        /// Something outside the gateway sent it SIGKILL (an operator, the kernel's OOM killer): not a record's
-        /// doing, so never a reason to call a record poison.
+        /// Something outside the gateway sent it SIGKILL (an operator, the kernel's OOM killer). It is a record's
+        /// doing only when the kernel counted an out-of-memory kill while that record was alone on the plugin.
         case killedFromOutside
         /// It could not be started at all (the executable failed to spawn).
         case couldNotStart(String)
@@ -39,6 +39,18 @@ public enum PluginProcess {
             case .exited, .killedFromOutside, .couldNotStart, .failedHandshake, .missedCallDeadline, .connectionLost:
                 true
             case .stopped: false
+            }
+        }
+
+        /// How a record alone on the plugin took it down, when this exit of that launch convicts the record: the
+        /// plugin's own failures do (a SIGKILL only when the kernel's out-of-memory killer was seen at work); the
+        /// gateway's decisions other than a missed deadline do not.
+        func poisonCause(outOfMemoryKillSeen: Bool) -> PoisonRecord.Cause? {
+            switch self {
+            case .exited: .crashed
+            case .killedFromOutside: outOfMemoryKillSeen ? .killed : nil
+            case .missedCallDeadline: .hung
+            case .couldNotStart, .failedHandshake, .connectionLost, .stopped: nil
             }
         }
 
@@ -233,9 +245,20 @@ extension PluginProcess {
             }
         }
 
+        /// An operator asks to release the quarantined plugin: accepted once per quarantine (true), refused when
+        /// it is not quarantined or a release is already on its way (false). The driver then sends `release`.
+        mutating func requestRelease() -> Bool {
+            guard case .quarantined = state, !releaseRequested else { return false }
+            releaseRequested = true
+            return true
+        }
+
+        private var releaseRequested = false
+
         /// An operator released the quarantined plugin: its exits and poison count start from zero.
         mutating func release() -> Action? {
             guard case .quarantined = state else { return nil }
+            releaseRequested = false
             exits.removeAll()
             poisonRecords.removeAll()
             return nextLaunch()

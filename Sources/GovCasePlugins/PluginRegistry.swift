@@ -167,9 +167,7 @@ public final class PluginRegistry: Sendable {
             throw RegistrationError(code: .invalidManifest, message: "manifest: \(error)")
         }
         let supervisor = try admit(manifest, origin: ManifestOrigin(yaml: yaml))
-        if let why = await supervisor.waitUntilReady(
-            timeout: .milliseconds(manifest.startTimeoutMilliseconds) + .milliseconds(500))
-        {
+        if let why = await supervisor.waitUntilReady(timeout: manifest.startUpWait) {
             forget(manifest.id)
             supervisor.stop()
             throw RegistrationError(

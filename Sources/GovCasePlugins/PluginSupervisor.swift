@@ -72,6 +72,7 @@ public final class PluginSupervisor: Sendable {
     private let outputLog = Mutex(OutputLogThrottle())
 
     private enum Control: Sendable {
+        /// An operator released the quarantine (`StateMachine.requestRelease` accepted it).
         case released
     }
 
@@ -124,9 +125,12 @@ public final class PluginSupervisor: Sendable {
     }
 
     /// Starts a quarantined plugin again, with its exit count cleared.
+    ///
+    /// The machine accepts one release per quarantine, under its lock: of two releases at once one wins and the
+    /// other is refused, and no release is left waiting to free a later quarantine that no operator has seen.
     public func release() throws(PluginCallError) {
-        let state = machine.withLock { $0.reported }
-        guard state == .quarantined else {
+        let (accepted, state) = machine.withLock { ($0.requestRelease(), $0.reported) }
+        guard accepted else {
             throw PluginCallError(pluginID: manifest.id, reason: "it is not quarantined (\(state.rawValue))")
         }
         controls.continuation.yield(.released)
@@ -187,8 +191,7 @@ public final class PluginSupervisor: Sendable {
                 // fails its registration is forgotten, and there is nothing to release.
                 gate.set(.unavailable(reason))
                 logger.error("plugin quarantined", metadata: ["plugin.quarantine_reason": "\(reason)"])
-                guard await controls.next() != nil, !Task.isCancelled,
-                    let released = machine.withLock({ $0.release() })
+                guard await controls.next() != nil, !Task.isCancelled, let released = machine.withLock({ $0.release() })
                 else {
                     action = machine.withLock { $0.stop() }
                     continue

@@ -1,13 +1,24 @@
 import Foundation
 
-/// A record that crashed a plugin twice, the second time alone (`BatchDispatcher`): refused at once from then on.
+/// A record that took a plugin down twice, the second time alone (`BatchDispatcher`): refused at once from then
+/// on.
 public struct PoisonRecord: Sendable, Hashable {
+    /// How it took the plugin down; the raw value completes "this record … the plugin twice".
+    public enum Cause: String, Sendable, Hashable {
+        case crashed
+        /// Killed by the kernel's out-of-memory killer (`KernelCounters.outOfMemoryKills` rose meanwhile).
+        case killed = "had the kernel kill"
+        /// No answer within the plugin's call deadline.
+        case hung
+    }
+
     /// SHA-256 of the record's type URL and bytes, first 16 bytes in hex.
     public var digest: String
     /// The record's message type.
     public var recordType: String
     /// When it was found.
     public var at: Date
+    public var cause: Cause
 }
 
 /// The poison records of one plugin, the newest `limit` of them: a plugin that crashes on everything is

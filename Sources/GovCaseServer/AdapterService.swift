@@ -79,6 +79,12 @@ struct AdapterService: Govcase_Gateway_V1_AdapterService.SimpleServiceProtocol {
                         $0.digest = record.digest
                         $0.recordType = record.recordType
                         $0.foundAt = Google_Protobuf_Timestamp(date: record.at)
+                        $0.cause =
+                            switch record.cause {
+                            case .crashed: .crashed
+                            case .killed: .killed
+                            case .hung: .hung
+                            }
                     }
                 }
             }

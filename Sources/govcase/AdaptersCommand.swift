@@ -226,7 +226,15 @@ private func details(_ a: Govcase_Gateway_V1_AdapterInfo) -> String {
         if !p.lastError.isEmpty { lines.append("    last error: \(p.lastError)") }
         if !p.quarantineReason.isEmpty { lines.append("    quarantined: \(p.quarantineReason)") }
         for poison in p.poisonRecords {
-            lines.append("    poison record \(poison.digest) (\(poison.recordType)), refused since \(poison.foundAt.date)")
+            let cause =
+                switch poison.cause {
+                case .crashed: "crashed it"
+                case .killed: "had it killed (out of memory?)"
+                case .hung: "hung it"
+                case .unspecified, .UNRECOGNIZED: "took it down"
+                }
+            lines.append(
+                "    poison record \(poison.digest) (\(poison.recordType)) \(cause), refused since \(poison.foundAt.date)")
         }
     }
     return lines.joined(separator: "\n")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import GovCasePlugins
@@ -119,7 +120,54 @@ import Testing
 
     @Test func aReleaseOfAPluginNotQuarantinedIsRefused() {
         var machine = ready()
+        #expect(machine.requestRelease() == false)
         #expect(machine.release() == nil)
+    }
+
+    /// Two operators release at once: one request is accepted, the other refused; and once released and
+    /// quarantined again, the plugin waits for a new request (none is left over to free it unseen).
+    @Test func oneReleasePerQuarantine() {
+        var machine = ready(maxExits: 1)
+        guard case .quarantine = machine.processExited(launch: 1, status: "exited(1)", at: at(1)) else {
+            Issue.record("not quarantined")
+            return
+        }
+        #expect(machine.requestRelease() == true)
+        #expect(machine.requestRelease() == false)
+        #expect(machine.release() == .launch(2))
+        #expect(machine.requestRelease() == false)
+        _ = machine.handshakeSucceeded(launch: 2)
+        guard case .quarantine = machine.processExited(launch: 2, status: "exited(1)", at: at(2)) else {
+            Issue.record("not quarantined again")
+            return
+        }
+        #expect(machine.reported == .quarantined)
+        #expect(machine.requestRelease() == true)
+    }
+
+    /// Which exits of a launch that had one record alone convict that record, and how it took the plugin down. A
+    /// SIGKILL from outside convicts only when the kernel's out-of-memory killer was seen at work meanwhile.
+    @Test(arguments: [
+        (PluginProcess.ExitCause.exited("exited(6)"), false, PoisonRecord.Cause?.some(.crashed)),
+        (.killedFromOutside, true, .killed), (.killedFromOutside, false, nil),
+        (.missedCallDeadline(milliseconds: 500), false, .hung), (.connectionLost("closed"), true, nil),
+        (.failedHandshake("no line"), false, nil), (.stopped, true, nil), (.couldNotStart("ENOENT"), false, nil),
+    ])
+    func anExitConvictsARecordAloneOnlyWhenThePluginFailedOnIt(
+        cause: PluginProcess.ExitCause, outOfMemory: Bool, poison: PoisonRecord.Cause?
+    ) {
+        #expect(cause.poisonCause(outOfMemoryKillSeen: outOfMemory) == poison)
+    }
+
+    /// The kernel's count of out-of-memory kills, from a vmstat file as Linux writes it, and none where it is not.
+    @Test func theKernelsOutOfMemoryKillsAreRead() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vmstat-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "pgfault 12\noom_kill 3\nnr_foll_pin_acquired 0\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(KernelCounters.outOfMemoryKills(vmstat: file.path) == 3)
+        try "pgfault 12\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(KernelCounters.outOfMemoryKills(vmstat: file.path) == nil)
+        #expect(KernelCounters.outOfMemoryKills() != nil, "this machine's /proc/vmstat has oom_kill")
     }
 
     /// Quarantined by poison records while it backed off: when the backoff ends, the driver is told to wait for a

@@ -12,7 +12,9 @@
   crash-on-large-batch  exits 5 when a batch has more than 10 records
   good            behaves (the example format, minimal)
   slow            answers every batch after 400 ms (a caller's deadline lands while it works)
-  poison          crashes (exit 6) on a record whose id contains POISON; answers the others
+  poison          crashes (exit 6) on a record whose id contains POISON, hangs on one whose id contains HANG,
+                  and SIGKILLs itself on one whose id contains OOM (as the kernel's out-of-memory killer would);
+                  answers the others
   closes-outputs  closes its stdout and stderr after the handshake (logs to a file), and keeps serving
   leaves-child    starts a child process (sleep) at start; writes the child's pid to $BAD_PLUGIN_OUT/child.pid
   dumps-env       writes its environment's names to $BAD_PLUGIN_OUT/env.txt at start, then behaves
@@ -22,6 +24,7 @@ unset; 0: TranslateBatch calls only), so each misbehaviour can be met on either 
 """
 
 import os
+import signal
 import sys
 import time
 
@@ -68,6 +71,10 @@ class Bad(govcase_plugin.Adapter):
             time.sleep(0.4)
         if mode == "poison" and "POISON" in record.evaluation_id:
             os._exit(6)
+        if mode == "poison" and "HANG" in record.evaluation_id:
+            time.sleep(3600)
+        if mode == "poison" and "OOM" in record.evaluation_id:
+            os.kill(os.getpid(), signal.SIGKILL)
         if mode == "stderr-flood":
             for i in range(50_000):
                 sys.stderr.write(f"flood line {i}\n")

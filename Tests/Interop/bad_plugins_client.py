@@ -10,6 +10,7 @@ import json
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
@@ -145,8 +146,26 @@ def main() -> None:
     error = submit(GRANTED, 9)
     check(error is not None and error.code() == grpc.StatusCode.UNAVAILABLE and "quarantined" in error.details(),
           "quarantined: records get UNAVAILABLE saying so")
-    admin.ReleaseAdapter(adapters_pb2.ReleaseAdapterRequest(id=GRANTED))
+    # Two operators release at once: one is obeyed, the other refused; none is left over to free the next
+    # quarantine unseen.
+    def release():
+        try:
+            admin.ReleaseAdapter(adapters_pb2.ReleaseAdapterRequest(id=GRANTED))
+            return None
+        except grpc.RpcError as error:
+            return error.code()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda _: release(), range(2)))
+    check(sorted(outcomes, key=str) == sorted([None, grpc.StatusCode.FAILED_PRECONDITION], key=str),
+          f"two releases at once: one obeyed, one refused ({outcomes})")
     check(wait_for(GRANTED, adapters_pb2.PLUGIN_STATE_READY), "released: it is started again")
+    codes = [submit(GRANTED, n) for n in range(10, 13)]
+    check(wait_for(GRANTED, adapters_pb2.PLUGIN_STATE_QUARANTINED), "crash loop again: QUARANTINED")
+    time.sleep(1.0)
+    check(status(GRANTED).state == adapters_pb2.PLUGIN_STATE_QUARANTINED,
+          f"quarantined again, it stays so until a new release (state {status(GRANTED).state})")
+    admin.ReleaseAdapter(adapters_pb2.ReleaseAdapterRequest(id=GRANTED))
+    check(wait_for(GRANTED, adapters_pb2.PLUGIN_STATE_READY), "released again: it is started again")
     try:
         admin.ReleaseAdapter(adapters_pb2.ReleaseAdapterRequest(id=GRANTED))
         check(False, "releasing a plugin that is not quarantined is refused")

@@ -40,14 +40,14 @@ def main() -> None:
     GRANTED = "province-json"
     out = tempfile.mkdtemp(prefix="govcase-isolation-")
 
-    def manifest(mode, streams=None, max_exits=3):
+    def manifest(mode, streams=None, max_exits=3, call_deadline_ms=5000):
         environment = f"BAD_PLUGIN_ID: {GRANTED}, BAD_PLUGIN_OUT: '{out}'"
         if streams is not None:
             environment += f", BAD_PLUGIN_STREAMS: '{streams}'"
         return "\n".join([
             f"id: {GRANTED}", "version: 0.1.0", f"executable: {executable}", f"arguments: [{mode}]",
             f"environment: {{{environment}}}", "message_types: [govcase.examples.provincejson.v1.JsonEvaluation]",
-            "call_deadline_ms: 5000", "start_timeout_ms: 15000", "concurrency: 4",
+            f"call_deadline_ms: {call_deadline_ms}", "start_timeout_ms: 15000", "concurrency: 4",
             f"restart: {{initial_backoff_ms: 20, max_backoff_ms: 200, max_exits: {max_exits}, window_seconds: 60}}",
             ""])
 
@@ -122,8 +122,40 @@ def main() -> None:
     check(seen.restarts == restarts and seen.state == adapters_pb2.PLUGIN_STATE_READY,
           f"poison: resends crash nothing and quarantine nothing (restarts {seen.restarts}, state {seen.state})")
     check(submit("good-after") is None, "poison: other senders' records are still accepted")
-    check(len(seen.poison_records) == 1 and seen.poison_records[0].record_type.endswith("JsonEvaluation"),
+    check(len(seen.poison_records) == 1 and seen.poison_records[0].record_type.endswith("JsonEvaluation")
+          and seen.poison_records[0].cause == adapters_pb2.POISON_CAUSE_CRASHED,
           f"poison: operators see it in DescribeAdapter: {list(seen.poison_records)}")
+    remove()
+
+    # 2b. A record that hangs the plugin past its call deadline fails alone, the others of its batch are
+    # accepted, and its exits do not count toward quarantine (max_exits 3; it costs two). One that has the plugin
+    # SIGKILLed while the kernel counts no out-of-memory kill (here the plugin kills itself, as an operator's
+    # kill -9 would) convicts nothing: it gets UNAVAILABLE, retryable, and the others are still accepted. (A real
+    # out-of-memory kill cannot be made safely here; the kernel counter is read in PluginProcessStateMachineTests.)
+    admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(manifest=manifest("poison", call_deadline_ms=1500)))
+    check(submit("warm-up-2") is None, "hang: a first record is accepted")
+    names = [f"hang-good-{n}" for n in range(5)] + ["HANG"]
+    summary = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[record(n) for n in names])]), timeout=60)
+    ack = summary.acks[len(names) - 1]
+    check(summary.accepted == 5, f"hang: the 5 other records of the batch are accepted ({summary.accepted})")
+    check(ack.error_code == grpc.StatusCode.FAILED_PRECONDITION.value[0] and "hung the plugin twice" in ack.error_message,
+          f"hang: fails alone, saying why: {ack.error_code} {ack.error_message}")
+    check(wait_for(lambda: status().state == adapters_pb2.PLUGIN_STATE_READY), "hang: READY again")
+    error = submit("HANG")
+    check(error is not None and error.code() == grpc.StatusCode.FAILED_PRECONDITION,
+          f"hang: sent again, it fails at once: {error and error.details()}")
+    seen = status()
+    check(len(seen.poison_records) == 1 and seen.poison_records[0].cause == adapters_pb2.POISON_CAUSE_HUNG,
+          f"hang: listed with its cause: {list(seen.poison_records)}")
+    names = [f"oom-good-{n}" for n in range(5)] + ["OOM"]
+    summary = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[record(n) for n in names])]), timeout=60)
+    ack = summary.acks[len(names) - 1]
+    check(summary.accepted == 5, f"kill -9: the 5 other records of the batch are accepted ({summary.accepted})")
+    check(ack.error_code == grpc.StatusCode.UNAVAILABLE.value[0],
+          f"kill -9 the kernel did not count: UNAVAILABLE, retryable: {ack.error_code} {ack.error_message}")
+    check(wait_for(lambda: status().state == adapters_pb2.PLUGIN_STATE_READY), "kill -9: READY again")
+    seen = status()
+    check(len(seen.poison_records) == 1, f"kill -9: no record convicted ({list(seen.poison_records)})")
     remove()
 
     # 3. Stdout and stderr closed after the handshake: still called, and restarted when it dies.

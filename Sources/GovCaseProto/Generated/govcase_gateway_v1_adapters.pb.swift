@@ -76,7 +76,8 @@ public nonisolated enum Govcase_Gateway_V1_PluginState: SwiftProtobuf.Enum, Swif
   case unspecified // = 0
 
   /// Launched; the handshake, health check or Describe has not completed yet. Records wait for it up to the
-  /// manifest's call deadline, then get UNAVAILABLE.
+  /// manifest's `start_timeout_ms` and half a second (the one start-up wait: a registration waits as long), then
+  /// get UNAVAILABLE.
   case starting // = 1
 
   /// Handshaken, healthy and described: records are translated.
@@ -130,6 +131,59 @@ public nonisolated enum Govcase_Gateway_V1_PluginState: SwiftProtobuf.Enum, Swif
     .backingOff,
     .quarantined,
     .stopped,
+  ]
+
+}
+
+/// How a poison record took its plugin down (毒记录致因).
+public nonisolated enum Govcase_Gateway_V1_PoisonCause: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not set (a gateway before this field).
+  case unspecified // = 0
+
+  /// The process exited by itself while translating it (a crash).
+  case crashed // = 1
+
+  /// The kernel's out-of-memory killer killed the process (SIGKILL, and the kernel's count of such kills rose
+  /// while the record was alone on the plugin). A SIGKILL the kernel did not count (an operator's) convicts no
+  /// record: it counts toward quarantine as the plugin's exit.
+  case killed // = 2
+
+  /// The plugin gave no answer within its own `call_deadline_ms`, and the gateway killed it.
+  case hung // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .crashed
+    case 2: self = .killed
+    case 3: self = .hung
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .crashed: return 1
+    case .killed: return 2
+    case .hung: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Govcase_Gateway_V1_PoisonCause] = [
+    .unspecified,
+    .crashed,
+    .killed,
+    .hung,
   ]
 
 }
@@ -245,8 +299,9 @@ public nonisolated struct Govcase_Gateway_V1_PluginStatus: Sendable {
   /// `RemoveAdapter` stops it until the next start only; take the file out of the folder to remove it for good.
   public var manifestFile: String = String()
 
-  /// Records that crashed the plugin twice, the second time sent alone (毒记录): each is refused at once with
-  /// FAILED_PRECONDITION from then on, and the crashes it caused do not count toward quarantine. The newest
+  /// Records that took the plugin down twice (a crash, an out-of-memory kill, a missed call deadline), the second
+  /// time sent alone (毒记录): each is refused at once with FAILED_PRECONDITION from then on, and the exits it
+  /// caused do not count toward quarantine. The newest
   /// 1,000 are kept; `ReleaseAdapter` after a quarantine, or registering the plugin again, forgets them.
   public var poisonRecords: [Govcase_Gateway_V1_PoisonRecord] = []
 
@@ -255,7 +310,8 @@ public nonisolated struct Govcase_Gateway_V1_PluginStatus: Sendable {
   public init() {}
 }
 
-/// A record that crashed a plugin on its own.
+/// A record that took a plugin down on its own (毒记录): it crashed it, had it killed by the kernel's
+/// out-of-memory killer, or hung it past its call deadline, once in a batch and once alone.
 public nonisolated struct Govcase_Gateway_V1_PoisonRecord: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -268,7 +324,7 @@ public nonisolated struct Govcase_Gateway_V1_PoisonRecord: Sendable {
   /// The record's message type, e.g. `govcase.examples.provincejson.v1.JsonEvaluation`.
   public var recordType: String = String()
 
-  /// When it crashed the plugin the second time.
+  /// When it took the plugin down the second time.
   public var foundAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_foundAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_foundAt = newValue}
@@ -277,6 +333,9 @@ public nonisolated struct Govcase_Gateway_V1_PoisonRecord: Sendable {
   public var hasFoundAt: Bool {self._foundAt != nil}
   /// Clears the value of `foundAt`. Subsequent reads from it will return its default value.
   public mutating func clearFoundAt() {self._foundAt = nil}
+
+  /// How it did, the second time (alone).
+  public var cause: Govcase_Gateway_V1_PoisonCause = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -395,6 +454,10 @@ nonisolated extension Govcase_Gateway_V1_AdapterKind: SwiftProtobuf._ProtoNamePr
 
 nonisolated extension Govcase_Gateway_V1_PluginState: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLUGIN_STATE_UNSPECIFIED\0\u{1}PLUGIN_STATE_STARTING\0\u{1}PLUGIN_STATE_READY\0\u{1}PLUGIN_STATE_BACKING_OFF\0\u{1}PLUGIN_STATE_QUARANTINED\0\u{1}PLUGIN_STATE_STOPPED\0")
+}
+
+nonisolated extension Govcase_Gateway_V1_PoisonCause: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0POISON_CAUSE_UNSPECIFIED\0\u{1}POISON_CAUSE_CRASHED\0\u{1}POISON_CAUSE_KILLED\0\u{1}POISON_CAUSE_HUNG\0")
 }
 
 nonisolated extension Govcase_Gateway_V1_AdapterInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -611,7 +674,7 @@ nonisolated extension Govcase_Gateway_V1_PluginStatus: SwiftProtobuf.Message, Sw
 
 nonisolated extension Govcase_Gateway_V1_PoisonRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PoisonRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}digest\0\u{3}record_type\0\u{3}found_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}digest\0\u{3}record_type\0\u{3}found_at\0\u{1}cause\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -622,6 +685,7 @@ nonisolated extension Govcase_Gateway_V1_PoisonRecord: SwiftProtobuf.Message, Sw
       case 1: try { try decoder.decodeSingularStringField(value: &self.digest) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.recordType) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._foundAt) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.cause) }()
       default: break
       }
     }
@@ -641,6 +705,9 @@ nonisolated extension Govcase_Gateway_V1_PoisonRecord: SwiftProtobuf.Message, Sw
     try { if let v = self._foundAt {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    if self.cause != .unspecified {
+      try visitor.visitSingularEnumField(value: self.cause, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -648,6 +715,7 @@ nonisolated extension Govcase_Gateway_V1_PoisonRecord: SwiftProtobuf.Message, Sw
     if lhs.digest != rhs.digest {return false}
     if lhs.recordType != rhs.recordType {return false}
     if lhs._foundAt != rhs._foundAt {return false}
+    if lhs.cause != rhs.cause {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -25,39 +25,41 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!govcase/gateway/v1/adapters.proto\x12\x12govcase.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x01\n\x0b\x41\x64\x61pterInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12\x15\n\rmessage_types\x18\x04 \x03(\t\x12-\n\x04kind\x18\x05 \x01(\x0e\x32\x1f.govcase.gateway.v1.AdapterKind\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x30\n\x06plugin\x18\x07 \x01(\x0b\x32 .govcase.gateway.v1.PluginStatus\"\x8a\x03\n\x0cPluginStatus\x12.\n\x05state\x18\x01 \x01(\x0e\x32\x1f.govcase.gateway.v1.PluginState\x12\x0b\n\x03pid\x18\x02 \x01(\x03\x12\x10\n\x08restarts\x18\x03 \x01(\x04\x12\x12\n\nlast_error\x18\x04 \x01(\t\x12\x19\n\x11quarantine_reason\x18\x05 \x01(\t\x12\r\n\x05\x63\x61lls\x18\x06 \x01(\x04\x12\x13\n\x0b\x63\x61ll_errors\x18\x07 \x01(\x04\x12\x0f\n\x07records\x18\x08 \x01(\x04\x12\x18\n\x10mean_call_micros\x18\t \x01(\x04\x12\x1c\n\x14stderr_lines_dropped\x18\n \x01(\x04\x12\x10\n\x08manifest\x18\x0b \x01(\t\x12\x16\n\x0estream_batches\x18\x0c \x01(\x04\x12\x14\n\x0copen_streams\x18\r \x01(\r\x12\x15\n\rmanifest_file\x18\x0e \x01(\t\x12\x38\n\x0epoison_records\x18\x0f \x03(\x0b\x32 .govcase.gateway.v1.PoisonRecord\"a\n\x0cPoisonRecord\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x13\n\x0brecord_type\x18\x02 \x01(\t\x12,\n\x08\x66ound_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x15\n\x13ListAdaptersRequest\"I\n\x14ListAdaptersResponse\x12\x31\n\x08\x61\x64\x61pters\x18\x01 \x03(\x0b\x32\x1f.govcase.gateway.v1.AdapterInfo\"$\n\x16\x44\x65scribeAdapterRequest\x12\n\n\x02id\x18\x01 \x01(\t\"B\n\x16RegisterAdapterRequest\x12\x10\n\x08manifest\x18\x01 \x01(\t\x12\x16\n\x0e\x62\x61se_directory\x18\x02 \x01(\t\"\"\n\x14RemoveAdapterRequest\x12\n\n\x02id\x18\x01 \x01(\t\"#\n\x15RemoveAdapterResponse\x12\n\n\x02id\x18\x01 \x01(\t\"#\n\x15ReleaseAdapterRequest\x12\n\n\x02id\x18\x01 \x01(\t*_\n\x0b\x41\x64\x61pterKind\x12\x1c\n\x18\x41\x44\x41PTER_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x41\x44\x41PTER_KIND_BUILT_IN\x10\x01\x12\x17\n\x13\x41\x44\x41PTER_KIND_PLUGIN\x10\x02*\xb4\x01\n\x0bPluginState\x12\x1c\n\x18PLUGIN_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15PLUGIN_STATE_STARTING\x10\x01\x12\x16\n\x12PLUGIN_STATE_READY\x10\x02\x12\x1c\n\x18PLUGIN_STATE_BACKING_OFF\x10\x03\x12\x1c\n\x18PLUGIN_STATE_QUARANTINED\x10\x04\x12\x18\n\x14PLUGIN_STATE_STOPPED\x10\x05\x32\xd3\x01\n\x0e\x41\x64\x61pterService\x12\x61\n\x0cListAdapters\x12\'.govcase.gateway.v1.ListAdaptersRequest\x1a(.govcase.gateway.v1.ListAdaptersResponse\x12^\n\x0f\x44\x65scribeAdapter\x12*.govcase.gateway.v1.DescribeAdapterRequest\x1a\x1f.govcase.gateway.v1.AdapterInfo2\xb9\x02\n\x13\x41\x64\x61pterAdminService\x12^\n\x0fRegisterAdapter\x12*.govcase.gateway.v1.RegisterAdapterRequest\x1a\x1f.govcase.gateway.v1.AdapterInfo\x12\x64\n\rRemoveAdapter\x12(.govcase.gateway.v1.RemoveAdapterRequest\x1a).govcase.gateway.v1.RemoveAdapterResponse\x12\\\n\x0eReleaseAdapter\x12).govcase.gateway.v1.ReleaseAdapterRequest\x1a\x1f.govcase.gateway.v1.AdapterInfob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!govcase/gateway/v1/adapters.proto\x12\x12govcase.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x01\n\x0b\x41\x64\x61pterInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12\x15\n\rmessage_types\x18\x04 \x03(\t\x12-\n\x04kind\x18\x05 \x01(\x0e\x32\x1f.govcase.gateway.v1.AdapterKind\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x30\n\x06plugin\x18\x07 \x01(\x0b\x32 .govcase.gateway.v1.PluginStatus\"\x8a\x03\n\x0cPluginStatus\x12.\n\x05state\x18\x01 \x01(\x0e\x32\x1f.govcase.gateway.v1.PluginState\x12\x0b\n\x03pid\x18\x02 \x01(\x03\x12\x10\n\x08restarts\x18\x03 \x01(\x04\x12\x12\n\nlast_error\x18\x04 \x01(\t\x12\x19\n\x11quarantine_reason\x18\x05 \x01(\t\x12\r\n\x05\x63\x61lls\x18\x06 \x01(\x04\x12\x13\n\x0b\x63\x61ll_errors\x18\x07 \x01(\x04\x12\x0f\n\x07records\x18\x08 \x01(\x04\x12\x18\n\x10mean_call_micros\x18\t \x01(\x04\x12\x1c\n\x14stderr_lines_dropped\x18\n \x01(\x04\x12\x10\n\x08manifest\x18\x0b \x01(\t\x12\x16\n\x0estream_batches\x18\x0c \x01(\x04\x12\x14\n\x0copen_streams\x18\r \x01(\r\x12\x15\n\rmanifest_file\x18\x0e \x01(\t\x12\x38\n\x0epoison_records\x18\x0f \x03(\x0b\x32 .govcase.gateway.v1.PoisonRecord\"\x91\x01\n\x0cPoisonRecord\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x13\n\x0brecord_type\x18\x02 \x01(\t\x12,\n\x08\x66ound_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\x05\x63\x61use\x18\x04 \x01(\x0e\x32\x1f.govcase.gateway.v1.PoisonCause\"\x15\n\x13ListAdaptersRequest\"I\n\x14ListAdaptersResponse\x12\x31\n\x08\x61\x64\x61pters\x18\x01 \x03(\x0b\x32\x1f.govcase.gateway.v1.AdapterInfo\"$\n\x16\x44\x65scribeAdapterRequest\x12\n\n\x02id\x18\x01 \x01(\t\"B\n\x16RegisterAdapterRequest\x12\x10\n\x08manifest\x18\x01 \x01(\t\x12\x16\n\x0e\x62\x61se_directory\x18\x02 \x01(\t\"\"\n\x14RemoveAdapterRequest\x12\n\n\x02id\x18\x01 \x01(\t\"#\n\x15RemoveAdapterResponse\x12\n\n\x02id\x18\x01 \x01(\t\"#\n\x15ReleaseAdapterRequest\x12\n\n\x02id\x18\x01 \x01(\t*_\n\x0b\x41\x64\x61pterKind\x12\x1c\n\x18\x41\x44\x41PTER_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x41\x44\x41PTER_KIND_BUILT_IN\x10\x01\x12\x17\n\x13\x41\x44\x41PTER_KIND_PLUGIN\x10\x02*\xb4\x01\n\x0bPluginState\x12\x1c\n\x18PLUGIN_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15PLUGIN_STATE_STARTING\x10\x01\x12\x16\n\x12PLUGIN_STATE_READY\x10\x02\x12\x1c\n\x18PLUGIN_STATE_BACKING_OFF\x10\x03\x12\x1c\n\x18PLUGIN_STATE_QUARANTINED\x10\x04\x12\x18\n\x14PLUGIN_STATE_STOPPED\x10\x05*u\n\x0bPoisonCause\x12\x1c\n\x18POISON_CAUSE_UNSPECIFIED\x10\x00\x12\x18\n\x14POISON_CAUSE_CRASHED\x10\x01\x12\x17\n\x13POISON_CAUSE_KILLED\x10\x02\x12\x15\n\x11POISON_CAUSE_HUNG\x10\x03\x32\xd3\x01\n\x0e\x41\x64\x61pterService\x12\x61\n\x0cListAdapters\x12\'.govcase.gateway.v1.ListAdaptersRequest\x1a(.govcase.gateway.v1.ListAdaptersResponse\x12^\n\x0f\x44\x65scribeAdapter\x12*.govcase.gateway.v1.DescribeAdapterRequest\x1a\x1f.govcase.gateway.v1.AdapterInfo2\xb9\x02\n\x13\x41\x64\x61pterAdminService\x12^\n\x0fRegisterAdapter\x12*.govcase.gateway.v1.RegisterAdapterRequest\x1a\x1f.govcase.gateway.v1.AdapterInfo\x12\x64\n\rRemoveAdapter\x12(.govcase.gateway.v1.RemoveAdapterRequest\x1a).govcase.gateway.v1.RemoveAdapterResponse\x12\\\n\x0eReleaseAdapter\x12).govcase.gateway.v1.ReleaseAdapterRequest\x1a\x1f.govcase.gateway.v1.AdapterInfob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govcase.gateway.v1.adapters_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ADAPTERKIND']._serialized_start=1112
-  _globals['_ADAPTERKIND']._serialized_end=1207
-  _globals['_PLUGINSTATE']._serialized_start=1210
-  _globals['_PLUGINSTATE']._serialized_end=1390
+  _globals['_ADAPTERKIND']._serialized_start=1161
+  _globals['_ADAPTERKIND']._serialized_end=1256
+  _globals['_PLUGINSTATE']._serialized_start=1259
+  _globals['_PLUGINSTATE']._serialized_end=1439
+  _globals['_POISONCAUSE']._serialized_start=1441
+  _globals['_POISONCAUSE']._serialized_end=1558
   _globals['_ADAPTERINFO']._serialized_start=91
   _globals['_ADAPTERINFO']._serialized_end=300
   _globals['_PLUGINSTATUS']._serialized_start=303
   _globals['_PLUGINSTATUS']._serialized_end=697
-  _globals['_POISONRECORD']._serialized_start=699
-  _globals['_POISONRECORD']._serialized_end=796
-  _globals['_LISTADAPTERSREQUEST']._serialized_start=798
-  _globals['_LISTADAPTERSREQUEST']._serialized_end=819
-  _globals['_LISTADAPTERSRESPONSE']._serialized_start=821
-  _globals['_LISTADAPTERSRESPONSE']._serialized_end=894
-  _globals['_DESCRIBEADAPTERREQUEST']._serialized_start=896
-  _globals['_DESCRIBEADAPTERREQUEST']._serialized_end=932
-  _globals['_REGISTERADAPTERREQUEST']._serialized_start=934
-  _globals['_REGISTERADAPTERREQUEST']._serialized_end=1000
-  _globals['_REMOVEADAPTERREQUEST']._serialized_start=1002
-  _globals['_REMOVEADAPTERREQUEST']._serialized_end=1036
-  _globals['_REMOVEADAPTERRESPONSE']._serialized_start=1038
-  _globals['_REMOVEADAPTERRESPONSE']._serialized_end=1073
-  _globals['_RELEASEADAPTERREQUEST']._serialized_start=1075
-  _globals['_RELEASEADAPTERREQUEST']._serialized_end=1110
-  _globals['_ADAPTERSERVICE']._serialized_start=1393
-  _globals['_ADAPTERSERVICE']._serialized_end=1604
-  _globals['_ADAPTERADMINSERVICE']._serialized_start=1607
-  _globals['_ADAPTERADMINSERVICE']._serialized_end=1920
+  _globals['_POISONRECORD']._serialized_start=700
+  _globals['_POISONRECORD']._serialized_end=845
+  _globals['_LISTADAPTERSREQUEST']._serialized_start=847
+  _globals['_LISTADAPTERSREQUEST']._serialized_end=868
+  _globals['_LISTADAPTERSRESPONSE']._serialized_start=870
+  _globals['_LISTADAPTERSRESPONSE']._serialized_end=943
+  _globals['_DESCRIBEADAPTERREQUEST']._serialized_start=945
+  _globals['_DESCRIBEADAPTERREQUEST']._serialized_end=981
+  _globals['_REGISTERADAPTERREQUEST']._serialized_start=983
+  _globals['_REGISTERADAPTERREQUEST']._serialized_end=1049
+  _globals['_REMOVEADAPTERREQUEST']._serialized_start=1051
+  _globals['_REMOVEADAPTERREQUEST']._serialized_end=1085
+  _globals['_REMOVEADAPTERRESPONSE']._serialized_start=1087
+  _globals['_REMOVEADAPTERRESPONSE']._serialized_end=1122
+  _globals['_RELEASEADAPTERREQUEST']._serialized_start=1124
+  _globals['_RELEASEADAPTERREQUEST']._serialized_end=1159
+  _globals['_ADAPTERSERVICE']._serialized_start=1561
+  _globals['_ADAPTERSERVICE']._serialized_end=1772
+  _globals['_ADAPTERADMINSERVICE']._serialized_start=1775
+  _globals['_ADAPTERADMINSERVICE']._serialized_end=2088
 # @@protoc_insertion_point(module_scope)
