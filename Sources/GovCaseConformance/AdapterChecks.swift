@@ -6,6 +6,7 @@ import GovCaseWire
 import Logging
 import Subprocess
 import SwiftProtobuf
+import Synchronization
 import SystemPackage
 
 /// The adapter role: a plugin started from its manifest, as the gateway would, then driven through its
@@ -162,41 +163,95 @@ public struct AdapterChecks: Sendable {
                 } catch { return .fail("a batch of \(manifest.batchSize): \(error)") }
             },
             "adapter.robustness.concurrent-calls": {
+                // Separate calls (the kit's calls are never coalesced), each a full batch so that they last, all
+                // started together: the case proves that they were in flight at once, and that the process that
+                // answered them is the one that answers next.
+                if let why = await ready() { return .fail(why) }
+                let batch = Array(repeating: emptyRecord, count: manifest.batchSize)
+                do {
+                    _ = try await Self.translate(supervisor, batch)
+                } catch {
+                    _ = await ready()
+                    return .skip(
+                        "a batch of \(manifest.batchSize) is not answered even alone "
+                            + "(adapter.robustness.max-batch), so several at once prove nothing")
+                }
+                let before = supervisor.statistics
+                let inFlight = InFlightCounter()
                 let failures = await withTaskGroup(of: String?.self) { group in
                     for _ in 0..<manifest.concurrency {
                         group.addTask {
-                            do { _ = try await Self.translate(supervisor, [emptyRecord]); return nil } catch {
-                                return "\(error)"
-                            }
+                            do {
+                                _ = try await inFlight.measure { try await Self.translate(supervisor, batch) }
+                                return nil
+                            } catch { return "\(error)" }
                         }
                     }
                     return await group.compactMap { $0 }.reduce(into: []) { $0.append($1) }
                 }
-                return failures.isEmpty
-                    ? .pass("\(manifest.concurrency) calls at once, all answered")
-                    : .fail("\(failures.count) of \(manifest.concurrency) concurrent calls failed: \(failures[0])")
+                guard failures.isEmpty else {
+                    return .fail("\(failures.count) of \(manifest.concurrency) concurrent calls failed: \(failures[0])")
+                }
+                if let changed = Self.sameProcess(since: before, supervisor) { return .fail(changed) }
+                guard manifest.concurrency < 2 || inFlight.peak >= 2 else {
+                    return .skip(
+                        "the \(manifest.concurrency) calls were never in flight together (peak \(inFlight.peak)): "
+                            + "nothing concurrent was exercised")
+                }
+                return .pass(
+                    "\(manifest.concurrency) calls of \(manifest.batchSize) records, up to \(inFlight.peak) in flight "
+                        + "at once, all answered by the same process (pid \(before.pid))")
             },
             "adapter.robustness.cancel-mid-call": {
-                // The same batch uncancelled first: a plugin that cannot answer it at all fails
-                // adapter.robustness.max-batch, and its crash on the cancelled batch would prove nothing here.
-                do {
-                    _ = try await Self.translate(supervisor, Array(repeating: emptyRecord, count: manifest.batchSize))
-                } catch {
-                    _ = await ready()
+                // The same batch uncancelled first, three times by call, timed: a plugin that cannot answer it at
+                // all fails adapter.robustness.max-batch, and its crash on the cancelled batch would prove nothing
+                // here.
+                let batch = Array(repeating: emptyRecord, count: manifest.batchSize)
+                var took: [Duration] = []
+                for _ in 0..<3 {
+                    let start = ContinuousClock.now
+                    do {
+                        _ = try await Self.translate(supervisor, batch, route: .call)
+                    } catch {
+                        _ = await ready()
+                        return .skip(
+                            "a batch of \(manifest.batchSize) is not answered even when not cancelled "
+                                + "(adapter.robustness.max-batch), so a cancelled one proves nothing")
+                    }
+                    took.append(ContinuousClock.now - start)
+                }
+                // Ready and idle, the same call cancelled at half the time it took at best: by then the plugin has
+                // the request and is working on it, so the cancel (RST_STREAM) lands inside its call. One answered
+                // before the cancel is tried again; an answer that always comes first is no proof, and says so.
+                let half = took.min()! / 2
+                let before = supervisor.statistics
+                var landed = false
+                for _ in 0..<5 where !landed {
+                    await supervisor.waitUntilIdle()
+                    let call = Task { try await Self.translate(supervisor, batch, route: .call) }
+                    try? await Task.sleep(for: half)
+                    call.cancel()
+                    if case .failure(let error as PluginCallError) = await call.result, error.kind == .cancelled {
+                        landed = true
+                    }
+                }
+                guard landed else {
                     return .skip(
-                        "a batch of \(manifest.batchSize) is not answered even when not cancelled "
-                            + "(adapter.robustness.max-batch), so a cancelled one proves nothing")
+                        "each of 5 calls cancelled at \(half) (half the best time of the same call) was answered "
+                            + "first, so no cancel reached the plugin mid-call")
                 }
-                let call = Task {
-                    try await Self.translate(supervisor, Array(repeating: emptyRecord, count: manifest.batchSize))
-                }
-                try? await Task.sleep(for: .milliseconds(2))
-                call.cancel()
-                _ = try? await call.value
+                // The plugin may still be working on the cancelled batch: it is given a second to end it, as it
+                // likes, before the next call and the check that the same process answers it.
+                try? await Task.sleep(for: Self.afterCancel)
                 do {
-                    _ = try await Self.translate(supervisor, [emptyRecord])
-                    return .pass("the call after a cancelled one was answered")
-                } catch { return .fail("after a cancelled call: \(error)") }
+                    _ = try await Self.translate(supervisor, [emptyRecord], route: .call)
+                } catch { return .fail("after a call cancelled mid-call: \(error)") }
+                if let changed = Self.sameProcess(since: before, supervisor) {
+                    return .fail("after a call cancelled mid-call: \(changed)")
+                }
+                return .pass(
+                    "a call cancelled \(half) into it (half its best time uncancelled), then the next call answered "
+                        + "by the same process (pid \(before.pid))")
             },
             "adapter.robustness.large-record": {
                 var value = Data([0x0A, 0x80, 0x80, 0x40])  // field 1, 1 MiB (varint 0x100000)
@@ -281,6 +336,13 @@ public struct AdapterChecks: Sendable {
         }
     }
 
+    /// Nil when the process that answered before still answers (same pid, no restart); otherwise what changed.
+    static func sameProcess(since before: PluginStatistics, _ supervisor: PluginSupervisor) -> String? {
+        let now = supervisor.statistics
+        guard now.pid != before.pid || now.restarts != before.restarts else { return nil }
+        return "the plugin's process changed (pid \(before.pid) → \(now.pid), restarts \(before.restarts) → \(now.restarts))"
+    }
+
     /// A record of `type` with these bytes must be answered (a case or a rejection) without the plugin exiting.
     static func answeredWithoutRestart(_ value: Data, of type: String, supervisor: PluginSupervisor, what: String)
         async -> CheckResult
@@ -356,9 +418,10 @@ public struct AdapterChecks: Sendable {
     /// One batch, as is, to the plugin (`translateBatch`: no coalescing with other cases' records, no second
     /// attempt, no isolation), with each request and answer in the case's wire trace (`--trace`): what the kit
     /// sees is the plugin's own answer.
-    static func translate(_ supervisor: PluginSupervisor, _ requests: [Govcase_Plugin_V1_TranslateRequest])
-        async throws -> [Govcase_Plugin_V1_TranslateResponse]
-    {
+    static func translate(
+        _ supervisor: PluginSupervisor, _ requests: [Govcase_Plugin_V1_TranslateRequest],
+        route: PluginSupervisor.Route = .either
+    ) async throws -> [Govcase_Plugin_V1_TranslateResponse] {
         WireTrace.note("→ a batch, \(requests.count) record(s)")
         for (index, request) in requests.prefix(20).enumerated() {
             WireTrace.note(
@@ -366,7 +429,7 @@ public struct AdapterChecks: Sendable {
             )
         }
         do {
-            let answers = try await supervisor.translateBatch(requests, route: .either)
+            let answers = try await supervisor.translateBatch(requests, route: route)
             WireTrace.note("← \(answers.count) result(s)")
             for (index, answer) in answers.prefix(20).enumerated() {
                 WireTrace.note("← [\(index)] \(WireTrace.describe(answer))")
@@ -470,6 +533,9 @@ public struct AdapterChecks: Sendable {
         return "got more than expected: \"\(a[b.count].trimmingCharacters(in: .whitespaces))\""
     }
 
+    /// How long a plugin has to be done with a call cancelled mid-call before the kit calls it again.
+    static let afterCancel = Duration.seconds(1)
+
     /// How long a plugin launched without a proper handshake environment has to exit: an interpreter's start on a
     /// busy machine (a CI runner) takes seconds.
     static let launchLimit = Duration.seconds(10)
@@ -523,5 +589,21 @@ extension AdapterChecks {
                 (vector.name, await differenceFromExpected(vector, supervisor: supervisor, pluginID: pluginID)))
         }
         return results
+    }
+}
+
+/// How many of the kit's own calls were in flight at once, at most.
+final class InFlightCounter: Sendable {
+    private let counts = Mutex((now: 0, peak: 0))
+
+    var peak: Int { counts.withLock { $0.peak } }
+
+    func measure<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        counts.withLock {
+            $0.now += 1
+            $0.peak = max($0.peak, $0.now)
+        }
+        defer { counts.withLock { $0.now -= 1 } }
+        return try await body()
     }
 }

@@ -547,7 +547,7 @@ public final class PluginSupervisor: Sendable {
     public func translateBatch(_ requests: [Govcase_Plugin_V1_TranslateRequest], route: Route) async throws
         -> [Govcase_Plugin_V1_TranslateResponse]
     {
-        try await dispatcher.attempt(requests, route: route).get()
+        try await dispatcher.attempt(requests, route: route).mapError(\.error).get()
     }
 }
 

@@ -11,6 +11,8 @@ first argument) behind a Python plugin that forwards every record to it, with on
                       which plugin.proto allows): the streams case does not apply, and the verdict is Conformant
   call-differs        offers TranslateStream streams (as the SDK does) but its TranslateBatch calls, which the
                       gateway makes when every stream is busy, answer each case in another region
+  dies-on-cancel      exits when a TranslateBatch call is cancelled while it translates (RST_STREAM from the
+                      gateway when a caller's deadline passes): it answers every call it is allowed to finish
 """
 
 import os
@@ -30,7 +32,7 @@ from govcase.plugin.v1 import plugin_pb2, plugin_pb2_grpc  # noqa: E402
 from govcase.sources.national.v1 import national_pb2  # noqa: E402
 
 real_plugin, flaw = sys.argv[1], sys.argv[2]
-assert flaw in ("faithful", "calls-only", "drop-unknown-codes", "call-differs"), flaw
+assert flaw in ("faithful", "calls-only", "drop-unknown-codes", "call-differs", "dies-on-cancel"), flaw
 
 
 def start_real_plugin():
@@ -100,5 +102,18 @@ class CallDiffers(govcase_plugin._Servicer):
 
 if flaw == "call-differs":
     govcase_plugin._Servicer = CallDiffers
+
+
+class DiesOnCancel(govcase_plugin._Servicer):
+    def TranslateBatch(self, request, context):
+        answer = super().TranslateBatch(request, context)
+        # A call that is no longer active once translated was cancelled while it worked.
+        if not context.is_active():
+            os._exit(9)
+        return answer
+
+
+if flaw == "dies-on-cancel":
+    govcase_plugin._Servicer = DiesOnCancel
 
 govcase_plugin.serve(Forwarding(), translate_streams=0 if flaw == "calls-only" else None)
