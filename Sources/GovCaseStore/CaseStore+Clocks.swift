@@ -100,8 +100,9 @@ extension CaseStore {
 
     /// Brings a case's clock rows in line with the clocks it runs, in the caller's transaction: new clocks are
     /// written, a clock whose deadline moved replaces its pending row (keeping the old due time), and pending
-    /// clocks the case no longer runs are cancelled. A clock that already fired for a deadline never fires again
-    /// for it.
+    /// clocks the case no longer runs are cancelled. A clock that already fired (or was skipped) for a deadline
+    /// never fires again for it; one cancelled for a deadline that is set anew (a loop sent back to rectification
+    /// on the day it started) runs again.
     ///
     /// A new case that runs no clock (most evaluations) costs nothing more: it cannot have rows yet.
     func reconcileClocks(of c: Case, isNew: Bool, now: Date, db: any StoreSession) throws {

@@ -113,6 +113,33 @@ import Testing
         #expect(try clockEvents(store, id).map(\.step.action.kind) == [.remind])
     }
 
+    /// Rectified, told and rated 不满意 on the day the rectification started: the renewed deadline is the first
+    /// one again (five working days from the same day), so its clock rows are those the rectification cancelled.
+    /// They run again, and fire once each.
+    @Test(arguments: Engine.allCases) func aDeadlineRenewedToTheSameTimeRunsItsCancelledClocksAgain(_ engine: Engine) throws {
+        let store = try open(engine)
+        let id = try rectifyingBadReview(store)
+        for (action, hour) in [(LifecycleAction(.completeRectification, note: "已整改"), 11),
+                               (LifecycleAction(.giveFeedback, note: "已告知", feedbackMethod: .phone), 12),
+                               (LifecycleAction(.rateFeedback, level: .dissatisfied), 13)] {
+            let at = Self.beijing(9, 28, hour)
+            let step = LifecycleStep(action, actor: Actor(person: "钱整改"), occurredAt: at)
+            _ = try store.transition(caseID: id, step: step, recordedAt: at, policy: .standard)
+        }
+        let stored = try #require(try store.caseToForward(id: id))
+        #expect(stored.badReview?.rectificationDeadline == Self.beijing(10, 11, 0), "renewed to the same deadline")
+        #expect(stored.status == .rectifying)
+        #expect(try store.clockCounts()[.pending] == 5, "the five clocks run again")
+        var fired: [LifecycleActionKind] = []
+        var now = Self.beijing(9, 28, 14)
+        while now < Self.beijing(10, 20, 0) {
+            fired += try store.fireDueClocks(now: now).fired.map(\.action)
+            now.addTimeInterval(3600)
+        }
+        #expect(fired == [.remind, .remind, .remind, .overdue, .escalate])
+        #expect(try clockEvents(store, id).count == 5, "each once")
+    }
+
     /// A service node's default-rating time (7 natural days: served Sep 1, last day Sep 8, due Sep 9 00:00). The
     /// gateway checks that an evaluation arrived (the sources push their own default ratings): one arriving a
     /// minute before the time stops the clock; a node still unrated at the time gets DEFAULT_RATING_DUE, and an
