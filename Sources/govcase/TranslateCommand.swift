@@ -20,7 +20,8 @@ struct TranslateCommand: ParsableCommand {
             It answers as the gateway does: a new case gets the deadlines its region's policy starts (a default \
             rating that policy refuses is refused), and it is printed as an unmasked read shows it (no identity \
             key beside the full name). With --config, the deployment's deadlines, code overrides and clock skew \
-            apply; without it, the embedded defaults of `govcase serve`.
+            apply (--codes adds to its code overrides for the source system), and only the adapters it runs \
+            (builtin_adapters) are known; without it, the embedded defaults of `govcase serve`.
             """)
 
     @Option(help: "A gateway's YAML configuration: its deadlines, code_overrides and validation.clock_skew_seconds apply.")
@@ -57,11 +58,20 @@ struct TranslateCommand: ParsableCommand {
         var overrides = deployment?.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } } ?? [:]
         var given = try codes.map { try CodeTable(json: Data(contentsOf: URL(fileURLWithPath: $0))) }
         if given == nil, let vectorCodes = vector?.codeOverrides { given = try CodeTable(json: vectorCodes) }
-        if let given { overrides[adapter, default: [:]][sourceSystem] = given }
-        let adapters = BuiltInAdapters.all(overrides: overrides)
+        // Given codes go on top of the deployment's for the same source system, table by table and code by code,
+        // as an operator trying one more code expects: the deployment's other codes still apply.
+        if let given { overrides[adapter, default: [:]][sourceSystem, default: CodeTable()].merge(given) }
+        // The adapters the deployment runs (`builtin_adapters`), or all of them without --config.
+        let adapters = BuiltInAdapters.all(overrides: overrides).filter {
+            deployment?.builtInAdapters.contains($0.info.id) ?? true
+        }
         guard let chosen = adapters.first(where: { $0.info.id == adapter }) else {
+            let notRun = deployment != nil && BuiltInAdapters.all().contains { $0.info.id == adapter }
             Self.fail(
-                code: 2, "unknown adapter \"\(adapter)\"; known: " + adapters.map(\.info.id).joined(separator: ", "))
+                code: 2,
+                (notRun
+                    ? "\(adapter) is not run by this deployment (its builtin_adapters leave it out)"
+                    : "unknown adapter \"\(adapter)\"") + "; known: " + adapters.map(\.info.id).joined(separator: ", "))
         }
         let record: SourceRecordJSON
         do { record = try SourceRecordJSON(vector?.record ?? input) } catch {

@@ -159,6 +159,17 @@ import Testing
         }
     }
 
+    /// `--codes` adds to a deployment's code overrides, table by table and code by code; the given value wins.
+    @Test func givenCodesAddToTheDeploymentsOwn() {
+        var deployment = CodeTable(["channel": ["A1": "CHANNEL_WEB", "A2": "CHANNEL_APP"], "level": ["9": "1"]])
+        deployment.merge(CodeTable(["channel": ["A2": "CHANNEL_WINDOW", "A3": "CHANNEL_KIOSK"], "outcome": ["x": "y"]]))
+        #expect(
+            deployment.tables == [
+                "channel": ["A1": "CHANNEL_WEB", "A2": "CHANNEL_WINDOW", "A3": "CHANNEL_KIOSK"], "level": ["9": "1"],
+                "outcome": ["x": "y"],
+            ])
+    }
+
     /// translate answers as the gateway does (issue: it printed no deadlines, accepted a default rating the
     /// gateway refused and printed the certKey beside the clear name): the deadlines started, the region's
     /// default-rating rule applied, the identity key left out of the unmasked view, and with `--config` the
@@ -197,6 +208,15 @@ import Testing
             ["translate", "--config", folder.appendingPathComponent("missing.yaml").path, "--adapter", "national-platform", defaulted],
             input: "")
         #expect(broken.status == 2 && broken.stderr.contains("missing.yaml"), "\(broken.stderr)")
+
+        // A deployment that runs the national adapter alone knows no other.
+        try (yaml + "\nbuiltin_adapters: [national-platform]\n").write(to: configuration, atomically: true, encoding: .utf8)
+        let notRun = try Self.govcase(
+            ["translate", "--config", configuration.path, "--adapter", "hotline-12345", defaulted], input: "")
+        #expect(notRun.status == 2, "\(notRun.stdout)")
+        #expect(
+            notRun.stderr.contains("hotline-12345 is not run by this deployment")
+                && notRun.stderr.contains("known: national-platform\n"), "\(notRun.stderr)")
 
         // The certKey is the masked views' alone: never beside the clear name.
         let withKey = vectors.appendingPathComponent("national-platform/valid/033-evaluation-with-cert-key.json").path

@@ -10,6 +10,11 @@ public struct CodeTable: Sendable, Hashable, Codable {
 
     public init(_ tables: [String: [String: String]] = [:]) { self.tables = tables }
 
+    /// Adds `other`'s codes, table by table; where both map a code, `other`'s value wins.
+    public mutating func merge(_ other: CodeTable) {
+        for (table, codes) in other.tables { tables[table, default: [:]].merge(codes) { _, given in given } }
+    }
+
     /// Tables whose values are a deployment's own names, not core values: `routing` maps the three routes of a
     /// culture-and-tourism record (enforcement, complaint, designated) to the units a region names. Their keys
     /// are a closed set; their values are whatever a deployment calls its units.
