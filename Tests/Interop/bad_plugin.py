@@ -8,6 +8,8 @@
   hang            never answers a translation call
   wrong-count     answers no result for a batch
   other-source    answers a case for another source system
+  wrong-default   answers a default rating (默认评价) of 非常满意, where the gateway's default level is 基本满意: the
+                  gateway's own check refuses it, naming the case's path (`case.evaluation.level`)
   stderr-flood    writes 50,000 lines to stderr on every call, then answers
   crash-on-large-batch  exits 5 when a batch has more than 10 records
   good            behaves (the example format, minimal)
@@ -93,6 +95,8 @@ class Bad(govcase_plugin.Adapter):
         )
         if mode == "other-source":
             case.source.source_system = "someone-else"
+        if mode == "wrong-default":
+            case.evaluation.origin = evaluation_pb2.EVALUATION_ORIGIN_DEFAULT
         return plugin_pb2.TranslateResponse(case=case)
 
 

@@ -13,6 +13,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from session import check, plugin_session_arguments, plugin_session_stubs
 from google.protobuf.any_pb2 import Any
@@ -123,6 +125,22 @@ def main() -> None:
     error = submit(GRANTED, 1)
     check(error is not None and error.code() == grpc.StatusCode.INTERNAL and GRANTED in error.details()
           and "someone-else" in error.details(), f"other source: refused: {error and error.details()}")
+    admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
+
+    # The gateway's own check of a plugin's case (a default rating at another level than the region's) is named
+    # by the case's path, `case.<core path>` (violation.proto): the gateway knows none of the plugin record's.
+    register(manifest("wrong-default", plugin_id=GRANTED))
+    error = submit(GRANTED, 1)
+    fields = set()
+    status_ = rpc_status.from_call(error) if error is not None else None
+    for detail in status_.details if status_ else []:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            fields |= {(v.field, v.reason) for v in bad.field_violations}
+    check(error is not None and error.code() == grpc.StatusCode.INVALID_ARGUMENT
+          and ("case.evaluation.level", "INCONSISTENT") in fields,
+          f"wrong default: refused, named by the case's path: {error and error.code()} {sorted(fields)}")
     admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
 
     # A stderr flood is dropped beyond the rate, counted, and the record still goes through.
