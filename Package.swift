@@ -77,6 +77,7 @@ let package = Package(
             name: "GovCaseStore",
             dependencies: [
                 "GovCaseCore", "GovCaseProto", "GovCaseWire", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),

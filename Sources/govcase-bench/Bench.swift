@@ -87,13 +87,17 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Only the PostgreSQL section (10), with --postgres.")
     var postgresOnly = false
 
+    @Flag(help: "Only the memory with open streams (section 6), on a fresh gateway: start to serving, then RSS.")
+    var memoryOnly = false
+
     func run() async throws {
         let settings = BenchSettings(
             duration: .seconds(seconds ?? (smoke ? 0.5 : 8)), queryCases: queryCases ?? (smoke ? 2_000 : 1_000_000),
             openStreams: openStreams ?? (smoke ? 50 : 1_000), pluginOnly: pluginOnly, forwardingOnly: forwardingOnly,
             forwardRecords: forwardRecords ?? (smoke ? 200 : 10_000), forwardRate: forwardRate ?? (smoke ? 50 : 200),
             forwardDuration: .seconds(forwardSeconds ?? (smoke ? 1 : 10)),
-            postgres: try postgres.map { try PostgresStoreConfiguration(connectionLine: $0) }, postgresOnly: postgresOnly)
+            postgres: try postgres.map { try PostgresStoreConfiguration(connectionLine: $0) }, postgresOnly: postgresOnly,
+            memoryOnly: memoryOnly)
         if postgresOnly, settings.postgres == nil { throw ValidationError("--postgres-only needs --postgres") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-bench-\(UUID())")
         defer { try? FileManager.default.removeItem(at: work) }
@@ -116,4 +120,5 @@ struct BenchSettings: Sendable {
     var forwardDuration: Duration = .seconds(10)
     var postgres: PostgresStoreConfiguration?
     var postgresOnly = false
+    var memoryOnly = false
 }

@@ -55,6 +55,16 @@ struct BenchRun {
             try await ForwardingBench(settings: settings, work: work, pki: pki, run: run).measure(report: &report)
             return report
         }
+        if settings.memoryOnly {
+            report.openStreams = settings.openStreams
+            report.memoryWithOpenStreams = try await Self.memoryWithOpenStreams(
+                settings.openStreams, gateway: gateway, port: gatewayPort,
+                source: GatewayClientIdentity.development("national-sc", in: pki), run: run)
+            await gateway.stop()
+            report.ingestBudgetPeak = await gateway.ingestBudgetPeak()
+            await echo.stop()
+            return report
+        }
         if settings.pluginOnly {
             try await PluginBench(settings: settings, work: work, pki: pki, run: run)
                 .measure(inProcessPort: gatewayPort, report: &report)

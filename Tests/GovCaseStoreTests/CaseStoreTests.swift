@@ -71,6 +71,17 @@ import Testing
         #expect(try store.synchronousSettings().writer == 2)
     }
 
+    /// The page caches of every connection are bounded together, read back from SQLite: 16 MiB per connection
+    /// (writer, readers, checkpointer) grew the gateway's resident memory with the store, past 350 MB.
+    @Test func sqliteMemoryIsBoundedForAllConnectionsTogether() throws {
+        let store = try open()
+        for n in 0..<200 { _ = try store.submit(Self.evaluation("PJ-heap-\(n)"), now: now) }
+        _ = try store.query(CaseQuery(), pageSize: 200, pageToken: nil)
+        let heap = SQLiteEngine.heap
+        #expect(heap.limit == SQLiteEngine.heapLimitBytes, "the soft heap limit in force: \(heap.limit)")
+        #expect(heap.used > 0 && heap.used <= heap.limit, "SQLite holds \(heap.used) bytes")
+    }
+
     /// Under sustained ingest the log must not grow without bound: past its limit a TRUNCATE checkpoint empties
     /// it, even while commits follow one another without a pause (run from a second connection, it lost the
     /// race for the write lock every time and the log passed 900 MB). Closing the store leaves no log behind.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Logging
 
 /// The embedded engine: one SQLite file through GRDB, in WAL mode, one writer at a time.
@@ -10,8 +11,27 @@ final class SQLiteEngine: StoreEngine {
     /// Checkpoints the write-ahead log off the commit path.
     let checkpointer: Checkpointer
 
+    /// What SQLite may hold in memory in this process, all connections together (page caches, statements): its
+    /// soft heap limit. Past it, each page cache recycles its own least recently used pages rather than grow, so
+    /// the caches of the writer, the readers and the checkpointer cost this much in all however large the store
+    /// grows, not 16 MiB each (`cache_size`).
+    static let heapLimitBytes: Int64 = 48 << 20
+
+    /// Sets the soft heap limit once for the process (it is process-wide); returns the limit in force.
+    @discardableResult
+    static func limitHeap() -> Int64 {
+        _ = heapLimitSet
+        return sqlite3_soft_heap_limit64(-1)
+    }
+
+    private static let heapLimitSet: Void = { _ = sqlite3_soft_heap_limit64(heapLimitBytes) }()
+
+    /// The soft heap limit in force and what SQLite holds now, read from SQLite itself.
+    static var heap: (limit: Int64, used: Int64) { (sqlite3_soft_heap_limit64(-1), sqlite3_memory_used()) }
+
     /// Opens (creating if needed) the file at `path` and applies any pending migrations.
     init(path: String, walLimitBytes: Int, logger: Logger) throws {
+        Self.limitHeap()
         var configuration = Configuration()
         // A TRUNCATE checkpoint waits for readers to finish with the log; commits that meet the checkpointer's
         // passive pass wait rather than fail.
@@ -19,8 +39,8 @@ final class SQLiteEngine: StoreEngine {
         configuration.prepareDatabase { db in
             // Checkpoints run on the `Checkpointer`'s connection, never inside a commit.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the hot index pages of a large
-            // store stay in memory between commits. It counts in the gateway's resident memory.
+            // Up to 16 MiB of page cache per connection (SQLite's default is 2 MiB): the hot index pages of a large
+            // store stay in memory between commits. All connections together stay within `heapLimitBytes`.
             try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         do {
