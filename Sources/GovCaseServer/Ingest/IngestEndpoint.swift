@@ -164,6 +164,12 @@ struct IngestEndpoint: Sendable {
                 }
             }
             var failure: (any Error)?
+            // Each message's translation is a task of a discarding group: a task group keeps every finished child
+            // until it is awaited, so children of the group above would have cost a stream memory for each of its
+            // messages until it ended (40 KB each in a debug build). The group ends once the last translation is
+            // done; a failed read is caught inside it, so the messages read before it are still translated and
+            // acknowledged.
+            await withDiscardingTaskGroup { translators in
             do {
                 var next = 0
                 var inFlight = (messages: 0, bytes: 0)
@@ -180,7 +186,7 @@ struct IngestEndpoint: Sendable {
                     }
                     let now = pipeline.clock()
                     let translations = Promise<[IngestPipeline.Translated]>()
-                    group.addTask {
+                    translators.addTask {
                         translations.fulfil(await pipeline.translateAll(numbered, caller: caller, now: now))
                     }
                     toSequencer.yield(Translating(records: numbered, now: now, translations: translations, held: held))
@@ -194,6 +200,7 @@ struct IngestEndpoint: Sendable {
                 }
             } catch {
                 failure = error
+            }
             }
             toSequencer.finish()
             try await group.waitForAll()
