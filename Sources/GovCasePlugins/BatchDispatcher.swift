@@ -27,6 +27,9 @@ final class BatchDispatcher: Sendable {
     let limiter: CallLimiter
     private let coalescing: WaitQueue<CoalescingState, [Request], [Answer]>
     private let poison = Mutex(PoisonList())
+    /// Launches that were sent a call whose caller gave up before the answer: the plugin may still be working on
+    /// it, so a crash or a hang of such a launch convicts no record. The newest few launches are enough.
+    private let abandoned = Mutex(Set<Int>())
     /// Whether the plugin has ever answered a batch: until it has, a record that crashes it alone proves nothing
     /// of the record (the plugin may crash on every record), and the crash counts as the plugin's.
     private let hasAnswered = Atomic<Bool>(false)
@@ -189,9 +192,13 @@ final class BatchDispatcher: Sendable {
             return .failure(poisoned(known))
         }
         let result: Result<[Response], AttemptFailure>
-        let outOfMemoryKills = KernelCounters.outOfMemoryKills()
+        let outOfMemoryKills = Mutex<UInt64?>(nil)
         do {
-            result = try await limiter.withExclusiveAccess { await attempt([request], holdingPermit: true) }
+            result = try await limiter.withExclusiveAccess {
+                // Read once the record has the plugin to itself, so that the window holds this call alone.
+                outOfMemoryKills.withLock { $0 = KernelCounters.outOfMemoryKills() }
+                return await attempt([request], holdingPermit: true)
+            }
         } catch let error as PluginCallError {
             return .failure(error)
         } catch {
@@ -207,10 +214,14 @@ final class BatchDispatcher: Sendable {
             // Only a launch lost to this record alone convicts it: the process exited by itself, hung past its own
             // call deadline, or was killed by the kernel's out-of-memory killer (its count of kills rose meanwhile:
             // an operator's SIGKILL convicts nothing). A stop, a removal or a lost connection the gateway ended
-            // does not.
+            // does not. Nor does any loss of a launch that still worked on a call its caller had abandoned: that
+            // work, not this record, may have crashed it or held it past the deadline.
             let exit = await supervisor.exitCause(of: launch, within: .seconds(5))
-            let outOfMemory = KernelCounters.outOfMemoryKills().map { $0 > (outOfMemoryKills ?? .max) } ?? false
-            guard let cause = exit?.poisonCause(outOfMemoryKillSeen: outOfMemory) else {
+            let before = outOfMemoryKills.withLock { $0 }
+            let outOfMemory = KernelCounters.outOfMemoryKills().map { $0 > (before ?? .max) } ?? false
+            guard let cause = exit?.poisonCause(outOfMemoryKillSeen: outOfMemory),
+                !abandoned.withLock({ $0.contains(launch) })
+            else {
                 return .failure(failure.error)
             }
             let record = PoisonRecord(
@@ -231,8 +242,8 @@ final class BatchDispatcher: Sendable {
     private func poisoned(_ record: PoisonRecord) -> PluginCallError {
         PluginCallError(
             pluginID: pluginID,
-            reason: "this record (content digest \(record.digest)) \(record.cause.rawValue) the plugin twice, the "
-                + "second time alone; it is refused at once until the plugin is fixed and registered again "
+            reason: "this record (content digest \(record.digest)) \(record.cause.rawValue), the second time "
+                + "alone; it is refused at once until the plugin is fixed and registered again "
                 + "(`govcase adapters describe \(pluginID)` lists such records)",
             kind: .poisonRecord(digest: record.digest))
     }
@@ -393,6 +404,12 @@ final class BatchDispatcher: Sendable {
                 outcome = .answered(answer.responses, byStream: false)
             } catch {
                 outcome = PluginCallOutcome(error, callerCancelled: Task.isCancelled)
+            }
+        }
+        if case .callerCancelled = outcome {
+            abandoned.withLock { launches in
+                launches.insert(ready.launch)
+                launches = launches.filter { $0 > ready.launch - 16 }
             }
         }
         if case .answered = outcome {

@@ -131,7 +131,10 @@ public final class PluginSupervisor: Sendable {
     public func release() throws(PluginCallError) {
         let (accepted, state) = machine.withLock { ($0.requestRelease(), $0.reported) }
         guard accepted else {
-            throw PluginCallError(pluginID: manifest.id, reason: "it is not quarantined (\(state.rawValue))")
+            throw PluginCallError(
+                pluginID: manifest.id,
+                reason: state == .quarantined
+                    ? "a release is already under way" : "it is not quarantined (\(state.rawValue))")
         }
         controls.continuation.yield(.released)
     }

@@ -3,13 +3,13 @@ import Foundation
 /// A record that took a plugin down twice, the second time alone (`BatchDispatcher`): refused at once from then
 /// on.
 public struct PoisonRecord: Sendable, Hashable {
-    /// How it took the plugin down; the raw value completes "this record … the plugin twice".
+    /// How it took the plugin down; the raw value completes "this record …".
     public enum Cause: String, Sendable, Hashable {
-        case crashed
+        case crashed = "crashed the plugin twice"
         /// Killed by the kernel's out-of-memory killer (`KernelCounters.outOfMemoryKills` rose meanwhile).
-        case killed = "had the kernel kill"
+        case killed = "took the plugin down twice (the kernel's out-of-memory killer, the second time)"
         /// No answer within the plugin's call deadline.
-        case hung
+        case hung = "hung the plugin past its call deadline twice"
     }
 
     /// SHA-256 of the record's type URL and bytes, first 16 bytes in hex.

@@ -249,8 +249,9 @@ enum StoreSQL: CaseIterable {
                 INSERT INTO clocks (case_id, clock_key, action, region_code, deadline_at, due_at, original_due_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (case_id, clock_key, deadline_at) DO UPDATE SET
-                    state = 'pending', due_at = excluded.due_at, fired_at = NULL, late_seconds = 0,
-                    event_sequence = 0, note = 'runs again: the same deadline was set anew'
+                    state = 'pending', action = excluded.action, region_code = excluded.region_code,
+                    due_at = excluded.due_at, original_due_at = excluded.original_due_at, fired_at = NULL,
+                    late_seconds = 0, event_sequence = 0, note = 'runs again: the same deadline was set anew'
                 WHERE clocks.state = 'cancelled'
                 """
         case .pendingClocksOfCase: "SELECT * FROM clocks WHERE case_id = ? AND state = 'pending'"

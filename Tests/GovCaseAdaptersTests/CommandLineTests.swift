@@ -170,6 +170,29 @@ import Testing
             ])
     }
 
+    /// Through the command: a deployment overrides the ID-card code for js-gov, `--codes` the channel code; the
+    /// record needs both (vector 029). Replacing the deployment's table with the given one refused the record
+    /// for its document type.
+    @Test func translatesWithTheDeploymentsCodesAndTheGivenOnesTogether() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("codes-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try Self.govcase(["pki", "init", "--out", folder.path], input: "").status == 0)
+        let configuration = folder.appendingPathComponent("gateway.yaml")
+        try (try String(contentsOf: configuration, encoding: .utf8)
+            + "\ncode_overrides:\n  national-platform:\n    js-gov:\n      documentType: {\"10\": residentIDCard}\n")
+            .write(to: configuration, atomically: true, encoding: .utf8)
+        let codes = folder.appendingPathComponent("channel.json")
+        try Data(#"{"channel": {"1": "windowDevice"}}"#.utf8).write(to: codes)
+        let vector = Vector.root.appendingPathComponent("national-platform/valid/029-override-id-card-code-10.json").path
+        let run = try Self.govcase(
+            ["translate", "--config", configuration.path, "--adapter", "national-platform", "--codes", codes.path, vector],
+            input: "")
+        #expect(run.status == 0, "\(run.stderr)")
+        let printed = try Govcase_Core_V1_Case(jsonString: run.stdout)
+        #expect(printed.service.channel == .windowDevice, "the given channel code applies")
+        #expect(printed.requester.documentType == .residentIDCard, "the deployment's document code still applies")
+    }
+
     /// translate answers as the gateway does (issue: it printed no deadlines, accepted a default rating the
     /// gateway refused and printed the certKey beside the clear name): the deadlines started, the region's
     /// default-rating rule applied, the identity key left out of the unmasked view, and with `--config` the

@@ -159,15 +159,28 @@ import Testing
         #expect(cause.poisonCause(outOfMemoryKillSeen: outOfMemory) == poison)
     }
 
-    /// The kernel's count of out-of-memory kills, from a vmstat file as Linux writes it, and none where it is not.
+    /// The kernel's count of out-of-memory kills, from the files Linux writes (vmstat, cgroup v2's memory.events,
+    /// v1's memory.oom_control), and none where a file does not say; the memory cgroup's files found from
+    /// /proc/self/cgroup in either version.
     @Test func theKernelsOutOfMemoryKillsAreRead() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("vmstat-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try "pgfault 12\noom_kill 3\nnr_foll_pin_acquired 0\n".write(to: file, atomically: true, encoding: .utf8)
-        #expect(KernelCounters.outOfMemoryKills(vmstat: file.path) == 3)
+        #expect(KernelCounters.outOfMemoryKills(in: file.path) == 3)
+        try "low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\noom_group_kill 0\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(KernelCounters.outOfMemoryKills(in: file.path) == 2)
         try "pgfault 12\n".write(to: file, atomically: true, encoding: .utf8)
-        #expect(KernelCounters.outOfMemoryKills(vmstat: file.path) == nil)
-        #expect(KernelCounters.outOfMemoryKills() != nil, "this machine's /proc/vmstat has oom_kill")
+        #expect(KernelCounters.outOfMemoryKills(in: file.path) == nil)
+        #expect(KernelCounters.cgroupFiles("0::/system.slice/govcase.service\n") == [
+            "/sys/fs/cgroup/system.slice/govcase.service/memory.events"
+        ])
+        #expect(KernelCounters.cgroupFiles("0::/\n") == ["/sys/fs/cgroup/memory.events"])
+        #expect(KernelCounters.cgroupFiles("5:cpu,cpuacct:/a\n4:memory:/docker/x\n0::/\n") == [
+            "/sys/fs/cgroup/memory/docker/x/memory.oom_control", "/sys/fs/cgroup/memory.events",
+        ])
+        #if os(Linux)
+            #expect(KernelCounters.outOfMemoryKills() != nil, "this Linux kernel counts out-of-memory kills")
+        #endif
     }
 
     /// Quarantined by poison records while it backed off: when the backoff ends, the driver is told to wait for a

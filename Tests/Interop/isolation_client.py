@@ -138,7 +138,7 @@ def main() -> None:
     summary = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[record(n) for n in names])]), timeout=60)
     ack = summary.acks[len(names) - 1]
     check(summary.accepted == 5, f"hang: the 5 other records of the batch are accepted ({summary.accepted})")
-    check(ack.error_code == grpc.StatusCode.FAILED_PRECONDITION.value[0] and "hung the plugin twice" in ack.error_message,
+    check(ack.error_code == grpc.StatusCode.FAILED_PRECONDITION.value[0] and "hung the plugin past its call deadline twice" in ack.error_message,
           f"hang: fails alone, saying why: {ack.error_code} {ack.error_message}")
     check(wait_for(lambda: status().state == adapters_pb2.PLUGIN_STATE_READY), "hang: READY again")
     error = submit("HANG")
