@@ -169,6 +169,7 @@ import Testing
         let store = try CaseStore(postgres: server.configuration, vault: EvaluatorVault(key: key))
         let before = try store.submit(CaseStoreTests.evaluation("PJ-r1"), now: now).caseID
         let restarted = Mutex<ContinuousClock.Instant?>(nil)
+        let acknowledgedSoFar = Mutex(0)
         // Writes keep coming, each noting when it was acknowledged, until 100 have been acknowledged after the
         // restart ended.
         let writer = Task {
@@ -181,6 +182,7 @@ import Testing
                     let record = CaseStoreTests.evaluation("PJ-rw-\(index)")
                     let id = try await store.call { try $0.submit(record, now: self.now).caseID }
                     outcomes.append((index, .success(id), .now))
+                    acknowledgedSoFar.withLock { $0 += 1 }
                 } catch let error as StoreError {
                     outcomes.append((index, .failure(error), .now))
                     try await Task.sleep(for: .milliseconds(50))
@@ -189,7 +191,12 @@ import Testing
             }
             return outcomes
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // The restart comes once writes are being acknowledged (a fixed wait was too short for a loaded machine,
+        // where the first write took longer than 300 ms).
+        let waitingSince = ContinuousClock.now
+        while acknowledgedSoFar.withLock({ $0 }) < 5, ContinuousClock.now - waitingSince < .seconds(60) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let restartBegan = ContinuousClock.now
         try await server.control("restart")
         restarted.withLock { $0 = .now }
