@@ -42,6 +42,18 @@ import Testing
         #expect(mode == 0o600)
         #expect(try await GatewayProcess.run(["keys", "new", "--out", newKey]).status != 0, "never overwritten")
 
+        // One row as a gateway before migration v13 left it (its masked forms come from its box), made with
+        // Python's sqlite3 on the stopped gateway's store.
+        let legacy = try await ExternalProgram.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3", "-c",
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                    + "c.execute('UPDATE cases SET requester_masked = 0 WHERE id = ?', (sys.argv[2],)); c.commit()",
+                deployment.folder.appendingPathComponent("cases.sqlite").path, caseIDs[1],
+            ])
+        #expect(legacy.status == 0, "\(legacy.output)")
+
         // The new key alone cannot open the old boxes: the caller gets INTERNAL without the key's id, the
         // operator's log names it.
         try deployment.editConfiguration {
@@ -56,6 +68,17 @@ import Testing
             #expect(error.code == .internalError)
             #expect(!error.message.contains("key"), "\(error.message)")
         }
+        // A page over gRPC opens no box: the cases masked at rest are served; the older row, masked only from a
+        // box no configured key opens, is left out of the page and named in `unreadable` (without key details).
+        let page = try await withGatewayClient(
+            host: "127.0.0.1", port: port, as: .development("auditor-sc", in: deployment.folder)
+        ) {
+            try await Govcase_Gateway_V1_CaseService.Client(wrapping: $0).queryCases(.with { $0.pageSize = 10 })
+        }
+        #expect(Set(page.cases.map(\.caseID)) == [caseIDs[0], caseIDs[2]], "\(page.cases.map(\.caseID))")
+        #expect(page.cases.allSatisfy { $0.requester.name.hasSuffix("*") }, "masked")
+        #expect(page.unreadable.map(\.caseID) == [caseIDs[1]], "\(page.unreadable)")
+        #expect(page.unreadable.allSatisfy { !$0.reason.isEmpty && !$0.reason.contains("key") }, "\(page.unreadable)")
         gateway.send(SIGTERM)
         #expect(try await gateway.exitStatus() == 0)
         #expect(gateway.text.contains("which is not configured"), "\(gateway.text)")
