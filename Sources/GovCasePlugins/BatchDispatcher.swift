@@ -93,9 +93,9 @@ final class BatchDispatcher: Sendable {
     /// Small requests (a unary submit's one record) share calls: up to `coalescingCalls` calls are in flight,
     /// each taking every small request queued meanwhile (up to `batch_size` records). Idle, a request goes out at
     /// once; under load, calls carry several records and the per-call cost is shared. A caller cancelled while
-    /// its records wait leaves the queue. One whose records are on a call already waits for that call's answer
-    /// (at most `call_deadline_ms`): the call is shared, and it runs on in the plugin even when every caller on
-    /// it has gone.
+    /// its records wait leaves the queue. One whose records are on a call already leaves at once too, and its
+    /// answers are dropped: the call is shared, so it runs on in the plugin for the others (and even when every
+    /// caller on it has gone: a caller's cancellation never ends a plugin's call others share).
     private func coalesced(_ requests: [Request]) async -> [Answer] {
         var startSender = false
         let maxQueued = maxQueuedRecords

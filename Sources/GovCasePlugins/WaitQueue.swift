@@ -6,7 +6,9 @@ import Synchronization
 /// load). A waiting task that is cancelled leaves the queue at once and gets `CancellationError`, so a caller
 /// whose deadline passed never holds a place, and never gets a permit or a connection it no longer wants.
 /// Whoever changes the state resumes waiters through `update`; continuations are resumed outside the lock.
-/// A waiter may carry a `Ticket` (what it brought: records to translate), which an `update` can take with it.
+/// A waiter may carry a `Ticket` (what it brought: records to translate), which an `update` can take with it
+/// (`takeFirst`): the work on the ticket then goes on, and a taken waiter cancelled meanwhile still leaves at once
+/// (its answer, when it comes, is dropped).
 final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Sendable {
     /// What a waiter does, decided under the lock.
     enum Decision {
@@ -22,6 +24,8 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
     private struct Storage: ~Copyable {
         var state: State
         var waiters: [Waiter] = []
+        /// Waiters taken with their tickets and not yet resumed, by id.
+        var taken: [UInt64: CheckedContinuation<Value, any Error>] = [:]
         var nextID: UInt64 = 0
     }
 
@@ -29,6 +33,8 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
     struct Resumptions {
         fileprivate var pending: [(CheckedContinuation<Value, any Error>, Result<Value, any Error>)] = []
         fileprivate var waiters: [Waiter]
+        fileprivate var taken: [Waiter] = []
+        fileprivate let queue: WaitQueue
 
         /// How many tasks are waiting.
         var waiting: Int { waiters.count }
@@ -41,12 +47,14 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
             return true
         }
 
-        /// Takes the longest-waiting task out of the queue, with its ticket: the caller resumes it later through
-        /// `Taken.resume` (it can no longer leave by cancellation).
+        /// Takes the longest-waiting task out of the line, with its ticket: the caller resumes it later through
+        /// `Taken.resume`. Cancelled before that, the task leaves at once with `CancellationError` (its ticket is
+        /// not given back: the work on it is under way), and the later `resume` does nothing.
         mutating func takeFirst() -> Taken? {
             guard !waiters.isEmpty else { return nil }
             let waiter = waiters.removeFirst()
-            return Taken(ticket: waiter.ticket, continuation: waiter.continuation)
+            taken.append(waiter)
+            return Taken(id: waiter.id, ticket: waiter.ticket, queue: queue)
         }
 
         /// The ticket of the longest-waiting task.
@@ -59,11 +67,14 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
         }
     }
 
-    /// A waiter taken out of the queue by `takeFirst`, to be resumed exactly once.
+    /// A waiter taken out of the line by `takeFirst`, resumed once: by `resume`, or by its own cancellation first.
     struct Taken: Sendable {
+        fileprivate let id: UInt64
         let ticket: Ticket
-        fileprivate let continuation: CheckedContinuation<Value, any Error>
-        func resume(with result: Result<Value, any Error>) { continuation.resume(with: result) }
+        fileprivate let queue: WaitQueue
+        func resume(with result: Result<Value, any Error>) {
+            queue.storage.withLock { $0.taken.removeValue(forKey: id) }?.resume(with: result)
+        }
     }
 
     private let storage: Mutex<Storage>
@@ -88,9 +99,10 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
     @discardableResult
     func update<R>(_ body: (inout State, inout Resumptions) -> R) -> R {
         let (result, pending) = storage.withLock { storage in
-            var resumptions = Resumptions(waiters: storage.waiters)
+            var resumptions = Resumptions(waiters: storage.waiters, queue: self)
             let result = body(&storage.state, &resumptions)
             storage.waiters = resumptions.waiters
+            for waiter in resumptions.taken { storage.taken[waiter.id] = waiter.continuation }
             return (result, resumptions.pending)
         }
         for (continuation, outcome) in pending { continuation.resume(with: outcome) }
@@ -98,7 +110,8 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
     }
 
     /// Takes what `decide` gives at once, or waits until an `update` resumes this task. Throws
-    /// `CancellationError` if the task is cancelled first (it then leaves the queue), or the decision's error.
+    /// `CancellationError` if the task is cancelled first (it then leaves the queue, or the work that took its
+    /// ticket), or the decision's error.
     /// `enqueued` runs (outside the lock) once the task is in the queue, e.g. to start whoever will resume it;
     /// `left` runs under the lock when a cancelled task leaves the queue, to take back what it added to the
     /// state. `bounded: false` waits past `limit` (a caller that must not be shed).
@@ -128,6 +141,7 @@ final class WaitQueue<State: Sendable, Ticket: Sendable, Value: Sendable>: Senda
             }
         } onCancel: {
             let removed = storage.withLock { storage -> CheckedContinuation<Value, any Error>? in
+                if let continuation = storage.taken.removeValue(forKey: id) { return continuation }
                 guard let index = storage.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 let waiter = storage.waiters.remove(at: index)
                 left(&storage.state, waiter.ticket)

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import GovCasePlugins
@@ -26,6 +27,34 @@ import Testing
         await #expect(throws: CancellationError.self) { try await first.value }
         #expect(queue.waiting == 0)
         #expect(queue.withState { $0 } == 0, "the cancelled waiter took back its 5")
+    }
+
+    /// A coalesced caller whose records are already on a shared call: cancelled, it leaves at once (not when the
+    /// call answers), and the call's later answer for it is dropped.
+    @Test func aTakenWaiterCancelledLeavesAtOnceAndItsLateAnswerIsDropped() async throws {
+        let queue = WaitQueue<Int, Int, Int>(0)
+        let finished = Atomic<Bool>(false)
+        let waiter = Task {
+            defer { finished.store(true, ordering: .sequentiallyConsistent) }
+            return try await queue.wait(ticket: 7, { _ in .wait })
+        }
+        while queue.waiting == 0 { await Task.yield() }
+        let taken = try #require(queue.update { _, waiters in waiters.takeFirst() })
+        #expect(taken.ticket == 7 && queue.waiting == 0)
+        waiter.cancel()
+        let leftBy = ContinuousClock.now.advanced(by: .seconds(5))
+        while !finished.load(ordering: .sequentiallyConsistent), ContinuousClock.now < leftBy {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let leftAtOnce = finished.load(ordering: .sequentiallyConsistent)
+        #expect(leftAtOnce, "the cancelled waiter left before its call answered")
+        taken.resume(with: .success(42))  // the shared call's answer comes later: dropped, never a second resume
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        // A taken waiter not cancelled gets its answer.
+        let kept = Task { try await queue.wait(ticket: 1, { _ in .wait }) }
+        while queue.waiting == 0 { await Task.yield() }
+        try #require(queue.update { _, waiters in waiters.takeFirst() }).resume(with: .success(5))
+        #expect(try await kept.value == 5)
     }
 
     @Test func aCallerCancelledWhileWaitingForAPermitNeverGetsOne() async throws {
