@@ -288,6 +288,8 @@ let package = Package(
                 "GovCaseAdapters", "GovCaseClient", "GovCaseCore", "GovCasePolicy", "GovCaseProto", "GovCaseServer",
                 "GovCaseStore", "GovCaseWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Floors C and Q: SQLite's C API itself, the library GRDB is built on.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

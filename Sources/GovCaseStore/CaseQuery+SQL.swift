@@ -52,6 +52,13 @@ extension CaseQuery {
         return (sql, arguments)
     }
 
+    /// The statement of this query's first page and its parameters as values: what floor Q of `govcase-bench` runs
+    /// through SQLite's C API, so the floor is the gateway's own SQL.
+    public func firstPageStatement(limit: Int) -> (sql: String, arguments: [StoreValue]) {
+        let (sql, arguments) = statement(after: nil, limit: limit)
+        return (sql, arguments.map { $0?.storeValue ?? .null })
+    }
+
     /// Queries whose statements `QueryPlanTests` checks, each with and without a page token: none, a reader's
     /// (its regions only), one with every filter of the cases' own columns, and the overdue bad reviews (the
     /// clocks' filter, on stores that have clocks).

@@ -90,6 +90,13 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Only the memory with open streams (section 6), on a fresh gateway: start to serving, then RSS.")
     var memoryOnly = false
 
+    @Option(
+        help: """
+            Only the scaling run (section S): the store filled to each of these sizes in turn (e.g. \
+            1000000,5000000), a gateway measured on it at each and on the empty store; not part of a full run.
+            """)
+    var scaling: String?
+
     func run() async throws {
         let settings = BenchSettings(
             duration: .seconds(seconds ?? (smoke ? 0.5 : 8)), queryCases: queryCases ?? (smoke ? 2_000 : 1_000_000),
@@ -97,7 +104,15 @@ struct Run: AsyncParsableCommand {
             forwardRecords: forwardRecords ?? (smoke ? 200 : 10_000), forwardRate: forwardRate ?? (smoke ? 50 : 200),
             forwardDuration: .seconds(forwardSeconds ?? (smoke ? 1 : 10)),
             postgres: try postgres.map { try PostgresStoreConfiguration(connectionLine: $0) }, postgresOnly: postgresOnly,
-            memoryOnly: memoryOnly)
+            memoryOnly: memoryOnly,
+            scalingSizes: try scaling.map { list in
+                try list.split(separator: ",").map { size in
+                    guard let value = Int(size.filter { $0 != "_" }), value > 0 else {
+                        throw ValidationError("--scaling takes sizes in cases, e.g. 1000000,5000000; not \(size)")
+                    }
+                    return value
+                }
+            })
         if postgresOnly, settings.postgres == nil { throw ValidationError("--postgres-only needs --postgres") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-bench-\(UUID())")
         defer { try? FileManager.default.removeItem(at: work) }
@@ -121,4 +136,5 @@ struct BenchSettings: Sendable {
     var postgres: PostgresStoreConfiguration?
     var postgresOnly = false
     var memoryOnly = false
+    var scalingSizes: [Int]?
 }

@@ -55,6 +55,15 @@ struct BenchRun {
             try await ForwardingBench(settings: settings, work: work, pki: pki, run: run).measure(report: &report)
             return report
         }
+        if let sizes = settings.scalingSizes {
+            await gateway.stop()
+            await echo.stop()
+            try Self.measureStoreFloors(
+                work: work, keyFile: pki.appendingPathComponent("evaluator.key"), duration: settings.duration,
+                into: &report)
+            try await ScalingBench(settings: settings, work: work, pki: pki, run: run).measure(sizes: sizes, report: &report)
+            return report
+        }
         if settings.memoryOnly {
             report.openStreams = settings.openStreams
             report.memoryWithOpenStreams = try await Self.memoryWithOpenStreams(
@@ -143,11 +152,11 @@ struct BenchRun {
                 report.add(
                     await Self.ingestStream(
                         "3 bidi ingest, 100 records/message", national, run: run, perMessage: 100, duration: duration),
-                    comparedTo: "B store, 100 rows/commit")
+                    comparedTo: "C SQLite C API, 100 rows/commit")
                 report.add(
                     await Self.ingestBatch(
                         "3 client-stream batch, 100 records/message", national, run: run, duration: duration),
-                    comparedTo: "B store, 100 rows/commit")
+                    comparedTo: "C SQLite C API, 100 rows/commit")
             }
         }
 
@@ -167,12 +176,9 @@ struct BenchRun {
             Self.fileSize(database), Self.fileSize(database + "-wal"), largestLog.withLock { $0 }
         )
 
-        // 4: the store alone, after the gateway's load, in a file of its own.
-        let floorB = StoreFloor(
-            folder: work.appendingPathComponent("floor-b"), keyFile: pki.appendingPathComponent("evaluator.key"))
-        for perCommit in [1, 100] {
-            report.add(try floorB.measure(rowsPerCommit: perCommit, duration: duration))
-        }
+        // 4: the floors of the store, after the gateway's load, each in a file of its own: F the disk's durable
+        // write, C the store's own rows through SQLite's C API, B the store (`CaseStore`) alone.
+        try Self.measureStoreFloors(work: work, keyFile: pki.appendingPathComponent("evaluator.key"), duration: duration, into: &report)
 
         // 10: the store on PostgreSQL, alone and through 1, 2 and 3 gateways.
         if let postgres = settings.postgres {
@@ -188,9 +194,25 @@ struct BenchRun {
         // 5: queries over a large store, through a gateway started on it.
         await gateway.stop()
         report.ingestBudgetPeak = await gateway.ingestBudgetPeak()
-        report.add(contentsOf: try await QueryBench(settings: settings, work: work, pki: pki).measure())
+        for (measurement, floor) in try await QueryBench(settings: settings, work: work, pki: pki).measure() {
+            report.add(measurement, comparedTo: floor)
+        }
         await echo.stop()
         return report
+    }
+
+    /// Floors F, C (1, 100 and 1,000 rows a commit) and B (the same), B compared with C.
+    static func measureStoreFloors(work: URL, keyFile: URL, duration: Duration, into report: inout Report) throws {
+        report.add(try SQLiteFloors.fsync(folder: work.appendingPathComponent("floor-f"), duration: duration))
+        let folder = work.appendingPathComponent("floor-c")
+        let template = try CaseRows.template(folder: folder, keyFile: keyFile)
+        let floorB = StoreFloor(folder: work.appendingPathComponent("floor-b"), keyFile: keyFile)
+        for perCommit in [1, 100, 1_000] {
+            let floorC = try SQLiteFloors.writes(
+                template, folder: folder, keyFile: keyFile, rowsPerCommit: perCommit, duration: duration)
+            report.add(floorC)
+            report.add(try floorB.measure(rowsPerCommit: perCommit, duration: duration), comparedTo: floorC.name)
+        }
     }
 
     static func fileSize(_ path: String) -> Int {

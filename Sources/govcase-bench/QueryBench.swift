@@ -18,7 +18,8 @@ struct QueryBench {
     ]
     static let year: TimeInterval = 365 * 86_400
 
-    func measure() async throws -> [Measurement] {
+    /// The fill, the gateway's queries and floor Q's, each gateway figure with the floor it is compared with.
+    func measure() async throws -> [(Measurement, floor: String?)] {
         let storePath = pki.appendingPathComponent("query.sqlite").path
         let fill = try fillStore(at: storePath)
         let configuration = pki.appendingPathComponent("query.yaml")
@@ -40,14 +41,12 @@ struct QueryBench {
                         "5 query region + 7 days, \(settings.queryCases) cases ×\(concurrency)", unit: "queries",
                         concurrency: concurrency, duration: settings.duration
                     ) { worker, n in
-                        var random = SplitMix(seed: UInt64(worker * 1_000_003 + n))
-                        let until = now.addingTimeInterval(-random.fraction() * (Self.year - 7 * 86_400))
+                        let query = Self.regionWeek(worker: worker, n: n, now: now)
                         let page = try await cases.queryCases(
                             .with {
-                                $0.filter.regionPrefixes = [Self.districts[Int(random.next() % 20)]]
-                                $0.filter.receivedFrom = Google_Protobuf_Timestamp(
-                                    date: until.addingTimeInterval(-7 * 86_400))
-                                $0.filter.receivedUntil = Google_Protobuf_Timestamp(date: until)
+                                $0.filter.regionPrefixes = query.regionPrefixes
+                                $0.filter.receivedFrom = Google_Protobuf_Timestamp(date: query.receivedFrom!)
+                                $0.filter.receivedUntil = Google_Protobuf_Timestamp(date: query.receivedUntil!)
                                 $0.pageSize = 100
                             })
                         _ = page
@@ -57,7 +56,26 @@ struct QueryBench {
             return results
         }
         await gateway.stop()
-        return [fill] + results
+        var measured: [(Measurement, floor: String?)] = [(fill, nil)]
+        for (concurrency, result) in zip([1, 16], results) {
+            let floor = try await SQLiteFloors.queries(
+                "Q query SQL, C API, \(settings.queryCases) cases ×\(concurrency)", storePath: storePath,
+                concurrency: concurrency, duration: settings.duration
+            ) { reader, n in Self.regionWeek(worker: reader, n: n, now: now).firstPageStatement(limit: 100) }
+            measured += [(floor, nil), (result, floor.name)]
+        }
+        return measured
+    }
+
+    /// The query mix of both the gateway's figures and floor Q: a random district's random week of the past year.
+    static func regionWeek(worker: Int, n: Int, now: Date) -> CaseQuery {
+        var random = SplitMix(seed: UInt64(worker * 1_000_003 + n))
+        let until = now.addingTimeInterval(-random.fraction() * (Self.year - 7 * 86_400))
+        var query = CaseQuery()
+        query.regionPrefixes = [Self.districts[Int(random.next() % 20)]]
+        query.receivedFrom = until.addingTimeInterval(-7 * 86_400)
+        query.receivedUntil = until
+        return query
     }
 
     /// Writes the cases 1,000 per commit: one translated sample, varied in id, district and time.

@@ -24,6 +24,8 @@ struct Report {
     /// From the receiver serving again to the first forwarded rows seen delivered (9): the route's backoff after
     /// the outage and its probe batch.
     var forwardingWaitAfterOutage: Duration?
+    /// `--scaling`: the store file's size at each fill (cases stored by the fill, bytes).
+    var scalingStoreBytes: [(cases: Int, bytes: Int)] = []
 
     mutating func add(_ measurement: Measurement, comparedTo floor: String? = nil) {
         measurements.append(measurement)
@@ -63,16 +65,16 @@ struct Report {
             ]
         }
         let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1_048_576) }
-        rows.append([
+        if openStreams > 0 { rows.append([
             "6 gateway RSS, \(openStreams) open streams", mb(memoryWithOpenStreams.current), "resident", "", "", "", "",
             "peak so far \(mb(memoryWithOpenStreams.peak)); ingest budget peak "
                 + (ingestBudgetPeak.map(mb) ?? "not reported"),
-        ])
-        rows.append([
+        ]) }
+        if storeBytes.database > 0 { rows.append([
             "3 store after ingest: database, write-ahead log", mb(storeBytes.database), "on disk", "", "", "", "",
             "log \(mb(storeBytes.log)), largest seen \(mb(storeBytes.largestLog))",
-        ])
-        rows.append([
+        ]) }
+        if pluginUnaryCalls.calls > 0 { rows.append([
             "7 plugin register to first record accepted", milliseconds(registerToFirstRecord.seconds) + " ms", "", "",
             "", "", "", "",
         ])
@@ -82,15 +84,21 @@ struct Report {
                 format: "%.1f records a call, mean call %.2f ms",
                 Double(pluginUnaryCalls.records) / Double(max(pluginUnaryCalls.calls, 1)),
                 Double(pluginUnaryCalls.meanMicros) / 1000),
-        ])
-        rows.append([
+        ]) }
+        if auditedReadsBesideHealth + followUpsBesideHealth > 0 { rows.append([
             "8 audited reads completed beside the health checks", "\(auditedReadsBesideHealth)", "calls", "", "", "",
             "", "each a write and an fsync, 50 at once",
         ])
         rows.append([
             "8 follow-up loops completed beside the health checks", "\(followUpsBesideHealth)", "loops", "", "", "",
             "", "a bad review and its feedback, 50 at once",
-        ])
+        ]) }
+        for (cases, bytes) in scalingStoreBytes where cases > 0 {
+            rows.append([
+                "\(ScalingBench.label(cases)) store file", mb(bytes), "on disk", "", "", "", "",
+                String(format: "%.0f MB per million cases", Double(bytes) / 1_048_576 / (Double(cases) / 1_000_000)),
+            ])
+        }
         if let wait = forwardingWaitAfterOutage {
             rows.append([
                 "9 receiver serving to first rows seen delivered", milliseconds(wait.seconds) + " ms", "", "", "",
@@ -123,7 +131,9 @@ struct Report {
         }
         return
             ([
-                "govcase-bench: \(messageBytes)-byte records; A = echo floor, B = store floor, 2/3/5/6 = gateway, 7 = plugin path, 9 = forwarding",
+                "govcase-bench: \(messageBytes)-byte records; floors: A echo, B the store alone, C the store's rows through SQLite's C API, "
+                    + "F fdatasync, Q the query SQL through the C API; 2/3/5/6 = gateway, 7 = plugin path, 9 = forwarding, "
+                    + "S = scaling",
                 line(header), line(widths.map { String(repeating: "-", count: $0) }),
             ] + rows.map(line) + notes)
             .joined(separator: "\n")

@@ -3,7 +3,7 @@ import Foundation
 /// One value in a column or a bound parameter, as both engines hold it: SQLite's storage classes, which PostgreSQL's
 /// column types of the store's schema map onto (bigint and boolean → integer, double precision → real, text, bytea →
 /// blob).
-enum StoreValue: Sendable, Hashable {
+public enum StoreValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case real(Double)
