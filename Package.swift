@@ -260,6 +260,7 @@ let package = Package(
             dependencies: [
                 "GovCaseProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Yams", package: "Yams"), .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/mappings")],
             swiftSettings: swiftSettings

@@ -104,6 +104,12 @@ enum StoreSQL: CaseIterable {
     case saveSetting
     /// A recorded setting's value and when it was written (name).
     case setting
+    /// Cases of an adapter and region received in a window, in receipt order after a point (received from, received
+    /// before, received at, id, adapter, region LIKE, limit): `govcase export --period`'s pages.
+    case exportPageByReceipt
+    /// Cases of an adapter and region stored after a point, in store order (created at, id, adapter, region LIKE,
+    /// limit): `govcase export --since-last`'s pages.
+    case exportPageByStore
 
     /// The statement's text.
     var sql: String {
@@ -275,6 +281,19 @@ enum StoreSQL: CaseIterable {
                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
                 """
         case .setting: "SELECT value, updated_at FROM store_settings WHERE name = ?"
+        case .exportPageByReceipt:
+            """
+                SELECT id, received_at AS position FROM cases
+                WHERE received_at >= ? AND received_at < ? AND (received_at, id) > (?, ?) AND adapter_id = ?
+                    AND region_code LIKE ?
+                ORDER BY received_at, id LIMIT ?
+                """
+        case .exportPageByStore:
+            """
+                SELECT id, created_at AS position FROM cases
+                WHERE (created_at, id) > (?, ?) AND adapter_id = ? AND region_code LIKE ?
+                ORDER BY created_at, id LIMIT ?
+                """
         case .countDueClocks: "SELECT COUNT(*) FROM clocks WHERE state = 'pending' AND due_at <= ?"
         }
     }
@@ -365,6 +384,8 @@ extension StoreSQL {
         case .countClocks: ["pending"]
         case .saveSetting: ["sealing_key_id", "0123", 0.0]
         case .setting: ["sealing_key_id"]
+        case .exportPageByReceipt: [0.0, 1e10, 0.0, "", "hotline-12345", "5001%", 500]
+        case .exportPageByStore: [0.0, "", "hotline-12345", "5001%", 500]
         }
     }
 

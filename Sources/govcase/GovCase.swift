@@ -9,6 +9,6 @@ struct GovCase: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ServeCommand.self, TranslateCommand.self, AdaptersCommand.self, PKICommand.self,
             ConformanceCommand.self, ContractsCommand.self, KeysCommand.self, StoreCommand.self, OutboxCommand.self, ClocksCommand.self,
-            ImportCommand.self,
+            ImportCommand.self, ExportCommand.self,
         ])
 }

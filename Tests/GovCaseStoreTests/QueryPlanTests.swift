@@ -92,6 +92,9 @@ import Testing
         .countDueClocks: ["SEARCH clocks USING COVERING INDEX clocks_due (state=? AND due_at<?)"],
         .saveSetting: [],
         .setting: ["SEARCH store_settings USING INDEX sqlite_autoindex_store_settings_1 (name=?)"],
+        // An export's pages walk an index in the file's order: a period by receipt, --since-last by store time.
+        .exportPageByReceipt: ["SEARCH cases USING INDEX cases_received (received_at>? AND received_at<?)"],
+        .exportPageByStore: ["SEARCH cases USING INDEX cases_created ((created_at,id)>(?,?))"],
     ]
 
     /// The detail lines of the plan of `sql` with `arguments` bound.
@@ -232,7 +235,10 @@ import Testing
     /// indexes, are caught too: the node check searches all of its source system, the link reads scan and sort.
     @Test func theCheckFailsOnTheOldIndexesAndTheOldStatements() throws {
         let old = try Self.check(storeAt: try store(upTo: "v7-case-links"))
-        #expect(Set(old.keys) == [.nodeTaken, .nodeCases, .auditOfCase, .casesReceivedSince], "\(old)")
+        // The export's pages too: before v8 and v11, neither of their indexes existed.
+        #expect(
+            Set(old.keys) == [.nodeTaken, .nodeCases, .auditOfCase, .casesReceivedSince, .exportPageByReceipt, .exportPageByStore],
+            "\(old)")
         #expect(old[.nodeTaken]?.joined().contains("sqlite_autoindex_cases_2 (source_system=?)") == true)
         #expect(old[.nodeCases]?.joined().contains("USE TEMP B-TREE") == true)
         #expect(old[.auditOfCase]?.joined().contains("SCAN privacy_audit") == true)
