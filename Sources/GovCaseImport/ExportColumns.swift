@@ -6,7 +6,8 @@ import Foundation
 /// Each column with a field gets that field of the rendered source record; an ignored column is left out. A code
 /// is written as its label (`2` → 投诉); where several labels give one code, the shortest is written, and between
 /// labels of one length the first in Unicode order (`5` → 建议, not 意见建议). Times are written in China time
-/// (`2024-05-06 09:12:00`), booleans as 是 or 否, lists joined by the column's separator.
+/// (`2024-05-06 09:12:00`, with the record's fraction of a second if it has one), booleans as 是 or 否, lists joined
+/// by the column's separator.
 public struct ExportColumns: Sendable {
     struct Column: Sendable {
         var field: String
@@ -73,7 +74,10 @@ public struct ExportColumns: Sendable {
         switch column.kind {
         case .timestamp:
             guard let text = value as? String, let date = ChinaTime.parse(text) else { return scalar(value) }
-            return ChinaTime.format(date)
+            // Fractions of a second as the record has them (protobuf JSON writes 3, 6 or 9 digits): the file must
+            // give back the same record.
+            let fraction = text.firstMatch(of: /\.[0-9]+/).map { String($0.output) } ?? ""
+            return ChinaTime.format(Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))) + fraction
         case .bool:
             if let flag = value as? Bool { return flag ? "是" : "否" }
             return scalar(value)

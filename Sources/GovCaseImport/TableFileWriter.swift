@@ -30,7 +30,7 @@ public final class CSVFileWriter: TableFileWriter {
 
     public init(path: String, encoding: TextEncoding) throws {
         url = URL(fileURLWithPath: path)
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw ImportError("cannot create \(path)")
         }
         handle = try FileHandle(forWritingTo: url)
@@ -75,8 +75,10 @@ public final class XLSXFileWriter: TableFileWriter {
     public init(path: String, sheetName: String) throws {
         url = URL(fileURLWithPath: path)
         self.sheetName = sheetName
-        sheetURL = FileManager.default.temporaryDirectory.appendingPathComponent("govcase-export-\(UUID()).xml")
-        guard FileManager.default.createFile(atPath: sheetURL.path, contents: nil) else {
+        // Beside the workbook, readable by its owner only: the sheet holds what the workbook will.
+        sheetURL = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID()).xml")
+        guard FileManager.default.createFile(atPath: sheetURL.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        else {
             throw ImportError("cannot create \(sheetURL.path)")
         }
         sheet = try FileHandle(forWritingTo: sheetURL)
@@ -95,6 +97,8 @@ public final class XLSXFileWriter: TableFileWriter {
         buffer += "</row>"
         if buffer.utf8.count >= 1 << 16 { try flush() }
     }
+
+    deinit { try? FileManager.default.removeItem(at: sheetURL) }
 
     public func finish() throws -> String {
         buffer += "</sheetData></worksheet>"
@@ -149,21 +153,5 @@ public final class XLSXFileWriter: TableFileWriter {
         return name
     }
 
-    /// Text as XML character data; characters XML 1.0 does not allow (control characters) are dropped.
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            // A reader normalises a literal CR (and CRLF) to LF; a character reference keeps it.
-            case "\r": out += "&#13;"
-            case "\t", "\n": out.unicodeScalars.append(scalar)
-            default: if scalar.value >= 0x20 { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
-    }
+    static func escaped(_ text: String) -> String { SpreadsheetText.encode(text) }
 }

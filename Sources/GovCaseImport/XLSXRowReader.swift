@@ -274,7 +274,7 @@ enum SharedStrings {
             func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { current += string } }
             func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
                 switch local(name) {
-                case "si": strings.append(current)
+                case "si": strings.append(SpreadsheetText.decode(current))
                 case "rPh": phonetic -= 1
                 case "t": inText = false
                 default: break
@@ -362,7 +362,8 @@ final class SheetParser: NSObject, XMLParserDelegate, @unchecked Sendable {
     private func cellText() -> String {
         switch type {
         case "s": return Int(value).flatMap { strings.indices.contains($0) ? strings[$0] : nil } ?? ""
-        case "inlineStr", "str", "e": return value
+        case "inlineStr", "str": return SpreadsheetText.decode(value)
+        case "e": return value
         case "b": return value == "1" ? "TRUE" : "FALSE"
         default:
             guard let number = Double(value) else { return value }

@@ -1,4 +1,5 @@
 import Foundation
+import GovCaseCore
 
 /// What `govcase export` last wrote for one selection (an adapter and a region), recorded in the store: what it
 /// covered, the file's rows and checksum, and the last case it included in store order, from which `--since-last`
@@ -12,19 +13,18 @@ public struct ExportRecord: Codable, Sendable, Equatable {
     public var rows: Int
     /// SHA-256 of the file, hex.
     public var sha256: String
-    /// The last case included: its position in the export's order (store time for `--since-last`, receipt time for a
-    /// period; seconds since 1970) and id.
-    public var throughCreatedAt: Double
+    /// The last case included (`--since-last` continues after it); empty when none was.
     public var throughCaseID: String
     /// When the export finished.
     public var at: Date
 
-    public init(
-        period: String, file: String, rows: Int, sha256: String, throughCreatedAt: Double, throughCaseID: String,
-        at: Date
-    ) {
-        (self.period, self.file, self.rows, self.sha256) = (period, file, rows, sha256)
-        (self.throughCreatedAt, self.throughCaseID, self.at) = (throughCreatedAt, throughCaseID, at)
+    public init(period: String, file: String, rows: Int, sha256: String, throughCaseID: String, at: Date) {
+        self.period = period
+        self.file = file
+        self.rows = rows
+        self.sha256 = sha256
+        self.throughCaseID = throughCaseID
+        self.at = at
     }
 }
 
@@ -35,37 +35,60 @@ extension CaseStore {
     public enum ExportOrder: Sendable {
         /// Received in [from, until), in receipt order (a period's file).
         case receipt(from: Date, until: Date)
-        /// Every case, in store order (`--since-last`).
+        /// Every case, in the order the rows were committed (`--since-last`): a case committed after a page was
+        /// read comes after it, whatever its timestamps, so continuing after the last case read misses none.
         case store
     }
 
-    /// Ids of up to `limit` cases of `adapter` whose region starts with `regionPrefix`, after `after` in `order`, each
-    /// with its position (received at or stored at, seconds since 1970). A page walks an index in order: no sort.
+    /// Ids of up to `limit` cases of `adapter` and `recordType` whose region starts with `regionPrefix`, after the
+    /// case `after` (nil: from the start) in `order`. A page walks an index from where the last one ended: no sort,
+    /// no rereading.
     public func exportPage(
-        adapter: String, regionPrefix: String, order: ExportOrder, after: (position: Double, caseID: String),
-        limit: Int
-    ) throws -> [(caseID: String, position: Double)] {
+        adapter: String, recordType: String, regionPrefix: String, order: ExportOrder,
+        after: (receivedAt: Double, caseID: String)?, limit: Int
+    ) throws -> [(caseID: String, receivedAt: Double?)] {
         let region = regionPrefix.filter(\.isNumber) + "%"
         let statement: StoreSQL
         var arguments: StoreArguments = []
         switch order {
         case .receipt(let from, let until):
             statement = .exportPageByReceipt
-            arguments.append(from.timeIntervalSince1970)
+            arguments.append(after?.receivedAt ?? from.timeIntervalSince1970)
+            arguments.append(after?.caseID ?? "")
             arguments.append(until.timeIntervalSince1970)
         case .store:
             statement = .exportPageByStore
+            arguments.append(after?.caseID ?? "")
         }
-        arguments.append(after.position)
-        arguments.append(after.caseID)
         arguments.append(adapter)
+        arguments.append(recordType)
         arguments.append(region)
         arguments.append(limit)
         let rows = try engine.read { db in try db.rows(statement, arguments) }
-        return rows.map { row -> (caseID: String, position: Double) in
+        return rows.map { row -> (caseID: String, receivedAt: Double?) in
             let caseID: String = row["id"]
-            let position: Double = row["position"]
-            return (caseID, position)
+            let position: Double? = row["position"]
+            return (caseID, statement == .exportPageByReceipt ? position : nil)
+        }
+    }
+
+    /// The cases `caseIDs`, unmasked for `reader`, every read recorded in the privacy audit in one transaction (one
+    /// commit a page, not one a case); a case that cannot be read is its own failure.
+    public func readForExport(caseIDs: [String], reader: PrivacyReader, now: Date) throws -> [Result<Case, StoreError>] {
+        try engine.write { db in
+            try caseIDs.map { caseID -> Result<Case, StoreError> in
+                do {
+                    guard let c = try fetchCase(id: caseID, db: db) else {
+                        return .failure(StoreError(.notFound, "no case has id \(caseID)"))
+                    }
+                    if c.requester != nil {
+                        try db.execute(.auditRead, [caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
+                    }
+                    return .success(c.unmasked)
+                } catch let error as StoreError where error.code == .configuration || error.code == .corrupt {
+                    return .failure(error)
+                }
+            }
         }
     }
 

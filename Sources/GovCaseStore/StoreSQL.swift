@@ -104,11 +104,11 @@ enum StoreSQL: CaseIterable {
     case saveSetting
     /// A recorded setting's value and when it was written (name).
     case setting
-    /// Cases of an adapter and region received in a window, in receipt order after a point (received from, received
-    /// before, received at, id, adapter, region LIKE, limit): `govcase export --period`'s pages.
+    /// Cases of an adapter, record type and region received in a window, in receipt order after a point (received
+    /// at, id, received before, adapter, record type, region LIKE, limit): `govcase export --period`'s pages.
     case exportPageByReceipt
-    /// Cases of an adapter and region stored after a point, in store order (created at, id, adapter, region LIKE,
-    /// limit): `govcase export --since-last`'s pages.
+    /// Cases of an adapter, record type and region stored after a case, in the order their rows were committed
+    /// (the case's id or '', adapter, record type, region LIKE, limit): `govcase export --since-last`'s pages.
     case exportPageByStore
 
     /// The statement's text.
@@ -284,15 +284,16 @@ enum StoreSQL: CaseIterable {
         case .exportPageByReceipt:
             """
                 SELECT id, received_at AS position FROM cases
-                WHERE received_at >= ? AND received_at < ? AND (received_at, id) > (?, ?) AND adapter_id = ?
+                WHERE (received_at, id) > (?, ?) AND received_at < ? AND adapter_id = ? AND record_type = ?
                     AND region_code LIKE ?
                 ORDER BY received_at, id LIMIT ?
                 """
         case .exportPageByStore:
             """
-                SELECT id, created_at AS position FROM cases
-                WHERE (created_at, id) > (?, ?) AND adapter_id = ? AND region_code LIKE ?
-                ORDER BY created_at, id LIMIT ?
+                SELECT id, rowid AS position FROM cases
+                WHERE rowid > COALESCE((SELECT rowid FROM cases WHERE id = ?), 0) AND adapter_id = ?
+                    AND record_type = ? AND region_code LIKE ?
+                ORDER BY rowid LIMIT ?
                 """
         case .countDueClocks: "SELECT COUNT(*) FROM clocks WHERE state = 'pending' AND due_at <= ?"
         }
@@ -384,8 +385,8 @@ extension StoreSQL {
         case .countClocks: ["pending"]
         case .saveSetting: ["sealing_key_id", "0123", 0.0]
         case .setting: ["sealing_key_id"]
-        case .exportPageByReceipt: [0.0, 1e10, 0.0, "", "hotline-12345", "5001%", 500]
-        case .exportPageByStore: [0.0, "", "hotline-12345", "5001%", 500]
+        case .exportPageByReceipt: [0.0, "", 1e10, "hotline-12345", "govcase.sources.hotline12345.v1.WorkOrder", "5001%", 500]
+        case .exportPageByStore: ["case-1", "hotline-12345", "govcase.sources.hotline12345.v1.WorkOrder", "5001%", 500]
         }
     }
 

@@ -25,7 +25,7 @@ struct Report {
     /// the outage and its probe batch.
     var forwardingWaitAfterOutage: Duration?
     /// `--scaling`: the store file's size at each fill (cases stored by the fill, bytes).
-    var scalingStoreBytes: [(cases: Int, bytes: Int)] = []
+    var scalingStoreBytes: [(filled: Int, cases: Int, bytes: Int)] = []
 
     mutating func add(_ measurement: Measurement, comparedTo floor: String? = nil) {
         measurements.append(measurement)
@@ -93,10 +93,12 @@ struct Report {
             "8 follow-up loops completed beside the health checks", "\(followUpsBesideHealth)", "loops", "", "", "",
             "", "a bad review and its feedback, 50 at once",
         ]) }
-        for (cases, bytes) in scalingStoreBytes where cases > 0 {
+        for (filled, cases, bytes) in scalingStoreBytes where filled > 0 {
             rows.append([
-                "\(ScalingBench.label(cases)) store file", mb(bytes), "on disk", "", "", "", "",
-                String(format: "%.0f MB per million cases", Double(bytes) / 1_048_576 / (Double(cases) / 1_000_000)),
+                "\(ScalingBench.label(filled)) store file", mb(bytes), "on disk", "", "", "", "",
+                String(
+                    format: "%d cases in it; %.0f MB per million cases", cases,
+                    Double(bytes) / 1_048_576 / (Double(cases) / 1_000_000)),
             ])
         }
         if let wait = forwardingWaitAfterOutage {

@@ -48,7 +48,8 @@ struct ScalingBench {
                 Report.progress(
                     String(format: "scaling: filled to %d cases in %.0f s", size, (clock.now - began).seconds))
             }
-            report.scalingStoreBytes.append((size, BenchRun.fileSize(storePath)))
+            // The cases in the file, counting what the gateway stored while earlier sizes were measured.
+            report.scalingStoreBytes.append((size, try writer.storedCases(), BenchRun.fileSize(storePath)))
             let measured = try await measureGateway(configuration: configuration, label: Self.label(size), now: now)
             // Writes are compared with the empty store. A query of a region's week fills its page of 100 only once
             // the store holds some 100,000 cases, so queries are compared with the smallest store filled.

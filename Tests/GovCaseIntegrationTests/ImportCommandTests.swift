@@ -200,6 +200,14 @@ import Testing
         #expect(all.status == 0 && all.output.contains("\(originals.count) rows"), "\(all.output)")
         let none = try await export(["--since-last"], to: "since-2.csv")
         #expect(none.status == 0 && none.output.contains(" 0 rows"), "\(none.output)")
+        // A case received long ago but stored now (a late file) is the next --since-last's, and only it.
+        try Data("工单编号,来电时间,诉求类型,来源渠道,诉求内容,所属区划\r\nLATE-1,2025-01-02 08:00,咨询,电话,迟到的工单,500151\r\n".utf8)
+            .write(to: first.folder.appendingPathComponent("late.csv"))
+        let late = try await importFile("late.csv", deployment: first, port: firstPort)
+        #expect(late.status == 0, "\(late.output) \((try? String(contentsOf: first.folder.appendingPathComponent("late.rejects.csv"), encoding: .utf8)) ?? "")")
+        let next = try await export(["--since-last"], to: "since-3.csv")
+        let nextLines = try await rejects(next.file.path, encoding: "utf-8-sig")
+        #expect(next.status == 0 && nextLines.count == 2 && nextLines.last?.first == "LATE-1", "\(next.output) \(nextLines)")
         let both = try await export(["--since-last", "--period", "week"], to: "bad.csv")
         #expect(both.status == 2, "\(both.output)")
     }
