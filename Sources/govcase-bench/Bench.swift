@@ -90,6 +90,9 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Only the memory with open streams (section 6), on a fresh gateway: start to serving, then RSS.")
     var memoryOnly = false
 
+    @Flag(help: "Only the store's floors (F, C and B), e.g. under `perf record -g`.")
+    var floorsOnly = false
+
     @Option(
         help: """
             Only the scaling run (section S): the store filled to each of these sizes in turn (e.g. \
@@ -104,7 +107,7 @@ struct Run: AsyncParsableCommand {
             forwardRecords: forwardRecords ?? (smoke ? 200 : 10_000), forwardRate: forwardRate ?? (smoke ? 50 : 200),
             forwardDuration: .seconds(forwardSeconds ?? (smoke ? 1 : 10)),
             postgres: try postgres.map { try PostgresStoreConfiguration(connectionLine: $0) }, postgresOnly: postgresOnly,
-            memoryOnly: memoryOnly,
+            memoryOnly: memoryOnly, floorsOnly: floorsOnly,
             scalingSizes: try scaling.map { list in
                 try list.split(separator: ",").map { size in
                     guard let value = Int(size.filter { $0 != "_" }), value > 0 else {
@@ -136,5 +139,6 @@ struct BenchSettings: Sendable {
     var postgres: PostgresStoreConfiguration?
     var postgresOnly = false
     var memoryOnly = false
+    var floorsOnly = false
     var scalingSizes: [Int]?
 }

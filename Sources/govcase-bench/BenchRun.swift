@@ -55,15 +55,18 @@ struct BenchRun {
             try await ForwardingBench(settings: settings, work: work, pki: pki, run: run).measure(report: &report)
             return report
         }
-        if let sizes = settings.scalingSizes {
+        if settings.scalingSizes != nil || settings.floorsOnly {
             await gateway.stop()
             await echo.stop()
             try Self.measureStoreFloors(
                 work: work, keyFile: pki.appendingPathComponent("evaluator.key"), duration: settings.duration,
                 into: &report)
+        }
+        if let sizes = settings.scalingSizes {
             try await ScalingBench(settings: settings, work: work, pki: pki, run: run).measure(sizes: sizes, report: &report)
             return report
         }
+        if settings.floorsOnly { return report }
         if settings.memoryOnly {
             report.openStreams = settings.openStreams
             report.memoryWithOpenStreams = try await Self.memoryWithOpenStreams(
@@ -113,10 +116,7 @@ struct BenchRun {
                             "2 unary submit ×\(concurrency)", unit: "calls", concurrency: concurrency,
                             duration: duration
                         ) { w, n in
-                            let ack = try await national.submit(
-                                SampleRecords.nationalEvaluation("PJ-\(run)-u\(concurrency)-\(slice)-\(w)-\(n)"))
-                            guard ack.outcome == .accepted else { throw BenchError("\(ack)") }
-                            return 1
+                            try await Self.submitAccepted("PJ-\(run)-u\(concurrency)-\(slice)-\(w)-\(n)", national)
                         }
                     }
                     report.add(floor)
@@ -209,10 +209,20 @@ struct BenchRun {
         let floorB = StoreFloor(folder: work.appendingPathComponent("floor-b"), keyFile: keyFile)
         for perCommit in [1, 100, 1_000] {
             let floorC = try SQLiteFloors.writes(
-                template, folder: folder, keyFile: keyFile, rowsPerCommit: perCommit, duration: duration)
+                template, storeAt: folder.appendingPathComponent("floor-c-\(perCommit).sqlite").path, keyFile: keyFile,
+                rowsPerCommit: perCommit, duration: duration)
             report.add(floorC)
             report.add(try floorB.measure(rowsPerCommit: perCommit, duration: duration), comparedTo: floorC.name)
         }
+    }
+
+    /// One unary submit of a sample record that must be accepted; 1 record.
+    static func submitAccepted(
+        _ externalID: String, _ national: Govcase_Gateway_V1_NationalIngestService.Client<HTTP2ClientTransport.Posix>
+    ) async throws -> Int {
+        let ack = try await national.submit(SampleRecords.nationalEvaluation(externalID))
+        guard ack.outcome == .accepted else { throw BenchError("\(ack)") }
+        return 1
     }
 
     static func fileSize(_ path: String) -> Int {

@@ -41,15 +41,7 @@ struct QueryBench {
                         "5 query region + 7 days, \(settings.queryCases) cases ×\(concurrency)", unit: "queries",
                         concurrency: concurrency, duration: settings.duration
                     ) { worker, n in
-                        let query = Self.regionWeek(worker: worker, n: n, now: now)
-                        let page = try await cases.queryCases(
-                            .with {
-                                $0.filter.regionPrefixes = query.regionPrefixes
-                                $0.filter.receivedFrom = Google_Protobuf_Timestamp(date: query.receivedFrom!)
-                                $0.filter.receivedUntil = Google_Protobuf_Timestamp(date: query.receivedUntil!)
-                                $0.pageSize = 100
-                            })
-                        _ = page
+                        _ = try await cases.queryCases(Self.request(worker: worker, n: n, now: now))
                         return 1
                     })
             }
@@ -65,6 +57,17 @@ struct QueryBench {
             measured += [(floor, nil), (result, floor.name)]
         }
         return measured
+    }
+
+    /// `regionWeek` as the gateway's request, a page of 100.
+    static func request(worker: Int, n: Int, now: Date) -> Govcase_Gateway_V1_QueryCasesRequest {
+        let query = regionWeek(worker: worker, n: n, now: now)
+        return .with {
+            $0.filter.regionPrefixes = query.regionPrefixes
+            $0.filter.receivedFrom = Google_Protobuf_Timestamp(date: query.receivedFrom!)
+            $0.filter.receivedUntil = Google_Protobuf_Timestamp(date: query.receivedUntil!)
+            $0.pageSize = 100
+        }
     }
 
     /// The query mix of both the gateway's figures and floor Q: a random district's random week of the past year.

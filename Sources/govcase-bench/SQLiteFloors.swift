@@ -37,9 +37,9 @@ enum SQLiteFloors {
     /// write-ahead log checkpointed into it at the end (timed: the gateway's checkpointer does that work too). The rows
     /// are the store's own (`CaseRows.template`), so when the schema changes the floor changes with it.
     static func writes(
-        _ template: CaseRows, folder: URL, keyFile: URL, rowsPerCommit: Int, duration: Duration
+        _ template: CaseRows, storeAt path: String, keyFile: URL, rowsPerCommit: Int, duration: Duration,
+        name: String? = nil
     ) throws -> Measurement {
-        let path = folder.appendingPathComponent("floor-c-\(rowsPerCommit).sqlite").path
         let writer = try CaseRows.Writer(template, emptyStoreAt: path, keyFile: keyFile, durable: true)
         let clock = ContinuousClock()
         var latencies: [Double] = []
@@ -58,7 +58,7 @@ enum SQLiteFloors {
         try writer.checkpoint()
         let checkpoint = (clock.now - began).seconds
         return Measurement(
-            name: "C SQLite C API, \(rowsPerCommit) row\(rowsPerCommit == 1 ? "" : "s")/commit",
+            name: name ?? "C SQLite C API, \(rowsPerCommit) row\(rowsPerCommit == 1 ? "" : "s")/commit",
             rate: Double(rows) / (latencies.reduce(0, +) + checkpoint), unit: "rows", latencies: latencies.sorted(),
             errors: 0)
     }
@@ -161,6 +161,9 @@ struct CaseRows: Sendable {
         private let connection: RawSQLite
         /// The insert of each template row, in the order `rows` gives the values.
         private let statementPerRow: [RawSQLite.Statement]
+        /// Per table, row and column: whether the value names the template's case or external id (only those are
+        /// rewritten for each copy).
+        private let namesTheTemplate: [[[Bool]]]
         private let run = String(UUID().uuidString.prefix(8))
         private var made = 0
 
@@ -172,6 +175,14 @@ struct CaseRows: Sendable {
                 try CaseStore(path: path, vault: EvaluatorVault(keyFile: keyFile.path)).close()
             }
             self.template = template
+            namesTheTemplate = template.tables.map { table in
+                table.rows.map { row in
+                    row.map { value in
+                        guard case .text(let text) = value else { return false }
+                        return text.contains(template.caseID) || text.contains(template.externalID)
+                    }
+                }
+            }
             let connection = try RawSQLite(path: path, readOnly: false)
             self.connection = connection
             try connection.execute(
@@ -195,11 +206,11 @@ struct CaseRows: Sendable {
                 let caseID = CaseID.next()
                 let externalID = "PJ-\(run)-c-\(made)"
                 made += 1
-                return template.tables.flatMap { table in
-                    table.rows.map { row in
+                return zip(template.tables, namesTheTemplate).flatMap { table, rowFlags in
+                    zip(table.rows, rowFlags).map { row, flags in
                         var values = row.enumerated().map { column, value -> StoreValue in
                             if column == table.rowidColumn { return .null }
-                            guard case .text(let text) = value else { return value }
+                            guard flags[column], case .text(let text) = value else { return value }
                             return .text(
                                 text.replacingOccurrences(of: template.caseID, with: caseID)
                                     .replacingOccurrences(of: template.externalID, with: externalID))

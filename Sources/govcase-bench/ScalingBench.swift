@@ -7,7 +7,8 @@ import SwiftProtobuf
 /// `--scaling`: how the gateway's costs grow with what it has stored. One store file is filled to each size in turn
 /// (copies of the rows the store writes for a case, spread over twenty districts and the past year, written through
 /// SQLite's C API: the fill is not what is measured), and a gateway started on it is measured at each: batched
-/// ingest, unary submits at ×1 and ×16, queries of a region's week at ×1 and ×16. Each figure is compared with the
+/// ingest, unary submits at ×1 and ×16, queries of a region's week at ×1 and ×16, and floor C (the same rows through
+/// SQLite's C API, 100 a commit, into the same file: what SQLite itself does at that size). Each figure is compared with the
 /// same figure on the empty store (a query with the same on the smallest store filled: its page is full from about
 /// 100,000 cases); the table also gives the file's size per million cases.
 struct ScalingBench {
@@ -44,13 +45,21 @@ struct ScalingBench {
                 if filled % 500_000 == 0 { Report.progress("scaling: \(filled) cases stored …") }
             }
             try writer.checkpoint()
+            // The fill wrote without syncing; its gigabytes of dirty pages must reach the disk now, not while the
+            // gateway is measured (a first run at 5M cases lost half its ingest rate to that writeback).
+            sync()
             if size > 0 {
                 Report.progress(
                     String(format: "scaling: filled to %d cases in %.0f s", size, (clock.now - began).seconds))
             }
             // The cases in the file, counting what the gateway stored while earlier sizes were measured.
             report.scalingStoreBytes.append((size, try writer.storedCases(), BenchRun.fileSize(storePath)))
-            let measured = try await measureGateway(configuration: configuration, label: Self.label(size), now: now)
+            // What SQLite itself does with the same rows at this size: floor C on this store, before the gateway.
+            let floorC = try SQLiteFloors.writes(
+                template, storeAt: storePath, keyFile: keyFile, rowsPerCommit: 100, duration: settings.duration,
+                name: "\(Self.label(size)) C SQLite C API, 100 rows/commit")
+            let gateway = try await measureGateway(configuration: configuration, label: Self.label(size), now: now)
+            let measured = [floorC] + gateway
             // Writes are compared with the empty store. A query of a region's week fills its page of 100 only once
             // the store holds some 100,000 cases, so queries are compared with the smallest store filled.
             let smallest = sizes.min() ?? 0
@@ -86,12 +95,7 @@ struct ScalingBench {
                     await Load.closedLoop(
                         "\(label) unary submit ×\(concurrency)", unit: "calls", concurrency: concurrency,
                         duration: duration
-                    ) { w, n in
-                        let ack = try await national.submit(
-                            SampleRecords.nationalEvaluation("PJ-\(run)-u\(concurrency)-\(w)-\(n)"))
-                        guard ack.outcome == .accepted else { throw BenchError("\(ack)") }
-                        return 1
-                    })
+                    ) { w, n in try await BenchRun.submitAccepted("PJ-\(run)-u\(concurrency)-\(w)-\(n)", national) })
             }
             return results
         }
@@ -106,14 +110,7 @@ struct ScalingBench {
                         "\(label) query region + 7 days ×\(concurrency)", unit: "queries", concurrency: concurrency,
                         duration: duration
                     ) { worker, n in
-                        let query = QueryBench.regionWeek(worker: worker, n: n, now: now)
-                        _ = try await cases.queryCases(
-                            .with {
-                                $0.filter.regionPrefixes = query.regionPrefixes
-                                $0.filter.receivedFrom = Google_Protobuf_Timestamp(date: query.receivedFrom!)
-                                $0.filter.receivedUntil = Google_Protobuf_Timestamp(date: query.receivedUntil!)
-                                $0.pageSize = 100
-                            })
+                        _ = try await cases.queryCases(QueryBench.request(worker: worker, n: n, now: now))
                         return 1
                     })
             }
