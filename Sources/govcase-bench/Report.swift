@@ -93,6 +93,26 @@ struct Report {
             "8 follow-up loops completed beside the health checks", "\(followUpsBesideHealth)", "loops", "", "", "",
             "", "a bad review and its feedback, 50 at once",
         ]) }
+        // Issue 24's latency goals, against floor F (the disk's durable write) of the same run.
+        let named = { (name: String) in measurements.first { $0.name == name } }
+        if let fsync = named("F fdatasync of a 4 KiB write"), let fsyncP50 = fsync.percentile(0.5),
+            let fsyncP99 = fsync.percentile(0.99)
+        {
+            if let echo = named("A unary echo ×1")?.percentile(0.5), let submit = named("2 unary submit ×1")?.percentile(0.5) {
+                rows.append([
+                    "2 unary ×1: p50 over echo's", milliseconds(submit - echo) + " ms", "", "", "", "", "",
+                    "goal ≤ 2 × F p50 = " + milliseconds(2 * fsyncP50) + " ms",
+                ])
+            }
+            if let echo = named("A unary echo @ ½ peak")?.percentile(0.99),
+                let submit = named("2 unary submit @ ½ peak")?.percentile(0.99)
+            {
+                rows.append([
+                    "2 unary @ ½ peak: p99", milliseconds(submit) + " ms", "", "", "", "", "",
+                    "goal ≤ echo p99 + F p99 = " + milliseconds(echo + fsyncP99) + " ms",
+                ])
+            }
+        }
         for (filled, cases, bytes) in scalingStoreBytes where filled > 0 {
             rows.append([
                 "\(ScalingBench.label(filled)) store file", mb(bytes), "on disk", "", "", "", "",
