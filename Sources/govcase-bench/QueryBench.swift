@@ -30,23 +30,9 @@ struct QueryBench {
             BenchRun.binaries.appendingPathComponent("govcase"), ["serve", "--config", configuration.path])
         let port = try await gateway.port()
         let now = Date()
-        let results = try await withGatewayClient(
-            host: "127.0.0.1", port: port, as: .development("auditor-sc", in: pki)
-        ) { grpc in
-            let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
-            var results: [Measurement] = []
-            for concurrency in [1, 16] {
-                results.append(
-                    await Load.closedLoop(
-                        "5 query region + 7 days, \(settings.queryCases) cases ×\(concurrency)", unit: "queries",
-                        concurrency: concurrency, duration: settings.duration
-                    ) { worker, n in
-                        _ = try await cases.queryCases(Self.request(worker: worker, n: n, now: now))
-                        return 1
-                    })
-            }
-            return results
-        }
+        let results = try await Self.regionWeeks(
+            port: port, pki: pki, duration: settings.duration, now: now
+        ) { "5 query region + 7 days, \(settings.queryCases) cases ×\($0)" }
         await gateway.stop()
         var measured: [(Measurement, floor: String?)] = [(fill, nil)]
         for (concurrency, result) in zip([1, 16], results) {
@@ -57,6 +43,25 @@ struct QueryBench {
             measured += [(floor, nil), (result, floor.name)]
         }
         return measured
+    }
+
+    /// Queries of `regionWeek` through the gateway at `port` as the auditor, ×1 then ×16 (`name` of each).
+    static func regionWeeks(
+        port: Int, pki: URL, duration: Duration, now: Date, name: @escaping (Int) -> String
+    ) async throws -> [Measurement] {
+        try await withGatewayClient(host: "127.0.0.1", port: port, as: .development("auditor-sc", in: pki)) { grpc in
+            let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
+            var results: [Measurement] = []
+            for concurrency in [1, 16] {
+                results.append(
+                    await Load.closedLoop(name(concurrency), unit: "queries", concurrency: concurrency, duration: duration) {
+                        worker, n in
+                        _ = try await cases.queryCases(Self.request(worker: worker, n: n, now: now))
+                        return 1
+                    })
+            }
+            return results
+        }
     }
 
     /// `regionWeek` as the gateway's request, a page of 100.

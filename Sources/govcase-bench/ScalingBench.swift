@@ -99,22 +99,8 @@ struct ScalingBench {
             }
             return results
         }
-        results += try await withGatewayClient(
-            host: "127.0.0.1", port: port, as: .development("auditor-sc", in: pki)
-        ) { grpc in
-            let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
-            var results: [Measurement] = []
-            for concurrency in [1, 16] {
-                results.append(
-                    await Load.closedLoop(
-                        "\(label) query region + 7 days ×\(concurrency)", unit: "queries", concurrency: concurrency,
-                        duration: duration
-                    ) { worker, n in
-                        _ = try await cases.queryCases(QueryBench.request(worker: worker, n: n, now: now))
-                        return 1
-                    })
-            }
-            return results
+        results += try await QueryBench.regionWeeks(port: port, pki: pki, duration: duration, now: now) {
+            "\(label) query region + 7 days ×\($0)"
         }
         await gateway.stop()
         return results
