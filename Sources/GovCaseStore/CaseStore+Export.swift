@@ -81,10 +81,7 @@ extension CaseStore {
                     guard let c = try fetchCase(id: caseID, db: db) else {
                         return .failure(StoreError(.notFound, "no case has id \(caseID)"))
                     }
-                    if c.requester != nil {
-                        try db.execute(.auditRead, [caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
-                    }
-                    return .success(c.unmasked)
+                    return .success(try audited(c, readBy: reader, now: now, db: db))
                 } catch let error as StoreError where error.code == .configuration || error.code == .corrupt {
                     return .failure(error)
                 }

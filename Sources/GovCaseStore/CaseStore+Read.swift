@@ -67,11 +67,17 @@ extension CaseStore {
             guard let c = try fetchCase(id: caseID, db: db).map({ try linked($0, within: scope, db: db) }) else {
                 throw StoreError(.notFound, "no case has id \(caseID)")
             }
-            if c.requester != nil {
-                try db.execute(.auditRead, [caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
-            }
-            return c.unmasked
+            return try audited(c, readBy: reader, now: now, db: db)
         }
+    }
+
+    /// `c` unmasked for `reader`, the read written to the audit table (when there is evaluator data to read) in the
+    /// caller's write transaction.
+    func audited(_ c: Case, readBy reader: PrivacyReader, now: Date, db: any StoreSession) throws -> Case {
+        if c.requester != nil {
+            try db.execute(.auditRead, [c.caseID, reader.identity, reader.purpose, now.timeIntervalSince1970])
+        }
+        return c.unmasked
     }
 
     /// A case's region code, without reading (or decrypting) the case; `nil` if there is no such case.

@@ -88,7 +88,6 @@ struct ExportCommand: ParsableCommand {
                     + "be written (named above); the export is not recorded")
             throw ExitCode(1)
         }
-        let selection = self.selection
         // Only a --since-last export moves where the next one starts; a period's export is recorded apart, as what
         // was sent (its cases were chosen by receipt time, not by when they were stored).
         let record = sinceLast ? selection : selection + ".period"
