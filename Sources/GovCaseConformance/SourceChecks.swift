@@ -14,7 +14,9 @@ import Synchronization
 /// are refused on purpose, to see how the source retries: the first two attempts of the first five records
 /// (UNAVAILABLE), every attempt of the sixth for `outage` (UNAVAILABLE) and once more after it, and then every
 /// message for `hold` (RESOURCE_EXHAUSTED with `grpc-retry-pushback-ms`, the gateway's own shedding, with the ingest
-/// budget held full by the kit).
+/// budget held full by the kit). The pushback is drawn for each session from `pushbackRange` and set as the
+/// sandbox's `limits.retry_pushback_ms`: long against `hold`, so that only a sender which reads the header, not one
+/// that happens to wait a fixed time of its own, is shed few enough times.
 public final class SourceChecks: Sendable {
     public static let ids = [
         "source.session.records-received", "source.records.valid", "source.identity.own-region",
@@ -28,8 +30,12 @@ public final class SourceChecks: Sendable {
     /// How long every attempt of the next distinct record is answered UNAVAILABLE: an outage a sender must outlast.
     static let outage = Duration.seconds(8)
     /// How long the ingest budget is held full once the outage is over: every message is shed with
-    /// RESOURCE_EXHAUSTED and `grpc-retry-pushback-ms` (`IngestBudget.retryPushback`).
-    static let hold = Duration.seconds(4)
+    /// RESOURCE_EXHAUSTED and `grpc-retry-pushback-ms` (drawn from `pushbackRange`).
+    static let hold = Duration.seconds(8)
+    /// The sandbox's `grpc-retry-pushback-ms`, drawn for each session, longer than the backoff most senders cap
+    /// their own waits at (gRPC's default policy, 1 s; the SDKs' 2 s): a sender that waits it is shed at most three
+    /// times in `hold`; one that waits its own backoff instead, capped at 2 s with jitter, five times or more.
+    static let pushbackRange = 3_000...4_000
     /// Retries must come no sooner than this after a refusal, and no later than `longestWait`.
     static let shortestWait = 0.1
     static let longestWait = 30.0
@@ -61,6 +67,8 @@ public final class SourceChecks: Sendable {
         public var shed: Int
         /// The record whose delivery started it (the outage record).
         public var after: String
+        /// The `grpc-retry-pushback-ms` every shed message carried.
+        public var pushbackMilliseconds: Int
     }
 
     let folder: URL
@@ -95,6 +103,7 @@ public final class SourceChecks: Sendable {
             tls: { certificate: server.pem, key: server-key.pem, client_ca: client-ca.pem }
             store: { path: cases.sqlite, evaluator_key: evaluator.key }
             drain: { grace_seconds: 0 }
+            limits: { retry_pushback_ms: \(Int.random(in: Self.pushbackRange)) }
             policy:
               trust_domain: \(trustDomain)
               grants:
@@ -248,7 +257,8 @@ public final class SourceChecks: Sendable {
                 holding.done = true
                 holding.held = Hold(
                     started: holding.startedAt, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                    shed: shed, after: externalID ?? holding.after)
+                    shed: shed, after: externalID ?? holding.after,
+                    pushbackMilliseconds: Int(budget.limits.retryPushback / .milliseconds(1)))
             }
         }
     }
@@ -451,7 +461,7 @@ public final class SourceChecks: Sendable {
                 guard let held else {
                     return .skip("the outage record was not retried past its outage, so the budget was never held")
                 }
-                let pushback = IngestBudget.retryPushback / .milliseconds(1) / 1000
+                let pushback = Double(held.pushbackMilliseconds) / 1000
                 let allowed = Int((held.seconds / pushback).rounded(.down)) + 1
                 WireTrace.note(
                     "the budget was held \(ms(held.seconds)) ms after \(held.after) was delivered: "

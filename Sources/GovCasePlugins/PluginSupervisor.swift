@@ -163,6 +163,7 @@ public final class PluginSupervisor: Sendable {
             switch action {
             case .launch(let launch):
                 stats.withLock { $0.lastError = "" }
+                gate.expectReady(by: .now + manifest.startUpWait)
                 let (status, spawnFailure) = await launchOnce(launch)
                 gate.set(.starting)
                 action = machine.withLock {
@@ -186,7 +187,9 @@ public final class PluginSupervisor: Sendable {
                     ])
                 if case .restart = action { stats.withLock { $0.restarts += 1 } }
             case .restart(let exits):
-                try? await Task.sleep(for: backoff(afterExits: exits))
+                let pause = backoff(afterExits: exits)
+                gate.expectReady(by: .now + pause + manifest.startUpWait)
+                try? await Task.sleep(for: pause)
                 action = Task.isCancelled ? machine.withLock { $0.stop() } : machine.withLock { $0.backoffElapsed() }
             case .quarantine(let reason):
                 stats.withLock { $0.quarantineReason = reason }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Where a plugin's callers wait for it: ready (with its connection), starting (wait, up to a deadline), or
 /// unavailable for a stated reason (quarantined, removed), when waiting is pointless.
 final class ReadinessGate<Value: Sendable>: Sendable {
@@ -8,6 +10,9 @@ final class ReadinessGate<Value: Sendable>: Sendable {
     }
 
     private let queue = WaitQueue<Availability, Void, Availability>(.starting)
+    /// When a start under way is due to be over: a restart's backoff and its start-up wait. A caller waits at least
+    /// until then, so that a backoff longer than its own wait does not fail it before the plugin had a chance.
+    private let readyBy = Mutex<ContinuousClock.Instant?>(nil)
 
     var availability: Availability { queue.withState { $0 } }
 
@@ -20,10 +25,19 @@ final class ReadinessGate<Value: Sendable>: Sendable {
         }
     }
 
-    /// The availability once it is not `starting`, or `starting` when `timeout` passes first. Throws
+    /// Says when the start under way (or the restart after a backoff) is due to be over.
+    func expectReady(by instant: ContinuousClock.Instant) {
+        readyBy.withLock { $0 = instant }
+    }
+
+    /// The availability once it is not `starting`, or `starting` when `timeout` has passed and so has the time the
+    /// start under way when the caller came was due to be over (`expectReady(by:)`). Only that start: a plugin that
+    /// fails its start again and again does not keep a caller waiting from one backoff to the next. Throws
     /// `CancellationError` when the caller is cancelled first.
     func wait(timeout: Duration) async throws -> Availability {
-        try await withThrowingTaskGroup(of: Availability?.self) { group in
+        let now = ContinuousClock.now
+        let due = max(now + timeout, readyBy.withLock { $0 } ?? now)
+        return try await withThrowingTaskGroup(of: Availability?.self) { group in
             group.addTask {
                 try await self.queue.wait { state in
                     if case .starting = state { return .wait }
@@ -31,7 +45,7 @@ final class ReadinessGate<Value: Sendable>: Sendable {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await Task.sleep(until: due)
                 return nil
             }
             defer { group.cancelAll() }

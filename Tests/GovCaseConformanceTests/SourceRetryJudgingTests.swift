@@ -90,17 +90,20 @@ import Testing
 
     @Test func pushbackIsJudgedByTheCountShedDuringTheHold() async {
         let records = Self.session(first: [0.2, 0.3, 0.25, 0.35, 0.3], second: [0.5, 0.6, 0.7, 0.4, 0.5])
-        func hold(_ shed: Int, _ seconds: Double = 2.004) -> SourceChecks.Hold {
-            SourceChecks.Hold(started: Self.start, seconds: seconds, shed: shed, after: "SRC-outage")
+        func hold(_ shed: Int, _ seconds: Double = 8.004, pushback: Int = 3_500) -> SourceChecks.Hold {
+            SourceChecks.Hold(
+                started: Self.start, seconds: seconds, shed: shed, after: "SRC-outage", pushbackMilliseconds: pushback)
         }
-        // 2 s at 250 ms: a sender that waits the pushback makes at most 9 attempts.
-        #expect(Self.passed(await Self.outcome("source.retry.honours-pushback", records, held: hold(9))))
-        let seen = Self.failure(await Self.outcome("source.retry.honours-pushback", records, held: hold(10)))
+        // 8 s at 3,500 ms: a sender that waits the pushback makes at most 3 attempts.
+        #expect(Self.passed(await Self.outcome("source.retry.honours-pushback", records, held: hold(3))))
+        let seen = Self.failure(await Self.outcome("source.retry.honours-pushback", records, held: hold(4)))
         #expect(
-            seen == "expected the source to wait grpc-retry-pushback-ms (250 ms) after RESOURCE_EXHAUSTED, so at most 9 "
-                + "attempts in the 2004 ms every message was shed; 10 were shed")
+            seen == "expected the source to wait grpc-retry-pushback-ms (3500 ms) after RESOURCE_EXHAUSTED, so at most 3 "
+                + "attempts in the 8004 ms every message was shed; 4 were shed")
         // A longer hold (the kit's own sleep overran on a loaded machine) allows what fits in it.
-        #expect(Self.passed(await Self.outcome("source.retry.honours-pushback", records, held: hold(12, 2.8))))
+        #expect(Self.passed(await Self.outcome("source.retry.honours-pushback", records, held: hold(4, 10.6))))
+        // The judgement follows the session's pushback, not a fixed one: 250 ms allows 33.
+        #expect(Self.passed(await Self.outcome("source.retry.honours-pushback", records, held: hold(33, pushback: 250))))
         if case .skip = await Self.outcome("source.retry.honours-pushback", records, held: hold(0)) {} else {
             Issue.record("nothing shed during the hold is not judged")
         }

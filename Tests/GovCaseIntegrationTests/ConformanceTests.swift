@@ -446,6 +446,8 @@ import Testing
         // The outage record never arrives: six records end the session.
         (["--give-up"], 6, ["source.retry.never-gives-up"], 1),
         (["--ignore-pushback"], 7, ["source.retry.honours-pushback"], 2),
+        // Waits, but its own backoff (0.2-2 s), not the pushback the sandbox draws (3-4 s).
+        (["--own-backoff"], 7, ["source.retry.honours-pushback"], 2),
         (["--reuse-revision"], 8, ["source.retry.same-revision"], 1),
         (["--bad-record"], 8, ["source.records.valid"], 1),
         (["--other-region"], 8, ["source.identity.own-region"], 1),
@@ -459,7 +461,8 @@ import Testing
         "--no-backoff": ["expected each retry after UNAVAILABLE at least 100 ms after the refusal;", "came sooner"],
         "--no-jitter": ["expected the waits before the probed records' n-th retries to differ", "the waits were retry 1 of 5 records:"],
         "--give-up": ["refused UNAVAILABLE for", "it was not sent again before the session ended"],
-        "--ignore-pushback": ["expected the source to wait grpc-retry-pushback-ms (250 ms)", "were shed"],
+        "--ignore-pushback": ["expected the source to wait grpc-retry-pushback-ms (", "were shed"],
+        "--own-backoff": ["expected the source to wait grpc-retry-pushback-ms (", "were shed"],
     ]
 
     @Test(arguments: sources.indices)

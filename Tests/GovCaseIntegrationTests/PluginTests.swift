@@ -59,6 +59,44 @@ import Testing
         #expect(output.contains("isolation passed"), "\(output)")
     }
 
+    /// A record that makes the plugin's memory grow until the kernel's out-of-memory killer ends it, for real: the
+    /// gateway runs in a memory cgroup limited to 768 MiB (as systemd's MemoryMax would hold it), the plugin
+    /// (`bad_plugin.py poison`) allocates on BALLOON until the kernel kills it. The record is held as poison with
+    /// that cause, the other records of its batch are accepted, and the gateway lives on. The kernel's own count
+    /// proves the kills were its.
+    @Test(
+        .enabled(
+            if: MemoryCgroup.canBeMade,
+            "needs a memory cgroup of its own: root, and cgroup v1 or v2 with the memory controller delegated"))
+    func aRecordThePluginIsKilledForOutOfMemoryIsHeldAsPoisonAndTheGatewayLivesOn() async throws {
+        let cgroup = try #require(MemoryCgroup.make(limitBytes: 768 << 20))
+        defer { cgroup.remove() }
+        let deployment = try await Deployment.make()
+        let gateway = try deployment.serve()
+        do {
+            try cgroup.add(gateway.identifier)
+        } catch {
+            gateway.send(SIGKILL)
+            throw error
+        }
+        let port = try await gateway.servingPort()
+        let before = cgroup.outOfMemoryKills ?? 0
+        let script = Self.repository.appendingPathComponent("Tests/Interop/isolation_client.py")
+        let (status, text) = try await ExternalProgram.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["ISOLATION_OUT_OF_MEMORY=1", "python3", script.path, "--target", "127.0.0.1:\(port)", "--pki",
+             deployment.folder.path, "--repo", Self.repository.path])
+        let kills = (cgroup.outOfMemoryKills ?? 0) - before
+        let alive = kill(gateway.identifier, 0) == 0
+        gateway.send(SIGTERM)
+        _ = try await gateway.exitStatus()
+        #expect(status == 0 && text.contains("out of memory passed"), "\(text)\n--- gateway log ---\n\(gateway.text)")
+        // At least the second time, with the record alone (the first may end at the call deadline on a loaded
+        // machine, the kernel reclaiming pages as the plugin grows).
+        #expect(kills >= 1, "the kernel's out-of-memory killer ended the plugin in the cgroup (\(kills))")
+        #expect(alive, "the gateway itself was not killed")
+    }
+
     /// A gateway killed with SIGKILL cannot stop its plugins: the end of their stdin pipe tells them to exit.
     @Test func aPluginExitsWhenItsGatewayIsKilled() async throws {
         let deployment = try await Deployment.make()

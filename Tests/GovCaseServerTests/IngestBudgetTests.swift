@@ -139,7 +139,7 @@ import Testing
                 """)
     }
 
-    @Test func theBudgetsAreConfigurationKeysReadBack() throws {
+    @Test func theBudgetsAreConfigurationKeysReadBack() async throws {
         let defaults = try Self.configuration(limits: "").limits
         #expect(defaults.maxIngestBytes == 256 << 20)
         #expect(defaults.maxIngestBytesPerConnection == 64 << 20)
@@ -147,11 +147,24 @@ import Testing
         #expect(budget.limits == .init(total: 256 << 20, perConnection: 64 << 20))
 
         let set = try Self.configuration(
-            limits: "limits: { max_ingest_bytes: 33554432, max_ingest_bytes_per_connection: 16777216 }"
+            limits: "limits: { max_ingest_bytes: 33554432, max_ingest_bytes_per_connection: 16777216, "
+                + "retry_pushback_ms: 1875 }"
         ).limits
         #expect(set.maxIngestBytes == 32 << 20)
         #expect(set.maxIngestBytesPerConnection == 16 << 20)
-        #expect(IngestBudget(limits: set).limits == .init(total: 32 << 20, perConnection: 16 << 20))
+        let budget2 = IngestBudget(limits: set)
+        #expect(budget2.limits == .init(total: 32 << 20, perConnection: 16 << 20, retryPushback: .milliseconds(1875)))
+        // The pushback a shed message carries is the configured one.
+        await budget2.withAccount(connection: "a") { account in
+            do {
+                _ = try account.reserve(17 << 20)
+                Issue.record("a message over the connection's budget was held")
+            } catch {
+                let shed = error as? RPCError
+                #expect(shed?.metadata[stringValues: "grpc-retry-pushback-ms"].first(where: { _ in true }) == "1875")
+                #expect(shed?.message.contains("retry after 1875 ms") == true, "\(error)")
+            }
+        }
     }
 
     @Test(arguments: [
@@ -162,6 +175,8 @@ import Testing
         ("limits: { max_ingest_bytes: 0 }", "limits.max_ingest_bytes"),
         // Larger messages need larger budgets.
         ("limits: { max_message_bytes: 67108864 }", "limits.max_ingest_bytes_per_connection"),
+        ("limits: { retry_pushback_ms: 0 }", "limits.retry_pushback_ms"),
+        ("limits: { retry_pushback_ms: 60001 }", "limits.retry_pushback_ms"),
     ])
     func aBudgetThatCannotHoldOneStreamIsAnErrorNamingItsKey(_ limits: String, _ key: String) {
         do {

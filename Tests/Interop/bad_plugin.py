@@ -15,8 +15,10 @@
   good            behaves (the example format, minimal)
   slow            answers every batch after 400 ms (a caller's deadline lands while it works)
   poison          crashes (exit 6) on a record whose id contains POISON, hangs on one whose id contains HANG,
-                  and SIGKILLs itself on one whose id contains OOM (as the kernel's out-of-memory killer would);
-                  answers the others
+                  SIGKILLs itself on one whose id contains OOM (as an operator's kill -9 would), and on one whose
+                  id contains BALLOON allocates memory, 64 MiB at a time and every page touched, until the kernel's
+                  out-of-memory killer kills it (run only in a memory cgroup with a limit: at 4 GiB it gives up
+                  and exits 9); answers the others
   closes-outputs  closes its stdout and stderr after the handshake (logs to a file), and keeps serving
   leaves-child    starts a child process (sleep) at start; writes the child's pid to $BAD_PLUGIN_OUT/child.pid
   dumps-env       writes its environment's names to $BAD_PLUGIN_OUT/env.txt at start, then behaves
@@ -77,6 +79,11 @@ class Bad(govcase_plugin.Adapter):
             time.sleep(3600)
         if mode == "poison" and "OOM" in record.evaluation_id:
             os.kill(os.getpid(), signal.SIGKILL)
+        if mode == "poison" and "BALLOON" in record.evaluation_id:
+            hoard = []
+            while len(hoard) < 64:
+                hoard.append(bytearray(64 << 20))
+            os._exit(9)
         if mode == "stderr-flood":
             for i in range(50_000):
                 sys.stderr.write(f"flood line {i}\n")

@@ -40,15 +40,16 @@ def main() -> None:
     GRANTED = "province-json"
     out = tempfile.mkdtemp(prefix="govcase-isolation-")
 
-    def manifest(mode, streams=None, max_exits=3, call_deadline_ms=5000):
+    def manifest(mode, streams=None, max_exits=3, call_deadline_ms=5000, start_timeout_ms=15000, backoff_ms=(20, 200)):
         environment = f"BAD_PLUGIN_ID: {GRANTED}, BAD_PLUGIN_OUT: '{out}'"
         if streams is not None:
             environment += f", BAD_PLUGIN_STREAMS: '{streams}'"
         return "\n".join([
             f"id: {GRANTED}", "version: 0.1.0", f"executable: {executable}", f"arguments: [{mode}]",
             f"environment: {{{environment}}}", "message_types: [govcase.examples.provincejson.v1.JsonEvaluation]",
-            f"call_deadline_ms: {call_deadline_ms}", "start_timeout_ms: 15000", "concurrency: 4",
-            f"restart: {{initial_backoff_ms: 20, max_backoff_ms: 200, max_exits: {max_exits}, window_seconds: 60}}",
+            f"call_deadline_ms: {call_deadline_ms}", f"start_timeout_ms: {start_timeout_ms}", "concurrency: 4",
+            f"restart: {{initial_backoff_ms: {backoff_ms[0]}, max_backoff_ms: {backoff_ms[1]}, max_exits: {max_exits}, "
+            "window_seconds: 60}",
             ""])
 
     def record(name):
@@ -81,6 +82,32 @@ def main() -> None:
         # For the orphan test: a plugin registered, its pid printed; the test then SIGKILLs the gateway.
         admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(manifest=manifest("good")))
         print(f"plugin pid={status().pid}")
+        return
+
+    if os.environ.get("ISOLATION_OUT_OF_MEMORY") == "1":
+        # For the out-of-memory test: the gateway runs in a memory cgroup with a limit, so the kernel's
+        # out-of-memory killer, not the plugin, ends the launch that translates BALLOON.
+        admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(manifest=manifest("poison")))
+        check(submit("oom-warm-up") is None, "out of memory: a first record is accepted")
+        names = [f"oom-good-{n}" for n in range(5)] + ["BALLOON"]
+        summary = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[record(n) for n in names])]), timeout=120)
+        ack = summary.acks[len(names) - 1]
+        check(summary.accepted == 5, f"out of memory: the 5 other records of the batch are accepted ({summary.accepted})")
+        check(ack.error_code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+              and "the kernel's out-of-memory killer" in ack.error_message,
+              f"out of memory: the record fails alone, saying why: {ack.error_code} {ack.error_message}")
+        check(wait_for(lambda: status().state == adapters_pb2.PLUGIN_STATE_READY), "out of memory: READY again")
+        seen = status()
+        check(len(seen.poison_records) == 1 and seen.poison_records[0].cause == adapters_pb2.POISON_CAUSE_KILLED,
+              f"out of memory: listed with its cause: {list(seen.poison_records)}")
+        restarts = seen.restarts
+        error = submit("BALLOON")
+        check(error is not None and error.code() == grpc.StatusCode.FAILED_PRECONDITION,
+              f"out of memory: sent again, it fails at once: {error and error.details()}")
+        check(submit("oom-after") is None and status().restarts == restarts,
+              "out of memory: other records are accepted, and the resend cost no restart")
+        remove()
+        print("out of memory passed")
         return
 
     # 1. Deadlines that pass while a healthy plugin works (400 ms a batch) are the callers' outcome.
@@ -167,6 +194,23 @@ def main() -> None:
     check(wait_for(lambda: status().pid not in (0, pid) and status().state == adapters_pb2.PLUGIN_STATE_READY),
           f"closes outputs: killed, it is restarted (pid {status().pid}, restarts {status().restarts})")
     check(submit("quiet-2") is None, "closes outputs: the restarted plugin is called")
+    remove()
+
+    # 3b. A record sent while the plugin waits out a restart's backoff (4-8 s, jittered) longer than the start-up
+    # wait (start_timeout_ms and 0.5 s: 2.5 s) waits for the restart and is accepted, instead of failing when its
+    # start-up wait runs out in the backoff, before the plugin was even started again.
+    admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(
+        manifest=manifest("good", start_timeout_ms=2000, backoff_ms=(8000, 8000))))
+    pid = status().pid
+    os.kill(pid, signal.SIGKILL)
+    check(wait_for(lambda: status().state != adapters_pb2.PLUGIN_STATE_READY, seconds=5),
+          "backoff: the killed plugin's exit is seen")
+    sent = time.monotonic()
+    error = submit("during-backoff")
+    waited = time.monotonic() - sent
+    check(error is None and waited > 2.5,
+          f"backoff: a record sent during the restart's backoff is accepted once the plugin is back, after "
+          f"{waited:.1f} s ({error and error.details()})")
     remove()
 
     # 4. A child it started goes with it; it sees only the allowed environment.

@@ -9,6 +9,8 @@ make it misbehave as the kit must notice:
   --no-jitter        waits exactly the backoff (400 ms, 800 ms, ...), with no random factor
   --give-up          stops retrying a record after three attempts, silently, and goes on with the next
   --ignore-pushback  retries RESOURCE_EXHAUSTED after 50 ms, whatever grpc-retry-pushback-ms says
+  --own-backoff      retries RESOURCE_EXHAUSTED after its own jittered backoff, as UNAVAILABLE, never reading
+                     grpc-retry-pushback-ms (a sender that waits, only not what it was asked to)
   --reuse-revision   resends a record with the same revision and other content
   --bad-record       sends a record with a level of 9
   --other-region     sends a Beijing record with its Sichuan certificate
@@ -37,6 +39,7 @@ parser.add_argument("--no-backoff", action="store_true")
 parser.add_argument("--no-jitter", action="store_true")
 parser.add_argument("--give-up", action="store_true")
 parser.add_argument("--ignore-pushback", action="store_true")
+parser.add_argument("--own-backoff", action="store_true")
 parser.add_argument("--reuse-revision", action="store_true")
 parser.add_argument("--bad-record", action="store_true")
 parser.add_argument("--other-region", action="store_true")
@@ -84,7 +87,7 @@ def send(record):
                 return error
             wait = backoff if args.no_jitter else backoff * (0.5 + random.random() / 2)
             backoff = min(backoff * 2, 2.0)
-            if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+            if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and not args.own_backoff:
                 hint = pushback(error)
                 wait = 0.05 if args.ignore_pushback else max(wait, hint or 0)
             elif args.no_backoff:

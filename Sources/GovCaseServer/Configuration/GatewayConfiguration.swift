@@ -232,6 +232,7 @@ extension GatewayLimits: Decodable {
         case maxConnectionsPerPeer = "max_connections_per_peer"
         case maxIngestBytes = "max_ingest_bytes"
         case maxIngestBytesPerConnection = "max_ingest_bytes_per_connection"
+        case retryPushbackMilliseconds = "retry_pushback_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -254,6 +255,11 @@ extension GatewayLimits: Decodable {
         maxConnectionsPerPeer = try positive(.maxConnectionsPerPeer, maxConnectionsPerPeer)
         maxIngestBytes = try positive(.maxIngestBytes, maxIngestBytes)
         maxIngestBytesPerConnection = try positive(.maxIngestBytesPerConnection, maxIngestBytesPerConnection)
+        retryPushbackMilliseconds = try positive(.retryPushbackMilliseconds, retryPushbackMilliseconds)
+        guard retryPushbackMilliseconds <= 60_000 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .retryPushbackMilliseconds, in: c, debugDescription: "must be 1–60000 milliseconds")
+        }
         if let problem = ingestBudgetProblem {
             throw DecodingError.dataCorruptedError(forKey: problem.key, in: c, debugDescription: problem.message)
         }

@@ -21,10 +21,13 @@ public final class IngestBudget: Sendable {
         public var total: Int
         /// One connection, all its calls together: `limits.max_ingest_bytes_per_connection`.
         public var perConnection: Int
+        /// How long a shed message's sender is asked to wait: `limits.retry_pushback_ms`.
+        public var retryPushback: Duration
 
-        public init(total: Int, perConnection: Int) {
+        public init(total: Int, perConnection: Int, retryPushback: Duration = .milliseconds(250)) {
             self.total = total
             self.perConnection = perConnection
+            self.retryPushback = retryPushback
         }
 
         /// The part of `total` only a connection holding nothing may use.
@@ -106,10 +109,6 @@ public final class IngestBudget: Sendable {
         }
     }
 
-    /// How long a shed client is asked to wait before it sends again: about twice what the store takes to commit a
-    /// largest message (1,000 rows at some 10k rows a second), long enough for the calls in flight to make room.
-    public static let retryPushback = Duration.milliseconds(250)
-
     public let limits: Limits
     let logger: Logger
     private let state: Mutex<State>
@@ -122,7 +121,9 @@ public final class IngestBudget: Sendable {
 
     public convenience init(limits: GatewayLimits, logger: Logger = Logger(label: "govcase.ingest")) {
         self.init(
-            limits: Limits(total: limits.maxIngestBytes, perConnection: limits.maxIngestBytesPerConnection),
+            limits: Limits(
+                total: limits.maxIngestBytes, perConnection: limits.maxIngestBytesPerConnection,
+                retryPushback: .milliseconds(limits.retryPushbackMilliseconds)),
             logger: logger)
     }
 
@@ -196,7 +197,7 @@ public final class IngestBudget: Sendable {
     /// The error that sheds a message, logged the first time and every hundredth after.
     private func shed(_ bytes: Int, by exhausted: Exhausted, connection: String) -> RPCError {
         let usage = usage
-        let milliseconds = Int((Self.retryPushback / .milliseconds(1)).rounded())
+        let milliseconds = Int((limits.retryPushback / .milliseconds(1)).rounded())
         let message: String
         let key: String
         switch exhausted {

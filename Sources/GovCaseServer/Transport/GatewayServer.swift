@@ -78,6 +78,11 @@ public struct GatewayLimits: Sendable, Hashable {
     /// `maxIngestBytes`, so that one client, however many streams it opens, leaves three quarters to the others; and
     /// eight streams' worth of largest messages (a stream holds two of them: `IngestEndpoint.windowIsFull`).
     public var maxIngestBytesPerConnection: Int = 64 << 20
+    /// How long a shed client is asked to wait before it sends again (`grpc-retry-pushback-ms`): about twice what
+    /// the store takes to commit a largest message (1,000 rows at some 10k rows a second), long enough for the
+    /// calls in flight to make room. The conformance kit's sandbox sets a long one of its own, drawn for each
+    /// session, so that a sender which waits a fixed time instead cannot pass for one that reads the header.
+    public var retryPushbackMilliseconds: Int = 250
 
     public init() {}
 

@@ -1,0 +1,42 @@
+import Testing
+
+@testable import GovCasePlugins
+
+/// Where a plugin's callers wait: a caller's start-up wait does not run out during a restart's backoff.
+@Suite struct ReadinessGateTests {
+    /// A plugin restarting after a backoff longer than a caller's wait: the caller waits for the restart, not only
+    /// its own `timeout`, and gets the plugin once it is ready.
+    @Test func aCallerWaitsOutARestartsBackoffLongerThanItsOwnWait() async throws {
+        let gate = ReadinessGate<Int>()
+        gate.expectReady(by: .now + .milliseconds(800))
+        let opened = Task {
+            try await Task.sleep(for: .milliseconds(400))
+            gate.set(.ready(7))
+        }
+        let started = ContinuousClock.now
+        let answer = try await gate.wait(timeout: .milliseconds(100))
+        guard case .ready(let value) = answer else {
+            Issue.record("the caller gave up after \(ContinuousClock.now - started) with \(answer), during the backoff")
+            return
+        }
+        #expect(value == 7)
+        try await opened.value
+    }
+
+    /// Past both its own wait and the time the start was due to be over, a caller is told the plugin is starting.
+    @Test func aCallerGivesUpOnceTheStartWasDueToBeOver() async throws {
+        let gate = ReadinessGate<Int>()
+        gate.expectReady(by: .now + .milliseconds(300))
+        let started = ContinuousClock.now
+        guard case .starting = try await gate.wait(timeout: .milliseconds(50)) else {
+            Issue.record("a gate nobody opened answered other than starting")
+            return
+        }
+        #expect(ContinuousClock.now - started >= .milliseconds(300), "it waited until the start was due to be over")
+        // A start due in the past leaves a caller its own wait.
+        gate.expectReady(by: .now - .seconds(10))
+        let again = ContinuousClock.now
+        _ = try await gate.wait(timeout: .milliseconds(50))
+        #expect(ContinuousClock.now - again >= .milliseconds(50))
+    }
+}
