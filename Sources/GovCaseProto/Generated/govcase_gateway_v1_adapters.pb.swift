@@ -83,8 +83,9 @@ public nonisolated enum Govcase_Gateway_V1_PluginState: SwiftProtobuf.Enum, Swif
   /// Handshaken, healthy and described: records are translated.
   case ready // = 2
 
-  /// The process exited or failed to start; it is restarted after a backoff with jitter. Records get
-  /// UNAVAILABLE (retryable) meanwhile.
+  /// The process exited or failed to start; it is restarted after a backoff with jitter. Records sent meanwhile
+  /// wait for that restart: the rest of the backoff and the start-up wait; if it fails again they get
+  /// UNAVAILABLE (retryable). A caller's own deadline ends its wait sooner.
   case backingOff // = 3
 
   /// It exited too often (the manifest's `restart.max_exits` within `restart.window_seconds`): it is not
