@@ -257,7 +257,6 @@ struct CaseRows: Sendable {
 /// A connection through SQLite's C API and nothing else: no GRDB, no decoding.
 final class RawSQLite: @unchecked Sendable {
     private let handle: OpaquePointer
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     init(path: String, readOnly: Bool) throws {
         var handle: OpaquePointer?
@@ -295,71 +294,31 @@ final class RawSQLite: @unchecked Sendable {
         BenchError("SQLite: \(String(cString: sqlite3_errmsg(handle))) in \(sql.prefix(120))")
     }
 
+    /// A prepared statement of this connection, driven as the store drives its own (`SQLiteStatementHandle`).
     final class Statement {
-        fileprivate let handle: OpaquePointer
+        private let prepared: SQLiteStatementHandle
         private let connection: RawSQLite
 
         fileprivate init(handle: OpaquePointer, connection: RawSQLite) {
-            self.handle = handle
+            prepared = SQLiteStatementHandle(handle)
             self.connection = connection
         }
 
-        deinit { sqlite3_finalize(handle) }
+        deinit { sqlite3_finalize(prepared.handle) }
 
         /// Resets the statement and binds `values` in order.
         func bind(_ values: [StoreValue]) throws {
-            sqlite3_reset(handle)
-            for (index, value) in values.enumerated() {
-                let position = Int32(index + 1)
-                let result: Int32
-                switch value {
-                case .null: result = sqlite3_bind_null(handle, position)
-                case .integer(let int): result = sqlite3_bind_int64(handle, position, int)
-                case .boolean(let bool): result = sqlite3_bind_int64(handle, position, bool ? 1 : 0)
-                case .real(let real): result = sqlite3_bind_double(handle, position, real)
-                case .text(let text): result = sqlite3_bind_text(handle, position, text, -1, RawSQLite.transient)
-                case .blob(let data) where data.isEmpty:
-                    // An empty Data has no base address, which sqlite3_bind_blob would store as NULL.
-                    result = sqlite3_bind_zeroblob(handle, position, 0)
-                case .blob(let data):
-                    result = data.withUnsafeBytes {
-                        sqlite3_bind_blob(handle, position, $0.baseAddress, Int32($0.count), RawSQLite.transient)
-                    }
-                }
-                guard result == SQLITE_OK else { throw connection.error("bind") }
-            }
+            do { try prepared.bind(values) } catch { throw BenchError("SQLite: \(error)") }
         }
 
         /// True while a row is ready; false once done.
         func step() throws -> Bool {
-            switch sqlite3_step(handle) {
-            case SQLITE_ROW: return true
-            case SQLITE_DONE: return false
-            default: throw connection.error("step")
-            }
+            do { return try prepared.step() } catch { throw BenchError("SQLite: \(error)") }
         }
 
         /// Reads every column's bytes and drops them: what a reader must at least do with a row.
-        func touchColumns() {
-            for column in 0..<sqlite3_column_count(handle) {
-                _ = sqlite3_column_blob(handle, column)
-                _ = sqlite3_column_bytes(handle, column)
-            }
-        }
+        func touchColumns() { prepared.touchColumns() }
 
-        func values() -> [StoreValue] {
-            (0..<sqlite3_column_count(handle)).map { column in
-                switch sqlite3_column_type(handle, column) {
-                case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))
-                case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, column))
-                case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(handle, column)))
-                case SQLITE_BLOB:
-                    let count = Int(sqlite3_column_bytes(handle, column))
-                    guard count > 0, let bytes = sqlite3_column_blob(handle, column) else { return .blob(Data()) }
-                    return .blob(Data(bytes: bytes, count: count))
-                default: return .null
-                }
-            }
-        }
+        func values() -> [StoreValue] { prepared.values() }
     }
 }

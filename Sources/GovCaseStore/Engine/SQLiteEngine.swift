@@ -94,13 +94,35 @@ struct SQLiteSession: StoreSession {
     let db: Database
 
     func execute(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> Int {
-        // Cached: the statement is compiled once per connection, not once per row.
-        try db.cachedStatement(sql: statement.sql).execute(arguments: Self.bind(arguments))
+        try run(statement, arguments) { _ in }
         return db.changesCount
     }
 
     func rows(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> [StoreRow] {
-        try Self.rows(Row.fetchCursor(db.cachedStatement(sql: statement.sql), arguments: Self.bind(arguments)))
+        var columns: [String]?
+        var rows: [StoreRow] = []
+        try run(statement, arguments) { prepared in
+            // One array of names, the first row's, for every row of the statement.
+            if columns == nil { columns = prepared.columnNames }
+            rows.append(StoreRow(columns: columns!, values: prepared.values()))
+        }
+        return rows
+    }
+
+    /// Runs one of the store's statements, compiled once per connection (GRDB's cache), through SQLite's C API
+    /// (`SQLiteStatementHandle`), calling `row` for each row. It is left reset, its values unbound, whatever
+    /// happens; a failure is GRDB's `DatabaseError`, as GRDB would have thrown it.
+    private func run(
+        _ statement: StoreSQL, _ arguments: StoreArguments, row: (SQLiteStatementHandle) throws -> Void
+    ) throws {
+        let prepared = SQLiteStatementHandle(try db.cachedStatement(sql: statement.sql).sqliteStatement)
+        defer { prepared.reset() }
+        do {
+            try prepared.bind(arguments.lazy.map { $0?.storeValue ?? .null })
+            while try prepared.step() { try row(prepared) }
+        } catch let failure as SQLiteStatementHandle.Failure {
+            throw DatabaseError(resultCode: ResultCode(rawValue: failure.code), message: failure.message)
+        }
     }
 
     func rows(sql: String, _ arguments: StoreArguments) throws -> [StoreRow] {
@@ -125,16 +147,21 @@ struct SQLiteSession: StoreSession {
     func notifyOnCommit(_ channel: StoreChannel) {}
 
     static func bind(_ arguments: StoreArguments) -> StatementArguments {
-        StatementArguments(arguments.map { value -> DatabaseValue in
+        // GRDB's initializer for existentials, not its generic one: that one maps through a key path, unspecialized
+        // across the module boundary, and cost a tenth of each submit (`perf record`, BENCHMARKS.md).
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(arguments.count)
+        for value in arguments {
             switch value?.storeValue ?? .null {
-            case .null: .null
-            case .integer(let int): int.databaseValue
-            case .real(let real): real.databaseValue
-            case .text(let text): text.databaseValue
-            case .blob(let data): data.databaseValue
-            case .boolean(let bool): bool.databaseValue
+            case .null: values.append(nil)
+            case .integer(let int): values.append(int)
+            case .real(let real): values.append(real)
+            case .text(let text): values.append(text)
+            case .blob(let data): values.append(data)
+            case .boolean(let bool): values.append(bool)
             }
-        })
+        }
+        return StatementArguments(values)
     }
 
     static func rows(_ cursor: RowCursor) throws -> [StoreRow] {
