@@ -108,7 +108,13 @@ public struct EvaluatorVault: Sendable {
 
     /// `plain` sealed with the current key for `caseID`, its key id in front.
     func seal(plain: Data, caseID: String) throws -> Data {
-        currentPrefix + (try AES.GCM.seal(plain, using: key, authenticating: Data(caseID.utf8)).combined!)
+        // A random 96-bit nonce (as `AES.GCM.seal` draws its own), from the store's pool of the kernel's bytes.
+        var nonce = Data(count: 12)
+        nonce.withUnsafeMutableBytes { RandomBytes.fill($0) }
+        return currentPrefix
+            + (try AES.GCM.seal(
+                plain, using: key, nonce: AES.GCM.Nonce(data: nonce), authenticating: Data(caseID.utf8)
+            ).combined!)
     }
 
     /// The plain secrets of a box, with whichever configured key sealed it.

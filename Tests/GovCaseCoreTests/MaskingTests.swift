@@ -28,6 +28,14 @@ import Testing
             name: "王五", phone: "010-12345678-801", document: "", maskedName: "王*", maskedPhone: "010-*********01",
             maskedDocument: ""),
         Example(name: "", phone: "", document: "", maskedName: "", maskedPhone: "", maskedDocument: ""),
+        // Not ASCII: full-width digits are no digits, and nothing of them shows; nor does a digit that carries a
+        // combining mark: the other eleven digits are masked as a number that is not a mobile.
+        Example(
+            name: "王五", phone: "１３８１２３４５６７８", document: "", maskedName: "王*", maskedPhone: "***********",
+            maskedDocument: ""),
+        Example(
+            name: "王五", phone: "138123456789\u{0301}", document: "", maskedName: "王*", maskedPhone: "*********78",
+            maskedDocument: ""),
     ])
     func sensitiveFieldsAreMasked(e: Example) {
         let masked = Party(

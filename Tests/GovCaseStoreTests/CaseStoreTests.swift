@@ -989,7 +989,7 @@ import Testing
         let earlier = (0..<1_000).map { _ in CaseID.next(at: now) }
         let later = CaseID.next(at: now.addingTimeInterval(0.002))
         #expect(Set(earlier).count == earlier.count)
-        #expect(earlier.allSatisfy { $0 < later && UUID(uuidString: $0) != nil })
+        #expect(earlier.allSatisfy { $0 < later && UUID(uuidString: $0)?.uuidString.lowercased() == $0 })
         #expect(earlier.allSatisfy { Array($0)[14] == "7" && "89ab".contains(Array($0)[19]) })
         #expect(later.hasPrefix(String(format: "%012llx", UInt64(now.timeIntervalSince1970 * 1000) + 2).prefix(8)))
     }

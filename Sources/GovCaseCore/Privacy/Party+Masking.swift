@@ -24,7 +24,7 @@ extension Party {
     /// and extension. Separators and spaces are never what decides how much shows.
     static func maskPhone(_ phone: String) -> String {
         guard !phone.isEmpty else { return "" }
-        let digits = phone.filter { $0.isASCII && $0.isNumber }
+        let digits = asciiDigits(phone)
         guard digits.count >= 7 else { return String(repeating: "*", count: max(phone.count, 1)) }
         if PhoneNumber.isMobile(phone) {
             let number = digits.suffix(11)
@@ -35,6 +35,14 @@ extension Party {
         let area = String(digits.prefix(areaLength))
         let masked = String(repeating: "*", count: digits.count - areaLength - 2) + digits.suffix(2)
         return area.isEmpty ? masked : area + "-" + masked
+    }
+
+    /// The ASCII digits of `text`, in order. A digit that carries a combining mark is not one (its character is
+    /// not ASCII). On bytes when the text is all ASCII, as a phone number is: by characters it was a tenth of
+    /// storing a case.
+    static func asciiDigits(_ text: String) -> String {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.filter { $0.isASCII && $0.isNumber } }
+        return String(decoding: text.utf8.filter { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }, as: UTF8.self)
     }
 
     /// Keeps the first six and last four characters (region and check character of an ID number).
