@@ -34,7 +34,7 @@ public final class SourceChecks: Sendable {
     static let hold = Duration.seconds(8)
     /// The sandbox's `grpc-retry-pushback-ms`, drawn for each session, longer than the backoff most senders cap
     /// their own waits at (gRPC's default policy, 1 s; the SDKs' 2 s): a sender that waits it is shed at most three
-    /// times in `hold`; one that waits its own backoff instead, capped at 2 s with jitter, five times or more.
+    /// times in `hold`; one that waits its own backoff instead, capped at 2 s with jitter, four times or more.
     static let pushbackRange = 3_000...4_000
     /// Retries must come no sooner than this after a refusal, and no later than `longestWait`.
     static let shortestWait = 0.1

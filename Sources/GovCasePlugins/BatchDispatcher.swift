@@ -370,7 +370,7 @@ final class BatchDispatcher: Sendable {
             let s = supervisor.statistics
             throw PluginCallError(
                 pluginID: pluginID,
-                reason: "not ready within \(manifest.startUpWait) (start_timeout_ms and 0.5 s; \(s.state.rawValue)"
+                reason: "not ready within \(manifest.startUpWait) of its start (start_timeout_ms and 0.5 s; \(s.state.rawValue)"
                     + (s.lastError.isEmpty ? ")" : "; last error: \(s.lastError))"))
         }
     }

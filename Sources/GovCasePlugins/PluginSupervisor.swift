@@ -159,18 +159,27 @@ public final class PluginSupervisor: Sendable {
     private func supervise() async {
         var controls = self.controls.stream.makeAsyncIterator()
         var action = machine.withLock { $0.start() }
+        // The backoff drawn when a launch ended, waited out by the `restart` that follows.
+        var pause: Duration?
         while true {
             switch action {
             case .launch(let launch):
                 stats.withLock { $0.lastError = "" }
                 gate.expectReady(by: .now + manifest.startUpWait)
                 let (status, spawnFailure) = await launchOnce(launch)
-                gate.set(.starting)
                 action = machine.withLock {
                     $0.processExited(
                         launch: launch, status: "\(status.map { "\($0)" } ?? "not started")",
                         spawnFailure: spawnFailure, killedBySIGKILL: status == .signaled(SIGKILL), at: .now)
                 }
+                // When the restart is due, before anyone learns of the exit: a caller that waits for the plugin
+                // from now on (a batch resent after the crash among them) waits for that restart.
+                if case .restart(let exits) = action {
+                    let drawn = backoff(afterExits: exits)
+                    gate.expectReady(by: .now + drawn + manifest.startUpWait)
+                    pause = drawn
+                }
+                gate.set(.starting)
                 let cause = machine.withLock { $0.lastExit }
                 if let cause {
                     exitCauses.update { causes, waiters in
@@ -187,9 +196,9 @@ public final class PluginSupervisor: Sendable {
                     ])
                 if case .restart = action { stats.withLock { $0.restarts += 1 } }
             case .restart(let exits):
-                let pause = backoff(afterExits: exits)
-                gate.expectReady(by: .now + pause + manifest.startUpWait)
-                try? await Task.sleep(for: pause)
+                let wait = pause ?? backoff(afterExits: exits)
+                pause = nil
+                try? await Task.sleep(for: wait)
                 action = Task.isCancelled ? machine.withLock { $0.stop() } : machine.withLock { $0.backoffElapsed() }
             case .quarantine(let reason):
                 stats.withLock { $0.quarantineReason = reason }

@@ -13,6 +13,9 @@ final class ReadinessGate<Value: Sendable>: Sendable {
     /// When a start under way is due to be over: a restart's backoff and its start-up wait. A caller waits at least
     /// until then, so that a backoff longer than its own wait does not fail it before the plugin had a chance.
     private let readyBy = Mutex<ContinuousClock.Instant?>(nil)
+    /// The most a caller waits beyond its own wait for a restart: a plugin configured with backoffs of minutes does
+    /// not hold its callers (and, for a record resent alone, the plugin's other callers) that long.
+    static var longestExtraWait: Duration { .seconds(30) }
 
     var availability: Availability { queue.withState { $0 } }
 
@@ -31,12 +34,13 @@ final class ReadinessGate<Value: Sendable>: Sendable {
     }
 
     /// The availability once it is not `starting`, or `starting` when `timeout` has passed and so has the time the
-    /// start under way when the caller came was due to be over (`expectReady(by:)`). Only that start: a plugin that
-    /// fails its start again and again does not keep a caller waiting from one backoff to the next. Throws
-    /// `CancellationError` when the caller is cancelled first.
+    /// start under way when the caller came was due to be over (`expectReady(by:)`), but no more than
+    /// `longestExtraWait` beyond `timeout`. Only that start: a plugin that fails its start again and again does not
+    /// keep a caller waiting from one backoff to the next. Throws `CancellationError` when the caller is cancelled
+    /// first.
     func wait(timeout: Duration) async throws -> Availability {
         let now = ContinuousClock.now
-        let due = max(now + timeout, readyBy.withLock { $0 } ?? now)
+        let due = max(now + timeout, min(readyBy.withLock { $0 } ?? now, now + timeout + Self.longestExtraWait))
         return try await withThrowingTaskGroup(of: Availability?.self) { group in
             group.addTask {
                 try await self.queue.wait { state in

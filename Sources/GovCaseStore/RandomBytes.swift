@@ -14,6 +14,16 @@ enum RandomBytes {
     }
 
     private static let pool = Mutex(Pool())
+    /// /dev/urandom, opened once: a descriptor table that is full when the pool runs dry must not cost a case.
+    /// Nil where it cannot be opened; the pool is then filled through the standard library's generator.
+    private static let device: Int32? = {
+        // getrandom(2) blocks until the kernel's generator is seeded and /dev/urandom (before Linux 5.18) does
+        // not: the standard library's generator (getrandom) is asked first, so the device is read only once seeded.
+        var seeded = SystemRandomNumberGenerator()
+        _ = seeded.next()
+        let device = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        return device >= 0 ? device : nil
+    }()
 
     /// Fills `buffer` with random bytes.
     static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
@@ -38,21 +48,27 @@ enum RandomBytes {
         }
     }
 
+    /// The pool filled from /dev/urandom in one read (getrandom(2) itself is not in Swift's Glibc module; the
+    /// device is the same generator), or, where the device fails, 8 bytes at a time through the standard library's
+    /// generator (getrandom).
     private static func refill(_ bytes: inout [UInt8]) {
-        // getrandom(2) is not in Swift's Glibc module; the device is the same generator, and the gateway reads it
-        // only once the kernel has seeded it (it runs long after boot; getrandom would block until then).
-        let device = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-        // The kernel's generator missing is not something to store a case past.
-        guard device >= 0 else { fatalError("cannot open /dev/urandom: errno \(errno)") }
-        defer { close(device) }
         bytes.withUnsafeMutableBytes { buffer in
             var filled = 0
-            while filled < buffer.count {
+            while let device, filled < buffer.count {
                 let result = read(device, buffer.baseAddress! + filled, buffer.count - filled)
                 if result > 0 {
                     filled += result
                 } else if result == 0 || errno != EINTR {
-                    fatalError("cannot read /dev/urandom: errno \(errno)")
+                    break
+                }
+            }
+            var generator = SystemRandomNumberGenerator()
+            while filled < buffer.count {
+                withUnsafeBytes(of: generator.next() as UInt64) { random in
+                    let count = min(random.count, buffer.count - filled)
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + count)]).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: random[..<count]))
+                    filled += count
                 }
             }
         }

@@ -32,11 +32,12 @@ struct MemoryCgroup {
                 isVersion1
                 ? cgroup.write("\(limitBytes)", to: "memory.limit_in_bytes")
                 : cgroup.write("\(limitBytes)", to: "memory.max")
-            if limited {
-                // Best effort: where swap is counted, none beyond the limit, so the limit means an OOM kill.
-                _ = cgroup.write("\(limitBytes)", to: isVersion1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max")
-                return cgroup
-            }
+            // No swap beyond the limit, so that the limit means an out-of-memory kill (a plugin that swaps instead
+            // would miss its call deadline and prove nothing): swap limited too, or no swap on the machine.
+            let noSwap =
+                cgroup.write(isVersion1 ? "\(limitBytes)" : "0", to: isVersion1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max")
+                || (try? String(contentsOfFile: "/proc/swaps", encoding: .utf8))?.split(separator: "\n").count == 1
+            if limited && noSwap { return cgroup }
             cgroup.remove()
         }
         return nil

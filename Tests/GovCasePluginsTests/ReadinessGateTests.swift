@@ -8,7 +8,8 @@ import Testing
     /// its own `timeout`, and gets the plugin once it is ready.
     @Test func aCallerWaitsOutARestartsBackoffLongerThanItsOwnWait() async throws {
         let gate = ReadinessGate<Int>()
-        gate.expectReady(by: .now + .milliseconds(800))
+        // Far off, so that a loaded machine running the opener late still opens the gate within the backoff.
+        gate.expectReady(by: .now + .seconds(20))
         let opened = Task {
             try await Task.sleep(for: .milliseconds(400))
             gate.set(.ready(7))
@@ -38,5 +39,25 @@ import Testing
         let again = ContinuousClock.now
         _ = try await gate.wait(timeout: .milliseconds(50))
         #expect(ContinuousClock.now - again >= .milliseconds(50))
+    }
+}
+
+extension ReadinessGateTests {
+    /// Only the start under way when the caller came: a restart announced later (the plugin failed its start
+    /// again) does not keep a waiting caller from one backoff to the next.
+    @Test func aLaterRestartDoesNotExtendACallerAlreadyWaiting() async throws {
+        let gate = ReadinessGate<Int>()
+        gate.expectReady(by: .now + .milliseconds(200))
+        let moved = Task {
+            try await Task.sleep(for: .milliseconds(100))
+            gate.expectReady(by: .now + .seconds(25))
+        }
+        let started = ContinuousClock.now
+        guard case .starting = try await gate.wait(timeout: .milliseconds(50)) else {
+            Issue.record("a gate nobody opened answered other than starting")
+            return
+        }
+        #expect(ContinuousClock.now - started < .seconds(20), "the later restart's time did not apply to this caller")
+        try await moved.value
     }
 }

@@ -196,11 +196,11 @@ def main() -> None:
     check(submit("quiet-2") is None, "closes outputs: the restarted plugin is called")
     remove()
 
-    # 3b. A record sent while the plugin waits out a restart's backoff (4-8 s, jittered) longer than the start-up
-    # wait (start_timeout_ms and 0.5 s: 2.5 s) waits for the restart and is accepted, instead of failing when its
+    # 3b. A record sent while the plugin waits out a restart's backoff (6-12 s, jittered) longer than the start-up
+    # wait (start_timeout_ms and 0.5 s: 5.5 s) waits for the restart and is accepted, instead of failing when its
     # start-up wait runs out in the backoff, before the plugin was even started again.
     admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(
-        manifest=manifest("good", start_timeout_ms=2000, backoff_ms=(8000, 8000))))
+        manifest=manifest("good", start_timeout_ms=5000, backoff_ms=(12000, 12000))))
     pid = status().pid
     os.kill(pid, signal.SIGKILL)
     check(wait_for(lambda: status().state != adapters_pb2.PLUGIN_STATE_READY, seconds=5),
@@ -208,7 +208,7 @@ def main() -> None:
     sent = time.monotonic()
     error = submit("during-backoff")
     waited = time.monotonic() - sent
-    check(error is None and waited > 2.5,
+    check(error is None and waited > 5.5,
           f"backoff: a record sent during the restart's backoff is accepted once the plugin is back, after "
           f"{waited:.1f} s ({error and error.details()})")
     remove()

@@ -12,7 +12,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/request.proto": "f372821578d87b5221c606ca271ad728a23c3c1cf9f0ceb14ac2712c8279c5e9",
         "govcase/core/v1/service.proto": "455c3a1921b21d780b27280bb732a12531082c5291a3c38dc3c1f7c81ccce92f",
         "govcase/core/v1/violation.proto": "0602c2f6d291864cb2e9c78edd92fceda48cf718b2bb7dd473e5a3d2b7cde512",
-        "govcase/gateway/v1/adapters.proto": "97a3cab74d3628b5661b39fb12a1b9fa17744c6a6968e4a464cc440841722e82",
+        "govcase/gateway/v1/adapters.proto": "36302226ecd7280edb0ecae09dbb20dd7242195a908ba637321f2eb5e2f7c109",
         "govcase/gateway/v1/cases.proto": "f0ee3dd4539ac98cc9eab49645d2c88e553bb1b4d0f013bf402532ee3b12e14e",
         "govcase/gateway/v1/clocks.proto": "7135ad30944965138e6c590fb5ebaea9d29ef448fc049a9a95ad65d82a71cc90",
         "govcase/gateway/v1/ingest.proto": "307efba489370318de02352a7c09bb38bfa091c276e3482c6da328ea6b76b387",

@@ -84,8 +84,8 @@ public nonisolated enum Govcase_Gateway_V1_PluginState: SwiftProtobuf.Enum, Swif
   case ready // = 2
 
   /// The process exited or failed to start; it is restarted after a backoff with jitter. Records sent meanwhile
-  /// wait for that restart: the rest of the backoff and the start-up wait; if it fails again they get
-  /// UNAVAILABLE (retryable). A caller's own deadline ends its wait sooner.
+  /// wait for that restart: the rest of the backoff (at most 30 s of it) and the start-up wait; if it fails
+  /// again they get UNAVAILABLE (retryable). A caller's own deadline ends its wait sooner.
   case backingOff // = 3
 
   /// It exited too often (the manifest's `restart.max_exits` within `restart.window_seconds`): it is not
