@@ -78,6 +78,18 @@ def main() -> None:
     def remove():
         admin.RemoveAdapter(adapters_pb2.RemoveAdapterRequest(id=GRANTED))
 
+    def batch_with(bad, label, good=5, timeout=60):
+        """One batch of `good` good records and `bad` last: checks that the good ones are accepted; bad's ack."""
+        names = [f"{label}-good-{n}" for n in range(good)] + [bad]
+        summary = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[record(n) for n in names])]),
+                                     timeout=timeout)
+        check(summary.accepted == good, f"{label}: the {good} other records of the batch are accepted ({summary.accepted})")
+        return summary.acks[len(names) - 1]
+
+    def fails_alone(ack, label, code, says):
+        check(ack.error_code == code.value[0] and says in ack.error_message,
+              f"{label}: the record fails alone, saying why: {ack.error_code} {ack.error_message}")
+
     if os.environ.get("ISOLATION_REGISTER_ONLY") == "1":
         # For the orphan test: a plugin registered, its pid printed; the test then SIGKILLs the gateway.
         admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(manifest=manifest("good")))
@@ -89,13 +101,8 @@ def main() -> None:
         # out-of-memory killer, not the plugin, ends the launch that translates BALLOON.
         admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(manifest=manifest("poison")))
         check(submit("oom-warm-up") is None, "out of memory: a first record is accepted")
-        names = [f"oom-good-{n}" for n in range(5)] + ["BALLOON"]
-        summary = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[record(n) for n in names])]), timeout=120)
-        ack = summary.acks[len(names) - 1]
-        check(summary.accepted == 5, f"out of memory: the 5 other records of the batch are accepted ({summary.accepted})")
-        check(ack.error_code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
-              and "the kernel's out-of-memory killer" in ack.error_message,
-              f"out of memory: the record fails alone, saying why: {ack.error_code} {ack.error_message}")
+        ack = batch_with("BALLOON", "out of memory", timeout=120)
+        fails_alone(ack, "out of memory", grpc.StatusCode.FAILED_PRECONDITION, "the kernel's out-of-memory killer")
         check(wait_for(lambda: status().state == adapters_pb2.PLUGIN_STATE_READY), "out of memory: READY again")
         seen = status()
         check(len(seen.poison_records) == 1 and seen.poison_records[0].cause == adapters_pb2.POISON_CAUSE_KILLED,
@@ -132,13 +139,8 @@ def main() -> None:
     # 2. A poison record among others: only it fails, and it fails alone.
     admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(manifest=manifest("poison")))
     check(submit("warm-up") is None, "poison: a first record is accepted")
-    names = [f"good-{n}" for n in range(11)] + ["POISON"]
-    summary = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[record(n) for n in names])]), timeout=60)
-    poison_ack = summary.acks[len(names) - 1]
-    check(summary.accepted == 11, f"poison: the 11 other records of the batch are accepted ({summary.accepted})")
-    check(poison_ack.error_code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
-          and "crashed the plugin twice" in poison_ack.error_message,
-          f"poison: the poison record fails alone, saying why: {poison_ack.error_code} {poison_ack.error_message}")
+    ack = batch_with("POISON", "poison", good=11)
+    fails_alone(ack, "poison", grpc.StatusCode.FAILED_PRECONDITION, "crashed the plugin twice")
     check(wait_for(lambda: status().state == adapters_pb2.PLUGIN_STATE_READY), "poison: the plugin is READY again")
     restarts = status().restarts
     for attempt in range(3):
@@ -161,12 +163,8 @@ def main() -> None:
     # out-of-memory kill cannot be made safely here; the kernel counter is read in PluginProcessStateMachineTests.)
     admin.RegisterAdapter(adapters_pb2.RegisterAdapterRequest(manifest=manifest("poison", call_deadline_ms=1500)))
     check(submit("warm-up-2") is None, "hang: a first record is accepted")
-    names = [f"hang-good-{n}" for n in range(5)] + ["HANG"]
-    summary = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[record(n) for n in names])]), timeout=60)
-    ack = summary.acks[len(names) - 1]
-    check(summary.accepted == 5, f"hang: the 5 other records of the batch are accepted ({summary.accepted})")
-    check(ack.error_code == grpc.StatusCode.FAILED_PRECONDITION.value[0] and "hung the plugin past its call deadline twice" in ack.error_message,
-          f"hang: fails alone, saying why: {ack.error_code} {ack.error_message}")
+    ack = batch_with("HANG", "hang")
+    fails_alone(ack, "hang", grpc.StatusCode.FAILED_PRECONDITION, "hung the plugin past its call deadline twice")
     check(wait_for(lambda: status().state == adapters_pb2.PLUGIN_STATE_READY), "hang: READY again")
     error = submit("HANG")
     check(error is not None and error.code() == grpc.StatusCode.FAILED_PRECONDITION,
@@ -174,12 +172,8 @@ def main() -> None:
     seen = status()
     check(len(seen.poison_records) == 1 and seen.poison_records[0].cause == adapters_pb2.POISON_CAUSE_HUNG,
           f"hang: listed with its cause: {list(seen.poison_records)}")
-    names = [f"oom-good-{n}" for n in range(5)] + ["OOM"]
-    summary = ingest.SubmitBatch(iter([ingest_pb2.GenericBatch(records=[record(n) for n in names])]), timeout=60)
-    ack = summary.acks[len(names) - 1]
-    check(summary.accepted == 5, f"kill -9: the 5 other records of the batch are accepted ({summary.accepted})")
-    check(ack.error_code == grpc.StatusCode.UNAVAILABLE.value[0],
-          f"kill -9 the kernel did not count: UNAVAILABLE, retryable: {ack.error_code} {ack.error_message}")
+    ack = batch_with("OOM", "kill -9")
+    fails_alone(ack, "kill -9 the kernel did not count (retryable)", grpc.StatusCode.UNAVAILABLE, "")
     check(wait_for(lambda: status().state == adapters_pb2.PLUGIN_STATE_READY), "kill -9: READY again")
     seen = status()
     check(len(seen.poison_records) == 1, f"kill -9: no record convicted ({list(seen.poison_records)})")
