@@ -94,14 +94,14 @@ struct SQLiteSession: StoreSession {
     let db: Database
 
     func execute(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> Int {
-        try run(statement, arguments) { _ in }
+        try run(statement.sql, arguments) { _ in }
         return db.changesCount
     }
 
     func rows(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> [StoreRow] {
         var columns: [String]?
         var rows: [StoreRow] = []
-        try run(statement, arguments) { prepared in
+        try run(statement.sql, arguments) { prepared in
             // One array of names, the first row's, for every row of the statement.
             if columns == nil { columns = prepared.columnNames }
             rows.append(StoreRow(columns: columns!, values: prepared.values()))
@@ -112,10 +112,14 @@ struct SQLiteSession: StoreSession {
     /// Runs one of the store's statements, compiled once per connection (GRDB's cache), through SQLite's C API
     /// (`SQLiteStatementHandle`), calling `row` for each row. It is left reset, its values unbound, whatever
     /// happens; a failure is GRDB's `DatabaseError`, as GRDB would have thrown it.
+    ///
+    /// GRDB does not see these statements run: a GRDB transaction observer or `ValueObservation` (the store has
+    /// none) would miss the store's own writes. An aborted transaction (a full disk) is still GRDB's to report, at
+    /// the commit or the next savepoint.
     private func run(
-        _ statement: StoreSQL, _ arguments: StoreArguments, row: (SQLiteStatementHandle) throws -> Void
+        _ sql: String, _ arguments: StoreArguments = [], row: (SQLiteStatementHandle) throws -> Void = { _ in }
     ) throws {
-        let prepared = SQLiteStatementHandle(try db.cachedStatement(sql: statement.sql).sqliteStatement)
+        let prepared = SQLiteStatementHandle(try db.cachedStatement(sql: sql).sqliteStatement)
         defer { prepared.reset() }
         do {
             try prepared.bind(arguments.lazy.map { $0?.storeValue ?? .null })
@@ -135,12 +139,32 @@ struct SQLiteSession: StoreSession {
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
-        var result: T?
-        try db.inSavepoint {
-            result = try body()
-            return .commit
+        guard db.isInsideTransaction else {
+            // GRDB's: outside a transaction it opens an immediate transaction rather than a top-level savepoint.
+            var result: T?
+            try db.inSavepoint {
+                result = try body()
+                return .commit
+            }
+            return result!
         }
-        return result!
+        // Inside one (each case of a batch): the same statements as GRDB's `inSavepoint`, cached, where GRDB parses
+        // its SQL at every savepoint (an eighth of a submit, `perf record`, BENCHMARKS.md).
+        try run("SAVEPOINT govcase")
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            // A failure SQLite answered by rolling the whole transaction back (a full disk) leaves nothing to roll
+            // back to: the commit reports it.
+            if sqlite3_get_autocommit(db.sqliteConnection) == 0 {
+                try run("ROLLBACK TRANSACTION TO SAVEPOINT govcase")
+                try run("RELEASE SAVEPOINT govcase")
+            }
+            throw error
+        }
+        try run("RELEASE SAVEPOINT govcase")
+        return result
     }
 
     /// Nothing to send: one process writes the file, and the store wakes its own waiters after the commit.
