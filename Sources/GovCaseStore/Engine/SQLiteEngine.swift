@@ -94,14 +94,29 @@ struct SQLiteSession: StoreSession {
     let db: Database
 
     func execute(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> Int {
-        try run(statement.sql, arguments) { _ in }
+        try run(db.cachedStatement(sql: statement.sql), arguments)
         return db.changesCount
     }
 
     func rows(_ statement: StoreSQL, _ arguments: StoreArguments) throws -> [StoreRow] {
+        try rows(of: db.cachedStatement(sql: statement.sql), arguments)
+    }
+
+    /// Statements made at run time (a query's page, whose shape follows its filters): compiled each time, not kept
+    /// in the cache, which would grow with every shape.
+    func rows(sql: String, _ arguments: StoreArguments) throws -> [StoreRow] {
+        try rows(of: db.makeStatement(sql: sql), arguments)
+    }
+
+    func execute(sql: String, _ arguments: StoreArguments) throws -> Int {
+        try run(db.makeStatement(sql: sql), arguments)
+        return db.changesCount
+    }
+
+    private func rows(of statement: Statement, _ arguments: StoreArguments) throws -> [StoreRow] {
         var columns: [String]?
         var rows: [StoreRow] = []
-        try run(statement.sql, arguments) { prepared in
+        try run(statement, arguments) { prepared in
             // One array of names, the first row's, for every row of the statement.
             if columns == nil { columns = prepared.columnNames }
             rows.append(StoreRow(columns: columns!, values: prepared.values()))
@@ -109,17 +124,17 @@ struct SQLiteSession: StoreSession {
         return rows
     }
 
-    /// Runs one of the store's statements, compiled once per connection (GRDB's cache), through SQLite's C API
-    /// (`SQLiteStatementHandle`), calling `row` for each row. It is left reset, its values unbound, whatever
-    /// happens; a failure is GRDB's `DatabaseError`, as GRDB would have thrown it.
+    /// Runs one of the store's statements, compiled by GRDB (once per connection, from its cache, for `StoreSQL`),
+    /// through SQLite's C API (`SQLiteStatementHandle`), calling `row` for each row. It is left reset, its values
+    /// unbound, whatever happens; a failure is GRDB's `DatabaseError`, as GRDB would have thrown it.
     ///
     /// GRDB does not see these statements run: a GRDB transaction observer or `ValueObservation` (the store has
     /// none) would miss the store's own writes. An aborted transaction (a full disk) is still GRDB's to report, at
     /// the commit or the next savepoint.
     private func run(
-        _ sql: String, _ arguments: StoreArguments = [], row: (SQLiteStatementHandle) throws -> Void = { _ in }
+        _ statement: Statement, _ arguments: StoreArguments = [], row: (SQLiteStatementHandle) throws -> Void = { _ in }
     ) throws {
-        let prepared = SQLiteStatementHandle(try db.cachedStatement(sql: sql).sqliteStatement)
+        let prepared = SQLiteStatementHandle(statement.sqliteStatement)
         defer { prepared.reset() }
         do {
             try prepared.bind(arguments.lazy.map { $0?.storeValue ?? .null })
@@ -127,15 +142,6 @@ struct SQLiteSession: StoreSession {
         } catch let failure as SQLiteStatementHandle.Failure {
             throw DatabaseError(resultCode: ResultCode(rawValue: failure.code), message: failure.message)
         }
-    }
-
-    func rows(sql: String, _ arguments: StoreArguments) throws -> [StoreRow] {
-        try Self.rows(Row.fetchCursor(db, sql: sql, arguments: Self.bind(arguments)))
-    }
-
-    func execute(sql: String, _ arguments: StoreArguments) throws -> Int {
-        try db.execute(sql: sql, arguments: Self.bind(arguments))
-        return db.changesCount
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
@@ -149,8 +155,10 @@ struct SQLiteSession: StoreSession {
             return result!
         }
         // Inside one (each case of a batch): the same statements as GRDB's `inSavepoint`, cached, where GRDB parses
-        // its SQL at every savepoint (an eighth of a submit, `perf record`, BENCHMARKS.md).
-        try run("SAVEPOINT govcase")
+        // its SQL at every savepoint (an eighth of a submit, `perf record`, BENCHMARKS.md). `isInsideTransaction`
+        // is SQLite's own answer: once SQLite rolled a whole transaction back, the guard sends every later case to
+        // GRDB's path, which refuses to go on.
+        try run(db.cachedStatement(sql: "SAVEPOINT govcase"))
         let result: T
         do {
             result = try body()
@@ -158,21 +166,22 @@ struct SQLiteSession: StoreSession {
             // A failure SQLite answered by rolling the whole transaction back (a full disk) leaves nothing to roll
             // back to: the commit reports it.
             if sqlite3_get_autocommit(db.sqliteConnection) == 0 {
-                try run("ROLLBACK TRANSACTION TO SAVEPOINT govcase")
-                try run("RELEASE SAVEPOINT govcase")
+                try run(db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT govcase"))
+                try run(db.cachedStatement(sql: "RELEASE SAVEPOINT govcase"))
             }
             throw error
         }
-        try run("RELEASE SAVEPOINT govcase")
+        try run(db.cachedStatement(sql: "RELEASE SAVEPOINT govcase"))
         return result
     }
 
     /// Nothing to send: one process writes the file, and the store wakes its own waiters after the commit.
     func notifyOnCommit(_ channel: StoreChannel) {}
 
+    /// The same values as GRDB's arguments, for reading a statement's plan through GRDB (`QueryPlanTests`).
     static func bind(_ arguments: StoreArguments) -> StatementArguments {
         // GRDB's initializer for existentials, not its generic one: that one maps through a key path, unspecialized
-        // across the module boundary, and cost a tenth of each submit (`perf record`, BENCHMARKS.md).
+        // across the module boundary, and was slow enough to show in every submit (`perf record`, BENCHMARKS.md).
         var values: [(any DatabaseValueConvertible)?] = []
         values.reserveCapacity(arguments.count)
         for value in arguments {
@@ -186,27 +195,5 @@ struct SQLiteSession: StoreSession {
             }
         }
         return StatementArguments(values)
-    }
-
-    static func rows(_ cursor: RowCursor) throws -> [StoreRow] {
-        // One array of names, the first row's, for every row of the statement.
-        var columns: [String]?
-        var rows: [StoreRow] = []
-        while let row = try cursor.next() {
-            if columns == nil { columns = Array(row.columnNames) }
-            rows.append(
-                StoreRow(
-                    columns: columns!,
-                    values: row.databaseValues.map { value in
-                        switch value.storage {
-                        case .null: .null
-                        case .int64(let int): .integer(int)
-                        case .double(let real): .real(real)
-                        case .string(let text): .text(text)
-                        case .blob(let data): .blob(data)
-                        }
-                    }))
-        }
-        return rows
     }
 }
