@@ -160,6 +160,15 @@ struct BenchRun {
             }
         }
 
+        if settings.ingestOnly {
+            sampler.cancel()
+            await gateway.stop()
+            await echo.stop()
+            try Self.measureStoreFloors(
+                work: work, keyFile: pki.appendingPathComponent("evaluator.key"), duration: duration, into: &report)
+            return report
+        }
+
         // 8: health checks beside 100 concurrent audited reads.
         try await HealthUnderLoadBench(settings: settings, pki: pki, run: run)
             .measure(port: gatewayPort, report: &report)

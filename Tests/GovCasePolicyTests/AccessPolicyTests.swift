@@ -141,6 +141,8 @@ import Testing
     @Test(arguments: [
         ("hotline-*", "hotline-sc", true), ("hotline-*", "hotline-", true), ("hotline-*", "national", false),
         ("*-sc", "hotline-sc", true), ("a*b*c", "axxbyyc", true), ("a*b*c", "acb", false), ("exact", "exact", true),
+        ("exact", "exact-not", false), ("ab*ba", "aba", false), ("ab*ba", "abba", true), ("a*bb*a", "abba", true), ("a*bb*a", "abab", false),
+        ("*", "", true), ("**", "x", true), ("县*系统", "县级系统", true), ("县*系统", "市级系统", false),
     ])
     func systemPatterns(pattern: String, system: String, matches: Bool) {
         let policy = AccessPolicy(

@@ -9,7 +9,7 @@ public enum PhoneNumber {
     /// landline keeps its separators; an invalid number is refused by the validator, unchanged).
     public static func normalized(_ text: String) -> String {
         guard isMobile(text) else { return text }
-        return String(String(text.filter(\.isASCII).filter(\.isNumber)).suffix(11))
+        return String(decoding: text.utf8.filter { (0x30...0x39).contains($0) }.suffix(11), as: UTF8.self)
     }
 
     /// 11 digits starting 13–19, after removing spaces, dashes and a country prefix.

@@ -227,6 +227,7 @@ public struct IngestPipeline: Sendable {
                 forPlugins[record.adapterID, default: []].append((position, any))
             }
         }
+        if forPlugins.isEmpty { return results.map { $0! } }
         let context = TranslationContext(sourceSystem: caller.systemID, receivedAt: now, clockSkew: clockSkew)
         let answered = await withTaskGroup(of: [(Int, Translated)].self) { group in
             for (adapterID, queued) in forPlugins {

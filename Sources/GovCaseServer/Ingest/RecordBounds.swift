@@ -22,7 +22,7 @@ public struct RecordBounds: Sendable, Hashable {
     public init() {}
 
     public func violation(in message: any SwiftProtobuf.Message) -> FieldViolation? {
-        var visitor = BoundsVisitor(bounds: self, path: "", depth: 1, messageType: type(of: message).protoMessageName)
+        var visitor = BoundsVisitor(bounds: self, messageType: type(of: message).protoMessageName, ancestors: [])
         do {
             try message.traverse(visitor: &visitor)
             return nil
@@ -58,26 +58,31 @@ extension ValidationRule {
     static let truncated = ValidationRule(rawValue: "truncated")
 }
 
-/// Counts items per field while traversing a message, and throws at the first excess.
+/// Counts items per field while traversing a message, and throws at the first excess. It runs for every record,
+/// so it keeps no per-field table and builds no field path until there is something to report: `traverse` visits
+/// a message's fields in order, the items of a repeated field one after another.
 private struct BoundsVisitor: SwiftProtobuf.Visitor {
     struct Excess: Error { var violation: FieldViolation }
 
     let bounds: RecordBounds
-    let path: String
-    let depth: Int
     /// Fully qualified name of the message being traversed, for field names in refusals.
     let messageType: String
-    var counts: [Int: Int] = [:]
+    /// The messages above this one and the field of each that holds the next: its path, when one is reported.
+    let ancestors: [(messageType: String, fieldNumber: Int)]
+    /// The field being visited and how many of its items have been.
+    var field = (number: 0, items: 0)
+
+    var depth: Int { ancestors.count + 1 }
 
     func name(_ fieldNumber: Int) -> String {
-        let own = FieldNames.contracts[messageType]?[fieldNumber] ?? "#\(fieldNumber)"
-        return path.isEmpty ? own : path + "." + own
+        (ancestors + [(messageType, fieldNumber)])
+            .map { FieldNames.contracts[$0.messageType]?[$0.fieldNumber] ?? "#\($0.fieldNumber)" }
+            .joined(separator: ".")
     }
 
     mutating func count(_ fieldNumber: Int, _ n: Int = 1) throws {
-        let total = counts[fieldNumber, default: 0] + n
-        counts[fieldNumber] = total
-        guard total <= bounds.maxRepeated else {
+        field = (fieldNumber, field.number == fieldNumber ? field.items + n : n)
+        guard field.items <= bounds.maxRepeated else {
             throw Excess(
                 violation: FieldViolation(
                     field: name(fieldNumber), rule: .maxItems,
@@ -104,7 +109,7 @@ private struct BoundsVisitor: SwiftProtobuf.Visitor {
                     message: "nests more than \(bounds.maxDepth) messages deep"))
         }
         var child = BoundsVisitor(
-            bounds: bounds, path: name(fieldNumber), depth: depth + 1, messageType: M.protoMessageName)
+            bounds: bounds, messageType: M.protoMessageName, ancestors: ancestors + [(messageType, fieldNumber)])
         try value.traverse(visitor: &child)
     }
 
