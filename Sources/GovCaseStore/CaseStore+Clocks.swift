@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GovCaseCore
 
@@ -180,6 +181,13 @@ extension CaseStore {
                 let policy = rules.policy(forRegion: c.regionCode)
                 var note = Self.note(planned)
                 if isLate { note += "; fired late: due at \(row.dueAt.formatted(.iso8601))" }
+                if planned.action == .defaultRatingDue {
+                    switch makeDefaultEvaluation(of: c, at: planned.deadline, rules: rules, now: now, db: db) {
+                    case nil: break
+                    case .success(let made)?: note += "; the gateway gave the default rating as evaluation case \(made)"
+                    case .failure(let error)?: note += "; the gateway could not give the default rating: \(error)"
+                    }
+                }
                 let step = LifecycleStep(
                     LifecycleAction(
                         planned.action, unit: planned.action == .escalate ? policy.supervisor : "",
@@ -207,7 +215,25 @@ extension CaseStore {
     }
 
     /// The actor of the clocks' events: the gateway itself.
-    public static let clockActor = "govcase-gateway"
+    public static let clockActor = Case.gatewayMade
+
+    /// Where the node's region says the gateway makes default ratings: stores the node's default evaluation, at the
+    /// level the node was given when it arrived (its region's), as a new case in the clock's own transaction, so
+    /// the rating and its event are made together or not at all. `nil` where the source makes its own.
+    ///
+    /// An evaluation of the node stored earlier would have cancelled the clock, so none exists here. Should the
+    /// rating still be refused (another record holding its external id), it is undone alone (a savepoint) and the
+    /// event says why: the region sees the unrated node either way, and the scheduler goes on.
+    private func makeDefaultEvaluation(
+        of node: Case, at deadline: Date, rules: ClockRules, now: Date, db: any StoreSession
+    ) -> Result<String, any Error>? {
+        let policy = rules.deadlines.policy(forRegion: node.regionCode)
+        let level = node.handling.deadlines.defaultRatingLevel ?? policy.defaultRatingLevel
+        guard policy.defaultRatingMadeBy == .gateway, var rating = node.defaultEvaluation(at: deadline, level: level)
+        else { return nil }
+        rating.source.contentDigest = Data(SHA256.hash(data: Data("\(rating.source.externalID)|\(level.rawValue)".utf8)))
+        return submitAlone(rating, now: now, db: db).map(\.caseID)
+    }
 
     static func note(_ clock: CaseClock) -> String {
         let what =

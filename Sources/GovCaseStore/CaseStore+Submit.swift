@@ -100,6 +100,12 @@ extension CaseStore {
         let first = try db.value(.nodeTaken, [
                 c.source.sourceSystem, c.service.matterID, node.number, c.kind.rawValue, c.source.externalID,
             ], as: String.self)
+        if let first, c.kind == .evaluation, first.hasPrefix(Case.defaultRatingIDPrefix) {
+            throw StoreError(
+                .alreadyExists,
+                "node \(node.number) of matter \(c.service.matterID) was given the default rating (默认评价) as "
+                    + "evaluation \(first) when its default-rating time passed unrated; its rating period is closed")
+        }
         if let first {
             throw StoreError(
                 .alreadyExists,

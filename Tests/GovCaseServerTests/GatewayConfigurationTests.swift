@@ -136,6 +136,7 @@ import Testing
                   regions:
                     "500151": { bad_review_rectification: 3 working days }
                     "35": { default_rating: 2 natural days, default_rating_level: 5 }
+                    "5001": { default_rating_made_by: gateway }
                   calendar:
                     years: [2027]
                     holidays: ["2027-01-01"]
@@ -150,6 +151,9 @@ import Testing
         // Fujian's default: 非常满意 after 2 days; elsewhere 基本满意 (FIELDS.md §1.5).
         #expect(policies.policy(forRegion: "350100").defaultRatingLevel == .verySatisfied)
         #expect(chengdu.defaultRatingLevel == .basicallySatisfied)
+        // Regions' settings apply over the defaults, not over a shorter prefix: Tongnan (500151) has its own.
+        #expect(policies.policy(forRegion: "500101").defaultRatingMadeBy == .gateway)
+        #expect(tongnan.defaultRatingMadeBy == .source && chengdu.defaultRatingMadeBy == .source)
         #expect(chengdu.requestHandling == [.complaint: .workingDays(15), .helpRequest: .workingDays(5)])
         #expect(chengdu.calendar.coveredYears == [2024, 2025, 2026, 2027])
         #expect(chengdu.calendar.holidays.contains(CivilDate("2027-01-01")!))
@@ -164,6 +168,7 @@ import Testing
         ),
         ("deadlines: { default: { default_rating: 3 weeks } }", "deadlines.default.default_rating"),
         ("deadlines: { default: { default_rating_level: 6 } }", "deadlines.default.default_rating_level"),
+        ("deadlines: { regions: { \"51\": { default_rating_made_by: platform } } }", "deadlines.regions.51.default_rating_made_by"),
         (
             "deadlines: { default: { request_handling: { complain: 1 working day } } }",
             "deadlines.default.request_handling"

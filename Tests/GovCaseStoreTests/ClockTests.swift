@@ -144,38 +144,89 @@ import Testing
     /// gateway checks that an evaluation arrived (the sources push their own default ratings): one arriving a
     /// minute before the time stops the clock; a node still unrated at the time gets DEFAULT_RATING_DUE, and an
     /// evaluation a minute after is still taken (the event stays as the record that it came late).
+    static let matter = "SD-510104-20260901-0001"
+    static let ratingDue = beijing(9, 9, 0)
+
+    /// Service node `number` of `matter`, served Sep 1, unrated by Sep 9 00:00.
+    static func node(_ number: Int) -> Case {
+        var c = Case(
+            source: SourceIdentity(
+                sourceSystem: "sc-gov", adapterID: "national-platform", externalID: "\(matter)-\(number)",
+                revision: 1, contentDigest: CaseStoreTests.digest(matter, number)),
+            kind: .serviceNode, regionCode: "510104",
+            service: ServiceReference(
+                itemCode: "X", matterID: matter, organisation: Organisation(name: "行政审批局"),
+                node: ServiceNode(number: number, name: "受理", servedAt: beijing(9, 1, 10))),
+            receivedAt: beijing(9, 1, 10))
+        c.handling.deadlines.defaultRatingAt = ratingDue
+        c.handling.deadlines.defaultRatingLevel = .basicallySatisfied
+        return c
+    }
+
+    /// The source's evaluation of node `number`, stored at `time`.
+    static func evaluation(of number: Int, at time: Date, in store: CaseStore) throws -> SubmitOutcome {
+        var rated = CaseStoreTests.evaluation("PJ-\(number)")
+        rated.service.matterID = matter
+        rated.service.node = ServiceNode(number: number, name: "受理")
+        return try store.submit(rated, now: time)
+    }
+
     @Test(arguments: Engine.allCases) func anEvaluationAMinuteBeforeOrAfterTheDefaultRatingTime(_ engine: Engine) throws {
         let store = try open(engine)
-        let matter = "SD-510104-20260901-0001"
-        let due = Self.beijing(9, 9, 0)
-        func node(_ number: Int) -> Case {
-            var c = Case(
-                source: SourceIdentity(
-                    sourceSystem: "sc-gov", adapterID: "national-platform", externalID: "\(matter)-\(number)",
-                    revision: 1, contentDigest: CaseStoreTests.digest(matter, number)),
-                kind: .serviceNode, regionCode: "510104",
-                service: ServiceReference(
-                    itemCode: "X", matterID: matter, organisation: Organisation(name: "行政审批局"),
-                    node: ServiceNode(number: number, name: "受理", servedAt: Self.beijing(9, 1, 10))),
-                receivedAt: Self.beijing(9, 1, 10))
-            c.handling.deadlines.defaultRatingAt = due
-            return c
-        }
-        func evaluation(of number: Int, at time: Date) throws {
-            var rated = CaseStoreTests.evaluation("PJ-\(number)")
-            rated.service.matterID = matter
-            rated.service.node = ServiceNode(number: number, name: "受理")
-            _ = try store.submit(rated, now: time)
-        }
-        let early = try store.submit(node(1), now: Self.beijing(9, 1, 10)).caseID
-        let late = try store.submit(node(2), now: Self.beijing(9, 1, 10)).caseID
-        try evaluation(of: 1, at: due.addingTimeInterval(-60))
-        let firing = try store.fireDueClocks(now: due)
+        let early = try store.submit(Self.node(1), now: Self.beijing(9, 1, 10)).caseID
+        let late = try store.submit(Self.node(2), now: Self.beijing(9, 1, 10)).caseID
+        _ = try Self.evaluation(of: 1, at: Self.ratingDue.addingTimeInterval(-60), in: store)
+        let firing = try store.fireDueClocks(now: Self.ratingDue)
         #expect(firing.cancelled.map(\.caseID) == [early], "rated a minute before: no event")
         #expect(firing.fired.map(\.caseID) == [late] && firing.fired.first?.action == .defaultRatingDue)
-        try evaluation(of: 2, at: due.addingTimeInterval(60))
+        _ = try Self.evaluation(of: 2, at: Self.ratingDue.addingTimeInterval(60), in: store)
         #expect(try clockEvents(store, early).isEmpty)
         #expect(try clockEvents(store, late).map(\.step.action.kind) == [.defaultRatingDue])
+    }
+
+    /// Where the region says the gateway makes default ratings: the unrated node gets one default evaluation
+    /// (基本满意, marked default, linked to the node) in the transaction of its event, once, even when fired late
+    /// after a stop; the evaluation a minute after is refused (ALREADY_EXISTS, naming the default), the one a
+    /// minute before is stored and no default is made.
+    @Test(arguments: Engine.allCases) func aNodeLeftUnratedGetsTheGatewaysDefaultEvaluationOnce(_ engine: Engine) throws {
+        var deadlines = DeadlinePolicy.standard
+        deadlines.defaultRatingMadeBy = .gateway
+        let store = try location.open(
+            engine, vault: EvaluatorVault(key: SymmetricKey(size: .bits256)),
+            clocks: ClockRules(deadlines: RegionalDeadlinePolicies(fallback: deadlines)))
+        let early = try store.submit(Self.node(1), now: Self.beijing(9, 1, 10)).caseID
+        let late = try store.submit(Self.node(2), now: Self.beijing(9, 1, 10)).caseID
+        _ = try Self.evaluation(of: 1, at: Self.ratingDue.addingTimeInterval(-60), in: store)
+
+        // The gateway was stopped over the due time: the rating fires an hour late, once.
+        let firing = try store.fireDueClocks(now: Self.ratingDue.addingTimeInterval(3600))
+        #expect(firing.fired.map(\.caseID) == [late])
+        #expect(try store.fireDueClocks(now: Self.ratingDue.addingTimeInterval(7200)).fired.isEmpty)
+
+        let node = try store.get(caseID: late, linksWithin: .everything, now: Self.ratingDue)
+        let made = try store.get(
+            caseID: node.links.nodeEvaluationCaseIDs.first ?? "", linksWithin: .everything, now: Self.ratingDue)
+        #expect(node.links.nodeEvaluationCaseIDs == [made.caseID])
+        #expect(made.kind == .evaluation && made.isGatewayDefaultRating)
+        #expect(made.evaluation?.level == .basicallySatisfied && made.evaluation?.origin == .default)
+        #expect(made.evaluation?.evaluatedAt == Self.ratingDue, "as of the default-rating time, not the late firing")
+        #expect(made.source.sourceSystem == "sc-gov" && made.links.serviceNodeCaseID == late)
+        #expect(made.requester == nil, "nobody gave it")
+        let events = try clockEvents(store, late)
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.step.action.kind == .defaultRatingDue && event.step.action.note.contains(made.caseID))
+        #expect(event.step.action.note.contains("fired late"))
+
+        #expect(try store.get(caseID: early, linksWithin: .everything, now: Self.ratingDue).links.nodeEvaluationCaseIDs.count == 1)
+        #expect(try clockEvents(store, early).isEmpty, "rated a minute before: no default, no event")
+        do {
+            _ = try Self.evaluation(of: 2, at: Self.ratingDue.addingTimeInterval(3660), in: store)
+            Issue.record("an evaluation after the default was stored")
+        } catch let error as StoreError {
+            #expect(error.code == .alreadyExists)
+            #expect(error.message.contains("default rating (默认评价)") && error.message.contains(made.source.externalID))
+        }
     }
 
     /// A 12345 work order due Nov 20 00:00 is extended (延期) on Nov 16 to Nov 27: the clocks of the old deadline

@@ -1,5 +1,15 @@
 import Foundation
 
+/// Who makes a service node's default rating (默认评价) when its default-rating time passes unrated.
+public enum DefaultRatingMaker: String, Sendable, Hashable, CaseIterable {
+    /// The source system pushes its own default ratings; at the time the gateway raises `defaultRatingDue` on a
+    /// node still unrated, so the region sees what its source failed to send.
+    case source
+    /// The gateway makes the default evaluation itself (`Case.defaultEvaluation`), in the transaction that raises
+    /// `defaultRatingDue`, whose note names the new case.
+    case gateway
+}
+
 /// A region's deadline rules; every period is configurable.
 public struct DeadlinePolicy: Sendable, Hashable {
     /// The region's working calendar.
@@ -12,6 +22,9 @@ public struct DeadlinePolicy: Sendable, Hashable {
     public var defaultRating: Period
     /// The level of that default rating: 基本满意 (Tongnan, Guangdong); one province records 非常满意.
     public var defaultRatingLevel: SatisfactionLevel = .basicallySatisfied
+    /// Who makes that default rating when the time passes: the source system (the gateway only checks that one
+    /// arrived), or the gateway itself.
+    public var defaultRatingMadeBy: DefaultRatingMaker = .source
     /// Acceptance decision on a tourism complaint: 5 working days (旅游投诉处理办法).
     public var tourismComplaintAcceptance: Period
     /// Mediation of an accepted tourism complaint: 60 natural days.

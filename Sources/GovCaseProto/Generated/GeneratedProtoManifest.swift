@@ -5,9 +5,9 @@ public enum GeneratedProtoManifest {
     public static let sha256: [String: String] = [
         "govcase/core/v1/bad_review.proto": "fec0b7f91624182a0423e689c34208b15a46d4d21b5c33be8a275e4c3476d6f7",
         "govcase/core/v1/case.proto": "7e952b54721c8e3a7d0f2cb37f85dc2bb42084a58ec67b3d27024b9785baea9b",
-        "govcase/core/v1/evaluation.proto": "aec97937bd79442fb5343a9be74e931cbf302837e187c52cf9c3b047c58821d3",
+        "govcase/core/v1/evaluation.proto": "2756e0617a57ccc51b1271cb6c341855bcfb1678a677149dce3944d4cfb51916",
         "govcase/core/v1/handling.proto": "9d78bb01396710c3a98b87d50d2f42d0fa74b79fa803c0c9d2f6d8bb2d92900c",
-        "govcase/core/v1/lifecycle.proto": "4678769e8316e20e9b1976bf44e9098825ef2a647c5111159443fa44b05d1f8a",
+        "govcase/core/v1/lifecycle.proto": "3f9b6dc410b8d44b1c640c0151e41514c57a259743fffd1908586720f6122421",
         "govcase/core/v1/party.proto": "c0a179db0f0925a18283b59404881ad07eac5cdd9a7b828fa1c108b85b8c6944",
         "govcase/core/v1/request.proto": "f372821578d87b5221c606ca271ad728a23c3c1cf9f0ceb14ac2712c8279c5e9",
         "govcase/core/v1/service.proto": "455c3a1921b21d780b27280bb732a12531082c5291a3c38dc3c1f7c81ccce92f",

@@ -97,6 +97,10 @@ public nonisolated enum Govcase_Core_V1_EvaluationOrigin: SwiftProtobuf.Enum, Sw
   case active // = 1
 
   /// Default rating 基本满意 recorded when none was given within the region's period, 7 natural days by default (默认评价).
+  /// Sent by the source, or, where the region's `deadlines.*.default_rating_made_by` is `gateway`, made by the
+  /// gateway itself for a service node left unrated: such a case has adapter id `govcase-gateway`, external id
+  /// `default-rating:<the node's external id>`, the node's source system, matter and node, no evaluator, and
+  /// `evaluated_at` at the node's default_rating_at.
   case `default` // = 2
 
   /// Later supplementary evaluation of an on-site service, within the allowed period (补充评价).

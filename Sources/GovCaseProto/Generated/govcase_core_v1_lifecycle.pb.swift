@@ -392,7 +392,11 @@ public nonisolated enum Govcase_Core_V1_LifecycleActionKind: SwiftProtobuf.Enum,
   case escalate // = 33
 
   /// 默认评价到期未评: a service node's default-rating time (`deadline`) passed and no evaluation of the node
-  /// arrived from its source. Keeps the status.
+  /// arrived from its source. Keeps the status. Where the region's `default_rating_made_by` is `gateway`, the
+  /// gateway makes the node's default evaluation (EVALUATION_ORIGIN_DEFAULT) in the same transaction and `note`
+  /// names its case id; an evaluation of the node sent after that is refused with ALREADY_EXISTS (the rating
+  /// period is closed and the default may already be reported upward). Where it is `source` (the default), the
+  /// event only records that the source sent none, and a late evaluation is still taken.
   case defaultRatingDue // = 34
   case UNRECOGNIZED(Int)
 

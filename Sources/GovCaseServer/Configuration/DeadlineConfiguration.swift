@@ -11,6 +11,7 @@ import GovCasePolicy
 ///     bad_review_rectification: 5 working days
 ///     default_rating: 7 natural days
 ///     default_rating_level: 3                 # 1–5; 3 = 基本满意, 5 = 非常满意
+///     default_rating_made_by: source          # source (the gateway checks) or gateway (the gateway makes it)
 ///     tourism_complaint_acceptance: 5 working days
 ///     tourism_complaint_mediation: 60 natural days
 ///     request_handling: { complaint: 15 working days, consultation: 1 working days }
@@ -69,6 +70,7 @@ public struct DeadlineConfiguration: Sendable, Hashable, Decodable {
         public var badReviewRectification: Period?
         public var defaultRating: Period?
         public var defaultRatingLevel: SatisfactionLevel?
+        public var defaultRatingMadeBy: DefaultRatingMaker?
         public var tourismComplaintAcceptance: Period?
         public var tourismComplaintMediation: Period?
         public var requestHandling: [CaseKind: Period] = [:]
@@ -80,6 +82,7 @@ public struct DeadlineConfiguration: Sendable, Hashable, Decodable {
             if let badReviewRectification { policy.badReviewRectification = badReviewRectification }
             if let defaultRating { policy.defaultRating = defaultRating }
             if let defaultRatingLevel { policy.defaultRatingLevel = defaultRatingLevel }
+            if let defaultRatingMadeBy { policy.defaultRatingMadeBy = defaultRatingMadeBy }
             if let tourismComplaintAcceptance { policy.tourismComplaintAcceptance = tourismComplaintAcceptance }
             if let tourismComplaintMediation { policy.tourismComplaintMediation = tourismComplaintMediation }
             policy.requestHandling.merge(requestHandling) { _, new in new }
@@ -90,6 +93,7 @@ public struct DeadlineConfiguration: Sendable, Hashable, Decodable {
             case badReviewRectification = "bad_review_rectification"
             case defaultRating = "default_rating"
             case defaultRatingLevel = "default_rating_level"
+            case defaultRatingMadeBy = "default_rating_made_by"
             case tourismComplaintAcceptance = "tourism_complaint_acceptance"
             case tourismComplaintMediation = "tourism_complaint_mediation"
             case requestHandling = "request_handling"
@@ -117,6 +121,14 @@ public struct DeadlineConfiguration: Sendable, Hashable, Decodable {
                         debugDescription: "\(level) is not a level: write 1 (非常不满意) to 5 (非常满意)")
                 }
                 defaultRatingLevel = known
+            }
+            if let maker = try c.decodeIfPresent(String.self, forKey: .defaultRatingMadeBy) {
+                guard let known = DefaultRatingMaker(rawValue: maker) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .defaultRatingMadeBy, in: c,
+                        debugDescription: "\"\(maker)\" is not who makes default ratings: write source or gateway")
+                }
+                defaultRatingMadeBy = known
             }
             tourismComplaintAcceptance = try period(.tourismComplaintAcceptance)
             tourismComplaintMediation = try period(.tourismComplaintMediation)
