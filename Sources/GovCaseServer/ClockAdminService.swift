@@ -12,6 +12,8 @@ struct ClockAdminService: Govcase_Gateway_V1_ClockAdminService.SimpleServiceProt
     let store: CaseStore
     let policy: AccessPolicy
     let clock: @Sendable () -> Date
+    /// The regions' deadline rules: their working calendar's end.
+    let deadlines: RegionalDeadlinePolicies
 
     func authorize() throws { try policy.authorize(try RequestCaller.resolved(), role: .admin) }
 
@@ -30,6 +32,8 @@ struct ClockAdminService: Govcase_Gateway_V1_ClockAdminService.SimpleServiceProt
             $0.skipped = UInt64(counts[.skipped] ?? 0)
             $0.cancelled = UInt64(counts[.cancelled] ?? 0)
             if let next { $0.nextDueTime = Google_Protobuf_Timestamp(date: next) }
+            $0.calendarLastYear = UInt32(deadlines.fallback.calendar.coveredYears.max() ?? 0)
+            $0.calendarWarning = ClockScheduler.calendarWarning(deadlines, now: now) ?? ""
         }
     }
 

@@ -31,6 +31,8 @@ struct ClocksCommand: AsyncParsableCommand {
                 "pending \(status.pending) (due and not yet fired: \(status.pendingDue))\tfired \(status.fired)"
                     + "\tskipped \(status.skipped)\tcancelled \(status.cancelled)"
                     + (status.hasNextDueTime ? "\tnext due \(status.nextDueTime.date.formatted(.iso8601))" : "")
+                    + "\tcalendar through \(status.calendarLastYear)"
+                    + (status.calendarWarning.isEmpty ? "" : "\nwarning: \(status.calendarWarning)")
             }
         }
     }

@@ -1,7 +1,9 @@
 import Foundation
 import GRPCCore
+import GovCaseCore
 import GovCasePKI
 import GovCaseProto
+import GovCaseServer
 import SwiftProtobuf
 import Testing
 
@@ -50,6 +52,10 @@ extension MutualTLSTests {
                 let clocks = Govcase_Gateway_V1_ClockAdminService.Client(wrapping: grpc)
                 let status = try await clocks.getClockStatus(.init())
                 #expect(status.pending == 0)
+                // The built-in calendar's last year, and its warning exactly when it ends within 60 days.
+                #expect(status.calendarLastYear == UInt32(WorkingCalendar.chinaMainland.coveredYears.max() ?? 0))
+                let warning = ClockScheduler.calendarWarning(.init(), now: Date())
+                #expect(status.calendarWarning.isEmpty == (warning == nil), "\(status.calendarWarning)")
                 await expect(.invalidArgument, mentioning: "state:") { _ = try await clocks.listClocks(.init()) }
                 await expect(.invalidArgument, mentioning: "page_size:") {
                     _ = try await clocks.listClocks(.with {

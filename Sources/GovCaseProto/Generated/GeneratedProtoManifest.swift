@@ -14,7 +14,7 @@ public enum GeneratedProtoManifest {
         "govcase/core/v1/violation.proto": "0602c2f6d291864cb2e9c78edd92fceda48cf718b2bb7dd473e5a3d2b7cde512",
         "govcase/gateway/v1/adapters.proto": "36302226ecd7280edb0ecae09dbb20dd7242195a908ba637321f2eb5e2f7c109",
         "govcase/gateway/v1/cases.proto": "f0ee3dd4539ac98cc9eab49645d2c88e553bb1b4d0f013bf402532ee3b12e14e",
-        "govcase/gateway/v1/clocks.proto": "7135ad30944965138e6c590fb5ebaea9d29ef448fc049a9a95ad65d82a71cc90",
+        "govcase/gateway/v1/clocks.proto": "cbe02fb684278cbd451516a4277685ea910e9eac979a38d0c2cdb52406b5b821",
         "govcase/gateway/v1/ingest.proto": "307efba489370318de02352a7c09bb38bfa091c276e3482c6da328ea6b76b387",
         "govcase/gateway/v1/outbox.proto": "68ef669348a675552dbffd49ccc17e71dbb4483d7e9825705c8e88b9c86c558b",
         "govcase/plugin/v1/plugin.proto": "a9a76659ddc03d5a5c72db5f69e046a220d29becd86f637fcb0e00e49d1cc1b2",

@@ -234,6 +234,14 @@ public nonisolated struct Govcase_Gateway_V1_GetClockStatusResponse: Sendable {
   /// Clears the value of `nextDueTime`. Subsequent reads from it will return its default value.
   public mutating func clearNextDueTime() {self._nextDueTime = nil}
 
+  /// The last year the working calendar holds (工作日历): the built-in State Council schedules and
+  /// `deadlines.calendar.years`. Working-day deadlines past it cannot be computed.
+  public var calendarLastYear: UInt32 = 0
+
+  /// Set when that year ends within 60 days: what to add to the configuration, and by when. Empty otherwise. The
+  /// gateway also logs it at start and once a day while it holds.
+  public var calendarWarning: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -464,7 +472,7 @@ nonisolated extension Govcase_Gateway_V1_GetClockStatusRequest: SwiftProtobuf.Me
 
 nonisolated extension Govcase_Gateway_V1_GetClockStatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetClockStatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pending\0\u{3}pending_due\0\u{1}fired\0\u{1}skipped\0\u{1}cancelled\0\u{3}next_due_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pending\0\u{3}pending_due\0\u{1}fired\0\u{1}skipped\0\u{1}cancelled\0\u{3}next_due_time\0\u{3}calendar_last_year\0\u{3}calendar_warning\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -478,6 +486,8 @@ nonisolated extension Govcase_Gateway_V1_GetClockStatusResponse: SwiftProtobuf.M
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.skipped) }()
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.cancelled) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._nextDueTime) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.calendarLastYear) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.calendarWarning) }()
       default: break
       }
     }
@@ -506,6 +516,12 @@ nonisolated extension Govcase_Gateway_V1_GetClockStatusResponse: SwiftProtobuf.M
     try { if let v = self._nextDueTime {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     } }()
+    if self.calendarLastYear != 0 {
+      try visitor.visitSingularUInt32Field(value: self.calendarLastYear, fieldNumber: 7)
+    }
+    if !self.calendarWarning.isEmpty {
+      try visitor.visitSingularStringField(value: self.calendarWarning, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -516,6 +532,8 @@ nonisolated extension Govcase_Gateway_V1_GetClockStatusResponse: SwiftProtobuf.M
     if lhs.skipped != rhs.skipped {return false}
     if lhs.cancelled != rhs.cancelled {return false}
     if lhs._nextDueTime != rhs._nextDueTime {return false}
+    if lhs.calendarLastYear != rhs.calendarLastYear {return false}
+    if lhs.calendarWarning != rhs.calendarWarning {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -31,8 +31,15 @@ public final class ClockScheduler: Service, Sendable {
     }
 
     private func keepTime() async throws {
+        var calendarCheckedAt: Date?
         while !Task.isCancelled {
             let now = clock()
+            if calendarCheckedAt.map({ now.timeIntervalSince($0) >= 86_400 }) ?? true {
+                calendarCheckedAt = now
+                if let policies = store.clockRules?.deadlines, let warning = Self.calendarWarning(policies, now: now) {
+                    logger.warning("\(warning)")
+                }
+            }
             let firing = try await store.call { try $0.fireDueClocks(now: now, limit: 100) }
             for row in firing.fired where row.lateSeconds > 0 {
                 logger.notice(
@@ -50,7 +57,8 @@ public final class ClockScheduler: Service, Sendable {
     }
 
     /// The calendar's last covered year runs out within 60 days: deadlines past it cannot be computed (cases say
-    /// which year is missing). Logged at start, so an operator adds next year's schedule in time.
+    /// which year is missing). Logged at start and once a day while it holds (a gateway runs for months), and
+    /// returned by `GetClockStatus`, so an operator adds next year's schedule in time.
     public static func calendarWarning(_ policies: RegionalDeadlinePolicies, now: Date) -> String? {
         guard let last = policies.fallback.calendar.coveredYears.max(),
             let end = CivilDate(year: last + 1, month: 1, day: 1)?.start(

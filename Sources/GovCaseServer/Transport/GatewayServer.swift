@@ -145,7 +145,8 @@ public enum GatewayServer {
                     clock: pipeline.clock, watchPollInterval: watchPollInterval),
                 OutboxAdminService(
                     store: pipeline.store, forwarders: forwarders, policy: pipeline.policy, clock: pipeline.clock),
-                ClockAdminService(store: pipeline.store, policy: pipeline.policy, clock: pipeline.clock),
+                ClockAdminService(
+                    store: pipeline.store, policy: pipeline.policy, clock: pipeline.clock, deadlines: pipeline.deadlines),
             ] + (plugins.map { [AdapterAdminService(plugins: $0, policy: pipeline.policy)] } ?? [])
         let admin: [ServiceDescriptor] = plugins == nil ? [] : [Govcase_Gateway_V1_AdapterAdminService.descriptor]
         let names =

@@ -26,25 +26,25 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from govcase.core.v1 import lifecycle_pb2 as govcase_dot_core_dot_v1_dot_lifecycle__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgovcase/gateway/v1/clocks.proto\x12\x12govcase.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgovcase/core/v1/lifecycle.proto\"\xa9\x03\n\x05\x43lock\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\x34\n\x06\x61\x63tion\x18\x04 \x01(\x0e\x32$.govcase.core.v1.LifecycleActionKind\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x64ue_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11original_due_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x05state\x18\t \x01(\x0e\x32\x1e.govcase.gateway.v1.ClockState\x12-\n\tfire_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0clate_seconds\x18\x0b \x01(\x01\x12\x16\n\x0e\x65vent_sequence\x18\x0c \x01(\x04\x12\x0c\n\x04note\x18\r \x01(\t\"\x17\n\x15GetClockStatusRequest\"\xa4\x01\n\x16GetClockStatusResponse\x12\x0f\n\x07pending\x18\x01 \x01(\x04\x12\x13\n\x0bpending_due\x18\x02 \x01(\x04\x12\r\n\x05\x66ired\x18\x03 \x01(\x04\x12\x0f\n\x07skipped\x18\x04 \x01(\x04\x12\x11\n\tcancelled\x18\x05 \x01(\x04\x12\x31\n\rnext_due_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"~\n\x11ListClocksRequest\x12-\n\x05state\x18\x01 \x01(\x0e\x32\x1e.govcase.gateway.v1.ClockState\x12\x15\n\rregion_prefix\x18\x02 \x01(\t\x12\x10\n\x08\x61\x66ter_id\x18\x03 \x01(\x03\x12\x11\n\tpage_size\x18\x04 \x01(\r\"V\n\x12ListClocksResponse\x12)\n\x06\x63locks\x18\x01 \x03(\x0b\x32\x19.govcase.gateway.v1.Clock\x12\x15\n\rnext_after_id\x18\x02 \x01(\x03*\x8d\x01\n\nClockState\x12\x1b\n\x17\x43LOCK_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43LOCK_STATE_PENDING\x10\x01\x12\x15\n\x11\x43LOCK_STATE_FIRED\x10\x02\x12\x17\n\x13\x43LOCK_STATE_SKIPPED\x10\x03\x12\x19\n\x15\x43LOCK_STATE_CANCELLED\x10\x04\x32\xd9\x01\n\x11\x43lockAdminService\x12g\n\x0eGetClockStatus\x12).govcase.gateway.v1.GetClockStatusRequest\x1a*.govcase.gateway.v1.GetClockStatusResponse\x12[\n\nListClocks\x12%.govcase.gateway.v1.ListClocksRequest\x1a&.govcase.gateway.v1.ListClocksResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgovcase/gateway/v1/clocks.proto\x12\x12govcase.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fgovcase/core/v1/lifecycle.proto\"\xa9\x03\n\x05\x43lock\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\x34\n\x06\x61\x63tion\x18\x04 \x01(\x0e\x32$.govcase.core.v1.LifecycleActionKind\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x64ue_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11original_due_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x05state\x18\t \x01(\x0e\x32\x1e.govcase.gateway.v1.ClockState\x12-\n\tfire_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0clate_seconds\x18\x0b \x01(\x01\x12\x16\n\x0e\x65vent_sequence\x18\x0c \x01(\x04\x12\x0c\n\x04note\x18\r \x01(\t\"\x17\n\x15GetClockStatusRequest\"\xda\x01\n\x16GetClockStatusResponse\x12\x0f\n\x07pending\x18\x01 \x01(\x04\x12\x13\n\x0bpending_due\x18\x02 \x01(\x04\x12\r\n\x05\x66ired\x18\x03 \x01(\x04\x12\x0f\n\x07skipped\x18\x04 \x01(\x04\x12\x11\n\tcancelled\x18\x05 \x01(\x04\x12\x31\n\rnext_due_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12\x63\x61lendar_last_year\x18\x07 \x01(\r\x12\x18\n\x10\x63\x61lendar_warning\x18\x08 \x01(\t\"~\n\x11ListClocksRequest\x12-\n\x05state\x18\x01 \x01(\x0e\x32\x1e.govcase.gateway.v1.ClockState\x12\x15\n\rregion_prefix\x18\x02 \x01(\t\x12\x10\n\x08\x61\x66ter_id\x18\x03 \x01(\x03\x12\x11\n\tpage_size\x18\x04 \x01(\r\"V\n\x12ListClocksResponse\x12)\n\x06\x63locks\x18\x01 \x03(\x0b\x32\x19.govcase.gateway.v1.Clock\x12\x15\n\rnext_after_id\x18\x02 \x01(\x03*\x8d\x01\n\nClockState\x12\x1b\n\x17\x43LOCK_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43LOCK_STATE_PENDING\x10\x01\x12\x15\n\x11\x43LOCK_STATE_FIRED\x10\x02\x12\x17\n\x13\x43LOCK_STATE_SKIPPED\x10\x03\x12\x19\n\x15\x43LOCK_STATE_CANCELLED\x10\x04\x32\xd9\x01\n\x11\x43lockAdminService\x12g\n\x0eGetClockStatus\x12).govcase.gateway.v1.GetClockStatusRequest\x1a*.govcase.gateway.v1.GetClockStatusResponse\x12[\n\nListClocks\x12%.govcase.gateway.v1.ListClocksRequest\x1a&.govcase.gateway.v1.ListClocksResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'govcase.gateway.v1.clocks_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CLOCKSTATE']._serialized_start=958
-  _globals['_CLOCKSTATE']._serialized_end=1099
+  _globals['_CLOCKSTATE']._serialized_start=1012
+  _globals['_CLOCKSTATE']._serialized_end=1153
   _globals['_CLOCK']._serialized_start=122
   _globals['_CLOCK']._serialized_end=547
   _globals['_GETCLOCKSTATUSREQUEST']._serialized_start=549
   _globals['_GETCLOCKSTATUSREQUEST']._serialized_end=572
   _globals['_GETCLOCKSTATUSRESPONSE']._serialized_start=575
-  _globals['_GETCLOCKSTATUSRESPONSE']._serialized_end=739
-  _globals['_LISTCLOCKSREQUEST']._serialized_start=741
-  _globals['_LISTCLOCKSREQUEST']._serialized_end=867
-  _globals['_LISTCLOCKSRESPONSE']._serialized_start=869
-  _globals['_LISTCLOCKSRESPONSE']._serialized_end=955
-  _globals['_CLOCKADMINSERVICE']._serialized_start=1102
-  _globals['_CLOCKADMINSERVICE']._serialized_end=1319
+  _globals['_GETCLOCKSTATUSRESPONSE']._serialized_end=793
+  _globals['_LISTCLOCKSREQUEST']._serialized_start=795
+  _globals['_LISTCLOCKSREQUEST']._serialized_end=921
+  _globals['_LISTCLOCKSRESPONSE']._serialized_start=923
+  _globals['_LISTCLOCKSRESPONSE']._serialized_end=1009
+  _globals['_CLOCKADMINSERVICE']._serialized_start=1156
+  _globals['_CLOCKADMINSERVICE']._serialized_end=1373
 # @@protoc_insertion_point(module_scope)
