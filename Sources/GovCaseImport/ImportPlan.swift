@@ -102,7 +102,11 @@ public struct ImportPlan: Sendable {
             guard let slot else { continue }
             let text: String
             switch encoding.decode(cell) {
-            case .success(let decoded): text = decoded.trimmingCharacters(in: .whitespacesAndNewlines)
+            case .success(let decoded):
+                // A CSV row (a sheet's rows have no byte offset): the apostrophe `govcase export` puts before a
+                // formula character is not part of the value.
+                let cell = row.byteOffset == nil ? decoded : CSVFormulaGuard.unguarded(decoded)
+                text = cell.trimmingCharacters(in: .whitespacesAndNewlines)
             case .failure(let failure):
                 var message = failure.summary
                 if let absolute = row.byteOffset(cell: position, at: failure.offset) {

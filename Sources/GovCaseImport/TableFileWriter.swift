@@ -21,7 +21,8 @@ func fileDigest(_ url: URL) throws -> String {
 
 /// A CSV file as Excel on Chinese Windows reads it: RFC 4180 quoting (a field with a comma, a quote or a line break
 /// is quoted, quotes doubled), CRLF between rows, UTF-8 with a BOM (Excel takes a file without one for the system's
-/// code page) or GB18030 (€ as A2E3).
+/// code page) or GB18030 (€ as A2E3). A cell a spreadsheet would run as a formula gets a leading apostrophe
+/// (`CSVFormulaGuard`).
 public final class CSVFileWriter: TableFileWriter {
     private let url: URL
     private let handle: FileHandle
@@ -39,7 +40,7 @@ public final class CSVFileWriter: TableFileWriter {
     }
 
     public func write(_ cells: [String]) throws {
-        let line = cells.map { cell -> String in
+        let line = cells.map(CSVFormulaGuard.guarded).map { cell -> String in
             // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
             guard cell.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             else { return cell }

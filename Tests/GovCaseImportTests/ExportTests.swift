@@ -67,4 +67,35 @@ import Testing
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(bytes == Array("\"a\r\nb\",\"x\"\"y\",".utf8) + [0xA2, 0xE3, 0x0D, 0x0A])
     }
+
+    /// A citizen's text that a spreadsheet would run (`=HYPERLINK(…)`, `+86…`, `@SUM`) is written with a leading
+    /// apostrophe, and `govcase import` takes it off again: out and back unchanged, whatever the text.
+    @Test func aCellASpreadsheetWouldRunAsAFormulaIsWrittenAsTextAndReadBackUnchanged() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let cells = [
+            "=HYPERLINK(\"http://evil.example\",\"查看\")", "+8613800000000", "-2", "@SUM(A1)", "\t=1", "'=kept",
+            "''=kept too", "'plain", "普通诉求", "",
+        ]
+        let writer = try CSVFileWriter(path: path, encoding: .utf8)
+        try writer.write(cells)
+        _ = try writer.finish()
+        let written = try #require(try CSVRowReader(path: path, encoding: .utf8).next())
+        let raw = written.cells.map { String(decoding: $0, as: UTF8.self) }
+        #expect(raw[0].hasPrefix("'=") && raw[1] == "'+8613800000000" && raw[2] == "'-2" && raw[3] == "'@SUM(A1)")
+        #expect(raw[4] == "'\t=1" && raw[5] == "''=kept" && raw[6] == "'''=kept too" && raw[7] == "'plain")
+        #expect(raw[8] == "普通诉求" && raw[9] == "")
+        #expect(raw.map(CSVFormulaGuard.unguarded) == cells)
+
+        // Through an import plan: the record gets the text as the citizen gave it.
+        let mapping = try #require(try ColumnMapping.builtIn(adapter: "hotline-12345"))
+        let header = ["工单编号", "来电时间", "诉求类型", "诉求内容", "所属区划"]
+        let plan = try ImportPlan(mapping: mapping, header: header, schema: try FieldSchema.contracts())
+        let row = SourceRow(
+            line: 2, byteOffset: 0,
+            cells: ["GD-1", "2026-12-01 09:00:00", "投诉", "'=HYPERLINK(1)", "510104"].map { Array($0.utf8)[...] },
+            raw: [])
+        let object = try plan.json(for: row, encoding: .utf8).get()
+        #expect("\(object)".contains("=HYPERLINK(1)") && !"\(object)".contains("'=HYPERLINK"), "\(object)")
+    }
 }
