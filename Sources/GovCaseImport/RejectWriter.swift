@@ -39,7 +39,8 @@ public final class RejectWriter {
                 encoding.encode(problem.column), encoding.encode(problem.field), encoding.encode(problem.rule),
                 encoding.encode(problem.message), row.raw,
             ]
-            buffer += CSVLine.bytes(fields)
+            // The raw row and the messages carry what the file's author wrote: guarded as an export's cells are.
+            buffer += CSVLine.bytes(fields.map(CSVFormulaGuard.guarded(bytes:)))
             lines += 1
         }
         if buffer.count > 1 << 16 { try flush() }

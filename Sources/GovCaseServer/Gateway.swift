@@ -94,6 +94,9 @@ public final class Gateway: Service, Sendable {
         ).filter { configuration.builtInAdapters.contains($0.info.id) }
         let store = store
         clockScheduler = ClockScheduler(store: store, clock: clock, logger: logger)
+        if let warning = ClockScheduler.calendarWarning(configuration.deadlines.policies, now: clock()) {
+            logger.warning("\(warning)")
+        }
         forwarders = try configuration.forwarding.routes.map { entry in
             guard let adapter = adapters.first(where: { $0.info.id == entry.route.renderAdapter }) else {
                 throw ConfigurationError(

@@ -229,9 +229,16 @@ extension CaseStore {
     ) -> Result<String, any Error>? {
         let policy = rules.deadlines.policy(forRegion: node.regionCode)
         let level = node.handling.deadlines.defaultRatingLevel ?? policy.defaultRatingLevel
-        guard policy.defaultRatingMadeBy == .gateway, var rating = node.defaultEvaluation(at: deadline, level: level)
+        guard policy.defaultRatingMadeBy == .gateway,
+            var rating = node.defaultEvaluation(at: deadline, level: level, receivedAt: now)
         else { return nil }
-        rating.source.contentDigest = Data(SHA256.hash(data: Data("\(rating.source.externalID)|\(level.rawValue)".utf8)))
+        // What it rates, when and how: a node revised to another matter or node later gets a refusal here (the same
+        // external id with other content), never a false duplicate of the old default.
+        let content = [
+            rating.source.externalID, rating.service.matterID, "\(rating.service.node?.number ?? 0)", rating.regionCode,
+            "\(deadline.timeIntervalSince1970)", "\(level.rawValue)",
+        ]
+        rating.source.contentDigest = Data(SHA256.hash(data: Data(content.joined(separator: "|").utf8)))
         return submitAlone(rating, now: now, db: db).map(\.caseID)
     }
 

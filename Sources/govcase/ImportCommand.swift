@@ -154,7 +154,7 @@ struct ImportCommand: AsyncParsableCommand {
         if let problem = headerRow.problem { throw ImportError("\(file): the header row: \(problem.message)") }
         let header = try headerRow.cells.enumerated().map { n, cell in
             switch reader.cellEncoding.decode(cell) {
-            case .success(let text): return text
+            case .success(let text): return CSVFormulaGuard.unguarded(text)  // as an export writes a header
             case .failure(let failure):
                 throw ImportError(
                     "\(file): column \(n + 1) of the header: \(failure.summary); is the file \(textEncoding == .utf8 ? "GB18030 (--encoding gb18030)" : "UTF-8 (--encoding utf-8)")?")

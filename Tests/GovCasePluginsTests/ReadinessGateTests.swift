@@ -8,8 +8,10 @@ import Testing
     /// its own `timeout`, and gets the plugin once it is ready.
     @Test func aCallerWaitsOutARestartsBackoffLongerThanItsOwnWait() async throws {
         let gate = ReadinessGate<Int>()
-        // Far off, so that a loaded machine running the opener late still opens the gate within the backoff.
-        gate.expectReady(by: .now + .seconds(20))
+        // Far off (the caller's extra wait is capped at `longestExtraWait`, 30 s), so that a loaded machine running
+        // the opener late still opens the gate within it: a full suite once starved the cooperative pool for some
+        // 35 s. The test takes 400 ms when it is not.
+        gate.expectReady(by: .now + .seconds(120))
         let opened = Task {
             try await Task.sleep(for: .milliseconds(400))
             gate.set(.ready(7))
@@ -50,14 +52,15 @@ extension ReadinessGateTests {
         gate.expectReady(by: .now + .milliseconds(200))
         let moved = Task {
             try await Task.sleep(for: .milliseconds(100))
-            gate.expectReady(by: .now + .seconds(25))
+            gate.expectReady(by: .now + .seconds(300))
         }
         let started = ContinuousClock.now
         guard case .starting = try await gate.wait(timeout: .milliseconds(50)) else {
             Issue.record("a gate nobody opened answered other than starting")
             return
         }
-        #expect(ContinuousClock.now - started < .seconds(20), "the later restart's time did not apply to this caller")
+        // Far apart (300 s against 200 ms), so a starved pool cannot blur them; 200 ms when it is not.
+        #expect(ContinuousClock.now - started < .seconds(150), "the later restart's time did not apply to this caller")
         try await moved.value
     }
 }

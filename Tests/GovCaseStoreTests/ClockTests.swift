@@ -210,6 +210,7 @@ import Testing
         #expect(made.kind == .evaluation && made.isGatewayDefaultRating)
         #expect(made.evaluation?.level == .basicallySatisfied && made.evaluation?.origin == .default)
         #expect(made.evaluation?.evaluatedAt == Self.ratingDue, "as of the default-rating time, not the late firing")
+        #expect(made.receivedAt == Self.ratingDue.addingTimeInterval(3600), "received when made: never backdated")
         #expect(made.source.sourceSystem == "sc-gov" && made.links.serviceNodeCaseID == late)
         #expect(made.requester == nil, "nobody gave it")
         let events = try clockEvents(store, late)

@@ -10,7 +10,9 @@ extension Case {
     /// an evaluation case of the node's matter and node, from the node's source system (the one-evaluation-per-node
     /// rule and the node's link are kept per source system), made by the gateway (`gatewayMade` adapter), marked
     /// `EvaluationOrigin.default`, with no evaluator: nobody gave it. `nil` for any other kind of case.
-    public func defaultEvaluation(at time: Date, level: SatisfactionLevel) -> Case? {
+    /// `receivedAt` is when the gateway makes it (`now`): a late firing never backdates a case into a period
+    /// already reported.
+    public func defaultEvaluation(at time: Date, level: SatisfactionLevel, receivedAt now: Date) -> Case? {
         guard kind == .serviceNode else { return nil }
         return Case(
             source: SourceIdentity(
@@ -21,7 +23,7 @@ extension Case {
             evaluation: Evaluation(
                 level: level, origin: .default, evaluatedAt: time,
                 serviceDeliveredAt: service.node?.servedAt ?? receivedAt),
-            receivedAt: time)
+            receivedAt: now)
     }
 
     /// The record type of gateway-made default evaluations (they have no source message).

@@ -31,7 +31,7 @@ public final class ClockScheduler: Service, Sendable {
     }
 
     private func keepTime() async throws {
-        var calendarCheckedAt: Date?
+        var calendarCheckedAt: Date? = clock()  // the gateway logs it at start
         while !Task.isCancelled {
             let now = clock()
             if calendarCheckedAt.map({ now.timeIntervalSince($0) >= 86_400 }) ?? true {
