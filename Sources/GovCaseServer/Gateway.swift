@@ -93,10 +93,8 @@ public final class Gateway: Service, Sendable {
             overrides: configuration.codeOverrides.mapValues { $0.mapValues { CodeTable($0) } }
         ).filter { configuration.builtInAdapters.contains($0.info.id) }
         let store = store
-        clockScheduler = ClockScheduler(store: store, clock: clock, logger: logger)
-        if let warning = ClockScheduler.calendarWarning(configuration.deadlines.policies, now: clock()) {
-            logger.warning("\(warning)")
-        }
+        clockScheduler = ClockScheduler(
+            store: store, clock: clock, logger: logger, deadlines: configuration.deadlines.policies)
         forwarders = try configuration.forwarding.routes.map { entry in
             guard let adapter = adapters.first(where: { $0.info.id == entry.route.renderAdapter }) else {
                 throw ConfigurationError(

@@ -33,7 +33,7 @@ public final class CaseStore: Sendable {
     /// same transaction.
     let routes: [RouteSelector]
     /// The clocks' rules; nil runs no clocks.
-    public let clockRules: ClockRules?
+    let clockRules: ClockRules?
     let logger: Logger
 
     /// Opens (creating if needed) the SQLite store at `path` and applies any pending migrations.

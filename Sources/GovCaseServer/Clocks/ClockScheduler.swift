@@ -13,14 +13,17 @@ public final class ClockScheduler: Service, Sendable {
     let store: CaseStore
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// The regions' deadline rules: whose working calendar may run out.
+    let deadlines: RegionalDeadlinePolicies
     /// The longest sleep between looks: clocks written meanwhile (a new deadline) are found within it.
     let pollInterval: Duration
 
     public init(
         store: CaseStore, clock: @escaping @Sendable () -> Date = Date.init, logger: Logger,
-        pollInterval: Duration = .seconds(1)
+        deadlines: RegionalDeadlinePolicies, pollInterval: Duration = .seconds(1)
     ) {
         self.store = store
+        self.deadlines = deadlines
         self.clock = clock
         self.logger = logger
         self.pollInterval = pollInterval
@@ -31,12 +34,12 @@ public final class ClockScheduler: Service, Sendable {
     }
 
     private func keepTime() async throws {
-        var calendarCheckedAt: Date? = clock()  // the gateway logs it at start
+        var calendarCheckedAt = Date.distantPast
         while !Task.isCancelled {
             let now = clock()
-            if calendarCheckedAt.map({ now.timeIntervalSince($0) >= 86_400 }) ?? true {
+            if now.timeIntervalSince(calendarCheckedAt) >= 86_400 {
                 calendarCheckedAt = now
-                if let policies = store.clockRules?.deadlines, let warning = Self.calendarWarning(policies, now: now) {
+                if let warning = Self.calendarWarning(deadlines, now: now) {
                     logger.warning("\(warning)")
                 }
             }
