@@ -14,7 +14,7 @@ extension Case {
     /// already reported.
     public func defaultEvaluation(at time: Date, level: SatisfactionLevel, receivedAt now: Date) -> Case? {
         guard kind == .serviceNode else { return nil }
-        return Case(
+        var rating = Case(
             source: SourceIdentity(
                 sourceSystem: source.sourceSystem, adapterID: Self.gatewayMade,
                 externalID: Self.defaultRatingIDPrefix + source.externalID, revision: 1,
@@ -24,6 +24,11 @@ extension Case {
                 level: level, origin: .default, evaluatedAt: time,
                 serviceDeliveredAt: service.node?.servedAt ?? receivedAt),
             receivedAt: now)
+        // The default-rating time and level a source's default evaluation gets at its arrival (`startDeadlines`):
+        // the node's own, which this rating applies.
+        rating.handling.deadlines.defaultRatingAt = handling.deadlines.defaultRatingAt
+        rating.handling.deadlines.defaultRatingLevel = level
+        return rating
     }
 
     /// The record type of gateway-made default evaluations (they have no source message).
