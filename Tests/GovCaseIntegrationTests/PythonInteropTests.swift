@@ -27,4 +27,22 @@ import Testing
         #expect(text.contains("ok  bidirectional SubmitStream"))
         #expect(text.contains("ok  its summary is bounded"), "\(text)")
     }
+
+    /// Default ratings from outside (`Tests/Interop/default_rating_client.py`): a district where the gateway makes
+    /// them and one where the source does, nodes served ten days ago, the default read back, linked and named in
+    /// its event, and the source's evaluation after it refused (ALREADY_EXISTS) where the gateway made one only.
+    @Test func defaultRatingsMadeByTheGatewayAsAnIntegratorSeesThem() async throws {
+        let deployment = try await Deployment.make()
+        try deployment.editConfiguration {
+            $0 + "deadlines:\n  regions:\n    \"510105\": { default_rating_made_by: gateway }\n"
+        }
+        let gateway = try deployment.serve()
+        let port = try await gateway.servingPort()
+        defer { gateway.send(SIGTERM) }
+        let (status, text) = try await ExternalProgram.python(
+            Self.repository.appendingPathComponent("Tests/Interop/default_rating_client.py"),
+            ["--target", "127.0.0.1:\(port)", "--pki", deployment.folder.path, "--repo", Self.repository.path])
+        #expect(status == 0, "\(text)\n--- gateway log ---\n\(gateway.text)")
+        #expect(text.contains("default-rating session passed"), "\(text)")
+    }
 }
