@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import GovCasePlugins
@@ -8,14 +9,15 @@ import Testing
     /// its own `timeout`, and gets the plugin once it is ready.
     @Test func aCallerWaitsOutARestartsBackoffLongerThanItsOwnWait() async throws {
         let gate = ReadinessGate<Int>()
-        // Far off (the caller's extra wait is capped at `longestExtraWait`, 30 s), so that a loaded machine running
-        // the opener late still opens the gate within it: a full suite once starved the cooperative pool for some
-        // 35 s. The test takes 400 ms when it is not.
+        // Far off (the caller's extra wait is capped at `longestExtraWait`, 30 s): the caller waits for the opener.
         gate.expectReady(by: .now + .seconds(120))
-        let opened = Task {
-            try await Task.sleep(for: .milliseconds(400))
+        // Opened from a thread of its own: a full suite has held both cooperative threads for a minute with its
+        // synchronous tests, and an opener on the pool would run only after the caller's longest wait.
+        let opener = Thread {
+            Thread.sleep(forTimeInterval: 0.4)
             gate.set(.ready(7))
         }
+        opener.start()
         let started = ContinuousClock.now
         let answer = try await gate.wait(timeout: .milliseconds(100))
         guard case .ready(let value) = answer else {
@@ -23,7 +25,6 @@ import Testing
             return
         }
         #expect(value == 7)
-        try await opened.value
     }
 
     /// Past both its own wait and the time the start was due to be over, a caller is told the plugin is starting.

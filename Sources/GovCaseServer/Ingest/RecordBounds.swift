@@ -22,7 +22,7 @@ public struct RecordBounds: Sendable, Hashable {
     public init() {}
 
     public func violation(in message: any SwiftProtobuf.Message) -> FieldViolation? {
-        var visitor = BoundsVisitor(bounds: self, messageType: type(of: message).protoMessageName, ancestors: [])
+        var visitor = BoundsVisitor(bounds: self, messageType: type(of: message).protoMessageName, depth: 1)
         do {
             try message.traverse(visitor: &visitor)
             return nil
@@ -59,25 +59,23 @@ extension ValidationRule {
 }
 
 /// Counts items per field while traversing a message, and throws at the first excess. It runs for every record,
-/// so it keeps no per-field table and builds no field path until there is something to report: `traverse` visits
-/// a message's fields in order, the items of a repeated field one after another.
+/// so it keeps no per-field table and builds no field path until there is something to report (each message on the
+/// way out puts its field's name in front): `traverse` visits a message's fields in order, the items of a repeated
+/// field one after another.
 private struct BoundsVisitor: SwiftProtobuf.Visitor {
     struct Excess: Error { var violation: FieldViolation }
 
     let bounds: RecordBounds
     /// Fully qualified name of the message being traversed, for field names in refusals.
     let messageType: String
-    /// The messages above this one and the field of each that holds the next: its path, when one is reported.
-    let ancestors: [(messageType: String, fieldNumber: Int)]
+    /// How deep this message is: 1 for the record.
+    let depth: Int
     /// The field being visited and how many of its items have been.
     var field = (number: 0, items: 0)
 
-    var depth: Int { ancestors.count + 1 }
-
+    /// A field's name in this message, for refusals.
     func name(_ fieldNumber: Int) -> String {
-        (ancestors + [(messageType, fieldNumber)])
-            .map { FieldNames.contracts[$0.messageType]?[$0.fieldNumber] ?? "#\($0.fieldNumber)" }
-            .joined(separator: ".")
+        FieldNames.contracts[messageType]?[fieldNumber] ?? "#\(fieldNumber)"
     }
 
     mutating func count(_ fieldNumber: Int, _ n: Int = 1) throws {
@@ -108,9 +106,13 @@ private struct BoundsVisitor: SwiftProtobuf.Visitor {
                     field: name(fieldNumber), rule: .maxItems,
                     message: "nests more than \(bounds.maxDepth) messages deep"))
         }
-        var child = BoundsVisitor(
-            bounds: bounds, messageType: M.protoMessageName, ancestors: ancestors + [(messageType, fieldNumber)])
-        try value.traverse(visitor: &child)
+        var child = BoundsVisitor(bounds: bounds, messageType: M.protoMessageName, depth: depth + 1)
+        do {
+            try value.traverse(visitor: &child)
+        } catch var excess as Excess {
+            excess.violation.field = name(fieldNumber) + "." + excess.violation.field
+            throw excess
+        }
     }
 
     mutating func visitSingularGroupField<G: SwiftProtobuf.Message>(value: G, fieldNumber: Int) throws {
