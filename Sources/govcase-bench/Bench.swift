@@ -96,6 +96,9 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Only ingest through the gateway (sections 1 to 3) and the store's floors, e.g. under `perf record -g`.")
     var ingestOnly = false
 
+    @Flag(help: "Only the queries (section 5) and floor Q, over a store of --query-cases cases, e.g. under `perf record -g`.")
+    var queryOnly = false
+
     @Option(
         help: """
             Only the scaling run (section S): the store filled to each of these sizes in turn (e.g. \
@@ -110,7 +113,7 @@ struct Run: AsyncParsableCommand {
             forwardRecords: forwardRecords ?? (smoke ? 200 : 10_000), forwardRate: forwardRate ?? (smoke ? 50 : 200),
             forwardDuration: .seconds(forwardSeconds ?? (smoke ? 1 : 10)),
             postgres: try postgres.map { try PostgresStoreConfiguration(connectionLine: $0) }, postgresOnly: postgresOnly,
-            memoryOnly: memoryOnly, floorsOnly: floorsOnly, ingestOnly: ingestOnly,
+            memoryOnly: memoryOnly, floorsOnly: floorsOnly, ingestOnly: ingestOnly, queryOnly: queryOnly,
             scalingSizes: try scaling.map { list in
                 try list.split(separator: ",").map { size in
                     guard let value = Int(size.filter { $0 != "_" }), value > 0 else {
@@ -144,5 +147,6 @@ struct BenchSettings: Sendable {
     var memoryOnly = false
     var floorsOnly = false
     var ingestOnly = false
+    var queryOnly = false
     var scalingSizes: [Int]?
 }

@@ -67,6 +67,14 @@ struct BenchRun {
             return report
         }
         if settings.floorsOnly { return report }
+        if settings.queryOnly {
+            await gateway.stop()
+            await echo.stop()
+            for (measurement, floor) in try await QueryBench(settings: settings, work: work, pki: pki).measure() {
+                report.add(measurement, comparedTo: floor)
+            }
+            return report
+        }
         if settings.memoryOnly {
             report.openStreams = settings.openStreams
             report.memoryWithOpenStreams = try await Self.memoryWithOpenStreams(

@@ -15,6 +15,8 @@ What it proves:
 Run by ForwardingChainTests with --govcase (the built executable) and --work (an empty folder)."""
 
 import argparse
+import os
+import shutil
 import json
 import pathlib
 import signal
@@ -98,8 +100,11 @@ class Gateway:
         return self.outbox("status", "--route", name)["routes"][0]
 
 
-def route_to(upstream: Gateway, name: str, identity: str = "server_name: localhost", select: str = "") -> str:
-    """A route of the development configuration to `upstream`, as upstream's national-sc (granted there)."""
+def route_to(upstream: Gateway, name: str, identity: str = "server_name: localhost", select: str = "",
+             client: pathlib.Path = None) -> str:
+    """A route of the development configuration to `upstream`, as upstream's national-sc (granted there), or with
+    the certificate and key at `client`.pem and `client`-key.pem."""
+    client = client or upstream.folder / "clients" / "national-sc"
     return f"""
   - name: {name}
     adapter: national-platform
@@ -108,8 +113,8 @@ def route_to(upstream: Gateway, name: str, identity: str = "server_name: localho
       address: 127.0.0.1:{upstream.port}
       ca: {upstream.folder / 'ca.pem'}
       {identity}
-      certificate: {upstream.folder / 'clients' / 'national-sc.pem'}
-      key: {upstream.folder / 'clients' / 'national-sc-key.pem'}
+      certificate: {client}.pem
+      key: {client}-key.pem
     batch_size: 50
     retry: {{ initial_backoff_ms: 100, max_backoff_seconds: 2 }}
 """
@@ -170,7 +175,20 @@ county = Gateway("county", free_port())
 for g in (city, county):
     g.edit(also_chongqing)
 city.edit(lambda t: t + "forwarding:\n  routes:" + route_to(province, "province"))
-county.edit(lambda t: t + "forwarding:\n  routes:" + route_to(city, "city") + route_to(
+# The county's route to the city reads its client certificate from files of its own, replaced at the end.
+route_client = county.folder / "route-to-city"
+
+
+def use_client_certificate(identity: str) -> None:
+    """Replaces the route's certificate and key with the city's development `identity`, each file at once."""
+    for suffix in (".pem", "-key.pem"):
+        staged = county.folder / f"staged{suffix}"
+        shutil.copyfile(city.folder / "clients" / f"{identity}{suffix}", staged)
+        os.replace(staged, f"{route_client}{suffix}")
+
+
+use_client_certificate("national-sc")
+county.edit(lambda t: t + "forwarding:\n  routes:" + route_to(city, "city", client=route_client) + route_to(
     city, "wrong-identity", identity="spiffe_id: spiffe://dev.govcase.local/gateway/not-the-city",
     select="select: { regions: [\"510104\"], kinds: [evaluation], changes: [new-case] }"))
 
@@ -268,6 +286,21 @@ try:
                 rows = g.outbox("list", "--route", route, "--state", state, "--limit", "5").get("forwards", [])
                 print(f"  {state}: {rows}", flush=True)
     check(not missing, f"all {m} records sent around the kill arrived (missing {len(missing)}: {missing[:3]})")
+
+    # The route's client certificate replaced on the running county: by one the city grants nothing (every call
+    # PERMISSION_DENIED: the route pauses, naming it), then by the right one again (the record waiting goes).
+    use_client_certificate("hotline-shenzhen")
+    submit(county, [evaluation("ROTATED")])
+    def paused_by_the_new_certificate() -> bool:
+        route = county.route("city")
+        return route.get("state") in ("ROUTE_STATE_PAUSED", "ROUTE_STATE_PROBING") and \
+            "hotline-shenzhen" in route.get("reason", "")
+    wait_until("a new client certificate is used without a restart (the city refuses it: the route pauses)",
+               paused_by_the_new_certificate, seconds=60)
+    use_client_certificate("national-sc")
+    wait_until("the right certificate back: the waiting record is delivered", lambda: drained(county, "city"), 60)
+    rotated = [c for c in province_cases(city) if c.source.external_id == f"FW-{run}-ROTATED"]
+    check(len(rotated) == 1, "the city has it, once")
     print("forwarding chain: all checks passed", flush=True)
 finally:
     for g in (county, city, province):
