@@ -88,10 +88,10 @@ import Testing
     static func clockStates(_ database: URL) async throws -> [String: Int] {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("clock-states-\(UUID()).py")
         try """
-            import json, sqlite3, sys
-            rows = sqlite3.connect(sys.argv[1]).execute("SELECT state, count(*) FROM clocks GROUP BY state")
-            print(json.dumps(dict(rows.fetchall())))
-            """.write(to: script, atomically: true, encoding: .utf8)
+        import json, sqlite3, sys
+        rows = sqlite3.connect(sys.argv[1]).execute("SELECT state, count(*) FROM clocks GROUP BY state")
+        print(json.dumps(dict(rows.fetchall())))
+        """.write(to: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: script) }
         let (status, output) = try await ExternalProgram.python(script, [database.path])
         #expect(status == 0, "\(output)")
@@ -106,10 +106,11 @@ import Testing
             var found: [Govcase_Core_V1_Case] = []
             var token = ""
             repeat {
-                let page = try await service.queryCases(.with {
-                    $0.pageSize = 1000
-                    $0.pageToken = token
-                })
+                let page = try await service.queryCases(
+                    .with {
+                        $0.pageSize = 1000
+                        $0.pageToken = token
+                    })
                 found += page.cases
                 token = page.nextPageToken
             } while !token.isEmpty

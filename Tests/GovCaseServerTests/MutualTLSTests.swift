@@ -467,9 +467,22 @@ import Testing
             } throws: { ($0 as? RPCError)?.code == .resourceExhausted }
             var big = Self.evaluation("PJ-big")
             big.evaluation.text = String(repeating: "长", count: 1800)  // about 5.4 KB: over 4 KB, under the hard cap
+            // The size the caller is told is the message's size on the wire, as its own serialization gives it.
+            let size = try (big.serializedBytes() as [UInt8]).count
             await #expect {
                 _ = try await gateway.submit(big)
-            } throws: { ($0 as? RPCError)?.code == .resourceExhausted }
+            } throws: {
+                ($0 as? RPCError)?.code == .resourceExhausted
+                    && ($0 as? RPCError)?.message == "the message is \(size) bytes; at most 4096 are allowed"
+            }
+            let batch = Govcase_Gateway_V1_NationalBatch.with { $0.records = [big] }
+            let batchSize = try (batch.serializedBytes() as [UInt8]).count
+            await #expect {
+                _ = try await gateway.submitBatch { writer in try await writer.write(batch) }
+            } throws: {
+                ($0 as? RPCError)?.code == .resourceExhausted
+                    && ($0 as? RPCError)?.message == "the message is \(batchSize) bytes; at most 4096 are allowed"
+            }
         }
     }
 }

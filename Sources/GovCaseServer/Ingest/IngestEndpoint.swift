@@ -29,11 +29,10 @@ struct IngestEndpoint: Sendable {
     /// The bytes of messages in flight, gateway-wide and per connection.
     let budget: IngestBudget
 
-    /// The message's size; RESOURCE_EXHAUSTED, with both sizes, for a message over the limit. The transport resets
-    /// streams whose messages exceed a hard cap set above this limit; below the cap the caller gets this clear error.
-    @discardableResult
-    func checkSize(_ message: some SwiftProtobuf.Message) throws -> Int {
-        let size = ((try? message.serializedBytes()) as [UInt8]?)?.count ?? 0
+    /// A message's size on the wire (`Sized`), checked: RESOURCE_EXHAUSTED, with both sizes, for a message over
+    /// the limit. The transport resets streams whose messages exceed a hard cap set above this limit; below the cap
+    /// the caller gets this clear error.
+    func checkSize(_ size: Int) throws -> Int {
         guard size <= maxMessageBytes else {
             throw RPCError(
                 code: .resourceExhausted,
@@ -64,7 +63,7 @@ struct IngestEndpoint: Sendable {
 
     /// Batches on a client stream: pipelined like `stream`; the summary comes at the end.
     func batch<Batch: SwiftProtobuf.Message>(
-        _ requests: RPCAsyncSequence<Batch, any Error>, context: ServerContext,
+        _ requests: RPCAsyncSequence<Sized<Batch>, any Error>, context: ServerContext,
         records: @Sendable @escaping (Batch) -> [IncomingRecord]
     ) async throws -> Govcase_Gateway_V1_BatchSummary {
         let summary = Mutex(Govcase_Gateway_V1_BatchSummary())
@@ -89,7 +88,7 @@ struct IngestEndpoint: Sendable {
 
     /// Batches on a bidirectional stream: one acknowledgement message per batch, in order, after its commit.
     func stream<Batch: SwiftProtobuf.Message>(
-        _ requests: RPCAsyncSequence<Batch, any Error>, response: RPCWriter<Govcase_Gateway_V1_StreamAcks>,
+        _ requests: RPCAsyncSequence<Sized<Batch>, any Error>, response: RPCWriter<Govcase_Gateway_V1_StreamAcks>,
         context: ServerContext,
         records: @Sendable @escaping (Batch) -> [IncomingRecord]
     ) async throws {
@@ -121,7 +120,7 @@ struct IngestEndpoint: Sendable {
     /// (RESOURCE_EXHAUSTED) and ends the stream so; whatever the stream still holds when it ends, however it ends,
     /// is released (`IngestBudget.withAccount`).
     private func pipelined<Batch: SwiftProtobuf.Message>(
-        _ requests: RPCAsyncSequence<Batch, any Error>, context: ServerContext,
+        _ requests: RPCAsyncSequence<Sized<Batch>, any Error>, context: ServerContext,
         records: @Sendable @escaping (Batch) -> [IncomingRecord],
         deliver: @Sendable @escaping ([Govcase_Gateway_V1_RecordAck]) async throws -> Void
     ) async throws {
@@ -132,7 +131,7 @@ struct IngestEndpoint: Sendable {
     }
 
     private func pipelined<Batch: SwiftProtobuf.Message>(
-        _ requests: RPCAsyncSequence<Batch, any Error>, caller: CallerIdentity, account: IngestBudget.Account,
+        _ requests: RPCAsyncSequence<Sized<Batch>, any Error>, caller: CallerIdentity, account: IngestBudget.Account,
         records: @Sendable @escaping (Batch) -> [IncomingRecord],
         deliver: @Sendable @escaping ([Govcase_Gateway_V1_RecordAck]) async throws -> Void
     ) async throws {
@@ -170,37 +169,38 @@ struct IngestEndpoint: Sendable {
             // done; a failed read is caught inside it, so the messages read before it are still translated and
             // acknowledged.
             await withDiscardingTaskGroup { translators in
-            do {
-                var next = 0
-                var inFlight = (messages: 0, bytes: 0)
-                var returned = credits.makeAsyncIterator()
-                reading: for try await batch in requests {
-                    let bytes = try checkSize(batch)
-                    let held = Held(ticket: try account.reserve(bytes), bytes: bytes)
-                    let numbered: [IngestPipeline.Record]
-                    do {
-                        numbered = try number(records(batch), from: &next)
-                    } catch {
-                        account.release(held.ticket)
-                        throw error
+                do {
+                    var next = 0
+                    var inFlight = (messages: 0, bytes: 0)
+                    var returned = credits.makeAsyncIterator()
+                    reading: for try await sized in requests {
+                        let bytes = try checkSize(sized.wireBytes)
+                        let held = Held(ticket: try account.reserve(bytes), bytes: bytes)
+                        let numbered: [IngestPipeline.Record]
+                        do {
+                            numbered = try number(records(sized.message), from: &next)
+                        } catch {
+                            account.release(held.ticket)
+                            throw error
+                        }
+                        let now = pipeline.clock()
+                        let translations = Promise<[IngestPipeline.Translated]>()
+                        translators.addTask {
+                            translations.fulfil(await pipeline.translateAll(numbered, caller: caller, now: now))
+                        }
+                        toSequencer.yield(
+                            Translating(records: numbered, now: now, translations: translations, held: held))
+                        inFlight.messages += 1
+                        inFlight.bytes += bytes
+                        while Self.windowIsFull(messages: inFlight.messages, bytes: inFlight.bytes) {
+                            guard let freed = await returned.next() else { break reading }
+                            inFlight.messages -= 1
+                            inFlight.bytes -= freed
+                        }
                     }
-                    let now = pipeline.clock()
-                    let translations = Promise<[IngestPipeline.Translated]>()
-                    translators.addTask {
-                        translations.fulfil(await pipeline.translateAll(numbered, caller: caller, now: now))
-                    }
-                    toSequencer.yield(Translating(records: numbered, now: now, translations: translations, held: held))
-                    inFlight.messages += 1
-                    inFlight.bytes += bytes
-                    while Self.windowIsFull(messages: inFlight.messages, bytes: inFlight.bytes) {
-                        guard let freed = await returned.next() else { break reading }
-                        inFlight.messages -= 1
-                        inFlight.bytes -= freed
-                    }
+                } catch {
+                    failure = error
                 }
-            } catch {
-                failure = error
-            }
             }
             toSequencer.finish()
             try await group.waitForAll()

@@ -1,112 +1,124 @@
-import GRPCCore
 import CultureTourismAdapter
+import GRPCCore
+import GRPCProtobuf
 import GovCaseAdapters
 import GovCaseCore
 import GovCasePlugins
+import GovCaseProto
 import Hotline12345Adapter
 import NationalPlatformAdapter
-import GovCaseProto
 import SwiftProtobuf
 
-/// `govcase.gateway.v1.NationalIngestService`: records of the national platform's 好差评 system.
-struct NationalIngestService: Govcase_Gateway_V1_NationalIngestService.SimpleServiceProtocol {
-    let endpoint: IngestEndpoint
-    static func records(_ batch: Govcase_Gateway_V1_NationalBatch) -> [IncomingRecord] {
-        batch.records.map { .typed("national-platform", NationalPlatformAdapter.unwrap($0)) }
-    }
+/// A request message with the size it had on the wire: the ingest budget and the size limit count it, and
+/// serializing the message again to learn it cost as much as a tenth of a batch's handling.
+struct Sized<Message: SwiftProtobuf.Message>: Sendable {
+    var message: Message
+    var wireBytes: Int
+}
 
-    func submit(request: Govcase_Gateway_V1_NationalRecord, context: ServerContext) async throws
-        -> Govcase_Gateway_V1_RecordAck
-    {
-        let bytes = try endpoint.checkSize(request)
-        return try await endpoint.unary(
-            .typed("national-platform", NationalPlatformAdapter.unwrap(request)), bytes: bytes,
-            context: context)
-    }
-
-    func submitBatch(request: RPCAsyncSequence<Govcase_Gateway_V1_NationalBatch, any Error>, context: ServerContext)
-        async throws -> Govcase_Gateway_V1_BatchSummary
-    {
-        try await endpoint.batch(request, context: context, records: Self.records)
-    }
-
-    func submitStream(
-        request: RPCAsyncSequence<Govcase_Gateway_V1_NationalBatch, any Error>,
-        response: RPCWriter<Govcase_Gateway_V1_StreamAcks>, context: ServerContext
-    ) async throws {
-        try await endpoint.stream(request, response: response, context: context, records: Self.records)
+/// swift-protobuf's deserializer, keeping the message's wire size.
+struct SizedDeserializer<Message: SwiftProtobuf.Message>: MessageDeserializer {
+    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> Sized<Message> {
+        Sized(
+            message: try ProtobufDeserializer<Message>().deserialize(serializedMessageBytes),
+            wireBytes: serializedMessageBytes.count)
     }
 }
 
-/// `govcase.gateway.v1.CultureTourismIngestService`: records of the culture and tourism market platforms.
-struct CultureTourismIngestService: Govcase_Gateway_V1_CultureTourismIngestService.SimpleServiceProtocol {
+/// One of the `govcase.gateway.v1` ingest services: unary `Submit`, client-streaming `SubmitBatch` and
+/// bidirectional `SubmitStream` over one `IngestEndpoint`. The four services differ only in their messages and how
+/// a record becomes an `IncomingRecord`, so they are one type, registered by hand (with `SizedDeserializer`) in
+/// place of the generated registrations.
+struct IngestService<Record: SwiftProtobuf.Message, Batch: SwiftProtobuf.Message>: RegistrableRPCService {
     let endpoint: IngestEndpoint
-    static func records(_ batch: Govcase_Gateway_V1_CultureTourismBatch) -> [IncomingRecord] {
-        batch.records.map { .typed("culture-tourism", CultureTourismAdapter.unwrap($0)) }
+    let service: ServiceDescriptor
+    let record: @Sendable (Record) -> IncomingRecord
+    let records: @Sendable (Batch) -> [IncomingRecord]
+
+    /// `service`, whose batches carry `recordsOf` their records, each read by `record`.
+    init(
+        _ service: ServiceDescriptor, endpoint: IngestEndpoint, recordsOf: @escaping @Sendable (Batch) -> [Record],
+        record: @escaping @Sendable (Record) -> IncomingRecord
+    ) {
+        self.service = service
+        self.endpoint = endpoint
+        self.record = record
+        self.records = { recordsOf($0).map(record) }
     }
 
-    func submit(request: Govcase_Gateway_V1_CultureTourismRecord, context: ServerContext) async throws
-        -> Govcase_Gateway_V1_RecordAck
-    {
-        let bytes = try endpoint.checkSize(request)
-        return try await endpoint.unary(
-            .typed("culture-tourism", CultureTourismAdapter.unwrap(request)), bytes: bytes,
-            context: context)
-    }
-
-    func submitBatch(
-        request: RPCAsyncSequence<Govcase_Gateway_V1_CultureTourismBatch, any Error>, context: ServerContext
-    ) async throws -> Govcase_Gateway_V1_BatchSummary {
-        try await endpoint.batch(request, context: context, records: Self.records)
-    }
-
-    func submitStream(
-        request: RPCAsyncSequence<Govcase_Gateway_V1_CultureTourismBatch, any Error>,
-        response: RPCWriter<Govcase_Gateway_V1_StreamAcks>, context: ServerContext
-    ) async throws {
-        try await endpoint.stream(request, response: response, context: context, records: Self.records)
+    func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        let (endpoint, record, records) = (self.endpoint, self.record, self.records)
+        router.registerHandler(
+            forMethod: MethodDescriptor(service: service, method: "Submit", type: .unary),
+            deserializer: SizedDeserializer<Record>(), serializer: ProtobufSerializer<Govcase_Gateway_V1_RecordAck>()
+        ) { request, context in
+            let sized = try await ServerRequest(stream: request).message
+            let bytes = try endpoint.checkSize(sized.wireBytes)
+            let ack = try await endpoint.unary(record(sized.message), bytes: bytes, context: context)
+            return StreamingServerResponse(single: ServerResponse(message: ack, metadata: [:]))
+        }
+        router.registerHandler(
+            forMethod: MethodDescriptor(service: service, method: "SubmitBatch", type: .clientStreaming),
+            deserializer: SizedDeserializer<Batch>(), serializer: ProtobufSerializer<Govcase_Gateway_V1_BatchSummary>()
+        ) { request, context in
+            let summary = try await endpoint.batch(request.messages, context: context, records: records)
+            return StreamingServerResponse(single: ServerResponse(message: summary, metadata: [:]))
+        }
+        router.registerHandler(
+            forMethod: MethodDescriptor(service: service, method: "SubmitStream", type: .bidirectionalStreaming),
+            deserializer: SizedDeserializer<Batch>(), serializer: ProtobufSerializer<Govcase_Gateway_V1_StreamAcks>()
+        ) { request, context in
+            StreamingServerResponse(metadata: [:]) { writer in
+                try await endpoint.stream(request.messages, response: writer, context: context, records: records)
+                return [:]
+            }
+        }
     }
 }
 
-/// `govcase.gateway.v1.HotlineIngestService`: 12345 work orders and their follow-ups.
-struct HotlineIngestService: Govcase_Gateway_V1_HotlineIngestService.SimpleServiceProtocol {
-    let endpoint: IngestEndpoint
-    static func records(_ batch: Govcase_Gateway_V1_HotlineBatch) -> [IncomingRecord] {
-        batch.records.map { .typed("hotline-12345", Hotline12345Adapter.unwrap($0)) }
-    }
-
-    func submit(request: Govcase_Gateway_V1_HotlineRecord, context: ServerContext) async throws
-        -> Govcase_Gateway_V1_RecordAck
-    {
-        let bytes = try endpoint.checkSize(request)
-        return try await endpoint.unary(
-            .typed("hotline-12345", Hotline12345Adapter.unwrap(request)), bytes: bytes, context: context)
-    }
-
-    func submitBatch(request: RPCAsyncSequence<Govcase_Gateway_V1_HotlineBatch, any Error>, context: ServerContext)
-        async throws -> Govcase_Gateway_V1_BatchSummary
-    {
-        try await endpoint.batch(request, context: context, records: Self.records)
-    }
-
-    func submitStream(
-        request: RPCAsyncSequence<Govcase_Gateway_V1_HotlineBatch, any Error>,
-        response: RPCWriter<Govcase_Gateway_V1_StreamAcks>, context: ServerContext
-    ) async throws {
-        try await endpoint.stream(request, response: response, context: context, records: Self.records)
+/// The gateway's four ingest services.
+enum IngestServices {
+    static func all(
+        _ endpoint: IngestEndpoint, adapters: [String: AnySourceAdapter], plugins: PluginRegistry?
+    ) -> [any RegistrableRPCService] {
+        [
+            // Records of the national platform's 好差评 system.
+            IngestService(
+                Govcase_Gateway_V1_NationalIngestService.descriptor, endpoint: endpoint,
+                recordsOf: { (batch: Govcase_Gateway_V1_NationalBatch) in batch.records }
+            ) {
+                .typed("national-platform", NationalPlatformAdapter.unwrap($0))
+            },
+            // Records of the culture and tourism market platforms.
+            IngestService(
+                Govcase_Gateway_V1_CultureTourismIngestService.descriptor, endpoint: endpoint,
+                recordsOf: { (batch: Govcase_Gateway_V1_CultureTourismBatch) in batch.records }
+            ) { .typed("culture-tourism", CultureTourismAdapter.unwrap($0)) },
+            // 12345 work orders and their follow-ups.
+            IngestService(
+                Govcase_Gateway_V1_HotlineIngestService.descriptor, endpoint: endpoint,
+                recordsOf: { (batch: Govcase_Gateway_V1_HotlineBatch) in batch.records }
+            ) {
+                .typed("hotline-12345", Hotline12345Adapter.unwrap($0))
+            },
+            // A record for any adapter, as `google.protobuf.Any`: the only way to a plugin adapter, whose types the
+            // gateway cannot decode.
+            IngestService(
+                Govcase_Gateway_V1_GenericIngestService.descriptor, endpoint: endpoint,
+                recordsOf: { (batch: Govcase_Gateway_V1_GenericBatch) in batch.records },
+                record: GenericRecords(adapters: adapters, plugins: plugins).record),
+        ]
     }
 }
 
-/// `govcase.gateway.v1.GenericIngestService`: a record for any adapter, as `google.protobuf.Any`; the only way
-/// to a plugin adapter, whose types the gateway cannot decode.
-struct GenericIngestService: Govcase_Gateway_V1_GenericIngestService.SimpleServiceProtocol {
-    let endpoint: IngestEndpoint
+/// How a `GenericRecord` becomes an `IncomingRecord`.
+struct GenericRecords: Sendable {
     let adapters: [String: AnySourceAdapter]
     let plugins: PluginRegistry?
 
     /// Decodes the `Any` by a built-in adapter's accepted types, or checks its type against a plugin's
     /// manifest and passes it on as sent; an unknown adapter is left to the pipeline (NOT_FOUND).
-    func record(_ r: Govcase_Gateway_V1_GenericRecord) -> IncomingRecord {
+    @Sendable func record(_ r: Govcase_Gateway_V1_GenericRecord) -> IncomingRecord {
         let typeName = String(r.record.typeURL.split(separator: "/").last ?? "")
         guard let adapter = adapters[r.adapterID] else {
             if let plugin = plugins?.supervisor(for: r.adapterID), !plugin.manifest.messageTypes.contains(typeName) {
@@ -138,25 +150,5 @@ struct GenericIngestService: Govcase_Gateway_V1_GenericIngestService.SimpleServi
                 adapterID: r.adapterID,
                 message: .failure(RPCError(code: .invalidArgument, message: "record: malformed \(typeName): \(error)")))
         }
-    }
-
-    func submit(request: Govcase_Gateway_V1_GenericRecord, context: ServerContext) async throws
-        -> Govcase_Gateway_V1_RecordAck
-    {
-        let bytes = try endpoint.checkSize(request)
-        return try await endpoint.unary(record(request), bytes: bytes, context: context)
-    }
-
-    func submitBatch(request: RPCAsyncSequence<Govcase_Gateway_V1_GenericBatch, any Error>, context: ServerContext)
-        async throws -> Govcase_Gateway_V1_BatchSummary
-    {
-        try await endpoint.batch(request, context: context) { batch in batch.records.map(record) }
-    }
-
-    func submitStream(
-        request: RPCAsyncSequence<Govcase_Gateway_V1_GenericBatch, any Error>,
-        response: RPCWriter<Govcase_Gateway_V1_StreamAcks>, context: ServerContext
-    ) async throws {
-        try await endpoint.stream(request, response: response, context: context) { batch in batch.records.map(record) }
     }
 }

@@ -133,12 +133,10 @@ public enum GatewayServer {
             pipeline: pipeline, maxBatchRecords: limits.maxBatchRecords, maxMessageBytes: limits.maxMessageBytes,
             budget: budget ?? IngestBudget(limits: limits, logger: pipeline.logger))
         let gateway: [any RegistrableRPCService] =
-            [
-                NationalIngestService(endpoint: endpoint), CultureTourismIngestService(endpoint: endpoint),
-                HotlineIngestService(endpoint: endpoint),
-                GenericIngestService(
-                    endpoint: endpoint, adapters: Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) }),
-                    plugins: plugins),
+            IngestServices.all(
+                endpoint, adapters: Dictionary(uniqueKeysWithValues: adapters.map { ($0.info.id, $0) }),
+                plugins: plugins)
+            + [
                 AdapterService(adapters: adapters, plugins: plugins),
                 CaseService(
                     store: pipeline.store, policy: pipeline.policy, deadlines: pipeline.deadlines,
@@ -146,7 +144,8 @@ public enum GatewayServer {
                 OutboxAdminService(
                     store: pipeline.store, forwarders: forwarders, policy: pipeline.policy, clock: pipeline.clock),
                 ClockAdminService(
-                    store: pipeline.store, policy: pipeline.policy, clock: pipeline.clock, deadlines: pipeline.deadlines),
+                    store: pipeline.store, policy: pipeline.policy, clock: pipeline.clock, deadlines: pipeline.deadlines
+                ),
             ] + (plugins.map { [AdapterAdminService(plugins: $0, policy: pipeline.policy)] } ?? [])
         let admin: [ServiceDescriptor] = plugins == nil ? [] : [Govcase_Gateway_V1_AdapterAdminService.descriptor]
         let names =
