@@ -74,7 +74,7 @@ import Testing
             }
             #expect(status.pending == 0 && status.fired == UInt64(Self.nodes), "\(status)")
         }
-        let cases = try await Self.allCases(port: newPort, in: deployment.folder)
+        let cases = try await deployment.storedCases(port: newPort)
         let defaults = cases.filter { $0.source.adapterID == "govcase-gateway" }
         let rated = Dictionary(grouping: defaults, by: \.service.matterID)
         #expect(defaults.count == Self.nodes && rated.count == Self.nodes, "one default per node, none twice")
@@ -97,24 +97,5 @@ import Testing
         #expect(status == 0, "\(output)")
         let line = output.split(separator: "\n").last.map(String.init) ?? "{}"
         return (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Int]) ?? [:]
-    }
-
-    /// Every case in the store, as the auditor reads them.
-    static func allCases(port: Int, in folder: URL) async throws -> [Govcase_Core_V1_Case] {
-        try await withGatewayClient(host: "127.0.0.1", port: port, as: .development("auditor-sc", in: folder)) { grpc in
-            let service = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
-            var found: [Govcase_Core_V1_Case] = []
-            var token = ""
-            repeat {
-                let page = try await service.queryCases(
-                    .with {
-                        $0.pageSize = 1000
-                        $0.pageToken = token
-                    })
-                found += page.cases
-                token = page.nextPageToken
-            } while !token.isEmpty
-            return found
-        }
     }
 }

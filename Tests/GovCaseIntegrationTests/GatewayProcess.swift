@@ -108,18 +108,24 @@ struct Deployment {
     /// The external ids of every case the national adapter stored, read page by page through the gateway on
     /// `port` as the deployment's auditor.
     func storedNationalExternalIDs(port: Int) async throws -> [String] {
+        try await storedCases(port: port, adapterIDs: ["national-platform"]).map(\.source.externalID)
+    }
+
+    /// Every case of `adapterIDs` (all adapters when empty) in the store of the gateway at `port`, as the auditor
+    /// reads them, page by page.
+    func storedCases(port: Int, adapterIDs: [String] = []) async throws -> [Govcase_Core_V1_Case] {
         try await withGatewayClient(host: "127.0.0.1", port: port, as: .development("auditor-sc", in: folder)) { grpc in
             let cases = Govcase_Gateway_V1_CaseService.Client(wrapping: grpc)
-            var stored: [String] = []
+            var stored: [Govcase_Core_V1_Case] = []
             var token = ""
             repeat {
                 let page = try await cases.queryCases(
                     .with {
-                        $0.filter.adapterIds = ["national-platform"]
+                        $0.filter.adapterIds = adapterIDs
                         $0.pageSize = 1000
                         $0.pageToken = token
                     })
-                stored += page.cases.map(\.source.externalID)
+                stored += page.cases
                 token = page.nextPageToken
             } while !token.isEmpty
             return stored
