@@ -10,6 +10,9 @@ final class ReadinessGate<Value: Sendable>: Sendable {
     }
 
     private let queue = WaitQueue<Availability, Void, Availability>(.starting)
+
+    /// How many callers are waiting (tests: an opener that must come after a caller is waiting).
+    var waitingCallers: Int { queue.update { _, waiters in waiters.waiting } }
     /// When a start under way is due to be over: a restart's backoff and its start-up wait. A caller waits at least
     /// until then, so that a backoff longer than its own wait does not fail it before the plugin had a chance.
     private let readyBy = Mutex<ContinuousClock.Instant?>(nil)

@@ -9,7 +9,8 @@ import Testing
 /// A gateway killed with SIGKILL while its clocks fire: after the restart every clock has fired once, and where the
 /// gateway makes default ratings each node has exactly one, however many were made before the kill.
 @Suite(.heavy) struct ClockCrashTests {
-    static let nodes = 2_000
+    /// Enough that firing them (a durable commit each) outlasts their ingest and the poll that sees the first fire.
+    static let nodes = 4_000
 
     @Test func defaultRatingsFiringWhenTheGatewayIsKilledAreEachMadeOnceAfterItsRestart() async throws {
         let deployment = try await Deployment.make()

@@ -11,9 +11,11 @@ import Testing
         let gate = ReadinessGate<Int>()
         // Far off (the caller's extra wait is capped at `longestExtraWait`, 30 s): the caller waits for the opener.
         gate.expectReady(by: .now + .seconds(120))
-        // Opened from a thread of its own: a full suite has held both cooperative threads for a minute with its
-        // synchronous tests, and an opener on the pool would run only after the caller's longest wait.
+        // Opened from a thread of its own (a full suite has held both cooperative threads for a minute with its
+        // synchronous tests, and an opener on the pool would run only after the caller's longest wait), 400 ms
+        // after the caller is waiting: four times its own wait.
         let opener = Thread {
+            while gate.waitingCallers == 0 { Thread.sleep(forTimeInterval: 0.005) }
             Thread.sleep(forTimeInterval: 0.4)
             gate.set(.ready(7))
         }
@@ -25,6 +27,7 @@ import Testing
             return
         }
         #expect(value == 7)
+        #expect(ContinuousClock.now - started >= .milliseconds(400), "it waited past its own 100 ms for the opener")
     }
 
     /// Past both its own wait and the time the start was due to be over, a caller is told the plugin is starting.

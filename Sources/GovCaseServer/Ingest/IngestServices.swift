@@ -9,8 +9,9 @@ import Hotline12345Adapter
 import NationalPlatformAdapter
 import SwiftProtobuf
 
-/// A request message with the size it had on the wire: the ingest budget and the size limit count it, and
-/// serializing the message again to learn it cost as much as a tenth of a batch's handling.
+/// A request message with its size as received (after the 5-byte gRPC prefix, and after decompression for a
+/// compressed message): the ingest budget and the size limit count it. Serializing the message again to learn it
+/// cost as much as a tenth of a batch's handling.
 struct Sized<Message: SwiftProtobuf.Message>: Sendable {
     var message: Message
     var wireBytes: Int
