@@ -32,7 +32,7 @@ public struct PluginManifest: Sendable, Hashable, Decodable {
     /// The one wait for a starting plugin, used by everything that waits for one (a record, a registration, the
     /// conformance kit): the launch's `start_timeout_ms` and half a second, so that the waiter hears the
     /// supervisor's verdict (ready, or why not) rather than running out first. Counted from the end of a restart's
-    /// backoff for a waiter that comes during one (at most 30 s of the backoff: `ReadinessGate.longestExtraWait`).
+    /// backoff for a waiter that comes during one (at most 30 s of the backoff: `ReadinessGate.standardExtraWait`).
     public var startUpWait: Duration { .milliseconds(startTimeoutMilliseconds + 500) }
     /// When it is restarted and when it is quarantined.
     public var restart: RestartPolicy = .init()

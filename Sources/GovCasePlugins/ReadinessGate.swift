@@ -17,8 +17,12 @@ final class ReadinessGate<Value: Sendable>: Sendable {
     /// until then, so that a backoff longer than its own wait does not fail it before the plugin had a chance.
     private let readyBy = Mutex<ContinuousClock.Instant?>(nil)
     /// The most a caller waits beyond its own wait for a restart: a plugin configured with backoffs of minutes does
-    /// not hold its callers (and, for a record resent alone, the plugin's other callers) that long.
-    static var longestExtraWait: Duration { .seconds(30) }
+    /// not hold its callers (and, for a record resent alone, the plugin's other callers) that long. 30 s
+    /// (`standardExtraWait`); tests that must outlast a starved thread pool give more.
+    let longestExtraWait: Duration
+    static var standardExtraWait: Duration { .seconds(30) }
+
+    init(longestExtraWait: Duration = ReadinessGate.standardExtraWait) { self.longestExtraWait = longestExtraWait }
 
     var availability: Availability { queue.withState { $0 } }
 
@@ -43,7 +47,7 @@ final class ReadinessGate<Value: Sendable>: Sendable {
     /// first.
     func wait(timeout: Duration) async throws -> Availability {
         let now = ContinuousClock.now
-        let due = max(now + timeout, min(readyBy.withLock { $0 } ?? now, now + timeout + Self.longestExtraWait))
+        let due = max(now + timeout, min(readyBy.withLock { $0 } ?? now, now + timeout + longestExtraWait))
         return try await withThrowingTaskGroup(of: Availability?.self) { group in
             group.addTask {
                 try await self.queue.wait { state in

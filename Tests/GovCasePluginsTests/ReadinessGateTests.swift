@@ -8,9 +8,10 @@ import Testing
     /// A plugin restarting after a backoff longer than a caller's wait: the caller waits for the restart, not only
     /// its own `timeout`, and gets the plugin once it is ready.
     @Test func aCallerWaitsOutARestartsBackoffLongerThanItsOwnWait() async throws {
-        let gate = ReadinessGate<Int>()
-        // Far off (the caller's extra wait is capped at `longestExtraWait`, 30 s): the caller waits for the opener.
-        gate.expectReady(by: .now + .seconds(120))
+        // The restart far off, and the cap on the extra wait above it: a full suite has held both cooperative
+        // threads for up to a minute, and the caller's own tasks must outlast that to judge the gate at all.
+        let gate = ReadinessGate<Int>(longestExtraWait: .seconds(600))
+        gate.expectReady(by: .now + .seconds(600))
         // Opened from a thread of its own (a full suite has held both cooperative threads for a minute with its
         // synchronous tests, and an opener on the pool would run only after the caller's longest wait), 400 ms
         // after the caller is waiting: four times its own wait.
@@ -52,19 +53,23 @@ extension ReadinessGateTests {
     /// Only the start under way when the caller came: a restart announced later (the plugin failed its start
     /// again) does not keep a waiting caller from one backoff to the next.
     @Test func aLaterRestartDoesNotExtendACallerAlreadyWaiting() async throws {
-        let gate = ReadinessGate<Int>()
+        // A cap far above the later restart, so that a gate that let it apply would hold the caller 300 s.
+        let gate = ReadinessGate<Int>(longestExtraWait: .seconds(600))
         gate.expectReady(by: .now + .milliseconds(200))
-        let moved = Task {
-            try await Task.sleep(for: .milliseconds(100))
+        // Announced from a thread of its own once the caller waits (for 10 s at most: a caller whose wait ended
+        // before it was queued has nothing left to extend).
+        let mover = Thread {
+            let giveUp = ContinuousClock.now + .seconds(10)
+            while gate.waitingCallers == 0, ContinuousClock.now < giveUp { Thread.sleep(forTimeInterval: 0.005) }
             gate.expectReady(by: .now + .seconds(300))
         }
+        mover.start()
         let started = ContinuousClock.now
         guard case .starting = try await gate.wait(timeout: .milliseconds(50)) else {
             Issue.record("a gate nobody opened answered other than starting")
             return
         }
-        // Far apart (300 s against 200 ms), so a starved pool cannot blur them; 200 ms when it is not.
+        // 300 s against 200 ms: a starved pool (up to a minute here) cannot blur them; 200 ms when it is not.
         #expect(ContinuousClock.now - started < .seconds(150), "the later restart's time did not apply to this caller")
-        try await moved.value
     }
 }
